@@ -1,0 +1,36 @@
+"""The error every service raises for bad input: a field, a reason in the user's language,
+and where the input came from (a row of an import), so that views, the API and commands can
+all say exactly what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    message: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行 " if self.row is not None else ""
+        return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
+
+
+class DomainError(Exception):
+    """A rule of the books was broken; ``problems`` says which field and why (Chinese)."""
+
+    code = "invalid"
+
+    def __init__(
+        self, message: str | None = None, *, field: str = "", problems: list[FieldProblem] | None = None
+    ):
+        if problems is None:
+            problems = [FieldProblem(field=field, message=message or "")]
+        self.problems = problems
+        super().__init__("；".join(str(p) for p in problems))
+
+
+class NotPermitted(DomainError):
+    code = "forbidden"

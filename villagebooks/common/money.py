@@ -1,0 +1,140 @@
+"""Money at the edges: yuan text ⇄ integer fen, display, and the amount in words.
+
+Inside the platform money is always an ``int`` of 分 (fen). This module is the only place
+that turns user text or ``Decimal`` into fen and back; it refuses floats and refuses to round
+(an amount with three decimals is an error, not a guess).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+NOT_A_NUMBER = "不是有效的金额"
+TOO_MANY_DECIMALS = "金额最多两位小数"
+FLOAT_REFUSED = "金额不能由浮点数构造"
+AMOUNT_TOO_LARGE = "金额超出范围"
+
+# 9,999,999,999,999.99 yuan fits easily in a signed 64-bit fen column.
+MAX_FEN = 999_999_999_999_999
+
+
+class MoneyError(ValueError):
+    """A text that is not an amount of money; the message is for the user."""
+
+
+def yuan_to_fen(value: str | Decimal | int) -> int:
+    """Parse yuan (``"1,234.50"``, ``Decimal("3")``, ``12``) into fen.
+
+    Raises:
+        MoneyError: not a number, more than two decimals, a float, or out of range.
+    """
+    if isinstance(value, float):
+        raise MoneyError(FLOAT_REFUSED)
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        if not text:
+            raise MoneyError(NOT_A_NUMBER)
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:
+            raise MoneyError(NOT_A_NUMBER) from exc
+    if not amount.is_finite():
+        raise MoneyError(NOT_A_NUMBER)
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise MoneyError(TOO_MANY_DECIMALS)
+    result = int(fen)
+    if abs(result) > MAX_FEN:
+        raise MoneyError(AMOUNT_TOO_LARGE)
+    return result
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Fen as a two-place ``Decimal`` of yuan."""
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def fen_to_text(fen: int) -> str:
+    """Fen as a plain decimal string with two places: ``123450`` → ``"1234.50"``."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def format_fen(fen: int, *, symbol: bool = False) -> str:
+    """Fen for display with thousands separators: ``123450`` → ``"1,234.50"``."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{'¥' if symbol else ''}{whole:,}.{cents:02d}"
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ["", "拾", "佰", "仟"]
+_GROUP_UNITS = ["", "万", "亿", "万亿"]
+
+
+def _group_words(group: int) -> str:
+    """Words for 0 < group < 10000 without leading 零, e.g. 305 → 叁佰零伍."""
+    words = []
+    pending_zero = False
+    for position in range(3, -1, -1):
+        digit = group // (10**position) % 10
+        if digit == 0:
+            if words:
+                pending_zero = True
+            continue
+        if pending_zero:
+            words.append("零")
+            pending_zero = False
+        words.append(_DIGITS[digit] + _SMALL_UNITS[position])
+    return "".join(words)
+
+
+def amount_in_words(fen: int) -> str:
+    """The amount in words (人民币大写) by 会计基础工作规范 art. 52.
+
+    A zero 元 digit before a non-zero 角 is always written (壹拾万柒仟元零伍角叁分): one form,
+    always used, as accounting-rules.md §7 asks. Negative amounts are prefixed 负.
+    """
+    if fen < 0:
+        return "负" + amount_in_words(-fen)
+    yuan, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    parts = []
+    if yuan:
+        groups = []
+        remaining = yuan
+        while remaining:
+            groups.append(remaining % 10000)
+            remaining //= 10000
+        text = ""
+        need_zero = False
+        for index in range(len(groups) - 1, -1, -1):
+            group = groups[index]
+            if group == 0:
+                need_zero = bool(text)
+                continue
+            if text and (need_zero or group < 1000):
+                text += "零"
+            text += _group_words(group) + _GROUP_UNITS[index]
+            need_zero = False
+        parts.append(text + "元")
+    if not yuan and not cents:
+        return "零元整"
+    if cents == 0:
+        return "".join(parts) + "整"
+    if jiao:
+        if yuan and yuan % 10 == 0:
+            parts.append("零")
+        parts.append(_DIGITS[jiao] + "角")
+    elif yuan:
+        parts.append("零")
+    if fen_digit:
+        parts.append(_DIGITS[fen_digit] + "分")
+    else:
+        parts.append("整")
+    return "".join(parts)

@@ -1,0 +1,92 @@
+"""Who may do what to which ledger: the one place that decides.
+
+A user holds roles (``RoleAssignment``) at places of the region tree or on single ledgers.
+Every selector filters through ``ledgers_in_scope`` and every service calls ``require``; the
+pages, the API and the commands add no rules of their own. Superusers act as administrators.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+
+from villagebooks.common.errors import NotPermitted
+from villagebooks.ledger.models import Ledger
+from villagebooks.regions.models import Region, Role, RoleAssignment
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    SETUP = "setup"  # create ledgers, sub-accounts, funds, counterparties, opening balances
+    PREPARE = "prepare"  # create, edit, submit and reverse vouchers; import
+    REVIEW = "review"
+    POST = "post"
+    CLOSE = "close"  # month and year close
+    REOPEN = "reopen"
+
+
+ROLE_ACTIONS: dict[str, set[Action]] = {
+    Role.ADMIN: set(Action),
+    Role.COUNTY: {Action.VIEW},
+    Role.AGENCY_MANAGER: {Action.VIEW, Action.SETUP, Action.CLOSE, Action.REOPEN},
+    Role.ACCOUNTANT: {Action.VIEW, Action.SETUP, Action.PREPARE, Action.POST, Action.CLOSE},
+    Role.REVIEWER: {Action.VIEW, Action.REVIEW},
+    Role.REPORTER: {Action.VIEW},
+    Role.SUPERVISOR: {Action.VIEW},
+}
+
+FORBIDDEN_REGION = "您没有权限在“{region}”执行此操作"
+FORBIDDEN = "您没有权限对账套“{ledger}”执行此操作"
+
+
+def _assignment_filter(user, action: Action) -> Q | None:
+    """A filter on Ledger for the ledgers where ``user`` may do ``action``; None for everything."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    condition = Q(pk__in=[])
+    for assignment in RoleAssignment.objects.filter(user=user, role__in=roles).select_related("region"):
+        if assignment.ledger_id is not None:
+            condition |= Q(pk=assignment.ledger_id)
+        elif assignment.role == Role.ADMIN and assignment.region.parent_id is None:
+            return None
+        else:
+            condition |= Q(village__path__startswith=assignment.region.path)
+    return condition
+
+
+def ledgers_in_scope(user, action: Action = Action.VIEW) -> QuerySet[Ledger]:
+    condition = _assignment_filter(user, action)
+    ledgers = Ledger.objects.all()
+    return ledgers if condition is None else ledgers.filter(condition)
+
+
+def can(user, ledger: Ledger, action: Action) -> bool:
+    return ledgers_in_scope(user, action).filter(pk=ledger.pk).exists()
+
+
+def can_in_region(user, region: Region, action: Action) -> bool:
+    """Whether ``user`` holds a region-wide role for ``action`` covering ``region`` (not a ledger-level one)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    paths = RoleAssignment.objects.filter(user=user, role__in=roles, ledger_id__isnull=True).values_list(
+        "region__path", flat=True
+    )
+    return any(region.path.startswith(path) for path in paths)
+
+
+def require_in_region(user, region: Region, action: Action) -> None:
+    if not can_in_region(user, region, action):
+        raise NotPermitted(FORBIDDEN_REGION.format(region=region.name))
+
+
+def require(user, ledger: Ledger, action: Action) -> None:
+    """Raise ``NotPermitted`` unless ``user`` may do ``action`` on ``ledger``."""
+    if not can(user, ledger, action):
+        raise NotPermitted(FORBIDDEN.format(ledger=ledger.name))

@@ -1,0 +1,92 @@
+"""Keeping ``AccountBalance`` up to date: the one place that writes balance rows.
+
+Posting adds its lines' amounts with an upsert (INSERT … ON CONFLICT DO UPDATE, the same SQL
+on SQLite and PostgreSQL). Keys are applied in sorted order, so two transactions posting at
+once take row locks in the same order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.db import connection
+
+from villagebooks.ledger.models import AccountBalance
+
+
+class BalanceKey(NamedTuple):
+    ledger_id: int
+    account_id: int
+    period_key: int
+    fund_key: int
+    counterparty_key: int
+    is_closing: bool
+
+
+class BalanceDeltas:
+    """Amounts to add to balance rows, summed per key before they reach the database."""
+
+    def __init__(self) -> None:
+        self._amounts: dict[BalanceKey, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, key: BalanceKey, debit_fen: int, credit_fen: int) -> None:
+        amounts = self._amounts[key]
+        amounts[0] += debit_fen
+        amounts[1] += credit_fen
+
+    def add_line(
+        self,
+        *,
+        ledger_id,
+        account_id,
+        period_key,
+        fund_id,
+        counterparty_id,
+        is_closing,
+        debit_fen,
+        credit_fen,
+    ):
+        self.add(
+            BalanceKey(ledger_id, account_id, period_key, fund_id or 0, counterparty_id or 0, is_closing),
+            debit_fen,
+            credit_fen,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self._amounts)
+
+    def items(self) -> Iterable[tuple[BalanceKey, list[int]]]:
+        return sorted(self._amounts.items())
+
+
+def balances_apply(deltas: BalanceDeltas) -> None:
+    """Add ``deltas`` to the stored balances (inside the caller's transaction)."""
+    if not deltas:
+        return
+    table = connection.ops.quote_name(AccountBalance._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (ledger_id, account_id, year, month, period_key, fund_key, counterparty_key,"
+        " is_closing, debit_fen, credit_fen) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (ledger_id, account_id, period_key, fund_key, counterparty_key, is_closing)"
+        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
+        f" credit_fen = {table}.credit_fen + excluded.credit_fen"
+    )
+    rows = [
+        (
+            key.ledger_id,
+            key.account_id,
+            key.period_key // 100,
+            key.period_key % 100,
+            key.period_key,
+            key.fund_key,
+            key.counterparty_key,
+            key.is_closing,
+            debit,
+            credit,
+        )
+        for key, (debit, credit) in deltas.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -1,0 +1,31 @@
+"""Periods as plain values: a month is the integer key ``year * 100 + month``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from villagebooks.common.errors import DomainError
+
+BAD_PERIOD = "期间格式应为 YYYY-MM"
+
+
+def parse_period(text: str, *, field: str = "period") -> int:
+    """``"2025-03"`` → ``202503``."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise DomainError(BAD_PERIOD, field=field)
+    return int(match.group(1)) * 100 + int(match.group(2))
+
+
+def period_of(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def period_label(key: int) -> str:
+    return f"{key // 100}-{key % 100:02d}"
+
+
+def next_period(key: int) -> int:
+    year, month = divmod(key, 100)
+    return (year + 1) * 100 + 1 if month == 12 else key + 1

@@ -1,0 +1,84 @@
+"""The rules every voucher obeys, as pure checks over plain values.
+
+``check_voucher`` returns every problem at once (a list, empty when the voucher is sound), so
+an import can report all bad rows together and a page can mark every bad cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from villagebooks.common.errors import FieldProblem
+from villagebooks.common.money import format_fen
+
+TOO_FEW_LINES = "凭证至少需要两条分录"
+UNBALANCED = "借贷不平衡：借方合计 {debit}，贷方合计 {credit}"
+BOTH_SIDES = "一条分录只能填借方或贷方之一"
+NO_AMOUNT = "借方和贷方不能都为空或为零"
+NEGATIVE = "金额不能为负数（更正已记账凭证请用红字冲销）"
+EMPTY_SUMMARY = "摘要不能为空"
+SUMMARY_TOO_LONG = "摘要不能超过200个字"
+EMPTY_ACCOUNT = "科目不能为空"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as a user gave it: account by code, dimensions by name, money in fen."""
+
+    summary: str
+    account_code: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+    fund_name: str = ""
+    counterparty_name: str = ""
+    row: int | None = None
+
+
+def check_line(line: LineInput, *, allow_negative: bool = False) -> list[FieldProblem]:
+    problems = []
+    if not line.summary.strip():
+        problems.append(FieldProblem("summary", EMPTY_SUMMARY, line.row))
+    elif len(line.summary) > 200:
+        problems.append(FieldProblem("summary", SUMMARY_TOO_LONG, line.row))
+    if not line.account_code.strip():
+        problems.append(FieldProblem("account", EMPTY_ACCOUNT, line.row))
+    if line.debit_fen and line.credit_fen:
+        problems.append(FieldProblem("credit", BOTH_SIDES, line.row))
+    elif not line.debit_fen and not line.credit_fen:
+        problems.append(FieldProblem("debit", NO_AMOUNT, line.row))
+    elif not allow_negative and (line.debit_fen < 0 or line.credit_fen < 0):
+        field = "debit" if line.debit_fen < 0 else "credit"
+        problems.append(FieldProblem(field, NEGATIVE, line.row))
+    return problems
+
+
+def check_voucher(lines: list[LineInput], *, allow_negative: bool = False) -> list[FieldProblem]:
+    """All problems of a voucher's lines: each line, the line count, and Σdebit = Σcredit."""
+    problems = [p for line in lines for p in check_line(line, allow_negative=allow_negative)]
+    first_row = lines[0].row if lines else None
+    if len(lines) < 2:
+        problems.append(FieldProblem("lines", TOO_FEW_LINES, first_row))
+    debit = sum(line.debit_fen for line in lines)
+    credit = sum(line.credit_fen for line in lines)
+    if debit != credit:
+        problems.append(
+            FieldProblem(
+                "lines", UNBALANCED.format(debit=format_fen(debit), credit=format_fen(credit)), first_row
+            )
+        )
+    return problems
+
+
+def negate(lines: list[LineInput]) -> list[LineInput]:
+    """The red copy (红字) of a voucher: same accounts and sides, amounts negated."""
+    return [
+        LineInput(
+            summary=line.summary,
+            account_code=line.account_code,
+            debit_fen=-line.debit_fen,
+            credit_fen=-line.credit_fen,
+            fund_name=line.fund_name,
+            counterparty_name=line.counterparty_name,
+        )
+        for line in lines
+    ]

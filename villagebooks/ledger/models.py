@@ -1,0 +1,374 @@
+"""Ledgers (账套), their charts, funds, counterparties, vouchers, periods and balances.
+
+Every table here but ``Ledger`` carries ``ledger_id`` and every unique constraint includes it,
+so villages stay apart and the schema can be distributed by ledger. Money columns are integer
+fen. Posted vouchers and their lines are protected by database triggers (see migration 0002):
+neither this code nor a direct UPDATE/DELETE can change them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from villagebooks.regions.models import Region
+
+
+class Chart(models.TextChoices):
+    CHART_2023 = "2023", "农村集体经济组织会计制度(2023)"
+    CHART_2004 = "2004", "村集体经济组织会计制度(2004)"
+
+
+class Category(models.TextChoices):
+    ASSET = "asset", "资产类"
+    LIABILITY = "liability", "负债类"
+    EQUITY = "equity", "所有者权益类"
+    COST = "cost", "成本类"
+    INCOME = "income", "收入类"
+    EXPENSE = "expense", "支出类"
+
+
+class Side(models.TextChoices):
+    DEBIT = "debit", "借"
+    CREDIT = "credit", "贷"
+
+
+class LedgerStatus(models.TextChoices):
+    SETUP = "setup", "建账中"
+    ACTIVE = "active", "使用中"
+
+
+class Ledger(models.Model):
+    code = models.CharField("账套编号", max_length=32, unique=True)
+    name = models.CharField("账套名称", max_length=100)
+    village = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="ledgers", verbose_name="所属村"
+    )
+    chart = models.CharField("会计制度", max_length=8, choices=Chart.choices)
+    start_year = models.PositiveSmallIntegerField("启用年度")
+    start_month = models.PositiveSmallIntegerField("启用月份")
+    status = models.CharField("状态", max_length=16, choices=LedgerStatus.choices, default=LedgerStatus.SETUP)
+    # Balances of years before this one are carried: its month-0 balance rows are the opening
+    # balances of the year. Starts at start_year; each year close moves it one year on.
+    carried_year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "账套"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_month__gte=1, start_month__lte=12), name="ledger_start_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+    @property
+    def start_period_key(self) -> int:
+        return self.start_year * 100 + self.start_month
+
+
+class Account(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="accounts")
+    code = models.CharField("科目编码", max_length=20)
+    name = models.CharField("科目名称", max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    level = models.PositiveSmallIntegerField(default=1)
+    category = models.CharField("类别", max_length=16, choices=Category.choices)
+    normal_side = models.CharField("余额方向", max_length=8, choices=Side.choices)
+    is_leaf = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    requires_fund = models.BooleanField("需要资金来源", default=False)
+    requires_counterparty = models.BooleanField("需要往来单位", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "code"]
+        verbose_name = "会计科目"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "code"], name="account_code_unique_in_ledger")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class FundKind(models.TextChoices):
+    VILLAGE_OFFICE = "village_office", "村办公经费"
+    PUBLIC_SERVICE = "public_service", "公共服务运行经费"
+    COLLECTIVE_INCOME = "collective_income", "集体经济组织收益"
+    EARMARKED_TRANSFER = "earmarked_transfer", "上级专项资金"
+    LIVELIHOOD_SUBSIDY = "livelihood_subsidy", "到村到户民生补助资金"
+    POVERTY_ALLEVIATION = "poverty_alleviation", "财政专项扶贫资金"
+    ONE_MATTER = "one_matter", "一事一议"
+    OTHER = "other", "其他"
+
+
+class Fund(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="funds")
+    name = models.CharField("资金名称", max_length=100)
+    kind = models.CharField("资金类别", max_length=32, choices=FundKind.choices)
+    issuer = models.CharField("下达单位", max_length=100, blank=True)
+    document_number = models.CharField("文号", max_length=100, blank=True)
+    amount_fen = models.BigIntegerField("下达金额(分)", default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "name"]
+        verbose_name = "资金来源"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "name"], name="fund_name_unique_in_ledger"),
+            models.CheckConstraint(condition=Q(amount_fen__gte=0), name="fund_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CounterpartyKind(models.TextChoices):
+    HOUSEHOLD = "household", "农户"
+    PERSON = "person", "个人"
+    ORGANISATION = "organisation", "单位"
+
+
+class Counterparty(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="counterparties")
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField(
+        "类别", max_length=16, choices=CounterpartyKind.choices, default=CounterpartyKind.ORGANISATION
+    )
+    id_number = models.CharField("证件号码", max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "name"]
+        verbose_name = "往来单位"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "name"], name="counterparty_name_unique_in_ledger")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", "未结账"
+    CLOSED = "closed", "已结账"
+
+
+class Period(models.Model):
+    """One month of one ledger; holds the counter that numbers its posted vouchers."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="periods")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=8, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    last_number = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "year", "month"]
+        verbose_name = "会计期间"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "year", "month"], name="period_unique_in_ledger"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="period_month_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def key(self) -> int:
+        return self.year * 100 + self.month
+
+
+class VoucherStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审核"
+    REVIEWED = "reviewed", "已审核"
+    POSTED = "posted", "已记账"
+
+
+class VoucherKind(models.TextChoices):
+    NORMAL = "normal", "记账凭证"
+    REVERSAL = "reversal", "红字冲销"
+    CLOSING = "closing", "结转凭证"
+
+
+class Voucher(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="vouchers")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="vouchers")
+    date = models.DateField("日期")
+    # 记字第N号: given when the voucher is posted, so posted numbers have no gaps.
+    number = models.PositiveIntegerField("凭证号", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=VoucherStatus.choices, default=VoucherStatus.DRAFT
+    )
+    kind = models.CharField("类型", max_length=16, choices=VoucherKind.choices, default=VoucherKind.NORMAL)
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name="冲销的凭证",
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    # The key a voucher had in the file it was imported from: the same source is never booked twice.
+    external_key = models.CharField(max_length=64, null=True, blank=True)
+    amount_fen = models.BigIntegerField("金额(分)", default=0)
+    attachment_count = models.PositiveSmallIntegerField("附件数", default=0)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "period_id", "number", "id"]
+        verbose_name = "记账凭证"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "period", "number"], name="voucher_number_unique_in_period"
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "external_key"], name="voucher_external_key_unique_in_ledger"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="posted") | Q(number__isnull=False, posted_at__isnull=False),
+                name="posted_voucher_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["ledger", "status"], name="voucher_ledger_status")]
+
+    def __str__(self) -> str:
+        return f"记-{self.number}" if self.number else f"草稿#{self.pk}"
+
+
+class VoucherLine(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    summary = models.CharField("摘要", max_length=200)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # A red (reversal) line carries a negative amount on the same side as the line it cancels.
+    debit_fen = models.BigIntegerField("借方(分)", default=0)
+    credit_fen = models.BigIntegerField("贷方(分)", default=0)
+    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    counterparty = models.ForeignKey(
+        Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+
+    class Meta:
+        ordering = ["voucher_id", "line_no"]
+        verbose_name = "分录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "voucher", "line_no"], name="line_no_unique_in_voucher"
+            ),
+            models.CheckConstraint(
+                condition=(Q(debit_fen=0) & ~Q(credit_fen=0)) | (~Q(debit_fen=0) & Q(credit_fen=0)),
+                name="line_one_side_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary} {self.debit_fen}/{self.credit_fen}"
+
+
+class Attachment(models.Model):
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["voucher_id", "id"]
+        verbose_name = "附件"
+        constraints = [
+            # The same electronic source document must not be booked twice (财会〔2024〕12号).
+            models.UniqueConstraint(fields=["ledger", "sha256"], name="attachment_once_per_ledger"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class OpeningBalance(models.Model):
+    """A balance brought in when the ledger starts (期初余额), per account and dimension."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="opening_balances")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    counterparty = models.ForeignKey(
+        Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    debit_fen = models.BigIntegerField(default=0)
+    credit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ledger_id", "account__code"]
+        verbose_name = "期初余额"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(debit_fen__gte=0, credit_fen__gte=0), name="opening_not_negative"
+            ),
+        ]
+
+
+class AccountBalance(models.Model):
+    """Debit and credit movements per (ledger, account, period, fund, counterparty).
+
+    Kept up to date at posting so that every report reads these few rows, not the lines.
+    ``month = 0`` rows are the opening balances of ``year`` (from set-up or a year close);
+    ``is_closing`` separates the system's year-end closing entries from ordinary movements,
+    so that the income statement of a closed year still shows its income. ``fund_key`` and
+    ``counterparty_key`` are 0 for "none", because NULLs would defeat the unique key that the
+    posting upsert relies on. ``verify`` recomputes every row from the lines.
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    period_key = models.PositiveIntegerField()
+    fund_key = models.BigIntegerField(default=0)
+    counterparty_key = models.BigIntegerField(default=0)
+    is_closing = models.BooleanField(default=False)
+    debit_fen = models.BigIntegerField(default=0)
+    credit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ledger_id", "period_key", "account_id"]
+        verbose_name = "科目余额"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "account", "period_key", "fund_key", "counterparty_key", "is_closing"],
+                name="balance_key_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["ledger", "period_key"], name="balance_ledger_period")]

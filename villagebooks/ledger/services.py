@@ -1,0 +1,990 @@
+"""Every write to the books: one function per use case, one transaction each, an audit row each.
+
+Services take keyword-only arguments and a required ``actor``; they check permission through
+``access.require`` and the rules through ``domain``; they raise ``DomainError`` (field + Chinese
+reason) and then leave nothing behind. Locks are taken in one order: voucher, then period,
+then balance rows (sorted), so concurrent posting neither deadlocks nor skips a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from villagebooks.common.audit import audit_record
+from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.common.money import format_fen
+from villagebooks.ledger import errors as E
+from villagebooks.ledger.access import Action, require, require_in_region
+from villagebooks.ledger.balances import BalanceDeltas, balances_apply
+from villagebooks.ledger.domain.chart import chart_rules, chart_templates
+from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
+from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.domain.vouchers import LineInput, check_voucher, negate
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Attachment,
+    Category,
+    Chart,
+    Counterparty,
+    CounterpartyKind,
+    Fund,
+    FundKind,
+    Ledger,
+    LedgerStatus,
+    OpeningBalance,
+    Period,
+    PeriodStatus,
+    Voucher,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
+from villagebooks.regions.models import Region, RegionKind
+
+MEMBERS_COUNTERPARTY = "全体成员"
+UNPOSTED = [VoucherStatus.DRAFT, VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED]
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledgers, accounts, funds, counterparties
+
+
+def ledger_create(
+    *, actor, village_code: str, code: str, name: str, chart: str, start_year: int, start_month: int
+) -> Ledger:
+    """A new ledger on a standard chart, with the 收益分配 sub-accounts the year close needs."""
+    if chart not in Chart.values:
+        raise DomainError(E.UNKNOWN_CHART, field="chart")
+    if not code.strip():
+        raise DomainError(E.NAME_REQUIRED, field="code")
+    if not name.strip():
+        raise DomainError(E.NAME_REQUIRED, field="name")
+    if not 1 <= start_month <= 12:
+        raise DomainError("启用月份应在1到12之间", field="start")
+    village = Region.objects.filter(code=village_code).first()
+    if village is None:
+        raise DomainError(E.UNKNOWN_VILLAGE.format(code=village_code), field="village")
+    if village.kind != RegionKind.VILLAGE:
+        raise DomainError(E.NOT_A_VILLAGE.format(code=village_code), field="village")
+    with transaction.atomic():
+        if Ledger.objects.filter(code=code).exists():
+            raise DomainError(E.LEDGER_CODE_TAKEN.format(code=code), field="code")
+        ledger = Ledger(
+            code=code,
+            name=name,
+            village=village,
+            chart=chart,
+            start_year=start_year,
+            start_month=start_month,
+            carried_year=start_year,
+        )
+        require_in_region(actor, village, Action.SETUP)
+        ledger.save()
+        accounts = [
+            Account(
+                ledger=ledger,
+                code=t.code,
+                name=t.name,
+                category=t.category,
+                normal_side=t.normal_side,
+                requires_fund=t.requires_fund,
+                requires_counterparty=t.requires_counterparty,
+            )
+            for t in chart_templates(chart)
+        ]
+        Account.objects.bulk_create(accounts)
+        rules = chart_rules(chart)
+        distribution = Account.objects.get(ledger=ledger, code=rules.distribution_account)
+        for sub_code, sub_name in (
+            (rules.undistributed_code, rules.undistributed_name),
+            (rules.appropriation_code, rules.appropriation_name),
+        ):
+            _add_sub_account(distribution, sub_code, sub_name)
+        _ensure_year_periods(ledger, start_year)
+        audit_record(
+            actor=actor, action="ledger_create", ledger_id=ledger.pk, obj=ledger, code=code, chart=chart
+        )
+    return ledger
+
+
+def _add_sub_account(parent: Account, code: str, name: str) -> Account:
+    account = Account.objects.create(
+        ledger_id=parent.ledger_id,
+        code=code,
+        name=name,
+        parent=parent,
+        level=parent.level + 1,
+        category=parent.category,
+        normal_side=parent.normal_side,
+        requires_fund=parent.requires_fund,
+        requires_counterparty=parent.requires_counterparty,
+    )
+    if parent.is_leaf:
+        parent.is_leaf = False
+        parent.save(update_fields=["is_leaf", "updated_at"])
+    return account
+
+
+def account_add(*, actor, ledger: Ledger, parent_code: str, code: str, name: str) -> Account:
+    """A sub-account (明细科目) under ``parent_code``; its code appends 2 or 3 digits."""
+    require(actor, ledger, Action.SETUP)
+    with transaction.atomic():
+        parent = Account.objects.select_for_update().filter(ledger=ledger, code=parent_code).first()
+        if parent is None:
+            raise DomainError(E.UNKNOWN_ACCOUNT.format(code=parent_code), field="parent")
+        if not re.fullmatch(re.escape(parent_code) + r"\d{2,3}", code or ""):
+            raise DomainError(E.SUB_CODE_PREFIX.format(parent=parent_code), field="code")
+        if not name.strip():
+            raise DomainError(E.NAME_REQUIRED, field="name")
+        if Account.objects.filter(ledger=ledger, code=code).exists():
+            raise DomainError(E.ACCOUNT_CODE_TAKEN.format(code=code), field="code")
+        if parent.is_leaf and (
+            VoucherLine.objects.filter(ledger=ledger, account=parent).exists()
+            or OpeningBalance.objects.filter(ledger=ledger, account=parent).exists()
+        ):
+            raise DomainError(E.PARENT_HAS_POSTINGS.format(code=parent_code), field="parent")
+        account = _add_sub_account(parent, code, name.strip())
+        audit_record(
+            actor=actor, action="account_add", ledger_id=ledger.pk, obj=account, code=code, name=name
+        )
+    return account
+
+
+def fund_create(
+    *,
+    actor,
+    ledger: Ledger,
+    name: str,
+    kind: str,
+    issuer: str = "",
+    document_number: str = "",
+    amount_fen: int = 0,
+) -> Fund:
+    require(actor, ledger, Action.SETUP)
+    name = name.strip()
+    if not name:
+        raise DomainError(E.NAME_REQUIRED, field="name")
+    kind = _fund_kind(kind)
+    if amount_fen < 0:
+        raise DomainError("下达金额不能为负数", field="amount")
+    with transaction.atomic():
+        if Fund.objects.filter(ledger=ledger, name=name).exists():
+            raise DomainError(E.NAME_TAKEN.format(name=name), field="name")
+        fund = Fund.objects.create(
+            ledger=ledger,
+            name=name,
+            kind=kind,
+            issuer=issuer,
+            document_number=document_number,
+            amount_fen=amount_fen,
+        )
+        audit_record(actor=actor, action="fund_create", ledger_id=ledger.pk, obj=fund, name=name, kind=kind)
+    return fund
+
+
+def _fund_kind(kind: str) -> str:
+    """A fund kind by its code (``earmarked_transfer``) or its Chinese label (上级专项资金)."""
+    for value, label in FundKind.choices:
+        if kind in (value, label):
+            return value
+    raise DomainError(E.UNKNOWN_FUND_KIND.format(kind=kind), field="kind")
+
+
+def counterparty_create(
+    *, actor, ledger: Ledger, name: str, kind: str = CounterpartyKind.ORGANISATION, id_number: str = ""
+) -> Counterparty:
+    require(actor, ledger, Action.SETUP)
+    name = name.strip()
+    if not name:
+        raise DomainError(E.NAME_REQUIRED, field="name")
+    if kind not in CounterpartyKind.values:
+        raise DomainError("往来单位类别无效", field="kind")
+    with transaction.atomic():
+        if Counterparty.objects.filter(ledger=ledger, name=name).exists():
+            raise DomainError(E.NAME_TAKEN.format(name=name), field="name")
+        counterparty = Counterparty.objects.create(ledger=ledger, name=name, kind=kind, id_number=id_number)
+        audit_record(
+            actor=actor, action="counterparty_create", ledger_id=ledger.pk, obj=counterparty, name=name
+        )
+    return counterparty
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving user input against one ledger
+
+
+@dataclass
+class LedgerDirectory:
+    """A ledger's accounts, funds and counterparties by code and name, loaded once.
+
+    Resolving lines through it costs no query per line, which is what lets an import of a
+    county's year run at thousands of vouchers a second.
+    """
+
+    ledger: Ledger
+    accounts: dict[str, Account] = field(default_factory=dict)
+    funds: dict[str, int] = field(default_factory=dict)
+    counterparties: dict[str, int] = field(default_factory=dict)
+    created_funds: list[str] = field(default_factory=list)
+    created_counterparties: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, ledger: Ledger) -> LedgerDirectory:
+        return cls(
+            ledger=ledger,
+            accounts={a.code: a for a in Account.objects.filter(ledger=ledger)},
+            funds=dict(Fund.objects.filter(ledger=ledger).values_list("name", "id")),
+            counterparties=dict(Counterparty.objects.filter(ledger=ledger).values_list("name", "id")),
+        )
+
+    def resolve(self, lines: list[LineInput], *, create_missing: bool = False) -> list[FieldProblem]:
+        """Problems of the lines' accounts and dimensions; missing names may be created."""
+        problems = []
+        for line in lines:
+            code = line.account_code.strip()
+            account = self.accounts.get(code)
+            if not code:
+                continue  # reported by check_line
+            if account is None:
+                problems.append(FieldProblem("account", E.UNKNOWN_ACCOUNT.format(code=code), line.row))
+                continue
+            if not account.is_leaf:
+                problems.append(FieldProblem("account", E.NOT_LEAF.format(code=code), line.row))
+            if not account.is_active:
+                problems.append(FieldProblem("account", E.ACCOUNT_DISABLED.format(code=code), line.row))
+            fund_name = line.fund_name.strip()
+            if account.requires_fund and not fund_name:
+                problems.append(FieldProblem("fund", E.FUND_REQUIRED.format(code=code), line.row))
+            if fund_name and fund_name not in self.funds:
+                if create_missing:
+                    self.funds[fund_name] = Fund.objects.create(
+                        ledger=self.ledger, name=fund_name, kind=FundKind.OTHER
+                    ).pk
+                    self.created_funds.append(fund_name)
+                else:
+                    problems.append(FieldProblem("fund", E.UNKNOWN_FUND.format(name=fund_name), line.row))
+            party = line.counterparty_name.strip()
+            if account.requires_counterparty and not party:
+                problems.append(
+                    FieldProblem("counterparty", E.COUNTERPARTY_REQUIRED.format(code=code), line.row)
+                )
+            if party and party not in self.counterparties:
+                if create_missing:
+                    self.counterparties[party] = Counterparty.objects.create(
+                        ledger=self.ledger, name=party
+                    ).pk
+                    self.created_counterparties.append(party)
+                else:
+                    problems.append(
+                        FieldProblem("counterparty", E.UNKNOWN_COUNTERPARTY.format(name=party), line.row)
+                    )
+        return problems
+
+    def line_rows(self, voucher: Voucher, lines: list[LineInput]) -> list[VoucherLine]:
+        return [
+            VoucherLine(
+                ledger_id=self.ledger.pk,
+                voucher=voucher,
+                line_no=number,
+                summary=line.summary.strip(),
+                account=self.accounts[line.account_code.strip()],
+                debit_fen=line.debit_fen,
+                credit_fen=line.credit_fen,
+                fund_id=self.funds.get(line.fund_name.strip()),
+                counterparty_id=self.counterparties.get(line.counterparty_name.strip()),
+            )
+            for number, line in enumerate(lines, start=1)
+        ]
+
+
+def _ensure_year_periods(ledger: Ledger, year: int) -> None:
+    first_month = ledger.start_month if year == ledger.start_year else 1
+    Period.objects.bulk_create(
+        [Period(ledger=ledger, year=year, month=month) for month in range(first_month, 13)],
+        ignore_conflicts=True,
+    )
+
+
+def period_for_date(ledger: Ledger, day: date, *, field_name: str = "date", row: int | None = None) -> Period:
+    """The open period a voucher dated ``day`` belongs to, or a DomainError saying why not."""
+    if (day.year, day.month) < (ledger.start_year, ledger.start_month):
+        raise DomainError(
+            problems=[
+                FieldProblem(
+                    field_name,
+                    E.BEFORE_START.format(date=day.isoformat(), start=period_label(ledger.start_period_key)),
+                    row,
+                )
+            ]
+        )
+    if day.year < ledger.carried_year:
+        raise DomainError(problems=[FieldProblem(field_name, E.YEAR_CLOSED.format(year=day.year), row)])
+    period = Period.objects.filter(ledger=ledger, year=day.year, month=day.month).first()
+    if period is None:
+        _ensure_year_periods(ledger, day.year)
+        period = Period.objects.get(ledger=ledger, year=day.year, month=day.month)
+    if period.status == PeriodStatus.CLOSED:
+        raise DomainError(problems=[FieldProblem(field_name, E.PERIOD_CLOSED.format(period=period), row)])
+    return period
+
+
+# ---------------------------------------------------------------------------------------------
+# Vouchers
+
+
+def _validated(directory: LedgerDirectory, lines: list[LineInput], *, allow_negative: bool = False) -> None:
+    problems = check_voucher(lines, allow_negative=allow_negative) + directory.resolve(lines)
+    if problems:
+        raise DomainError(problems=problems)
+
+
+def voucher_create(
+    *, actor, ledger: Ledger, date: date, lines: list[LineInput], note: str = "", submit: bool = False
+) -> Voucher:
+    """A draft voucher (or a submitted one with ``submit``)."""
+    require(actor, ledger, Action.PREPARE)
+    with transaction.atomic():
+        period = period_for_date(ledger, date)
+        directory = LedgerDirectory.load(ledger)
+        _validated(directory, lines)
+        voucher = Voucher.objects.create(
+            ledger=ledger,
+            period=period,
+            date=date,
+            note=note,
+            prepared_by=actor,
+            amount_fen=sum(line.debit_fen for line in lines),
+            status=VoucherStatus.SUBMITTED if submit else VoucherStatus.DRAFT,
+            submitted_at=timezone.now() if submit else None,
+        )
+        VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
+        audit_record(actor=actor, action="voucher_create", ledger_id=ledger.pk, obj=voucher, lines=len(lines))
+    return voucher
+
+
+def _locked_voucher(voucher: Voucher) -> Voucher:
+    return Voucher.objects.select_for_update().select_related("ledger").get(pk=voucher.pk)
+
+
+def _require_status(voucher: Voucher, allowed: list[str], action: str) -> None:
+    if voucher.status not in allowed:
+        raise DomainError(
+            E.WRONG_STATUS.format(status=VoucherStatus(voucher.status).label, action=action), field="status"
+        )
+
+
+def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput], note: str = "") -> Voucher:
+    """Replace a draft's date and lines (only drafts change; a reversal's lines are fixed)."""
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        ledger = voucher.ledger
+        require(actor, ledger, Action.PREPARE)
+        _require_status(voucher, [VoucherStatus.DRAFT], "修改")
+        if voucher.kind != VoucherKind.NORMAL:
+            raise DomainError("红字冲销凭证和结转凭证不能修改", field="kind")
+        period = period_for_date(ledger, date)
+        directory = LedgerDirectory.load(ledger)
+        _validated(directory, lines)
+        voucher.lines.all().delete()
+        VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
+        voucher.date, voucher.period, voucher.note = date, period, note
+        voucher.amount_fen = sum(line.debit_fen for line in lines)
+        voucher.save()
+        audit_record(actor=actor, action="voucher_update", ledger_id=ledger.pk, obj=voucher, lines=len(lines))
+    return voucher
+
+
+def voucher_delete(*, actor, voucher: Voucher) -> None:
+    """Delete a voucher that was never posted (a draft or one sent back)."""
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.PREPARE)
+        _require_status(voucher, [VoucherStatus.DRAFT], "删除")
+        audit_record(actor=actor, action="voucher_delete", ledger_id=voucher.ledger_id, obj=voucher)
+        for attachment in voucher.attachments.all():
+            attachment.file.delete(save=False)
+        voucher.attachments.all().delete()
+        voucher.lines.all().delete()
+        voucher.delete()
+
+
+def voucher_submit(*, actor, voucher: Voucher) -> Voucher:
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.PREPARE)
+        _require_status(voucher, [VoucherStatus.DRAFT], "提交")
+        voucher.status, voucher.submitted_at = VoucherStatus.SUBMITTED, timezone.now()
+        voucher.save(update_fields=["status", "submitted_at", "updated_at"])
+        audit_record(actor=actor, action="voucher_submit", ledger_id=voucher.ledger_id, obj=voucher)
+    return voucher
+
+
+def voucher_review(*, actor, voucher: Voucher) -> Voucher:
+    """Approve a submitted voucher; the reviewer must not be the one who prepared it."""
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.REVIEW)
+        _require_status(voucher, [VoucherStatus.SUBMITTED], "审核")
+        if voucher.prepared_by_id == actor.pk:
+            raise DomainError(E.SELF_REVIEW, field="reviewed_by")
+        voucher.status, voucher.reviewed_by, voucher.reviewed_at = (
+            VoucherStatus.REVIEWED,
+            actor,
+            timezone.now(),
+        )
+        voucher.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+        audit_record(actor=actor, action="voucher_review", ledger_id=voucher.ledger_id, obj=voucher)
+    return voucher
+
+
+def voucher_send_back(*, actor, voucher: Voucher, reason: str) -> Voucher:
+    """Return a submitted or reviewed voucher to its preparer as a draft, with the reason."""
+    if not reason.strip():
+        raise DomainError(E.REASON_REQUIRED, field="reason")
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.REVIEW)
+        _require_status(voucher, [VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED], "退回")
+        voucher.status, voucher.reviewed_by, voucher.reviewed_at = VoucherStatus.DRAFT, None, None
+        voucher.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+        audit_record(
+            actor=actor, action="voucher_send_back", ledger_id=voucher.ledger_id, obj=voucher, reason=reason
+        )
+    return voucher
+
+
+def _assign_number(period_id: int, count: int = 1) -> tuple[Period, int]:
+    """Reserve ``count`` numbers in the period under its row lock; returns the first one."""
+    period = Period.objects.select_for_update().get(pk=period_id)
+    if period.status == PeriodStatus.CLOSED:
+        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="date")
+    first = period.last_number + 1
+    period.last_number += count
+    period.save(update_fields=["last_number", "updated_at"])
+    return period, first
+
+
+def _deltas_for(lines, *, ledger_id: int, period_key: int, is_closing: bool, deltas: BalanceDeltas) -> None:
+    for line in lines:
+        deltas.add_line(
+            ledger_id=ledger_id,
+            account_id=line.account_id,
+            period_key=period_key,
+            fund_id=line.fund_id,
+            counterparty_id=line.counterparty_id,
+            is_closing=is_closing,
+            debit_fen=line.debit_fen,
+            credit_fen=line.credit_fen,
+        )
+
+
+def voucher_post(*, actor, voucher: Voucher) -> Voucher:
+    """Post a reviewed voucher: give it the next number of its period and update the balances."""
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        ledger = voucher.ledger
+        require(actor, ledger, Action.POST)
+        _require_status(voucher, [VoucherStatus.REVIEWED], "记账")
+        if ledger.status != LedgerStatus.ACTIVE:
+            raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
+        if voucher.date.year < ledger.carried_year:
+            raise DomainError(E.YEAR_CLOSED.format(year=voucher.date.year), field="date")
+        period, number = _assign_number(voucher.period_id)
+        voucher.status, voucher.number = VoucherStatus.POSTED, number
+        voucher.posted_by, voucher.posted_at = actor, timezone.now()
+        voucher.save(update_fields=["status", "number", "posted_by", "posted_at", "updated_at"])
+        deltas = BalanceDeltas()
+        _deltas_for(
+            voucher.lines.all(),
+            ledger_id=ledger.pk,
+            period_key=period.key,
+            is_closing=voucher.kind == VoucherKind.CLOSING,
+            deltas=deltas,
+        )
+        balances_apply(deltas)
+        audit_record(actor=actor, action="voucher_post", ledger_id=ledger.pk, obj=voucher, number=number)
+    return voucher
+
+
+def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Voucher:
+    """A red copy of a posted voucher (红字冲销), as a submitted voucher that references it.
+
+    It is reviewed and posted like any other; the correct (blue) voucher is then made anew.
+    """
+    if not reason.strip():
+        raise DomainError(E.REASON_REQUIRED, field="reason")
+    with transaction.atomic():
+        original = _locked_voucher(voucher)
+        ledger = original.ledger
+        require(actor, ledger, Action.PREPARE)
+        if original.status != VoucherStatus.POSTED or original.kind != VoucherKind.NORMAL:
+            raise DomainError(E.CANNOT_REVERSE, field="voucher")
+        if Voucher.objects.filter(reverses=original).exists():
+            raise DomainError(E.ALREADY_REVERSED, field="voucher")
+        period = period_for_date(ledger, date)
+        lines = [
+            LineInput(
+                summary=line.summary,
+                account_code=line.account.code,
+                debit_fen=line.debit_fen,
+                credit_fen=line.credit_fen,
+                fund_name=line.fund.name if line.fund else "",
+                counterparty_name=line.counterparty.name if line.counterparty else "",
+            )
+            for line in original.lines.select_related("account", "fund", "counterparty")
+        ]
+        red_lines = negate(lines)
+        note = f"注销{original.date:%Y年%m月%d日}记字第{original.number}号凭证：{reason.strip()}"[:200]
+        reversal = Voucher.objects.create(
+            ledger=ledger,
+            period=period,
+            date=date,
+            note=note,
+            kind=VoucherKind.REVERSAL,
+            reverses=original,
+            prepared_by=actor,
+            amount_fen=-original.amount_fen,
+            status=VoucherStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+        directory = LedgerDirectory.load(ledger)
+        VoucherLine.objects.bulk_create(directory.line_rows(reversal, red_lines))
+        audit_record(
+            actor=actor,
+            action="voucher_reverse",
+            ledger_id=ledger.pk,
+            obj=reversal,
+            reverses=original.pk,
+            reason=reason,
+        )
+    return reversal
+
+
+_ATTACHMENT_SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _sniff_content_type(head: bytes) -> str | None:
+    for signature, content_type in _ATTACHMENT_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def attachment_add(*, actor, voucher: Voucher, name: str, content: bytes) -> Attachment:
+    """Attach a scanned source document (PDF or image, checked by content) to an unposted voucher."""
+    if not content:
+        raise DomainError(E.ATTACHMENT_EMPTY, field="file")
+    if len(content) > settings.ATTACHMENT_MAX_BYTES:
+        limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise DomainError(E.ATTACHMENT_TOO_LARGE.format(limit=limit), field="file")
+    content_type = _sniff_content_type(content[:16])
+    if content_type is None:
+        raise DomainError(E.ATTACHMENT_TYPE, field="file")
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.PREPARE)
+        _require_status(voucher, UNPOSTED, "添加附件")
+        existing = (
+            Attachment.objects.filter(ledger_id=voucher.ledger_id, sha256=digest)
+            .select_related("voucher")
+            .first()
+        )
+        if existing is not None:
+            raise DomainError(E.ATTACHMENT_DUPLICATE.format(voucher=existing.voucher), field="file")
+        attachment = Attachment(
+            ledger_id=voucher.ledger_id,
+            voucher=voucher,
+            original_name=name[:255],
+            content_type=content_type,
+            size=len(content),
+            sha256=digest,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"{digest}{_extension(content_type)}", ContentFile(content), save=False)
+        try:
+            attachment.save()
+        except IntegrityError as exc:  # a concurrent upload of the same document
+            attachment.file.delete(save=False)
+            raise DomainError(E.ATTACHMENT_DUPLICATE.format(voucher="?"), field="file") from exc
+        voucher.attachment_count = voucher.attachments.count()
+        voucher.save(update_fields=["attachment_count", "updated_at"])
+        audit_record(
+            actor=actor, action="attachment_add", ledger_id=voucher.ledger_id, obj=attachment, name=name
+        )
+    return attachment
+
+
+def _extension(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}.get(
+        content_type, ".webp"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening balances
+
+
+@dataclass(frozen=True)
+class OpeningInput:
+    account_code: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+    fund_name: str = ""
+    counterparty_name: str = ""
+    row: int | None = None
+
+
+def opening_balances_set(
+    *, actor, ledger: Ledger, rows: list[OpeningInput], create_missing: bool = False
+) -> Ledger:
+    """Replace the ledger's opening balances; they must balance. Activates the ledger.
+
+    Allowed only while nothing is posted: afterwards the opening is part of the books.
+    """
+    require(actor, ledger, Action.SETUP)
+    with transaction.atomic():
+        ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
+        if Voucher.objects.filter(ledger=ledger, status=VoucherStatus.POSTED).exists():
+            raise DomainError(E.OPENING_LOCKED, field="ledger")
+        directory = LedgerDirectory.load(ledger)
+        as_lines = [
+            LineInput(
+                summary="期初余额",
+                account_code=r.account_code,
+                debit_fen=r.debit_fen,
+                credit_fen=r.credit_fen,
+                fund_name=r.fund_name,
+                counterparty_name=r.counterparty_name,
+                row=r.row,
+            )
+            for r in rows
+        ]
+        problems = []
+        for line in as_lines:
+            if line.debit_fen < 0 or line.credit_fen < 0:
+                problems.append(FieldProblem("debit", "期初余额不能为负数，请填在另一方向", line.row))
+        problems += directory.resolve(as_lines, create_missing=create_missing)
+        debit = sum(r.debit_fen for r in rows)
+        credit = sum(r.credit_fen for r in rows)
+        if debit != credit:
+            problems.append(
+                FieldProblem(
+                    "", E.OPENING_UNBALANCED.format(debit=format_fen(debit), credit=format_fen(credit))
+                )
+            )
+        if problems:
+            raise DomainError(problems=problems)
+        OpeningBalance.objects.filter(ledger=ledger).delete()
+        AccountBalance.objects.filter(ledger=ledger, month=0).delete()
+        openings = [
+            OpeningBalance(
+                ledger=ledger,
+                account=directory.accounts[line.account_code.strip()],
+                fund_id=directory.funds.get(line.fund_name.strip()),
+                counterparty_id=directory.counterparties.get(line.counterparty_name.strip()),
+                debit_fen=line.debit_fen,
+                credit_fen=line.credit_fen,
+            )
+            for line in as_lines
+            if line.debit_fen or line.credit_fen
+        ]
+        OpeningBalance.objects.bulk_create(openings)
+        deltas = BalanceDeltas()
+        for opening in openings:
+            deltas.add_line(
+                ledger_id=ledger.pk,
+                account_id=opening.account_id,
+                period_key=ledger.start_year * 100,
+                fund_id=opening.fund_id,
+                counterparty_id=opening.counterparty_id,
+                is_closing=False,
+                debit_fen=opening.debit_fen,
+                credit_fen=opening.credit_fen,
+            )
+        balances_apply(deltas)
+        ledger.status = LedgerStatus.ACTIVE
+        ledger.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor, action="opening_balances_set", ledger_id=ledger.pk, obj=ledger, rows=len(openings)
+        )
+    return ledger
+
+
+# ---------------------------------------------------------------------------------------------
+# Closing
+
+
+def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True) -> Period:
+    periods = Period.objects.select_for_update() if lock else Period.objects
+    period = periods.filter(ledger=ledger, year=year, month=month).first()
+    if period is None:
+        if (year, month) < (ledger.start_year, ledger.start_month):
+            raise DomainError(
+                E.BEFORE_START.format(
+                    date=f"{year}-{month:02d}", start=period_label(ledger.start_period_key)
+                ),
+                field="period",
+            )
+        _ensure_year_periods(ledger, year)
+        period = periods.get(ledger=ledger, year=year, month=month)
+    return period
+
+
+def _close_checks(ledger: Ledger, period: Period) -> None:
+    if period.status == PeriodStatus.CLOSED:
+        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="period")
+    earlier = (
+        Period.objects.filter(ledger=ledger, status=PeriodStatus.OPEN)
+        .filter(Q(year__lt=period.year) | Q(year=period.year, month__lt=period.month))
+        .order_by("year", "month")
+        .first()
+    )
+    if earlier is not None:
+        raise DomainError(E.EARLIER_OPEN.format(period=earlier), field="period")
+    unposted = Voucher.objects.filter(ledger=ledger, period=period, status__in=UNPOSTED).count()
+    if unposted:
+        raise DomainError(E.UNPOSTED_IN_PERIOD.format(period=period, count=unposted), field="period")
+    totals = AccountBalance.objects.filter(ledger=ledger, period_key__lte=period.key).aggregate(
+        debit=Sum("debit_fen"), credit=Sum("credit_fen")
+    )
+    movement = AccountBalance.objects.filter(ledger=ledger, period_key=period.key).aggregate(
+        debit=Sum("debit_fen"), credit=Sum("credit_fen")
+    )
+    if (totals["debit"] or 0) - (totals["credit"] or 0) or (movement["debit"] or 0) != (
+        movement["credit"] or 0
+    ):
+        raise DomainError(E.TRIAL_UNBALANCED.format(period=period), field="period")
+
+
+def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
+    """Month close (月结): refused while the period has unposted vouchers or does not balance."""
+    require(actor, ledger, Action.CLOSE)
+    with transaction.atomic():
+        period = _period_or_error(ledger, year, month)
+        if ledger.status != LedgerStatus.ACTIVE:
+            raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
+        _close_checks(ledger, period)
+        period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
+        period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        audit_record(actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period))
+    return period
+
+
+def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) -> Period:
+    """Reopen a closed month (反结账): a recorded act of a permitted user, latest month first."""
+    require(actor, ledger, Action.REOPEN)
+    if not reason.strip():
+        raise DomainError(E.REASON_REQUIRED, field="reason")
+    with transaction.atomic():
+        period = _period_or_error(ledger, year, month)
+        if period.status != PeriodStatus.CLOSED:
+            raise DomainError(E.PERIOD_NOT_CLOSED.format(period=period), field="period")
+        if year < ledger.carried_year:
+            raise DomainError(E.YEAR_CLOSED.format(year=year), field="period")
+        later = (
+            Period.objects.filter(ledger=ledger, status=PeriodStatus.CLOSED)
+            .filter(Q(year__gt=year) | Q(year=year, month__gt=month))
+            .order_by("-year", "-month")
+            .first()
+        )
+        if later is not None:
+            raise DomainError(E.LATER_CLOSED.format(period=later), field="period")
+        period.status, period.closed_at, period.closed_by = PeriodStatus.OPEN, None, None
+        period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="period_reopen",
+            ledger_id=ledger.pk,
+            obj=period,
+            period=str(period),
+            reason=reason,
+        )
+    return period
+
+
+@dataclass(frozen=True)
+class YearCloseResult:
+    year: int
+    vouchers: list[Voucher]
+    carried_rows: int
+
+
+def _year_end_balances(ledger: Ledger, year: int, categories: list[str]) -> list[dict]:
+    """Net balances at the end of ``year`` per leaf account and dimension, in SQL."""
+    carried = min(year, ledger.carried_year)
+    rows = (
+        AccountBalance.objects.filter(ledger=ledger, account__category__in=categories)
+        .filter(Q(period_key=carried * 100) | Q(period_key__gt=carried * 100, month__gte=1))
+        .filter(period_key__lte=year * 100 + 12)
+        .values("account_id", "account__code", "account__category", "fund_key", "counterparty_key")
+        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+        .order_by("account__code", "fund_key", "counterparty_key")
+    )
+    return [row for row in rows if row["debit"] != row["credit"]]
+
+
+def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int] | None = None):
+    """The closing vouchers the year close would post, without posting them (for a preview)."""
+    rules = chart_rules(ledger.chart)
+    appropriations = appropriations or {}
+    unknown = [kind for kind in appropriations if kind not in rules.appropriations]
+    if unknown:
+        raise DomainError(
+            E.UNKNOWN_APPROPRIATION.format(kind=unknown[0], known="、".join(rules.appropriations)),
+            field="appropriation",
+        )
+    funds = dict(Fund.objects.filter(ledger=ledger).values_list("id", "name"))
+    parties = dict(Counterparty.objects.filter(ledger=ledger).values_list("id", "name"))
+    pnl = _year_end_balances(ledger, year, [Category.INCOME, Category.EXPENSE])
+    equity = {
+        row["account__code"]: row["debit"] - row["credit"]
+        for row in _year_end_balances(ledger, year, [Category.EQUITY])
+        if row["account__code"] in (rules.profit_account, rules.appropriation_code)
+    }
+    return build_year_close(
+        year=year,
+        rules=rules,
+        balances=[
+            YearEndBalance(
+                account_code=row["account__code"],
+                category=row["account__category"],
+                net_debit_fen=row["debit"] - row["credit"],
+                fund_name=funds.get(row["fund_key"], ""),
+                counterparty_name=parties.get(row["counterparty_key"], ""),
+            )
+            for row in pnl
+        ],
+        profit_net_debit_fen=equity.get(rules.profit_account, 0),
+        appropriation_net_debit_fen=equity.get(rules.appropriation_code, 0),
+        appropriations=appropriations,
+        members_counterparty=MEMBERS_COUNTERPARTY,
+    )
+
+
+def year_close(
+    *, actor, ledger: Ledger, year: int, appropriations: dict[str, int] | None = None
+) -> YearCloseResult:
+    """Year close (年结) by accounting-rules.md §3: closing vouchers, December closed, balances
+    carried into the next year as its opening (month-0) balances."""
+    require(actor, ledger, Action.CLOSE)
+    with transaction.atomic():
+        ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
+        if year < ledger.carried_year:
+            raise DomainError(E.YEAR_ALREADY_CLOSED.format(year=year), field="year")
+        if year > ledger.carried_year:
+            raise DomainError(E.YEAR_ORDER.format(year=ledger.carried_year), field="year")
+        if ledger.status != LedgerStatus.ACTIVE:
+            raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
+        december = _period_or_error(ledger, year, 12)
+        _close_checks(ledger, december)
+        plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
+        if appropriations and appropriations.get("向成员分配", 0) > 0:
+            Counterparty.objects.get_or_create(
+                ledger=ledger, name=MEMBERS_COUNTERPARTY, defaults={"kind": CounterpartyKind.ORGANISATION}
+            )
+        directory = LedgerDirectory.load(ledger)
+        year_end = date(year, 12, 31)
+        posted = []
+        for planned in plan:
+            problems = check_voucher(list(planned.lines)) + directory.resolve(list(planned.lines))
+            if problems:
+                raise DomainError(problems=problems)
+            now = timezone.now()
+            voucher = Voucher.objects.create(
+                ledger=ledger,
+                period=december,
+                date=year_end,
+                note=planned.summary,
+                kind=VoucherKind.CLOSING if planned.is_system_closing else VoucherKind.NORMAL,
+                prepared_by=actor,
+                reviewed_by=actor,
+                reviewed_at=now,
+                submitted_at=now,
+                amount_fen=sum(line.debit_fen for line in planned.lines),
+                status=VoucherStatus.REVIEWED,
+            )
+            VoucherLine.objects.bulk_create(directory.line_rows(voucher, list(planned.lines)))
+            # Closing vouchers are the system's: reviewed and posted in the same act, recorded.
+            _, number = _assign_number(december.pk)
+            voucher.status, voucher.number, voucher.posted_by, voucher.posted_at = (
+                VoucherStatus.POSTED,
+                number,
+                actor,
+                now,
+            )
+            voucher.save(update_fields=["status", "number", "posted_by", "posted_at", "updated_at"])
+            deltas = BalanceDeltas()
+            _deltas_for(
+                voucher.lines.all(),
+                ledger_id=ledger.pk,
+                period_key=december.key,
+                is_closing=planned.is_system_closing,
+                deltas=deltas,
+            )
+            balances_apply(deltas)
+            posted.append(voucher)
+        december.refresh_from_db()
+        _close_checks(ledger, december)
+        december.status, december.closed_at, december.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
+        december.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        carried = _carry_forward(ledger, year)
+        ledger.carried_year = year + 1
+        ledger.save(update_fields=["carried_year", "updated_at"])
+        _ensure_year_periods(ledger, year + 1)
+        audit_record(
+            actor=actor,
+            action="year_close",
+            ledger_id=ledger.pk,
+            obj=ledger,
+            year=year,
+            vouchers=[v.pk for v in posted],
+            appropriations=appropriations or {},
+        )
+    return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
+
+
+def _carry_forward(ledger: Ledger, year: int) -> int:
+    """Write the closing balances of ``year`` as the month-0 rows of ``year + 1``."""
+    balance_sheet = [Category.ASSET, Category.LIABILITY, Category.EQUITY, Category.COST]
+    AccountBalance.objects.filter(ledger=ledger, period_key=(year + 1) * 100).delete()
+    deltas = BalanceDeltas()
+    for row in _year_end_balances(ledger, year, balance_sheet):
+        net = row["debit"] - row["credit"]
+        deltas.add_line(
+            ledger_id=ledger.pk,
+            account_id=row["account_id"],
+            period_key=(year + 1) * 100,
+            fund_id=row["fund_key"],
+            counterparty_id=row["counterparty_key"],
+            is_closing=False,
+            debit_fen=max(net, 0),
+            credit_fen=max(-net, 0),
+        )
+    balances_apply(deltas)
+    leftover = _year_end_balances(ledger, year, [Category.INCOME, Category.EXPENSE])
+    if leftover:
+        raise DomainError(f"年结后损益类科目仍有余额：{leftover[0]['account__code']}", field="year")
+    return len(list(deltas.items()))
+
+
+def unposted_count(ledger: Ledger) -> int:
+    return Voucher.objects.filter(ledger=ledger, status__in=UNPOSTED).aggregate(n=Count("id"))["n"]
