@@ -227,7 +227,7 @@ class Voucher(models.Model):
     )
     note = models.CharField("说明", max_length=200, blank=True)
     # The key a voucher had in the file it was imported from: the same source is never booked twice.
-    external_key = models.CharField(max_length=64, null=True, blank=True)
+    external_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: many vouchers have none
     amount_fen = models.BigIntegerField("金额(分)", default=0)
     attachment_count = models.PositiveSmallIntegerField("附件数", default=0)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -339,6 +339,9 @@ class OpeningBalance(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.debit_fen}/{self.credit_fen}"
+
 
 class AccountBalance(models.Model):
     """Debit and credit movements per (ledger, account, period, fund, counterparty).
@@ -372,3 +375,6 @@ class AccountBalance(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["ledger", "period_key"], name="balance_ledger_period")]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id}/{self.account_id}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"
