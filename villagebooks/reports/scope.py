@@ -1,0 +1,111 @@
+"""What a report covers: one ledger, or every ledger of a region subtree that the user may see.
+
+Reports read only ``AccountBalance`` rows, filtered through ``ledgers_in_scope``; a region
+report adds up ledgers of one chart (codes of the 2004 and 2023 charts mean different things,
+so they are never summed together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.models import Chart, Ledger
+from villagebooks.regions.models import Region
+
+UNKNOWN_LEDGER = "账套 {code} 不存在或您无权查看"
+UNKNOWN_REGION = "区划 {code} 不存在"
+RANGE_REVERSED = "起始期间不能晚于结束期间"
+NO_LEDGERS = "该区域内没有您可以查看的 {chart} 制度账套"
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    title: str  # e.g. 青林村集体经济组织 or 新安镇 (汇总 38 个账套)
+    ledger_ids: tuple[int, ...]
+    chart: str
+    from_key: int
+    to_key: int
+    single_ledger: Ledger | None = None
+    region: Region | None = None
+
+    @property
+    def period_text(self) -> str:
+        if self.from_key == self.to_key:
+            return period_label(self.from_key)
+        return f"{period_label(self.from_key)} 至 {period_label(self.to_key)}"
+
+    def balance_filter(self, prefix: str = "") -> Q:
+        if self.single_ledger is not None:
+            return Q(**{f"{prefix}ledger_id": self.single_ledger.pk})
+        return Q(**{f"{prefix}ledger_id__in": self.ledger_ids})
+
+
+def scope_for_ledger(*, user, ledger_code: str, from_key: int, to_key: int) -> ReportScope:
+    if from_key > to_key:
+        raise DomainError(RANGE_REVERSED, field="from")
+    ledger = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code).select_related("village").first()
+    if ledger is None:
+        raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
+    return ReportScope(
+        title=ledger.name,
+        ledger_ids=(ledger.pk,),
+        chart=ledger.chart,
+        from_key=from_key,
+        to_key=to_key,
+        single_ledger=ledger,
+    )
+
+
+def scope_for_region(
+    *, user, region_code: str, from_key: int, to_key: int, chart: str = Chart.CHART_2023
+) -> ReportScope:
+    if from_key > to_key:
+        raise DomainError(RANGE_REVERSED, field="from")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise DomainError(UNKNOWN_REGION.format(code=region_code), field="region")
+    ids = tuple(
+        ledgers_in_scope(user, Action.VIEW)
+        .filter(village__path__startswith=region.path, chart=chart)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise NotPermitted(NO_LEDGERS.format(chart=chart))
+    return ReportScope(
+        title=f"{region.name}（汇总 {len(ids)} 个账套）",
+        ledger_ids=ids,
+        chart=chart,
+        from_key=from_key,
+        to_key=to_key,
+        region=region,
+    )
+
+
+def opening_window(scope: ReportScope, *, before_key: int) -> Q:
+    """Balance rows that add up to the balances just before period ``before_key``.
+
+    A ledger's year ``C`` (its carried year, or the report's year if earlier) opens with its
+    month-0 rows; movements of C and later years up to the period follow. Ledgers of one
+    region can have different carried years, so the window is built per carried year.
+    """
+    year = before_key // 100
+    ledgers = Ledger.objects.filter(pk__in=scope.ledger_ids) if scope.single_ledger is None else None
+    carried_years = (
+        {scope.single_ledger.carried_year}
+        if scope.single_ledger is not None
+        else set(ledgers.values_list("carried_year", flat=True).distinct())
+    )
+    window = Q(pk__in=[])
+    for carried in carried_years:
+        start = min(year, carried) * 100
+        part = (Q(period_key=start) | Q(period_key__gt=start, month__gte=1)) & Q(period_key__lt=before_key)
+        if len(carried_years) > 1:
+            part &= Q(ledger__carried_year=carried)
+        window |= part
+    return window

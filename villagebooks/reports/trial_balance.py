@@ -1,0 +1,168 @@
+"""The trial balance (科目余额表): per account, opening, debit, credit and closing for a range of
+months, with sub-account rows under their parents.
+
+One SQL aggregation over ``AccountBalance`` gives the leaf figures; parents are the sums of
+their children, added up here over a few hundred rows at most. Balances are shown net, on the
+debit or the credit side by their sign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
+
+from villagebooks.ledger.models import Account, AccountBalance
+from villagebooks.reports.scope import ReportScope, opening_window
+
+COLUMNS = ["code", "name", "opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit"]
+HEADERS = ["科目编码", "科目名称", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"]
+
+
+@dataclass
+class TrialBalanceRow:
+    code: str
+    name: str
+    level: int
+    opening_fen: int = 0  # net debit balance (debit − credit)
+    debit_fen: int = 0
+    credit_fen: int = 0
+
+    @property
+    def closing_fen(self) -> int:
+        return self.opening_fen + self.debit_fen - self.credit_fen
+
+    @property
+    def opening_debit_fen(self) -> int:
+        return max(self.opening_fen, 0)
+
+    @property
+    def opening_credit_fen(self) -> int:
+        return max(-self.opening_fen, 0)
+
+    @property
+    def closing_debit_fen(self) -> int:
+        return max(self.closing_fen, 0)
+
+    @property
+    def closing_credit_fen(self) -> int:
+        return max(-self.closing_fen, 0)
+
+    def amounts(self) -> list[int]:
+        return [
+            self.opening_debit_fen,
+            self.opening_credit_fen,
+            self.debit_fen,
+            self.credit_fen,
+            self.closing_debit_fen,
+            self.closing_credit_fen,
+        ]
+
+    @property
+    def is_zero(self) -> bool:
+        return not (self.opening_fen or self.debit_fen or self.credit_fen)
+
+
+@dataclass
+class TrialBalance:
+    scope: ReportScope
+    rows: list[TrialBalanceRow]
+    total: TrialBalanceRow
+
+    @property
+    def is_balanced(self) -> bool:
+        t = self.total
+        return (
+            t.opening_debit_fen == t.opening_credit_fen
+            and t.debit_fen == t.credit_fen
+            and t.closing_debit_fen == t.closing_credit_fen
+        )
+
+
+def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
+    """code → (name, opening net, period debit, period credit), aggregated in the database."""
+    opening = opening_window(scope, before_key=scope.from_key)
+    movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
+    zero = Value(0)
+    rows = (
+        AccountBalance.objects.filter(scope.balance_filter())
+        .filter(opening | movement)
+        .values("account__code")
+        .annotate(
+            name=Min("account__name"),
+            opening=Sum(
+                Case(When(opening, then="debit_fen"), default=zero, output_field=IntegerField())
+                - Case(When(opening, then="credit_fen"), default=zero, output_field=IntegerField())
+            ),
+            debit=Sum(Case(When(movement, then="debit_fen"), default=zero, output_field=IntegerField())),
+            credit=Sum(Case(When(movement, then="credit_fen"), default=zero, output_field=IntegerField())),
+        )
+        .order_by()
+    )
+    return {r["account__code"]: (r["name"], r["opening"] or 0, r["debit"] or 0, r["credit"] or 0) for r in rows}
+
+
+def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> TrialBalance:
+    leaves = _leaf_figures(scope)
+    accounts = (
+        Account.objects.filter(scope.balance_filter())
+        .values("code")
+        .annotate(name=Min("name"), level=Min("level"))
+        .order_by("code")
+    )
+    if scope.single_ledger is None:
+        # Across many ledgers only the accounts that carry figures (and their parents) matter.
+        wanted = {code[:length] for code in leaves for length in range(3, len(code) + 1)}
+        accounts = accounts.filter(code__in=wanted)
+    rows = {a["code"]: TrialBalanceRow(code=a["code"], name=a["name"], level=a["level"]) for a in accounts}
+    ordered_codes = sorted(rows)
+    for code, (name, opening, debit, credit) in leaves.items():
+        row = rows.setdefault(code, TrialBalanceRow(code=code, name=name, level=1))
+        row.opening_fen, row.debit_fen, row.credit_fen = opening, debit, credit
+        # Parents are the rows whose codes are proper prefixes of this one.
+        for parent_code in ordered_codes:
+            if parent_code != code and code.startswith(parent_code):
+                parent = rows[parent_code]
+                parent.opening_fen += opening
+                parent.debit_fen += debit
+                parent.credit_fen += credit
+    result = [rows[code] for code in sorted(rows) if include_zero or not rows[code].is_zero]
+    level_one = [row for row in rows.values() if row.level == 1]
+    total = _TotalRow(
+        code="",
+        name="合计",
+        level=0,
+        debit_fen=sum(r.debit_fen for r in level_one),
+        credit_fen=sum(r.credit_fen for r in level_one),
+        # Each net column adds every account's own side, as the printed form does.
+        sides=(
+            sum(r.opening_debit_fen for r in level_one),
+            sum(r.opening_credit_fen for r in level_one),
+            sum(r.closing_debit_fen for r in level_one),
+            sum(r.closing_credit_fen for r in level_one),
+        ),
+    )
+    return TrialBalance(scope=scope, rows=result, total=total)
+
+
+@dataclass
+class _TotalRow(TrialBalanceRow):
+    """The totals line: each column is a sum of its own, not a net balance."""
+
+    sides: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @property
+    def opening_debit_fen(self) -> int:
+        return self.sides[0]
+
+    @property
+    def opening_credit_fen(self) -> int:
+        return self.sides[1]
+
+    @property
+    def closing_debit_fen(self) -> int:
+        return self.sides[2]
+
+    @property
+    def closing_credit_fen(self) -> int:
+        return self.sides[3]
