@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "villagebooks.regions",
     "villagebooks.ledger",
     "villagebooks.reports",
+    "villagebooks.web",
+    "villagebooks.demo",
 ]
 
 MIDDLEWARE = [
