@@ -354,6 +354,7 @@ def voucher_create(
     """A draft voucher (or a submitted one with ``submit``)."""
     require(actor, ledger, Action.PREPARE)
     with transaction.atomic():
+        ledger = Ledger.objects.get(pk=ledger.pk)  # the caller's copy may predate a year close
         period = period_for_date(ledger, date)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
