@@ -101,7 +101,9 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
         received_before, spent_before = _money_held(
             figure["account__category"], figure["opening_debit"] or 0, figure["opening_credit"] or 0
         )
-        received, spent = _money_held(figure["account__category"], figure["debit"] or 0, figure["credit"] or 0)
+        received, spent = _money_held(
+            figure["account__category"], figure["debit"] or 0, figure["credit"] or 0
+        )
         row.opening_fen += received_before - spent_before
         row.received_fen += received
         row.spent_fen += spent

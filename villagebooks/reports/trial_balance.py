@@ -15,7 +15,16 @@ from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
 from villagebooks.ledger.models import Account, AccountBalance
 from villagebooks.reports.scope import ReportScope, opening_window
 
-COLUMNS = ["code", "name", "opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit"]
+COLUMNS = [
+    "code",
+    "name",
+    "opening_debit",
+    "opening_credit",
+    "debit",
+    "credit",
+    "closing_debit",
+    "closing_credit",
+]
 HEADERS = ["科目编码", "科目名称", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"]
 
 
@@ -99,7 +108,9 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         )
         .order_by()
     )
-    return {r["account__code"]: (r["name"], r["opening"] or 0, r["debit"] or 0, r["credit"] or 0) for r in rows}
+    return {
+        r["account__code"]: (r["name"], r["opening"] or 0, r["debit"] or 0, r["credit"] or 0) for r in rows
+    }
 
 
 def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> TrialBalance:

@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 
-from villagebooks.common.commands import ActorCommand
 from villagebooks.common.money import MoneyError, format_fen, yuan_to_fen
 from villagebooks.ledger import services
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
+from villagebooks.regions.commands import ActorCommand
 
 
 class Command(ActorCommand):

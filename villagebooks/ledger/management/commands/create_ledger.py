@@ -1,6 +1,6 @@
-from villagebooks.common.commands import ActorCommand
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.periods import parse_period
+from villagebooks.regions.commands import ActorCommand
 
 
 class Command(ActorCommand):

@@ -1,7 +1,7 @@
-from villagebooks.common.commands import ActorCommand
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
+from villagebooks.regions.commands import ActorCommand
 
 
 class Command(ActorCommand):

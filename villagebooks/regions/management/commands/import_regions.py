@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from villagebooks.common.commands import ActorCommand
 from villagebooks.common.textfiles import read_text
+from villagebooks.regions.commands import ActorCommand
 from villagebooks.regions.services import regions_import_csv
 
 

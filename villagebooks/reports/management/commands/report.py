@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from villagebooks.common.commands import ActorCommand
 from villagebooks.ledger.domain.periods import parse_period
+from villagebooks.regions.commands import ActorCommand
 from villagebooks.reports import fund_summary, trial_balance
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region

@@ -1,0 +1,39 @@
+"""Imports point one way: common ← regions ← ledger ← reports, web, demo (architecture.md).
+
+A small AST walk over the package: no module of a lower layer imports one of a higher layer,
+and the pure domain package imports nothing of Django.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "villagebooks"
+LAYERS = {"common": 0, "regions": 1, "ledger": 2, "reports": 3, "web": 4, "demo": 4}
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_apps_import_only_from_layers_below_them():
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        app = path.relative_to(PACKAGE).parts[0]
+        if app not in LAYERS or "tests" in path.parts:
+            continue
+        for module in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "villagebooks" and len(parts) > 1 and parts[1] in LAYERS:
+                if LAYERS[parts[1]] > LAYERS[app]:
+                    wrong.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert wrong == []
+
+
+def test_the_domain_core_has_no_framework_imports():
+    for path in (PACKAGE / "ledger" / "domain").rglob("*.py"):
+        assert not [m for m in _imports(path) if m.startswith("django")], path
