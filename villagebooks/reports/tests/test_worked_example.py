@@ -278,3 +278,36 @@ def test_year_close_needs_the_earlier_months_closed_and_goes_year_by_year(books,
             date=date(2025, 12, 31),
             lines=[LineInput("x", "513", debit_fen=100), LineInput("x", "101", credit_fen=100)],
         )
+
+
+def test_a_region_report_adds_ledgers_whose_years_are_closed_and_ones_still_open(books, accountant, reviewer):
+    other = services.ledger_create(
+        actor=accountant,
+        village_code="510781100202",
+        code="TM01",
+        name="土门村",
+        chart="2023",
+        start_year=2025,
+        start_month=1,
+    )
+    services.opening_balances_set(actor=accountant, ledger=other, rows=[])
+    post(
+        other,
+        accountant,
+        reviewer,
+        """
+        2025-06-01 收到土地租金
+          借 102 银行存款    7000.00
+          贷 501 经营收入    7000.00
+        2026-01-05 收到土地租金
+          借 102 银行存款    1000.00
+          贷 501 经营收入    1000.00
+        """,
+    )
+    _close_year(books, accountant)  # HT01 carries into 2026; TM01 is still in 2025
+    scope = scope_for_region(user=accountant, region_code="510781100000", from_key=202601, to_key=202601)
+    rows = _rows(build_trial_balance(scope))
+    assert rows["102"].opening_debit_fen == 12_590_050 + 700_000
+    assert rows["102"].debit_fen == 100_000
+    # TM01's 2025 income is not closed yet, so it still opens 2026 on 501.
+    assert rows["501"].opening_credit_fen == 700_000
