@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests log users in for real; PBKDF2 at production cost takes over half a second a user here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def region_tree(db):
     from villagebooks.regions.services import regions_import_csv, system_user

@@ -1,1 +1,23 @@
-urlpatterns: list = []
+"""Routes of the pages; the project mounts them at the site root."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from villagebooks.web import views
+from villagebooks.web.forms import LoginForm
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("ledgers/<str:code>/trial-balance/", views.trial_balance_page, name="trial_balance"),
+    path("ledgers/<str:code>/trial-balance.csv", views.trial_balance_csv, name="trial_balance_csv"),
+    path("ledgers/<str:code>/fund-summary/", views.fund_summary_page, name="fund_summary"),
+    path("ledgers/<str:code>/fund-summary.csv", views.fund_summary_csv, name="fund_summary_csv"),
+]
