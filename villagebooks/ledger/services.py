@@ -374,7 +374,9 @@ def voucher_create(
 
 
 def _locked_voucher(voucher: Voucher) -> Voucher:
-    return Voucher.objects.select_for_update().select_related("ledger").get(pk=voucher.pk)
+    # Lock the voucher row only: joined rows (the ledger) stay unlocked, so vouchers of one
+    # ledger post in parallel and only their period's counter serialises them.
+    return Voucher.objects.select_for_update(of=("self",)).select_related("ledger").get(pk=voucher.pk)
 
 
 def _require_status(voucher: Voucher, allowed: list[str], action: str) -> None:

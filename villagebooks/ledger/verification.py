@@ -1,0 +1,309 @@
+"""Proving that the stored balances are what the books say: ``verify`` recomputes them.
+
+``AccountBalance`` rows are kept up to date at posting so that reports never read lines; this
+module recomputes every row from its sources and names each figure that disagrees:
+
+- a month (``month >= 1``) row is the sum of the posted lines of that period, grouped by
+  account, fund, counterparty and whether the voucher is a system closing voucher;
+- the month-0 row of the start year is the ledger's ``OpeningBalance`` rows;
+- the month-0 row of a later year (only up to ``ledger.carried_year``) is the closing balance of
+  the year before, for asset, liability, equity and cost accounts (what ``year_close`` carries).
+
+It also checks that each posted voucher balances and that each period's posted numbers run
+1..n with no gap (and that the period's counter is at n, or the next number would leave one).
+Work is one ledger at a time with a handful of GROUP BY queries each, so memory stays at the
+size of one ledger's balance rows whatever the size of the county.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+
+from villagebooks.common.money import format_fen
+from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Category,
+    Counterparty,
+    Fund,
+    Ledger,
+    OpeningBalance,
+    Period,
+    Voucher,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
+
+# What disagrees (Chinese: the command prints it). Tests import these.
+DEBIT = "借方发生额"
+CREDIT = "贷方发生额"
+OPENING_DEBIT = "期初借方"
+OPENING_CREDIT = "期初贷方"
+FOREIGN_ACCOUNT = "科目不属于本账套（借贷差额：分录 / 余额表）"
+UNBALANCED = "记-{number} 借贷不平衡（借方合计 / 贷方合计）"
+TOO_FEW_LINES = "记-{number} 分录少于两条（应至少 / 实有）"
+VOUCHER_AMOUNT = "记-{number} 凭证金额与借方合计不符（借方合计 / 凭证金额）"
+NUMBER_GAP = "凭证号不连续（已记账张数 / 最大凭证号）"
+NUMBER_START = "凭证号不是从1开始（应为 / 最小凭证号）"
+NUMBER_DUPLICATE = "凭证号重复（已记账张数 / 不同凭证号个数）"
+NUMBER_COUNTER = "期间凭证计数器与已记账张数不符（已记账张数 / 计数器）"
+
+COUNT_CHECKS = {"lines", "numbering"}
+BALANCE_SHEET = {Category.ASSET, Category.LIABILITY, Category.EQUITY, Category.COST}
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One figure that the sources and the stored data disagree on.
+
+    ``check`` says what kind of figure it is: ``balance`` (a balance row, fen), ``voucher``
+    (a voucher's totals, fen), ``lines`` (a voucher's line count) or ``numbering`` (counts
+    and voucher numbers).
+    """
+
+    ledger_code: str
+    account_code: str  # "" when the problem is not one account's (a voucher, a period)
+    period_key: int  # YYYYMM; month 00 is the opening of the year
+    what: str
+    expected_fen: int
+    stored_fen: int
+    check: str = "balance"
+
+    def __str__(self) -> str:
+        month = self.period_key % 100
+        period = f"{self.period_key // 100}年初" if month == 0 else period_label(self.period_key)
+        where = f"账套 {self.ledger_code}"
+        if self.account_code:
+            where += f" 科目 {self.account_code}"
+        where += f" 期间 {period}"
+        if self.check in COUNT_CHECKS:
+            expected, stored = str(self.expected_fen), str(self.stored_fen)
+        else:
+            expected, stored = format_fen(self.expected_fen), format_fen(self.stored_fen)
+        return f"{where}：{self.what}：应为 {expected}，实为 {stored}"
+
+
+@dataclass
+class LedgerVerification:
+    """What ``ledger_verify`` looked at in one ledger, and what it found."""
+
+    ledger_code: str
+    balance_rows: int = 0
+    lines: int = 0
+    vouchers: int = 0
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+
+
+# (account_id, period_key, fund_key, counterparty_key, is_closing) → [debit, credit]
+Figures = dict[tuple[int, int, int, int, bool], list[int]]
+
+
+def _posted_line_sums(ledger: Ledger) -> tuple[Figures, int]:
+    """Month rows as the posted lines give them, aggregated in the database; and the line count."""
+    # The ledger is named on the line, the voucher and the period so that the database can
+    # reach each of them through its ledger index instead of scanning every ledger's vouchers.
+    # A line whose voucher or period is of another ledger drops out here and so shows up as a
+    # balance that disagrees.
+    rows = (
+        VoucherLine.objects.filter(
+            ledger_id=ledger.pk,
+            voucher__ledger_id=ledger.pk,
+            voucher__period__ledger_id=ledger.pk,
+            voucher__status=VoucherStatus.POSTED,
+        )
+        .values(
+            "account_id",
+            "voucher__period__year",
+            "voucher__period__month",
+            "fund_id",
+            "counterparty_id",
+            "voucher__kind",
+        )
+        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"), n=Count("id"))
+        .order_by()
+    )
+    figures: Figures = defaultdict(lambda: [0, 0])
+    count = 0
+    for row in rows:
+        key = (
+            row["account_id"],
+            row["voucher__period__year"] * 100 + row["voucher__period__month"],
+            row["fund_id"] or 0,
+            row["counterparty_id"] or 0,
+            row["voucher__kind"] == VoucherKind.CLOSING,
+        )
+        # Normal and reversal vouchers share a balance row: the GROUP BY kept them apart.
+        figures[key][0] += row["debit"]
+        figures[key][1] += row["credit"]
+        count += row["n"]
+    return figures, count
+
+
+def _opening_sums(ledger: Ledger) -> Figures:
+    rows = (
+        OpeningBalance.objects.filter(ledger_id=ledger.pk)
+        .values("account_id", "fund_id", "counterparty_id")
+        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+        .order_by()
+    )
+    period_key = ledger.start_year * 100
+    return {
+        (r["account_id"], period_key, r["fund_id"] or 0, r["counterparty_id"] or 0, False): [
+            r["debit"],
+            r["credit"],
+        ]
+        for r in rows
+    }
+
+
+def _carried(expected: Figures, categories: dict[int, str], year: int) -> Figures:
+    """The month-0 rows of ``year + 1``: balance-sheet closing balances of ``year``, net."""
+    nets: dict[tuple[int, int, int], int] = defaultdict(int)
+    for (account_id, period_key, fund_key, party_key, _closing), (debit, credit) in expected.items():
+        if period_key // 100 == year and categories.get(account_id) in BALANCE_SHEET:
+            nets[(account_id, fund_key, party_key)] += debit - credit
+    return {
+        (account_id, (year + 1) * 100, fund_key, party_key, False): [max(net, 0), max(-net, 0)]
+        for (account_id, fund_key, party_key), net in nets.items()
+        if net
+    }
+
+
+def _dimension_text(key, funds: dict[int, str], parties: dict[int, str]) -> str:
+    _account, _period, fund_key, party_key, is_closing = key
+    parts = []
+    if fund_key:
+        parts.append(f"资金来源：{funds.get(fund_key, fund_key)}")
+    if party_key:
+        parts.append(f"往来单位：{parties.get(party_key, party_key)}")
+    if is_closing:
+        parts.append("结转凭证")
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def _balance_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    accounts = {
+        a["id"]: a for a in Account.objects.filter(ledger_id=ledger.pk).values("id", "code", "category")
+    }
+    categories = {account_id: a["category"] for account_id, a in accounts.items()}
+    expected, report.lines = _posted_line_sums(ledger)
+    expected.update(_opening_sums(ledger))
+    for year in range(ledger.start_year, ledger.carried_year):
+        expected.update(_carried(expected, categories, year))
+
+    stored: Figures = {}
+    for row in AccountBalance.objects.filter(ledger_id=ledger.pk).values_list(
+        "account_id", "period_key", "fund_key", "counterparty_key", "is_closing", "debit_fen", "credit_fen"
+    ):
+        stored[row[:5]] = [row[5], row[6]]
+    report.balance_rows = len(stored)
+
+    funds = dict(Fund.objects.filter(ledger_id=ledger.pk).values_list("id", "name"))
+    parties = dict(Counterparty.objects.filter(ledger_id=ledger.pk).values_list("id", "name"))
+    # A missing row and a row of zeros say the same thing: nothing moved.
+    for key in sorted(expected.keys() | stored.keys()):
+        want = tuple(expected.get(key, (0, 0)))
+        have = tuple(stored.get(key, (0, 0)))
+        account = accounts.get(key[0])
+        dims = _dimension_text(key, funds, parties)
+        if account is None and (any(want) or any(have)):
+            # An account of another ledger cannot be named by code: its id says which one it is.
+            report.discrepancies.append(
+                Discrepancy(
+                    ledger.code,
+                    f"#{key[0]}",
+                    key[1],
+                    FOREIGN_ACCOUNT + dims,
+                    want[0] - want[1],
+                    have[0] - have[1],
+                )
+            )
+            continue
+        if want == have:
+            continue
+        code = account["code"]
+        opening = key[1] % 100 == 0
+        for index, label in enumerate((OPENING_DEBIT, OPENING_CREDIT) if opening else (DEBIT, CREDIT)):
+            if want[index] != have[index]:
+                report.discrepancies.append(
+                    Discrepancy(ledger.code, code, key[1], label + dims, want[index], have[index])
+                )
+
+
+def _voucher_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    posted = Voucher.objects.filter(ledger_id=ledger.pk, status=VoucherStatus.POSTED)
+    report.vouchers = posted.count()
+    bad = (
+        posted.annotate(debit=Sum("lines__debit_fen"), credit=Sum("lines__credit_fen"), n=Count("lines"))
+        .filter(Q(n__lt=2) | ~Q(debit=F("credit")) | ~Q(amount_fen=F("debit")))
+        .values("number", "period__year", "period__month", "amount_fen", "debit", "credit", "n")
+        .order_by("period__year", "period__month", "number")
+    )
+    for row in bad:
+        key = row["period__year"] * 100 + row["period__month"]
+        debit, credit = row["debit"] or 0, row["credit"] or 0
+        checks = [
+            (TOO_FEW_LINES, 2, row["n"], "lines"),
+            (UNBALANCED, debit, credit, "voucher"),
+            (VOUCHER_AMOUNT, debit, row["amount_fen"], "voucher"),
+        ]
+        for what, expected, stored, check in checks:
+            if check == "lines" and stored >= expected or check == "voucher" and stored == expected:
+                continue
+            report.discrepancies.append(
+                Discrepancy(ledger.code, "", key, what.format(number=row["number"]), expected, stored, check)
+            )
+
+
+def _numbering_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    posted = Q(vouchers__status=VoucherStatus.POSTED)
+    periods = (
+        Period.objects.filter(ledger_id=ledger.pk)
+        .annotate(
+            n=Count("vouchers", filter=posted),
+            distinct=Count("vouchers__number", filter=posted, distinct=True),
+            low=Min("vouchers__number", filter=posted),
+            high=Max("vouchers__number", filter=posted),
+        )
+        .values("year", "month", "last_number", "n", "distinct", "low", "high")
+        .order_by("year", "month")
+    )
+    for p in periods:
+        key = p["year"] * 100 + p["month"]
+        n = p["n"]
+        checks = [
+            (NUMBER_DUPLICATE, n, p["distinct"]),
+            (NUMBER_START, 1 if n else 0, p["low"] or 0),
+            (NUMBER_GAP, n, p["high"] or 0),
+            (NUMBER_COUNTER, n, p["last_number"]),
+        ]
+        for what, expected, stored in checks:
+            if expected != stored:
+                report.discrepancies.append(
+                    Discrepancy(ledger.code, "", key, what, expected, stored, "numbering")
+                )
+
+
+def ledger_verify(*, ledger: Ledger) -> LedgerVerification:
+    """Recompute one ledger's balances, voucher totals and numbering from the source rows."""
+    report = LedgerVerification(ledger_code=ledger.code)
+    _balance_discrepancies(ledger, report)
+    _voucher_discrepancies(ledger, report)
+    _numbering_discrepancies(ledger, report)
+    return report
+
+
+def ledgers_verify(*, ledger_ids: list[int] | None = None) -> list[Discrepancy]:
+    """Every discrepancy in the given ledgers (all ledgers when ``ledger_ids`` is None)."""
+    ledgers = Ledger.objects.order_by("code")
+    if ledger_ids is not None:
+        ledgers = ledgers.filter(pk__in=ledger_ids)
+    found: list[Discrepancy] = []
+    for ledger in ledgers.iterator():
+        found.extend(ledger_verify(ledger=ledger).discrepancies)
+    return found
