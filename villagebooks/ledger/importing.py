@@ -1,0 +1,914 @@
+"""Importing vouchers and opening balances from the files users bring (CSV or XLSX).
+
+An import is all or nothing: the whole file runs in one transaction and, if any row is wrong,
+nothing is written and every bad row is reported (row 1 is the header row, as a spreadsheet
+numbers it). Files are read as a stream: memory holds the current voucher's rows, one write
+batch and a little state per ledger (its directory of accounts, funds and counterparties and
+the voucher keys seen), never the whole file, so a county's year imports like a village's
+month. Vouchers are checked with the same pure rules as the entry form
+(``domain.vouchers.check_voucher``, ``LedgerDirectory.resolve``) and written in batches that
+reserve their numbers per period under the period's row lock, so posted numbers stay 1, 2, 3 …
+in file order with no gap. A voucher's key from the file is kept in ``Voucher.external_key``,
+and the same source voucher is refused a second time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from villagebooks.common.audit import audit_record
+from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
+from villagebooks.common.money import MoneyError, yuan_to_fen
+from villagebooks.ledger import errors as E
+from villagebooks.ledger.access import Action, require
+from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, balances_apply
+from villagebooks.ledger.domain.vouchers import (
+    BOTH_SIDES,
+    EMPTY_ACCOUNT,
+    LineInput,
+    check_line,
+    check_voucher,
+)
+from villagebooks.ledger.models import (
+    Ledger,
+    LedgerStatus,
+    Period,
+    Voucher,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
+from villagebooks.ledger.services import (
+    LedgerDirectory,
+    OpeningInput,
+    _assign_number,
+    opening_balances_set,
+    period_for_date,
+)
+
+# What users read (tests import these).
+WRONG_FILE_TYPE = "只能导入 .csv 或 .xlsx 文件（当前文件：{name}）"
+NOT_FOUND = "文件不存在：{name}"
+EMPTY_FILE = "文件是空的"
+NO_ROWS = "文件中没有凭证数据"
+NOT_XLSX = "文件扩展名是 .xlsx，但内容不是 Excel 工作簿（.xlsx）"
+XLSX_AS_CSV = "文件扩展名是 .csv，但内容是 Excel 工作簿，请把扩展名改为 .xlsx 或另存为 CSV"
+OLD_XLS = "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV"
+NOT_TEXT = "文件不是文本格式的 CSV"
+UTF16 = "文件是 UTF-16 编码，请另存为 UTF-8 或 GBK 编码的 CSV"
+UNKNOWN_ENCODING = "无法识别文件编码，请保存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件"
+BROKEN_CSV = "CSV 格式错误：{error}"
+MISSING_COLUMNS = "缺少必需的列：{columns}"
+DUPLICATE_COLUMN = "列“{name}”出现了两次"
+LEDGER_REQUIRED = "账套不能为空"
+KEY_REQUIRED = "凭证号不能为空"
+KEY_TOO_LONG = "凭证号不能超过64个字符"
+DUPLICATE_KEY = "凭证号 {key} 在文件中重复（第{row}行已出现）；同一凭证的各行必须连续"
+KEY_EXISTS = "凭证号 {key} 已导入过本账套，同一凭证不能重复导入"
+BAD_DATE = "日期“{value}”无效，应为 2025-03-05 这样的日期"
+DATE_REQUIRED = "日期不能为空"
+DATE_MISMATCH = "同一凭证的日期必须相同：本行为 {date}，第{row}行为 {first}"
+BAD_AMOUNT = "{reason}：{value}"
+TOO_MANY_LINES = "一张凭证最多 {limit} 条分录"
+NAME_TOO_LONG = "名称不能超过{limit}个字"
+CONCURRENT_CHANGE = "导入时账套被同时修改（{error}），未写入任何数据，请重试"
+MORE_PROBLEMS = "另有 {count} 处问题未列出"
+
+# Canonical column names, and the headers accepted for each (compared without case or spaces).
+VOUCHER_COLUMNS = {
+    "ledger": ("ledger", "账套"),
+    "voucher": ("voucher", "凭证号"),
+    "date": ("date", "日期"),
+    "summary": ("summary", "摘要"),
+    "account": ("account", "科目"),
+    "debit": ("debit", "借方"),
+    "credit": ("credit", "贷方"),
+    "fund": ("fund", "资金来源"),
+    "counterparty": ("counterparty", "往来单位"),
+}
+VOUCHER_REQUIRED = ("ledger", "voucher", "date", "summary", "account", "debit", "credit")
+OPENING_COLUMNS = {
+    name: VOUCHER_COLUMNS[name] for name in ("account", "debit", "credit", "fund", "counterparty")
+}
+OPENING_REQUIRED = ("account", "debit", "credit")
+# How a problem's field is shown to users, beside its column name.
+FIELD_LABELS = {name: aliases[1] for name, aliases in VOUCHER_COLUMNS.items()} | {
+    "header": "表头",
+    "file": "文件",
+    "lines": "凭证",
+}
+
+# Vouchers per write batch. 400 keeps every IN (...) list of a batch under SQLite's default
+# limit of 999 query parameters; bigger batches gain little.
+BATCH_SIZE = 400
+MAX_LINES = 999
+NAME_LIMIT = 100  # Fund.name and Counterparty.name
+# Problems kept in full; beyond this a file is surely the wrong one and only the count is kept,
+# so that a bad file of a million rows cannot fill memory with messages.
+MAX_PROBLEMS = 10_000
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    vouchers: int
+    lines: int
+    posted: int
+    created_funds: list[str]  # "ledger_code:name"
+    created_counterparties: list[str]
+
+
+class ImportFailed(DomainError):
+    """Nothing was imported; ``problems`` lists every bad row (row 1 is the header row)."""
+
+    code = "import_failed"
+
+
+def describe_problems(problems: list[FieldProblem], *, limit: int = 200) -> list[str]:
+    """Problems as lines for a terminal, at most ``limit`` and a count of the rest."""
+    lines = []
+    for problem in problems[:limit]:
+        where = f"第{problem.row}行 " if problem.row is not None else ""
+        label = FIELD_LABELS.get(problem.field, problem.field)
+        lines.append(f"{where}{label}：{problem.message}" if label else f"{where}{problem.message}")
+    if len(problems) > limit:
+        lines.append("……" + MORE_PROBLEMS.format(count=len(problems) - limit))
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files: a header and a stream of (row number, cells)
+
+
+@dataclass
+class _Table:
+    columns: dict[str, int]  # canonical column name → cell index
+    rows: Iterator[tuple[int, tuple | list]]
+    total_rows: int | None  # rows below the header, for the progress bar (CSV: lines, an estimate)
+
+
+def _file_problem(message: str, row: int | None = None) -> ImportFailed:
+    return ImportFailed(problems=[FieldProblem("file", message, row)])
+
+
+def _csv_encoding(path: Path) -> tuple[str, int]:
+    """The encoding of a CSV file and its count of lines, read chunk by chunk.
+
+    UTF-8 is tried first: GBK text is almost never valid UTF-8, while plain ASCII is both.
+    GB18030 is the superset of GBK that Chinese Excel writes. Anything else is refused rather
+    than read as mojibake.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise _file_problem(UTF16)
+    # A byte order mark says UTF-8; if the rest is not, guessing GB18030 would only garble it.
+    candidates = ("utf-8-sig",) if head.startswith(codecs.BOM_UTF8) else ("utf-8-sig", "gb18030")
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines, last = 0, b"\n"
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    if b"\x00" in chunk:
+                        raise _file_problem(NOT_TEXT)
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, lines + (last != b"\n")
+    raise _file_problem(UNKNOWN_ENCODING)
+
+
+def _csv_rows(reader) -> Iterator[tuple[int, list]]:
+    # Records, not physical lines: a quoted cell may span lines, and a spreadsheet shows one row.
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _file_problem(BROKEN_CSV.format(error=exc), number) from exc
+        yield number, cells
+
+
+def _column_index(header, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
+    by_alias = {alias.lower(): name for name, names in aliases.items() for alias in names}
+    columns: dict[str, int] = {}
+    problems = []
+    for index, cell in enumerate(header):
+        text = re.sub(r"\s+", "", str(cell or "")).lstrip("\ufeff").lower()
+        name = by_alias.get(text)
+        if name is None:
+            continue  # other columns (an account's name, a remark) are for people, not for us
+        if name in columns:
+            problems.append(FieldProblem("header", DUPLICATE_COLUMN.format(name=str(cell).strip()), 1))
+        columns[name] = index
+    missing = [f"{name}（{aliases[name][1]}）" for name in required if name not in columns]
+    if missing:
+        problems.append(FieldProblem("header", MISSING_COLUMNS.format(columns="、".join(missing)), 1))
+    if problems:
+        raise ImportFailed(problems=problems)
+    return columns
+
+
+@contextmanager
+def _table_open(path: Path, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]):
+    """Open a CSV or XLSX file for streaming; wrong types, encodings and headers raise ImportFailed."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise _file_problem(WRONG_FILE_TYPE.format(name=path.name))
+    if not path.is_file():
+        raise _file_problem(NOT_FOUND.format(name=path))
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise _file_problem(EMPTY_FILE)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_problem(OLD_XLS)
+    is_zip = head.startswith(b"PK\x03\x04")
+    if suffix == ".csv":
+        if is_zip:
+            raise _file_problem(XLSX_AS_CSV)
+        encoding, lines = _csv_encoding(path)
+        with path.open(encoding=encoding, newline="") as handle:
+            rows = _csv_rows(csv.reader(handle))
+            first = next(rows, None)
+            if first is None:
+                raise _file_problem(EMPTY_FILE)
+            yield _Table(_column_index(first[1], aliases, required), rows, lines - 1)
+        return
+    if not is_zip:
+        raise _file_problem(NOT_XLSX)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …) for a bad file
+        raise _file_problem(NOT_XLSX) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        first = next(rows, None)
+        if first is None:
+            raise _file_problem(EMPTY_FILE)
+        total = sheet.max_row - 1 if sheet.max_row else None
+        yield _Table(_column_index(first[1], aliases, required), rows, total)
+    finally:
+        workbook.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells to values
+
+
+def _picker(columns: dict[str, int], names) -> Callable[[tuple | list], list[str]]:
+    """A function from a row's cells to the texts of columns ``names``, in that order ("" if absent)."""
+    width = max(columns.values()) + 1
+    get = itemgetter(*[columns.get(name, width) for name in names])  # index ``width`` is padding
+    padding = [None] * (width + 1)
+
+    def pick(cells):
+        cells = list(cells[:width])
+        cells += padding[len(cells) :]
+        return [cell.strip() if type(cell) is str else _text(cell) for cell in get(cells)]
+
+    return pick
+
+
+def _float_text(value: float) -> str:
+    # XLSX stores numbers as binary floats; Excel shows and means them at 15 significant
+    # digits, so 1234.56 stays 1234.56 and a formula's 0.30000000000000004 is 0.3.
+    return format(value, ".15g")
+
+
+def _text(value) -> str:
+    if type(value) is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    return str(value).strip()
+
+
+# The common amount, digits with up to two decimals, in integer arithmetic: an import reads
+# hundreds of thousands of them. Anything else goes to money.yuan_to_fen, which owns the rules.
+_PLAIN_AMOUNT = re.compile(r"(\d{1,13})(?:\.(\d{1,2}))?")
+
+
+def _fen(text: str) -> int:
+    """An amount cell's text in fen; empty is 0. Raises MoneyError (Chinese message)."""
+    if not text:
+        return 0
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain is not None:
+        whole, cents = plain.groups()
+        return int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+    return yuan_to_fen(text)
+
+
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str) -> date | None:
+    """A date cell's text: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305 (a time may follow)."""
+    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _names_that_fit(lines: list[LineInput], problems: list[FieldProblem]) -> list[LineInput]:
+    """The lines whose fund and counterparty names fit their columns; the others as problems.
+
+    A name that does not fit is in no ledger, and must not reach ``--create-missing``.
+    """
+    limit = NAME_LIMIT
+    fitting = []
+    for line in lines:
+        too_long = [
+            (field_name, name)
+            for field_name, name in (("fund", line.fund_name), ("counterparty", line.counterparty_name))
+            if len(name) > limit
+        ]
+        for field_name, _name in too_long:
+            problems.append(FieldProblem(field_name, NAME_TOO_LONG.format(limit=limit), line.row))
+        if not too_long:
+            fitting.append(line)
+    return fitting
+
+
+# ---------------------------------------------------------------------------------------------
+# Vouchers
+
+
+@dataclass
+class _LedgerState:
+    """What one import knows about one ledger named in the file."""
+
+    code: str
+    ledger: Ledger | None
+    problem: str = ""  # why none of its vouchers can be imported
+    directory: LedgerDirectory | None = None  # None when the ledger must not be looked into
+    periods: dict[tuple[int, int], Period | DomainError] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)  # voucher key → its first row
+    vouchers: int = 0
+    lines: int = 0
+
+    def period(self, day: date) -> Period | DomainError:
+        month = (day.year, day.month)
+        if month not in self.periods:
+            try:
+                self.periods[month] = period_for_date(self.ledger, day)
+            except DomainError as exc:
+                self.periods[month] = exc
+        return self.periods[month]
+
+
+@dataclass
+class _PendingVoucher:
+    state: _LedgerState
+    key: str
+    first_row: int
+    writable: bool = True  # False once it has a problem: its rows are checked, it is never written
+    date: date | None = None
+    date_row: int = 0
+    lines: list[LineInput] = field(default_factory=list)
+    bad_amount_rows: set[int] = field(default_factory=set)
+    period: Period | None = None
+    number: int | None = None
+
+
+# Vouchers and lines are written with plain SQL over prepared tuples: building a model
+# instance and letting bulk_create prepare every value cost more than everything else an
+# import does (7 of 12 seconds for 5,000 vouchers), and compiling an ORM query with a
+# 400-item IN list costs ten times running it. Table and column names come from the models.
+_VOUCHER_FIELDS = (
+    "ledger",
+    "period",
+    "date",
+    "number",
+    "status",
+    "kind",
+    "note",
+    "external_key",
+    "amount_fen",
+    "attachment_count",
+    "prepared_by",
+    "submitted_at",
+    "reviewed_by",
+    "reviewed_at",
+    "created_at",
+    "updated_at",
+)
+_LINE_FIELDS = (
+    "ledger",
+    "voucher",
+    "line_no",
+    "summary",
+    "account",
+    "debit_fen",
+    "credit_fen",
+    "fund",
+    "counterparty",
+)
+
+
+def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple], *, returning: tuple[str, ...] = ()):
+    """INSERT ``rows`` (values in the order of ``fields``); the ``returning`` columns of each row."""
+    if not rows:
+        return []
+    meta, quote = model._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    suffix = (
+        " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
+        if returning
+        else ""
+    )
+    if connection.vendor == "postgresql":
+        # One array per column: one short statement whatever the row count, which PostgreSQL
+        # parses and plans in no time (a VALUES list of 1,000 rows costs twice as much as COPY).
+        arrays = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}[]" for name in fields)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){suffix}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return cursor.fetchall() if returning else []
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if not returning:
+        # SQLite runs in-process: executemany steps one prepared statement in a C loop.
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one_row}", rows)
+        return []
+    result = []
+    per_statement = connection.features.max_query_params // len(fields)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ", ".join([one_row] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values}{suffix}",
+            [value for row in chunk for value in row],
+        )
+        result += cursor.fetchall()
+    return result
+
+
+def _existing_keys(ledger_ids: set[int], keys: set[str]) -> set[tuple[int, str]]:
+    """The (ledger, external key) pairs among these that are already in the books."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('ledger_id')}, {quote('external_key')} FROM {quote(Voucher._meta.db_table)}"
+        f" WHERE {quote('ledger_id')} IN ({', '.join(['%s'] * len(ledger_ids))})"
+        f" AND {quote('external_key')} IN ({', '.join(['%s'] * len(keys))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ledger_ids, *keys])
+        return set(cursor.fetchall())
+
+
+def _mark_posted(voucher_ids: list[int], *, actor_id: int, now) -> None:
+    """Flip a batch of numbered, reviewed vouchers to posted (after their lines are in)."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Voucher._meta.db_table)} SET {quote('status')} = %s, {quote('posted_by_id')} = %s,"
+        f" {quote('posted_at')} = %s, {quote('updated_at')} = %s"
+        f" WHERE {quote('id')} IN ({', '.join(['%s'] * len(voucher_ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [VoucherStatus.POSTED.value, actor_id, now, now, *voucher_ids])
+
+
+class _VoucherImport:
+    def __init__(self, *, actor, post: bool, create_missing: bool, file_name: str):
+        self.actor = actor
+        self.post = post
+        self.create_missing = create_missing
+        self.file_name = file_name
+        self.ledgers: dict[str, _LedgerState] = {}
+        self.problems: list[FieldProblem] = []
+        self.problems_dropped = 0
+        self.current: _PendingVoucher | None = None
+        self.batch: list[_PendingVoucher] = []
+        self.vouchers = 0
+
+    def report(self, field_name: str, message: str, row: int | None) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(FieldProblem(field_name, message, row))
+        else:
+            self.problems_dropped += 1
+
+    # -- reading rows
+
+    def ledger_state(self, code: str) -> _LedgerState:
+        state = self.ledgers.get(code)
+        if state is not None:
+            return state
+        ledger = Ledger.objects.filter(code=code).first()
+        state = _LedgerState(code=code, ledger=ledger)
+        self.ledgers[code] = state
+        if ledger is None:
+            state.problem = E.UNKNOWN_LEDGER.format(code=code)
+            return state
+        try:
+            require(self.actor, ledger, Action.PREPARE)
+            if self.post:
+                require(self.actor, ledger, Action.POST)
+            if self.create_missing:  # creating funds and counterparties is setting the ledger up
+                require(self.actor, ledger, Action.SETUP)
+        except NotPermitted as exc:
+            state.problem = exc.problems[0].message
+            return state
+        state.directory = LedgerDirectory.load(ledger)
+        if ledger.status != LedgerStatus.ACTIVE:
+            state.problem = E.LEDGER_NOT_ACTIVE
+        return state
+
+    def row(self, number: int, cells: list[str]) -> None:
+        """One row: the texts of its cells in the order of VOUCHER_COLUMNS."""
+        ledger_code, key = cells[0], cells[1]
+        if not ledger_code or not key:
+            if any(cells):  # rows with nothing in them do not count
+                if not ledger_code:
+                    self.report("ledger", LEDGER_REQUIRED, number)
+                if not key:
+                    self.report("voucher", KEY_REQUIRED, number)
+            return
+        pending = self.current
+        if pending is None or pending.key != key or pending.state.code != ledger_code:
+            self.voucher_end()
+            state = self.ledger_state(ledger_code)
+            pending = self.current = _PendingVoucher(state=state, key=key, first_row=number)
+            first = state.seen.get(key)
+            if first is not None:
+                self.report("voucher", DUPLICATE_KEY.format(key=key, row=first), number)
+                pending.writable = False
+            else:
+                state.seen[key] = number
+        day = _date(cells[2])
+        if day is None:
+            text = cells[2]
+            self.report("date", BAD_DATE.format(value=text) if text else DATE_REQUIRED, number)
+        elif pending.date is None:
+            pending.date, pending.date_row = day, number
+        elif day != pending.date:
+            first_day = pending.date.isoformat()
+            self.report(
+                "date",
+                DATE_MISMATCH.format(date=day.isoformat(), row=pending.date_row, first=first_day),
+                number,
+            )
+        try:
+            debit = _fen(cells[5])
+        except MoneyError as exc:
+            debit = 0
+            pending.bad_amount_rows.add(number)
+            self.report("debit", BAD_AMOUNT.format(reason=exc, value=cells[5]), number)
+        try:
+            credit = _fen(cells[6])
+        except MoneyError as exc:
+            credit = 0
+            pending.bad_amount_rows.add(number)
+            self.report("credit", BAD_AMOUNT.format(reason=exc, value=cells[6]), number)
+        if len(pending.lines) >= MAX_LINES:
+            # Keeps the memory of one voucher bounded too; reported once.
+            if pending.writable:
+                self.report("lines", TOO_MANY_LINES.format(limit=MAX_LINES), number)
+            pending.writable = False
+            return
+        pending.lines.append(
+            LineInput(
+                summary=cells[3],
+                account_code=cells[4],
+                debit_fen=debit,
+                credit_fen=credit,
+                fund_name=cells[7],
+                counterparty_name=cells[8],
+                row=number,
+            )
+        )
+
+    def voucher_end(self) -> None:
+        """Check the voucher whose rows are complete and queue it for writing."""
+        pending, self.current = self.current, None
+        if pending is None:
+            return
+        state = pending.state
+        problems: list[FieldProblem] = []
+        if state.problem:
+            problems.append(FieldProblem("ledger", state.problem, pending.first_row))
+        if len(pending.key) > 64:
+            problems.append(FieldProblem("voucher", KEY_TOO_LONG, pending.first_row))
+        lines = pending.lines
+        if pending.bad_amount_rows:
+            # Without every amount the sum means nothing; check the lines that were read.
+            problems += [
+                p for line in lines if line.row not in pending.bad_amount_rows for p in check_line(line)
+            ]
+        else:
+            problems += check_voucher(lines)
+        if state.directory is not None:
+            if pending.date is not None:
+                period = state.period(pending.date)
+                if isinstance(period, DomainError):
+                    problems += [FieldProblem(p.field, p.message, pending.date_row) for p in period.problems]
+                else:
+                    pending.period = period
+            named = _names_that_fit(lines, problems)
+            problems += state.directory.resolve(named, create_missing=self.create_missing)
+        for problem in problems:
+            self.report(problem.field, problem.message, problem.row)
+        if state.directory is None:
+            return
+        # Queued even when it has problems: the batch's query for keys imported before must
+        # see it too. A batch is written only while no problem at all has been found.
+        pending.writable = pending.writable and not problems and pending.period is not None
+        self.batch.append(pending)
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    # -- writing
+
+    def flush(self) -> None:
+        """Refuse keys imported before; write the batch unless some problem was already found."""
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        existing = _existing_keys({p.state.ledger.id for p in batch}, {p.key for p in batch})
+        for pending in batch:
+            if (pending.state.ledger.id, pending.key) in existing:
+                self.report("voucher", KEY_EXISTS.format(key=pending.key), pending.first_row)
+        if self.problems or self.problems_dropped or not all(p.writable for p in batch):
+            return  # everything will be rolled back: keep checking, stop writing
+        if self.post and not self.reserve_numbers(batch):
+            return
+        self.write(batch)
+
+    def reserve_numbers(self, batch: list[_PendingVoucher]) -> bool:
+        """Give each voucher the next number of its period, in file order: one lock per period."""
+        by_period: dict[int, list[_PendingVoucher]] = defaultdict(list)
+        for pending in batch:
+            by_period[pending.period.pk].append(pending)
+        for period_id in sorted(by_period):  # one lock order for every writer
+            group = by_period[period_id]
+            try:
+                _, first = _assign_number(period_id, len(group))
+            except DomainError as exc:  # closed since the check above, by someone else
+                for problem in exc.problems:
+                    self.report(problem.field, problem.message, group[0].date_row)
+                return False
+            for offset, pending in enumerate(group):
+                pending.number = first + offset
+        return True
+
+    def write(self, batch: list[_PendingVoucher]) -> None:
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        actor_id = self.actor.pk
+        # Posting: lines can only go into a voucher that is not posted yet (migration 0002),
+        # so the batch goes in as reviewed, numbered, and is flipped to posted afterwards.
+        status = (VoucherStatus.REVIEWED if self.post else VoucherStatus.SUBMITTED).value
+        reviewed_by, reviewed_at = (actor_id, now) if self.post else (None, None)
+        voucher_rows = [
+            (
+                p.state.ledger.id,
+                p.period.id,
+                ops.adapt_datefield_value(p.date),
+                p.number,
+                status,
+                VoucherKind.NORMAL.value,
+                p.lines[0].summary[:200],
+                p.key,
+                sum(line.debit_fen for line in p.lines),
+                0,
+                actor_id,
+                now,
+                reviewed_by,
+                reviewed_at,
+                now,
+                now,
+            )
+            for p in batch
+        ]
+        with connection.cursor() as cursor:
+            # Keyed by (ledger, key), unique in the batch: RETURNING promises no row order.
+            ids = {
+                (ledger_id, key): pk
+                for pk, ledger_id, key in _insert(
+                    cursor, Voucher, _VOUCHER_FIELDS, voucher_rows, returning=("id", "ledger", "external_key")
+                )
+            }
+        line_rows = []
+        # Balance movements summed per key here, so BalanceDeltas sees each key once a batch.
+        sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        for pending in batch:
+            state = pending.state
+            ledger_id, period_key = state.ledger.id, pending.period.key
+            voucher_id = ids[(ledger_id, pending.key)]
+            directory = state.directory
+            accounts, funds, parties = directory.accounts, directory.funds, directory.counterparties
+            for number, line in enumerate(pending.lines, start=1):
+                account_id = accounts[line.account_code].id
+                fund_id = funds.get(line.fund_name)
+                party_id = parties.get(line.counterparty_name)
+                debit, credit = line.debit_fen, line.credit_fen
+                line_rows.append(
+                    (
+                        ledger_id,
+                        voucher_id,
+                        number,
+                        line.summary,
+                        account_id,
+                        debit,
+                        credit,
+                        fund_id,
+                        party_id,
+                    )
+                )
+                amounts = sums[(ledger_id, account_id, period_key, fund_id or 0, party_id or 0)]
+                amounts[0] += debit
+                amounts[1] += credit
+            state.vouchers += 1
+            state.lines += len(pending.lines)
+        with connection.cursor() as cursor:
+            _insert(cursor, VoucherLine, _LINE_FIELDS, line_rows)
+        self.vouchers += len(batch)
+        if not self.post:
+            return
+        _mark_posted(list(ids.values()), actor_id=actor_id, now=now)
+        deltas = BalanceDeltas()
+        for key, (debit, credit) in sums.items():
+            deltas.add(BalanceKey(*key, False), debit, credit)
+        balances_apply(deltas)
+
+    def finish(self) -> ImportResult:
+        self.voucher_end()
+        self.flush()
+        if not self.ledgers and not self.problems:
+            self.report("file", NO_ROWS, None)
+        if self.problems or self.problems_dropped:
+            problems = sorted(self.problems, key=lambda p: p.row or 0)
+            if self.problems_dropped:
+                problems.append(FieldProblem("", MORE_PROBLEMS.format(count=self.problems_dropped)))
+            raise ImportFailed(problems=problems)
+        created_funds, created_parties, lines = [], [], 0
+        for state in self.ledgers.values():
+            directory = state.directory
+            created_funds += [f"{state.code}:{name}" for name in directory.created_funds]
+            created_parties += [f"{state.code}:{name}" for name in directory.created_counterparties]
+            lines += state.lines
+            audit_record(
+                actor=self.actor,
+                action="vouchers_import",
+                ledger_id=state.ledger.pk,
+                obj=state.ledger,
+                file=self.file_name,
+                vouchers=state.vouchers,
+                lines=state.lines,
+                status=VoucherStatus.POSTED if self.post else VoucherStatus.SUBMITTED,
+                prepared_by=self.actor.username,
+                # Posting on import means the importer vouches for the file: recorded as its review.
+                reviewed_by=self.actor.username if self.post else None,
+                posted_by=self.actor.username if self.post else None,
+                created_funds=directory.created_funds,
+                created_counterparties=directory.created_counterparties,
+            )
+        return ImportResult(
+            vouchers=self.vouchers,
+            lines=lines,
+            posted=self.vouchers if self.post else 0,
+            created_funds=created_funds,
+            created_counterparties=created_parties,
+        )
+
+
+def vouchers_import(
+    *, actor, path: Path, post: bool = False, create_missing: bool = False, progress: bool = False
+) -> ImportResult:
+    """Import the vouchers of a CSV or XLSX file, all or nothing.
+
+    One row is one line; rows with the same ledger and ``voucher`` key, one after another, are
+    one voucher. The vouchers are saved as submitted (待审核), or with ``post`` numbered and
+    posted with the importer as preparer, reviewer and poster. With ``create_missing`` funds
+    and counterparties the ledger does not know are created (listed in the result).
+
+    Raises:
+        ImportFailed: every problem of the file; nothing was written.
+    """
+    path = Path(path)
+    run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, file_name=path.name)
+    try:
+        with transaction.atomic():
+            with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
+                bar = tqdm(
+                    total=table.total_rows, unit="行", desc="导入凭证", file=sys.stderr, disable=not progress
+                )
+                with bar:
+                    pick = _picker(table.columns, VOUCHER_COLUMNS)
+                    try:
+                        for number, cells in table.rows:
+                            run.row(number, pick(cells))
+                            bar.update()
+                    except ImportFailed as exc:  # the file broke off: report it with the rest
+                        for problem in exc.problems:
+                            run.report(problem.field, problem.message, problem.row)
+                    bar.total = bar.n  # the estimate was only an estimate: end at 100 %
+                    bar.refresh()
+            return run.finish()
+    except IntegrityError as exc:
+        # Only a concurrent writer gets here (say, the same file imported twice at once): the
+        # checks above already refuse everything the constraints would.
+        raise ImportFailed(problems=[FieldProblem("file", CONCURRENT_CHANGE.format(error=exc))]) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening balances
+
+
+def opening_import(*, actor, ledger_code: str, path: Path, create_missing: bool = False) -> Ledger:
+    """Set a ledger's opening balances from a file (``account,debit,credit,fund,counterparty``).
+
+    The rows go to ``services.opening_balances_set``, which checks that they balance and
+    activates the ledger.
+
+    Raises:
+        ImportFailed: every bad row; nothing was written.
+    """
+    ledger = Ledger.objects.filter(code=ledger_code).first()
+    if ledger is None:
+        raise ImportFailed(problems=[FieldProblem("ledger", E.UNKNOWN_LEDGER.format(code=ledger_code))])
+    try:
+        require(actor, ledger, Action.SETUP)
+    except NotPermitted as exc:
+        raise ImportFailed(problems=[FieldProblem("ledger", exc.problems[0].message)]) from exc
+    rows: list[OpeningInput] = []
+    problems: list[FieldProblem] = []
+    rows_left_out = False
+    with _table_open(Path(path), OPENING_COLUMNS, OPENING_REQUIRED) as table:
+        pick = _picker(table.columns, OPENING_COLUMNS)
+        for number, cells in table.rows:
+            account, raw_debit, raw_credit, fund, party = pick(cells)
+            if not (account or raw_debit or raw_credit or fund or party):
+                continue  # a row with nothing in it
+            amounts = []
+            for side, raw in (("debit", raw_debit), ("credit", raw_credit)):
+                try:
+                    amounts.append(_fen(raw))
+                except MoneyError as exc:
+                    amounts.append(0)
+                    rows_left_out = True
+                    problems.append(FieldProblem(side, BAD_AMOUNT.format(reason=exc, value=raw), number))
+            if not account:
+                problems.append(FieldProblem("account", EMPTY_ACCOUNT, number))
+                continue
+            if amounts[0] and amounts[1]:
+                problems.append(FieldProblem("credit", BOTH_SIDES, number))
+            row = OpeningInput(account, amounts[0], amounts[1], fund, party, row=number)
+            line = LineInput("", account, fund_name=fund, counterparty_name=party, row=number)
+            if _names_that_fit([line], problems):
+                rows.append(row)
+            else:
+                rows_left_out = True
+    with transaction.atomic():
+        try:
+            ledger = opening_balances_set(
+                actor=actor, ledger=ledger, rows=rows, create_missing=create_missing
+            )
+        except DomainError as exc:
+            problems += [
+                p
+                # The totals mean nothing while some row could not be read.
+                for p in exc.problems
+                if not (rows_left_out and p.row is None and not p.field)
+            ]
+        if problems:
+            raise ImportFailed(problems=sorted(problems, key=lambda p: p.row or 0))
+    return ledger
