@@ -20,10 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/villagebooks demo
-	$(BIN)/villagebooks runserver --noreload $(HOST)
+	VILLAGEBOOKS_DEBUG=1 $(BIN)/villagebooks runserver --noreload $(HOST)
 
 serve: $(VENV)/.installed
-	$(BIN)/villagebooks runserver --noreload $(HOST)
+	VILLAGEBOOKS_DEBUG=1 $(BIN)/villagebooks runserver --noreload $(HOST)
 
 test: $(VENV)/.installed-test
 	@status=0; \

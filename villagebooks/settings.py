@@ -1,8 +1,9 @@
 """Django settings, read from environment variables with safe defaults.
 
-With nothing set the app runs on SQLite under ``var/`` in debug mode; ``DATABASE_URL`` selects
-another database (``postgres://…``), ``VILLAGEBOOKS_SECRET_KEY`` and ``VILLAGEBOOKS_DEBUG=0``
-make it a production instance.
+With nothing set the app runs on SQLite under ``var/``; ``DATABASE_URL`` selects another
+database (``postgres://…``). Debug mode is off unless ``VILLAGEBOOKS_DEBUG=1`` (``make demo``
+sets it for the development server); off, commands keep no query log in memory. Production
+sets ``VILLAGEBOOKS_SECRET_KEY`` and, behind HTTPS, ``VILLAGEBOOKS_HTTPS=1``.
 """
 
 import os
@@ -14,7 +15,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("VILLAGEBOOKS_HOME", Path.cwd())).resolve()
 VAR_DIR = BASE_DIR / "var"
 
-DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "1") == "1"
+DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get(
     "VILLAGEBOOKS_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789"
 )
@@ -105,10 +106,12 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("VILLAGEBOOKS_SESSION_SECONDS", 8 * 3600))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-if not DEBUG:
+# Behind HTTPS (every production instance): secure cookies, redirects and HSTS.
+if os.environ.get("VILLAGEBOOKS_HTTPS", "0") == "1":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = os.environ.get("VILLAGEBOOKS_SSL_REDIRECT", "1") == "1"
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -48,6 +48,7 @@ from villagebooks.ledger.models import (
     Ledger,
     LedgerStatus,
     Period,
+    PeriodStatus,
     Voucher,
     VoucherKind,
     VoucherLine,
@@ -56,7 +57,6 @@ from villagebooks.ledger.models import (
 from villagebooks.ledger.services import (
     LedgerDirectory,
     OpeningInput,
-    _assign_number,
     opening_balances_set,
     period_for_date,
 )
@@ -386,6 +386,14 @@ class _LedgerState:
 
     def period(self, day: date) -> Period | DomainError:
         month = (day.year, day.month)
+        if not self.periods and self.ledger is not None:
+            # The ledger's open months in one query; anything else takes the full rules below.
+            self.periods = {
+                (p.year, p.month): p
+                for p in Period.objects.filter(
+                    ledger=self.ledger, status=PeriodStatus.OPEN, year__gte=self.ledger.carried_year
+                ).exclude(year=self.ledger.start_year, month__lt=self.ledger.start_month)
+            }
         if month not in self.periods:
             try:
                 self.periods[month] = period_for_date(self.ledger, day)
@@ -519,6 +527,7 @@ class _VoucherImport:
         self.current: _PendingVoucher | None = None
         self.batch: list[_PendingVoucher] = []
         self.vouchers = 0
+        self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
 
     def report(self, field_name: str, message: str, row: int | None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -673,21 +682,38 @@ class _VoucherImport:
         self.write(batch)
 
     def reserve_numbers(self, batch: list[_PendingVoucher]) -> bool:
-        """Give each voucher the next number of its period, in file order: one lock per period."""
+        """Give each voucher the next number of its period, in file order.
+
+        A period's row is locked the first time the import meets it and stays locked until the
+        import commits, so its counter is kept here and written back once, in ``finish``.
+        """
         by_period: dict[int, list[_PendingVoucher]] = defaultdict(list)
         for pending in batch:
             by_period[pending.period.pk].append(pending)
         for period_id in sorted(by_period):  # one lock order for every writer
             group = by_period[period_id]
-            try:
-                _, first = _assign_number(period_id, len(group))
-            except DomainError as exc:  # closed since the check above, by someone else
-                for problem in exc.problems:
-                    self.report(problem.field, problem.message, group[0].date_row)
-                return False
+            if period_id not in self.last_numbers:
+                period = Period.objects.select_for_update().get(pk=period_id)
+                if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
+                    self.report("date", E.PERIOD_CLOSED.format(period=period), group[0].date_row)
+                    return False
+                self.last_numbers[period_id] = period.last_number
+            first = self.last_numbers[period_id] + 1
+            self.last_numbers[period_id] += len(group)
             for offset, pending in enumerate(group):
                 pending.number = first + offset
         return True
+
+    def save_numbers(self) -> None:
+        if not self.last_numbers:
+            return
+        table = connection.ops.quote_name(Period._meta.db_table)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET last_number = %s, updated_at = %s WHERE id = %s",
+                [(number, now, period_id) for period_id, number in self.last_numbers.items()],
+            )
 
     def write(self, batch: list[_PendingVoucher]) -> None:
         ops = connection.ops
@@ -779,6 +805,7 @@ class _VoucherImport:
             if self.problems_dropped:
                 problems.append(FieldProblem("", MORE_PROBLEMS.format(count=self.problems_dropped)))
             raise ImportFailed(problems=problems)
+        self.save_numbers()
         created_funds, created_parties, lines = [], [], 0
         for state in self.ledgers.values():
             directory = state.directory

@@ -208,7 +208,10 @@ class VoucherKind(models.TextChoices):
 
 
 class Voucher(models.Model):
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="vouchers")
+    # Indexes are few on purpose: every one is paid for at each insert of a county's import.
+    # ledger_id is served by the (ledger, …) constraints below; the user columns have none
+    # because users are never deleted while they have vouchers (PROTECT checks a rare scan).
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="vouchers", db_index=False)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="vouchers")
     date = models.DateField("日期")
     # 记字第N号: given when the voucher is posted, so posted numbers have no gaps.
@@ -230,14 +233,26 @@ class Voucher(models.Model):
     external_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: many vouchers have none
     amount_fen = models.BigIntegerField("金额(分)", default=0)
     attachment_count = models.PositiveSmallIntegerField("附件数", default=0)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     posted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -265,25 +280,36 @@ class Voucher(models.Model):
 
 
 class VoucherLine(models.Model):
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
+    # The table of millions of rows: three full indexes (the key, voucher → lines, ledger →
+    # account) and partial ones for the dimensions that most lines leave empty.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines", db_index=False)
     line_no = models.PositiveSmallIntegerField()
     summary = models.CharField("摘要", max_length=200)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines", db_index=False)
     # A red (reversal) line carries a negative amount on the same side as the line it cancels.
     debit_fen = models.BigIntegerField("借方(分)", default=0)
     credit_fen = models.BigIntegerField("贷方(分)", default=0)
-    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    fund = models.ForeignKey(
+        Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     counterparty = models.ForeignKey(
-        Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="lines", db_index=False
     )
 
     class Meta:
         ordering = ["voucher_id", "line_no"]
         verbose_name = "分录"
+        indexes = [
+            models.Index(fields=["ledger", "account"], name="line_ledger_account"),
+            models.Index(fields=["fund"], condition=Q(fund__isnull=False), name="line_fund"),
+            models.Index(
+                fields=["counterparty"], condition=Q(counterparty__isnull=False), name="line_counterparty"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["ledger", "voucher", "line_no"], name="line_no_unique_in_voucher"
+                fields=["voucher", "line_no", "ledger"], name="line_no_unique_in_voucher"
             ),
             models.CheckConstraint(
                 condition=(Q(debit_fen=0) & ~Q(credit_fen=0)) | (~Q(debit_fen=0) & Q(credit_fen=0)),

@@ -4,6 +4,10 @@ Whatever path a change takes (this app, a shell, a direct UPDATE or DELETE in th
 a posted voucher's row and its lines cannot be updated or deleted, and no line can be added to
 it. The voucher's own transition *to* posted is an UPDATE of a row that is not yet posted, so
 it passes. The message is the one users read (ledger/errors.py POSTED_IMMUTABLE).
+
+Beware: on SQLite, a later migration that alters these tables in a way SQLite cannot do in
+place makes Django rebuild the table, which drops its triggers. Such a migration must create
+them again (the immutability tests fail if they are missing).
 """
 
 from django.db import migrations
