@@ -65,7 +65,9 @@ def post(ledger, preparer, reviewer, text: str) -> list[Voucher]:
 
 def balance(ledger, code: str, *, through: int = 999912) -> int:
     """Net debit balance (fen) of an account and its sub-accounts, up to a period key."""
-    rows = AccountBalance.objects.filter(ledger=ledger, account__code__startswith=code, period_key__lte=through)
+    rows = AccountBalance.objects.filter(
+        ledger=ledger, account__code__startswith=code, period_key__lte=through
+    )
     if ledger.carried_year > ledger.start_year:
         start = min(ledger.carried_year, through // 100) * 100
         rows = rows.filter(period_key__gte=start).exclude(period_key__gt=start, month=0)
