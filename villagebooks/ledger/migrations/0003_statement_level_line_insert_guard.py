@@ -14,16 +14,19 @@ POSTGRES_FORWARD = [
     "DROP TRIGGER IF EXISTS voucherline_posted_guard ON ledger_voucherline",
     """CREATE TRIGGER voucherline_posted_guard BEFORE UPDATE OR DELETE ON ledger_voucherline
         FOR EACH ROW EXECUTE FUNCTION ledger_voucherline_guard()""",
+    # Each voucher is looked up by its primary key. The function's plan is cached when an import
+    # starts, often while ledger_voucher is still empty; left to itself the planner then keeps
+    # a sequential scan of every voucher imported so far, for every batch (quadratic time).
     f"""CREATE OR REPLACE FUNCTION ledger_voucherline_insert_guard() RETURNS trigger AS $$
     BEGIN
         IF EXISTS (
-            SELECT 1 FROM ledger_voucher v
-            WHERE v.id = ANY(ARRAY(SELECT DISTINCT voucher_id FROM new_lines)) AND v.status = 'posted'
+            SELECT 1 FROM (SELECT DISTINCT voucher_id FROM new_lines) inserted
+            WHERE (SELECT v.status FROM ledger_voucher v WHERE v.id = inserted.voucher_id) = 'posted'
         ) THEN
             RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NULL;
-    END $$ LANGUAGE plpgsql""",
+    END $$ LANGUAGE plpgsql SET enable_seqscan = off""",
     """CREATE TRIGGER voucherline_posted_insert_guard AFTER INSERT ON ledger_voucherline
         REFERENCING NEW TABLE AS new_lines
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_voucherline_insert_guard()""",
