@@ -1,0 +1,333 @@
+"""Putting generated county books (``generator.write_county``'s files) into the database.
+
+Everything goes through the services a user's actions go through, so the demo and the
+benchmarks exercise the real rules: ``regions_import_csv`` for the region tree,
+``ledger_create``, ``account_add``, ``fund_create``, ``counterparty_create`` and
+``opening_balances_set`` for each ledger, ``vouchers_import`` for the vouchers (the bulk path),
+``period_close`` and ``year_close`` for the closes and ``voucher_create`` / ``voucher_review``
+for the vouchers left in the review queue. The command and the benchmark decide who acts and
+in which transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from villagebooks.common.money import yuan_to_fen
+from villagebooks.demo.generator import CountyFiles
+from villagebooks.ledger import services
+from villagebooks.ledger.domain.vouchers import LineInput
+from villagebooks.ledger.importing import ImportResult, vouchers_import
+from villagebooks.ledger.models import Ledger
+from villagebooks.regions.services import regions_import_csv
+
+RESERVE_SHARE_PERCENT = 10  # 提取公积公益金: a tenth of a profitable year's income
+
+
+@dataclass(frozen=True)
+class LedgerSetup:
+    """One line of ``ledgers.jsonl``, as the loader needs it."""
+
+    record: dict
+
+    @property
+    def code(self) -> str:
+        return self.record["ledger"]
+
+    @property
+    def township(self) -> str:
+        return self.record["township"]
+
+    def profit_fen(self, year: int) -> int:
+        return self.record["profit_fen"].get(str(year), 0)
+
+
+def ledger_setups(files: CountyFiles) -> Iterator[LedgerSetup]:
+    with files.ledgers.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield LedgerSetup(json.loads(line))
+
+
+def regions_load(*, actor, files: CountyFiles) -> None:
+    regions_import_csv(actor=actor, text=files.regions.read_text(encoding="utf-8"))
+
+
+def ledger_load(*, actor, setup: LedgerSetup) -> Ledger:
+    """Create one ledger with its sub-accounts, funds, counterparties and opening balances."""
+    record = setup.record
+    ledger = services.ledger_create(
+        actor=actor,
+        village_code=record["village"],
+        code=record["ledger"],
+        name=record["name"],
+        chart=record["chart"],
+        start_year=record["start_year"],
+        start_month=record["start_month"],
+    )
+    for account in record["accounts"]:
+        services.account_add(
+            actor=actor,
+            ledger=ledger,
+            parent_code=account["parent"],
+            code=account["code"],
+            name=account["name"],
+        )
+    for fund in record["funds"]:
+        services.fund_create(
+            actor=actor,
+            ledger=ledger,
+            name=fund["name"],
+            kind=fund["kind"],
+            issuer=fund["issuer"],
+            document_number=fund["document_number"],
+            amount_fen=fund["amount_fen"],
+        )
+    for party in record["counterparties"]:
+        services.counterparty_create(
+            actor=actor, ledger=ledger, name=party["name"], kind=party["kind"], id_number=party["id_number"]
+        )
+    rows = [
+        services.OpeningInput(
+            account_code=o["account"],
+            debit_fen=o["debit_fen"],
+            credit_fen=o["credit_fen"],
+            fund_name=o["fund"],
+            counterparty_name=o["counterparty"],
+        )
+        for o in record["openings"]
+    ]
+    return services.opening_balances_set(actor=actor, ledger=ledger, rows=rows)
+
+
+def ledgers_load(
+    *, actor_for: Callable[[str], object], files: CountyFiles, progress: Callable[[int], None] | None = None
+) -> list[LedgerSetup]:
+    """Every ledger of the county; ``actor_for(township_code)`` says who sets each one up."""
+    setups = []
+    for number, setup in enumerate(ledger_setups(files), start=1):
+        ledger_load(actor=actor_for(setup.township), setup=setup)
+        setups.append(setup)
+        if progress is not None:
+            progress(number)
+    return setups
+
+
+def year_files(files: CountyFiles, year: int) -> list[tuple[str, Path]]:
+    """The import files of ``year`` as (township code or "", path)."""
+    found = []
+    for key, path in files.vouchers.items():
+        file_year, _, township = key.partition("-")
+        if int(file_year) == year:
+            found.append((township, path))
+    return found
+
+
+def vouchers_load(*, actor_for: Callable[[str], object], files: CountyFiles, year: int) -> ImportResult:
+    """Import and post a year's vouchers, each township's file by ``actor_for(township)``."""
+    vouchers = lines = posted = 0
+    for township, path in year_files(files, year):
+        result = vouchers_import(actor=actor_for(township), path=path, post=True)
+        vouchers, lines, posted = vouchers + result.vouchers, lines + result.lines, posted + result.posted
+    return ImportResult(
+        vouchers=vouchers, lines=lines, posted=posted, created_funds=[], created_counterparties=[]
+    )
+
+
+def months_close(*, actor, ledger: Ledger, year: int, through_month: int) -> None:
+    for month in range(1, through_month + 1):
+        services.period_close(actor=actor, ledger=ledger, year=year, month=month)
+
+
+def year_end_close(*, actor, ledger: Ledger, year: int, profit_fen: int) -> services.YearCloseResult:
+    """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金."""
+    months_close(actor=actor, ledger=ledger, year=year, through_month=11)
+    reserve = profit_fen * RESERVE_SHARE_PERCENT // 100 if profit_fen > 0 else 0
+    appropriations = {"提取公积公益金": reserve} if reserve else {}
+    return services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+
+
+@dataclass(frozen=True)
+class PendingVoucher:
+    ledger_code: str
+    key: str
+    date: date
+    lines: list[LineInput]
+
+
+def pending_vouchers(path: Path) -> list[PendingVoucher]:
+    """The held vouchers of ``pending.csv`` (the import format), in file order."""
+    found: list[PendingVoucher] = []
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            line = LineInput(
+                summary=row["summary"],
+                account_code=row["account"],
+                debit_fen=yuan_to_fen(row["debit"]) if row["debit"] else 0,
+                credit_fen=yuan_to_fen(row["credit"]) if row["credit"] else 0,
+                fund_name=row["fund"],
+                counterparty_name=row["counterparty"],
+            )
+            if not found or (found[-1].ledger_code, found[-1].key) != (row["ledger"], row["voucher"]):
+                found.append(
+                    PendingVoucher(row["ledger"], row["voucher"], date.fromisoformat(row["date"]), [])
+                )
+            found[-1].lines.append(line)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo county: its users and the whole load
+
+DEMO_PASSWORD = "demo12345"
+PENDING_STATUSES = ("submitted", "submitted", "draft")  # the held vouchers of a village, in order
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    region_code: str
+    scope: str  # what the user sees, in words
+
+
+def demo_logins(files: CountyFiles) -> list[DemoLogin]:
+    """Who can log in to the demo: every role, at the place of the tree where it belongs."""
+    with files.regions.open(encoding="utf-8") as handle:
+        regions = list(csv.DictReader(handle))
+    return logins_for_regions(regions)
+
+
+def logins_for_regions(regions: list[dict]) -> list[DemoLogin]:
+    by_kind: dict[str, list[dict]] = {}
+    for region in regions:
+        by_kind.setdefault(region["kind"], []).append(region)
+    root, county = by_kind["province"][0], by_kind["county"][0]
+    townships = by_kind["township"]
+    first_village = next(v for v in by_kind["village"] if v["parent_code"] == townships[0]["code"])
+    logins = [
+        DemoLogin("admin", "admin", root["code"], f"{root['name']}（全部）"),
+        DemoLogin("county", "county", county["code"], county["name"]),
+        DemoLogin("supervisor", "supervisor", county["code"], county["name"]),
+        DemoLogin("manager", "agency-manager", townships[0]["code"], townships[0]["name"]),
+    ]
+    for number, township in enumerate(townships, start=1):
+        suffix = "" if number == 1 else str(number)
+        logins.append(DemoLogin(f"accountant{suffix}", "accountant", township["code"], township["name"]))
+        logins.append(DemoLogin(f"reviewer{suffix}", "reviewer", township["code"], township["name"]))
+    logins.append(
+        DemoLogin(
+            "reporter", "reporter", first_village["code"], f"{townships[0]['name']}{first_village['name']}"
+        )
+    )
+    return logins
+
+
+def demo_users_create(*, actor, logins: list[DemoLogin], password: str) -> dict[str, object]:
+    """The demo users with their roles; a user that exists already keeps its password."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from villagebooks.regions.models import Region
+    from villagebooks.regions.services import role_grant
+
+    User = get_user_model()
+    # One hash for every demo user: hashing is deliberately slow (half a second each).
+    hashed = make_password(password)
+    regions = {r.code: r for r in Region.objects.filter(code__in={x.region_code for x in logins})}
+    users = {}
+    for login in logins:
+        user = User.objects.filter(username=login.username).first()
+        if user is None:
+            user = User.objects.create_user(username=login.username)
+            user.password = hashed
+            user.save(update_fields=["password"])
+        role_grant(actor=actor, user=user, role=login.role, region=regions[login.region_code])
+        users[login.username] = user
+    return users
+
+
+@dataclass
+class DemoSummary:
+    ledgers: int = 0
+    posted: dict[int, int] = field(default_factory=dict)  # year → vouchers imported and posted
+    lines: int = 0
+    pending: dict[str, int] = field(default_factory=dict)  # status → count
+    closed: list[str] = field(default_factory=list)  # what is closed, in words
+
+
+def demo_load(
+    *, files: CountyFiles, years: tuple[int, ...], end: date, password: str, say=None
+) -> DemoSummary:
+    """Load the generated county: regions, users, ledgers, vouchers, closes, the review queue.
+
+    Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
+    months before ``end``'s are closed and ``end``'s month stays open with the held vouchers
+    waiting in it. Each township's accountant imports, posts and closes its villages' books.
+    """
+    from villagebooks.regions.services import system_user
+
+    say = say or (lambda text: None)
+    system = system_user()
+    summary = DemoSummary()
+    regions_load(actor=system, files=files)
+    logins = demo_logins(files)
+    users = demo_users_create(actor=system, logins=logins, password=password)
+    accountant = {x.region_code: users[x.username] for x in logins if x.role == "accountant"}
+    reviewer = {x.region_code: users[x.username] for x in logins if x.role == "reviewer"}
+    say("建立账套、明细科目、资金来源、往来单位和期初余额……")
+    # Set-up is the loader's own act (the operation log says so); the accountants then keep
+    # the books: vouchers are prepared, posted and closed in their names.
+    setups = ledgers_load(actor_for=lambda township: system, files=files)
+    summary.ledgers = len(setups)
+    for year in years:
+        say(f"导入并记账 {year} 年凭证……")
+        result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)
+        summary.posted[year] = result.posted
+        summary.lines += result.lines
+        say(f"{year} 年结账……")
+        ledgers = {x.code: x for x in Ledger.objects.filter(code__in=[s.code for s in setups])}
+        for setup in setups:
+            actor = accountant[setup.township]
+            if year < end.year:
+                year_end_close(
+                    actor=actor, ledger=ledgers[setup.code], year=year, profit_fen=setup.profit_fen(year)
+                )
+            else:
+                months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=end.month - 1)
+        if year < end.year:
+            summary.closed.append(f"{year} 年度已年结（1–12 月已结账）")
+        elif end.month > 1:
+            summary.closed.append(
+                f"{year}-01 至 {year}-{end.month - 1:02d} 已结账，{year}-{end.month:02d} 未结账"
+            )
+    if files.pending is not None:
+        say("生成待审核和草稿凭证……")
+        township_of = {s.code: s.township for s in setups}
+        ledgers = {x.code: x for x in Ledger.objects.filter(code__in=[s.code for s in setups])}
+        position: dict[str, int] = {}
+        # The first village of each township (the dict keeps the last write: go backwards).
+        first_in_township = set({s.township: s.code for s in reversed(setups)}.values())
+        for held in pending_vouchers(files.pending):
+            index = position.get(held.ledger_code, 0)
+            position[held.ledger_code] = index + 1
+            status = PENDING_STATUSES[min(index, len(PENDING_STATUSES) - 1)]
+            if index == 0 and held.ledger_code in first_in_township:
+                status = "reviewed"  # something for the accountant to post, too
+            township = township_of[held.ledger_code]
+            voucher = services.voucher_create(
+                actor=accountant[township],
+                ledger=ledgers[held.ledger_code],
+                date=held.date,
+                lines=held.lines,
+                note=held.lines[0].summary,
+                submit=status != "draft",
+            )
+            if status == "reviewed":
+                services.voucher_review(actor=reviewer[township], voucher=voucher)
+            summary.pending[status] = summary.pending.get(status, 0) + 1
+    return summary

@@ -1,0 +1,107 @@
+"""``villagebooks demo``: a county of villages with a year and more of books, and a login per role.
+
+Creates the database if needed, then generates the demo county (``demo.generator``) and loads
+it once through the services (``demo.loading``), all in one transaction; run again, it only
+prints the logins. Ledgers start in January of last year: last year is posted and closed by the
+year close, this year runs to today with every month before this one closed and a few vouchers
+of this month waiting as drafts, submitted or reviewed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from villagebooks.demo.generator import CountySpec, write_county
+from villagebooks.demo.loading import DEMO_PASSWORD, demo_load, logins_for_regions
+from villagebooks.ledger.models import Ledger
+from villagebooks.regions.models import Region, Role
+
+ADDRESS = "http://127.0.0.1:8000/"
+
+
+class Command(BaseCommand):
+    help = "建立并加载演示县（约40个村，上年全年及本年至今的账务），并列出各角色的演示账号"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--villages", type=int, default=40, help="村数（默认 40）")
+        parser.add_argument("--vouchers", type=int, default=300, help="每村每年的凭证数（默认 300）")
+        parser.add_argument("--seed", type=int, default=2025, help="随机种子（同一种子生成同样的账）")
+        parser.add_argument(
+            "--today", type=date.fromisoformat, default=None, help="以该日为今天（YYYY-MM-DD）"
+        )
+
+    def handle(self, *args, villages, vouchers, seed, today, **options):
+        if villages < 2:
+            raise CommandError("--villages 至少为 2")
+        today = today or date.today()
+        spec = CountySpec(
+            villages=villages, vouchers_per_year=vouchers, first_year=today.year - 1, end=today, seed=seed
+        )
+        call_command("migrate", interactive=False, verbosity=0)
+        county = Region.objects.filter(code=spec.county[0]).first()
+        if county is not None and Ledger.objects.filter(village__path__startswith=county.path).exists():
+            self.stdout.write(f"演示县“{county.name}”已加载，未重复加载。")
+            self._print_logins(county)
+            return
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="villagebooks-demo-") as directory:
+            self.stdout.write(f"生成演示县：{villages} 个村，每村每年约 {vouchers} 张凭证……")
+            files = write_county(spec, Path(directory), split_by_township=True, hold_last=3)
+            with transaction.atomic():
+                summary = demo_load(
+                    files=files,
+                    years=spec.years,
+                    end=spec.end,
+                    password=DEMO_PASSWORD,
+                    say=lambda text: self.stdout.write(f"[{time.monotonic() - started:5.1f} 秒] {text}"),
+                )
+        county = Region.objects.get(code=spec.county[0])
+        posted = "，".join(f"{year} 年 {count} 张" for year, count in summary.posted.items())
+        pending = "，".join(f"{_STATUS_TEXT[s]} {n} 张" for s, n in sorted(summary.pending.items()))
+        self.stdout.write(
+            self.style.SUCCESS(f"演示县“{county.name}”加载完成，用时 {time.monotonic() - started:.1f} 秒")
+        )
+        self.stdout.write(f"账套 {summary.ledgers} 个；已记账凭证：{posted}（分录 {summary.lines} 条）")
+        if pending:
+            self.stdout.write(f"留在本月待处理的凭证：{pending}")
+        for text in summary.closed:
+            self.stdout.write(text)
+        self._print_logins(county)
+
+    def _print_logins(self, county: Region) -> None:
+        tree = list(Region.objects.filter(path__startswith=county.path))
+        ancestors = list(Region.objects.filter(code__in=[c for c in county.path.split("/") if c]))
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "kind": r.kind,
+                "parent_code": r.parent.code if r.parent_id else "",
+            }
+            for r in sorted({r.pk: r for r in ancestors + tree}.values(), key=lambda r: r.code)
+        ]
+        logins = logins_for_regions(rows)
+        self.stdout.write("")
+        self.stdout.write(f"打开 {ADDRESS} ，用以下演示账号登录（密码均为 {DEMO_PASSWORD}）：")
+        table = [("用户名", "密码", "角色", "范围")] + [
+            (x.username, DEMO_PASSWORD, f"{x.role}（{Role(x.role).label}）", x.scope) for x in logins
+        ]
+        widths = [max(_width(row[i]) for row in table) for i in range(3)]
+        for row in table:
+            cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
+            self.stdout.write("  ".join([*cells, row[3]]))
+
+
+_STATUS_TEXT = {"draft": "草稿", "submitted": "待审核", "reviewed": "已审核待记账"}
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)

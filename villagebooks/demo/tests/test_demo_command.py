@@ -1,0 +1,135 @@
+"""``villagebooks demo`` on a small county: the books, the closes, the users, and loading once."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from villagebooks.demo.loading import DEMO_PASSWORD
+from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.models import (
+    Fund,
+    FundKind,
+    Ledger,
+    Period,
+    PeriodStatus,
+    Voucher,
+    VoucherKind,
+    VoucherStatus,
+)
+from villagebooks.ledger.verification import ledgers_verify
+from villagebooks.regions.models import Region, Role, RoleAssignment
+from villagebooks.regions.services import system_user
+from villagebooks.reports.scope import scope_for_ledger, scope_for_region
+from villagebooks.reports.trial_balance import build_trial_balance
+
+TODAY = date(2026, 11, 28)
+
+
+def _demo() -> str:
+    out = StringIO()
+    call_command("demo", villages=3, vouchers=40, seed=5, today=TODAY, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_county(django_db_setup, django_db_blocker):
+    """The demo loaded once for the module, inside a transaction rolled back at its end."""
+    # The fast hasher that conftest.py gives every test, so that the tests can log in.
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        yield _demo()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(demo_county, db):
+    return demo_county
+
+
+def test_books_are_posted_balanced_and_verified(loaded):
+    ledgers = list(Ledger.objects.all())
+    assert len(ledgers) == 3
+    system = system_user()
+    for ledger in ledgers:
+        for first, last in ((202501, 202512), (202601, 202611)):
+            trial = build_trial_balance(
+                scope_for_ledger(user=system, ledger_code=ledger.code, from_key=first, to_key=last)
+            )
+            assert trial.is_balanced
+            assert trial.total.debit_fen > 0
+        posted = Voucher.objects.filter(ledger=ledger, status=VoucherStatus.POSTED)
+        assert posted.filter(date__year=2025).count() >= 100  # a full year of business
+        assert posted.filter(date__year=2026, date__month=10).exists()
+    county = build_trial_balance(
+        scope_for_region(user=system, region_code="510781000000", from_key=202501, to_key=202612)
+    )
+    assert county.is_balanced
+    assert ledgers_verify() == []
+
+
+def test_every_fund_kind_in_every_village(loaded):
+    for ledger in Ledger.objects.all():
+        funds = Fund.objects.filter(ledger=ledger)
+        assert set(funds.values_list("kind", flat=True)) == set(FundKind.values)
+        assert not funds.filter(issuer="").exists()
+        assert not funds.filter(document_number="").exists()
+
+
+def test_last_year_closed_by_year_close_and_this_year_up_to_last_month(loaded):
+    for ledger in Ledger.objects.all():
+        assert ledger.carried_year == 2026
+        periods = {(p.year, p.month): p.status for p in Period.objects.filter(ledger=ledger)}
+        assert all(periods[(2025, m)] == PeriodStatus.CLOSED for m in range(1, 13))
+        assert all(periods[(2026, m)] == PeriodStatus.CLOSED for m in range(1, 11))
+        assert periods[(2026, 11)] == PeriodStatus.OPEN
+        assert Voucher.objects.filter(
+            ledger=ledger, kind=VoucherKind.CLOSING, date=date(2025, 12, 31)
+        ).exists()
+        waiting = Voucher.objects.filter(ledger=ledger, date__month=11, date__year=2026).exclude(
+            status=VoucherStatus.POSTED
+        )
+        assert waiting.filter(status=VoucherStatus.DRAFT).count() == 1
+        assert waiting.filter(status__in=[VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED]).count() == 2
+
+
+def test_a_user_for_every_role_in_the_right_place(loaded):
+    assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
+    for username in ("admin", "county", "manager", "accountant", "reviewer", "reporter", "supervisor"):
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    townships = list(Region.objects.filter(kind="township").order_by("code"))
+    accountant = authenticate(username="accountant", password=DEMO_PASSWORD)
+    accountant2 = authenticate(username="accountant2", password=DEMO_PASSWORD)
+    reporter = authenticate(username="reporter", password=DEMO_PASSWORD)
+    county = authenticate(username="county", password=DEMO_PASSWORD)
+    mine = set(ledgers_in_scope(accountant, Action.POST).values_list("village__parent__code", flat=True))
+    theirs = set(ledgers_in_scope(accountant2, Action.POST).values_list("village__parent__code", flat=True))
+    assert mine == {townships[0].code} and theirs == {townships[1].code}
+    assert ledgers_in_scope(reporter).count() == 1
+    assert not ledgers_in_scope(reporter, Action.PREPARE).exists()
+    assert ledgers_in_scope(county).count() == 3
+    assert not ledgers_in_scope(county, Action.PREPARE).exists()
+    for login in ("admin", "accountant", "reviewer2", "reporter"):
+        assert login in loaded
+    assert "http://127.0.0.1:8000/" in loaded and DEMO_PASSWORD in loaded
+
+
+def test_vouchers_are_prepared_by_the_township_accountants(loaded):
+    posted = Voucher.objects.filter(status=VoucherStatus.POSTED, kind=VoucherKind.NORMAL)
+    preparers = set(posted.values_list("prepared_by__username", flat=True))
+    assert preparers == {"accountant", "accountant2"}
+
+
+def test_running_twice_loads_once(loaded):
+    vouchers = Voucher.objects.count()
+    again = _demo()
+    assert "已加载" in again
+    assert "accountant" in again
+    assert Voucher.objects.count() == vouchers
+    assert Ledger.objects.count() == 3
