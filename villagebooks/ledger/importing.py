@@ -421,6 +421,7 @@ class _PendingVoucher:
 # import does (7 of 12 seconds for 5,000 vouchers), and compiling an ORM query with a
 # 400-item IN list costs ten times running it. Table and column names come from the models.
 _VOUCHER_FIELDS = (
+    "id",
     "ledger",
     "period",
     "date",
@@ -435,6 +436,8 @@ _VOUCHER_FIELDS = (
     "submitted_at",
     "reviewed_by",
     "reviewed_at",
+    "posted_by",
+    "posted_at",
     "created_at",
     "updated_at",
 )
@@ -451,43 +454,23 @@ _LINE_FIELDS = (
 )
 
 
-def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple], *, returning: tuple[str, ...] = ()):
-    """INSERT ``rows`` (values in the order of ``fields``); the ``returning`` columns of each row."""
+def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (values in the order of ``fields``)."""
     if not rows:
-        return []
+        return
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    suffix = (
-        " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
-        if returning
-        else ""
-    )
     if connection.vendor == "postgresql":
-        # One array per column: one short statement whatever the row count, which PostgreSQL
-        # parses and plans in no time (a VALUES list of 1,000 rows costs twice as much as COPY).
-        arrays = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}[]" for name in fields)
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){suffix}",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return cursor.fetchall() if returning else []
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    if not returning:
-        # SQLite runs in-process: executemany steps one prepared statement in a C loop.
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one_row}", rows)
-        return []
-    result = []
-    per_statement = connection.features.max_query_params // len(fields)
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = ", ".join([one_row] * len(chunk))
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {values}{suffix}",
-            [value for row in chunk for value in row],
-        )
-        result += cursor.fetchall()
-    return result
+        # COPY: no statement to parse or plan and no parameter arrays to build; psycopg formats
+        # the rows in C. It fires the same triggers and checks the same constraints as INSERT.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+        return
+    # SQLite runs in-process: executemany steps one prepared statement in a C loop.
+    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
 
 
 def _existing_keys(ledger_ids: set[int], keys: set[str]) -> set[tuple[int, str]]:
@@ -503,16 +486,26 @@ def _existing_keys(ledger_ids: set[int], keys: set[str]) -> set[tuple[int, str]]
         return set(cursor.fetchall())
 
 
-def _mark_posted(voucher_ids: list[int], *, actor_id: int, now) -> None:
-    """Flip a batch of numbered, reviewed vouchers to posted (after their lines are in)."""
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Voucher._meta.db_table)} SET {quote('status')} = %s, {quote('posted_by_id')} = %s,"
-        f" {quote('posted_at')} = %s, {quote('updated_at')} = %s"
-        f" WHERE {quote('id')} IN ({', '.join(['%s'] * len(voucher_ids))})"
-    )
+def _voucher_ids(count: int) -> list[int]:
+    """Ids for ``count`` new vouchers, taken before they are inserted (their lines go in first)."""
+    table = Voucher._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(sql, [VoucherStatus.POSTED.value, actor_id, now, now, *voucher_ids])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the import's transaction holds the write lock (settings: IMMEDIATE), so no one
+        # else takes ids meanwhile; were it not so, the primary key would refuse a clash and the
+        # import would fail whole. sqlite_sequence is AUTOINCREMENT's high-water mark, so an id
+        # deleted before is never given again; SQLite moves it on as the explicit ids go in.
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        if row is None:  # no voucher was ever inserted
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {connection.ops.quote_name(table)}")
+            row = cursor.fetchone()
+        return list(range(row[0] + 1, row[0] + 1 + count))
 
 
 class _VoucherImport:
@@ -719,53 +712,38 @@ class _VoucherImport:
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
         actor_id = self.actor.pk
-        # Posting: lines can only go into a voucher that is not posted yet (migration 0002),
-        # so the batch goes in as reviewed, numbered, and is flipped to posted afterwards.
-        status = (VoucherStatus.REVIEWED if self.post else VoucherStatus.SUBMITTED).value
-        reviewed_by, reviewed_at = (actor_id, now) if self.post else (None, None)
-        voucher_rows = [
-            (
-                p.state.ledger.id,
-                p.period.id,
-                ops.adapt_datefield_value(p.date),
-                p.number,
-                status,
-                VoucherKind.NORMAL.value,
-                p.lines[0].summary[:200],
-                p.key,
-                sum(line.debit_fen for line in p.lines),
-                0,
-                actor_id,
-                now,
-                reviewed_by,
-                reviewed_at,
-                now,
-                now,
-            )
-            for p in batch
-        ]
-        with connection.cursor() as cursor:
-            # Keyed by (ledger, key), unique in the batch: RETURNING promises no row order.
-            ids = {
-                (ledger_id, key): pk
-                for pk, ledger_id, key in _insert(
-                    cursor, Voucher, _VOUCHER_FIELDS, voucher_rows, returning=("id", "ledger", "external_key")
-                )
-            }
+        # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
+        # that is posted already. So the lines go in first, while their vouchers do not exist
+        # yet, and the vouchers follow as posted, numbered and reviewed, in one INSERT each
+        # (no UPDATE to flip them). The line → voucher foreign key is DEFERRABLE INITIALLY
+        # DEFERRED, checked at commit, on SQLite and PostgreSQL alike.
+        if self.post:
+            status = VoucherStatus.POSTED.value
+            # Posting on import means the importer vouches for the file: its review too.
+            reviewed_by, reviewed_at, posted_by, posted_at = actor_id, now, actor_id, now
+        else:
+            status = VoucherStatus.SUBMITTED.value
+            reviewed_by = reviewed_at = posted_by = posted_at = None
+        ids = _voucher_ids(len(batch))
+        normal = VoucherKind.NORMAL.value
+        voucher_rows = []
         line_rows = []
         # Balance movements summed per key here, so BalanceDeltas sees each key once a batch.
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-        for pending in batch:
+        for voucher_id, pending in zip(ids, batch, strict=True):
             state = pending.state
-            ledger_id, period_key = state.ledger.id, pending.period.key
-            voucher_id = ids[(ledger_id, pending.key)]
+            ledger_id, period = state.ledger.id, pending.period
+            period_key = period.key
             directory = state.directory
             accounts, funds, parties = directory.accounts, directory.funds, directory.counterparties
-            for number, line in enumerate(pending.lines, start=1):
+            lines = pending.lines
+            amount = 0
+            for number, line in enumerate(lines, start=1):
                 account_id = accounts[line.account_code].id
                 fund_id = funds.get(line.fund_name)
                 party_id = parties.get(line.counterparty_name)
                 debit, credit = line.debit_fen, line.credit_fen
+                amount += debit
                 line_rows.append(
                     (
                         ledger_id,
@@ -782,14 +760,37 @@ class _VoucherImport:
                 amounts = sums[(ledger_id, account_id, period_key, fund_id or 0, party_id or 0)]
                 amounts[0] += debit
                 amounts[1] += credit
+            voucher_rows.append(
+                (
+                    voucher_id,
+                    ledger_id,
+                    period.id,
+                    ops.adapt_datefield_value(pending.date),
+                    pending.number,
+                    status,
+                    normal,
+                    lines[0].summary[:200],
+                    pending.key,
+                    amount,
+                    0,
+                    actor_id,
+                    now,
+                    reviewed_by,
+                    reviewed_at,
+                    posted_by,
+                    posted_at,
+                    now,
+                    now,
+                )
+            )
             state.vouchers += 1
-            state.lines += len(pending.lines)
+            state.lines += len(lines)
         with connection.cursor() as cursor:
             _insert(cursor, VoucherLine, _LINE_FIELDS, line_rows)
+            _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
         self.vouchers += len(batch)
         if not self.post:
             return
-        _mark_posted(list(ids.values()), actor_id=actor_id, now=now)
         deltas = BalanceDeltas()
         for key, (debit, credit) in sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
