@@ -16,8 +16,25 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
-    path("ledgers/<str:code>/trial-balance/", views.trial_balance_page, name="trial_balance"),
-    path("ledgers/<str:code>/trial-balance.csv", views.trial_balance_csv, name="trial_balance_csv"),
-    path("ledgers/<str:code>/fund-summary/", views.fund_summary_page, name="fund_summary"),
-    path("ledgers/<str:code>/fund-summary.csv", views.fund_summary_csv, name="fund_summary_csv"),
+    path(
+        "ledgers/<str:code>/trial-balance/",
+        views.report_page,
+        {"page": "trial_balance"},
+        name="trial_balance",
+    ),
+    path(
+        "ledgers/<str:code>/trial-balance.csv",
+        views.report_csv,
+        {"page": "trial_balance"},
+        name="trial_balance_csv",
+    ),
+    path(
+        "ledgers/<str:code>/fund-summary/", views.report_page, {"page": "fund_summary"}, name="fund_summary"
+    ),
+    path(
+        "ledgers/<str:code>/fund-summary.csv",
+        views.report_csv,
+        {"page": "fund_summary"},
+        name="fund_summary_csv",
+    ),
 ]

@@ -21,7 +21,7 @@ from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger
-from villagebooks.reports import fund_summary, trial_balance
+from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger
 from villagebooks.web.forms import PeriodRangeForm
@@ -95,88 +95,44 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
     return response
 
 
-def _csv_filename(parsed: _ReportRequest, report_name: str) -> str:
+def _csv_filename(parsed: _ReportRequest, title: str) -> str:
     scope = parsed.scope
-    return (
-        f"{parsed.ledger.code}-{report_name}-{period_label(scope.from_key)}至{period_label(scope.to_key)}.csv"
-    )
+    return f"{parsed.ledger.code}-{title}-{period_label(scope.from_key)}至{period_label(scope.to_key)}.csv"
 
 
-def _trial_balance_page(request: HttpRequest, parsed: _ReportRequest, *, status: int = 200) -> HttpResponse:
-    report = trial_balance.build_trial_balance(parsed.scope) if parsed.scope else None
-    return render(
-        request,
-        "web/trial_balance.html",
-        {
-            "parsed": parsed,
-            "ledger": parsed.ledger,
-            "form": parsed.form,
-            "report": report,
-            "tab": "trial_balance",
-        },
-        status=status,
-    )
+# Each page names its report in the catalogue and the template that draws it.
+REPORT_PAGES = {
+    "trial_balance": ("trial-balance", "web/trial_balance.html"),
+    "fund_summary": ("fund-summary", "web/fund_summary.html"),
+}
+
+
+def _report_page(
+    request: HttpRequest, parsed: _ReportRequest, page: str, *, status: int = 200
+) -> HttpResponse:
+    slug, template = REPORT_PAGES[page]
+    report = REPORT_KINDS[slug].build(parsed.scope) if parsed.scope else None
+    context = {"parsed": parsed, "ledger": parsed.ledger, "form": parsed.form, "report": report, "tab": page}
+    return render(request, template, context, status=status)
 
 
 @login_required
 @require_GET
-def trial_balance_page(request: HttpRequest, code: str) -> HttpResponse:
+def report_page(request: HttpRequest, code: str, page: str) -> HttpResponse:
     parsed = _parse_report_request(request, code)
     if parsed is None:
         return _not_found(request, code)
-    return _trial_balance_page(request, parsed)
+    return _report_page(request, parsed, page)
 
 
 @login_required
 @require_GET
-def trial_balance_csv(request: HttpRequest, code: str) -> HttpResponse:
-    parsed = _parse_report_request(request, code)
-    if parsed is None:
-        return _not_found(request, code)
-    if parsed.scope is None:
-        return _trial_balance_page(request, parsed, status=400)
-    report = trial_balance.build_trial_balance(parsed.scope)
-    text = render_csv(
-        trial_balance.COLUMNS, [[row.code, row.name, *row.amounts()] for row in report.rows], text_columns=2
-    )
-    return _csv_response(text, _csv_filename(parsed, "科目余额表"))
-
-
-def _fund_summary_page(request: HttpRequest, parsed: _ReportRequest, *, status: int = 200) -> HttpResponse:
-    report = fund_summary.build_fund_summary(parsed.scope) if parsed.scope else None
-    return render(
-        request,
-        "web/fund_summary.html",
-        {
-            "parsed": parsed,
-            "ledger": parsed.ledger,
-            "form": parsed.form,
-            "report": report,
-            "tab": "fund_summary",
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_GET
-def fund_summary_page(request: HttpRequest, code: str) -> HttpResponse:
-    parsed = _parse_report_request(request, code)
-    if parsed is None:
-        return _not_found(request, code)
-    return _fund_summary_page(request, parsed)
-
-
-@login_required
-@require_GET
-def fund_summary_csv(request: HttpRequest, code: str) -> HttpResponse:
+def report_csv(request: HttpRequest, code: str, page: str) -> HttpResponse:
     parsed = _parse_report_request(request, code)
     if parsed is None:
         return _not_found(request, code)
     if parsed.scope is None:
-        return _fund_summary_page(request, parsed, status=400)
-    report = fund_summary.build_fund_summary(parsed.scope)
-    text = render_csv(
-        fund_summary.COLUMNS, [[row.name, row.kind, *row.amounts()] for row in report.rows], text_columns=2
-    )
-    return _csv_response(text, _csv_filename(parsed, "资金来源汇总"))
+        return _report_page(request, parsed, page, status=400)
+    kind = REPORT_KINDS[REPORT_PAGES[page][0]]
+    text = render_csv(kind.columns, kind.rows(kind.build(parsed.scope)), text_columns=kind.text_columns)
+    return _csv_response(text, _csv_filename(parsed, kind.title))

@@ -4,19 +4,17 @@ from django.core.management.base import CommandError
 
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.regions.commands import ActorCommand
-from villagebooks.reports import fund_summary, trial_balance
+from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 
-REPORTS = {"trial-balance": "科目余额表", "fund-summary": "资金来源汇总表"}
-
 
 class Command(ActorCommand):
-    help = "输出报表：trial-balance（科目余额表）、fund-summary（资金来源汇总表）"
+    help = "输出报表：" + "、".join(f"{slug}（{kind.title}）" for slug, kind in REPORT_KINDS.items())
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("report", choices=sorted(REPORTS))
+        parser.add_argument("report", choices=sorted(REPORT_KINDS))
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--ledger", help="账套编号")
         target.add_argument("--region", help="区划代码（汇总其下所有账套）")
@@ -27,10 +25,10 @@ class Command(ActorCommand):
         )
         parser.add_argument("--format", default="table", choices=["table", "csv"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
-        parser.add_argument("--all-accounts", action="store_true", help="科目余额表也列出全为零的科目")
 
     def handle(self, *args, **options):
         user = self.actor(options)
+        kind = REPORT_KINDS[options["report"]]
         from_key = parse_period(options["from_period"], field="from")
         to_key = parse_period(options["to_period"], field="to")
         if options["ledger"]:
@@ -45,23 +43,18 @@ class Command(ActorCommand):
                 to_key=to_key,
                 chart=options["chart"],
             )
-        title = f"{REPORTS[options['report']]}  {scope.title}  {scope.period_text}  单位：元"
-        if options["report"] == "trial-balance":
-            report = trial_balance.build_trial_balance(scope, include_zero=options["all_accounts"])
-            rows = [[r.code, "  " * (r.level - 1) + r.name, *r.amounts()] for r in report.rows]
-            total = [report.total.code, report.total.name, *report.total.amounts()]
-            columns, headers = trial_balance.COLUMNS, trial_balance.HEADERS
-            if not report.is_balanced:
-                self.stderr.write("警告：科目余额表不平衡，请运行 villagebooks verify 检查")
-        else:
-            report = fund_summary.build_fund_summary(scope)
-            rows = [[r.name, r.kind, *r.amounts()] for r in report.rows]
-            total = [report.total.name, "", *report.total.amounts()]
-            columns, headers = fund_summary.COLUMNS, fund_summary.HEADERS
+        report = kind.build(scope)
+        warning = kind.warning(report)
+        if warning:
+            self.stderr.write(warning)
+        rows = kind.rows(report)
         if options["format"] == "csv":
-            text = render_csv(columns, rows, text_columns=2)
+            text = render_csv(kind.columns, rows, text_columns=kind.text_columns)
         else:
-            text = render_table(title, headers, rows + [total], text_columns=2)
+            title = f"{kind.title}  {scope.title}  {scope.period_text}  单位：元"
+            text = render_table(
+                title, kind.headers, rows + [kind.total(report)], text_columns=kind.text_columns
+            )
         if options["output"]:
             try:
                 options["output"].write_text(text, encoding="utf-8")

@@ -1,0 +1,64 @@
+"""The reports the platform offers, each described once: its title, its columns and how its rows
+come out of the builder. The command line and the pages both read this catalogue, so a report
+has one definition whatever form (table, CSV, page) it is asked in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from villagebooks.reports import fund_summary, trial_balance
+from villagebooks.reports.scope import ReportScope
+
+UNBALANCED_WARNING = "警告：科目余额表不平衡，请运行 villagebooks verify 检查"
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    slug: str
+    title: str
+    columns: list[str]  # machine names, the CSV header
+    headers: list[str]  # Chinese column titles
+    text_columns: int  # the first columns are text, the rest amounts in fen
+    build: Callable[[ReportScope], Any]
+    rows: Callable[[Any], list[list]]
+    total: Callable[[Any], list]
+    warning: Callable[[Any], str | None] = lambda report: None
+
+
+def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
+    return [[row.code, row.name, *row.amounts()] for row in report.rows]
+
+
+def _fund_summary_rows(report: fund_summary.FundSummary) -> list[list]:
+    return [[row.name, row.kind, *row.amounts()] for row in report.rows]
+
+
+REPORT_KINDS: dict[str, ReportKind] = {
+    kind.slug: kind
+    for kind in (
+        ReportKind(
+            slug="trial-balance",
+            title="科目余额表",
+            columns=trial_balance.COLUMNS,
+            headers=trial_balance.HEADERS,
+            text_columns=2,
+            build=trial_balance.build_trial_balance,
+            rows=_trial_balance_rows,
+            total=lambda report: ["", report.total.name, *report.total.amounts()],
+            warning=lambda report: None if report.is_balanced else UNBALANCED_WARNING,
+        ),
+        ReportKind(
+            slug="fund-summary",
+            title="资金来源汇总表",
+            columns=fund_summary.COLUMNS,
+            headers=fund_summary.HEADERS,
+            text_columns=2,
+            build=fund_summary.build_fund_summary,
+            rows=_fund_summary_rows,
+            total=lambda report: [report.total.name, "", *report.total.amounts()],
+        ),
+    )
+}

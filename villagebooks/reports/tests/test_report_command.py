@@ -1,0 +1,73 @@
+"""`villagebooks report` as scripts drive it: the CSV columns the issue fixes, files, errors."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from villagebooks.ledger.tests.books import post
+
+RECEIPTS = """
+    2025-03-01 收到县交通局道路补助
+      借 102 银行存款     50000.00
+      贷 241 专项应付款   50000.00  fund=县交通局道路补助
+"""
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("report", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_trial_balance_csv_has_the_agreed_columns(ledger, accountant, reviewer):
+    post(ledger, accountant, reviewer, RECEIPTS)
+    text = _run(
+        "trial-balance", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12", "--format", "csv"
+    )
+    lines = text.splitlines()
+    assert lines[0] == "code,name,opening_debit,opening_credit,debit,credit,closing_debit,closing_credit"
+    assert "102,银行存款,80000.00,0.00,50000.00,0.00,130000.00,0.00" in lines
+    assert "241,专项应付款,0.00,0.00,0.00,50000.00,0.00,50000.00" in lines
+
+
+def test_table_and_file_output_and_region_roll_up(ledger, accountant, reviewer, tmp_path):
+    post(ledger, accountant, reviewer, RECEIPTS)
+    table = _run("fund-summary", "--region", "510781000000", "--from", "2025-01", "--to", "2025-12")
+    assert "资金来源汇总表" in table and "上级专项资金" in table and "50,000.00" in table
+    target = tmp_path / "tb.csv"
+    _run(
+        "trial-balance",
+        "--ledger",
+        "HT01",
+        "--from",
+        "2025-03",
+        "--to",
+        "2025-03",
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+    )
+    assert target.read_text(encoding="utf-8").startswith("code,name,")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ledger", "HT01", "--from", "2025-13", "--to", "2025-12"], "期间格式应为 YYYY-MM"),
+        (["--ledger", "HT01", "--from", "2025-06", "--to", "2025-01"], "起始期间不能晚于结束期间"),
+        (["--ledger", "NOPE", "--from", "2025-01", "--to", "2025-12"], "账套 NOPE 不存在或您无权查看"),
+        (["--region", "999999999999", "--from", "2025-01", "--to", "2025-12"], "区划 999999999999 不存在"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(ledger, args, message):
+    with pytest.raises(CommandError, match=message):
+        _run("trial-balance", *args)
+
+
+def test_a_user_outside_the_township_sees_nothing(ledger, make_user, region_tree):
+    make_user("wudu", "supervisor", region_tree["510781101000"])
+    with pytest.raises(CommandError, match="不存在或您无权查看"):
+        _run("trial-balance", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12", "--user", "wudu")
