@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from villagebooks.reports import fund_summary, trial_balance
+from villagebooks.reports import fund_summary, statements, trial_balance
 from villagebooks.reports.scope import ReportScope
 
 UNBALANCED_WARNING = "警告：科目余额表不平衡，请运行 villagebooks verify 检查"
@@ -59,6 +59,28 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=fund_summary.build_fund_summary,
             rows=_fund_summary_rows,
             total=lambda report: [report.total.name, "", *report.total.amounts()],
+        ),
+        ReportKind(
+            slug="balance-sheet",
+            title="资产负债表",
+            columns=statements.BALANCE_SHEET_COLUMNS,
+            headers=statements.BALANCE_SHEET_HEADERS,
+            text_columns=2,
+            build=statements.build_balance_sheet,
+            rows=statements.statement_rows,
+            total=statements.statement_total,
+            warning=lambda report: report.warning,
+        ),
+        ReportKind(
+            slug="income-statement",
+            title="收益及收益分配表",
+            columns=statements.INCOME_COLUMNS,
+            headers=statements.INCOME_HEADERS,
+            text_columns=2,
+            build=statements.build_income_statement,
+            rows=statements.statement_rows,
+            total=statements.statement_total,
+            warning=lambda report: report.warning,
         ),
     )
 }
