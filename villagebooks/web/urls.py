@@ -29,6 +29,12 @@ urlpatterns = [
         name="trial_balance_csv",
     ),
     path(
+        "ledgers/<str:code>/trial-balance.xlsx",
+        views.report_xlsx,
+        {"page": "trial_balance"},
+        name="trial_balance_xlsx",
+    ),
+    path(
         "ledgers/<str:code>/fund-summary/", views.report_page, {"page": "fund_summary"}, name="fund_summary"
     ),
     path(
@@ -36,5 +42,11 @@ urlpatterns = [
         views.report_csv,
         {"page": "fund_summary"},
         name="fund_summary_csv",
+    ),
+    path(
+        "ledgers/<str:code>/fund-summary.xlsx",
+        views.report_xlsx,
+        {"page": "fund_summary"},
+        name="fund_summary_xlsx",
     ),
 ]

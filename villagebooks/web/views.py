@@ -24,6 +24,7 @@ from villagebooks.ledger.models import Ledger
 from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger
+from villagebooks.reports.xlsx import XLSX_CONTENT_TYPE, render_xlsx
 from villagebooks.web.forms import PeriodRangeForm
 from villagebooks.web.selectors import ledger_overview, report_default_range
 
@@ -95,9 +96,9 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
     return response
 
 
-def _csv_filename(parsed: _ReportRequest, title: str) -> str:
+def _report_filename(parsed: _ReportRequest, title: str, extension: str) -> str:
     scope = parsed.scope
-    return f"{parsed.ledger.code}-{title}-{period_label(scope.from_key)}至{period_label(scope.to_key)}.csv"
+    return f"{parsed.ledger.code}-{title}-{period_label(scope.from_key)}至{period_label(scope.to_key)}.{extension}"
 
 
 # Each page names its report in the catalogue and the template that draws it.
@@ -135,4 +136,21 @@ def report_csv(request: HttpRequest, code: str, page: str) -> HttpResponse:
         return _report_page(request, parsed, page, status=400)
     kind = REPORT_KINDS[REPORT_PAGES[page][0]]
     text = render_csv(kind.columns, kind.rows(kind.build(parsed.scope)), text_columns=kind.text_columns)
-    return _csv_response(text, _csv_filename(parsed, kind.title))
+    return _csv_response(text, _report_filename(parsed, kind.title, "csv"))
+
+
+@login_required
+@require_GET
+def report_xlsx(request: HttpRequest, code: str, page: str) -> HttpResponse:
+    parsed = _parse_report_request(request, code)
+    if parsed is None:
+        return _not_found(request, code)
+    if parsed.scope is None:
+        return _report_page(request, parsed, page, status=400)
+    kind = REPORT_KINDS[REPORT_PAGES[page][0]]
+    data = render_xlsx(kind, parsed.scope, kind.build(parsed.scope))
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, _report_filename(parsed, kind.title, "xlsx")
+    )
+    return response

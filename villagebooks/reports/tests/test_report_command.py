@@ -71,3 +71,32 @@ def test_a_user_outside_the_township_sees_nothing(ledger, make_user, region_tree
     make_user("wudu", "supervisor", region_tree["510781101000"])
     with pytest.raises(CommandError, match="不存在或您无权查看"):
         _run("trial-balance", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12", "--user", "wudu")
+
+
+def test_xlsx_is_written_to_the_output_file(ledger, accountant, reviewer, tmp_path):
+    import openpyxl
+
+    post(ledger, accountant, reviewer, RECEIPTS)
+    target = tmp_path / "tb.xlsx"
+    out = _run(
+        "trial-balance",
+        "--ledger",
+        "HT01",
+        "--from",
+        "2025-03",
+        "--to",
+        "2025-03",
+        "--format",
+        "xlsx",
+        "--output",
+        str(target),
+    )
+    assert out == f"已写入 {target}\n"
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A1"].value == "科目余额表" and sheet["C2"].value == "期间：2025-03"
+    assert [c.value for c in sheet[4]] == ["102", "银行存款", 80000, 0, 50000, 0, 130000, 0]
+
+
+def test_xlsx_needs_an_output_file(ledger):
+    with pytest.raises(CommandError, match="请用 --output 指定要写入的文件"):
+        _run("trial-balance", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12", "--format", "xlsx")

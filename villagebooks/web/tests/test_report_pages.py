@@ -223,3 +223,22 @@ def test_a_reviewer_of_the_township_may_read_the_reports(client, books, reviewer
     client.force_login(reviewer)
     assert client.get(TB).status_code == 200
     assert client.get(FS).status_code == 200
+
+
+def test_xlsx_download_holds_the_months_shown(client, books, accountant):
+    import io
+
+    import openpyxl
+
+    client.force_login(accountant)
+    html = client.get(FS, {"from": "2025-02", "to": "2025-03"}).content.decode()
+    assert 'href="/ledgers/HT01/fund-summary.xlsx?from=2025-02&amp;to=2025-03"' in html
+    response = client.get("/ledgers/HT01/fund-summary.xlsx", {"from": "2025-02", "to": "2025-03"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''HT01-")
+    assert response["Content-Disposition"].endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert (sheet.title, sheet["C2"].value) == ("资金来源汇总表", "期间：2025-02 至 2025-03")
+    bad = client.get("/ledgers/HT01/trial-balance.xlsx", {"from": "2025-00", "to": "2025-03"})
+    assert bad.status_code == 400 and BAD_PERIOD in bad.content.decode()

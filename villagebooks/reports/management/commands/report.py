@@ -7,6 +7,9 @@ from villagebooks.regions.commands import ActorCommand
 from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
+from villagebooks.reports.xlsx import render_xlsx
+
+XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 
 
 class Command(ActorCommand):
@@ -23,12 +26,14 @@ class Command(ActorCommand):
         parser.add_argument(
             "--chart", default="2023", choices=["2023", "2004"], help="汇总哪种会计制度的账套"
         )
-        parser.add_argument("--format", default="table", choices=["table", "csv"])
+        parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
 
     def handle(self, *args, **options):
         user = self.actor(options)
         kind = REPORT_KINDS[options["report"]]
+        if options["format"] == "xlsx" and not options["output"]:
+            raise CommandError(XLSX_NEEDS_OUTPUT)
         from_key = parse_period(options["from_period"], field="from")
         to_key = parse_period(options["to_period"], field="to")
         if options["ledger"]:
@@ -47,6 +52,9 @@ class Command(ActorCommand):
         warning = kind.warning(report)
         if warning:
             self.stderr.write(warning)
+        if options["format"] == "xlsx":
+            self._write_file(options["output"], render_xlsx(kind, scope, report))
+            return
         rows = kind.rows(report)
         if options["format"] == "csv":
             text = render_csv(kind.columns, rows, text_columns=kind.text_columns)
@@ -56,10 +64,13 @@ class Command(ActorCommand):
                 title, kind.headers, rows + [kind.total(report)], text_columns=kind.text_columns
             )
         if options["output"]:
-            try:
-                options["output"].write_text(text, encoding="utf-8")
-            except OSError as error:
-                raise CommandError(f"无法写入 {options['output']}：{error}") from error
-            self.stdout.write(f"已写入 {options['output']}")
+            self._write_file(options["output"], text.encode("utf-8"))
         else:
             self.stdout.write(text, ending="")
+
+    def _write_file(self, path: Path, data: bytes) -> None:
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            raise CommandError(f"无法写入 {path}：{error}") from error
+        self.stdout.write(f"已写入 {path}")
