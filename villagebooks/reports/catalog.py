@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from villagebooks.reports import fund_summary, statements, trial_balance
+from villagebooks.reports import books, fund_summary, statements, trial_balance
 from villagebooks.reports.scope import ReportScope
 
 UNBALANCED_WARNING = "警告：科目余额表不平衡，请运行 villagebooks verify 检查"
@@ -26,6 +26,8 @@ class ReportKind:
     rows: Callable[[Any], list[list]]
     total: Callable[[Any], list]
     warning: Callable[[Any], str | None] = lambda report: None
+    # build also takes ``account=CODE`` (the detail ledger): the command passes --account.
+    needs_account: bool = False
 
 
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
@@ -81,6 +83,47 @@ REPORT_KINDS: dict[str, ReportKind] = {
             rows=statements.statement_rows,
             total=statements.statement_total,
             warning=lambda report: report.warning,
+        ),
+        ReportKind(
+            slug="detail-ledger",
+            title="明细账",
+            columns=books.DETAIL_COLUMNS,
+            headers=books.DETAIL_HEADERS,
+            text_columns=5,
+            build=lambda scope, account=None: books.build_detail_ledger(scope, account=account),
+            rows=books.detail_rows,
+            total=books.detail_total,
+            needs_account=True,
+        ),
+        ReportKind(
+            slug="cash-journal",
+            title="现金日记账",
+            columns=books.JOURNAL_COLUMNS,
+            headers=books.JOURNAL_HEADERS,
+            text_columns=6,
+            build=books.build_cash_journal,
+            rows=books.detail_rows,
+            total=books.detail_total,
+        ),
+        ReportKind(
+            slug="bank-journal",
+            title="银行存款日记账",
+            columns=books.JOURNAL_COLUMNS,
+            headers=books.JOURNAL_HEADERS,
+            text_columns=6,
+            build=books.build_bank_journal,
+            rows=books.detail_rows,
+            total=books.detail_total,
+        ),
+        ReportKind(
+            slug="general-ledger",
+            title="总账",
+            columns=books.GENERAL_COLUMNS,
+            headers=books.GENERAL_HEADERS,
+            text_columns=5,
+            build=books.build_general_ledger,
+            rows=books.general_rows,
+            total=books.general_total,
         ),
     )
 }

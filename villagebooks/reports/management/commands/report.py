@@ -26,6 +26,7 @@ class Command(ActorCommand):
         parser.add_argument(
             "--chart", default="2023", choices=["2023", "2004"], help="汇总哪种会计制度的账套"
         )
+        parser.add_argument("--account", help="科目编码（明细账）")
         parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
 
@@ -48,7 +49,10 @@ class Command(ActorCommand):
                 to_key=to_key,
                 chart=options["chart"],
             )
-        report = kind.build(scope)
+        if kind.needs_account:
+            report = kind.build(scope, account=options["account"])
+        else:
+            report = kind.build(scope)
         warning = kind.warning(report)
         if warning:
             self.stderr.write(warning)
@@ -59,7 +63,12 @@ class Command(ActorCommand):
         if options["format"] == "csv":
             text = render_csv(kind.columns, rows, text_columns=kind.text_columns)
         else:
-            title = f"{kind.title}  {scope.title}  {scope.period_text}  单位：元"
+            heading = (
+                f"{kind.title}  {report.account_code} {report.account_name}".replace("   ", "  ")
+                if kind.needs_account
+                else kind.title
+            )
+            title = f"{heading}  {scope.title}  {scope.period_text}  单位：元"
             text = render_table(
                 title, kind.headers, rows + [kind.total(report)], text_columns=kind.text_columns
             )
