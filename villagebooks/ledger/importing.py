@@ -714,9 +714,9 @@ class _VoucherImport:
         actor_id = self.actor.pk
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
         # that is posted already. So the lines go in first, while their vouchers do not exist
-        # yet, and the vouchers follow as posted, numbered and reviewed, in one INSERT each
-        # (no UPDATE to flip them). The line → voucher foreign key is DEFERRABLE INITIALLY
-        # DEFERRED, checked at commit, on SQLite and PostgreSQL alike.
+        # yet, and the vouchers follow already posted, numbered and reviewed (no UPDATE flips
+        # them afterwards). The line → voucher foreign key is DEFERRABLE INITIALLY DEFERRED,
+        # checked at commit, on SQLite and PostgreSQL alike.
         if self.post:
             status = VoucherStatus.POSTED.value
             # Posting on import means the importer vouches for the file: its review too.

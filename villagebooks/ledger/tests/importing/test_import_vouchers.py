@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management.base import CommandError
+from django.db import DatabaseError, transaction
 from openpyxl import Workbook
 
 from villagebooks.common import money
@@ -18,6 +19,7 @@ from villagebooks.ledger.domain import vouchers as V
 from villagebooks.ledger.models import Ledger, Voucher, VoucherLine, VoucherStatus
 from villagebooks.ledger.tests.books import balance, post
 from villagebooks.ledger.tests.importing.support import HEADER, books_state, command_fails, run_command
+from villagebooks.ledger.verification import ledgers_verify
 
 GOOD = """
     HT01,J-001,2025-03-01,收到道路补助,102,"50,000.00",,,
@@ -493,3 +495,47 @@ def test_the_service_reports_problems_with_rows_and_returns_a_result(ledger, acc
     assert result == importing.ImportResult(
         vouchers=4, lines=8, posted=4, created_funds=[], created_counterparties=[]
     )
+
+
+def _refused(change) -> str:
+    """The database's message when it refuses ``change`` (rolled back, so the test goes on)."""
+    with pytest.raises(DatabaseError) as failure, transaction.atomic():
+        change()
+    return str(failure.value)
+
+
+def test_vouchers_posted_by_an_import_are_as_immutable_as_any(ledger, write_csv):
+    # The import writes lines before their vouchers and the vouchers as posted at once: the
+    # triggers must still guard the result like a voucher posted by hand.
+    import_vouchers(write_csv(GOOD), "--post")
+    voucher = Voucher.objects.get(external_key="J-001")
+    line = voucher.lines.get(line_no=1)
+
+    attempts = [
+        lambda: Voucher.objects.filter(pk=voucher.pk).update(note="改过了"),
+        lambda: VoucherLine.objects.filter(pk=line.pk).update(debit_fen=1),
+        lambda: VoucherLine.objects.filter(pk=line.pk)._raw_delete(VoucherLine.objects.db),
+        lambda: VoucherLine.objects.create(
+            ledger=ledger, voucher=voucher, line_no=3, summary="补一行", account=line.account, debit_fen=1
+        ),
+    ]
+    for attempt in attempts:
+        assert E.POSTED_IMMUTABLE in _refused(attempt)
+    assert voucher.lines.count() == 2
+    assert ledgers_verify(ledger_ids=[ledger.pk]) == []
+
+
+def test_new_vouchers_never_take_the_id_of_one_deleted_before(ledger, write_csv):
+    # Voucher ids are taken before the insert (lines go in first): a deleted voucher's id
+    # must not come back, or a reference kept elsewhere (an audit entry) would point at it.
+    import_vouchers(write_csv(GOOD))
+    highest = Voucher.objects.order_by("-id").first().pk
+    VoucherLine.objects.filter(voucher__ledger=ledger).delete()
+    Voucher.objects.filter(ledger=ledger).delete()
+
+    import_vouchers(write_csv(GOOD), "--post")
+
+    ids = sorted(Voucher.objects.values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 4))
+    assert ids[0] > highest
+    assert {line.voucher_id for line in VoucherLine.objects.all()} == set(ids)
