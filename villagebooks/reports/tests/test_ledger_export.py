@@ -269,7 +269,9 @@ def test_command(books, tmp_path):
     reason="needs PostgreSQL: a second writer during the export, and a transactional test whose "
     "clean-up SQLite's posted-voucher triggers refuse",
 )
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would also remove the data
+# that migrations seed (statement layouts), which later tests need.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_files_show_one_moment_while_another_user_posts(ledger, accountant, reviewer, monkeypatch, tmp_path):
     post(ledger, accountant, reviewer, "2025-03-05 收款\n  借 102 银行存款  100.00\n  贷 301 资本  100.00")
     late = services.voucher_create(

@@ -59,7 +59,9 @@ def _waiting_on_locks() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would also remove the data
+# that migrations seed (statement layouts), which later tests need.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_posting_numbers_every_voucher_once_without_a_gap(ledger, accountant, reviewer):
     batches = [
         [_reviewed(ledger, accountant, reviewer, t * EACH + i) for i in range(EACH)] for t in range(THREADS)
