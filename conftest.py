@@ -95,3 +95,27 @@ def ledger(region_tree, accountant):
     )
     ledger.refresh_from_db()
     return ledger
+
+
+@pytest.fixture
+def new_ledger(region_tree, accountant):
+    """A second ledger, in 土门村 of the same township, still in set-up (no opening balances yet)."""
+    from villagebooks.ledger import services
+
+    return services.ledger_create(
+        actor=accountant,
+        village_code="510781100202",
+        code="TM01",
+        name="土门村股份经济合作联合社",
+        chart="2023",
+        start_year=2025,
+        start_month=1,
+    )
+
+
+@pytest.fixture
+def other_ledger(new_ledger, accountant):
+    """The second ledger, active with no opening balances."""
+    from villagebooks.ledger import services
+
+    return services.opening_balances_set(actor=accountant, ledger=new_ledger, rows=[])

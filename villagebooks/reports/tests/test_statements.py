@@ -206,17 +206,8 @@ HEITAN_LOAN = """
 
 
 @pytest.fixture
-def township_books(books, accountant, reviewer):
-    other = services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
-    services.opening_balances_set(actor=accountant, ledger=other, rows=[])
+def township_books(books, accountant, reviewer, other_ledger):
+    other = other_ledger
     services.fund_create(actor=accountant, ledger=other, name="道路补助", kind="earmarked_transfer")
     services.counterparty_create(actor=accountant, ledger=other, name="李四", kind="household")
     post(other, accountant, reviewer, TUMEN_2025)

@@ -185,17 +185,8 @@ def test_fund_summary_of_the_year(books, accountant):
     assert rows["县交通局道路补助"] == (5_000_000, 0, 5_000_000, 0)
 
 
-def test_region_reports_add_up_the_villages_of_a_township(books, accountant, reviewer):
-    other = services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
-    services.opening_balances_set(actor=accountant, ledger=other, rows=[])
+def test_region_reports_add_up_the_villages_of_a_township(books, accountant, reviewer, other_ledger):
+    other = other_ledger
     services.fund_create(
         actor=accountant, ledger=other, name="道路补助", kind="earmarked_transfer", amount_fen=9_000_000
     )
@@ -280,17 +271,10 @@ def test_year_close_needs_the_earlier_months_closed_and_goes_year_by_year(books,
         )
 
 
-def test_a_region_report_adds_ledgers_whose_years_are_closed_and_ones_still_open(books, accountant, reviewer):
-    other = services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
-    services.opening_balances_set(actor=accountant, ledger=other, rows=[])
+def test_a_region_report_adds_ledgers_whose_years_are_closed_and_ones_still_open(
+    books, accountant, reviewer, other_ledger
+):
+    other = other_ledger
     post(
         other,
         accountant,

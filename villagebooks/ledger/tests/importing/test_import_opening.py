@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from villagebooks.common import money
 from villagebooks.ledger import errors as E
 from villagebooks.ledger import importing, services
@@ -14,19 +12,6 @@ from villagebooks.ledger.tests.books import balance
 from villagebooks.ledger.tests.importing.support import books_state, command_fails, run_command
 
 OPENING_HEADER = "account,debit,credit,fund,counterparty"
-
-
-@pytest.fixture
-def new_ledger(region_tree, accountant):
-    return services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村股份经济合作联合社",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
 
 
 def test_opening_balances_import_and_activate_the_ledger(new_ledger, accountant, write_csv):

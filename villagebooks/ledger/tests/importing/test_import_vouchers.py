@@ -276,17 +276,8 @@ def test_an_unbalanced_voucher_alone_refuses_the_whole_file(ledger, write_csv):
     ],
 )
 def test_vouchers_the_ledger_cannot_take_are_refused(
-    ledger, accountant, write_csv, ledger_code, day, problem
+    ledger, accountant, write_csv, ledger_code, day, problem, new_ledger
 ):
-    services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村股份经济合作联合社",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
     services.period_close(actor=accountant, ledger=ledger, year=2025, month=1)
     if problem.endswith(E.YEAR_CLOSED.format(year=2025)):
         # As after the year close of 2025 (which needs a whole year of books to run).
@@ -323,17 +314,8 @@ def test_numbers_follow_file_order_within_each_period(ledger, write_csv):
     assert numbers == {"M1": 1, "M2": 2, "M3": 3, "A1": 1, "A2": 2}
 
 
-def test_one_file_may_hold_many_ledgers_each_audited(ledger, accountant, write_csv):
-    other = services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村股份经济合作联合社",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
-    services.opening_balances_set(actor=accountant, ledger=other, rows=[])
+def test_one_file_may_hold_many_ledgers_each_audited(ledger, accountant, write_csv, other_ledger):
+    other = other_ledger
     path = write_csv("""
         HT01,1,2025-03-01,备用金,101,10,,,
         HT01,1,2025-03-01,备用金,102,,10,,

@@ -139,16 +139,8 @@ def test_bad_vouchers_are_refused_with_field_and_reason_and_change_nothing(
     assert Voucher.objects.count() == before
 
 
-def test_accounts_of_another_ledger_are_unknown_here(ledger, accountant, region_tree):
-    other = services.ledger_create(
-        actor=accountant,
-        village_code="510781100202",
-        code="TM01",
-        name="土门村",
-        chart="2023",
-        start_year=2025,
-        start_month=1,
-    )
+def test_accounts_of_another_ledger_are_unknown_here(ledger, accountant, region_tree, new_ledger):
+    other = new_ledger
     services.account_add(actor=accountant, ledger=other, parent_code="513", code="51399", name="土门村专用")
     lines = [LineInput("x", "51399", debit_fen=100), LineInput("x", "102", credit_fen=100)]
     with pytest.raises(DomainError, match="科目 51399 不存在于本账套"):
