@@ -64,8 +64,32 @@ def ledgers_in_scope(user, action: Action = Action.VIEW) -> QuerySet[Ledger]:
     return ledgers if condition is None else ledgers.filter(condition)
 
 
+def _region_prefixes(path: str) -> list[str]:
+    """Every ancestor path of ``path`` ("51/5107/" -> ["51/", "51/5107/"]), itself included."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[: depth + 1]) + "/" for depth in range(len(parts))]
+
+
 def can(user, ledger: Ledger, action: Action) -> bool:
-    return ledgers_in_scope(user, action).filter(pk=ledger.pk).exists()
+    """The same rule as ``ledgers_in_scope``, for one ledger, in one query.
+
+    Every service asks this before it writes, so it is on the path of each click: the roles that
+    reach the ledger are found by its village's ancestor paths instead of a join over all ledgers.
+    """
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    region_wide = Q(ledger_id__isnull=True) & (
+        Q(region__path__in=_region_prefixes(ledger.village.path))
+        | Q(role=Role.ADMIN, region__parent_id__isnull=True)
+    )
+    return (
+        RoleAssignment.objects.filter(user=user, role__in=roles)
+        .filter(Q(ledger_id=ledger.pk) | region_wide)
+        .exists()
+    )
 
 
 def can_in_region(user, region: Region, action: Action) -> bool:

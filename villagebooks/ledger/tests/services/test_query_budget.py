@@ -1,0 +1,33 @@
+"""How many round trips a click costs. Posting is the hot path of the books (issue 2: a voucher
+posts in under 10 ms, and on PostgreSQL each round trip is about a millisecond), so its queries
+are counted here and a change that adds one has to say why."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from villagebooks.ledger import services
+from villagebooks.ledger.models import Period, Voucher, VoucherStatus
+from villagebooks.ledger.tests.books import balance
+from villagebooks.ledger.tests.services.test_voucher_lifecycle import _draft
+
+
+def test_posting_a_voucher_takes_eight_round_trips(ledger, accountant, reviewer):
+    voucher = _draft(ledger, accountant, submit=True)
+    services.voucher_review(actor=reviewer, voucher=voucher)
+    with CaptureQueriesContext(connection) as queries:
+        services.voucher_post(actor=accountant, voucher=voucher)
+    # savepoint, lock the voucher (with its ledger and village), the role check, the period's
+    # counter, the voucher's status, the balances, the audit row, release.
+    assert len(queries) == 8, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.number) == (VoucherStatus.POSTED, 1)
+    assert balance(ledger, "513") == 120_000
+
+
+def test_the_period_counter_is_stored_like_any_other_timestamp(ledger, accountant, reviewer):
+    voucher = _draft(ledger, accountant, submit=True)
+    services.voucher_review(actor=reviewer, voucher=voucher)
+    services.voucher_post(actor=accountant, voucher=voucher)
+    period = Period.objects.get(pk=Voucher.objects.get(pk=voucher.pk).period_id)
+    assert period.last_number == 1
+    assert period.updated_at.tzinfo is not None and period.updated_at >= voucher.created_at
