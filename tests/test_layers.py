@@ -1,4 +1,5 @@
-"""Imports point one way: common ← regions ← ledger ← reports, web, demo (architecture.md).
+"""Imports point one way: common ← regions ← ledger ← reports, claims ← web, workspace, demo
+(architecture.md).
 
 A small AST walk over the package: no module of a lower layer imports one of a higher layer,
 and the pure domain package imports nothing of Django.
@@ -8,7 +9,17 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "villagebooks"
-LAYERS = {"common": 0, "regions": 1, "ledger": 2, "reports": 3, "web": 4, "demo": 4}
+# claims turn a village's receipts into draft vouchers (above ledger); the page apps sit on top.
+LAYERS = {
+    "common": 0,
+    "regions": 1,
+    "ledger": 2,
+    "reports": 3,
+    "claims": 3,
+    "web": 4,
+    "workspace": 4,
+    "demo": 4,
+}
 
 
 def _imports(path: Path):

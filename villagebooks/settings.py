@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "villagebooks.ledger",
     "villagebooks.reports",
     "villagebooks.web",
+    "villagebooks.workspace",
+    "villagebooks.claims",
     "villagebooks.demo",
 ]
 

@@ -1,0 +1,3 @@
+"""Routes of the village reporter's claim pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Routes of the workspace's setup pages."""
+
+urlpatterns = []
