@@ -61,3 +61,54 @@ def test_words_never_use_forbidden_characters():
     for fen in (10, 100, 1000, 100000, 110, 101, 1010, 1000000001):
         words = amount_in_words(fen)
         assert not set(words) & set("一二三〇十"), words
+
+
+DIGITS = dict(zip("零壹贰叁肆伍陆柒捌玖", range(10), strict=True))
+PLACES = {"拾": 10, "佰": 100, "仟": 1000}
+# Group markers, the longest first: 万亿 is one marker (10^12), not 万 then 亿.
+GROUPS = [("万亿", 10**12), ("亿", 10**8), ("万", 10**4)]
+
+
+def words_to_fen(words: str) -> int:
+    """An independent reader of 人民币大写, so that hypothesis can check the writer round trip."""
+    sign = -1 if words.startswith("负") else 1
+    text = words.removeprefix("负").removesuffix("整")
+    yuan_text, _, cents_text = text.rpartition("元") if "元" in text else ("", "", text)
+    yuan, group, digit, index = 0, 0, 0, 0
+    while index < len(yuan_text):
+        char = yuan_text[index]
+        marker = next(((m, v) for m, v in GROUPS if yuan_text.startswith(m, index)), None)
+        if char in DIGITS:
+            digit = DIGITS[char]
+            index += 1
+        elif char in PLACES:
+            group += digit * PLACES[char]
+            digit, index = 0, index + 1
+        elif marker is not None:
+            yuan += (group + digit) * marker[1]
+            group, digit, index = 0, 0, index + len(marker[0])
+        else:
+            raise AssertionError(f"unexpected {char!r} in {words}")
+    yuan += group + digit
+    cents = 0
+    for unit, value in (("角", 10), ("分", 1)):
+        head, found, cents_text = cents_text.partition(unit)
+        if found:
+            cents += DIGITS[head[-1]] * value
+        else:
+            cents_text = head
+    return sign * (yuan * 100 + cents)
+
+
+@pytest.mark.parametrize(("amount", "words"), WORDS.items())
+def test_the_reader_reads_the_rules_table(amount, words):
+    assert words_to_fen(words) == yuan_to_fen(amount)
+
+
+@given(st.integers(min_value=-MAX_FEN, max_value=MAX_FEN))
+def test_amount_in_words_round_trips_through_a_reader(fen):
+    words = amount_in_words(fen)
+    assert words_to_fen(words) == fen
+    # 整 exactly when the amount has no 分; never two 零 in a row.
+    assert words.endswith("整") == (abs(fen) % 10 == 0)
+    assert "零零" not in words
