@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "villagebooks.workspace",
     "villagebooks.claims",
     "villagebooks.demo",
+    "villagebooks.api",
+    "ninja",  # serves the API docs' scripts from static files instead of a CDN
 ]
 
 MIDDLEWARE = [
@@ -125,3 +127,5 @@ if os.environ.get("VILLAGEBOOKS_HTTPS", "0") == "1":
 
 # Attachments: what a voucher may carry (checked by content, not only by name).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+# A receipt photo of a claim (报账单); booking copies it into an attachment, so the smaller limit rules.
+CLAIM_PHOTO_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_CLAIM_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

@@ -24,6 +24,7 @@ class Action(StrEnum):
     POST = "post"
     CLOSE = "close"  # month and year close
     REOPEN = "reopen"
+    CLAIM = "claim"  # submit claims (报账单) with receipt photos; booking them is PREPARE
 
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
@@ -32,7 +33,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.AGENCY_MANAGER: {Action.VIEW, Action.SETUP, Action.CLOSE, Action.REOPEN},
     Role.ACCOUNTANT: {Action.VIEW, Action.SETUP, Action.PREPARE, Action.POST, Action.CLOSE},
     Role.REVIEWER: {Action.VIEW, Action.REVIEW},
-    Role.REPORTER: {Action.VIEW},
+    Role.REPORTER: {Action.VIEW, Action.CLAIM},
     Role.SUPERVISOR: {Action.VIEW},
 }
 

@@ -1,0 +1,37 @@
+"""The API object: its routers, its authentication and its error handlers, in one place."""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from villagebooks.api import ledgers, regions, reports, tokens, vouchers
+from villagebooks.api.auth import AUTH
+from villagebooks.api.errors import install_error_handlers
+
+DESCRIPTION = """
+村账通（VillageBooks）的 JSON 接口。
+
+* 认证：个人令牌 `Authorization: Bearer vbk_…`（用 `villagebooks create-token` 或登录后
+  `POST /api/tokens` 生成），或网页登录会话（修改数据的请求须带 `X-CSRFToken` 请求头，
+  令牌见 `GET /api/me`）。
+* 金额一律是两位小数的字符串（元），如 `"1234.50"`；日期为 `YYYY-MM-DD`，期间为 `YYYY-MM`。
+* 错误统一为 `{"code", "message", "problems": [{"field", "message", "row"}]}`，
+  `code` 为 invalid、unauthenticated、forbidden、not_found、conflict 之一。
+* 不在您权限范围内的账套和凭证，与不存在的一样回答 404。
+"""
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese as UTF-8 text, not \\u escapes
+
+
+api = NinjaAPI(
+    title="村账通 VillageBooks API",
+    version="1",
+    description=DESCRIPTION,
+    auth=AUTH,
+    urls_namespace="api",
+    renderer=Renderer(),
+)
+install_error_handlers(api)
+for module in (regions, ledgers, vouchers, reports, tokens):
+    api.add_router("", module.router)

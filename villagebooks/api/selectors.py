@@ -1,0 +1,124 @@
+"""The reads behind the endpoints, each starting from ``ledgers_in_scope``.
+
+A ledger, voucher or attachment the caller may not view raises the same ``NotFound`` as one
+that does not exist, with the same message, so the API never tells which it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from villagebooks.api.errors import NotFound
+from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.models import Attachment, Ledger, Voucher
+from villagebooks.regions.models import Region
+from villagebooks.reports.scope import UNKNOWN_LEDGER
+
+UNKNOWN_VOUCHER = "凭证 {id} 不存在或您无权查看"
+UNKNOWN_ATTACHMENT = "附件 {id} 不存在或您无权查看"
+UNKNOWN_REGION = "区划 {code} 不存在或其中没有您可以查看的账套"
+
+
+def ledger_or_404(user, code: str) -> Ledger:
+    ledger = ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village").first()
+    if ledger is None:
+        raise NotFound(UNKNOWN_LEDGER.format(code=code))
+    return ledger
+
+
+def ledgers_list(user, *, search: str = "", region: str = "") -> QuerySet[Ledger]:
+    ledgers = ledgers_in_scope(user, Action.VIEW).select_related("village")
+    if search:
+        ledgers = ledgers.filter(
+            Q(code__icontains=search) | Q(name__icontains=search) | Q(village__name__icontains=search)
+        )
+    if region:
+        place = Region.objects.filter(code=region).first()
+        ledgers = ledgers.filter(village__path__startswith=place.path) if place else ledgers.none()
+    return ledgers.order_by("code")
+
+
+def voucher_or_404(user, code: str, voucher_id: int) -> Voucher:
+    """A voucher of ledger ``code``, with what its detail shows; 404 unless both are in scope."""
+    ledger = ledger_or_404(user, code)
+    voucher = (
+        Voucher.objects.filter(ledger=ledger, pk=voucher_id)
+        .select_related("period", "prepared_by", "reviewed_by", "posted_by", "reversed_by")
+        .first()
+    )
+    if voucher is None:
+        raise NotFound(UNKNOWN_VOUCHER.format(id=voucher_id))
+    voucher.ledger = ledger
+    return voucher
+
+
+def voucher_lines(voucher: Voucher):
+    return voucher.lines.select_related("account", "fund", "counterparty").order_by("line_no")
+
+
+def voucher_attachments(voucher: Voucher) -> QuerySet[Attachment]:
+    return voucher.attachments.select_related("uploaded_by").order_by("id")
+
+
+def vouchers_list(ledger: Ledger, *, period_key: int | None = None, status: str | None = None):
+    vouchers = Voucher.objects.filter(ledger=ledger).select_related(
+        "period", "prepared_by", "reviewed_by", "posted_by"
+    )
+    if period_key is not None:
+        vouchers = vouchers.filter(period__year=period_key // 100, period__month=period_key % 100)
+    if status:
+        vouchers = vouchers.filter(status=status)
+    return vouchers.order_by("date", "id")
+
+
+def attachment_or_404(user, code: str, voucher_id: int, attachment_id: int) -> Attachment:
+    voucher = voucher_or_404(user, code, voucher_id)
+    attachment = Attachment.objects.filter(
+        voucher=voucher, ledger_id=voucher.ledger_id, pk=attachment_id
+    ).first()
+    if attachment is None:
+        raise NotFound(UNKNOWN_ATTACHMENT.format(id=attachment_id))
+    return attachment
+
+
+@dataclass
+class RegionNode:
+    code: str
+    name: str
+    kind: str
+    ledgers: int = 0
+    children: list[RegionNode] = field(default_factory=list)
+
+
+def region_tree(user, *, root: str = "") -> list[RegionNode]:
+    """The regions that hold ledgers ``user`` may view, with their ancestors, as a tree.
+
+    Each node counts the viewable ledgers beneath it. The tree is what a region report can
+    add up (it sums the viewable ledgers under a region); places without such a ledger are
+    left out. ``root`` narrows the answer to one node of that tree and its descendants.
+    """
+    village_paths = Counter(ledgers_in_scope(user, Action.VIEW).values_list("village__path", flat=True))
+    ledgers_under: Counter[str] = Counter()
+    for path, count in village_paths.items():
+        for code in path.strip("/").split("/"):
+            ledgers_under[code] += count
+    if root and root not in ledgers_under:
+        raise NotFound(UNKNOWN_REGION.format(code=root))
+    rows = (
+        Region.objects.filter(code__in=list(ledgers_under))
+        .order_by("code")
+        .values_list("code", "name", "kind", "parent__code")
+    )
+    nodes, parents = {}, {}
+    for code, name, kind, parent in rows:
+        nodes[code] = RegionNode(code, name, kind, ledgers_under[code])
+        parents[code] = parent
+    for code, node in nodes.items():
+        if parents[code] in nodes:
+            nodes[parents[code]].children.append(node)
+    if root:
+        return [nodes[root]]
+    return [node for code, node in nodes.items() if parents[code] not in nodes]

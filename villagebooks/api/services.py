@@ -1,0 +1,107 @@
+"""Making, revoking and checking personal API tokens; each write leaves an audit row.
+
+A token belongs to the user who made it and acts with exactly that user's roles: it carries no
+permissions of its own, so the scope rules of ``ledger.access`` apply to it unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from villagebooks.api.models import ApiToken
+from villagebooks.common.audit import audit_record
+from villagebooks.common.errors import DomainError, NotPermitted
+
+TOKEN_PREFIX = "vbk_"
+PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
+DEFAULT_DAYS = 365
+MAX_DAYS = 3650
+# Writing last_used_at on every request would turn each read into a write; once a minute is
+# exact enough to tell a token in use from a forgotten one.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+NAME_REQUIRED = "请填写令牌名称"
+NAME_TOO_LONG = "令牌名称不能超过100个字"
+BAD_DAYS = f"有效天数应在1到{MAX_DAYS}之间"
+UNKNOWN_TOKEN = "令牌不存在"
+NOT_YOUR_TOKEN = "只能吊销自己的令牌"
+ALREADY_REVOKED = "该令牌已经吊销"
+TOKEN_INVALID = "令牌无效"
+TOKEN_EXPIRED = "令牌已过期，请重新生成"
+TOKEN_REVOKED = "令牌已被吊销"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str  # shown once; only its digest is stored
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+
+
+def api_token_create(*, actor, name: str, days: int | None = DEFAULT_DAYS) -> NewToken:
+    """A new token for ``actor`` itself, valid ``days`` days (None: until revoked)."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(NAME_REQUIRED, field="name")
+    if len(name) > 100:
+        raise DomainError(NAME_TOO_LONG, field="name")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise DomainError(BAD_DAYS, field="days")
+    if not actor or not actor.is_authenticated or not actor.is_active:
+        raise NotPermitted(TOKEN_INVALID)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name,
+            prefix=secret[:PREFIX_LENGTH],
+            digest=token_digest(secret),
+            expires_at=now + timedelta(days=days) if days is not None else None,
+        )
+        audit_record(actor=actor, action="api_token_create", obj=token, name=name, prefix=token.prefix)
+    return NewToken(token=token, secret=secret)
+
+
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner may, and so may a superuser (the operator on the console)."""
+    if token.user_id != actor.pk and not actor.is_superuser:
+        raise NotPermitted(NOT_YOUR_TOKEN)
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            raise DomainError(ALREADY_REVOKED, field="token")
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token_revoke", obj=token, prefix=token.prefix)
+    return token
+
+
+class TokenRejected(Exception):
+    """A bearer token that does not authenticate; the message says why, for the caller."""
+
+
+def api_token_user(secret: str, *, now: datetime | None = None):
+    """The active user a token acts for, or ``TokenRejected`` saying why not."""
+    now = now or timezone.now()
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise TokenRejected(TOKEN_INVALID)
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+    if token is None or not token.user.is_active:
+        raise TokenRejected(TOKEN_INVALID)
+    if token.revoked_at is not None:
+        raise TokenRejected(TOKEN_REVOKED)
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRejected(TOKEN_EXPIRED)
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
