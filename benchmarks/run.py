@@ -14,6 +14,8 @@ ones are safe). It then
    child process: wall time, vouchers a second, and the child's peak RSS (``wait4`` rusage);
 3. times one village's year trial balance (``scope_for_ledger`` + ``build_trial_balance``) and
    the county's consolidated one (``scope_for_region``), as a county-office user sees them;
+   then (benchmarks/reports.py) one village's balance sheet and income statement, the county's
+   consolidated ones, and the county workbook: consolidated trial balance + trial balance per village;
 4. times ``verify`` over the whole county (``ledgers_verify``);
 5. times ``ledger -f county.journal bal`` and ``hledger -f county.journal bal`` (peak RSS too)
    and checks that hledger's balances equal our county trial balance, account by account;
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402  (benchmarks/generate.py, beside this file)
+import reports  # noqa: E402  (benchmarks/reports.py: the statements and the county workbook)
 
 OUT = ROOT / "benchmarks" / "out"
 TARGETS = {
@@ -49,6 +52,7 @@ TARGETS = {
     "post_median_ms": "< 10",
     "village_trial_balance_median_ms": "< 20",
     "county_trial_balance_median_ms": "< 300",
+    **reports.TARGETS,
 }
 REFUSED_DATABASES = {"test", "postgres", "template0", "template1"}
 
@@ -208,6 +212,7 @@ def main() -> None:
         return
     import_measure(data, spec, results)
     reports_measure(data, results)
+    reports.statements_measure(results, say=say)
     verify_measure(results)
     if not args.no_hledger:
         journal_measure(data, results)
@@ -339,7 +344,6 @@ def reports_measure(data: Path, results: dict) -> None:
         "ledgers": len(trial.scope.ledger_ids),
         "balanced": trial.is_balanced,
     }
-    results["balance_sheet"] = "not measured: the balance sheet comes in a later issue"
     # Closing net debit balance per account code, to compare with hledger below.
     results["_county_closing"] = {row.code: row.closing_fen for row in trial.rows}
 
@@ -492,7 +496,7 @@ def print_table(results: dict) -> None:
             f"{results['verify']['seconds']} s, {results['verify']['discrepancies']} discrepancies",
             "",
         ),
-        ("balance sheet", "later issue", ""),
+        *reports.table_rows(results),
     ]
     for tool, info in results.get("journal_tools", {}).items():
         text = f"{info['seconds']} s, {info['peak_rss_mb']} MB" if isinstance(info, dict) else info

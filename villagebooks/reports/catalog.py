@@ -9,7 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from villagebooks.reports import books, fund_summary, statements, trial_balance
+from villagebooks.reports import (
+    books,
+    breakdown,
+    comparisons,
+    dimensions,
+    fund_summary,
+    statements,
+    trial_balance,
+)
 from villagebooks.reports.scope import ReportScope
 
 UNBALANCED_WARNING = "警告：科目余额表不平衡，请运行 villagebooks verify 检查"
@@ -28,6 +36,10 @@ class ReportKind:
     warning: Callable[[Any], str | None] = lambda report: None
     # build also takes ``account=CODE`` (the detail ledger): the command passes --account.
     needs_account: bool = False
+    # Other keyword options of build, each given on the command line as --NAME (e.g. "by").
+    options: tuple[str, ...] = ()
+    # Only for a region (one row a village): a single ledger's scope is refused.
+    region_only: bool = False
 
 
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
@@ -124,6 +136,85 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=books.build_general_ledger,
             rows=books.general_rows,
             total=books.general_total,
+        ),
+        ReportKind(
+            slug="dimension",
+            title="辅助核算余额表",
+            columns=dimensions.COLUMNS,
+            headers=dimensions.HEADERS,
+            text_columns=2,
+            build=dimensions.build_dimension_report,
+            rows=dimensions.dimension_rows,
+            total=dimensions.dimension_total,
+            needs_account=True,
+            options=("by",),
+        ),
+        ReportKind(
+            slug="village-trial-balance",
+            title="科目余额汇总表（分村）",
+            columns=breakdown.TRIAL_COLUMNS,
+            headers=breakdown.TRIAL_HEADERS,
+            text_columns=3,
+            build=breakdown.build_village_trial_balance,
+            rows=breakdown.village_rows,
+            total=breakdown.village_total,
+            needs_account=True,
+            region_only=True,
+        ),
+        ReportKind(
+            slug="village-statements",
+            title="主要报表项目汇总表（分村）",
+            columns=breakdown.STATEMENT_COLUMNS,
+            headers=breakdown.STATEMENT_HEADERS,
+            text_columns=3,
+            build=breakdown.build_village_statements,
+            rows=breakdown.village_rows,
+            total=breakdown.village_total,
+            warning=lambda report: report.warning,
+            region_only=True,
+        ),
+        ReportKind(
+            slug="trial-balance-compare",
+            title="科目余额同期对比表",
+            columns=comparisons.TRIAL_COLUMNS,
+            headers=comparisons.TRIAL_HEADERS,
+            text_columns=3,
+            build=comparisons.build_trial_balance_comparison,
+            rows=comparisons.trial_comparison_rows,
+            total=comparisons.trial_comparison_total,
+        ),
+        ReportKind(
+            slug="balance-sheet-compare",
+            title="资产负债表同期对比",
+            columns=comparisons.BALANCE_SHEET_COLUMNS,
+            headers=comparisons.BALANCE_SHEET_HEADERS,
+            text_columns=2,
+            build=comparisons.build_balance_sheet_comparison,
+            rows=comparisons.statement_comparison_rows,
+            total=comparisons.statement_comparison_total,
+            warning=lambda report: report.warning,
+        ),
+        ReportKind(
+            slug="income-statement-compare",
+            title="收益及收益分配表同期对比",
+            columns=comparisons.INCOME_COLUMNS,
+            headers=comparisons.INCOME_HEADERS,
+            text_columns=2,
+            build=comparisons.build_income_comparison,
+            rows=comparisons.statement_comparison_rows,
+            total=comparisons.statement_comparison_total,
+            warning=lambda report: report.warning,
+        ),
+        ReportKind(
+            slug="monthly",
+            title="逐月对比表",
+            columns=comparisons.MONTHLY_COLUMNS,
+            headers=comparisons.MONTHLY_HEADERS,
+            text_columns=2,
+            build=comparisons.build_monthly,
+            rows=comparisons.monthly_rows,
+            total=comparisons.monthly_total,
+            needs_account=True,
         ),
     )
 }

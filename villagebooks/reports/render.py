@@ -19,8 +19,11 @@ def _pad(text: str, width: int, *, right: bool) -> str:
 
 
 def render_table(title: str, headers: list[str], rows: list[list], *, text_columns: int) -> str:
-    """An aligned text table; the first ``text_columns`` columns are text, the rest fen."""
-    cells = [[str(v) if i < text_columns else format_fen(v) for i, v in enumerate(row)] for row in rows]
+    """An aligned text table; the first ``text_columns`` columns are text, the rest fen (None: blank)."""
+    cells = [
+        [str(v) if i < text_columns else "" if v is None else format_fen(v) for i, v in enumerate(row)]
+        for row in rows
+    ]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = [title, ""]
     lines.append("  ".join(_pad(h, widths[i], right=i >= text_columns) for i, h in enumerate(headers)))
@@ -36,5 +39,7 @@ def render_csv(columns: list[str], rows: list[list], *, text_columns: int) -> st
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([v if i < text_columns else fen_to_text(v) for i, v in enumerate(row)])
+        writer.writerow(
+            [v if i < text_columns else "" if v is None else fen_to_text(v) for i, v in enumerate(row)]
+        )
     return buffer.getvalue()

@@ -135,7 +135,7 @@ def column_widths(headers: list[str], rows: list[list], *, text_columns: int) ->
         if index < text_columns:
             texts = [_text(row[index]) for row in rows]
         else:
-            texts = [format_fen(row[index]) for row in rows]
+            texts = ["" if row[index] is None else format_fen(row[index]) for row in rows]
         longest = max([display_width(header)] + [display_width(text) for text in texts])
         widths.append(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
     return widths
@@ -210,6 +210,8 @@ def _data_row(
     for index, value in enumerate(values):
         if index < text_columns:
             cells.append(_cell(sheet, value, text_style))
+        elif value is None:  # no figure (a change in percent against zero): an empty cell
+            cells.append(_cell(sheet, None, amount_style))
         else:
             # openpyxl writes a Decimal or float as "%.16g" of a float, so 77,430,988.15
             # would reach the file as 77430988.15000001; the exact text, typed as a number,

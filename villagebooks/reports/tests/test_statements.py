@@ -472,7 +472,8 @@ def test_layout_export_and_import_round_trip(ledger, tmp_path):
     call_command(
         "statement_layout", "import", "--kind", "income", "--file", str(target), stdout=io.StringIO()
     )
-    assert StatementLayout.objects.get(kind="income").lines.get(line_no=17).label == "减：提取公积公益金"
+    income = StatementLayout.objects.get(chart="2023", kind="income")
+    assert income.lines.get(line_no=17).label == "减：提取公积公益金"
     data["lines"][16]["formula"] = "debit(3)"
     target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     from django.core.management.base import CommandError

@@ -27,6 +27,7 @@ class Command(ActorCommand):
             "--chart", default="2023", choices=["2023", "2004"], help="汇总哪种会计制度的账套"
         )
         parser.add_argument("--account", help="科目编码（明细账）")
+        parser.add_argument("--by", help="辅助核算：fund（资金来源）或 counterparty（往来单位）")
         parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
 
@@ -49,10 +50,11 @@ class Command(ActorCommand):
                 to_key=to_key,
                 chart=options["chart"],
             )
+        extra = {name: options[name] for name in kind.options if options.get(name) is not None}
         if kind.needs_account:
-            report = kind.build(scope, account=options["account"])
+            report = kind.build(scope, account=options["account"], **extra)
         else:
-            report = kind.build(scope)
+            report = kind.build(scope, **extra)
         warning = kind.warning(report)
         if warning:
             self.stderr.write(warning)
