@@ -34,3 +34,10 @@ class DomainError(Exception):
 
 class NotPermitted(DomainError):
     code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The request is sound but the thing is not in a state that allows it (a posted voucher
+    edited, a closed month written to): the API answers 409."""
+
+    code = "conflict"

@@ -16,6 +16,7 @@ AMOUNT_TOO_LARGE = "金额超出范围"
 
 # 9,999,999,999,999.99 yuan fits easily in a signed 64-bit fen column.
 MAX_FEN = 999_999_999_999_999
+MAX_YUAN_EXPONENT = len(str(MAX_FEN // 100)) - 1  # 10^12 yuan and more is out of range
 
 
 class MoneyError(ValueError):
@@ -44,6 +45,9 @@ def yuan_to_fen(value: str | Decimal | int) -> int:
             raise MoneyError(NOT_A_NUMBER) from exc
     if not amount.is_finite():
         raise MoneyError(NOT_A_NUMBER)
+    # Before any arithmetic, which "1e999999999" would overflow: more yuan digits than MAX_FEN has.
+    if amount and amount.adjusted() > MAX_YUAN_EXPONENT:
+        raise MoneyError(AMOUNT_TOO_LARGE)
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise MoneyError(TOO_MANY_DECIMALS)

@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from villagebooks.common.audit import audit_record
-from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
@@ -142,7 +142,7 @@ def account_add(*, actor, ledger: Ledger, parent_code: str, code: str, name: str
         parent = Account.objects.select_for_update().filter(ledger=ledger, code=parent_code).first()
         if parent is None:
             raise DomainError(E.UNKNOWN_ACCOUNT.format(code=parent_code), field="parent")
-        if not re.fullmatch(re.escape(parent_code) + r"\d{2,3}", code or ""):
+        if not re.fullmatch(re.escape(parent_code) + r"[0-9]{2,3}", code or ""):
             raise DomainError(E.SUB_CODE_PREFIX.format(parent=parent_code), field="code")
         if not name.strip():
             raise DomainError(E.NAME_REQUIRED, field="name")
@@ -342,6 +342,14 @@ def period_for_date(ledger: Ledger, day: date, *, field_name: str = "date", row:
 # Vouchers
 
 
+NOTE_MAX_LENGTH = Voucher._meta.get_field("note").max_length
+
+
+def _check_note(note: str) -> None:
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DomainError(E.NOTE_TOO_LONG.format(limit=NOTE_MAX_LENGTH), field="note")
+
+
 def _validated(directory: LedgerDirectory, lines: list[LineInput], *, allow_negative: bool = False) -> None:
     problems = check_voucher(lines, allow_negative=allow_negative) + directory.resolve(lines)
     if problems:
@@ -353,6 +361,7 @@ def voucher_create(
 ) -> Voucher:
     """A draft voucher (or a submitted one with ``submit``)."""
     require(actor, ledger, Action.PREPARE)
+    _check_note(note)
     with transaction.atomic():
         ledger = Ledger.objects.get(pk=ledger.pk)  # the caller's copy may predate a year close
         period = period_for_date(ledger, date)
@@ -383,13 +392,14 @@ def _locked_voucher(voucher: Voucher) -> Voucher:
 
 def _require_status(voucher: Voucher, allowed: list[str], action: str) -> None:
     if voucher.status not in allowed:
-        raise DomainError(
+        raise Conflict(
             E.WRONG_STATUS.format(status=VoucherStatus(voucher.status).label, action=action), field="status"
         )
 
 
 def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput], note: str = "") -> Voucher:
     """Replace a draft's date and lines (only drafts change; a reversal's lines are fixed)."""
+    _check_note(note)
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         ledger = voucher.ledger
@@ -441,7 +451,7 @@ def voucher_review(*, actor, voucher: Voucher) -> Voucher:
         require(actor, voucher.ledger, Action.REVIEW)
         _require_status(voucher, [VoucherStatus.SUBMITTED], "审核")
         if voucher.prepared_by_id == actor.pk:
-            raise DomainError(E.SELF_REVIEW, field="reviewed_by")
+            raise NotPermitted(E.SELF_REVIEW, field="reviewed_by")
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = (
             VoucherStatus.REVIEWED,
             actor,

@@ -112,3 +112,9 @@ def test_amount_in_words_round_trips_through_a_reader(fen):
     # 整 exactly when the amount has no 分; never two 零 in a row.
     assert words.endswith("整") == (abs(fen) % 10 == 0)
     assert "零零" not in words
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "-1e30", "10000000000000.00"])
+def test_huge_amounts_are_refused_as_too_large(text):
+    with pytest.raises(MoneyError, match="金额超出"):
+        yuan_to_fen(text)
