@@ -23,7 +23,7 @@ from villagebooks.ledger.models import Account, AccountBalance, Ledger, VoucherL
 from villagebooks.reports.scope import ReportScope, opening_window
 
 UNKNOWN_ACCOUNT = "科目 {code} 在该账套中不存在"
-ONE_LEDGER_ONLY = "{title}只能按单个账套查看，请用 --ledger 指定账套"
+ONE_LEDGER_ONLY = "{title}只能按单个账套查看，请指定一个账套"
 
 OPENING = "期初余额"
 MONTH_TOTAL = "本月合计"

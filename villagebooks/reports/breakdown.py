@@ -42,7 +42,7 @@ from villagebooks.reports.statements import (
     _under,
 )
 
-REGION_ONLY = "{title}按村列示，只能对区域查看，请用 --region 指定乡镇或县的区划代码"
+REGION_ONLY = "{title}按村列示，只能对区域（乡镇或县）查看"
 UNKNOWN_ACCOUNT = "科目 {code} 在所选范围的账套中不存在"
 KEY_FIGURES_MISSING = "village-key-figures.json 中没有 {chart} 会计制度的“{label}”"
 KEY_LINE_UNKNOWN = "village-key-figures.json 中“{label}”引用的{statement}行次 {line} 不存在或没有公式"

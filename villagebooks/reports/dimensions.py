@@ -23,7 +23,7 @@ BY_COUNTERPARTY = "counterparty"
 BY_LABELS = {BY_FUND: "资金来源", BY_COUNTERPARTY: "往来单位"}
 
 UNKNOWN_BY = "辅助核算方式“{by}”不存在，可选：fund（资金来源）、counterparty（往来单位）"
-ACCOUNT_MISSING = "请指定科目编码（--account）"
+ACCOUNT_MISSING = "请指定科目编码"
 UNKNOWN_ACCOUNT = "科目 {code} 在所选范围的账套中不存在"
 NO_DIMENSION = "无"
 

@@ -145,8 +145,8 @@ def test_a_user_of_one_village_sees_only_its_funds(township_books, make_user, re
         ),
         ("999", "fund", "account", "科目 999 在所选范围的账套中不存在"),
         ("24", "fund", "account", "科目 24 在所选范围的账套中不存在"),  # a prefix is no account
-        ("", "fund", "account", "请指定科目编码（--account）"),
-        (None, "counterparty", "account", "请指定科目编码（--account）"),
+        ("", "fund", "account", "请指定科目编码"),
+        (None, "counterparty", "account", "请指定科目编码"),
     ],
 )
 def test_bad_input_names_the_field(books, accountant, account, by, field, message):
