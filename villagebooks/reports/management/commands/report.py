@@ -5,11 +5,13 @@ from django.core.management.base import CommandError
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.regions.commands import ActorCommand
 from villagebooks.reports.catalog import REPORT_KINDS
+from villagebooks.reports.pdf import render_report_pdf
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 from villagebooks.reports.xlsx import render_xlsx
 
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
+PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
 
 
 class Command(ActorCommand):
@@ -28,7 +30,7 @@ class Command(ActorCommand):
         )
         parser.add_argument("--account", help="科目编码（明细账）")
         parser.add_argument("--by", help="辅助核算：fund（资金来源）或 counterparty（往来单位）")
-        parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx"])
+        parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx", "pdf"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
 
     def handle(self, *args, **options):
@@ -36,6 +38,8 @@ class Command(ActorCommand):
         kind = REPORT_KINDS[options["report"]]
         if options["format"] == "xlsx" and not options["output"]:
             raise CommandError(XLSX_NEEDS_OUTPUT)
+        if options["format"] == "pdf" and not options["output"]:
+            raise CommandError(PDF_NEEDS_OUTPUT)
         from_key = parse_period(options["from_period"], field="from")
         to_key = parse_period(options["to_period"], field="to")
         if options["ledger"]:
@@ -60,6 +64,9 @@ class Command(ActorCommand):
             self.stderr.write(warning)
         if options["format"] == "xlsx":
             self._write_file(options["output"], render_xlsx(kind, scope, report))
+            return
+        if options["format"] == "pdf":
+            self._write_file(options["output"], render_report_pdf(kind, scope, report))
             return
         rows = kind.rows(report)
         if options["format"] == "csv":

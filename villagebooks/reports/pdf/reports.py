@@ -1,0 +1,252 @@
+"""Reports of the catalogue as PDF: the printed form of any ``ReportKind``.
+
+Each page repeats the report title, the ledger (or region) and period line, the warning if the
+report has one (in red, on every page, so that no page of an unbalanced report travels without
+it) and the column headers; it ends with "第 N 页 共 M 页". Amounts are right-aligned with
+thousands separators and two decimals; text cells wrap inside their column. A4 portrait holds up
+to five columns, landscape more; when the columns do not fit at 9 pt the type gets smaller
+(down to 4 pt, for a dozen columns of billions) before any text column gets narrower than four
+characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from villagebooks.common.money import format_fen
+from villagebooks.reports.catalog import ReportKind
+from villagebooks.reports.pdf.document import GREY, HEADER_FILL, RED, Document, clean
+from villagebooks.reports.scope import ReportScope
+
+UNIT_TEXT = "单位：元"
+PAGE_TEXT = "第 {page} 页 共 {count} 页"
+PORTRAIT_MAX_COLUMNS = 5
+
+MARGIN = 12.0  # left, right and top, mm
+FOOTER = 12.0  # space kept at the bottom for the page number
+PAD_X = 1.2  # cell padding, mm
+PAD_Y = 1.0
+LEADING = 1.35  # line height / font size
+SIZES = (9.0, 8.0, 7.0, 6.0, 5.5, 5.0, 4.5, 4.0)  # body type sizes tried, points
+MIN_TEXT_CHARS = 4  # a text column is never narrower than this many CJK characters
+
+
+@dataclass
+class _Layout:
+    size: float
+    widths: list[float]
+
+    @property
+    def line_height(self) -> float:
+        return self.size * LEADING * 25.4 / 72
+
+
+def render_report_pdf(kind: ReportKind, scope: ReportScope, report: Any) -> bytes:
+    """The report as the bytes of a PDF file.
+
+    Args:
+        kind: the catalogue entry: title, Chinese headers, how many leading columns are text.
+        scope: the ledger or region and the period the report covers.
+        report: what ``kind.build(scope)`` returned.
+    """
+    rows = [_cells(row, kind.text_columns) for row in kind.rows(report)]
+    total = _cells(kind.total(report), kind.text_columns)
+    landscape = len(kind.headers) > PORTRAIT_MAX_COLUMNS
+    document = Document(
+        title=f"{kind.title} {scope.title} {scope.period_text}", subject=kind.title, landscape=landscape
+    )
+    layout = _layout(document, kind, rows + [total])
+    form = _Form(document, kind, scope, layout, warning=kind.warning(report), account=_account_line(report))
+    planned = [form.plan(row) for row in rows] + [form.plan(total, total=True)]
+    pages = form.paginate(planned)
+    for number, page in enumerate(pages, start=1):
+        y = form.head(number, len(pages))
+        for row in page:
+            y = form.row(row, y)
+    return document.to_bytes()
+
+
+def _cells(row: list, text_columns: int) -> list[str]:
+    """A row as printed: text as it is, fen as yuan with separators, no figure (None) as blank."""
+    return [
+        clean(value) if index < text_columns or not isinstance(value, int) else format_fen(value)
+        for index, value in enumerate(row)
+    ]
+
+
+def _account_line(report: Any) -> str:
+    """The account a report of one account covers (detail ledger, dimension report), if any."""
+    code, name = getattr(report, "account_code", None), getattr(report, "account_name", None)
+    if not code:
+        return ""
+    return f"科目：{code} {name or ''}".rstrip()
+
+
+def _layout(document: Document, kind: ReportKind, rows: list[list[str]]) -> _Layout:
+    """Column widths filling the page width, and the body type size they need."""
+    available = document.w - 2 * MARGIN
+    columns = len(kind.headers)
+    for size in SIZES:
+        natural, least = [], []
+        for index, header in enumerate(kind.headers):
+            texts = [row[index] for row in rows if index < len(row)]
+            longest = max([document.width_of(t, size) for t in texts] + [0.0])
+            header_width = document.width_of(header, size)
+            if index < kind.text_columns:
+                floor = min(document.width_of("汉" * MIN_TEXT_CHARS, size), max(longest, header_width))
+                natural.append(max(longest, header_width) + 2 * PAD_X)
+                least.append(floor + 2 * PAD_X)
+            else:
+                # Amounts never wrap; a long header does (本年累计数 over two lines).
+                header_floor = min(header_width, document.width_of("汉" * MIN_TEXT_CHARS, size))
+                width = max(longest, header_floor) + 2 * PAD_X
+                natural.append(width)
+                least.append(width)
+        # Amount columns share one width, as on the printed forms.
+        amount = max((least[i] for i in range(kind.text_columns, columns)), default=0.0)
+        for i in range(kind.text_columns, columns):
+            natural[i] = least[i] = amount
+        if sum(least) <= available or size == SIZES[-1]:
+            break
+    widths = list(least)
+    spare = available - sum(widths)
+    if spare < 0:
+        # Even 4 pt is too wide (dozens of columns): shrink every column alike.
+        widths = [w * available / sum(widths) for w in widths]
+        return _Layout(size, widths)
+    # Give text columns the room they want, then spread what is left over every column.
+    wanted = [natural[i] - least[i] for i in range(columns)]
+    if sum(wanted) > 0:
+        share = min(1.0, spare / sum(wanted))
+        widths = [widths[i] + wanted[i] * share for i in range(columns)]
+        spare = available - sum(widths)
+    widths = [w + spare * w / sum(widths) for w in widths]
+    return _Layout(size, widths)
+
+
+@dataclass(frozen=True)
+class _Row:
+    cells: list[list[str]]  # each cell's lines
+    height: float
+    total: bool
+
+
+class _Form:
+    """The page head (title, scope, warning, column headers) and the rows under it."""
+
+    def __init__(
+        self, document: Document, kind: ReportKind, scope: ReportScope, layout: _Layout, *, warning, account
+    ):
+        self.document = document
+        self.kind = kind
+        self.scope = scope
+        self.layout = layout
+        self.warning = warning or ""
+        self.account = account
+        self.width = document.w - 2 * MARGIN
+        # Measured before any page exists: sizes are given, not set.
+        self.warning_lines = document.wrap(self.warning, self.width - 6, 11) if self.warning else []
+        self.headers = [
+            document.wrap(h, w - 2 * PAD_X, layout.size)
+            for h, w in zip(kind.headers, layout.widths, strict=True)
+        ]
+        self.header_height = max(len(lines) for lines in self.headers) * layout.line_height + 2 * PAD_Y
+
+    @property
+    def warning_height(self) -> float:
+        return len(self.warning_lines) * 6 + 3 if self.warning_lines else 0.0
+
+    @property
+    def body_top(self) -> float:
+        """Where the first row of every page starts: the head is the same on every page."""
+        y = MARGIN + 9 + (6 if self.account else 0) + 7
+        if self.warning_lines:
+            y += self.warning_height + 2
+        return y + self.header_height
+
+    def plan(self, cells: list[str], *, total: bool = False) -> _Row:
+        document, layout = self.document, self.layout
+        wrapped = [
+            document.wrap(text, width - 2 * PAD_X, layout.size) if index < self.kind.text_columns else [text]
+            for index, (text, width) in enumerate(zip(cells, layout.widths, strict=True))
+        ]
+        height = max(len(lines) for lines in wrapped) * layout.line_height + 2 * PAD_Y
+        return _Row(wrapped, height, total)
+
+    def paginate(self, rows: list[_Row]) -> list[list[_Row]]:
+        room = self.document.h - FOOTER - self.body_top
+        pages: list[list[_Row]] = [[]]
+        used = 0.0
+        for row in rows:
+            if pages[-1] and used + row.height > room:
+                pages.append([])
+                used = 0.0
+            pages[-1].append(row)
+            used += row.height
+        return pages
+
+    def head(self, number: int, count: int) -> float:
+        """Start page ``number`` of ``count``; returns where its rows begin."""
+        document, width = self.document, self.width
+        document.add_page()
+        y = MARGIN
+        with document.style(size=16, bold=True):
+            document.line_at(self.kind.title, MARGIN, y, width, 9, "C")
+        y += 9
+        if self.account:
+            with document.style(size=10):
+                document.line_at(self.account, MARGIN, y, width, 6, "C")
+            y += 6
+        label = "编制单位" if self.scope.single_ledger is not None else "汇总范围"
+        with document.style(size=9):
+            document.line_at(f"{label}：{self.scope.title}", MARGIN, y, width, 6, "L")
+            document.line_at(f"期间：{self.scope.period_text}", MARGIN, y, width, 6, "C")
+            document.line_at(UNIT_TEXT, MARGIN, y, width, 6, "R")
+        y += 7
+        if self.warning_lines:
+            with document.local_context(draw_color=RED, line_width=0.6):
+                document.rect(MARGIN, y, width, self.warning_height)
+            with document.style(size=11, bold=True, color=RED):
+                document.lines_in(self.warning_lines, MARGIN + 3, y, width - 6, self.warning_height, 6)
+            y += self.warning_height + 2
+        x = MARGIN
+        with document.local_context(fill_color=HEADER_FILL):
+            for column_width in self.layout.widths:
+                document.rect(x, y, column_width, self.header_height, style="DF")
+                x += column_width
+        x = MARGIN
+        with document.style(size=self.layout.size, bold=True):
+            for lines, column_width in zip(self.headers, self.layout.widths, strict=True):
+                document.lines_in(
+                    lines,
+                    x + PAD_X,
+                    y,
+                    column_width - 2 * PAD_X,
+                    self.header_height,
+                    self.layout.line_height,
+                    "C",
+                )
+                x += column_width
+        with document.style(size=8, color=GREY):
+            document.line_at(
+                PAGE_TEXT.format(page=number, count=count), MARGIN, document.h - FOOTER + 3, width, 5, "C"
+            )
+        return y + self.header_height
+
+    def row(self, row: _Row, y: float) -> float:
+        document, layout = self.document, self.layout
+        # Borders first and outside the text style: faux bold changes the stroke width.
+        x = MARGIN
+        for width in layout.widths:
+            document.rect(x, y, width, row.height)
+            x += width
+        x = MARGIN
+        with document.style(size=layout.size, bold=row.total):
+            for index, (lines, width) in enumerate(zip(row.cells, layout.widths, strict=True)):
+                align = "L" if index < self.kind.text_columns else "R"
+                document.lines_in(
+                    lines, x + PAD_X, y, width - 2 * PAD_X, row.height, layout.line_height, align
+                )
+                x += width
+        return y + row.height
