@@ -7,6 +7,7 @@ sets ``VILLAGEBOOKS_SECRET_KEY`` and, behind HTTPS, ``VILLAGEBOOKS_HTTPS=1``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,8 +17,9 @@ BASE_DIR = Path(os.environ.get("VILLAGEBOOKS_HOME", Path.cwd())).resolve()
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "0") == "1"
+# The "django-insecure-" prefix makes `villagebooks check --deploy` refuse the built-in key.
 SECRET_KEY = os.environ.get(
-    "VILLAGEBOOKS_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789"
+    "VILLAGEBOOKS_SECRET_KEY", "django-insecure-dev-only-key-change-me-in-production-0123456789"
 )
 ALLOWED_HOSTS = os.environ.get("VILLAGEBOOKS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "villagebooks.common",
     "villagebooks.regions",
     "villagebooks.ledger",
@@ -48,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "villagebooks.urls"
@@ -93,9 +98,33 @@ DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's rule with a Chinese message (Django's zh-hans catalogue lacks this one).
+    {"NAME": "villagebooks.regions.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Passwords are hashed with Django's default hashers (PBKDF2-SHA256 first).
+
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failed logins of one username from one address,
+# with no pause of LOGIN_LOCKOUT_MINUTES between them, lock that username from that address for
+# LOGIN_LOCKOUT_MINUTES after the last one; attempts while locked do not prolong it; a successful
+# login clears the count. `villagebooks axes-reset-username NAME` unlocks at once.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT_MINUTES = 15
+AUTHENTICATION_BACKENDS = [
+    "villagebooks.regions.lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Username and address together: a stranger cannot lock an accountant out from elsewhere, and
+# colleagues behind one office address do not lock each other out. The address is REMOTE_ADDR:
+# behind a reverse proxy every client has the proxy's, and the lock becomes one per username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "villagebooks.regions.lockout.lockout_response"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -112,7 +141,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# A session lasts 8 hours from login (it is written at login and not again: no sliding renewal)
+# and ends when the browser closes, whichever comes first.
 SESSION_COOKIE_AGE = int(os.environ.get("VILLAGEBOOKS_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 # Behind HTTPS (every production instance): secure cookies, redirects and HSTS.
@@ -127,5 +160,12 @@ if os.environ.get("VILLAGEBOOKS_HTTPS", "0") == "1":
 
 # Attachments: what a voucher may carry (checked by content, not only by name).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+# Uploads: form fields (not files) at most 2.5 MiB a request; files above 2.5 MiB are spooled to a
+# temporary file instead of memory. Stored files (MEDIA_ROOT, under var/, never routed to a URL:
+# only the attachment view, which checks access, reads them) are readable by the app's user only.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # A receipt photo of a claim (报账单); booking copies it into an attachment, so the smaller limit rules.
 CLAIM_PHOTO_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_CLAIM_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from tqdm import tqdm
 
 from villagebooks.common.audit import audit_record
-from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
+from villagebooks.regions.access import (
+    FORBIDDEN_PLACE,
+    paths_cover,
+    require_user_manager,
+    user_management_paths,
+)
 from villagebooks.regions.models import KIND_DEPTH, Region, RegionKind, Role, RoleAssignment
 
 REGION_COLUMNS = ["code", "name", "parent_code", "kind"]
@@ -121,6 +137,7 @@ def role_grant(*, actor, user, role: str, region: Region, ledger_id: int | None 
         audit_record(
             actor=actor,
             action="role_grant",
+            ledger_id=ledger_id,
             obj=assignment,
             user=user.username,
             role=role,
@@ -138,3 +155,390 @@ def system_user():
         user.set_unusable_password()
         user.save()
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Users: created with their first role, or given one more role at another place
+#
+# The command line sets a county up (``villagebooks add-user``, ``villagebooks import-users``).
+# A user is created without a usable password unless one is given; ``villagebooks changepassword``
+# sets it later. A password is never changed here: a row for an existing user only adds a role.
+
+USER_COLUMNS = ("username", "role", "region", "ledger", "full_name", "password")
+USER_REQUIRED_COLUMNS = ("username", "role")
+USERNAME_REQUIRED = "用户名不能为空"
+BAD_USERNAME = "用户名只能包含字母、数字、汉字和 @ . + - _，最长150个字符"
+UNKNOWN_ROLE = (
+    "未知角色“{role}”，应为 admin、county、agency-manager、accountant、reviewer、reporter、supervisor 之一"
+)
+PLACE_REQUIRED = "请填写 region（行政区划代码）或 ledger（账套编号）之一"
+PLACE_BOTH = "region 和 ledger 只能填写一个（账套角色的行政区划就是账套所属的村）"
+REGION_ROLE_ONLY = "“{role}”角色只能授予在行政区划上，不能授予在单个账套上"
+UNKNOWN_REGION = "行政区划 {code} 不存在"
+UNKNOWN_LEDGER = "账套 {code} 不存在"
+FULL_NAME_TOO_LONG = "姓名最长150个字符"
+PASSWORD_EMPTY = "密码不能为空"
+ALREADY_GRANTED = "用户 {username} 已在“{place}”拥有角色“{role}”"
+DUPLICATE_USER_ROW = "与第{row}行重复"
+NAME_MISMATCH = "用户 {username} 已存在且姓名不同，请确认是否为同一人"
+PASSWORD_FOR_EXISTING = (
+    "用户 {username} 已存在，不能在此修改密码（请用 villagebooks changepassword {username}）"
+)
+FULL_NAME_CONFLICT = "同一用户的姓名与第{row}行不同"
+PASSWORD_CONFLICT = "同一用户的密码与第{row}行不同"
+UNKNOWN_COLUMNS = "未知列：{columns}"
+PLACE_COLUMN_MISSING = "缺少列：region 或 ledger（至少要有其中一列）"
+EXTRA_CELLS = "本行的列数多于表头"
+NO_USER_ROWS = "文件中没有用户"
+CONCURRENT_USER_CHANGE = "其他人同时修改了这些用户，未作任何更改，请重新运行"
+# Chinese role names are accepted too, as a county office's spreadsheet would write them.
+ROLE_ALIASES = {label: value for value, label in Role.choices}
+REGION_ONLY_ROLES = (Role.ADMIN, Role.COUNTY)
+USERNAME_MAX_LENGTH = 150
+FULL_NAME_MAX_LENGTH = 150
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One user and one role at one place, as the command or a CSV row gives it."""
+
+    username: str
+    role: str
+    region: str = ""
+    ledger: str = ""
+    full_name: str = ""
+    password: str | None = None  # None: none given
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class UserAdded:
+    user: object
+    assignment: RoleAssignment
+    place: str
+    created: bool
+    # Created without a password: the user cannot log in until one is set.
+    needs_password: bool
+
+
+@dataclass(frozen=True)
+class UsersImportResult:
+    users_created: list[str]
+    roles_granted: int
+    without_password: list[str]
+
+
+@dataclass
+class _Grant:
+    row: UserRow
+    username: str
+    role: str
+    region: Region | None = None
+    ledger_id: int | None = None
+    place: str = ""
+
+
+@dataclass
+class _NewUser:
+    username: str
+    full_name: str = ""
+    full_name_row: int | None = None
+    password: str | None = None
+    password_row: int | None = None
+    password_hash: str = ""
+
+
+def user_add(
+    *,
+    actor,
+    username: str,
+    role: str,
+    region_code: str | None = None,
+    ledger_code: str | None = None,
+    password: str | None = None,
+    full_name: str = "",
+) -> UserAdded:
+    """Create ``username`` with ``role`` at a region or a ledger, or give an existing user that role.
+
+    Raises:
+        NotPermitted: the actor may not manage users at that place.
+        DomainError: an unknown role, region or ledger, a role already held, a weak password,
+            or a password or another name for a user who already exists. Nothing is changed.
+    """
+    row = UserRow(
+        username=(username or "").strip(),
+        role=(role or "").strip(),
+        region=(region_code or "").strip(),
+        ledger=(ledger_code or "").strip(),
+        full_name=(full_name or "").strip(),
+        password=password,
+    )
+    grants, new_users = _users_plan(actor=actor, rows=[row])
+    with _concurrent_change_refused():
+        created, assignments = _users_apply(actor=actor, grants=grants, new_users=new_users)
+    grant = grants[0]
+    return UserAdded(
+        user=assignments[0].user,
+        assignment=assignments[0],
+        place=grant.place,
+        created=bool(created),
+        needs_password=bool(created) and new_users[grant.username].password is None,
+    )
+
+
+def users_import_csv(*, actor, text: str, progress: bool = False) -> UsersImportResult:
+    """Create users and grant roles from CSV text (columns ``USER_COLUMNS``); all or nothing.
+
+    One row is one role at one place; a user with several roles has several rows, and needs
+    ``full_name`` and ``password`` (optional) on one of them only. Every bad row is reported.
+    """
+    require_user_manager(actor)  # before any of the file is looked at
+    rows = _user_rows_from_csv(text)
+    grants, new_users = _users_plan(actor=actor, rows=rows, progress=progress)
+    with _concurrent_change_refused():
+        created, assignments = _users_apply(actor=actor, grants=grants, new_users=new_users)
+    return UsersImportResult(
+        users_created=[user.username for user in created],
+        roles_granted=len(assignments),
+        without_password=[user.username for user in created if not new_users[user.username].password],
+    )
+
+
+def _user_rows_from_csv(text: str) -> list[UserRow]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(name or "").strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    problems = []
+    missing = [c for c in USER_REQUIRED_COLUMNS if c not in header]
+    if missing:
+        problems.append(FieldProblem("header", MISSING_COLUMNS.format(columns=", ".join(missing))))
+    if "region" not in header and "ledger" not in header:
+        problems.append(FieldProblem("header", PLACE_COLUMN_MISSING))
+    unknown = [name for name in header if name not in USER_COLUMNS]
+    if unknown:
+        problems.append(FieldProblem("header", UNKNOWN_COLUMNS.format(columns=", ".join(unknown))))
+    if problems:
+        raise DomainError(problems=problems)
+
+    rows = []
+    for record in reader:
+        number = reader.line_num
+        if record.get(None):
+            problems.append(FieldProblem("", EXTRA_CELLS, number))
+            continue
+        cells = {name: (record.get(name) or "").strip() for name in USER_COLUMNS}
+        if not any(cells.values()):
+            continue  # a spreadsheet's empty trailing row
+        rows.append(
+            UserRow(
+                username=cells["username"],
+                role=cells["role"],
+                region=cells["region"],
+                ledger=cells["ledger"],
+                full_name=cells["full_name"],
+                # Only the line ending is not part of a password; a blank cell gives none.
+                password=(record.get("password") or "").strip("\r\n") or None,
+                row=number,
+            )
+        )
+    if problems:
+        raise DomainError(problems=problems)
+    if not rows:
+        raise DomainError(NO_USER_ROWS, field="file")
+    return rows
+
+
+def _users_plan(*, actor, rows: list[UserRow], progress: bool = False):
+    """Check every row and work out what to write; raise with every problem found, or return
+    the grants and the users to create (passwords already hashed, outside the transaction)."""
+    require_user_manager(actor)
+    user_model = get_user_model()
+    problems: list[FieldProblem] = []
+    forbidden: list[FieldProblem] = []
+    grants: list[_Grant] = []
+    for row in rows:
+        grant = _Grant(row=row, username=user_model.normalize_username(row.username), role=row.role)
+        grant.role = ROLE_ALIASES.get(row.role, row.role)
+        row_problems = _user_row_problems(row, grant)
+        problems += row_problems
+        if not row_problems:
+            grants.append(grant)
+
+    regions = Region.objects.in_bulk([g.row.region for g in grants if g.row.region], field_name="code")
+    # Ledgers belong to the app above this one; reading them through the app registry keeps
+    # this module's imports pointing down the layers, as RoleAssignment's plain ledger_id does.
+    ledger_model = apps.get_model("ledger", "Ledger")
+    ledgers = (
+        ledger_model.objects.select_related("village").in_bulk(
+            [g.row.ledger for g in grants if g.row.ledger], field_name="code"
+        )
+        if any(g.row.ledger for g in grants)
+        else {}
+    )
+    paths = user_management_paths(actor)
+    placed = []
+    for grant in grants:
+        row = grant.row
+        if row.ledger:
+            ledger = ledgers.get(row.ledger)
+            if ledger is None:
+                problems.append(FieldProblem("ledger", UNKNOWN_LEDGER.format(code=row.ledger), row.row))
+                continue
+            grant.region, grant.ledger_id, grant.place = ledger.village, ledger.pk, str(ledger)
+        else:
+            grant.region = regions.get(row.region)
+            if grant.region is None:
+                problems.append(FieldProblem("region", UNKNOWN_REGION.format(code=row.region), row.row))
+                continue
+            grant.place = str(grant.region)
+        if not paths_cover(paths, grant.region):
+            field = "ledger" if row.ledger else "region"
+            forbidden.append(FieldProblem(field, FORBIDDEN_PLACE.format(region=grant.region.name), row.row))
+            continue
+        placed.append(grant)
+
+    existing = {u.username: u for u in user_model.objects.filter(username__in={g.username for g in placed})}
+    held = set(
+        RoleAssignment.objects.filter(user__in=existing.values()).values_list(
+            "user__username", "role", "region_id", "ledger_id"
+        )
+    )
+    seen: dict[tuple, int | None] = {}
+    new_users: dict[str, _NewUser] = {}
+    for grant in placed:
+        row = grant.row
+        key = (grant.username, grant.role, grant.region.pk, grant.ledger_id)
+        if key in seen:
+            problems.append(FieldProblem("username", DUPLICATE_USER_ROW.format(row=seen[key]), row.row))
+            continue
+        seen[key] = row.row
+        if key in held:
+            role_name = Role(grant.role).label
+            message = ALREADY_GRANTED.format(username=grant.username, place=grant.place, role=role_name)
+            problems.append(FieldProblem("role", message, row.row))
+        user = existing.get(grant.username)
+        if user is not None:
+            if row.full_name and row.full_name != user.get_full_name():
+                problems.append(
+                    FieldProblem("full_name", NAME_MISMATCH.format(username=grant.username), row.row)
+                )
+            if row.password is not None:
+                problems.append(
+                    FieldProblem("password", PASSWORD_FOR_EXISTING.format(username=grant.username), row.row)
+                )
+            continue
+        new = new_users.setdefault(grant.username, _NewUser(username=grant.username))
+        if row.full_name:
+            if new.full_name and new.full_name != row.full_name:
+                problems.append(
+                    FieldProblem("full_name", FULL_NAME_CONFLICT.format(row=new.full_name_row), row.row)
+                )
+            elif not new.full_name:
+                new.full_name, new.full_name_row = row.full_name, row.row
+        if row.password is not None:
+            if new.password is not None and new.password != row.password:
+                problems.append(
+                    FieldProblem("password", PASSWORD_CONFLICT.format(row=new.password_row), row.row)
+                )
+            elif new.password is None:
+                new.password, new.password_row = row.password, row.row
+    for new in new_users.values():
+        if new.password is not None:
+            problems += _password_problems(user_model, new)
+
+    if forbidden and not problems:
+        raise NotPermitted(problems=forbidden)
+    if problems or forbidden:
+        raise DomainError(problems=sorted(problems + forbidden, key=lambda p: p.row or 0))
+
+    to_hash = [new for new in new_users.values() if new.password is not None]
+    # PBKDF2 at Django's cost takes about half a second a password: a county's file takes minutes.
+    for new in tqdm(to_hash, desc="设置密码", unit="人", file=sys.stderr, disable=not progress, leave=False):
+        new.password_hash = make_password(new.password)
+    return placed, new_users
+
+
+def _user_row_problems(row: UserRow, grant: _Grant) -> list[FieldProblem]:
+    """The checks of one row that need no database."""
+    problems = []
+    if not row.username:
+        problems.append(FieldProblem("username", USERNAME_REQUIRED, row.row))
+    elif len(grant.username) > USERNAME_MAX_LENGTH or not re.fullmatch(
+        UnicodeUsernameValidator.regex, grant.username
+    ):
+        problems.append(FieldProblem("username", BAD_USERNAME, row.row))
+    if grant.role not in Role.values:
+        problems.append(FieldProblem("role", UNKNOWN_ROLE.format(role=row.role), row.row))
+    if not row.region and not row.ledger:
+        problems.append(FieldProblem("region", PLACE_REQUIRED, row.row))
+    elif row.region and row.ledger:
+        problems.append(FieldProblem("ledger", PLACE_BOTH, row.row))
+    elif row.ledger and grant.role in REGION_ONLY_ROLES:
+        problems.append(FieldProblem("ledger", REGION_ROLE_ONLY.format(role=Role(grant.role).label), row.row))
+    if len(row.full_name) > FULL_NAME_MAX_LENGTH:
+        problems.append(FieldProblem("full_name", FULL_NAME_TOO_LONG, row.row))
+    if row.password is not None and not row.password:
+        problems.append(FieldProblem("password", PASSWORD_EMPTY, row.row))
+    return problems
+
+
+def _password_problems(user_model, new: _NewUser) -> list[FieldProblem]:
+    """Django's validators (settings.AUTH_PASSWORD_VALIDATORS), in Chinese whatever the caller's language."""
+    candidate = user_model(username=new.username, first_name=new.full_name)
+    with translation.override("zh-hans"):
+        try:
+            validate_password(new.password, user=candidate)
+        except ValidationError as error:
+            return [FieldProblem("password", message, new.password_row) for message in error.messages]
+    return []
+
+
+@contextmanager
+def _concurrent_change_refused():
+    """A user or role created by someone else between the checks and the writes: nothing is kept."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise DomainError(CONCURRENT_USER_CHANGE, field="username") from error
+
+
+def _users_apply(*, actor, grants: list[_Grant], new_users: dict[str, _NewUser]):
+    user_model = get_user_model()
+    with transaction.atomic():
+        created = []
+        users = {}
+        for new in new_users.values():
+            user = user_model(username=new.username, first_name=new.full_name)
+            # make_password(None) is Django's unusable password: nobody can log in with it.
+            user.password = new.password_hash or make_password(None)
+            user.save()
+            audit_record(
+                actor=actor,
+                action="user_create",
+                obj=user,
+                username=user.username,
+                full_name=user.first_name,
+                password_set=bool(new.password_hash),
+            )
+            created.append(user)
+            users[user.username] = user
+        missing = [g.username for g in grants if g.username not in users]
+        users |= {u.username: u for u in user_model.objects.filter(username__in=missing)}
+        assignments = []
+        for grant in grants:
+            # A plain create (not role_grant's get_or_create): a role someone granted since the
+            # checks is a conflict that undoes the whole run, not silently the same.
+            assignment = RoleAssignment.objects.create(
+                user=users[grant.username], role=grant.role, region=grant.region, ledger_id=grant.ledger_id
+            )
+            audit_record(
+                actor=actor,
+                action="role_grant",
+                ledger_id=grant.ledger_id,
+                obj=assignment,
+                user=grant.username,
+                role=grant.role,
+                region=grant.region.code,
+            )
+            assignments.append(assignment)
+    return created, assignments
