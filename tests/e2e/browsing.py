@@ -24,6 +24,10 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "Cunzhang-2025-test"
 DESKTOP = {"width": 1366, "height": 768}
+# The scanned acceptance certificate seed_app.py attaches to the road payment (a minimal PDF:
+# attachments are checked by content).
+ATTACHMENT_NAME = "道路验收单.pdf"
+ATTACHMENT = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PHONE = {"width": 360, "height": 740}
 
 

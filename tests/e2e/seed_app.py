@@ -1,9 +1,9 @@
 """The browser tests' set-up data, made through the services as an operator would make it.
 
 Run by ``conftest.py`` in a subprocess against the temporary database of the test server:
-the region tree, two townships' ledgers, users with passwords, posted vouchers, and one draft
-and one submitted voucher so that home has something to flag. The figures the tests expect
-follow from the vouchers below.
+the region tree, two townships' ledgers, users with passwords, posted vouchers (the road
+payment with a scanned attachment), and one draft and one submitted voucher so that home has
+something to flag. The figures the tests expect follow from the vouchers below.
 """
 
 import os
@@ -17,9 +17,10 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402  (after django.setup)
 
+from tests.e2e.browsing import ATTACHMENT, ATTACHMENT_NAME  # noqa: E402
 from villagebooks.ledger import services  # noqa: E402
 from villagebooks.ledger.domain.vouchers import LineInput  # noqa: E402
-from villagebooks.ledger.tests.books import post  # noqa: E402
+from villagebooks.ledger.tests.books import parse_vouchers, post  # noqa: E402
 from villagebooks.regions.models import Region  # noqa: E402
 from villagebooks.regions.services import regions_import_csv, role_grant, system_user  # noqa: E402
 
@@ -77,9 +78,25 @@ def main(password: str) -> None:
         2025-01-10 收到道路补助
           借 102 银行存款     50000.00
           贷 241 专项应付款   50000.00  fund=县交通局道路补助
+    """,
+    )
+    # The road payment carries its signed acceptance as a scanned attachment, added before review.
+    ((day, _summary, lines),) = parse_vouchers(
+        """
         2025-02-15 道路硬化工程款
           借 241 专项应付款   30000.00  fund=县交通局道路补助
           贷 102 银行存款     30000.00
+    """
+    )
+    road = services.voucher_create(actor=accountant, ledger=ledger, date=day, lines=lines, submit=True)
+    services.attachment_add(actor=accountant, voucher=road, name=ATTACHMENT_NAME, content=ATTACHMENT)
+    services.voucher_review(actor=reviewer, voucher=road)
+    services.voucher_post(actor=accountant, voucher=road)
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
         2025-03-20 购买办公用品
           借 51301 办公费      1234.56
           贷 102 银行存款      1234.56

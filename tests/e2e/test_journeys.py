@@ -51,7 +51,7 @@ def test_accountant_logs_in_reads_the_trial_balance_downloads_it_and_logs_out(pa
     screenshot(page, "03-home")
 
     row.get_by_role("link", name="黑滩村股份经济合作联合社").click()
-    expect(page).to_have_url(app.url + "/ledgers/HT01/trial-balance/")
+    expect(page).to_have_url(app.url + "/ledgers/HT01/reports/trial-balance/")
     expect(page.locator("#id_from")).to_have_value("2025-01")
     expect(page.locator("#id_to")).to_have_value("2025-03")
     assert cells(page, "102") == [
@@ -104,7 +104,7 @@ def test_accountant_logs_in_reads_the_trial_balance_downloads_it_and_logs_out(pa
     ]
     assert ["102", "银行存款", "130000.00", "0.00", "0.00", "30000.00", "100000.00", "0.00"] in rows
 
-    page.get_by_role("link", name="资金来源汇总").click()
+    page.get_by_role("link", name="资金来源汇总表", exact=True).click()
     fund = page.locator('#fund-summary tr[data-fund="县交通局道路补助"] > *')
     expect(fund).to_have_text(
         ["县交通局道路补助", "上级专项资金", "0.00", "50,000.00", "0.00", "30,000.00", "20,000.00"]
@@ -112,14 +112,14 @@ def test_accountant_logs_in_reads_the_trial_balance_downloads_it_and_logs_out(pa
     screenshot(page, "06-fund-summary")
 
     # A hand-edited month is refused at its field, in Chinese.
-    page.goto(app.url + "/ledgers/HT01/trial-balance/?from=2025-13&to=2025-03")
+    page.goto(app.url + "/ledgers/HT01/reports/trial-balance/?from=2025-13&to=2025-03")
     expect(page.locator("#id_from_error")).to_have_text("期间格式应为 YYYY-MM")
     expect(page.locator("#trial-balance")).to_have_count(0)
     screenshot(page, "07-trial-balance-bad-month")
 
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(app.url + "/login/")
-    page.goto(app.url + "/ledgers/HT01/trial-balance/")
+    page.goto(app.url + "/ledgers/HT01/reports/trial-balance/")
     expect(page).to_have_url(re.compile(r"/login/\?next="))
 
 
@@ -132,7 +132,10 @@ def test_an_accountant_of_another_township_cannot_see_the_ledger(pages, app):
     expect(page.locator('tr[data-ledger="HT01"]')).to_have_count(0)
     expect(page.get_by_text("黑滩村")).to_have_count(0)
 
-    for path in ("/ledgers/HT01/trial-balance/", "/ledgers/HT01/trial-balance.csv?from=2025-01&to=2025-03"):
+    for path in (
+        "/ledgers/HT01/reports/trial-balance/",
+        "/ledgers/HT01/reports/trial-balance.csv?from=2025-01&to=2025-03",
+    ):
         response = page.goto(app.url + path)
         assert response.status == 404
         expect(page.get_by_role("alert")).to_contain_text("账套 HT01 不存在或您无权查看")
@@ -149,7 +152,7 @@ def test_pages_fit_a_360px_phone(pages, app):
     screenshot(page, "09-phone-home")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    page.goto(app.url + "/ledgers/HT01/trial-balance/")
+    page.goto(app.url + "/ledgers/HT01/reports/trial-balance/")
     expect(page.locator("#trial-balance")).to_be_visible()
     screenshot(page, "10-phone-trial-balance")
     # The wide table scrolls inside its own box; the page itself does not scroll sideways.

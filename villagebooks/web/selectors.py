@@ -1,22 +1,52 @@
-"""Reads behind the pages that no other app offers yet: the ledger overview on the home page and
-the period a report opens on.
+"""Reads behind the pages that no other app offers yet: the ledger overview on the home page, the
+period a report opens on, the accounts of a statement line, the voucher page and its attachments.
 
 Everything starts from ``ledgers_in_scope``, so a page never sees a ledger its user may not
 view. The overview counts what needs attention with correlated subqueries inside the one query
 that fetches a page of ledgers: the number of queries does not grow with the number of ledgers,
-and only the ledgers of the page shown are counted. (These belong in ``ledger/selectors.py``
-once that module exists; they live here so that the pages do not wait for it.)
+and only the ledgers of the page shown are counted. Every other read here is a fixed number of
+queries whatever the size of the books. (These belong in ``ledger/selectors.py`` once that
+module exists; they live here so that the pages do not wait for it.)
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 
-from villagebooks.ledger.access import Action, ledgers_in_scope
-from villagebooks.ledger.models import AccountBalance, Ledger, Period, PeriodStatus, Voucher, VoucherStatus
+from villagebooks.ledger.access import ROLE_ACTIONS, Action, can_in_region, ledgers_in_scope
+from villagebooks.ledger.domain.periods import next_period
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Attachment,
+    Ledger,
+    Period,
+    PeriodStatus,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
+from villagebooks.regions.models import Region
+from villagebooks.reports.models import StatementLine
+from villagebooks.reports.statements import FormulaError, parse_formula
+
+# A full-width space a level: the account picker shows sub-accounts under their parents.
+ACCOUNT_INDENT = "\u3000"
 
 
 def _count_per_ledger(rows: QuerySet) -> Coalesce:
@@ -63,3 +93,173 @@ def report_default_range(ledger: Ledger) -> tuple[int, int]:
         latest = max(ledger.start_period_key, ledger.carried_year * 100 + 1)
     first = max((latest // 100) * 100 + 1, ledger.start_period_key)
     return first, latest
+
+
+def ledger_for_page(*, user, code: str) -> Ledger | None:
+    """The ledger ``code`` if ``user`` may view it, with its village and township; else None."""
+    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
+
+
+def region_for_summary(*, user, code: str) -> Region | None:
+    """The region ``code`` if ``user`` holds a region-wide role that may view it; else None.
+
+    A role on single ledgers does not open the consolidated reports of the region around them,
+    even when the user's ledgers lie in it (``can_in_region`` decides).
+    """
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None or not can_in_region(user, region, Action.VIEW):
+        return None
+    return region
+
+
+def summary_regions(*, user) -> list[Region]:
+    """The regions whose consolidated reports ``user`` may open, highest first."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return list(Region.objects.filter(parent__isnull=True).order_by("path"))
+    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.VIEW in actions]
+    return list(
+        Region.objects.filter(
+            role_assignments__user=user,
+            role_assignments__role__in=roles,
+            role_assignments__ledger_id__isnull=True,
+        )
+        .distinct()
+        .order_by("path")
+    )
+
+
+def region_report_default_range(*, user, region: Region, chart: str, today: date) -> tuple[int, int]:
+    """The months a consolidated report opens on: the current year of the region's ledgers.
+
+    Like ``report_default_range``, over every ledger of ``chart`` under ``region`` that ``user``
+    may view: January of the latest posted month's year up to that month, or the latest first
+    month of those ledgers when nothing is posted, or ``today``'s month when there are none.
+    """
+    ledgers = ledgers_in_scope(user, Action.VIEW).filter(village__path__startswith=region.path, chart=chart)
+    latest = AccountBalance.objects.filter(ledger__in=ledgers, month__gte=1).aggregate(key=Max("period_key"))[
+        "key"
+    ]
+    if latest is None:
+        first_month = Greatest(F("start_year") * 100 + F("start_month"), F("carried_year") * 100 + 1)
+        latest = ledgers.aggregate(key=Max(first_month))["key"] or today.year * 100 + today.month
+    return latest // 100 * 100 + 1, latest
+
+
+def account_choices(ledger: Ledger) -> list[tuple[str, str]]:
+    """(code, "code name") of every account of ``ledger`` in code order, sub-accounts indented."""
+    accounts = Account.objects.filter(ledger=ledger).order_by("code").values_list("code", "name", "level")
+    return [(code, f"{ACCOUNT_INDENT * (level - 1)}{code} {name}") for code, name, level in accounts]
+
+
+def region_account_choices(*, user, region: Region, chart: str) -> list[tuple[str, str]]:
+    """(code, "code name") of the accounts of the region's ledgers of ``chart`` that ``user`` sees.
+
+    Sub-accounts are the ledgers' own, so one code may carry different names in two villages:
+    the picker shows the first name in code order, as the consolidated trial balance does.
+    """
+    ledgers = ledgers_in_scope(user, Action.VIEW).filter(village__path__startswith=region.path, chart=chart)
+    accounts = (
+        Account.objects.filter(ledger__in=ledgers)
+        .values("code")
+        .annotate(name=Min("name"), level=Min("level"))
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
+    return [(code, f"{ACCOUNT_INDENT * (level - 1)}{code} {name}") for code, name, level in accounts]
+
+
+def posted_voucher_ids(*, ledger: Ledger, from_key: int, to_key: int) -> dict[tuple[int, int], int]:
+    """(period key, number) → id of every voucher of ``ledger`` posted in the months.
+
+    The books print a voucher as its month and 记-N; this is how their rows find the voucher
+    page, in one query whatever the number of rows.
+    """
+    first = date(from_key // 100, from_key % 100, 1)
+    after = next_period(to_key)
+    rows = Voucher.objects.filter(
+        ledger=ledger,
+        status=VoucherStatus.POSTED,
+        date__gte=first,
+        date__lt=date(after // 100, after % 100, 1),
+    ).values_list("date", "number", "id")
+    return {(day.year * 100 + day.month, number): pk for day, number, pk in rows}
+
+
+def statement_line_terms(*, chart: str, kind: str, line_no: int) -> list[tuple[int, str, str]] | None:
+    """The account references a statement line adds up, other lines' formulas expanded.
+
+    Returns (coefficient, function, account code) in the order the formulas name them, with
+    function "" (the balance), "debit", "credit" or "opening" (see ``reports.statements``);
+    references that cancel out are left out. None when the layout has no such numbered line.
+    Layouts are checked free of cycles when saved; a cycle met here anyway stops the expansion
+    rather than recursing for ever.
+    """
+    lines = {
+        line.line_no: line
+        for line in StatementLine.objects.filter(
+            layout__chart=chart, layout__kind=kind, line_no__isnull=False
+        ).only("line_no", "formula")
+    }
+    if line_no not in lines:
+        return None
+    totals: dict[tuple[str, str], int] = {}
+
+    def expand(number: int, coefficient: int, path: tuple[int, ...]) -> None:
+        line = lines.get(number)
+        if line is None or number in path or not line.formula:
+            return
+        try:
+            terms = parse_formula(line.formula)
+        except FormulaError:
+            return
+        for factor, (function, target) in terms:
+            if function == "line":
+                expand(int(target), coefficient * factor, (*path, number))
+            else:
+                totals[(function, target)] = totals.get((function, target), 0) + coefficient * factor
+
+    expand(line_no, 1, ())
+    return [(coefficient, function, code) for (function, code), coefficient in totals.items() if coefficient]
+
+
+def voucher_for_page(*, user, ledger_code: str, voucher_id: int) -> Voucher | None:
+    """A voucher of ledger ``ledger_code`` that ``user`` may view, with everything its page shows.
+
+    None for a voucher of another ledger, or of a ledger out of the user's scope: the page
+    cannot tell those apart from a voucher that does not exist. Four queries whatever the
+    number of lines and attachments.
+    """
+    ledgers = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code)
+    lines = VoucherLine.objects.select_related("account__parent", "fund", "counterparty").order_by("line_no")
+    return (
+        Voucher.objects.filter(pk=voucher_id, ledger__in=ledgers)
+        .select_related(
+            "ledger__village__parent",
+            "period",
+            "prepared_by",
+            "reviewed_by",
+            "posted_by",
+            "reverses",
+            "reversed_by",
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=lines),
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        )
+        .first()
+    )
+
+
+def attachment_for_download(
+    *, user, ledger_code: str, voucher_id: int, attachment_id: int
+) -> Attachment | None:
+    """An attachment of that voucher of that ledger, if ``user`` may view the ledger; else None."""
+    ledgers = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code)
+    return Attachment.objects.filter(
+        pk=attachment_id,
+        voucher_id=voucher_id,
+        voucher__ledger_id=F("ledger_id"),
+        ledger__in=ledgers,
+    ).first()

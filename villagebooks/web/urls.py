@@ -1,10 +1,51 @@
-"""Routes of the pages; the project mounts them at the site root."""
+"""Routes of the pages; the project mounts them at the site root.
+
+Every report of the catalogue lives under ``reports/<slug>/`` of a ledger or of a region, with
+its files beside it (``reports/<slug>.csv``, ``.xlsx``, ``.pdf``). The first report addresses
+(``ledgers/<code>/trial-balance/`` …) redirect there.
+"""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from villagebooks.web import views
 from villagebooks.web.forms import LoginForm
+
+
+def _report_routes(level: str, prefix: str) -> list:
+    """The report page, its files and its statement lines, for ``ledger`` or ``region``."""
+    routes = [
+        path(f"{prefix}/reports/<slug:slug>/", views.report_page, {"level": level}, name=f"{level}_report"),
+        path(
+            f"{prefix}/reports/<slug:slug>/lines/<int:line_no>/",
+            views.statement_line,
+            {"level": level},
+            name=f"{level}_statement_line",
+        ),
+    ]
+    for fmt in ("csv", "xlsx", "pdf"):
+        routes.append(
+            path(
+                f"{prefix}/reports/<slug:slug>.{fmt}",
+                views.report_file,
+                {"level": level, "fmt": fmt},
+                name=f"{level}_report_{fmt}",
+            )
+        )
+    return routes
+
+
+def _legacy_routes() -> list:
+    routes = []
+    for old, slug in (("trial-balance", "trial-balance"), ("fund-summary", "fund-summary")):
+        for suffix in ("/", ".csv", ".xlsx"):
+            routes.append(
+                path(
+                    f"ledgers/<str:code>/{old}{suffix}", views.legacy_report, {"slug": slug, "suffix": suffix}
+                )
+            )
+    return routes
+
 
 urlpatterns = [
     path(
@@ -16,37 +57,13 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    *_report_routes("ledger", "ledgers/<str:code>"),
+    *_report_routes("region", "regions/<str:code>"),
+    path("ledgers/<str:code>/vouchers/<int:voucher_id>/", views.voucher_page, name="voucher"),
     path(
-        "ledgers/<str:code>/trial-balance/",
-        views.report_page,
-        {"page": "trial_balance"},
-        name="trial_balance",
+        "ledgers/<str:code>/vouchers/<int:voucher_id>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="voucher_attachment",
     ),
-    path(
-        "ledgers/<str:code>/trial-balance.csv",
-        views.report_csv,
-        {"page": "trial_balance"},
-        name="trial_balance_csv",
-    ),
-    path(
-        "ledgers/<str:code>/trial-balance.xlsx",
-        views.report_xlsx,
-        {"page": "trial_balance"},
-        name="trial_balance_xlsx",
-    ),
-    path(
-        "ledgers/<str:code>/fund-summary/", views.report_page, {"page": "fund_summary"}, name="fund_summary"
-    ),
-    path(
-        "ledgers/<str:code>/fund-summary.csv",
-        views.report_csv,
-        {"page": "fund_summary"},
-        name="fund_summary_csv",
-    ),
-    path(
-        "ledgers/<str:code>/fund-summary.xlsx",
-        views.report_xlsx,
-        {"page": "fund_summary"},
-        name="fund_summary_xlsx",
-    ),
+    *_legacy_routes(),
 ]

@@ -1,37 +1,101 @@
-"""The pages: home (the user's ledgers and what needs attention) and each ledger's reports.
+"""The pages: home, every report of the catalogue for a ledger or for a region (汇总), the accounts
+behind a statement line, a voucher and its attachments.
 
-Views are thin: they parse the request, call a selector or a report builder, and render.
-A ledger outside the user's scope and a ledger that does not exist get the same 404 page, so a
-page never tells whether a ledger exists; a bad month is a Chinese message at its field.
+Views are thin: they parse the request, call a selector or a report builder, and render. A
+ledger outside the user's scope, a ledger that does not exist and a voucher or attachment of
+another ledger all get the same 404 page, so a page never tells whether they exist. A region's
+consolidated reports need a region-wide role: a role on single ledgers does not open them. A
+bad month or account is a Chinese message at its field, and then no figures are shown.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from villagebooks.common.errors import DomainError, NotPermitted
-from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.common.money import amount_in_words
 from villagebooks.ledger.domain.periods import period_label
-from villagebooks.ledger.models import Ledger
-from villagebooks.reports.catalog import REPORT_KINDS
+from villagebooks.ledger.models import Chart, Ledger
+from villagebooks.regions.models import Region
+from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
+from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf
 from villagebooks.reports.render import render_csv
-from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger
+from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger, scope_for_region
+from villagebooks.reports.statements import Statement
+from villagebooks.reports.trial_balance import build_trial_balance
 from villagebooks.reports.xlsx import XLSX_CONTENT_TYPE, render_xlsx
-from villagebooks.web.forms import PeriodRangeForm
-from villagebooks.web.selectors import ledger_overview, report_default_range
+from villagebooks.web.forms import ReportForm
+from villagebooks.web.report_tables import Links, line_accounts_tables, report_heading, report_table
+from villagebooks.web.selectors import (
+    account_choices,
+    attachment_for_download,
+    ledger_for_page,
+    ledger_overview,
+    region_account_choices,
+    region_for_summary,
+    region_report_default_range,
+    report_default_range,
+    statement_line_terms,
+    summary_regions,
+    voucher_for_page,
+)
 
 LEDGERS_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 50
 # Excel, which most users open a CSV with, reads UTF-8 only when the file starts with a BOM.
 CSV_BOM = "\ufeff"
+
+UNKNOWN_REPORT = gettext_lazy("报表 {slug} 不存在")
+UNKNOWN_REGION = gettext_lazy("区划 {code} 不存在或您无权查看其汇总报表")
+UNKNOWN_LINE = gettext_lazy("{title}没有第 {line} 行")
+UNKNOWN_VOUCHER = gettext_lazy("凭证不存在或您无权查看")
+UNKNOWN_ATTACHMENT = gettext_lazy("附件不存在或您无权查看")
+MISSING_FILE = gettext_lazy("附件文件已丢失，请联系管理员")
+LEDGER_ONLY = gettext_lazy("{title}只能按单个账套查看，请从“我的账套”打开该账套的{title}")
+REGION_ONLY = gettext_lazy("{title}按村列示，只能在乡镇或县的汇总报表中查看")
+CHOOSE_ACCOUNT = gettext_lazy("请选择科目")
+
+# The reports whose builders refuse a region (the books of one ledger): the region pages do not
+# offer them. The catalogue marks the opposite case (``region_only``) but not this one yet; a
+# report added to it that refuses a region still gets a clear message from its builder's error
+# (see ``_add_errors``).
+LEDGER_ONLY_SLUGS = frozenset({"detail-ledger", "cash-journal", "bank-journal"})
+# Reports that the page builds only for a chosen account. Without one, the detail ledger is the
+# whole book, every account after the other, and its builder spends three queries an account:
+# the command line and the ledger export give that; the page asks for an account instead.
+ACCOUNT_REQUIRED_ON_PAGE = frozenset({"detail-ledger"})
+
+
+class _NotFound(Exception):
+    """Raised while parsing a request: the page answers 404 with this message."""
+
+
+def _pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged-in GET pages that answer ``_NotFound`` with the 404 page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _NotFound as missing:
+            return render(request, "web/not_found.html", {"message": str(missing)}, status=404)
+
+    return login_required(require_GET(wrapped))
 
 
 @login_required
@@ -40,39 +104,112 @@ def home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     ledgers = ledger_overview(user=request.user, today=timezone.localdate(), search=search)
     page = Paginator(ledgers, LEDGERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/home.html", {"page": page, "search": search})
+    regions = summary_regions(user=request.user)
+    return render(request, "web/home.html", {"page": page, "search": search, "regions": regions})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: parsing the request
 
 
 @dataclass
 class _ReportRequest:
-    """A report request once parsed: the ledger, the month form, and the scope when it is valid."""
+    """A report request once parsed: what it covers, the form, and the scope when the form is valid."""
 
-    ledger: Ledger
-    form: PeriodRangeForm
+    kind: ReportKind
+    form: ReportForm
     scope: ReportScope | None
+    ledger: Ledger | None = None
+    region: Region | None = None
+    report: Any = None
 
-    def period_query(self) -> str:
-        return f"from={period_label(self.scope.from_key)}&to={period_label(self.scope.to_key)}"
+    @property
+    def level(self) -> str:
+        return "ledger" if self.ledger is not None else "region"
+
+    @property
+    def code(self) -> str:
+        return self.ledger.code if self.ledger is not None else self.region.code
+
+    @property
+    def account(self) -> str:
+        return self.options().get("account", "")
+
+    def options(self) -> dict[str, str]:
+        """The report's options that were given (account, ``by`` …), once the form is valid."""
+        if self.scope is None:
+            return {}
+        names = (*(("account",) if self.kind.needs_account else ()), *self.kind.options)
+        return {name: self.form.cleaned_data[name] for name in names if self.form.cleaned_data.get(name)}
+
+    def query(self, *, with_options: bool = True) -> str:
+        """The months shown (and a region's chart, the report's options) as a query string."""
+        if self.scope is None:
+            return ""
+        params = {"from": period_label(self.scope.from_key), "to": period_label(self.scope.to_key)}
+        if self.region is not None:
+            params["chart"] = self.scope.chart
+        if with_options:
+            params.update(self.options())
+        return urlencode(params)
+
+    def url(self, slug: str, suffix: str = "/") -> str:
+        path = reverse(f"{self.level}_report", args=[self.code, slug])
+        return path if suffix == "/" else path.removesuffix("/") + suffix
+
+    def links(self) -> Links:
+        return Links(
+            scope=self.scope,
+            query=self.query(with_options=False),
+            ledger=self.ledger,
+            region=self.region,
+            report_account=self.account,
+        )
 
 
-def _not_found(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "web/not_found.html", {"message": UNKNOWN_LEDGER.format(code=code)}, status=404)
+def _kind(slug: str) -> ReportKind:
+    kind = REPORT_KINDS.get(slug)
+    if kind is None:
+        raise _NotFound(str(UNKNOWN_REPORT).format(slug=slug))
+    return kind
 
 
-def _parse_report_request(request: HttpRequest, code: str) -> _ReportRequest | None:
-    """The ledger and months a report page asks for; None when the user may not see the ledger."""
-    ledger = (
-        ledgers_in_scope(request.user, Action.VIEW)
-        .filter(code=code)
-        .select_related("village__parent")
-        .first()
-    )
-    if ledger is None:
-        return None
-    first, last = report_default_range(ledger)
+def _form(
+    request: HttpRequest, kind: ReportKind, first: int, last: int, *, chart: str = "", **kwargs
+) -> ReportForm:
+    """The report's form bound to the query string, the months defaulting to ``first``–``last``."""
     data = {"from": period_label(first), "to": period_label(last)}
-    data.update({name: request.GET[name] for name in data if name in request.GET})
-    form = PeriodRangeForm(data)
+    if chart:
+        data["chart"] = chart
+    names = ("from", "to", "chart", "account", *kind.options)
+    data.update({name: request.GET[name] for name in names if name in request.GET})
+    return ReportForm(data, options=kind.options, **kwargs)
+
+
+def _add_errors(form: ReportForm, error: DomainError, *, kind: ReportKind) -> None:
+    """The builder's or the scope's problems at their fields, in the words of the page.
+
+    Builders speak to the command line too (``--ledger``, ``--region``, ``--account``); where
+    their message names a flag, the page says it in its own words instead.
+    """
+    for problem in error.problems:
+        message, field = problem.message, problem.field
+        if field == "ledger":  # a book of one ledger asked for a region
+            message, field = str(LEDGER_ONLY).format(title=kind.title), None
+        elif field == "region":  # one row a village, asked for one ledger
+            message, field = str(REGION_ONLY).format(title=kind.title), None
+        elif field == "account" and not form.cleaned_data.get("account"):
+            message = str(CHOOSE_ACCOUNT)
+        form.add_error(field if field in form.fields else None, message)
+
+
+def _ledger_request(request: HttpRequest, code: str, slug: str) -> _ReportRequest:
+    kind = _kind(slug)
+    ledger = ledger_for_page(user=request.user, code=code)
+    if ledger is None:
+        raise _NotFound(UNKNOWN_LEDGER.format(code=code))
+    first, last = report_default_range(ledger)
+    form = _form(request, kind, first, last, accounts=account_choices(ledger) if kind.needs_account else None)
     scope = None
     if form.is_valid():
         try:
@@ -82,75 +219,258 @@ def _parse_report_request(request: HttpRequest, code: str) -> _ReportRequest | N
                 from_key=form.cleaned_data["from"],
                 to_key=form.cleaned_data["to"],
             )
-        except NotPermitted:
-            return None
+        except NotPermitted as error:
+            raise _NotFound(UNKNOWN_LEDGER.format(code=code)) from error
         except DomainError as error:
-            for problem in error.problems:
-                form.add_error(problem.field if problem.field in form.fields else None, problem.message)
-    return _ReportRequest(ledger=ledger, form=form, scope=scope)
+            _add_errors(form, error, kind=kind)
+    return _ReportRequest(kind=kind, form=form, scope=scope, ledger=ledger)
 
 
-def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(CSV_BOM + text, content_type="text/csv; charset=utf-8")
+def _region_request(request: HttpRequest, code: str, slug: str) -> _ReportRequest:
+    kind = _kind(slug)
+    region = region_for_summary(user=request.user, code=code)
+    if region is None:
+        raise _NotFound(str(UNKNOWN_REGION).format(code=code))
+    chart = request.GET.get("chart") if request.GET.get("chart") in Chart.values else Chart.CHART_2023
+    first, last = region_report_default_range(
+        user=request.user, region=region, chart=chart, today=timezone.localdate()
+    )
+    accounts = (
+        region_account_choices(user=request.user, region=region, chart=chart) if kind.needs_account else None
+    )
+    form = _form(request, kind, first, last, chart=chart, accounts=accounts, with_chart=True)
+    scope = None
+    if form.is_valid():
+        try:
+            scope = scope_for_region(
+                user=request.user,
+                region_code=code,
+                from_key=form.cleaned_data["from"],
+                to_key=form.cleaned_data["to"],
+                chart=form.cleaned_data["chart"],
+            )
+        except NotPermitted as error:  # no ledger of that chart in the region
+            form.add_error("chart", error.problems[0].message)
+        except DomainError as error:
+            _add_errors(form, error, kind=kind)
+    return _ReportRequest(kind=kind, form=form, scope=scope, region=region)
+
+
+def _request_for(level: str) -> Callable[[HttpRequest, str, str], _ReportRequest]:
+    return _ledger_request if level == "ledger" else _region_request
+
+
+def _ledger_only_for_region(parsed: _ReportRequest) -> bool:
+    return parsed.region is not None and parsed.kind.slug in LEDGER_ONLY_SLUGS
+
+
+def _waits_for_account(parsed: _ReportRequest) -> bool:
+    return (
+        parsed.scope is not None
+        and parsed.kind.slug in ACCOUNT_REQUIRED_ON_PAGE
+        and not parsed.account
+        and not _ledger_only_for_region(parsed)
+    )
+
+
+def _build(parsed: _ReportRequest) -> Any:
+    """The report, or None when the form says why not (a bad month, no account chosen yet)."""
+    if parsed.scope is None or _waits_for_account(parsed):
+        return None
+    if _ledger_only_for_region(parsed):
+        parsed.form.add_error(None, str(LEDGER_ONLY).format(title=parsed.kind.title))
+        return None
+    try:
+        parsed.report = parsed.kind.build(parsed.scope, **parsed.options())
+    except DomainError as error:
+        _add_errors(parsed.form, error, kind=parsed.kind)
+    return parsed.report
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: pages and files
+
+
+def _offered(kind: ReportKind, *, for_ledger: bool) -> bool:
+    return not kind.region_only if for_ledger else kind.slug not in LEDGER_ONLY_SLUGS
+
+
+def _tabs(parsed: _ReportRequest) -> list[dict]:
+    query = parsed.query(with_options=False)
+    return [
+        {
+            "title": kind.title,
+            "url": parsed.url(slug) + (f"?{query}" if query else ""),
+            "current": slug == parsed.kind.slug,
+        }
+        for slug, kind in REPORT_KINDS.items()
+        if _offered(kind, for_ledger=parsed.ledger is not None) or slug == parsed.kind.slug
+    ]
+
+
+def _exports(parsed: _ReportRequest) -> list[dict]:
+    if parsed.report is None:
+        return []
+    query = parsed.query()
+    formats = [("csv", _("下载 CSV")), ("xlsx", _("下载 Excel")), ("pdf", _("下载 PDF"))]
+    return [
+        {"label": label, "url": f"{parsed.url(parsed.kind.slug, '.' + ext)}?{query}"}
+        for ext, label in formats
+    ]
+
+
+def _print_urls(request: HttpRequest) -> dict[str, str]:
+    """The page's print layout (``?print=1``) and the page itself, the other parameters kept."""
+    params = request.GET.copy()
+    params.pop("print", None)
+    screen = f"{request.path}?{params.urlencode()}" if params else request.path
+    params["print"] = "1"
+    return {"print_url": f"{request.path}?{params.urlencode()}", "screen_url": screen}
+
+
+def _page_context(request: HttpRequest, parsed: _ReportRequest) -> dict:
+    return {
+        "parsed": parsed,
+        "kind": parsed.kind,
+        "form": parsed.form,
+        "ledger": parsed.ledger,
+        "region": parsed.region,
+        "scope": parsed.scope,
+        "tabs": _tabs(parsed),
+        "print_view": request.GET.get("print") == "1",
+        **_print_urls(request),
+    }
+
+
+def _render_report(request: HttpRequest, parsed: _ReportRequest, *, status: int = 200) -> HttpResponse:
+    report = parsed.report
+    context = _page_context(request, parsed) | {
+        "report": report,
+        "heading": report_heading(parsed.kind, report) if report is not None else parsed.kind.title,
+        "table": report_table(parsed.kind, report, parsed.links()) if report is not None else None,
+        "exports": _exports(parsed),
+        "choose_account": _waits_for_account(parsed),
+    }
+    return render(request, "web/report.html", context, status=status)
+
+
+@_pages
+def report_page(request: HttpRequest, code: str, slug: str, level: str) -> HttpResponse:
+    """A report of the catalogue for a ledger or a region, over the months asked for."""
+    parsed = _request_for(level)(request, code, slug)
+    _build(parsed)
+    return _render_report(request, parsed)
+
+
+def _filename(parsed: _ReportRequest, extension: str) -> str:
+    scope = parsed.scope
+    account = f"-{parsed.account}" if parsed.account else ""
+    return (
+        f"{parsed.code}-{parsed.kind.title}{account}-"
+        f"{period_label(scope.from_key)}至{period_label(scope.to_key)}.{extension}"
+    )
+
+
+def _download(data: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
-def _report_filename(parsed: _ReportRequest, title: str, extension: str) -> str:
-    scope = parsed.scope
-    return f"{parsed.ledger.code}-{title}-{period_label(scope.from_key)}至{period_label(scope.to_key)}.{extension}"
+@_pages
+def report_file(request: HttpRequest, code: str, slug: str, level: str, fmt: str) -> HttpResponse:
+    """The report as CSV, XLSX or PDF; the page with its errors (400) when the request is bad."""
+    parsed = _request_for(level)(request, code, slug)
+    report = _build(parsed)
+    if report is None:
+        if _waits_for_account(parsed):
+            parsed.form.add_error("account", str(CHOOSE_ACCOUNT))
+        return _render_report(request, parsed, status=400)
+    kind, scope = parsed.kind, parsed.scope
+    if fmt == "csv":
+        text = render_csv(kind.columns, kind.rows(report), text_columns=kind.text_columns)
+        return _download(CSV_BOM + text, "text/csv; charset=utf-8", _filename(parsed, "csv"))
+    if fmt == "xlsx":
+        return _download(render_xlsx(kind, scope, report), XLSX_CONTENT_TYPE, _filename(parsed, "xlsx"))
+    return _download(render_report_pdf(kind, scope, report), PDF_CONTENT_TYPE, _filename(parsed, "pdf"))
 
 
-# Each page names its report in the catalogue and the template that draws it.
-REPORT_PAGES = {
-    "trial_balance": ("trial-balance", "web/trial_balance.html"),
-    "fund_summary": ("fund-summary", "web/fund_summary.html"),
-}
+@_pages
+def statement_line(request: HttpRequest, code: str, slug: str, line_no: int, level: str) -> HttpResponse:
+    """The accounts behind one line of a statement: its formula's terms and their trial balance."""
+    parsed = _request_for(level)(request, code, slug)
+    statement = _build(parsed)
+    if statement is not None and not isinstance(statement, Statement):
+        raise _NotFound(str(UNKNOWN_REPORT).format(slug=f"{slug}/lines"))
+    line = tables = None
+    if statement is not None:
+        line = next((r for r in statement.rows if r.line_no == line_no and r.amounts is not None), None)
+        terms = statement_line_terms(chart=parsed.scope.chart, kind=statement.kind, line_no=line_no)
+        if line is None or terms is None:
+            raise _NotFound(str(UNKNOWN_LINE).format(title=statement.title, line=line_no))
+        tables = line_accounts_tables(
+            terms=terms,
+            statement_kind=statement.kind,
+            trial_balance=build_trial_balance(parsed.scope),
+            links=parsed.links(),
+        )
+    context = _page_context(request, parsed) | {
+        "statement": statement,
+        "line": line,
+        "line_no": line_no,
+        "tables": tables,
+        "statement_url": parsed.url(slug) + (f"?{parsed.query()}" if parsed.scope else ""),
+        "heading": f"{parsed.kind.title} · " + _("第 %(line)s 行") % {"line": line_no},
+    }
+    return render(request, "web/statement_line.html", context)
 
 
-def _report_page(
-    request: HttpRequest, parsed: _ReportRequest, page: str, *, status: int = 200
-) -> HttpResponse:
-    slug, template = REPORT_PAGES[page]
-    report = REPORT_KINDS[slug].build(parsed.scope) if parsed.scope else None
-    context = {"parsed": parsed, "ledger": parsed.ledger, "form": parsed.form, "report": report, "tab": page}
-    return render(request, template, context, status=status)
+def legacy_report(request: HttpRequest, code: str, slug: str, suffix: str) -> HttpResponse:
+    """The first report addresses (/ledgers/HT01/trial-balance/) moved under /reports/."""
+    path = reverse("ledger_report", args=[code, slug])
+    path = path if suffix == "/" else path.removesuffix("/") + suffix
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
 
 
-@login_required
-@require_GET
-def report_page(request: HttpRequest, code: str, page: str) -> HttpResponse:
-    parsed = _parse_report_request(request, code)
-    if parsed is None:
-        return _not_found(request, code)
-    return _report_page(request, parsed, page)
+# ---------------------------------------------------------------------------------------------
+# Vouchers
 
 
-@login_required
-@require_GET
-def report_csv(request: HttpRequest, code: str, page: str) -> HttpResponse:
-    parsed = _parse_report_request(request, code)
-    if parsed is None:
-        return _not_found(request, code)
-    if parsed.scope is None:
-        return _report_page(request, parsed, page, status=400)
-    kind = REPORT_KINDS[REPORT_PAGES[page][0]]
-    text = render_csv(kind.columns, kind.rows(kind.build(parsed.scope)), text_columns=kind.text_columns)
-    return _csv_response(text, _report_filename(parsed, kind.title, "csv"))
+@_pages
+def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
+    """One voucher as printed: header, lines, totals with the amount in words, who did what."""
+    voucher = voucher_for_page(user=request.user, ledger_code=code, voucher_id=voucher_id)
+    if voucher is None:
+        raise _NotFound(str(UNKNOWN_VOUCHER))
+    lines = list(voucher.lines.all())
+    debit, credit = sum(line.debit_fen for line in lines), sum(line.credit_fen for line in lines)
+    context = {
+        "voucher": voucher,
+        "ledger": voucher.ledger,
+        "lines": lines,
+        "debit_fen": debit,
+        "credit_fen": credit,
+        "amount_words": amount_in_words(debit),
+        "attachments": list(voucher.attachments.all()),
+        "print_view": request.GET.get("print") == "1",
+        **_print_urls(request),
+    }
+    return render(request, "web/voucher.html", context)
 
 
-@login_required
-@require_GET
-def report_xlsx(request: HttpRequest, code: str, page: str) -> HttpResponse:
-    parsed = _parse_report_request(request, code)
-    if parsed is None:
-        return _not_found(request, code)
-    if parsed.scope is None:
-        return _report_page(request, parsed, page, status=400)
-    kind = REPORT_KINDS[REPORT_PAGES[page][0]]
-    data = render_xlsx(kind, parsed.scope, kind.build(parsed.scope))
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        True, _report_filename(parsed, kind.title, "xlsx")
+@_pages
+def attachment_download(request: HttpRequest, code: str, voucher_id: int, attachment_id: int) -> HttpResponse:
+    """A voucher's source document, to whoever may view its ledger."""
+    attachment = attachment_for_download(
+        user=request.user, ledger_code=code, voucher_id=voucher_id, attachment_id=attachment_id
     )
-    return response
+    if attachment is None:
+        raise _NotFound(str(UNKNOWN_ATTACHMENT))
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise _NotFound(str(MISSING_FILE)) from error
+    return FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )

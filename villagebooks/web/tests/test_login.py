@@ -41,14 +41,25 @@ def test_right_password_logs_in_and_goes_home(client, accountant):
 
 
 def test_login_follows_next_to_the_page_asked_for(client, ledger, accountant):
-    target = f"/ledgers/{ledger.code}/trial-balance/"
+    target = f"/ledgers/{ledger.code}/reports/trial-balance/"
     response = client.post(
         "/login/?next=" + target, {"username": "accountant", "password": "test-password-123", "next": target}
     )
     assert response["Location"] == target
 
 
-@pytest.mark.parametrize("path", ["/", "/ledgers/HT01/trial-balance/", "/ledgers/HT01/fund-summary.csv"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/ledgers/HT01/reports/trial-balance/",
+        "/ledgers/HT01/reports/fund-summary.csv",
+        "/ledgers/HT01/reports/balance-sheet/lines/1/",
+        "/ledgers/HT01/vouchers/1/",
+        "/ledgers/HT01/vouchers/1/attachments/1/",
+        "/regions/510781100000/reports/trial-balance/",
+    ],
+)
 def test_anonymous_is_sent_to_login(client, ledger, path):
     response = client.get(path)
     assert response.status_code == 302

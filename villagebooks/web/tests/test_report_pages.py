@@ -1,48 +1,23 @@
 """A ledger's trial balance and fund summary pages: the figures of the builders, the months
-asked for (or sensible defaults), Chinese errors for bad months, CSV downloads, and a 404 for
-every ledger outside the user's scope."""
+asked for (or sensible defaults), Chinese errors for bad months, CSV downloads, a 404 for every
+ledger outside the user's scope, and the first addresses of these pages redirecting to the new."""
 
 import pytest
 
 from villagebooks.common.money import format_fen
-from villagebooks.ledger import services
 from villagebooks.ledger.domain.periods import BAD_PERIOD
 from villagebooks.ledger.models import Account, AccountBalance
-from villagebooks.ledger.tests.books import post
 from villagebooks.reports import fund_summary, trial_balance
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import RANGE_REVERSED, UNKNOWN_LEDGER, scope_for_ledger
 from villagebooks.web.forms import MONTH_REQUIRED
 from villagebooks.web.tests.pages import table_rows
 
-TB = "/ledgers/HT01/trial-balance/"
-TB_CSV = "/ledgers/HT01/trial-balance.csv"
-FS = "/ledgers/HT01/fund-summary/"
-FS_CSV = "/ledgers/HT01/fund-summary.csv"
+TB = "/ledgers/HT01/reports/trial-balance/"
+TB_CSV = "/ledgers/HT01/reports/trial-balance.csv"
+FS = "/ledgers/HT01/reports/fund-summary/"
+FS_CSV = "/ledgers/HT01/reports/fund-summary.csv"
 UNBALANCED_WARNING = "试算不平衡！"
-
-
-@pytest.fixture
-def books(ledger, accountant, reviewer):
-    """Three months of a road project paid from an earmarked fund, and office costs on a sub-account."""
-    services.account_add(actor=accountant, ledger=ledger, parent_code="513", code="51301", name="办公费")
-    post(
-        ledger,
-        accountant,
-        reviewer,
-        """
-        2025-01-10 收到道路补助
-          借 102 银行存款     50000.00
-          贷 241 专项应付款   50000.00  fund=县交通局道路补助
-        2025-02-15 道路硬化工程款
-          借 241 专项应付款   30000.00  fund=县交通局道路补助
-          贷 102 银行存款     30000.00
-        2025-03-20 购买办公用品
-          借 51301 办公费      1234.56
-          贷 102 银行存款      1234.56
-    """,
-    )
-    return ledger
 
 
 def _expected_trial_balance(user, from_key, to_key):
@@ -156,7 +131,7 @@ def test_trial_balance_csv_has_the_cli_columns_and_the_builders_figures(client, 
 def test_csv_link_carries_the_months_shown(client, books, accountant):
     client.force_login(accountant)
     html = client.get(TB, {"from": "2025-02", "to": "2025-03"}).content.decode()
-    assert 'href="/ledgers/HT01/trial-balance.csv?from=2025-02&amp;to=2025-03"' in html
+    assert 'href="/ledgers/HT01/reports/trial-balance.csv?from=2025-02&amp;to=2025-03"' in html
 
 
 def test_csv_with_a_bad_month_is_the_page_with_the_error(client, books, accountant):
@@ -198,7 +173,7 @@ def test_fund_summary_page_and_csv_show_the_builders_figures(client, books, acco
 def test_report_tabs_keep_the_months(client, books, accountant):
     client.force_login(accountant)
     html = client.get(TB, {"from": "2025-02", "to": "2025-02"}).content.decode()
-    assert 'href="/ledgers/HT01/fund-summary/?from=2025-02&amp;to=2025-02"' in html
+    assert 'href="/ledgers/HT01/reports/fund-summary/?from=2025-02&amp;to=2025-02"' in html
 
 
 @pytest.mark.parametrize("path", [TB, TB_CSV, FS, FS_CSV])
@@ -214,7 +189,7 @@ def test_a_user_of_another_township_gets_404_and_no_figures(client, books, make_
 
 def test_a_ledger_that_does_not_exist_looks_the_same_as_one_out_of_scope(client, books, accountant):
     client.force_login(accountant)
-    response = client.get("/ledgers/NOPE/trial-balance/")
+    response = client.get("/ledgers/NOPE/reports/trial-balance/")
     assert response.status_code == 404
     assert UNKNOWN_LEDGER.format(code="NOPE") in response.content.decode()
 
@@ -232,13 +207,33 @@ def test_xlsx_download_holds_the_months_shown(client, books, accountant):
 
     client.force_login(accountant)
     html = client.get(FS, {"from": "2025-02", "to": "2025-03"}).content.decode()
-    assert 'href="/ledgers/HT01/fund-summary.xlsx?from=2025-02&amp;to=2025-03"' in html
-    response = client.get("/ledgers/HT01/fund-summary.xlsx", {"from": "2025-02", "to": "2025-03"})
+    assert 'href="/ledgers/HT01/reports/fund-summary.xlsx?from=2025-02&amp;to=2025-03"' in html
+    response = client.get("/ledgers/HT01/reports/fund-summary.xlsx", {"from": "2025-02", "to": "2025-03"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''HT01-")
     assert response["Content-Disposition"].endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert (sheet.title, sheet["C2"].value) == ("资金来源汇总表", "期间：2025-02 至 2025-03")
-    bad = client.get("/ledgers/HT01/trial-balance.xlsx", {"from": "2025-00", "to": "2025-03"})
+    bad = client.get("/ledgers/HT01/reports/trial-balance.xlsx", {"from": "2025-00", "to": "2025-03"})
     assert bad.status_code == 400 and BAD_PERIOD in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/ledgers/HT01/trial-balance/", "/ledgers/HT01/reports/trial-balance/"),
+        ("/ledgers/HT01/trial-balance.csv", "/ledgers/HT01/reports/trial-balance.csv"),
+        ("/ledgers/HT01/trial-balance.xlsx", "/ledgers/HT01/reports/trial-balance.xlsx"),
+        ("/ledgers/HT01/fund-summary/", "/ledgers/HT01/reports/fund-summary/"),
+        ("/ledgers/HT01/fund-summary.csv", "/ledgers/HT01/reports/fund-summary.csv"),
+        ("/ledgers/HT01/fund-summary.xlsx", "/ledgers/HT01/reports/fund-summary.xlsx"),
+    ],
+)
+def test_the_first_report_addresses_redirect_with_their_months(client, books, accountant, old, new):
+    client.force_login(accountant)
+    response = client.get(old, {"from": "2025-02", "to": "2025-03"})
+    assert response.status_code == 301
+    assert response["Location"] == f"{new}?from=2025-02&to=2025-03"
+    assert client.get(old)["Location"] == new
+    assert client.get(response["Location"]).status_code == 200
