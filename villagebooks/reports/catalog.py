@@ -40,6 +40,8 @@ class ReportKind:
     options: tuple[str, ...] = ()
     # Only for a region (one row a village): a single ledger's scope is refused.
     region_only: bool = False
+    # Only for one ledger (its books, voucher by voucher): a region's scope is refused.
+    ledger_only: bool = False
 
 
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
@@ -106,6 +108,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             rows=books.detail_rows,
             total=books.detail_total,
             needs_account=True,
+            ledger_only=True,
         ),
         ReportKind(
             slug="cash-journal",
@@ -116,6 +119,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=books.build_cash_journal,
             rows=books.detail_rows,
             total=books.detail_total,
+            ledger_only=True,
         ),
         ReportKind(
             slug="bank-journal",
@@ -126,6 +130,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=books.build_bank_journal,
             rows=books.detail_rows,
             total=books.detail_total,
+            ledger_only=True,
         ),
         ReportKind(
             slug="general-ledger",

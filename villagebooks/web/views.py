@@ -70,11 +70,6 @@ LEDGER_ONLY = gettext_lazy("{title}只能按单个账套查看，请从“我的
 REGION_ONLY = gettext_lazy("{title}按村列示，只能在乡镇或县的汇总报表中查看")
 CHOOSE_ACCOUNT = gettext_lazy("请选择科目")
 
-# The reports whose builders refuse a region (the books of one ledger): the region pages do not
-# offer them. The catalogue marks the opposite case (``region_only``) but not this one yet; a
-# report added to it that refuses a region still gets a clear message from its builder's error
-# (see ``_add_errors``).
-LEDGER_ONLY_SLUGS = frozenset({"detail-ledger", "cash-journal", "bank-journal"})
 # Reports that the page builds only for a chosen account. Without one, the detail ledger is the
 # whole book, every account after the other, and its builder spends three queries an account:
 # the command line and the ledger export give that; the page asks for an account instead.
@@ -261,7 +256,7 @@ def _request_for(level: str) -> Callable[[HttpRequest, str, str], _ReportRequest
 
 
 def _ledger_only_for_region(parsed: _ReportRequest) -> bool:
-    return parsed.region is not None and parsed.kind.slug in LEDGER_ONLY_SLUGS
+    return parsed.region is not None and parsed.kind.ledger_only
 
 
 def _waits_for_account(parsed: _ReportRequest) -> bool:
@@ -292,7 +287,7 @@ def _build(parsed: _ReportRequest) -> Any:
 
 
 def _offered(kind: ReportKind, *, for_ledger: bool) -> bool:
-    return not kind.region_only if for_ledger else kind.slug not in LEDGER_ONLY_SLUGS
+    return not kind.region_only if for_ledger else not kind.ledger_only
 
 
 def _tabs(parsed: _ReportRequest) -> list[dict]:

@@ -13,13 +13,12 @@ from villagebooks.ledger.domain.periods import BAD_PERIOD
 from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import RANGE_REVERSED, scope_for_ledger, scope_for_region
-from villagebooks.web import views
 from villagebooks.web.tests.pages import table_rows
 
 MONTHS = {"from": "2025-01", "to": "2025-03"}
 XINAN = "510781100000"  # 新安镇, the township of the fixtures' accountant
 LEDGER_SLUGS = [slug for slug, kind in REPORT_KINDS.items() if not kind.region_only]
-REGION_SLUGS = [slug for slug in REPORT_KINDS if slug not in views.LEDGER_ONLY_SLUGS]
+REGION_SLUGS = [slug for slug, kind in REPORT_KINDS.items() if not kind.ledger_only]
 
 
 def _params(slug: str) -> dict:
