@@ -25,6 +25,7 @@ from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, balances_add_voucher, balances_apply
+from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import period_label
@@ -772,29 +773,10 @@ def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True
 
 
 def _close_checks(ledger: Ledger, period: Period) -> None:
-    if period.status == PeriodStatus.CLOSED:
-        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="period")
-    earlier = (
-        Period.objects.filter(ledger=ledger, status=PeriodStatus.OPEN)
-        .filter(Q(year__lt=period.year) | Q(year=period.year, month__lt=period.month))
-        .order_by("year", "month")
-        .first()
-    )
-    if earlier is not None:
-        raise DomainError(E.EARLIER_OPEN.format(period=earlier), field="period")
-    unposted = Voucher.objects.filter(ledger=ledger, period=period, status__in=UNPOSTED).count()
-    if unposted:
-        raise DomainError(E.UNPOSTED_IN_PERIOD.format(period=period, count=unposted), field="period")
-    totals = AccountBalance.objects.filter(ledger=ledger, period_key__lte=period.key).aggregate(
-        debit=Sum("debit_fen"), credit=Sum("credit_fen")
-    )
-    movement = AccountBalance.objects.filter(ledger=ledger, period_key=period.key).aggregate(
-        debit=Sum("debit_fen"), credit=Sum("credit_fen")
-    )
-    if (totals["debit"] or 0) - (totals["credit"] or 0) or (movement["debit"] or 0) != (
-        movement["credit"] or 0
-    ):
-        raise DomainError(E.TRIAL_UNBALANCED.format(period=period), field="period")
+    # The rules live with the closing page's checklist, so that both always agree.
+    blockers = period_blockers(ledger, period)
+    if blockers:
+        raise DomainError(blockers[0].message, field="period")
 
 
 def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
@@ -1010,3 +992,108 @@ def _carry_forward(ledger: Ledger, year: int) -> int:
 
 def unposted_count(ledger: Ledger) -> int:
     return Voucher.objects.filter(ledger=ledger, status__in=UNPOSTED).aggregate(n=Count("id"))["n"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing sub-accounts (明细科目)
+
+ACCOUNT_NAME_MAX = Account._meta.get_field("name").max_length
+
+
+def _locked_account(ledger: Ledger, code: str) -> Account:
+    account = Account.objects.select_for_update().filter(ledger=ledger, code=(code or "").strip()).first()
+    if account is None:
+        raise DomainError(E.UNKNOWN_ACCOUNT.format(code=code), field="code")
+    return account
+
+
+def _changeable_account(*, ledger: Ledger, code: str, action: str) -> Account:
+    """The account ``code`` of ``ledger``, locked, if it is a sub-account the ledger may change.
+
+    Level-1 accounts are the chart's; an account is part of the books once a posted line uses
+    it, or once its opening balance is (when anything is posted, see ``opening_balances_set``).
+    """
+    account = _locked_account(ledger, code)
+    if account.level == 1:
+        raise DomainError(E.LEVEL1_FIXED.format(code=account.code, action=action), field="code")
+    posted_line = VoucherLine.objects.filter(
+        ledger=ledger, account=account, voucher__status=VoucherStatus.POSTED
+    ).exists()
+    if posted_line or (
+        OpeningBalance.objects.filter(ledger=ledger, account=account).exists()
+        and Voucher.objects.filter(ledger=ledger, status=VoucherStatus.POSTED).exists()
+    ):
+        raise DomainError(E.ACCOUNT_IN_BOOKS.format(code=account.code, action=action), field="code")
+    return account
+
+
+def account_rename(*, actor, ledger: Ledger, code: str, name: str) -> Account:
+    """Give a sub-account a new name, while no posted line or locked opening balance uses it."""
+    require(actor, ledger, Action.SETUP)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(E.NAME_REQUIRED, field="name")
+    if len(name) > ACCOUNT_NAME_MAX:
+        raise DomainError(E.NAME_TOO_LONG.format(limit=ACCOUNT_NAME_MAX), field="name")
+    with transaction.atomic():
+        account = _changeable_account(ledger=ledger, code=code, action="改名")
+        if account.name == name:
+            return account
+        old_name = account.name
+        account.name = name
+        account.save(update_fields=["name", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="account_rename",
+            ledger_id=ledger.pk,
+            obj=account,
+            code=account.code,
+            old_name=old_name,
+            name=name,
+        )
+    return account
+
+
+def account_set_active(*, actor, ledger: Ledger, code: str, active: bool) -> Account:
+    """Disable (停用) or enable again a sub-account that nothing in the books uses.
+
+    Disabled accounts are refused on new vouchers and opening balances (``LedgerDirectory``).
+    Disabling is refused for the chart's level-1 accounts, for an account with sub-accounts,
+    for one in the books (posted lines), with an opening balance or on a voucher not yet
+    posted (it would be posted onto a disabled account), and for the accounts the year close
+    posts to. Enabling is always allowed. Asking for the state the account is in changes nothing.
+    """
+    require(actor, ledger, Action.SETUP)
+    with transaction.atomic():
+        if active:
+            account = _locked_account(ledger, code)
+        else:
+            account = _changeable_account(ledger=ledger, code=code, action="停用")
+        if account.is_active == active:
+            return account
+        if not active:
+            if not account.is_leaf:
+                raise DomainError(E.ACCOUNT_HAS_CHILDREN.format(code=account.code), field="code")
+            rules = chart_rules(ledger.chart)
+            if account.code in (rules.undistributed_code, rules.appropriation_code):
+                raise DomainError(E.ACCOUNT_FOR_YEAR_CLOSE.format(code=account.code), field="code")
+            if OpeningBalance.objects.filter(ledger=ledger, account=account).exists():
+                raise DomainError(E.ACCOUNT_HAS_OPENING.format(code=account.code), field="code")
+            waiting = (
+                Voucher.objects.filter(ledger=ledger, status__in=UNPOSTED, lines__account=account)
+                .distinct()
+                .count()
+            )
+            if waiting:
+                message = E.ACCOUNT_IN_UNPOSTED.format(code=account.code, count=waiting)
+                raise DomainError(message, field="code")
+        account.is_active = active
+        account.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="account_enable" if active else "account_disable",
+            ledger_id=ledger.pk,
+            obj=account,
+            code=account.code,
+        )
+    return account
