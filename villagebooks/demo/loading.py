@@ -12,13 +12,14 @@ in which transaction.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from villagebooks.common.money import yuan_to_fen
+from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo.generator import CountyFiles
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
@@ -258,6 +259,7 @@ class DemoSummary:
     lines: int = 0
     pending: dict[str, int] = field(default_factory=dict)  # status → count
     closed: list[str] = field(default_factory=list)  # what is closed, in words
+    claims: int = 0  # claims a village reporter submitted, waiting for the accountant
 
 
 def demo_load(
@@ -330,4 +332,76 @@ def demo_load(
             if status == "reviewed":
                 services.voucher_review(actor=reviewer[township], voucher=voucher)
             summary.pending[status] = summary.pending.get(status, 0) + 1
+    reporter_login = next((x for x in logins if x.role == "reporter"), None)
+    if reporter_login is not None:
+        say("生成报账员提交的报账单……")
+        village_ledger = Ledger.objects.filter(village__code=reporter_login.region_code).first()
+        if village_ledger is not None:
+            summary.claims = len(
+                demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)
+            )
     return summary
+
+
+# What a village reporter hands in during a month: amount in fen, purpose, payee.
+DEMO_CLAIMS = [
+    (8_650, "购买村委会打印纸和墨盒", "江油市文具店"),
+    (42_000, "村道路灯维修材料", "新安镇五金店"),
+    (15_000, "村民代表会议误餐", "黑滩村农家饭店"),
+]
+
+
+def receipt_image(*, amount_fen: int, purpose: str, payee: str, payer: str, day: date) -> bytes:
+    """A receipt photo for the demo: a JPEG drawn with the Chinese font the PDFs use."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from villagebooks.reports.pdf.document import FONT_PATH
+
+    image = Image.new("RGB", (640, 400), "white")
+    draw = ImageDraw.Draw(image)
+    title = ImageFont.truetype(str(FONT_PATH), 34)
+    body = ImageFont.truetype(str(FONT_PATH), 24)
+    draw.rectangle((10, 10, 630, 390), outline="black", width=3)
+    draw.text((240, 30), "收  据", font=title, fill="black")
+    for row, text in enumerate(
+        (
+            f"日期：{day:%Y年%m月%d日}",
+            f"今收到：{payer}",
+            f"事由：{purpose}",
+            f"金额：人民币 {format_fen(amount_fen)} 元",
+            f"收款单位：{payee}",
+        )
+    ):
+        draw.text((40, 110 + row * 52), text, font=body, fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def demo_claims_submit(*, actor, ledger: Ledger, day: date) -> list:
+    """A few claims of this month from the village's reporter, each with a receipt photo."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from villagebooks.claims.services import claim_submit
+
+    claims = []
+    for index, (amount_fen, purpose, payee) in enumerate(DEMO_CLAIMS):
+        photo = receipt_image(
+            amount_fen=amount_fen,
+            purpose=purpose,
+            payee=payee,
+            payer=f"{ledger.village.name}村民委员会",
+            day=day,
+        )
+        claims.append(
+            claim_submit(
+                actor=actor,
+                ledger=ledger,
+                spent_on=day,
+                amount_fen=amount_fen,
+                purpose=purpose,
+                payee=payee,
+                photos=[SimpleUploadedFile(f"收据{index + 1}.jpg", photo, content_type="image/jpeg")],
+            )
+        )
+    return claims

@@ -39,10 +39,14 @@ def _demo() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_county(django_db_setup, django_db_blocker):
+def demo_county(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for the module, inside a transaction rolled back at its end."""
-    # The fast hasher that conftest.py gives every test, so that the tests can log in.
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    # The fast hasher that conftest.py gives every test, so that the tests can log in; the
+    # claims' receipt photos go to a temporary folder, not the working copy's var/.
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+    )
     with django_db_blocker.unblock(), fast, transaction.atomic():
         yield _demo()
         transaction.set_rollback(True)
@@ -133,3 +137,25 @@ def test_running_twice_loads_once(loaded):
     assert "accountant" in again
     assert Voucher.objects.count() == vouchers
     assert Ledger.objects.count() == 3
+
+
+def test_the_village_reporter_has_claims_waiting_with_receipt_photos(loaded):
+    from villagebooks.claims.models import Claim, ClaimStatus
+    from villagebooks.claims.selectors import claims_waiting
+
+    claims = list(
+        Claim.objects.order_by("pk")
+        .select_related("submitted_by", "ledger__village")
+        .prefetch_related("photos")
+    )
+    assert [c.amount_fen for c in claims] == [8_650, 42_000, 15_000]
+    assert {c.submitted_by.username for c in claims} == {"reporter"}
+    assert {c.status for c in claims} == {ClaimStatus.SUBMITTED}
+    reporter_village = RoleAssignment.objects.get(user__username="reporter").region
+    assert {c.ledger.village_id for c in claims} == {reporter_village.pk}
+    assert claims_waiting([claims[0].ledger_id]) == {claims[0].ledger_id: 3}
+    for claim in claims:
+        (photo,) = claim.photos.all()
+        with photo.file.open("rb") as handle:
+            assert handle.read(3) == b"\xff\xd8\xff"  # a JPEG
+    assert "报账单：3 张" in loaded

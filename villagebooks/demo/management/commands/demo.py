@@ -71,6 +71,8 @@ class Command(BaseCommand):
         self.stdout.write(f"账套 {summary.ledgers} 个；已记账凭证：{posted}（分录 {summary.lines} 条）")
         if pending:
             self.stdout.write(f"留在本月待处理的凭证：{pending}")
+        if summary.claims:
+            self.stdout.write(f"村报账员提交、等待会计处理的报账单：{summary.claims} 张")
         for text in summary.closed:
             self.stdout.write(text)
         self._print_logins(county)
