@@ -263,3 +263,19 @@ def attachment_for_download(
         voucher__ledger_id=F("ledger_id"),
         ledger__in=ledgers,
     ).first()
+
+
+def ledger_actions(*, user, ledger_ids: list[int]) -> dict[str, set[int]]:
+    """For the ledgers of one page: which of them ``user`` may prepare, review, close or book
+    claims on (``{"prepare": {ids}, ...}``), one query an action, so that the home page offers
+    only the links that lead somewhere."""
+    actions = {
+        "prepare": Action.PREPARE,
+        "review": Action.REVIEW,
+        "close": Action.CLOSE,
+        "setup": Action.SETUP,
+    }
+    return {
+        name: set(ledgers_in_scope(user, action).filter(pk__in=ledger_ids).values_list("pk", flat=True))
+        for name, action in actions.items()
+    }

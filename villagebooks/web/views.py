@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from villagebooks.claims.selectors import claims_waiting
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
 from villagebooks.ledger.domain.periods import period_label
@@ -44,6 +45,7 @@ from villagebooks.web.report_tables import Links, line_accounts_tables, report_h
 from villagebooks.web.selectors import (
     account_choices,
     attachment_for_download,
+    ledger_actions,
     ledger_for_page,
     ledger_overview,
     region_account_choices,
@@ -100,7 +102,14 @@ def home(request: HttpRequest) -> HttpResponse:
     ledgers = ledger_overview(user=request.user, today=timezone.localdate(), search=search)
     page = Paginator(ledgers, LEDGERS_PER_PAGE).get_page(request.GET.get("page"))
     regions = summary_regions(user=request.user)
-    return render(request, "web/home.html", {"page": page, "search": search, "regions": regions})
+    ids = [ledger.pk for ledger in page.object_list]
+    allowed = ledger_actions(user=request.user, ledger_ids=ids)
+    waiting = claims_waiting(ids)
+    for ledger in page.object_list:
+        ledger.claims_waiting = waiting.get(ledger.pk, 0)
+        ledger.may = {name: ledger.pk in members for name, members in allowed.items()}
+    context = {"page": page, "search": search, "regions": regions}
+    return render(request, "web/home.html", context)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,3 +150,42 @@ def test_home_search_narrows_the_list(client, ledger, accountant):
     assert list(rows) == ["TM01"]
     html = client.get("/?q=不存在的村").content.decode()
     assert "没有与“不存在的村”相符的账套" in html
+
+
+def test_home_links_each_count_to_where_it_is_dealt_with(
+    client, ledger, accountant, reviewer, make_user, region_tree, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from villagebooks.claims import services as claim_services
+
+    settings.MEDIA_ROOT = tmp_path
+    services.voucher_create(actor=accountant, ledger=ledger, date=date(2025, 3, 1), lines=_lines())
+    services.voucher_create(
+        actor=accountant, ledger=ledger, date=date(2025, 3, 2), lines=_lines(), submit=True
+    )
+    reporter = make_user("heitan", "reporter", region_tree["510781100201"])
+    receipt = SimpleUploadedFile("发票.pdf", b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    claim_services.claim_submit(
+        actor=reporter,
+        ledger=ledger,
+        spent_on=date(2025, 3, 10),
+        amount_fen=8650,
+        purpose="购买村委会打印纸",
+        payee="江油市文具店",
+        photos=[receipt],
+    )
+
+    client.force_login(accountant)
+    html = client.get("/").content.decode()
+    rows, _ = table_rows(html, "data-ledger")
+    cells = rows["HT01"]
+    assert (cells[5], cells[6], cells[8]) == ("1", "1", "1")  # drafts, to review, claims waiting
+    assert 'href="/ledgers/HT01/vouchers/?status=draft"' in html
+    assert 'href="/claims/ledger/HT01/"' in html
+    assert 'href="/ledgers/HT01/entry/"' in html and 'href="/ledgers/HT01/review/"' not in html
+
+    client.force_login(reviewer)
+    html = client.get("/").content.decode()
+    assert 'href="/ledgers/HT01/review/"' in html and 'href="/ledgers/HT01/entry/"' not in html
+    assert '">结账</a>' not in html  # the closing page stays reachable read-only, from the count
