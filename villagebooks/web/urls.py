@@ -60,6 +60,8 @@ urlpatterns = [
     *_report_routes("ledger", "ledgers/<str:code>"),
     *_report_routes("region", "regions/<str:code>"),
     path("ledgers/<str:code>/vouchers/<int:voucher_id>/", views.voucher_page, name="voucher"),
+    path("ledgers/<str:code>/vouchers/<int:voucher_id>.pdf", views.voucher_pdf, name="voucher_pdf"),
+    path("ledgers/<str:code>/vouchers/print.pdf", views.month_vouchers_pdf, name="month_vouchers_pdf"),
     path(
         "ledgers/<str:code>/vouchers/<int:voucher_id>/attachments/<int:attachment_id>/",
         views.attachment_download,

@@ -30,11 +30,11 @@ from django.views.decorators.http import require_GET
 from villagebooks.claims.selectors import claims_waiting
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
-from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import Chart, Ledger
 from villagebooks.regions.models import Region
 from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
-from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf
+from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf, render_vouchers_pdf, vouchers_pdf
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger, scope_for_region
 from villagebooks.reports.statements import Statement
@@ -461,6 +461,42 @@ def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpRespon
         **_print_urls(request),
     }
     return render(request, "web/voucher.html", context)
+
+
+@_pages
+def voucher_pdf(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
+    """One voucher on the 记账凭证 form, as PDF (a voucher not yet posted is marked a draft)."""
+    voucher = voucher_for_page(user=request.user, ledger_code=code, voucher_id=voucher_id)
+    if voucher is None:
+        raise _NotFound(str(UNKNOWN_VOUCHER))
+    name = (
+        _("记字第{number}号").format(number=voucher.number)
+        if voucher.number
+        else _("凭证草稿{id}").format(id=voucher.pk)
+    )
+    filename = f"{code}-{voucher.date:%Y-%m}-{name}.pdf"
+    return _pdf_response(render_vouchers_pdf([voucher]), filename)
+
+
+@_pages
+def month_vouchers_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """A month's posted vouchers (``?period=YYYY-MM``) in number order, as one PDF to print."""
+    text = request.GET.get("period", "")
+    try:
+        key = parse_period(text, field="period")
+        data = vouchers_pdf(actor=request.user, ledger_code=code, year=key // 100, month=key % 100)
+    except NotPermitted as refused:
+        raise _NotFound(str(refused)) from refused
+    except DomainError as error:
+        message = "；".join(problem.message for problem in error.problems)
+        return render(request, "web/not_found.html", {"message": message, "title": _("无法打印")}, status=400)
+    return _pdf_response(data, f"{code}-{period_label(key)}-{_('记账凭证')}.pdf")
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @_pages

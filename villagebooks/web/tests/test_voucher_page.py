@@ -177,3 +177,38 @@ def test_the_voucher_has_a_print_layout(client, labour, accountant):
     assert f'href="{_url(labour)}?print=1"' in html
     printed = client.get(_url(labour), {"print": "1"}).content.decode()
     assert '<body class=" print-view">' in printed and 'onclick="window.print()"' in printed
+
+
+def _pdf_text(response) -> str:
+    from villagebooks.reports.tests.pdf_reading import page_lines
+
+    assert response["Content-Type"] == "application/pdf"
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return "\n".join(" ".join(line) for page in page_lines(data) for line in page)
+
+
+def test_a_voucher_downloads_as_the_printed_form(client, labour, accountant, make_user, region_tree):
+    client.force_login(accountant)
+    response = client.get(f"/ledgers/HT01/vouchers/{labour.pk}.pdf")
+    assert response.status_code == 200
+    assert "HT01-2025-03-" in response["Content-Disposition"]
+    text = _pdf_text(response)
+    assert text.splitlines()[:2] == ["记 账 凭 证", "2025 年 03 月 25 日 记字第 2 号"]
+    assert "合  计 人民币（大写）：捌佰元整 ¥800.00 ¥800.00" in text
+    assert "记账：李会计 审核：赵审核 制单：李会计" in text
+    client.force_login(make_user("wudu", "accountant", region_tree["510781101000"]))
+    assert client.get(f"/ledgers/HT01/vouchers/{labour.pk}.pdf").status_code == 404
+
+
+def test_a_months_posted_vouchers_print_as_one_pdf(client, labour, accountant, make_user, region_tree):
+    client.force_login(accountant)
+    response = client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-03")
+    assert response.status_code == 200
+    numbers = [line.split("记字第 ")[1] for line in _pdf_text(response).splitlines() if "记字第" in line]
+    assert numbers == ["1 号", "2 号"]  # March's road payment, then the labour voucher
+    bad = client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-13")
+    assert bad.status_code == 400 and "无法打印" in bad.content.decode()
+    empty = client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-09")
+    assert empty.status_code == 400 and "没有已记账的凭证" in empty.content.decode()
+    client.force_login(make_user("wudu", "accountant", region_tree["510781101000"]))
+    assert client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-03").status_code == 404
