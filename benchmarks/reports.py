@@ -1,7 +1,8 @@
 """Issue 3's speed targets for the statements and the county workbook, on the benchmark county.
 
 ``run.py`` calls ``statements_measure`` after the trial balances. It also runs alone, on a
-database that ``run.py`` has loaded (it only reads; nothing is dropped or migrated):
+database that ``run.py`` has loaded (it reads, and adds one API token for ``bench-county``;
+nothing is dropped or migrated):
 
     .venv/bin/python benchmarks/reports.py                       # benchmarks/out/bench-small.sqlite3
     .venv/bin/python benchmarks/reports.py --scale full          # benchmarks/out/bench-full.sqlite3
@@ -19,6 +20,10 @@ a real user runs too), for the year 2025-01…2025-12:
    memory, 5 runs after one warm-up. Median. Target < 3 s.
 4. per-village key statement lines (``village-statements``: 资产总计, 负债合计 … one row a village)
    for the county, built and written as XLSX, 5 runs after one warm-up. Median. No target.
+5. API report call at the server: ``GET /api/ledgers/<code>/reports/balance-sheet?from=2025-01&to=2025-12``
+   with ``bench-county``'s personal token, through Django's test client (the whole request:
+   token check, scope, report, JSON; no network), for the 20 villages, 5 rounds. Median and p95.
+   Target < 100 ms. The county's consolidated trial balance through the API is timed too (9 runs).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ TARGETS = {
     "village_statements_median_ms": "< 20",
     "county_statements_median_ms": "< 300",
     "county_workbook_median_s": "< 3",
+    "api_report_median_ms": "< 100",
 }
 
 
@@ -153,6 +159,45 @@ def statements_measure(results: dict, *, say=print) -> None:
     }
 
 
+def api_measure(results: dict, *, say=print) -> None:
+    """Figure 5 of this module's docstring: report calls through the API, at the server."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from villagebooks.api.services import api_token_create
+    from villagebooks.ledger.models import Ledger
+    from villagebooks.regions.models import Region
+
+    user = get_user_model().objects.get(username="bench-county")
+    secret = api_token_create(actor=user, name="benchmark", days=1).secret
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_HOST="127.0.0.1")
+    county_code = results.get("county_code") or Region.objects.get(kind="county").code
+    codes = list(Ledger.objects.order_by("code").values_list("code", flat=True))
+    sample = codes[:: max(len(codes) // 20, 1)][:20]
+    query = f"from={YEAR}-01&to={YEAR}-12"
+    say(
+        f"API report calls: balance sheet of one village ({len(sample)} villages × 5 runs), county trial balance"
+    )
+
+    def call(path: str) -> None:
+        response = client.get(f"{path}?{query}")
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code} {response.content[:200]!r}")
+
+    village_ms = []
+    for _ in range(5):
+        for code in sample:
+            village_ms += timed(lambda code=code: call(f"/api/ledgers/{code}/reports/balance-sheet"), 1)
+    county_ms = timed(lambda: call(f"/api/regions/{county_code}/reports/trial-balance"), 9)
+    results["api_report"] = {
+        "what": "GET /api/ledgers/<code>/reports/balance-sheet for a year, token auth, at the server",
+        "median_ms": round(statistics.median(village_ms), 2),
+        "p95_ms": round(p95(village_ms), 2),
+        "runs": len(village_ms),
+        "county_trial_balance_median_ms": round(statistics.median(county_ms), 1),
+    }
+
+
 def table_rows(results: dict) -> list[tuple[str, str, str]]:
     """The rows ``run.py`` prints for these figures: (name, value, target)."""
     village, county = results["village_statements"], results["county_statements"]
@@ -179,6 +224,18 @@ def table_rows(results: dict) -> list[tuple[str, str, str]]:
             f" add up to the consolidated statements: {key_lines['adds_up_to_consolidated']})",
             "",
         ),
+        *(
+            [
+                (
+                    "API report call (village balance sheet)",
+                    f"median {results['api_report']['median_ms']} ms, p95 {results['api_report']['p95_ms']} ms;"
+                    f" county trial balance {results['api_report']['county_trial_balance_median_ms']} ms",
+                    TARGETS["api_report_median_ms"],
+                )
+            ]
+            if "api_report" in results
+            else []
+        ),
     ]
 
 
@@ -199,6 +256,7 @@ def main() -> None:
     django.setup()
     results: dict = {}
     statements_measure(results)
+    api_measure(results)
     width = max(len(name) for name, _value, _target in table_rows(results))
     for name, value, target in table_rows(results):
         print(f"  {name:<{width}}  {value}" + (f"   (target {target})" if target else ""))

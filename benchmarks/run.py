@@ -213,6 +213,7 @@ def main() -> None:
     import_measure(data, spec, results)
     reports_measure(data, results)
     reports.statements_measure(results, say=say)
+    reports.api_measure(results, say=say)
     verify_measure(results)
     if not args.no_hledger:
         journal_measure(data, results)

@@ -3,6 +3,7 @@ load nothing from outside the app, screenshots, and the log-in step every journe
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,31 @@ def log_in(page, app: App, username: str) -> None:
     page.keyboard.type(app.password)
     page.keyboard.press("Enter")
     page.wait_for_url(app.url + "/")
+
+
+def app_environment(app) -> dict[str, str]:
+    """The environment of a process that works on the running app's database and files
+    (conftest.py keeps them beside the server's log)."""
+    home = app.log.parent
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home / 'villagebooks.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
+        "VILLAGEBOOKS_HOME": str(home),
+        "VILLAGEBOOKS_MEDIA_ROOT": str(home / "attachments"),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+    }
+
+
+def app_command(app, *args: str) -> str:
+    """Run ``villagebooks ARGS`` against the running app's database, as an operator would; its output."""
+    done = subprocess.run(
+        [*villagebooks_command(), *args],
+        cwd=REPO,
+        env=app_environment(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout

@@ -11,13 +11,11 @@ comes in through ``import-vouchers`` (as 待审核) and is reviewed and posted t
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 
 import pytest
 
-from tests.e2e.browsing import DESKTOP, PHONE, REPO, log_in, screenshot, villagebooks_command
+from tests.e2e.browsing import DESKTOP, PHONE, app_command, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -40,27 +38,9 @@ services.voucher_post(actor=users.get(username="kuaiji"), voucher=voucher)
 """
 
 
-def _cli(app, *args: str) -> str:
-    # conftest.py keeps the app's database and files beside the server's log.
-    home = app.log.parent
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home / 'villagebooks.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
-        "VILLAGEBOOKS_HOME": str(home),
-        "VILLAGEBOOKS_MEDIA_ROOT": str(home / "attachments"),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
-    }
-    done = subprocess.run(
-        [*villagebooks_command(), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def new_ledger(app):
-    _cli(
+    app_command(
         app,
         "create-ledger",
         "--user=kuaiji",
@@ -130,7 +110,7 @@ def test_a_ledger_is_set_up_and_its_first_month_closed(pages, app, new_ledger, t
     # A voucher of January comes in, waiting for review: the closing page says so.
     vouchers = tmp_path / "vouchers.csv"
     vouchers.write_text(VOUCHERS, encoding="utf-8")
-    assert "凭证 1 张" in _cli(app, "import-vouchers", "--user=kuaiji", str(vouchers))
+    assert "凭证 1 张" in app_command(app, "import-vouchers", "--user=kuaiji", str(vouchers))
     page.get_by_role("link", name="结账").click()
     expect(page).to_have_url(base + "/closing/")
     assert _server_ms(page) < PAGE_BUDGET_MS
@@ -147,7 +127,7 @@ def test_a_ledger_is_set_up_and_its_first_month_closed(pages, app, new_ledger, t
     screenshot(page, "closing-04-blocked-by-unposted-voucher")
 
     # The voucher is reviewed and posted; the checklist clears and January closes.
-    _cli(app, "shell", "-c", POST_THE_SUBMITTED_VOUCHER)
+    app_command(app, "shell", "-c", POST_THE_SUBMITTED_VOUCHER)
     page.reload()
     expect(page.locator('#checklist li[data-check="ok"]')).to_have_count(4)
     expect(page.locator("#unposted")).to_have_count(0)

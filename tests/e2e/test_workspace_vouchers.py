@@ -9,13 +9,11 @@ vouchers change none of the figures the other journeys read from HT01.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 
 import pytest
 
-from tests.e2e.browsing import DESKTOP, REPO, log_in, screenshot, villagebooks_command
+from tests.e2e.browsing import DESKTOP, app_command, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,26 +21,9 @@ CODE = "HT09"
 FUND = "县交通局道路补助"
 
 
-def _cli(app, *args: str) -> None:
-    # conftest.py keeps the app's database and files beside the server's log.
-    home = app.log.parent
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home / 'villagebooks.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
-        "VILLAGEBOOKS_HOME": str(home),
-        "VILLAGEBOOKS_MEDIA_ROOT": str(home / "attachments"),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
-    }
-    done = subprocess.run(
-        [*villagebooks_command(), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="module")
 def workspace_ledger(app):
-    _cli(
+    app_command(
         app,
         "create-ledger",
         "--user=kuaiji",
@@ -53,7 +34,9 @@ def workspace_ledger(app):
         "--start=2025-01",
         "--no-opening",
     )
-    _cli(app, "create-fund", "--user=kuaiji", f"--ledger={CODE}", f"--name={FUND}", "--kind=上级专项资金")
+    app_command(
+        app, "create-fund", "--user=kuaiji", f"--ledger={CODE}", f"--name={FUND}", "--kind=上级专项资金"
+    )
     return CODE
 
 

@@ -219,7 +219,9 @@ def test_command_csv_and_errors(books):
         table.splitlines()[0]
         == "科目余额汇总表（分村）  241 专项应付款  新安镇（汇总 2 个账套）  2025-01 至 2025-06  单位：元"
     )
-    with pytest.raises(CommandError, match="region: 科目余额汇总表（分村）按村列示，只能对区域（乡镇或县）查看"):
+    with pytest.raises(
+        CommandError, match="region: 科目余额汇总表（分村）按村列示，只能对区域（乡镇或县）查看"
+    ):
         _run("village-trial-balance", "--ledger", "HT01", *period)
     with pytest.raises(CommandError, match="account: 科目 999 在所选范围的账套中不存在"):
         _run("village-trial-balance", "--region", TOWNSHIP, "--account", "999", *period)
