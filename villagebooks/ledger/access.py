@@ -93,6 +93,26 @@ def can(user, ledger: Ledger, action: Action) -> bool:
     )
 
 
+def actions_on(user, ledger: Ledger) -> frozenset[Action]:
+    """Everything ``user`` may do on ``ledger``, in one query: for pages that show or hide many
+    controls at once. The same rule as ``can`` (and ``ledgers_in_scope``), action by action."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Action)
+    region_wide = Q(ledger_id__isnull=True) & (
+        Q(region__path__in=_region_prefixes(ledger.village.path))
+        | Q(role=Role.ADMIN, region__parent_id__isnull=True)
+    )
+    roles = (
+        RoleAssignment.objects.filter(user=user)
+        .filter(Q(ledger_id=ledger.pk) | region_wide)
+        .values_list("role", flat=True)
+        .distinct()
+    )
+    return frozenset(action for role in roles for action in ROLE_ACTIONS.get(role, ()))
+
+
 def can_in_region(user, region: Region, action: Action) -> bool:
     """Whether ``user`` holds a region-wide role for ``action`` covering ``region`` (not a ledger-level one)."""
     if not user or not user.is_authenticated or not user.is_active:

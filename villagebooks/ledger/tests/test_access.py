@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from villagebooks.ledger import services
-from villagebooks.ledger.access import Action, can, ledgers_in_scope
+from villagebooks.ledger.access import Action, actions_on, can, ledgers_in_scope
 from villagebooks.regions.models import Region, Role, RoleAssignment
 
 REGION_CODES = [
@@ -58,6 +58,13 @@ def test_can_agrees_with_ledgers_in_scope(ledger, new_ledger, accountant, held, 
         in_scope = set(ledgers_in_scope(user, action).values_list("pk", flat=True))
         for each in ledgers:
             assert can(user, each, action) == (each.pk in in_scope), (action, each.code, held)
+    for each in ledgers:
+        expected = {
+            action
+            for action in Action
+            if each.pk in set(ledgers_in_scope(user, action).values_list("pk", flat=True))
+        }
+        assert actions_on(user, each) == expected, (each.code, held)
 
 
 def _third_ledger(accountant):

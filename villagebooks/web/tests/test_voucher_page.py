@@ -167,7 +167,7 @@ def test_the_voucher_page_needs_a_fixed_number_of_queries(
 ):
     client.force_login(accountant)
     client.get(_url(labour))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(_url(labour)).status_code == 200
 
 

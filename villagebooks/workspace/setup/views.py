@@ -118,12 +118,8 @@ def _add_problems(form, error: DomainError) -> None:
 
 
 def _nav(ledger: Ledger, tab: str) -> dict:
-    return {
-        "ledger": ledger,
-        "tab": tab,
-        "voucher_list_url": _url("vouchers:list", ledger.code),
-        "trial_balance_url": _url("ledger_report", ledger.code, "trial-balance"),
-    }
+    # The ledger's other sections are in the bar every ledger page shows (web_nav.ledger_nav).
+    return {"ledger": ledger, "tab": tab}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""The bar that joins a ledger's pages: vouchers, reports, claims, chart and opening, closing.
+
+Every page of one ledger (web, workspace, claims) shows it, so that the sections read as one
+product; it offers only what the user may open, decided by ``access.actions_on`` in one query.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from villagebooks.ledger.access import Action, actions_on
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/_ledger_nav.html", takes_context=True)
+def ledger_nav(context, ledger, current: str = "") -> dict:
+    actions = actions_on(context["request"].user, ledger)
+    code = ledger.code
+    items = [
+        (
+            "vouchers",
+            _("凭证"),
+            reverse("vouchers:entry" if Action.PREPARE in actions else "vouchers:list", args=[code]),
+        ),
+        ("reports", _("报表"), reverse("ledger_report", args=[code, "trial-balance"])),
+        ("claims", _("报账单"), reverse("claims:ledger", args=[code])),
+        ("setup", _("科目与期初"), reverse("setup:accounts", args=[code])),
+        ("closing", _("结账"), reverse("setup:closing", args=[code])),
+    ]
+    if Action.VIEW not in actions:
+        items = []
+    return {
+        "items": [{"key": key, "title": title, "url": url, "current": key == current} for key, title, url in items],
+        "ledger": ledger,
+    }
