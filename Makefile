@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/villagebooks demo
+	$(BIN)/villagebooks demo --address http://$(HOST)/
 	VILLAGEBOOKS_DEBUG=1 $(BIN)/villagebooks runserver --noreload $(HOST)
 
 serve: $(VENV)/.installed

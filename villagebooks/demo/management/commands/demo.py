@@ -36,8 +36,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today", type=date.fromisoformat, default=None, help="以该日为今天（YYYY-MM-DD）"
         )
+        parser.add_argument("--address", default=ADDRESS, help=f"提示用户打开的网址（默认 {ADDRESS}）")
 
-    def handle(self, *args, villages, vouchers, seed, today, **options):
+    def handle(self, *args, villages, vouchers, seed, today, address=ADDRESS, **options):
+        self.address = address
         if villages < 2:
             raise CommandError("--villages 至少为 2")
         today = today or date.today()
@@ -91,7 +93,7 @@ class Command(BaseCommand):
         ]
         logins = logins_for_regions(rows)
         self.stdout.write("")
-        self.stdout.write(f"打开 {ADDRESS} ，用以下演示账号登录（密码均为 {DEMO_PASSWORD}）：")
+        self.stdout.write(f"打开 {self.address} ，用以下演示账号登录（密码均为 {DEMO_PASSWORD}）：")
         table = [("用户名", "密码", "角色", "范围")] + [
             (x.username, DEMO_PASSWORD, f"{x.role}（{Role(x.role).label}）", x.scope) for x in logins
         ]
