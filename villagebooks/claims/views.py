@@ -114,7 +114,11 @@ def claim_new(request: HttpRequest) -> HttpResponse:
                 return redirect("claims:detail", claim_id=claim.pk)
         status = 400
     else:
-        form = ClaimForm(ledgers=ledgers)
+        # From home's "提交报账单" of one ledger: that ledger is chosen already.
+        asked = request.GET.get("ledger", "")
+        form = ClaimForm(
+            ledgers=ledgers, initial={"ledger": asked} if asked in {x.code for x in ledgers} else None
+        )
         status = 200
     context = {"form": form, "max_mb": photo_max_bytes() // 2**20}
     return render(request, "claims/new.html", context, status=status)

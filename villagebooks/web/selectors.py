@@ -274,6 +274,7 @@ def ledger_actions(*, user, ledger_ids: list[int]) -> dict[str, set[int]]:
         "review": Action.REVIEW,
         "close": Action.CLOSE,
         "setup": Action.SETUP,
+        "claim": Action.CLAIM,
     }
     return {
         name: set(ledgers_in_scope(user, action).filter(pk__in=ledger_ids).values_list("pk", flat=True))

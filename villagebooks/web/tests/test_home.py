@@ -189,3 +189,12 @@ def test_home_links_each_count_to_where_it_is_dealt_with(
     html = client.get("/").content.decode()
     assert 'href="/ledgers/HT01/review/"' in html and 'href="/ledgers/HT01/entry/"' not in html
     assert '">结账</a>' not in html  # the closing page stays reachable read-only, from the count
+
+
+def test_a_village_reporter_is_offered_a_claim_for_their_ledger(client, ledger, make_user, region_tree):
+    client.force_login(make_user("heitan", "reporter", region_tree["510781100201"]))
+    html = client.get("/").content.decode()
+    assert 'href="/claims/new/?ledger=HT01"' in html and 'href="/ledgers/HT01/entry/"' not in html
+    assert 'href="/claims/"' in html  # the top bar leads to claims from every page
+    form = client.get("/claims/new/?ledger=HT01").context["form"]
+    assert form["ledger"].value() == "HT01"
