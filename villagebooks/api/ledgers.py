@@ -40,7 +40,7 @@ def ledger_detail(request, code: Code):
             {
                 "period": str(p),
                 "status": p.status,
-                "status_label": p.get_status_display(),
+                "status_label": str(p.get_status_display()),
                 "closed_at": p.closed_at,
             }
             for p in periods

@@ -88,7 +88,7 @@ def _report(kind: ReportKind, scope: ReportScope, query: PeriodRange, request) -
         report = kind.build(scope, **options)
     return {
         "report": kind.slug,
-        "title": kind.title,
+        "title": str(kind.title),  # lazy: in the request's language
         "scope": scope.title,
         "chart": scope.chart,
         "period": {
@@ -105,7 +105,7 @@ def _report(kind: ReportKind, scope: ReportScope, query: PeriodRange, request) -
             else None
         ),
         "columns": kind.columns,
-        "headers": kind.headers,
+        "headers": [str(header) for header in kind.headers],
         "rows": [_cells(kind, row) for row in kind.rows(report)],
         "total": _cells(kind, kind.total(report)),
         "warning": kind.warning(report),

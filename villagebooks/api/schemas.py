@@ -92,10 +92,10 @@ def ledger_out(ledger: Ledger) -> dict:
         "name": ledger.name,
         "village": {"code": ledger.village.code, "name": ledger.village.name},
         "chart": ledger.chart,
-        "chart_label": ledger.get_chart_display(),
+        "chart_label": str(ledger.get_chart_display()),
         "start": period_label(ledger.start_period_key),
         "status": ledger.status,
-        "status_label": ledger.get_status_display(),
+        "status_label": str(ledger.get_status_display()),
         "carried_year": ledger.carried_year,
     }
 
@@ -157,7 +157,7 @@ def fund_out(fund: Fund) -> dict:
         "id": fund.pk,
         "name": fund.name,
         "kind": fund.kind,
-        "kind_label": fund.get_kind_display(),
+        "kind_label": str(fund.get_kind_display()),
         "issuer": fund.issuer,
         "document_number": fund.document_number,
         "amount": money_text(fund.amount_fen),
@@ -183,7 +183,7 @@ def counterparty_out(counterparty: Counterparty) -> dict:
         "id": counterparty.pk,
         "name": counterparty.name,
         "kind": counterparty.kind,
-        "kind_label": counterparty.get_kind_display(),
+        "kind_label": str(counterparty.get_kind_display()),
         "id_number": masked_id_number(counterparty.id_number),
     }
 
@@ -284,9 +284,9 @@ def voucher_out(voucher: Voucher) -> dict:
         "date": voucher.date,
         "period": str(voucher.period),
         "status": voucher.status,
-        "status_label": voucher.get_status_display(),
+        "status_label": str(voucher.get_status_display()),
         "kind": voucher.kind,
-        "kind_label": voucher.get_kind_display(),
+        "kind_label": str(voucher.get_kind_display()),
         "note": voucher.note,
         "amount": money_text(voucher.amount_fen),
         "attachment_count": voucher.attachment_count,

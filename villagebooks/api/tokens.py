@@ -42,7 +42,7 @@ def me(request):
         "roles": [
             {
                 "role": a.role,
-                "role_label": a.get_role_display(),
+                "role_label": str(a.get_role_display()),
                 "region": {"code": a.region.code, "name": a.region.name},
                 "ledger": ledger_codes.get(a.ledger_id),
             }

@@ -11,15 +11,16 @@ checking the viewer's scope.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import Ledger, Voucher
 
 
 class ClaimStatus(models.TextChoices):
-    SUBMITTED = "submitted", "待处理"
-    BOOKED = "booked", "已生成凭证"
-    RETURNED = "returned", "已退回"
-    WITHDRAWN = "withdrawn", "已撤回"
+    SUBMITTED = "submitted", _("待处理")
+    BOOKED = "booked", _("已生成凭证")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class Claim(models.Model):

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from villagebooks.claims import errors as E
 from villagebooks.claims.models import Claim, ClaimPhoto, ClaimStatus
@@ -244,7 +245,7 @@ def claim_withdraw(*, actor, claim: Claim) -> Claim:
         require(actor, claim.ledger, Action.CLAIM)
         if claim.submitted_by_id != actor.pk:
             raise DomainError(E.NOT_YOUR_CLAIM, field="claim")
-        _require_status(claim, [ClaimStatus.SUBMITTED], "撤回")
+        _require_status(claim, [ClaimStatus.SUBMITTED], pgettext("action", "撤回"))
         claim.status, claim.handled_by, claim.handled_at = ClaimStatus.WITHDRAWN, actor, timezone.now()
         claim.save(update_fields=["status", "handled_by", "handled_at", "updated_at"])
         audit_record(actor=actor, action="claim_withdraw", ledger_id=claim.ledger_id, obj=claim)
@@ -257,7 +258,7 @@ def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
     with transaction.atomic():
         claim = _locked(claim)
         require(actor, claim.ledger, Action.PREPARE)
-        _require_waiting(claim, "退回")
+        _require_waiting(claim, pgettext("action", "退回"))
         problems = _text_problems(
             "reason", reason, required=E.REASON_REQUIRED, too_long=E.REASON_TOO_LONG, limit=REASON_MAX
         )
@@ -359,7 +360,7 @@ def claim_book(
             claim = _locked(claim)
             ledger = claim.ledger
             require(actor, ledger, Action.PREPARE)
-            _require_waiting(claim, "生成凭证")
+            _require_waiting(claim, pgettext("action", "生成凭证"))
             problems = []
             if not account_code:
                 problems.append(FieldProblem("account", E.ACCOUNT_REQUIRED))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -13,8 +15,13 @@ class FieldProblem:
     message: str
     row: int | None = None
 
+    def __post_init__(self):
+        # A translatable (lazy) message is fixed here in the active language, the request's or
+        # the command's, so that every reader gets a plain str to join, compare or serialise.
+        object.__setattr__(self, "message", str(self.message))
+
     def __str__(self) -> str:
-        where = f"第{self.row}行 " if self.row is not None else ""
+        where = gettext("第{row}行 ").format(row=self.row) if self.row is not None else ""
         return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
 
 
@@ -29,7 +36,7 @@ class DomainError(Exception):
         if problems is None:
             problems = [FieldProblem(field=field, message=message or "")]
         self.problems = problems
-        super().__init__("；".join(str(p) for p in problems))
+        super().__init__(gettext("；").join(str(p) for p in problems))
 
 
 class NotPermitted(DomainError):

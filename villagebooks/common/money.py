@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-NOT_A_NUMBER = "不是有效的金额"
-TOO_MANY_DECIMALS = "金额最多两位小数"
-FLOAT_REFUSED = "金额不能由浮点数构造"
-AMOUNT_TOO_LARGE = "金额超出范围"
+from django.utils.translation import gettext_lazy as _
+
+NOT_A_NUMBER = _("不是有效的金额")
+TOO_MANY_DECIMALS = _("金额最多两位小数")
+FLOAT_REFUSED = _("金额不能由浮点数构造")
+AMOUNT_TOO_LARGE = _("金额超出范围")
 
 # 9,999,999,999,999.99 yuan fits easily in a signed 64-bit fen column.
 MAX_FEN = 999_999_999_999_999
@@ -21,6 +23,11 @@ MAX_YUAN_EXPONENT = len(str(MAX_FEN // 100)) - 1  # 10^12 yuan and more is out o
 
 class MoneyError(ValueError):
     """A text that is not an amount of money; the message is for the user."""
+
+    def __init__(self, message: str):
+        # Fixed in the language active where the amount was parsed (the request's), as a plain
+        # str, so that callers may join, compare and serialise it.
+        super().__init__(str(message))
 
 
 def yuan_to_fen(value: str | Decimal | int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import NotPermitted
 from villagebooks.ledger.models import Ledger
@@ -37,8 +38,8 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.SUPERVISOR: {Action.VIEW},
 }
 
-FORBIDDEN_REGION = "您没有权限在“{region}”执行此操作"
-FORBIDDEN = "您没有权限对账套“{ledger}”执行此操作"
+FORBIDDEN_REGION = _("您没有权限在“{region}”执行此操作")
+FORBIDDEN = _("您没有权限对账套“{ledger}”执行此操作")
 
 
 def _assignment_filter(user, action: Action) -> Q | None:

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from villagebooks.common.audit import audit_record
@@ -62,32 +64,32 @@ from villagebooks.ledger.services import (
 )
 
 # What users read (tests import these).
-WRONG_FILE_TYPE = "只能导入 .csv 或 .xlsx 文件（当前文件：{name}）"
-NOT_FOUND = "文件不存在：{name}"
-EMPTY_FILE = "文件是空的"
-NO_ROWS = "文件中没有凭证数据"
-NOT_XLSX = "文件扩展名是 .xlsx，但内容不是 Excel 工作簿（.xlsx）"
-XLSX_AS_CSV = "文件扩展名是 .csv，但内容是 Excel 工作簿，请把扩展名改为 .xlsx 或另存为 CSV"
-OLD_XLS = "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV"
-NOT_TEXT = "文件不是文本格式的 CSV"
-UTF16 = "文件是 UTF-16 编码，请另存为 UTF-8 或 GBK 编码的 CSV"
-UNKNOWN_ENCODING = "无法识别文件编码，请保存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件"
-BROKEN_CSV = "CSV 格式错误：{error}"
-MISSING_COLUMNS = "缺少必需的列：{columns}"
-DUPLICATE_COLUMN = "列“{name}”出现了两次"
-LEDGER_REQUIRED = "账套不能为空"
-KEY_REQUIRED = "凭证号不能为空"
-KEY_TOO_LONG = "凭证号不能超过64个字符"
-DUPLICATE_KEY = "凭证号 {key} 在文件中重复（第{row}行已出现）；同一凭证的各行必须连续"
-KEY_EXISTS = "凭证号 {key} 已导入过本账套，同一凭证不能重复导入"
-BAD_DATE = "日期“{value}”无效，应为 2025-03-05 这样的日期"
-DATE_REQUIRED = "日期不能为空"
-DATE_MISMATCH = "同一凭证的日期必须相同：本行为 {date}，第{row}行为 {first}"
+WRONG_FILE_TYPE = _("只能导入 .csv 或 .xlsx 文件（当前文件：{name}）")
+NOT_FOUND = _("文件不存在：{name}")
+EMPTY_FILE = _("文件是空的")
+NO_ROWS = _("文件中没有凭证数据")
+NOT_XLSX = _("文件扩展名是 .xlsx，但内容不是 Excel 工作簿（.xlsx）")
+XLSX_AS_CSV = _("文件扩展名是 .csv，但内容是 Excel 工作簿，请把扩展名改为 .xlsx 或另存为 CSV")
+OLD_XLS = _("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV")
+NOT_TEXT = _("文件不是文本格式的 CSV")
+UTF16 = _("文件是 UTF-16 编码，请另存为 UTF-8 或 GBK 编码的 CSV")
+UNKNOWN_ENCODING = _("无法识别文件编码，请保存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件")
+BROKEN_CSV = _("CSV 格式错误：{error}")
+MISSING_COLUMNS = _("缺少必需的列：{columns}")
+DUPLICATE_COLUMN = _("列“{name}”出现了两次")
+LEDGER_REQUIRED = _("账套不能为空")
+KEY_REQUIRED = _("凭证号不能为空")
+KEY_TOO_LONG = _("凭证号不能超过64个字符")
+DUPLICATE_KEY = _("凭证号 {key} 在文件中重复（第{row}行已出现）；同一凭证的各行必须连续")
+KEY_EXISTS = _("凭证号 {key} 已导入过本账套，同一凭证不能重复导入")
+BAD_DATE = _("日期“{value}”无效，应为 2025-03-05 这样的日期")
+DATE_REQUIRED = _("日期不能为空")
+DATE_MISMATCH = _("同一凭证的日期必须相同：本行为 {date}，第{row}行为 {first}")
 BAD_AMOUNT = "{reason}：{value}"
-TOO_MANY_LINES = "一张凭证最多 {limit} 条分录"
-NAME_TOO_LONG = "名称不能超过{limit}个字"
-CONCURRENT_CHANGE = "导入时账套被同时修改（{error}），未写入任何数据，请重试"
-MORE_PROBLEMS = "另有 {count} 处问题未列出"
+TOO_MANY_LINES = _("一张凭证最多 {limit} 条分录")
+NAME_TOO_LONG = _("名称不能超过{limit}个字")
+CONCURRENT_CHANGE = _("导入时账套被同时修改（{error}），未写入任何数据，请重试")
+MORE_PROBLEMS = _("另有 {count} 处问题未列出")
 
 # Canonical column names, and the headers accepted for each (compared without case or spaces).
 VOUCHER_COLUMNS = {
@@ -107,10 +109,19 @@ OPENING_COLUMNS = {
 }
 OPENING_REQUIRED = ("account", "debit", "credit")
 # How a problem's field is shown to users, beside its column name.
-FIELD_LABELS = {name: aliases[1] for name, aliases in VOUCHER_COLUMNS.items()} | {
-    "header": "表头",
-    "file": "文件",
-    "lines": "凭证",
+FIELD_LABELS = {
+    "ledger": _("账套"),
+    "voucher": _("凭证号"),
+    "date": _("日期"),
+    "summary": _("摘要"),
+    "account": _("科目"),
+    "debit": _("借方"),
+    "credit": _("贷方"),
+    "fund": _("资金来源"),
+    "counterparty": _("往来单位"),
+    "header": _("表头"),
+    "file": _("文件"),
+    "lines": _("凭证"),
 }
 
 # Vouchers per write batch. 400 keeps every IN (...) list of a batch under SQLite's default
@@ -142,9 +153,14 @@ def describe_problems(problems: list[FieldProblem], *, limit: int = 200) -> list
     """Problems as lines for a terminal, at most ``limit`` and a count of the rest."""
     lines = []
     for problem in problems[:limit]:
-        where = f"第{problem.row}行 " if problem.row is not None else ""
+        where = gettext("第{row}行 ").format(row=problem.row) if problem.row is not None else ""
         label = FIELD_LABELS.get(problem.field, problem.field)
-        lines.append(f"{where}{label}：{problem.message}" if label else f"{where}{problem.message}")
+        text = (
+            gettext("{label}：{message}").format(label=label, message=problem.message)
+            if label
+            else problem.message
+        )
+        lines.append(f"{where}{text}")
     if len(problems) > limit:
         lines.append("……" + MORE_PROBLEMS.format(count=len(problems) - limit))
     return lines

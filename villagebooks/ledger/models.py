@@ -9,32 +9,33 @@ neither this code nor a direct UPDATE/DELETE can change them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.regions.models import Region
 
 
 class Chart(models.TextChoices):
-    CHART_2023 = "2023", "农村集体经济组织会计制度(2023)"
-    CHART_2004 = "2004", "村集体经济组织会计制度(2004)"
+    CHART_2023 = "2023", _("农村集体经济组织会计制度(2023)")
+    CHART_2004 = "2004", _("村集体经济组织会计制度(2004)")
 
 
 class Category(models.TextChoices):
-    ASSET = "asset", "资产类"
-    LIABILITY = "liability", "负债类"
-    EQUITY = "equity", "所有者权益类"
-    COST = "cost", "成本类"
-    INCOME = "income", "收入类"
-    EXPENSE = "expense", "支出类"
+    ASSET = "asset", _("资产类")
+    LIABILITY = "liability", _("负债类")
+    EQUITY = "equity", _("所有者权益类")
+    COST = "cost", _("成本类")
+    INCOME = "income", _("收入类")
+    EXPENSE = "expense", _("支出类")
 
 
 class Side(models.TextChoices):
-    DEBIT = "debit", "借"
-    CREDIT = "credit", "贷"
+    DEBIT = "debit", _("借")
+    CREDIT = "credit", _("贷")
 
 
 class LedgerStatus(models.TextChoices):
-    SETUP = "setup", "建账中"
-    ACTIVE = "active", "使用中"
+    SETUP = "setup", _("建账中")
+    ACTIVE = "active", _("使用中")
 
 
 class Ledger(models.Model):
@@ -99,14 +100,14 @@ class Account(models.Model):
 
 
 class FundKind(models.TextChoices):
-    VILLAGE_OFFICE = "village_office", "村办公经费"
-    PUBLIC_SERVICE = "public_service", "公共服务运行经费"
-    COLLECTIVE_INCOME = "collective_income", "集体经济组织收益"
-    EARMARKED_TRANSFER = "earmarked_transfer", "上级专项资金"
-    LIVELIHOOD_SUBSIDY = "livelihood_subsidy", "到村到户民生补助资金"
-    POVERTY_ALLEVIATION = "poverty_alleviation", "财政专项扶贫资金"
-    ONE_MATTER = "one_matter", "一事一议"
-    OTHER = "other", "其他"
+    VILLAGE_OFFICE = "village_office", _("村办公经费")
+    PUBLIC_SERVICE = "public_service", _("公共服务运行经费")
+    COLLECTIVE_INCOME = "collective_income", _("集体经济组织收益")
+    EARMARKED_TRANSFER = "earmarked_transfer", _("上级专项资金")
+    LIVELIHOOD_SUBSIDY = "livelihood_subsidy", _("到村到户民生补助资金")
+    POVERTY_ALLEVIATION = "poverty_alleviation", _("财政专项扶贫资金")
+    ONE_MATTER = "one_matter", _("一事一议")
+    OTHER = "other", _("其他")
 
 
 class Fund(models.Model):
@@ -132,9 +133,9 @@ class Fund(models.Model):
 
 
 class CounterpartyKind(models.TextChoices):
-    HOUSEHOLD = "household", "农户"
-    PERSON = "person", "个人"
-    ORGANISATION = "organisation", "单位"
+    HOUSEHOLD = "household", _("农户")
+    PERSON = "person", _("个人")
+    ORGANISATION = "organisation", _("单位")
 
 
 class Counterparty(models.Model):
@@ -159,8 +160,8 @@ class Counterparty(models.Model):
 
 
 class PeriodStatus(models.TextChoices):
-    OPEN = "open", "未结账"
-    CLOSED = "closed", "已结账"
+    OPEN = "open", _("未结账")
+    CLOSED = "closed", _("已结账")
 
 
 class Period(models.Model):
@@ -195,16 +196,16 @@ class Period(models.Model):
 
 
 class VoucherStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    SUBMITTED = "submitted", "待审核"
-    REVIEWED = "reviewed", "已审核"
-    POSTED = "posted", "已记账"
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    REVIEWED = "reviewed", _("已审核")
+    POSTED = "posted", _("已记账")
 
 
 class VoucherKind(models.TextChoices):
-    NORMAL = "normal", "记账凭证"
-    REVERSAL = "reversal", "红字冲销"
-    CLOSING = "closing", "结转凭证"
+    NORMAL = "normal", _("记账凭证")
+    REVERSAL = "reversal", _("红字冲销")
+    CLOSING = "closing", _("结转凭证")
 
 
 class Voucher(models.Model):

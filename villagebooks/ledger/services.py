@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
@@ -71,7 +72,7 @@ def ledger_create(
     if not name.strip():
         raise DomainError(E.NAME_REQUIRED, field="name")
     if not 1 <= start_month <= 12:
-        raise DomainError("启用月份应在1到12之间", field="start")
+        raise DomainError(gettext("启用月份应在1到12之间"), field="start")
     village = Region.objects.filter(code=village_code).first()
     if village is None:
         raise DomainError(E.UNKNOWN_VILLAGE.format(code=village_code), field="village")
@@ -177,7 +178,7 @@ def fund_create(
         raise DomainError(E.NAME_REQUIRED, field="name")
     kind = _fund_kind(kind)
     if amount_fen < 0:
-        raise DomainError("下达金额不能为负数", field="amount")
+        raise DomainError(gettext("下达金额不能为负数"), field="amount")
     with transaction.atomic():
         if Fund.objects.filter(ledger=ledger, name=name).exists():
             raise DomainError(E.NAME_TAKEN.format(name=name), field="name")
@@ -209,7 +210,7 @@ def counterparty_create(
     if not name:
         raise DomainError(E.NAME_REQUIRED, field="name")
     if kind not in CounterpartyKind.values:
-        raise DomainError("往来单位类别无效", field="kind")
+        raise DomainError(gettext("往来单位类别无效"), field="kind")
     with transaction.atomic():
         if Counterparty.objects.filter(ledger=ledger, name=name).exists():
             raise DomainError(E.NAME_TAKEN.format(name=name), field="name")
@@ -405,9 +406,9 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         voucher = _locked_voucher(voucher)
         ledger = voucher.ledger
         require(actor, ledger, Action.PREPARE)
-        _require_status(voucher, [VoucherStatus.DRAFT], "修改")
+        _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "修改"))
         if voucher.kind != VoucherKind.NORMAL:
-            raise DomainError("红字冲销凭证和结转凭证不能修改", field="kind")
+            raise DomainError(gettext("红字冲销凭证和结转凭证不能修改"), field="kind")
         period = period_for_date(ledger, date)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
@@ -425,7 +426,7 @@ def voucher_delete(*, actor, voucher: Voucher) -> None:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
-        _require_status(voucher, [VoucherStatus.DRAFT], "删除")
+        _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "删除"))
         audit_record(actor=actor, action="voucher_delete", ledger_id=voucher.ledger_id, obj=voucher)
         for attachment in voucher.attachments.all():
             attachment.file.delete(save=False)
@@ -438,7 +439,7 @@ def voucher_submit(*, actor, voucher: Voucher) -> Voucher:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
-        _require_status(voucher, [VoucherStatus.DRAFT], "提交")
+        _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "提交"))
         voucher.status, voucher.submitted_at = VoucherStatus.SUBMITTED, timezone.now()
         voucher.save(update_fields=["status", "submitted_at", "updated_at"])
         audit_record(actor=actor, action="voucher_submit", ledger_id=voucher.ledger_id, obj=voucher)
@@ -450,7 +451,7 @@ def voucher_review(*, actor, voucher: Voucher) -> Voucher:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.REVIEW)
-        _require_status(voucher, [VoucherStatus.SUBMITTED], "审核")
+        _require_status(voucher, [VoucherStatus.SUBMITTED], pgettext("action", "审核"))
         if voucher.prepared_by_id == actor.pk:
             raise NotPermitted(E.SELF_REVIEW, field="reviewed_by")
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = (
@@ -470,7 +471,9 @@ def voucher_send_back(*, actor, voucher: Voucher, reason: str) -> Voucher:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.REVIEW)
-        _require_status(voucher, [VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED], "退回")
+        _require_status(
+            voucher, [VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED], pgettext("action", "退回")
+        )
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = VoucherStatus.DRAFT, None, None
         voucher.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         audit_record(
@@ -520,7 +523,7 @@ def voucher_post(*, actor, voucher: Voucher) -> Voucher:
         voucher = _locked_voucher(voucher)
         ledger = voucher.ledger
         require(actor, ledger, Action.POST)
-        _require_status(voucher, [VoucherStatus.REVIEWED], "记账")
+        _require_status(voucher, [VoucherStatus.REVIEWED], pgettext("action", "记账"))
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         if voucher.date.year < ledger.carried_year:
@@ -625,7 +628,7 @@ def attachment_add(*, actor, voucher: Voucher, name: str, content: bytes) -> Att
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
-        _require_status(voucher, UNPOSTED, "添加附件")
+        _require_status(voucher, UNPOSTED, pgettext("action", "添加附件"))
         existing = (
             Attachment.objects.filter(ledger_id=voucher.ledger_id, sha256=digest)
             .select_related("voucher")
@@ -704,7 +707,9 @@ def opening_balances_set(
         problems = []
         for line in as_lines:
             if line.debit_fen < 0 or line.credit_fen < 0:
-                problems.append(FieldProblem("debit", "期初余额不能为负数，请填在另一方向", line.row))
+                problems.append(
+                    FieldProblem("debit", gettext("期初余额不能为负数，请填在另一方向"), line.row)
+                )
         problems += directory.resolve(as_lines, create_missing=create_missing)
         debit = sum(r.debit_fen for r in rows)
         credit = sum(r.credit_fen for r in rows)
@@ -986,7 +991,10 @@ def _carry_forward(ledger: Ledger, year: int) -> int:
     balances_apply(deltas)
     leftover = _year_end_balances(ledger, year, [Category.INCOME, Category.EXPENSE])
     if leftover:
-        raise DomainError(f"年结后损益类科目仍有余额：{leftover[0]['account__code']}", field="year")
+        raise DomainError(
+            gettext("年结后损益类科目仍有余额：{code}").format(code=leftover[0]["account__code"]),
+            field="year",
+        )
     return len(list(deltas.items()))
 
 
@@ -1036,7 +1044,7 @@ def account_rename(*, actor, ledger: Ledger, code: str, name: str) -> Account:
     if len(name) > ACCOUNT_NAME_MAX:
         raise DomainError(E.NAME_TOO_LONG.format(limit=ACCOUNT_NAME_MAX), field="name")
     with transaction.atomic():
-        account = _changeable_account(ledger=ledger, code=code, action="改名")
+        account = _changeable_account(ledger=ledger, code=code, action=pgettext("action", "改名"))
         if account.name == name:
             return account
         old_name = account.name
@@ -1068,7 +1076,7 @@ def account_set_active(*, actor, ledger: Ledger, code: str, active: bool) -> Acc
         if active:
             account = _locked_account(ledger, code)
         else:
-            account = _changeable_account(ledger=ledger, code=code, action="停用")
+            account = _changeable_account(ledger=ledger, code=code, action=pgettext("action", "停用"))
         if account.is_active == active:
             return account
         if not active:

@@ -11,14 +11,16 @@ a ledger role), so nobody can grant anything, admin included, above the place th
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from villagebooks.common.errors import NotPermitted
 from villagebooks.regions.models import Region, Role, RoleAssignment
 
 # The roles that carry the right to manage users within their region.
 USER_MANAGING_ROLES = (Role.ADMIN, Role.COUNTY)
 
-NOT_A_USER_MANAGER = "您没有管理用户的权限"
-FORBIDDEN_PLACE = "您没有权限为“{region}”的用户授权"
+NOT_A_USER_MANAGER = _("您没有管理用户的权限")
+FORBIDDEN_PLACE = _("您没有权限为“{region}”的用户授权")
 
 
 def _active(user) -> bool:

@@ -1,17 +1,20 @@
 """The base of every ``villagebooks`` command that changes or reads the books as a user.
 
 It adds ``--user`` (the command acts as the built-in ``system`` operator otherwise) and turns a
-``DomainError`` into a clean exit with every problem on its own line, in Chinese.
+``DomainError`` into a clean exit with every problem on its own line (in zh-hans, the language
+commands run in).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 
-UNKNOWN_USER = "用户 {username} 不存在"
+UNKNOWN_USER = _("用户 {username} 不存在")
 MAX_PROBLEMS_SHOWN = 200
 
 
@@ -40,5 +43,6 @@ class ActorCommand(BaseCommand):
 def problems_text(error: DomainError) -> str:
     lines = [str(p) for p in error.problems[:MAX_PROBLEMS_SHOWN]]
     if len(error.problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"……另有 {len(error.problems) - MAX_PROBLEMS_SHOWN} 个问题未列出")
+        more = len(error.problems) - MAX_PROBLEMS_SHOWN
+        lines.append(gettext("……另有 {count} 个问题未列出").format(count=more))
     return "\n".join(lines)

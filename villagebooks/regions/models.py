@@ -7,14 +7,15 @@ is one indexed prefix match. Codes are the 12-digit statistical division codes.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RegionKind(models.TextChoices):
-    PROVINCE = "province", "省"
-    CITY = "city", "市"
-    COUNTY = "county", "县(区)"
-    TOWNSHIP = "township", "乡镇"
-    VILLAGE = "village", "村"
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县(区)")
+    TOWNSHIP = "township", _("乡镇")
+    VILLAGE = "village", _("村")
 
 
 KIND_DEPTH = {
@@ -51,13 +52,13 @@ class Region(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "系统管理员"
-    COUNTY = "county", "县级主管部门"
-    AGENCY_MANAGER = "agency-manager", "代理中心负责人"
-    ACCOUNTANT = "accountant", "代理会计"
-    REVIEWER = "reviewer", "审核员"
-    REPORTER = "reporter", "村报账员"
-    SUPERVISOR = "supervisor", "监督员"
+    ADMIN = "admin", _("系统管理员")
+    COUNTY = "county", _("县级主管部门")
+    AGENCY_MANAGER = "agency-manager", _("代理中心负责人")
+    ACCOUNTANT = "accountant", _("代理会计")
+    REVIEWER = "reviewer", _("审核员")
+    REPORTER = "reporter", _("村报账员")
+    SUPERVISOR = "supervisor", _("监督员")
 
 
 class RoleAssignment(models.Model):

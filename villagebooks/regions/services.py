@@ -17,6 +17,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from villagebooks.common.audit import audit_record
@@ -30,14 +31,18 @@ from villagebooks.regions.access import (
 from villagebooks.regions.models import KIND_DEPTH, Region, RegionKind, Role, RoleAssignment
 
 REGION_COLUMNS = ["code", "name", "parent_code", "kind"]
-BAD_CODE = "区划代码必须是12位数字"
-BAD_KIND = "级别必须是 province、city、county、township、village 之一（或 省、市、县、乡镇、村）"
-UNKNOWN_PARENT = "上级区划 {code} 不存在"
-PARENT_KIND = "上级区划的级别应高于本级"
-DUPLICATE_CODE = "区划代码 {code} 在文件中重复"
-MOVED_REGION = "区划 {code} 已存在且上级或级别不同，不能移动"
-MISSING_COLUMNS = "缺少列：{columns}"
-KIND_ALIASES = {label: value for value, label in RegionKind.choices} | {
+BAD_CODE = _("区划代码必须是12位数字")
+BAD_KIND = _("级别必须是 province、city、county、township、village 之一（或 省、市、县、乡镇、村）")
+UNKNOWN_PARENT = _("上级区划 {code} 不存在")
+PARENT_KIND = _("上级区划的级别应高于本级")
+DUPLICATE_CODE = _("区划代码 {code} 在文件中重复")
+MOVED_REGION = _("区划 {code} 已存在且上级或级别不同，不能移动")
+MISSING_COLUMNS = _("缺少列：{columns}")
+NAME_REQUIRED = _("名称不能为空")
+UNKNOWN_ROLE_NAME = _("未知角色：{role}")
+# The Chinese names of the kinds, as a county's spreadsheet writes them (fixed: the file is data,
+# whatever language the person importing it reads).
+KIND_ALIASES = {"省": "province", "市": "city", "县(区)": "county", "乡镇": "township", "村": "village"} | {
     "县": "county",
     "区": "county",
     "镇": "township",
@@ -69,7 +74,7 @@ def regions_import_csv(*, actor, text: str) -> RegionImportResult:
         if kind not in RegionKind.values:
             problems.append(FieldProblem("kind", BAD_KIND, number))
         if not name:
-            problems.append(FieldProblem("name", "名称不能为空", number))
+            problems.append(FieldProblem("name", NAME_REQUIRED, number))
         if parent_code and not (len(parent_code) == 12 and parent_code.isdigit()):
             problems.append(FieldProblem("parent_code", BAD_CODE, number))
         if code in rows:
@@ -129,7 +134,7 @@ def regions_import_csv(*, actor, text: str) -> RegionImportResult:
 def role_grant(*, actor, user, role: str, region: Region, ledger_id: int | None = None) -> RoleAssignment:
     """Give ``user`` a role over ``region`` (or one ledger in it); granting twice is harmless."""
     if role not in Role.values:
-        raise DomainError("未知角色：" + role, field="role")
+        raise DomainError(UNKNOWN_ROLE_NAME.format(role=role), field="role")
     with transaction.atomic():
         assignment, _ = RoleAssignment.objects.get_or_create(
             user=user, role=role, region=region, ledger_id=ledger_id
@@ -166,33 +171,42 @@ def system_user():
 
 USER_COLUMNS = ("username", "role", "region", "ledger", "full_name", "password")
 USER_REQUIRED_COLUMNS = ("username", "role")
-USERNAME_REQUIRED = "用户名不能为空"
-BAD_USERNAME = "用户名只能包含字母、数字、汉字和 @ . + - _，最长150个字符"
-UNKNOWN_ROLE = (
+USERNAME_REQUIRED = _("用户名不能为空")
+BAD_USERNAME = _("用户名只能包含字母、数字、汉字和 @ . + - _，最长150个字符")
+UNKNOWN_ROLE = _(
     "未知角色“{role}”，应为 admin、county、agency-manager、accountant、reviewer、reporter、supervisor 之一"
 )
-PLACE_REQUIRED = "请填写 region（行政区划代码）或 ledger（账套编号）之一"
-PLACE_BOTH = "region 和 ledger 只能填写一个（账套角色的行政区划就是账套所属的村）"
-REGION_ROLE_ONLY = "“{role}”角色只能授予在行政区划上，不能授予在单个账套上"
-UNKNOWN_REGION = "行政区划 {code} 不存在"
-UNKNOWN_LEDGER = "账套 {code} 不存在"
-FULL_NAME_TOO_LONG = "姓名最长150个字符"
-PASSWORD_EMPTY = "密码不能为空"
-ALREADY_GRANTED = "用户 {username} 已在“{place}”拥有角色“{role}”"
-DUPLICATE_USER_ROW = "与第{row}行重复"
-NAME_MISMATCH = "用户 {username} 已存在且姓名不同，请确认是否为同一人"
-PASSWORD_FOR_EXISTING = (
+PLACE_REQUIRED = _("请填写 region（行政区划代码）或 ledger（账套编号）之一")
+PLACE_BOTH = _("region 和 ledger 只能填写一个（账套角色的行政区划就是账套所属的村）")
+REGION_ROLE_ONLY = _("“{role}”角色只能授予在行政区划上，不能授予在单个账套上")
+UNKNOWN_REGION = _("行政区划 {code} 不存在")
+UNKNOWN_LEDGER = _("账套 {code} 不存在")
+FULL_NAME_TOO_LONG = _("姓名最长150个字符")
+PASSWORD_EMPTY = _("密码不能为空")
+ALREADY_GRANTED = _("用户 {username} 已在“{place}”拥有角色“{role}”")
+DUPLICATE_USER_ROW = _("与第{row}行重复")
+NAME_MISMATCH = _("用户 {username} 已存在且姓名不同，请确认是否为同一人")
+PASSWORD_FOR_EXISTING = _(
     "用户 {username} 已存在，不能在此修改密码（请用 villagebooks changepassword {username}）"
 )
-FULL_NAME_CONFLICT = "同一用户的姓名与第{row}行不同"
-PASSWORD_CONFLICT = "同一用户的密码与第{row}行不同"
-UNKNOWN_COLUMNS = "未知列：{columns}"
-PLACE_COLUMN_MISSING = "缺少列：region 或 ledger（至少要有其中一列）"
-EXTRA_CELLS = "本行的列数多于表头"
-NO_USER_ROWS = "文件中没有用户"
-CONCURRENT_USER_CHANGE = "其他人同时修改了这些用户，未作任何更改，请重新运行"
-# Chinese role names are accepted too, as a county office's spreadsheet would write them.
-ROLE_ALIASES = {label: value for value, label in Role.choices}
+FULL_NAME_CONFLICT = _("同一用户的姓名与第{row}行不同")
+PASSWORD_CONFLICT = _("同一用户的密码与第{row}行不同")
+UNKNOWN_COLUMNS = _("未知列：{columns}")
+PLACE_COLUMN_MISSING = _("缺少列：region 或 ledger（至少要有其中一列）")
+EXTRA_CELLS = _("本行的列数多于表头")
+NO_USER_ROWS = _("文件中没有用户")
+CONCURRENT_USER_CHANGE = _("其他人同时修改了这些用户，未作任何更改，请重新运行")
+# Chinese role names are accepted too, as a county office's spreadsheet writes them (fixed: the file
+# is data, whatever language the person importing it reads).
+ROLE_ALIASES = {
+    "系统管理员": Role.ADMIN,
+    "县级主管部门": Role.COUNTY,
+    "代理中心负责人": Role.AGENCY_MANAGER,
+    "代理会计": Role.ACCOUNTANT,
+    "审核员": Role.REVIEWER,
+    "村报账员": Role.REPORTER,
+    "监督员": Role.SUPERVISOR,
+}
 REGION_ONLY_ROLES = (Role.ADMIN, Role.COUNTY)
 USERNAME_MAX_LENGTH = 150
 FULL_NAME_MAX_LENGTH = 150

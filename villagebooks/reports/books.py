@@ -16,26 +16,37 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Min, Q, Sum
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.domain.periods import next_period, period_label
 from villagebooks.ledger.models import Account, AccountBalance, Ledger, VoucherLine, VoucherStatus
 from villagebooks.reports.scope import ReportScope, opening_window
 
-UNKNOWN_ACCOUNT = "科目 {code} 在该账套中不存在"
-ONE_LEDGER_ONLY = "{title}只能按单个账套查看，请指定一个账套"
+UNKNOWN_ACCOUNT = _("科目 {code} 在该账套中不存在")
+ONE_LEDGER_ONLY = _("{title}只能按单个账套查看，请指定一个账套")
 
-OPENING = "期初余额"
-MONTH_TOTAL = "本月合计"
-YEAR_TOTAL = "本年累计"
-RANGE_TOTAL = "本期合计"
+OPENING = _("期初余额")
+MONTH_TOTAL = _("本月合计")
+YEAR_TOTAL = _("本年累计")
+RANGE_TOTAL = _("本期合计")
 
 DETAIL_COLUMNS = ["date", "voucher", "account", "summary", "direction", "debit", "credit", "balance"]
-DETAIL_HEADERS = ["日期", "凭证号", "科目", "摘要", "借或贷", "借方", "贷方", "余额"]
+DETAIL_HEADERS = [_("日期"), _("凭证号"), _("科目"), _("摘要"), _("借或贷"), _("借方"), _("贷方"), _("余额")]
 JOURNAL_COLUMNS = [*DETAIL_COLUMNS[:4], "counter_accounts", *DETAIL_COLUMNS[4:]]
-JOURNAL_HEADERS = [*DETAIL_HEADERS[:4], "对方科目", *DETAIL_HEADERS[4:]]
+JOURNAL_HEADERS = [*DETAIL_HEADERS[:4], _("对方科目"), *DETAIL_HEADERS[4:]]
 GENERAL_COLUMNS = ["code", "name", "period", "summary", "direction", "debit", "credit", "balance"]
-GENERAL_HEADERS = ["科目编码", "科目名称", "期间", "摘要", "借或贷", "借方", "贷方", "余额"]
+GENERAL_HEADERS = [
+    _("科目编码"),
+    _("科目名称"),
+    _("期间"),
+    _("摘要"),
+    _("借或贷"),
+    _("借方"),
+    _("贷方"),
+    _("余额"),
+]
 
 CASH_ACCOUNT = "101"
 BANK_ACCOUNT = "102"
@@ -43,7 +54,7 @@ BANK_ACCOUNT = "102"
 
 def direction(net_fen: int) -> str:
     """The side a net debit balance stands on, as the printed ledger writes it."""
-    return "借" if net_fen > 0 else "贷" if net_fen < 0 else "平"
+    return gettext("借") if net_fen > 0 else gettext("贷") if net_fen < 0 else gettext("平")
 
 
 @dataclass(frozen=True)
@@ -189,7 +200,7 @@ def _section(scope: ReportScope, ledger: Ledger, head: Account, *, with_counter:
     for line in lines:
         by_month[line["voucher__date"].year * 100 + line["voucher__date"].month].append(line)
 
-    rows = [BookRow("opening", "", "", head.code, OPENING, 0, 0, opening)]
+    rows = [BookRow("opening", "", "", head.code, str(OPENING), 0, 0, opening)]
     balance = opening
     # 本年累计 counts from January even when the range starts later in the year.
     year_debit, year_credit = _movements(
@@ -209,7 +220,7 @@ def _section(scope: ReportScope, ledger: Ledger, head: Account, *, with_counter:
                 BookRow(
                     "line",
                     line["voucher__date"].isoformat(),
-                    f"记-{line['voucher__number']}",
+                    gettext("记-{number}").format(number=line["voucher__number"]),
                     line["account__code"],
                     line["summary"],
                     debit,
@@ -223,8 +234,10 @@ def _section(scope: ReportScope, ledger: Ledger, head: Account, *, with_counter:
         range_debit += month_debit
         range_credit += month_credit
         label = period_label(key)
-        rows.append(BookRow("month", label, "", head.code, MONTH_TOTAL, month_debit, month_credit, balance))
-        rows.append(BookRow("year", label, "", head.code, YEAR_TOTAL, year_debit, year_credit, balance))
+        rows.append(
+            BookRow("month", label, "", head.code, str(MONTH_TOTAL), month_debit, month_credit, balance)
+        )
+        rows.append(BookRow("year", label, "", head.code, str(YEAR_TOTAL), year_debit, year_credit, balance))
     return _Section(rows, opening, range_debit, range_credit, bool(lines))
 
 
@@ -238,7 +251,7 @@ def build_detail_ledger(
     of its year (本年累计). Without an account, every level-1 account with a balance or a
     line in the range follows the other, as the whole printed book of detail ledgers does.
     """
-    ledger = _single_ledger(scope, "明细账")
+    ledger = _single_ledger(scope, gettext("明细账"))
     if account:
         heads = [_account(ledger, account)]
     else:
@@ -249,7 +262,7 @@ def build_detail_ledger(
     return DetailLedger(
         scope=scope,
         account_code=heads[0].code if account else "",
-        account_name=heads[0].name if account else "全部科目",
+        account_name=heads[0].name if account else gettext("全部科目"),
         rows=tuple(row for s in sections for row in s.rows),
         opening_fen=sum(s.opening_fen for s in sections),
         debit_fen=sum(s.debit_fen for s in sections),
@@ -260,13 +273,13 @@ def build_detail_ledger(
 
 def build_cash_journal(scope: ReportScope) -> DetailLedger:
     """现金日记账: the detail ledger of 101 with the counter-accounts of each line."""
-    _single_ledger(scope, "现金日记账")
+    _single_ledger(scope, gettext("现金日记账"))
     return build_detail_ledger(scope, account=CASH_ACCOUNT, with_counter=True)
 
 
 def build_bank_journal(scope: ReportScope) -> DetailLedger:
     """银行存款日记账: the detail ledger of 102 with the counter-accounts of each line."""
-    _single_ledger(scope, "银行存款日记账")
+    _single_ledger(scope, gettext("银行存款日记账"))
     return build_detail_ledger(scope, account=BANK_ACCOUNT, with_counter=True)
 
 
@@ -280,7 +293,7 @@ def detail_total(report: DetailLedger) -> list:
         "",
         "",
         report.account_code,
-        RANGE_TOTAL,
+        str(RANGE_TOTAL),
         report.debit_fen,
         report.credit_fen,
         report.closing_fen,
@@ -375,7 +388,7 @@ def build_general_ledger(scope: ReportScope) -> GeneralLedger:
     for code in sorted(active):
         name = level_one[code]
         balance = opening[code]
-        rows.append(GeneralLedgerRow(code, name, "", OPENING, 0, 0, balance))
+        rows.append(GeneralLedgerRow(code, name, "", str(OPENING), 0, 0, balance))
         year_debit = sum(moves[(code, k)][0] for k in range(scope.from_key // 100 * 100 + 1, scope.from_key))
         year_credit = sum(moves[(code, k)][1] for k in range(scope.from_key // 100 * 100 + 1, scope.from_key))
         for key in months:
@@ -388,8 +401,10 @@ def build_general_ledger(scope: ReportScope) -> GeneralLedger:
             total_debit += debit
             total_credit += credit
             label = period_label(key)
-            rows.append(GeneralLedgerRow(code, name, label, MONTH_TOTAL, debit, credit, balance))
-            rows.append(GeneralLedgerRow(code, name, label, YEAR_TOTAL, year_debit, year_credit, balance))
+            rows.append(GeneralLedgerRow(code, name, label, str(MONTH_TOTAL), debit, credit, balance))
+            rows.append(
+                GeneralLedgerRow(code, name, label, str(YEAR_TOTAL), year_debit, year_credit, balance)
+            )
         total_closing += balance
     return GeneralLedger(
         scope=scope,
@@ -406,5 +421,5 @@ def general_rows(report: GeneralLedger) -> list[list]:
 
 def general_total(report: GeneralLedger) -> list:
     return GeneralLedgerRow(
-        "", "合计", "", RANGE_TOTAL, report.debit_fen, report.credit_fen, report.closing_fen
+        "", gettext("合计"), "", str(RANGE_TOTAL), report.debit_fen, report.credit_fen, report.closing_fen
     ).cells()

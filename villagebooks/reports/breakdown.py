@@ -21,6 +21,8 @@ from functools import cache
 
 from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
 from django.db.models.functions import Substr
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.domain.chart import DATA_DIR
@@ -42,13 +44,13 @@ from villagebooks.reports.statements import (
     _under,
 )
 
-REGION_ONLY = "{title}按村列示，只能对区域（乡镇或县）查看"
-UNKNOWN_ACCOUNT = "科目 {code} 在所选范围的账套中不存在"
-KEY_FIGURES_MISSING = "village-key-figures.json 中没有 {chart} 会计制度的“{label}”"
-KEY_LINE_UNKNOWN = "village-key-figures.json 中“{label}”引用的{statement}行次 {line} 不存在或没有公式"
+REGION_ONLY = _("{title}按村列示，只能对区域（乡镇或县）查看")
+UNKNOWN_ACCOUNT = _("科目 {code} 在所选范围的账套中不存在")
+KEY_FIGURES_MISSING = _("village-key-figures.json 中没有 {chart} 会计制度的“{label}”")
+KEY_LINE_UNKNOWN = _("village-key-figures.json 中“{label}”引用的{statement}行次 {line} 不存在或没有公式")
 
 TEXT_COLUMNS = ["village_code", "village_name", "ledger_code"]
-TEXT_HEADERS = ["村代码", "村名称", "账套编号"]
+TEXT_HEADERS = [_("村代码"), _("村名称"), _("账套编号")]
 
 TRIAL_COLUMNS = [
     *TEXT_COLUMNS,
@@ -59,17 +61,25 @@ TRIAL_COLUMNS = [
     "closing_debit",
     "closing_credit",
 ]
-TRIAL_HEADERS = [*TEXT_HEADERS, "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"]
+TRIAL_HEADERS = [
+    *TEXT_HEADERS,
+    _("期初借方"),
+    _("期初贷方"),
+    _("本期借方"),
+    _("本期贷方"),
+    _("期末借方"),
+    _("期末贷方"),
+]
 
 # (column, Chinese header): fixed, so that every chart's breakdown has the same columns.
 KEY_FIGURES = [
-    ("cash", "货币资金"),
-    ("total_assets", "资产总计"),
-    ("total_liabilities", "负债合计"),
-    ("total_equity", "所有者权益合计"),
-    ("operating_income", "经营收入"),
-    ("operating_profit", "经营收益"),
-    ("net_income", "本年收益"),
+    ("cash", _("货币资金")),
+    ("total_assets", _("资产总计")),
+    ("total_liabilities", _("负债合计")),
+    ("total_equity", _("所有者权益合计")),
+    ("operating_income", _("经营收入")),
+    ("operating_profit", _("经营收益")),
+    ("net_income", _("本年收益")),
 ]
 STATEMENT_COLUMNS = [*TEXT_COLUMNS, *(name for name, _label in KEY_FIGURES)]
 STATEMENT_HEADERS = [*TEXT_HEADERS, *(label for _name, label in KEY_FIGURES)]
@@ -127,9 +137,9 @@ def build_village_trial_balance(scope: ReportScope, *, account: str | None = Non
     """One row a ledger: the trial-balance row of ``account`` (and its sub-accounts), or, without
     an account, the ledger's totals line (each column the sum of its level-1 accounts' own side,
     as the trial balance's 合计 is)."""
-    _require_region(scope, "科目余额汇总表（分村）")
+    _require_region(scope, gettext("科目余额汇总表（分村）"))
     code = (account or "").strip()
-    name = "合计"
+    name = gettext("合计")
     if code:
         name = Account.objects.filter(scope.balance_filter(), code=code).aggregate(name=Min("name"))["name"]
         if name is None:
@@ -189,7 +199,7 @@ def key_figure_lines(chart: str) -> list[tuple[str, int]]:
 def build_village_statements(scope: ReportScope) -> VillageBreakdown:
     """One row a ledger: the key lines of its balance sheet at the end of the range (期末数) and
     of its income statement over the range (本期数)."""
-    _require_region(scope, "主要报表项目汇总表（分村）")
+    _require_region(scope, gettext("主要报表项目汇总表（分村）"))
     wanted = key_figure_lines(scope.chart)
     parsed = {}
     for kind in (StatementKind.BALANCE_SHEET, StatementKind.INCOME):
@@ -282,7 +292,7 @@ def _evaluate(chart: str, kind: str, formulas: dict, figures: _Figures) -> dict[
     return results
 
 
-UNBALANCED_VILLAGES = "警告：{count} 个账套的资产总计不等于负债与所有者权益合计之和：{ledgers}"
+UNBALANCED_VILLAGES = _("警告：{count} 个账套的资产总计不等于负债与所有者权益合计之和：{ledgers}")
 
 
 def _unbalanced_villages(rows: list[VillageRow], wanted: list[tuple[str, int]]) -> str | None:
@@ -299,7 +309,7 @@ def _unbalanced_villages(rows: list[VillageRow], wanted: list[tuple[str, int]]) 
     wrong = [r.ledger_code for r in rows if r.amounts[assets] != r.amounts[liabilities] + r.amounts[equity]]
     if not wrong:
         return None
-    shown = "、".join(wrong[:10]) + ("……" if len(wrong) > 10 else "")
+    shown = gettext("、").join(wrong[:10]) + ("……" if len(wrong) > 10 else "")
     return UNBALANCED_VILLAGES.format(count=len(wrong), ledgers=shown)
 
 
@@ -308,4 +318,4 @@ def village_rows(report: VillageBreakdown) -> list[list]:
 
 
 def village_total(report: VillageBreakdown) -> list:
-    return ["", "合计", f"{len(report.rows)} 个账套", *report.total]
+    return ["", gettext("合计"), gettext("{count} 个账套").format(count=len(report.rows)), *report.total]

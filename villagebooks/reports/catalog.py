@@ -1,6 +1,7 @@
 """The reports the platform offers, each described once: its title, its columns and how its rows
 come out of the builder. The command line and the pages both read this catalogue, so a report
-has one definition whatever form (table, CSV, page) it is asked in.
+has one definition whatever form (table, CSV, page) it is asked in. Titles and headers follow
+the user's language (the msgids are Chinese); the machine column names do not.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.reports import (
     books,
@@ -20,15 +23,17 @@ from villagebooks.reports import (
 )
 from villagebooks.reports.scope import ReportScope
 
-UNBALANCED_WARNING = "警告：科目余额表不平衡，请运行 villagebooks verify 检查"
+UNBALANCED_WARNING = _("警告：科目余额表不平衡，请运行 villagebooks verify 检查")
 
 
 @dataclass(frozen=True)
 class ReportKind:
     slug: str
+    # Title and headers are lazy texts: each use gives the active language's (str() them before
+    # JSON, openpyxl or a regex; templates and str.format take them as they are).
     title: str
-    columns: list[str]  # machine names, the CSV header
-    headers: list[str]  # Chinese column titles
+    columns: list[str]  # machine names (English identifiers), the same in every language
+    headers: list[str]  # the column titles users read
     text_columns: int  # the first columns are text, the rest amounts in fen
     build: Callable[[ReportScope], Any]
     rows: Callable[[Any], list[list]]
@@ -57,18 +62,18 @@ REPORT_KINDS: dict[str, ReportKind] = {
     for kind in (
         ReportKind(
             slug="trial-balance",
-            title="科目余额表",
+            title=_("科目余额表"),
             columns=trial_balance.COLUMNS,
             headers=trial_balance.HEADERS,
             text_columns=2,
             build=trial_balance.build_trial_balance,
             rows=_trial_balance_rows,
             total=lambda report: ["", report.total.name, *report.total.amounts()],
-            warning=lambda report: None if report.is_balanced else UNBALANCED_WARNING,
+            warning=lambda report: None if report.is_balanced else str(UNBALANCED_WARNING),
         ),
         ReportKind(
             slug="fund-summary",
-            title="资金来源汇总表",
+            title=_("资金来源汇总表"),
             columns=fund_summary.COLUMNS,
             headers=fund_summary.HEADERS,
             text_columns=2,
@@ -78,7 +83,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="balance-sheet",
-            title="资产负债表",
+            title=_("资产负债表"),
             columns=statements.BALANCE_SHEET_COLUMNS,
             headers=statements.BALANCE_SHEET_HEADERS,
             text_columns=2,
@@ -89,7 +94,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="income-statement",
-            title="收益及收益分配表",
+            title=_("收益及收益分配表"),
             columns=statements.INCOME_COLUMNS,
             headers=statements.INCOME_HEADERS,
             text_columns=2,
@@ -100,7 +105,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="detail-ledger",
-            title="明细账",
+            title=_("明细账"),
             columns=books.DETAIL_COLUMNS,
             headers=books.DETAIL_HEADERS,
             text_columns=5,
@@ -112,7 +117,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="cash-journal",
-            title="现金日记账",
+            title=_("现金日记账"),
             columns=books.JOURNAL_COLUMNS,
             headers=books.JOURNAL_HEADERS,
             text_columns=6,
@@ -123,7 +128,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="bank-journal",
-            title="银行存款日记账",
+            title=_("银行存款日记账"),
             columns=books.JOURNAL_COLUMNS,
             headers=books.JOURNAL_HEADERS,
             text_columns=6,
@@ -134,7 +139,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="general-ledger",
-            title="总账",
+            title=_("总账"),
             columns=books.GENERAL_COLUMNS,
             headers=books.GENERAL_HEADERS,
             text_columns=5,
@@ -144,7 +149,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="dimension",
-            title="辅助核算余额表",
+            title=_("辅助核算余额表"),
             columns=dimensions.COLUMNS,
             headers=dimensions.HEADERS,
             text_columns=2,
@@ -156,7 +161,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="village-trial-balance",
-            title="科目余额汇总表（分村）",
+            title=_("科目余额汇总表（分村）"),
             columns=breakdown.TRIAL_COLUMNS,
             headers=breakdown.TRIAL_HEADERS,
             text_columns=3,
@@ -168,7 +173,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="village-statements",
-            title="主要报表项目汇总表（分村）",
+            title=_("主要报表项目汇总表（分村）"),
             columns=breakdown.STATEMENT_COLUMNS,
             headers=breakdown.STATEMENT_HEADERS,
             text_columns=3,
@@ -180,7 +185,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="trial-balance-compare",
-            title="科目余额同期对比表",
+            title=_("科目余额同期对比表"),
             columns=comparisons.TRIAL_COLUMNS,
             headers=comparisons.TRIAL_HEADERS,
             text_columns=3,
@@ -190,7 +195,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="balance-sheet-compare",
-            title="资产负债表同期对比",
+            title=_("资产负债表同期对比"),
             columns=comparisons.BALANCE_SHEET_COLUMNS,
             headers=comparisons.BALANCE_SHEET_HEADERS,
             text_columns=2,
@@ -201,7 +206,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="income-statement-compare",
-            title="收益及收益分配表同期对比",
+            title=_("收益及收益分配表同期对比"),
             columns=comparisons.INCOME_COLUMNS,
             headers=comparisons.INCOME_HEADERS,
             text_columns=2,
@@ -212,7 +217,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
         ReportKind(
             slug="monthly",
-            title="逐月对比表",
+            title=_("逐月对比表"),
             columns=comparisons.MONTHLY_COLUMNS,
             headers=comparisons.MONTHLY_HEADERS,
             text_columns=2,

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.models import Account, AccountBalance, Category, Side
@@ -29,22 +31,35 @@ from villagebooks.reports.models import StatementKind
 from villagebooks.reports.scope import ReportScope, opening_window
 from villagebooks.reports.statements import build_statement
 
-UNKNOWN_ACCOUNT = "科目 {code} 在所选范围的账套中不存在"
-LAST_YEAR_WARNING = "上年同期：{warning}"
+UNKNOWN_ACCOUNT = _("科目 {code} 在所选范围的账套中不存在")
+LAST_YEAR_WARNING = _("上年同期：{warning}")
 
-BALANCE_ITEM = "期末余额"
-MOVEMENT_ITEM = "本期发生额"
-RESULT_LABEL = "收支相抵（收入−支出）"
+BALANCE_ITEM = _("期末余额")
+MOVEMENT_ITEM = _("本期发生额")
+RESULT_LABEL = _("收支相抵（收入−支出）")
 MOVEMENT_CATEGORIES = (Category.INCOME, Category.EXPENSE)
 
 TRIAL_COLUMNS = ["code", "name", "item", "current", "last_year", "change", "change_pct"]
-TRIAL_HEADERS = ["科目编码", "科目名称", "比较项目", "本期", "上年同期", "增减额", "增减率(%)"]
+TRIAL_HEADERS = [
+    _("科目编码"),
+    _("科目名称"),
+    _("比较项目"),
+    _("本期"),
+    _("上年同期"),
+    _("增减额"),
+    _("增减率(%)"),
+]
 BALANCE_SHEET_COLUMNS = ["line", "item", "closing", "last_year_closing", "change", "change_pct"]
-BALANCE_SHEET_HEADERS = ["行次", "项目", "期末数", "上年同期末数", "增减额", "增减率(%)"]
+BALANCE_SHEET_HEADERS = [_("行次"), _("项目"), _("期末数"), _("上年同期末数"), _("增减额"), _("增减率(%)")]
 INCOME_COLUMNS = ["line", "item", "period", "last_year_period", "change", "change_pct"]
-INCOME_HEADERS = ["行次", "项目", "本期数", "上年同期数", "增减额", "增减率(%)"]
+INCOME_HEADERS = [_("行次"), _("项目"), _("本期数"), _("上年同期数"), _("增减额"), _("增减率(%)")]
 MONTHLY_COLUMNS = ["code", "name", *(f"month_{m:02d}" for m in range(1, 13)), "year_total"]
-MONTHLY_HEADERS = ["科目编码", "科目名称", *(f"{m}月" for m in range(1, 13)), "全年合计"]
+# The months as msgids of their own ("1月" … "12月"), so that each translates alone.
+MONTH_HEADERS = [
+    _("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月"),
+    _("7月"), _("8月"), _("9月"), _("10月"), _("11月"), _("12月"),
+]  # fmt: skip
+MONTHLY_HEADERS = [_("科目编码"), _("科目名称"), *MONTH_HEADERS, _("全年合计")]
 
 
 def change_percent(current: int, last: int) -> int | None:
@@ -158,15 +173,15 @@ def build_trial_balance_comparison(scope: ReportScope) -> Comparison:
         current_balance, last_balance, current_movement, last_movement = rolled[code]
         direction = _direction(account)
         if account["category"] in MOVEMENT_CATEGORIES:
-            item, current, last = MOVEMENT_ITEM, current_movement, last_movement
+            item, current, last = str(MOVEMENT_ITEM), current_movement, last_movement
             if account["level"] == 1:
                 # Income in its credit direction less expense in its debit direction.
                 result = [result[0] - current, result[1] - last]
         else:
-            item, current, last = BALANCE_ITEM, current_balance, last_balance
+            item, current, last = str(BALANCE_ITEM), current_balance, last_balance
         if current or last:
             rows.append(ComparisonRow(code, account["name"], direction * current, direction * last, item))
-    total = ComparisonRow("", RESULT_LABEL, result[0], result[1], MOVEMENT_ITEM)
+    total = ComparisonRow("", str(RESULT_LABEL), result[0], result[1], str(MOVEMENT_ITEM))
     return Comparison(scope=scope, rows=rows, total=total)
 
 
@@ -197,7 +212,10 @@ def build_statement_comparison(scope: ReportScope, kind: str) -> Comparison:
     if current.check is not None:
         left, right = (current.labels[n] for n in current.check)
         total = ComparisonRow(
-            "", f"差额（{left}−{right}）", current.differences[column], before.differences[column]
+            "",
+            gettext("差额（{left}−{right}）").format(left=left, right=right),
+            current.differences[column],
+            before.differences[column],
         )
     else:
         total = rows[-1]
@@ -288,11 +306,11 @@ def build_monthly(scope: ReportScope, *, account: str | None = None) -> MonthlyR
         rows.append(MonthlyRow(row_code, info["name"], months))
     if code:
         own = next(row for row in rows if row.code == code)
-        total = MonthlyRow("", "合计", list(own.months))
+        total = MonthlyRow("", gettext("合计"), list(own.months))
         name = accounts[code]["name"]
     else:
-        total = MonthlyRow("", RESULT_LABEL, result)
-        name = "收入、支出科目"
+        total = MonthlyRow("", str(RESULT_LABEL), result)
+        name = gettext("收入、支出科目")
         rows = [row for row in rows if any(row.months)]
     # Income accounts, then expense accounts, each by code (the 2004 chart interleaves them).
     order = {Category.INCOME: 0, Category.EXPENSE: 1}

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.models import Account, AccountBalance, Counterparty, CounterpartyKind, Fund, FundKind
@@ -20,12 +22,12 @@ from villagebooks.reports.scope import ReportScope, opening_window
 
 BY_FUND = "fund"
 BY_COUNTERPARTY = "counterparty"
-BY_LABELS = {BY_FUND: "资金来源", BY_COUNTERPARTY: "往来单位"}
+BY_LABELS = {BY_FUND: _("资金来源"), BY_COUNTERPARTY: _("往来单位")}
 
-UNKNOWN_BY = "辅助核算方式“{by}”不存在，可选：fund（资金来源）、counterparty（往来单位）"
-ACCOUNT_MISSING = "请指定科目编码"
-UNKNOWN_ACCOUNT = "科目 {code} 在所选范围的账套中不存在"
-NO_DIMENSION = "无"
+UNKNOWN_BY = _("辅助核算方式“{by}”不存在，可选：fund（资金来源）、counterparty（往来单位）")
+ACCOUNT_MISSING = _("请指定科目编码")
+UNKNOWN_ACCOUNT = _("科目 {code} 在所选范围的账套中不存在")
+NO_DIMENSION = _("无")
 
 COLUMNS = [
     "dimension",
@@ -37,7 +39,16 @@ COLUMNS = [
     "closing_debit",
     "closing_credit",
 ]
-HEADERS = ["辅助核算项目", "类别", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"]
+HEADERS = [
+    _("辅助核算项目"),
+    _("类别"),
+    _("期初借方"),
+    _("期初贷方"),
+    _("本期借方"),
+    _("本期贷方"),
+    _("期末借方"),
+    _("期末贷方"),
+]
 
 
 def net_sides(opening: int, debit: int, credit: int) -> list[int]:
@@ -96,7 +107,7 @@ def _labels(scope: ReportScope, by: str, keys: set[int]) -> dict[int, tuple[str,
     else:
         model, kinds = Counterparty, CounterpartyKind
     found = model.objects.filter(scope.balance_filter(), pk__in=keys).values_list("pk", "name", "kind")
-    return {pk: (name, kinds(kind).label) for pk, name, kind in found}
+    return {pk: (name, str(kinds(kind).label)) for pk, name, kind in found}
 
 
 def build_dimension_report(
@@ -134,7 +145,7 @@ def build_dimension_report(
     labels = _labels(scope, by, {f[key] for f in figures if f[key]})
     rows: dict[tuple[str, str], DimensionRow] = {}
     for figure in figures:
-        label = labels.get(figure[key], (NO_DIMENSION, ""))
+        label = labels.get(figure[key], (str(NO_DIMENSION), ""))
         row = rows.setdefault(label, DimensionRow(name=label[0], kind=label[1]))
         row.opening_fen += (figure["opening_debit"] or 0) - (figure["opening_credit"] or 0)
         row.debit_fen += figure["debit"] or 0
@@ -145,7 +156,7 @@ def build_dimension_report(
         key=lambda row: (row.name == NO_DIMENSION and row.kind == "", row.kind, row.name),
     )
     total = DimensionRow(
-        name="合计",
+        name=gettext("合计"),
         kind="",
         opening_fen=sum(r.opening_fen for r in ordered),
         debit_fen=sum(r.debit_fen for r in ordered),
@@ -155,7 +166,7 @@ def build_dimension_report(
         scope=scope,
         by=by,
         account_code=code,
-        account_name=f"{name}（按{BY_LABELS[by]}）",
+        account_name=gettext("{name}（按{by}）").format(name=name, by=BY_LABELS[by]),
         rows=ordered,
         total=total,
     )

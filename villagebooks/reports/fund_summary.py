@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, Sum, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import AccountBalance, Category, Fund, FundKind
 from villagebooks.reports.scope import ReportScope, opening_window
@@ -23,7 +25,15 @@ SOURCE_CATEGORIES = {Category.LIABILITY, Category.EQUITY, Category.INCOME}
 USE_CATEGORIES = {Category.EXPENSE}
 
 COLUMNS = ["fund", "kind", "allocated", "opening", "received", "spent", "balance"]
-HEADERS = ["资金来源", "资金类别", "下达金额", "期初余额", "本期收到", "本期使用", "期末余额"]
+HEADERS = [
+    _("资金来源"),
+    _("资金类别"),
+    _("下达金额"),
+    _("期初余额"),
+    _("本期收到"),
+    _("本期使用"),
+    _("期末余额"),
+]
 
 
 @dataclass
@@ -87,7 +97,7 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
     def row_for(fund: Fund) -> FundSummaryRow:
         key = fund.kind if by_region else fund.name
         if key not in rows:
-            label = FundKind(fund.kind).label
+            label = str(FundKind(fund.kind).label)
             rows[key] = FundSummaryRow(name=label if by_region else fund.name, kind=label)
         return rows[key]
 
@@ -108,7 +118,7 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
         row.received_fen += received
         row.spent_fen += spent
     ordered = sorted(rows.values(), key=lambda r: (r.kind, r.name))
-    total = FundSummaryRow(name="合计", kind="")
+    total = FundSummaryRow(name=gettext("合计"), kind="")
     for row in ordered:
         total.allocated_fen += row.allocated_fen
         total.opening_fen += row.opening_fen

@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, NotPermitted
@@ -48,8 +49,8 @@ from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope
 from villagebooks.reports.xlsx import write_xlsx
 
-ATTACHMENT_MISSING = "附件文件缺失：{name}（凭证 {voucher}），导出已停止"
-CANNOT_WRITE = "无法写入 {path}：{error}"
+ATTACHMENT_MISSING = _("附件文件缺失：{name}（凭证 {voucher}），导出已停止")
+CANNOT_WRITE = _("无法写入 {path}：{error}")
 
 # Rows fetched from the database at a time when streaming lines and balances.
 CHUNK_SIZE = 2000
@@ -294,7 +295,7 @@ def _write_archive(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSumm
         "funds.csv",
         FUND_COLUMNS,
         (
-            [f.name, f.kind, f.get_kind_display(), f.issuer, f.document_number, _yuan(f.amount_fen)]
+            [f.name, f.kind, str(f.get_kind_display()), f.issuer, f.document_number, _yuan(f.amount_fen)]
             for f in funds.values()
         ),
     )
@@ -303,7 +304,7 @@ def _write_archive(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSumm
         summary,
         "counterparties.csv",
         COUNTERPARTY_COLUMNS,
-        ([p.name, p.kind, p.get_kind_display(), p.id_number] for p in parties.values()),
+        ([p.name, p.kind, str(p.get_kind_display()), p.id_number] for p in parties.values()),
     )
     periods = list(Period.objects.filter(ledger=ledger).select_related("closed_by"))
     _csv(
@@ -316,7 +317,7 @@ def _write_archive(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSumm
                 p.year,
                 p.month,
                 p.status,
-                p.get_status_display(),
+                str(p.get_status_display()),
                 p.last_number,
                 _when(p.closed_at),
                 _username(p.closed_by),
@@ -397,11 +398,11 @@ def _ledger_row(ledger: Ledger) -> list:
         ledger.village.code,
         ledger.village.name,
         ledger.chart,
-        ledger.get_chart_display(),
+        str(ledger.get_chart_display()),
         ledger.start_year,
         ledger.start_month,
         ledger.status,
-        ledger.get_status_display(),
+        str(ledger.get_status_display()),
         ledger.carried_year,
         _when(ledger.created_at),
         _when(ledger.updated_at),
@@ -420,9 +421,9 @@ def _account_rows(ledger: Ledger) -> Iterator[list]:
             account.parent.code if account.parent else "",
             account.level,
             account.category,
-            account.get_category_display(),
+            str(account.get_category_display()),
             account.normal_side,
-            account.get_normal_side_display(),
+            str(account.get_normal_side_display()),
             _flag(account.is_leaf),
             _flag(account.requires_fund),
             _flag(account.requires_counterparty),

@@ -9,11 +9,12 @@ are instance-wide reference data (one per chart and statement), not ledger rows.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class StatementKind(models.TextChoices):
-    BALANCE_SHEET = "balance_sheet", "资产负债表"
-    INCOME = "income", "收益及收益分配表"
+    BALANCE_SHEET = "balance_sheet", _("资产负债表")
+    INCOME = "income", _("收益及收益分配表")
 
 
 class StatementLayout(models.Model):

@@ -20,12 +20,13 @@ def _pad(text: str, width: int, *, right: bool) -> str:
 
 def render_table(title: str, headers: list[str], rows: list[list], *, text_columns: int) -> str:
     """An aligned text table; the first ``text_columns`` columns are text, the rest fen (None: blank)."""
+    headers = [str(header) for header in headers]  # lazy titles, in the active language
     cells = [
         [str(v) if i < text_columns else "" if v is None else format_fen(v) for i, v in enumerate(row)]
         for row in rows
     ]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = [title, ""]
+    lines = [str(title), ""]
     lines.append("  ".join(_pad(h, widths[i], right=i >= text_columns) for i, h in enumerate(headers)))
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
@@ -17,10 +19,10 @@ from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Chart, Ledger
 from villagebooks.regions.models import Region
 
-UNKNOWN_LEDGER = "账套 {code} 不存在或您无权查看"
-UNKNOWN_REGION = "区划 {code} 不存在"
-RANGE_REVERSED = "起始期间不能晚于结束期间"
-NO_LEDGERS = "该区域内没有您可以查看的 {chart} 制度账套"
+UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
+UNKNOWN_REGION = _("区划 {code} 不存在")
+RANGE_REVERSED = _("起始期间不能晚于结束期间")
+NO_LEDGERS = _("该区域内没有您可以查看的 {chart} 制度账套")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class ReportScope:
     def period_text(self) -> str:
         if self.from_key == self.to_key:
             return period_label(self.from_key)
-        return f"{period_label(self.from_key)} 至 {period_label(self.to_key)}"
+        return gettext("{start} 至 {end}").format(
+            start=period_label(self.from_key), end=period_label(self.to_key)
+        )
 
     def balance_filter(self, prefix: str = "") -> Q:
         if self.single_ledger is not None:
@@ -78,7 +82,7 @@ def scope_for_region(
     if not ids:
         raise NotPermitted(NO_LEDGERS.format(chart=chart))
     return ReportScope(
-        title=f"{region.name}（汇总 {len(ids)} 个账套）",
+        title=gettext("{region}（汇总 {count} 个账套）").format(region=region.name, count=len(ids)),
         ledger_ids=ids,
         chart=chart,
         from_key=from_key,

@@ -28,6 +28,8 @@ from functools import cache
 
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
@@ -38,19 +40,19 @@ from villagebooks.regions.models import Role, RoleAssignment
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
 from villagebooks.reports.scope import ReportScope, opening_window
 
-FORMULA_SYNTAX = "公式“{formula}”无法识别：{detail}"
-UNKNOWN_ACCOUNT = "公式“{formula}”中的科目 {code} 不在 {chart} 会计制度的科目表中"
-UNKNOWN_LINE = "公式“{formula}”引用的行次 {line} 不存在"
-UNKNOWN_FUNCTION = "公式“{formula}”中的函数 {name} 不存在，可用的函数：debit、credit、opening"
-LINE_CYCLE = "行次 {line} 的公式循环引用了自己"
-DUPLICATE_LINE = "行次 {line} 重复"
-FORMULA_WITHOUT_LINE = "有公式的行必须填写行次"
-LABEL_MISSING = "项目名称不能为空"
-CHECK_LINE_UNKNOWN = "平衡校验引用的行次 {line} 不存在"
-UNKNOWN_CHART = "会计制度 {chart} 不存在"
-NO_LAYOUT = "{chart} 会计制度的{statement}格式尚未设置"
-FORBIDDEN_LAYOUT = "只有系统管理员可以修改报表格式"
-UNBALANCED = "警告：{title}不平衡：{left}与{right}相差 {columns}"
+FORMULA_SYNTAX = _("公式“{formula}”无法识别：{detail}")
+UNKNOWN_ACCOUNT = _("公式“{formula}”中的科目 {code} 不在 {chart} 会计制度的科目表中")
+UNKNOWN_LINE = _("公式“{formula}”引用的行次 {line} 不存在")
+UNKNOWN_FUNCTION = _("公式“{formula}”中的函数 {name} 不存在，可用的函数：debit、credit、opening")
+LINE_CYCLE = _("行次 {line} 的公式循环引用了自己")
+DUPLICATE_LINE = _("行次 {line} 重复")
+FORMULA_WITHOUT_LINE = _("有公式的行必须填写行次")
+LABEL_MISSING = _("项目名称不能为空")
+CHECK_LINE_UNKNOWN = _("平衡校验引用的行次 {line} 不存在")
+UNKNOWN_CHART = _("会计制度 {chart} 不存在")
+NO_LAYOUT = _("{chart} 会计制度的{statement}格式尚未设置")
+FORBIDDEN_LAYOUT = _("只有系统管理员可以修改报表格式")
+UNBALANCED = _("警告：{title}不平衡：{left}与{right}相差 {columns}")
 
 FUNCTIONS = ("debit", "credit", "opening")
 
@@ -68,7 +70,7 @@ _TOKEN = re.compile(r"\s*(?:(?P<code>\d+)|(?P<line>[Ll]\d+)|(?P<name>[A-Za-z_]+)
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be read; ``detail`` says where, in Chinese."""
+    """A formula that cannot be read; ``detail`` says where, in the active language."""
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -84,7 +86,7 @@ def _tokens(formula: str) -> list[tuple[str, str]]:
             rest = text[position:].strip()
             if not rest:
                 break
-            raise FormulaError(f"无法识别“{rest[0]}”")
+            raise FormulaError(gettext("无法识别“{text}”").format(text=rest[0]))
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         position = match.end()
@@ -104,7 +106,7 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
-            raise FormulaError("公式不完整")
+            raise FormulaError(gettext("公式不完整"))
         self.at += 1
         return token
 
@@ -126,30 +128,30 @@ class _Parser:
             return [(1, ("line", str(int(text[1:]))))]
         if kind == "name":
             if self.take() != ("op", "("):
-                raise FormulaError(f"{text} 后应为“(”")
+                raise FormulaError(gettext("{name} 后应为“(”").format(name=text))
             code_kind, code = self.take()
             if code_kind != "code":
-                raise FormulaError(f"{text}( ) 中应为科目编码")
+                raise FormulaError(gettext("{name}( ) 中应为科目编码").format(name=text))
             if self.take() != ("op", ")"):
-                raise FormulaError(f"{text}({code} 缺少“)”")
+                raise FormulaError(gettext("{name}({code} 缺少“)”").format(name=text, code=code))
             return [(1, (text.lower(), code))]
         if (kind, text) == ("op", "("):
             inner = self.expr()
             if self.take() != ("op", ")"):
-                raise FormulaError("括号不配对")
+                raise FormulaError(gettext("括号不配对"))
             return inner
-        raise FormulaError(f"“{text}”的位置不对")
+        raise FormulaError(gettext("“{text}”的位置不对").format(text=text))
 
 
 def parse_formula(formula: str) -> list[Term]:
     """The formula as a list of (coefficient, reference); raises ``FormulaError``."""
     tokens = _tokens(formula)
     if not tokens:
-        raise FormulaError("公式为空")
+        raise FormulaError(gettext("公式为空"))
     parser = _Parser(tokens)
     terms = parser.expr()
     if parser.peek() is not None:
-        raise FormulaError(f"“{parser.peek()[1]}”的位置不对")
+        raise FormulaError(gettext("“{text}”的位置不对").format(text=parser.peek()[1]))
     return terms
 
 
@@ -351,7 +353,7 @@ def statement_layout_save(
     if not _may_edit_layouts(actor):
         raise NotPermitted(FORBIDDEN_LAYOUT)
     if kind not in StatementKind.values:
-        raise DomainError(f"报表类型 {kind} 不存在", field="kind")
+        raise DomainError(gettext("报表类型 {kind} 不存在").format(kind=kind), field="kind")
     problems = check_layout(chart=chart, lines=lines, check=check)
     if problems:
         raise DomainError(problems=problems)
@@ -375,9 +377,9 @@ def statement_layout_save(
 # ---------------------------------------------------------------------------------------------
 
 BALANCE_SHEET_COLUMNS = ["line", "item", "opening", "closing"]
-BALANCE_SHEET_HEADERS = ["行次", "项目", "年初数", "期末数"]
+BALANCE_SHEET_HEADERS = [_("行次"), _("项目"), _("年初数"), _("期末数")]
 INCOME_COLUMNS = ["line", "item", "period", "year_to_date"]
-INCOME_HEADERS = ["行次", "项目", "本期数", "本年累计数"]
+INCOME_HEADERS = [_("行次"), _("项目"), _("本期数"), _("本年累计数")]
 
 
 @dataclass
@@ -411,8 +413,8 @@ class Statement:
     def warning(self) -> str | None:
         if self.is_balanced or self.check is None:
             return None
-        columns = "，".join(
-            f"{header} {format_fen(diff)} 元"
+        columns = gettext("，").join(
+            gettext("{header} {amount} 元").format(header=header, amount=format_fen(diff))
             for header, diff in zip(self.headers, self.differences, strict=True)
             if diff
         )
@@ -544,10 +546,10 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
     lines, formulas = _parsed(layout)
     if kind == StatementKind.BALANCE_SHEET:
         figures = _balance_sheet_figures(scope, _side_split_codes(formulas))
-        headers = BALANCE_SHEET_HEADERS[2:]
+        headers = [str(header) for header in BALANCE_SHEET_HEADERS[2:]]
     else:
         figures = _income_figures(scope)
-        headers = INCOME_HEADERS[2:]
+        headers = [str(header) for header in INCOME_HEADERS[2:]]
     refs = {ref for terms in formulas.values() for _c, ref in terms if ref[0] != "line"}
     values = _reference_values(scope.chart, kind, figures, refs)
     results: dict[int, tuple[int, int]] = {}
@@ -602,5 +604,5 @@ def statement_total(statement: Statement) -> list:
     """The table's closing row: the balance check's difference, or the statement's last line."""
     if statement.check is not None:
         left, right = (statement.labels[n] for n in statement.check)
-        return ["", f"差额（{left}−{right}）", *statement.differences]
+        return ["", gettext("差额（{left}−{right}）").format(left=left, right=right), *statement.differences]
     return statement_rows(statement)[-1]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import Account, AccountBalance
 from villagebooks.reports.scope import ReportScope, opening_window
@@ -25,7 +27,16 @@ COLUMNS = [
     "closing_debit",
     "closing_credit",
 ]
-HEADERS = ["科目编码", "科目名称", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"]
+HEADERS = [
+    _("科目编码"),
+    _("科目名称"),
+    _("期初借方"),
+    _("期初贷方"),
+    _("本期借方"),
+    _("本期贷方"),
+    _("期末借方"),
+    _("期末贷方"),
+]
 
 
 @dataclass
@@ -141,7 +152,7 @@ def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> Tr
     level_one = [row for row in rows.values() if row.level == 1]
     total = _TotalRow(
         code="",
-        name="合计",
+        name=gettext("合计"),
         level=0,
         debit_fen=sum(r.debit_fen for r in level_one),
         credit_fen=sum(r.credit_fen for r in level_one),

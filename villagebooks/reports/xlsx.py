@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -30,8 +32,8 @@ from villagebooks.reports.render import display_width
 from villagebooks.reports.scope import ReportScope
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CREATOR = "村账通"
-UNIT_TEXT = "单位：元"
+CREATOR = "村账通"  # the product's name, in every language
+UNIT_TEXT = _("单位：元")
 AMOUNT_FORMAT = "#,##0.00"
 TITLE_ROWS = 3  # report title, ledger and period, column headers
 
@@ -47,7 +49,8 @@ MAX_WIDTH = 60
 
 # Cell styles, by the names Excel shows in its style gallery. Styling a cell through a named
 # style copies one small array; setting font, border and fill on each cell hashes those objects
-# every time, which made 5,000 rows take nine seconds.
+# every time, which made 5,000 rows take nine seconds. The names stay Chinese in every language:
+# they are the workbook's internal style names, not text of the report.
 TITLE, LEFT, CENTER, RIGHT = "报表标题", "报表说明", "报表期间", "报表单位"
 HEADER, TEXT, AMOUNT = "报表表头", "报表文本", "报表金额"
 TOTAL_TEXT, TOTAL_AMOUNT, WARNING = "合计文本", "合计金额", "报表警告"
@@ -92,7 +95,7 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
     """Write the report as an ``.xlsx`` workbook to a path or a writable binary file.
 
     Args:
-        kind: the catalogue entry: title, Chinese headers, how many leading columns are text.
+        kind: the catalogue entry: title, headers, how many leading columns are text.
         scope: the ledger or region and the period the report covers, for the title rows.
         report: what ``kind.build(scope)`` returned.
         target: a path, or a binary file object (``BytesIO``, an ``HttpResponse``).
@@ -101,17 +104,18 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
     total = kind.total(report)
     warning = kind.warning(report)
     workbook = Workbook(write_only=True)
-    workbook.properties.title = f"{kind.title} {scope.title} {scope.period_text}"
-    workbook.properties.subject = kind.title
+    title = str(kind.title)
+    workbook.properties.title = f"{title} {scope.title} {scope.period_text}"
+    workbook.properties.subject = title
     workbook.properties.creator = CREATOR
     workbook.properties.lastModifiedBy = CREATOR
     for style in _named_styles():
         workbook.add_named_style(style)
-    sheet = workbook.create_sheet(sheet_name(kind.title))
+    sheet = workbook.create_sheet(sheet_name(title))
     columns = len(kind.headers)
     _set_up_sheet(sheet, kind, scope, columns, rows + [total])
 
-    sheet.append([_cell(sheet, kind.title, TITLE)])
+    sheet.append([_cell(sheet, title, TITLE)])
     sheet.append(_scope_row(sheet, kind, scope, columns))
     sheet.append([_cell(sheet, header, HEADER) for header in kind.headers])
     for row in rows:
@@ -125,7 +129,7 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
 
 def sheet_name(title: str) -> str:
     """A sheet name Excel accepts, from a report title."""
-    return (SHEET_NAME_FORBIDDEN.sub("_", title).strip("'") or "报表")[:31]
+    return (SHEET_NAME_FORBIDDEN.sub("_", str(title)).strip("'") or gettext("报表"))[:31]
 
 
 def column_widths(headers: list[str], rows: list[list], *, text_columns: int) -> list[int]:
@@ -136,7 +140,7 @@ def column_widths(headers: list[str], rows: list[list], *, text_columns: int) ->
             texts = [_text(row[index]) for row in rows]
         else:
             texts = ["" if row[index] is None else format_fen(row[index]) for row in rows]
-        longest = max([display_width(header)] + [display_width(text) for text in texts])
+        longest = max([display_width(str(header))] + [display_width(text) for text in texts])
         widths.append(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
     return widths
 
@@ -184,22 +188,22 @@ def _scope_spans(kind: ReportKind, columns: int) -> tuple[tuple[int, int], tuple
 
 
 def _scope_text(scope: ReportScope) -> str:
-    label = "编制单位" if scope.single_ledger is not None else "汇总范围"
-    return f"{label}：{scope.title}"
+    label = gettext("编制单位：{name}") if scope.single_ledger is not None else gettext("汇总范围：{name}")
+    return label.format(name=scope.title)
 
 
 def _scope_row(
     sheet: WriteOnlyWorksheet, kind: ReportKind, scope: ReportScope, columns: int
 ) -> list[Cell | None]:
     left, middle, unit = _scope_spans(kind, columns)
-    period = f"期间：{scope.period_text}"
+    period = gettext("期间：{period}").format(period=scope.period_text)
     cells = [None] * columns
     if middle == (0, 0):
         cells[0] = _cell(sheet, f"{_scope_text(scope)}  {period}", LEFT)
     else:
         cells[left[0] - 1] = _cell(sheet, _scope_text(scope), LEFT)
         cells[middle[0] - 1] = _cell(sheet, period, CENTER)
-    cells[unit - 1] = _cell(sheet, UNIT_TEXT, RIGHT)
+    cells[unit - 1] = _cell(sheet, str(UNIT_TEXT), RIGHT)
     return cells
 
 

@@ -4,7 +4,7 @@ A built report becomes a ``Table``: header rows, body rows and a totals row of c
 formatted for display, any of them a link. The reports whose printed form the pages know get
 it (the trial balance's grouped header and indented sub-accounts, a statement's headings and
 line links, a book's opening, month and year rows); any other report of the catalogue is drawn
-from its catalogue entry alone (Chinese headers, rows, total, warning), so a report added to
+from its catalogue entry alone (headers, rows, total, warning), so a report added to
 ``REPORT_KINDS`` has a page, a CSV and an XLSX without code here. Drill-down follows the
 columns' machine names, which the catalogue shares with the CSV header: a ``code`` or
 ``account`` cell opens that account's detail ledger for the same months, a ``voucher`` cell of
@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.money import format_fen
@@ -42,7 +43,6 @@ ACCOUNT_COLUMNS = ("code", "account")
 LEDGER_COLUMN = "ledger_code"
 # Printed account books leave the unused side of a line empty; balances always show, 0.00 too.
 BLANK_ZERO_COLUMNS = ("debit", "credit")
-_VOUCHER_NUMBER = re.compile(r"记-(\d+)")
 _DAY = re.compile(r"(\d{4})-(\d{2})-\d{2}")
 
 TRIAL_BALANCE_UNBALANCED = _("试算不平衡！")
@@ -164,7 +164,7 @@ class Links:
 
     def voucher(self, day: str, number_text: str) -> str:
         """The page of the voucher a book row prints as ``day`` and 记-N, or "" if none."""
-        number, when = _VOUCHER_NUMBER.fullmatch(number_text or ""), _DAY.fullmatch(day or "")
+        number, when = _voucher_number(number_text), _DAY.fullmatch(day or "")
         if self.ledger is None or number is None or when is None:
             return ""
         if self._voucher_ids is None:
@@ -173,6 +173,12 @@ class Links:
             )
         pk = self._voucher_ids.get((int(when[1]) * 100 + int(when[2]), int(number[1])))
         return reverse("voucher", args=[self.ledger.code, pk]) if pk else ""
+
+
+def _voucher_number(text: str) -> re.Match | None:
+    """The number N of a book row's voucher, as ``reports.books`` printed it (记-N, or V-N in English)."""
+    printed = re.escape(gettext("记-{number}")).replace(re.escape("{number}"), r"(\d+)", 1)
+    return re.fullmatch(printed, text or "")
 
 
 def _amount(fen: int | None, *, blank_zero: bool = False) -> Cell:

@@ -371,7 +371,8 @@ def _filename(parsed: _ReportRequest, extension: str) -> str:
     account = f"-{parsed.account}" if parsed.account else ""
     return (
         f"{parsed.code}-{parsed.kind.title}{account}-"
-        f"{period_label(scope.from_key)}至{period_label(scope.to_key)}.{extension}"
+        + _("{start}至{end}").format(start=period_label(scope.from_key), end=period_label(scope.to_key))
+        + f".{extension}"
     )
 
 

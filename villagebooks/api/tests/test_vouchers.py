@@ -318,7 +318,7 @@ def test_bad_lines_are_reported_by_field_and_row_and_nothing_is_created(ledger, 
     ]
     assert error_of(response)["message"] == "；".join(
         [
-            V.EMPTY_SUMMARY,
+            str(V.EMPTY_SUMMARY),
             V.UNBALANCED.format(debit="100.00", credit="90.00"),
             E.UNKNOWN_ACCOUNT.format(code="999"),
         ]

@@ -6,8 +6,9 @@ import re
 from datetime import date
 
 from villagebooks.common.errors import DomainError
+from villagebooks.common.i18n import gettext_lazy as _
 
-BAD_PERIOD = "期间格式应为 YYYY-MM"
+BAD_PERIOD = _("期间格式应为 YYYY-MM")
 
 
 def parse_period(text: str, *, field: str = "period") -> int:

@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from villagebooks.common.errors import FieldProblem
+from villagebooks.common.i18n import gettext_lazy as _
 from villagebooks.common.money import format_fen
 
-TOO_FEW_LINES = "凭证至少需要两条分录"
-UNBALANCED = "借贷不平衡：借方合计 {debit}，贷方合计 {credit}"
-BOTH_SIDES = "一条分录只能填借方或贷方之一"
-NO_AMOUNT = "借方和贷方不能都为空或为零"
-NEGATIVE = "金额不能为负数（更正已记账凭证请用红字冲销）"
-EMPTY_SUMMARY = "摘要不能为空"
-SUMMARY_TOO_LONG = "摘要不能超过200个字"
-EMPTY_ACCOUNT = "科目不能为空"
+TOO_FEW_LINES = _("凭证至少需要两条分录")
+UNBALANCED = _("借贷不平衡：借方合计 {debit}，贷方合计 {credit}")
+BOTH_SIDES = _("一条分录只能填借方或贷方之一")
+NO_AMOUNT = _("借方和贷方不能都为空或为零")
+NEGATIVE = _("金额不能为负数（更正已记账凭证请用红字冲销）")
+EMPTY_SUMMARY = _("摘要不能为空")
+SUMMARY_TOO_LONG = _("摘要不能超过200个字")
+EMPTY_ACCOUNT = _("科目不能为空")
 
 
 @dataclass(frozen=True)

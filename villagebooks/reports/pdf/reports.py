@@ -11,16 +11,19 @@ characters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.money import format_fen
 from villagebooks.reports.catalog import ReportKind
 from villagebooks.reports.pdf.document import GREY, HEADER_FILL, RED, Document, clean
 from villagebooks.reports.scope import ReportScope
 
-UNIT_TEXT = "单位：元"
-PAGE_TEXT = "第 {page} 页 共 {count} 页"
+UNIT_TEXT = _("单位：元")
+PAGE_TEXT = _("第 {page} 页 共 {count} 页")
 PORTRAIT_MAX_COLUMNS = 5
 
 MARGIN = 12.0  # left, right and top, mm
@@ -46,10 +49,12 @@ def render_report_pdf(kind: ReportKind, scope: ReportScope, report: Any) -> byte
     """The report as the bytes of a PDF file.
 
     Args:
-        kind: the catalogue entry: title, Chinese headers, how many leading columns are text.
+        kind: the catalogue entry: title, headers, how many leading columns are text.
         scope: the ledger or region and the period the report covers.
         report: what ``kind.build(scope)`` returned.
     """
+    # The title and headers in the active language, once, as the plain text the layout measures.
+    kind = replace(kind, title=str(kind.title), headers=[str(header) for header in kind.headers])
     rows = [_cells(row, kind.text_columns) for row in kind.rows(report)]
     total = _cells(kind.total(report), kind.text_columns)
     landscape = len(kind.headers) > PORTRAIT_MAX_COLUMNS
@@ -80,7 +85,7 @@ def _account_line(report: Any) -> str:
     code, name = getattr(report, "account_code", None), getattr(report, "account_name", None)
     if not code:
         return ""
-    return f"科目：{code} {name or ''}".rstrip()
+    return gettext("科目：{code} {name}").format(code=code, name=name or "").rstrip()
 
 
 def _layout(document: Document, kind: ReportKind, rows: list[list[str]]) -> _Layout:
@@ -198,11 +203,17 @@ class _Form:
             with document.style(size=10):
                 document.line_at(self.account, MARGIN, y, width, 6, "C")
             y += 6
-        label = "编制单位" if self.scope.single_ledger is not None else "汇总范围"
+        label = (
+            gettext("编制单位：{name}")
+            if self.scope.single_ledger is not None
+            else gettext("汇总范围：{name}")
+        )
         with document.style(size=9):
-            document.line_at(f"{label}：{self.scope.title}", MARGIN, y, width, 6, "L")
-            document.line_at(f"期间：{self.scope.period_text}", MARGIN, y, width, 6, "C")
-            document.line_at(UNIT_TEXT, MARGIN, y, width, 6, "R")
+            document.line_at(label.format(name=self.scope.title), MARGIN, y, width, 6, "L")
+            document.line_at(
+                gettext("期间：{period}").format(period=self.scope.period_text), MARGIN, y, width, 6, "C"
+            )
+            document.line_at(str(UNIT_TEXT), MARGIN, y, width, 6, "R")
         y += 7
         if self.warning_lines:
             with document.local_context(draw_color=RED, line_width=0.6):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
@@ -29,7 +30,7 @@ from villagebooks.ledger.models import Account, Voucher, VoucherLine, VoucherSta
 from villagebooks.reports.pdf.document import GREY, RED, Document, clean
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
-NO_VOUCHERS = "{year}-{month:02d} 没有已记账的凭证"
+NO_VOUCHERS = _("{year}-{month:02d} 没有已记账的凭证")
 
 TITLE = "记 账 凭 证"
 HALF = 297.0 / 2  # one voucher per half of a portrait A4 page
@@ -151,7 +152,7 @@ def _printed(voucher: Voucher, accounts: dict[int, dict]) -> PrintedVoucher:
         reviewed_by=_person(voucher.reviewed_by),
         posted_by=_person(voucher.posted_by),
         note=voucher.note,
-        status="" if voucher.status == VoucherStatus.POSTED else voucher.get_status_display(),
+        status="" if voucher.status == VoucherStatus.POSTED else str(voucher.get_status_display()),
     )
 
 

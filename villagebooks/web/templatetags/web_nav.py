@@ -33,6 +33,8 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
     if Action.VIEW not in actions:
         items = []
     return {
-        "items": [{"key": key, "title": title, "url": url, "current": key == current} for key, title, url in items],
+        "items": [
+            {"key": key, "title": title, "url": url, "current": key == current} for key, title, url in items
+        ],
         "ledger": ledger,
     }

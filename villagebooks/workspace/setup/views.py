@@ -569,7 +569,9 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as error:
                 error_message, status = error.problems[0].message, 400
             else:
-                numbers = "、".join(f"记-{v.number}" for v in result.vouchers) or _("无")
+                numbers = _("、").join(
+                    _("记-%(number)s") % {"number": v.number} for v in result.vouchers
+                ) or _("无")
                 messages.success(
                     request,
                     _(
@@ -581,7 +583,7 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
     blockers = year_close_blockers(ledger=ledger, year=year, voucher_limit=VOUCHERS_LISTED)
     unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     planned = form.total_fen() if plan is not None else 0
-    context = _nav(ledger, "closing") | {
+    context = _nav(ledger, "year") | {
         "year": year,
         "form": form,
         "plan": _plan_tables(ledger, plan) if plan is not None else None,

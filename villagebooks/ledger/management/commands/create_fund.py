@@ -15,7 +15,9 @@ class Command(ActorCommand):
         parser.add_argument("--ledger", required=True)
         parser.add_argument("--name", required=True)
         parser.add_argument(
-            "--kind", required=True, help="资金类别：" + "、".join(label for _, label in FundKind.choices)
+            "--kind",
+            required=True,
+            help="资金类别：" + "、".join(str(label) for _, label in FundKind.choices),
         )
         parser.add_argument("--issuer", default="", help="下达单位")
         parser.add_argument("--document", default="", help="文号")
