@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from villagebooks.ledger.access import Action, actions_on
 
@@ -22,13 +22,17 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
     items = [
         (
             "vouchers",
-            _("凭证"),
+            pgettext("ledger section", "凭证"),
             reverse("vouchers:entry" if Action.PREPARE in actions else "vouchers:list", args=[code]),
         ),
-        ("reports", _("报表"), reverse("ledger_report", args=[code, "trial-balance"])),
-        ("claims", _("报账单"), reverse("claims:ledger", args=[code])),
-        ("setup", _("科目与期初"), reverse("setup:accounts", args=[code])),
-        ("closing", _("结账"), reverse("setup:closing", args=[code])),
+        (
+            "reports",
+            pgettext("ledger section", "报表"),
+            reverse("ledger_report", args=[code, "trial-balance"]),
+        ),
+        ("claims", pgettext("ledger section", "报账单"), reverse("claims:ledger", args=[code])),
+        ("setup", pgettext("ledger section", "科目与期初"), reverse("setup:accounts", args=[code])),
+        ("closing", pgettext("ledger section", "结账"), reverse("setup:closing", args=[code])),
     ]
     if Action.VIEW not in actions:
         items = []
