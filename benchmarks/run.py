@@ -124,19 +124,8 @@ def child(command: list[str], *, env: dict | None = None, stdout=subprocess.DEVN
     }
 
 
-def timed(function, repeat: int) -> list[float]:
-    """Milliseconds of ``repeat`` calls (after one warm-up call)."""
-    function()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
+# One way of timing for every figure: a warm-up call, then the samples in milliseconds.
+timed, p95 = reports.timed, reports.p95
 
 
 STARTED = time.monotonic()

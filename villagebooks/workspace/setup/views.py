@@ -10,12 +10,9 @@ with the reason, and changes nothing. Bad input is shown at its field with a 400
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -36,6 +33,7 @@ from villagebooks.ledger.closing_checks import (
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger, VoucherStatus
+from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.setup.forms import (
     BAD_PERIOD,
     GRID_INCOMPLETE,
@@ -74,24 +72,8 @@ MONTH_CHECKS = (
 )
 
 
-class _NotFound(Exception):
-    """Raised while reading a request: the page answers 404 with this message."""
-
-
-def _pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged-in pages: ``_NotFound`` is the 404 page, ``NotPermitted`` the 403 page with its reason."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except _NotFound as missing:
-            return render(request, "web/not_found.html", {"message": str(missing)}, status=404)
-        except NotPermitted as refused:
-            message = refused.problems[0].message
-            return render(request, "workspace/setup/forbidden.html", {"message": message}, status=403)
-
-    return login_required(wrapped)
+_NotFound = PageNotFound
+_pages = workspace_page("workspace/setup/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:

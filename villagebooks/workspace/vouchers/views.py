@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,6 +31,7 @@ from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
 from villagebooks.ledger.models import Ledger, Voucher, VoucherKind, VoucherStatus
+from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
 from villagebooks.workspace.vouchers.bulk import BULK_ACTIONS, MAX_BULK, vouchers_bulk
 from villagebooks.workspace.vouchers.forms import ReasonForm, ReverseForm, VoucherFilterForm
@@ -96,24 +96,8 @@ def _rows(vouchers: list[Voucher]) -> list[_Row]:
     return rows
 
 
-class _NotFound(Exception):
-    """Raised while reading a request: the page answers 404 with this message."""
-
-
-def _workspace(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged-in pages: ``_NotFound`` is the 404 page, ``NotPermitted`` the 403 page with its reason."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except _NotFound as missing:
-            return render(request, "web/not_found.html", {"message": str(missing)}, status=404)
-        except NotPermitted as refused:
-            message = "；".join(p.message for p in refused.problems)
-            return render(request, "workspace/vouchers/forbidden.html", {"message": message}, status=403)
-
-    return login_required(wrapped)
+_NotFound = PageNotFound
+_workspace = workspace_page("workspace/vouchers/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:
