@@ -303,6 +303,26 @@ def seed_data(chart: str) -> dict:
     return json.loads((DATA_DIR / f"statements-{chart}.json").read_text(encoding="utf-8"))
 
 
+def seed_layouts(layout_model, line_model, *, charts: tuple[str, ...]) -> None:
+    """Write each chart's seeded layouts (``statements-<chart>.json``) that are not there yet.
+
+    A layout already present is left alone: a county may have changed it. Every formula is checked
+    before anything is written. The models are passed in so that the migrations can call it.
+    """
+    for chart in charts:
+        data = seed_data(chart)
+        for kind, statement in data["statements"].items():
+            if layout_model.objects.filter(chart=chart, kind=kind).exists():
+                continue
+            title, lines, check = specs_from_data(statement)
+            problems = check_layout(chart=chart, lines=lines, check=check)
+            if problems:
+                raise ValueError(f"statements-{chart}.json {kind}: " + "；".join(map(str, problems)))
+            write_layout(
+                layout_model, line_model, chart=chart, kind=kind, title=title, lines=lines, check=check
+            )
+
+
 def write_layout(
     layout_model, line_model, *, chart: str, kind: str, title: str, lines, check
 ) -> StatementLayout:
