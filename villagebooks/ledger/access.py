@@ -66,52 +66,47 @@ def ledgers_in_scope(user, action: Action = Action.VIEW) -> QuerySet[Ledger]:
     return ledgers if condition is None else ledgers.filter(condition)
 
 
-def _region_prefixes(path: str) -> list[str]:
-    """Every ancestor path of ``path`` ("51/5107/" -> ["51/", "51/5107/"]), itself included."""
-    parts = path.rstrip("/").split("/")
-    return ["/".join(parts[: depth + 1]) + "/" for depth in range(len(parts))]
+def actions_on_ledgers(user, ledgers) -> dict[int, frozenset[Action]]:
+    """Everything ``user`` may do on each of ``ledgers`` (their villages loaded), in one query.
 
-
-def can(user, ledger: Ledger, action: Action) -> bool:
-    """The same rule as ``ledgers_in_scope``, for one ledger, in one query.
-
-    Every service asks this before it writes, so it is on the path of each click: the roles that
-    reach the ledger are found by its village's ancestor paths instead of a join over all ledgers.
+    The same rule as ``ledgers_in_scope``, applied in Python to the user's few role assignments:
+    a role on the ledger itself, a region-wide role over the ledger's village, or an administrator
+    at a root of the tree. Every service's ``require`` and every page's controls come through here.
     """
+    ledgers = list(ledgers)
     if not user or not user.is_authenticated or not user.is_active:
-        return False
+        return {ledger.pk: frozenset() for ledger in ledgers}
     if user.is_superuser:
-        return True
-    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-    region_wide = Q(ledger_id__isnull=True) & (
-        Q(region__path__in=_region_prefixes(ledger.village.path))
-        | Q(role=Role.ADMIN, region__parent_id__isnull=True)
+        return {ledger.pk: frozenset(Action) for ledger in ledgers}
+    held = list(
+        RoleAssignment.objects.filter(user=user).values_list(
+            "role", "ledger_id", "region__path", "region__parent_id"
+        )
     )
-    return (
-        RoleAssignment.objects.filter(user=user, role__in=roles)
-        .filter(Q(ledger_id=ledger.pk) | region_wide)
-        .exists()
-    )
+    result = {}
+    for ledger in ledgers:
+        path = ledger.village.path
+        roles = {
+            role
+            for role, ledger_id, region_path, parent_id in held
+            if ledger_id == ledger.pk
+            or (
+                ledger_id is None
+                and (path.startswith(region_path) or (role == Role.ADMIN and parent_id is None))
+            )
+        }
+        result[ledger.pk] = frozenset(action for role in roles for action in ROLE_ACTIONS.get(role, ()))
+    return result
 
 
 def actions_on(user, ledger: Ledger) -> frozenset[Action]:
-    """Everything ``user`` may do on ``ledger``, in one query: for pages that show or hide many
-    controls at once. The same rule as ``can`` (and ``ledgers_in_scope``), action by action."""
-    if not user or not user.is_authenticated or not user.is_active:
-        return frozenset()
-    if user.is_superuser:
-        return frozenset(Action)
-    region_wide = Q(ledger_id__isnull=True) & (
-        Q(region__path__in=_region_prefixes(ledger.village.path))
-        | Q(role=Role.ADMIN, region__parent_id__isnull=True)
-    )
-    roles = (
-        RoleAssignment.objects.filter(user=user)
-        .filter(Q(ledger_id=ledger.pk) | region_wide)
-        .values_list("role", flat=True)
-        .distinct()
-    )
-    return frozenset(action for role in roles for action in ROLE_ACTIONS.get(role, ()))
+    """Everything ``user`` may do on ``ledger``, in one query (``actions_on_ledgers``)."""
+    return actions_on_ledgers(user, [ledger])[ledger.pk]
+
+
+def can(user, ledger: Ledger, action: Action) -> bool:
+    """The same rule as ``ledgers_in_scope``, for one ledger, in one query: on the path of every click."""
+    return action in actions_on(user, ledger)
 
 
 def can_in_region(user, region: Region, action: Action) -> bool:

@@ -28,7 +28,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from villagebooks.ledger.access import ROLE_ACTIONS, Action, can_in_region, ledgers_in_scope
+from villagebooks.ledger.access import (
+    ROLE_ACTIONS,
+    Action,
+    actions_on_ledgers,
+    can_in_region,
+    ledgers_in_scope,
+)
 from villagebooks.ledger.domain.periods import next_period
 from villagebooks.ledger.models import (
     Account,
@@ -265,18 +271,13 @@ def attachment_for_download(
     ).first()
 
 
-def ledger_actions(*, user, ledger_ids: list[int]) -> dict[str, set[int]]:
-    """For the ledgers of one page: which of them ``user`` may prepare, review, close or book
-    claims on (``{"prepare": {ids}, ...}``), one query an action, so that the home page offers
-    only the links that lead somewhere."""
-    actions = {
-        "prepare": Action.PREPARE,
-        "review": Action.REVIEW,
-        "close": Action.CLOSE,
-        "setup": Action.SETUP,
-        "claim": Action.CLAIM,
-    }
+def ledger_actions(*, user, ledgers: list[Ledger]) -> dict[int, dict[str, bool]]:
+    """For the ledgers of one page (villages loaded): which of them ``user`` may prepare, review,
+    close, set up or book claims on, in one query, so that the home page offers only the links
+    that lead somewhere."""
+    names = {"prepare": Action.PREPARE, "review": Action.REVIEW, "close": Action.CLOSE}
+    names |= {"setup": Action.SETUP, "claim": Action.CLAIM}
+    allowed = actions_on_ledgers(user, ledgers)
     return {
-        name: set(ledgers_in_scope(user, action).filter(pk__in=ledger_ids).values_list("pk", flat=True))
-        for name, action in actions.items()
+        pk: {name: action in actions for name, action in names.items()} for pk, actions in allowed.items()
     }

@@ -102,12 +102,12 @@ def home(request: HttpRequest) -> HttpResponse:
     ledgers = ledger_overview(user=request.user, today=timezone.localdate(), search=search)
     page = Paginator(ledgers, LEDGERS_PER_PAGE).get_page(request.GET.get("page"))
     regions = summary_regions(user=request.user)
-    ids = [ledger.pk for ledger in page.object_list]
-    allowed = ledger_actions(user=request.user, ledger_ids=ids)
-    waiting = claims_waiting(ids)
-    for ledger in page.object_list:
+    shown = list(page.object_list)  # evaluates the page once; the template reads the same objects
+    allowed = ledger_actions(user=request.user, ledgers=shown)
+    waiting = claims_waiting([ledger.pk for ledger in shown])
+    for ledger in shown:
         ledger.claims_waiting = waiting.get(ledger.pk, 0)
-        ledger.may = {name: ledger.pk in members for name, members in allowed.items()}
+        ledger.may = allowed[ledger.pk]
     context = {"page": page, "search": search, "regions": regions}
     return render(request, "web/home.html", context)
 
