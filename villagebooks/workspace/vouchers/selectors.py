@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Abs
 
 from villagebooks.common.models import AuditEntry
-from villagebooks.ledger.access import Action, can, ledgers_in_scope
+from villagebooks.ledger.access import Action, actions_on, ledgers_in_scope
 from villagebooks.ledger.models import (
     Account,
     Attachment,
@@ -46,10 +46,9 @@ class Permissions:
 
     @classmethod
     def of(cls, user, ledger: Ledger) -> Permissions:
+        actions = actions_on(user, ledger)  # one query for the three
         return cls(
-            prepare=can(user, ledger, Action.PREPARE),
-            review=can(user, ledger, Action.REVIEW),
-            post=can(user, ledger, Action.POST),
+            prepare=Action.PREPARE in actions, review=Action.REVIEW in actions, post=Action.POST in actions
         )
 
 
