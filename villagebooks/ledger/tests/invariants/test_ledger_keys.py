@@ -1,0 +1,94 @@
+"""A line belongs to its voucher's ledger and a voucher to its period's ledger, by the database's
+own keys (migration 0004 on PostgreSQL): a row that claims another ledger is refused whoever
+writes it. Each refused statement is also run with the right ledger, where it must pass, so the
+tests fail if the SQL is wrong rather than only if the keys are missing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from villagebooks.ledger import services
+from villagebooks.ledger.domain.vouchers import LineInput
+from villagebooks.ledger.models import Voucher, VoucherLine
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the composite keys are PostgreSQL's (SQLite keeps one key a column; migration 0004)",
+    ),
+]
+
+LINES = [
+    LineInput(summary="购买水泥", account_code="121", debit_fen=350_000),
+    LineInput(summary="购买水泥", account_code="102", credit_fen=350_000),
+]
+VOUCHER = Voucher._meta.db_table
+LINE = VoucherLine._meta.db_table
+
+
+@pytest.fixture
+def draft(ledger, accountant):
+    return services.voucher_create(actor=accountant, ledger=ledger, date=date(2025, 3, 10), lines=LINES)
+
+
+def _checked_now(sql: str, params: list) -> None:
+    """Run ``sql`` and check the deferred keys at once, in a savepoint that is rolled back."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        transaction.set_rollback(True)
+
+
+def test_a_line_cannot_claim_another_ledger_than_its_voucher(draft, other_ledger):
+    copy_line = (
+        f"INSERT INTO {LINE} (ledger_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen)"
+        f" SELECT %s, voucher_id, 50, summary, account_id, debit_fen, credit_fen FROM {LINE}"
+        " WHERE voucher_id = %s AND line_no = 1"
+    )
+    _checked_now(copy_line, [draft.ledger_id, draft.pk])  # its own ledger: accepted
+    with pytest.raises(IntegrityError, match="line_voucher_in_ledger"):
+        _checked_now(copy_line, [other_ledger.pk, draft.pk])
+    assert VoucherLine.objects.filter(voucher=draft).count() == 2
+
+
+def test_a_voucher_cannot_sit_in_another_ledgers_period(draft, other_ledger):
+    own_period = draft.period_id
+    foreign_period = other_ledger.periods.get(year=2025, month=3).pk
+    move = f"UPDATE {VOUCHER} SET period_id = %s WHERE id = %s"
+    _checked_now(move, [own_period, draft.pk])
+    with pytest.raises(IntegrityError, match="voucher_period_in_ledger"):
+        _checked_now(move, [foreign_period, draft.pk])
+    draft.refresh_from_db()
+    assert draft.period_id == own_period
+
+
+def test_a_line_of_a_voucher_that_does_not_exist_is_refused(draft):
+    orphan = (
+        f"INSERT INTO {LINE} (ledger_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen)"
+        f" SELECT ledger_id, %s, 1, summary, account_id, debit_fen, credit_fen FROM {LINE}"
+        " WHERE voucher_id = %s AND line_no = 1"
+    )
+    missing = Voucher.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with pytest.raises(IntegrityError, match="line_voucher_in_ledger"):
+        _checked_now(orphan, [missing, draft.pk])
+
+
+def test_the_single_column_keys_were_replaced(db):
+    with connection.cursor() as cursor:
+        line_keys = connection.introspection.get_constraints(cursor, LINE)
+        voucher_keys = connection.introspection.get_constraints(cursor, VOUCHER)
+    line_fks = sorted(tuple(info["columns"]) for info in line_keys.values() if info["foreign_key"])
+    voucher_fks = sorted(tuple(info["columns"]) for info in voucher_keys.values() if info["foreign_key"])
+    assert line_fks == [("account_id",), ("counterparty_id",), ("fund_id",), ("voucher_id", "ledger_id")]
+    assert voucher_fks == [
+        ("period_id", "ledger_id"),
+        ("posted_by_id",),
+        ("prepared_by_id",),
+        ("reverses_id",),
+        ("reviewed_by_id",),
+    ]
