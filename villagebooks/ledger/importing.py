@@ -489,17 +489,31 @@ def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
     cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
 
 
-def _existing_keys(ledger_ids: set[int], keys: set[str]) -> set[tuple[int, str]]:
-    """The (ledger, external key) pairs among these that are already in the books."""
+def _existing_keys(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (ledger id, external key) pairs among these that are already in the books."""
     quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {quote('ledger_id')}, {quote('external_key')} FROM {quote(Voucher._meta.db_table)}"
-        f" WHERE {quote('ledger_id')} IN ({', '.join(['%s'] * len(ledger_ids))})"
-        f" AND {quote('external_key')} IN ({', '.join(['%s'] * len(keys))})"
-    )
+    select = f"SELECT {quote('ledger_id')}, {quote('external_key')} FROM {quote(Voucher._meta.db_table)}"
+    ledger_ids, keys = (list(column) for column in zip(*pairs, strict=True))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ledger_ids, *keys])
-        return set(cursor.fetchall())
+        if connection.vendor == "postgresql":
+            # Each pair is looked up on its own (LATERAL … LIMIT 1), by the unique index. As a
+            # join (… IN (…)), the plan for a table without statistics yet, as in a county's
+            # first import, read the whole table for every batch: quadratic time. Two array
+            # parameters also spare psycopg scanning a statement of 400 placeholders.
+            cursor.execute(
+                "SELECT pair.ledger_id, pair.key FROM unnest(%s::bigint[], %s::varchar[]) AS pair(ledger_id, key),"
+                f" LATERAL ({select} WHERE {quote('ledger_id')} = pair.ledger_id"
+                f" AND {quote('external_key')} = pair.key LIMIT 1) AS found",
+                [ledger_ids, keys],
+            )
+        else:
+            distinct_ledgers, distinct_keys = set(ledger_ids), set(keys)
+            cursor.execute(
+                f"{select} WHERE {quote('ledger_id')} IN ({', '.join(['%s'] * len(distinct_ledgers))})"
+                f" AND {quote('external_key')} IN ({', '.join(['%s'] * len(distinct_keys))})",
+                [*distinct_ledgers, *distinct_keys],
+            )
+        return set(cursor.fetchall()) & pairs
 
 
 def _voucher_ids(count: int) -> list[int]:
@@ -680,7 +694,7 @@ class _VoucherImport:
         batch, self.batch = self.batch, []
         if not batch:
             return
-        existing = _existing_keys({p.state.ledger.id for p in batch}, {p.key for p in batch})
+        existing = _existing_keys({(p.state.ledger.id, p.key) for p in batch})
         for pending in batch:
             if (pending.state.ledger.id, pending.key) in existing:
                 self.report("voucher", KEY_EXISTS.format(key=pending.key), pending.first_row)

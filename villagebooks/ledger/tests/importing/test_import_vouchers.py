@@ -192,6 +192,23 @@ def test_the_same_file_is_not_imported_twice(ledger, write_csv):
     assert books_state() == state
 
 
+def test_a_key_imported_before_counts_only_in_its_own_ledger(ledger, other_ledger, write_csv):
+    import_vouchers(write_csv(GOOD), "--post")
+    # The same keys in the other ledger, beside a new key of the first: all of them are new.
+    path = write_csv("""
+        TM01,J-001,2025-03-02,办公用品,513,80,,,
+        TM01,J-001,2025-03-02,办公用品,101,,80,,
+        HT01,J-005,2025-04-03,办公用品,513,20,,,
+        HT01,J-005,2025-04-03,办公用品,101,,20,,
+    """)
+
+    import_vouchers(path, "--post")
+
+    assert Voucher.objects.get(ledger=other_ledger, external_key="J-001").amount_fen == 8_000
+    assert Voucher.objects.filter(ledger=ledger).count() == 5
+    assert ledgers_verify() == []
+
+
 def test_every_bad_row_is_reported_and_nothing_is_written(ledger, write_csv):
     path = write_csv("""
         HT01,B1,2025-03-01,不平衡,102,100,,,
