@@ -47,6 +47,7 @@ from villagebooks.ledger.domain.vouchers import (
     check_voucher,
 )
 from villagebooks.ledger.models import (
+    AccountBalance,
     Ledger,
     LedgerStatus,
     Period,
@@ -128,6 +129,8 @@ FIELD_LABELS = {
 # limit of 999 query parameters; bigger batches gain little.
 BATCH_SIZE = 400
 MAX_LINES = 999
+# Lines imported from which, on PostgreSQL, the tables' statistics are refreshed afterwards.
+ANALYZE_AFTER_LINES = 10_000
 NAME_LIMIT = 100  # Fund.name and Counterparty.name
 # Problems kept in full; beyond this a file is surely the wrong one and only the count is kept,
 # so that a bad file of a million rows cannot fill memory with messages.
@@ -885,26 +888,38 @@ def vouchers_import(
     run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, file_name=path.name)
     try:
         with transaction.atomic():
-            with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
-                bar = tqdm(
-                    total=table.total_rows, unit="行", desc="导入凭证", file=sys.stderr, disable=not progress
-                )
-                with bar:
-                    pick = _picker(table.columns, VOUCHER_COLUMNS)
-                    try:
-                        for number, cells in table.rows:
-                            run.row(number, pick(cells))
-                            bar.update()
-                    except ImportFailed as exc:  # the file broke off: report it with the rest
-                        for problem in exc.problems:
-                            run.report(problem.field, problem.message, problem.row)
-                    bar.total = bar.n  # the estimate was only an estimate: end at 100 %
-                    bar.refresh()
-            return run.finish()
+            result = _read_and_write(run, path, progress)
     except IntegrityError as exc:
         # Only a concurrent writer gets here (say, the same file imported twice at once): the
         # checks above already refuse everything the constraints would.
         raise ImportFailed(problems=[FieldProblem("file", CONCURRENT_CHANGE.format(error=exc))]) from exc
+    if result.lines >= ANALYZE_AFTER_LINES and connection.vendor == "postgresql":
+        # A county's first import fills empty tables, and until PostgreSQL gathers statistics
+        # (autovacuum, if it is on, does so later) it plans queries as if they were still empty.
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (Voucher, VoucherLine, AccountBalance)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+    return result
+
+
+def _read_and_write(run: _VoucherImport, path: Path, progress: bool) -> ImportResult:
+    with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
+        bar = tqdm(total=table.total_rows, unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
+        with bar:
+            pick = _picker(table.columns, VOUCHER_COLUMNS)
+            try:
+                for number, cells in table.rows:
+                    run.row(number, pick(cells))
+                    bar.update()
+            except ImportFailed as exc:  # the file broke off: report it with the rest
+                for problem in exc.problems:
+                    run.report(problem.field, problem.message, problem.row)
+            bar.total = bar.n  # the estimate was only an estimate: end at 100 %
+            bar.refresh()
+    return run.finish()
 
 
 # ---------------------------------------------------------------------------------------------

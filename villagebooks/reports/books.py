@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.domain.periods import next_period, period_label
-from villagebooks.ledger.models import Account, AccountBalance, Ledger, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import Account, Ledger, VoucherLine, VoucherStatus
 from villagebooks.reports.scope import ReportScope, opening_window
 
 UNKNOWN_ACCOUNT = _("科目 {code} 在该账套中不存在")
@@ -126,16 +126,20 @@ def _movements(scope: ReportScope, accounts: Q, *, from_key: int, to_key: int) -
     """Debit and credit of ordinary months (closing entries included) in a range, from balances."""
     if from_key > to_key:
         return 0, 0
-    totals = AccountBalance.objects.filter(
-        accounts, scope.balance_filter(), period_key__gte=from_key, period_key__lte=to_key, month__gte=1
-    ).aggregate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+    totals = (
+        scope.balances()
+        .filter(accounts, period_key__gte=from_key, period_key__lte=to_key, month__gte=1)
+        .aggregate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+    )
     return totals["debit"] or 0, totals["credit"] or 0
 
 
 def _opening(scope: ReportScope, accounts: Q) -> int:
-    totals = AccountBalance.objects.filter(
-        accounts, scope.balance_filter(), opening_window(scope, before_key=scope.from_key)
-    ).aggregate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+    totals = (
+        scope.balances()
+        .filter(accounts, opening_window(scope, before_key=scope.from_key))
+        .aggregate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+    )
     return (totals["debit"] or 0) - (totals["credit"] or 0)
 
 
@@ -352,9 +356,8 @@ def build_general_ledger(scope: ReportScope) -> GeneralLedger:
 
     opening: dict[str, int] = defaultdict(int)
     opening_rows = (
-        AccountBalance.objects.filter(
-            scope.balance_filter(), opening_window(scope, before_key=scope.from_key)
-        )
+        scope.balances()
+        .filter(opening_window(scope, before_key=scope.from_key))
         .values("account__code")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by()
@@ -365,8 +368,8 @@ def build_general_ledger(scope: ReportScope) -> GeneralLedger:
             opening[code] += (r["debit"] or 0) - (r["credit"] or 0)
     moves: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     move_rows = (
-        AccountBalance.objects.filter(
-            scope.balance_filter(),
+        scope.balances()
+        .filter(
             period_key__gte=scope.from_key // 100 * 100 + 1,
             period_key__lte=scope.to_key,
             month__gte=1,

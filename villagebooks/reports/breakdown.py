@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.domain.chart import DATA_DIR
-from villagebooks.ledger.models import Account, AccountBalance, Ledger
+from villagebooks.ledger.models import Account, Ledger
 from villagebooks.reports.dimensions import net_sides
 from villagebooks.reports.models import StatementKind
 from villagebooks.reports.scope import ReportScope, opening_window
@@ -146,7 +146,7 @@ def build_village_trial_balance(scope: ReportScope, *, account: str | None = Non
             raise DomainError(UNKNOWN_ACCOUNT.format(code=code), field="account")
     opening = opening_window(scope, before_key=scope.from_key)
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
-    balances = AccountBalance.objects.filter(scope.balance_filter()).filter(opening | movement)
+    balances = scope.balances().filter(opening | movement)
     if code:
         balances = balances.filter(account__code__startswith=code).values("ledger_id")
     else:
@@ -228,7 +228,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
         party = Value(0, output_field=IntegerField())
     net = F("debit_fen") - F("credit_fen")
     figures = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(closing)
         .annotate(split_party=party)
         .values("ledger_id", "account__code", "split_party")

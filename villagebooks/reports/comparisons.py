@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
-from villagebooks.ledger.models import Account, AccountBalance, Category, Side
+from villagebooks.ledger.models import Account, Category, Side
 from villagebooks.reports.models import StatementKind
 from villagebooks.reports.scope import ReportScope, opening_window
 from villagebooks.reports.statements import build_statement
@@ -159,7 +159,7 @@ def build_trial_balance_comparison(scope: ReportScope) -> Comparison:
     for window in windows.values():
         anywhere |= window
     figures = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(anywhere)
         .values("account__code")
         .annotate(**{name: _sum_when(window, net) for name, window in windows.items()})
@@ -271,8 +271,7 @@ def build_monthly(scope: ReportScope, *, account: str | None = None) -> MonthlyR
     year = scope.to_key // 100
     first = max(scope.from_key, year * 100 + 1)
     code = (account or "").strip()
-    balances = AccountBalance.objects.filter(
-        scope.balance_filter(),
+    balances = scope.balances().filter(
         month__gte=1,
         is_closing=False,
         period_key__gte=first,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
-from villagebooks.ledger.models import Account, AccountBalance, Counterparty, CounterpartyKind, Fund, FundKind
+from villagebooks.ledger.models import Account, Counterparty, CounterpartyKind, Fund, FundKind
 from villagebooks.reports.scope import ReportScope, opening_window
 
 BY_FUND = "fund"
@@ -131,7 +131,8 @@ def build_dimension_report(
         return Sum(Case(When(condition, then=column), default=zero, output_field=IntegerField()))
 
     figures = list(
-        AccountBalance.objects.filter(scope.balance_filter(), account__code__startswith=code)
+        scope.balances()
+        .filter(account__code__startswith=code)
         .filter(opening | movement)
         .values(key)
         .annotate(

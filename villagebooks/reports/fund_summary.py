@@ -18,7 +18,7 @@ from django.db.models import Case, IntegerField, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from villagebooks.ledger.models import AccountBalance, Category, Fund, FundKind
+from villagebooks.ledger.models import Category, Fund, FundKind
 from villagebooks.reports.scope import ReportScope, opening_window
 
 SOURCE_CATEGORIES = {Category.LIABILITY, Category.EQUITY, Category.INCOME}
@@ -78,7 +78,7 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
         return Sum(Case(When(condition, then=column), default=zero, output_field=IntegerField()))
 
     figures = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(~Q(fund_key=0), is_closing=False)
         .filter(opening | movement)
         .values("fund_key", "account__category")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.periods import period_label
-from villagebooks.ledger.models import Chart, Ledger
+from villagebooks.ledger.models import AccountBalance, Chart, Ledger
 from villagebooks.regions.models import Region
 
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
@@ -47,6 +47,15 @@ class ReportScope:
         if self.single_ledger is not None:
             return Q(**{f"{prefix}ledger_id": self.single_ledger.pk})
         return Q(**{f"{prefix}ledger_id__in": self.ledger_ids})
+
+    def balances(self):
+        """The stored balances of the scope's ledgers, for queries that join their accounts.
+
+        The accounts are limited to the same ledgers, which they always are: said out loud, it
+        lets PostgreSQL, once it has statistics, look up a village's few dozen accounts instead
+        of hashing every account of the county (7 of a village trial balance's 7.5 ms).
+        """
+        return AccountBalance.objects.filter(self.balance_filter(), self.balance_filter("account__"))
 
 
 def scope_for_ledger(*, user, ledger_code: str, from_key: int, to_key: int) -> ReportScope:

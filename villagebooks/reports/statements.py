@@ -35,7 +35,6 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
-from villagebooks.ledger.models import AccountBalance
 from villagebooks.regions.models import Role, RoleAssignment
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
 from villagebooks.reports.scope import ReportScope, opening_window
@@ -494,7 +493,7 @@ def _balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures:
     else:
         ledger = party = Value(0, output_field=IntegerField())
     rows = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(closing)
         .annotate(split_ledger=ledger, split_party=party)
         .values("account__code", "split_ledger", "split_party")
@@ -512,7 +511,7 @@ def _income_figures(scope: ReportScope) -> _Figures:
     period = moving & Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key)
     to_date = moving & Q(period_key__gte=year * 100 + 1, period_key__lte=scope.to_key)
     rows = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(year_open | period | to_date)
         .values("account__code")
         .annotate(

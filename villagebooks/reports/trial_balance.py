@@ -14,7 +14,7 @@ from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from villagebooks.ledger.models import Account, AccountBalance
+from villagebooks.ledger.models import Account
 from villagebooks.reports.scope import ReportScope, opening_window
 
 COLUMNS = [
@@ -105,7 +105,7 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
     zero = Value(0)
     rows = (
-        AccountBalance.objects.filter(scope.balance_filter())
+        scope.balances()
         .filter(opening | movement)
         .values("account__code")
         .annotate(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management.base import CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from openpyxl import Workbook
 
 from villagebooks.common import money
@@ -207,6 +207,33 @@ def test_a_key_imported_before_counts_only_in_its_own_ledger(ledger, other_ledge
     assert Voucher.objects.get(ledger=other_ledger, external_key="J-001").amount_fen == 8_000
     assert Voucher.objects.filter(ledger=ledger).count() == 5
     assert ledgers_verify() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics for the planner: PostgreSQL's")
+@pytest.mark.parametrize("threshold, analyzed", [(8, True), (9, False)])
+def test_a_large_import_refreshes_the_planners_statistics(
+    ledger, write_csv, monkeypatch, threshold, analyzed
+):
+    monkeypatch.setattr(importing, "ANALYZE_AFTER_LINES", threshold)  # GOOD has 8 lines
+    tables = [Voucher._meta.db_table, VoucherLine._meta.db_table, "ledger_accountbalance"]
+
+    def estimates():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
+            return dict(cursor.fetchall())
+
+    def counts():
+        with connection.cursor() as cursor:
+            return {table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
+
+    before = estimates()
+    import_vouchers(write_csv(GOOD), "--post")
+
+    if analyzed:
+        assert estimates() == counts()
+    else:
+        assert estimates() == before
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(ledger, write_csv):
