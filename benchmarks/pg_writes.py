@@ -28,6 +28,9 @@ import time
 import psycopg
 
 BATCH = 400
+LINE_COLUMNS = (
+    "ledger_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, fund_id, counterparty_id"
+)
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -58,8 +61,9 @@ def read_rows(source: str) -> tuple[list[bytes], dict[bytes, list[bytes]]]:
     with psycopg.connect(source) as connection, connection.cursor() as cursor:
         with cursor.copy("COPY (SELECT * FROM ledger_voucher ORDER BY id) TO STDOUT") as copy:
             vouchers = b"".join(bytes(block) for block in copy).splitlines(keepends=True)
-        columns = "ledger_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, fund_id, counterparty_id"
-        with cursor.copy(f"COPY (SELECT {columns} FROM ledger_voucherline ORDER BY id) TO STDOUT") as copy:
+        with cursor.copy(
+            f"COPY (SELECT {LINE_COLUMNS} FROM ledger_voucherline ORDER BY id) TO STDOUT"
+        ) as copy:
             for row in b"".join(bytes(block) for block in copy).splitlines(keepends=True):
                 lines.setdefault(row.split(b"\t", 2)[1], []).append(row)
     return vouchers, lines
@@ -90,16 +94,13 @@ def main() -> None:
         connection.execute("CHECKPOINT")
         connection.commit()
         cursor = connection.cursor()
-        line_columns = (
-            "ledger_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, fund_id, counterparty_id"
-        )
         copying_lines = copying_vouchers = 0.0
         cpu_before, started = server_cpu_seconds(), time.perf_counter()
         for first in range(0, len(vouchers), BATCH):
             batch = vouchers[first : first + BATCH]
             batch_lines = b"".join(row for voucher in batch for row in lines[voucher.split(b"\t", 1)[0]])
             at = time.perf_counter()
-            with cursor.copy(f"COPY ledger_voucherline ({line_columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY ledger_voucherline ({LINE_COLUMNS}) FROM STDIN") as copy:
                 copy.write(batch_lines)
             copied = time.perf_counter()
             with cursor.copy("COPY ledger_voucher FROM STDIN") as copy:
