@@ -88,11 +88,6 @@ def photo_for_download(*, user, claim_id: int, photo_id: int) -> ClaimPhoto | No
     ).first()
 
 
-def ledger_for_claims(*, user, code: str) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may view it; else None."""
-    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
-
-
 def ledger_claims(*, ledger: Ledger, waiting: bool = True) -> QuerySet[Claim]:
     """The ledger's claims with their photos: those waiting (oldest first, as they came) or all (newest first)."""
     claims = Claim.objects.filter(ledger=ledger)

@@ -27,7 +27,6 @@ from villagebooks.claims.selectors import (
     claim_ledgers,
     claims_waiting,
     ledger_claims,
-    ledger_for_claims,
     ledgers_with_waiting_claims,
     my_claims,
     photo_for_download,
@@ -42,7 +41,7 @@ from villagebooks.claims.services import (
 )
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
-from villagebooks.ledger.access import Action, can
+from villagebooks.ledger.access import Action, can, viewable_ledger
 
 MY_CLAIMS_PER_PAGE = 20
 LEDGER_CLAIMS_PER_PAGE = 10
@@ -252,7 +251,7 @@ def claim_book_view(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def ledger_claims_page(request: HttpRequest, code: str) -> HttpResponse:
     """A ledger's claims for the accountant: those waiting (with the booking form), or all."""
-    ledger = ledger_for_claims(user=request.user, code=code)
+    ledger = viewable_ledger(request.user, code)
     if ledger is None:
         return _not_found(request, str(UNKNOWN_LEDGER).format(code=code))
     show_all = request.GET.get("show") == "all"

@@ -101,11 +101,6 @@ def report_default_range(ledger: Ledger) -> tuple[int, int]:
     return first, latest
 
 
-def ledger_for_page(*, user, code: str) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may view it, with its village and township; else None."""
-    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
-
-
 def region_for_summary(*, user, code: str) -> Region | None:
     """The region ``code`` if ``user`` holds a region-wide role that may view it; else None.
 

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 from villagebooks.claims.selectors import claims_waiting
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
+from villagebooks.ledger.access import viewable_ledger
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import Chart, Ledger
 from villagebooks.regions.models import Region
@@ -46,7 +47,6 @@ from villagebooks.web.selectors import (
     account_choices,
     attachment_for_download,
     ledger_actions,
-    ledger_for_page,
     ledger_overview,
     region_account_choices,
     region_for_summary,
@@ -209,7 +209,7 @@ def _add_errors(form: ReportForm, error: DomainError, *, kind: ReportKind) -> No
 
 def _ledger_request(request: HttpRequest, code: str, slug: str) -> _ReportRequest:
     kind = _kind(slug)
-    ledger = ledger_for_page(user=request.user, code=code)
+    ledger = viewable_ledger(request.user, code)
     if ledger is None:
         raise _NotFound(UNKNOWN_LEDGER.format(code=code))
     first, last = report_default_range(ledger)

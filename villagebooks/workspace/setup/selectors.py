@@ -15,7 +15,6 @@ from datetime import datetime
 from django.db.models import Count, Q, Sum
 
 from villagebooks.common.models import AuditEntry
-from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.models import (
     Account,
@@ -34,11 +33,6 @@ from villagebooks.ledger.models import (
 
 UNPOSTED_STATUSES = (VoucherStatus.DRAFT, VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED)
 REOPEN_HISTORY = 10
-
-
-def ledger_for_setup(*, user, code: str) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may view it, with its village and township; else None."""
-    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
 
 
 # ---------------------------------------------------------------------------------------------

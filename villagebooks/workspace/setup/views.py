@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import fen_to_text, format_fen, yuan_to_fen
 from villagebooks.ledger import services
-from villagebooks.ledger.access import Action, actions_on, can, require
+from villagebooks.ledger.access import Action, actions_on, can, require, viewable_ledger
 from villagebooks.ledger.closing_checks import (
     Blocker,
     BlockerKind,
@@ -51,7 +51,6 @@ from villagebooks.workspace.setup.selectors import (
     chart_of_accounts,
     closing_overview,
     distributable_profit,
-    ledger_for_setup,
     opening_grid,
     plan_fingerprint,
 )
@@ -77,7 +76,7 @@ _pages = workspace_page("workspace/setup/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:
-    ledger = ledger_for_setup(user=request.user, code=code)
+    ledger = viewable_ledger(request.user, code)
     if ledger is None:
         raise _NotFound(str(UNKNOWN_LEDGER) % {"code": code})
     return ledger

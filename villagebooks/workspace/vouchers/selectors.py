@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Abs
 
 from villagebooks.common.models import AuditEntry
-from villagebooks.ledger.access import Action, actions_on, ledgers_in_scope
+from villagebooks.ledger.access import Action, actions_on
 from villagebooks.ledger.models import (
     Account,
     Attachment,
@@ -29,11 +29,6 @@ from villagebooks.ledger.models import (
 from villagebooks.workspace.vouchers.grid import AccountChoice, account_choice
 
 COUNTERPARTY_MATCHES = 15
-
-
-def ledger_for_workspace(*, user, code: str) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may view it (with its village, which ``can`` needs); else None."""
-    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
 
 
 @dataclass(frozen=True)

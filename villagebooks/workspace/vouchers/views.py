@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
+from villagebooks.ledger.access import viewable_ledger
 from villagebooks.ledger.models import Ledger, Voucher, VoucherKind, VoucherStatus
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
@@ -42,7 +43,6 @@ from villagebooks.workspace.vouchers.selectors import (
     counterparty_matches,
     fund_names,
     last_send_back,
-    ledger_for_workspace,
     next_in_queue,
     review_queue,
     voucher_in_ledger,
@@ -101,7 +101,7 @@ _workspace = workspace_page("workspace/vouchers/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:
-    ledger = ledger_for_workspace(user=request.user, code=code)
+    ledger = viewable_ledger(request.user, code)
     if ledger is None:
         raise _NotFound(str(UNKNOWN_LEDGER) % {"code": code})
     return ledger
@@ -397,8 +397,6 @@ def voucher_index(request: HttpRequest, code: str) -> HttpResponse:
         page = Paginator(voucher_list(ledger=ledger, filters=form.to_filter()), VOUCHERS_PER_PAGE).get_page(
             request.GET.get("page")
         )
-    query = request.GET.copy()
-    query.pop("page", None)
     bulk_actions = [
         (name, BULK_ACTIONS[name].verb)
         for name, allowed in (("submit", perms.prepare), ("review", perms.review), ("post", perms.post))
@@ -411,7 +409,6 @@ def voucher_index(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": _rows(list(page.object_list)) if page is not None else [],
-        "query": query.urlencode(),
         "bulk_actions": bulk_actions,
         "here": request.get_full_path(),
     }
