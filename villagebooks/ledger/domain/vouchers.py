@@ -6,7 +6,7 @@ an import can report all bad rows together and a page can mark every bad cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from villagebooks.common.errors import FieldProblem
 from villagebooks.common.i18n import gettext_lazy as _
@@ -22,9 +22,12 @@ SUMMARY_TOO_LONG = _("摘要不能超过200个字")
 EMPTY_ACCOUNT = _("科目不能为空")
 
 
-@dataclass(frozen=True)
-class LineInput:
-    """One line as a user gave it: account by code, dimensions by name, money in fen."""
+class LineInput(NamedTuple):
+    """One line as a user gave it: account by code, dimensions by name, money in fen.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built in a third of
+    the time, which counts when an import makes two million of them.
+    """
 
     summary: str
     account_code: str
@@ -55,12 +58,15 @@ def check_line(line: LineInput, *, allow_negative: bool = False) -> list[FieldPr
 
 def check_voucher(lines: list[LineInput], *, allow_negative: bool = False) -> list[FieldProblem]:
     """All problems of a voucher's lines: each line, the line count, and Σdebit = Σcredit."""
-    problems = [p for line in lines for p in check_line(line, allow_negative=allow_negative)]
+    problems = []
+    debit = credit = 0
+    for line in lines:  # one pass: an import checks a county's two million lines here
+        problems += check_line(line, allow_negative=allow_negative)
+        debit += line.debit_fen
+        credit += line.credit_fen
     first_row = lines[0].row if lines else None
     if len(lines) < 2:
         problems.append(FieldProblem("lines", TOO_FEW_LINES, first_row))
-    debit = sum(line.debit_fen for line in lines)
-    credit = sum(line.credit_fen for line in lines)
     if debit != credit:
         problems.append(
             FieldProblem(
