@@ -92,26 +92,44 @@ def balances_apply(deltas: BalanceDeltas) -> None:
         cursor.executemany(sql, rows)
 
 
-def balances_add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing: bool) -> None:
-    """Add one voucher's lines to the stored balances in one statement (inside the caller's
-    transaction): the lines are summed per key by the database instead of being read back.
+def add_voucher_sql(*, year: str, month: str, period_key: str, joined: str = "") -> str:
+    """INSERT … SELECT that adds one voucher's lines to the stored balances.
 
-    Rows come in key order, like ``balances_apply``, so concurrent postings lock in one order.
+    Parameters ``%(ledger_id)s``, ``%(is_closing)s`` and ``%(voucher_id)s``; the period comes as SQL
+    expressions, over the lines and the optional ``joined`` table (the one-statement posting on
+    PostgreSQL joins its numbered period: no period, no rows). Rows come in key order, like
+    ``balances_apply``, so concurrent postings lock in one order.
     """
     table = connection.ops.quote_name(AccountBalance._meta.db_table)
     lines = connection.ops.quote_name(VoucherLine._meta.db_table)
-    sql = (
+    group = "account_id, COALESCE(fund_id, 0), COALESCE(counterparty_id, 0)"
+    # A joined period's columns are grouped by too (one value); parameters are not: as literals,
+    # PostgreSQL would read GROUP BY 2025 as the 2025th column.
+    period_group = f", {year}, {month}" if joined else ""
+    return (
         f"INSERT INTO {table} (ledger_id, account_id, year, month, period_key, fund_key, counterparty_key,"
         " is_closing, debit_fen, credit_fen)"
-        " SELECT %s, account_id, %s, %s, %s, COALESCE(fund_id, 0), COALESCE(counterparty_id, 0), %s,"
-        " SUM(debit_fen), SUM(credit_fen)"
-        f" FROM {lines} WHERE voucher_id = %s"
-        " GROUP BY account_id, COALESCE(fund_id, 0), COALESCE(counterparty_id, 0)"
-        " ORDER BY account_id, COALESCE(fund_id, 0), COALESCE(counterparty_id, 0)"
+        f" SELECT %(ledger_id)s, account_id, {year}, {month}, {period_key}, COALESCE(fund_id, 0),"
+        " COALESCE(counterparty_id, 0), %(is_closing)s, SUM(debit_fen), SUM(credit_fen)"
+        f" FROM {lines}{joined} WHERE voucher_id = %(voucher_id)s"
+        f" GROUP BY {group}{period_group} ORDER BY {group}"
         " ON CONFLICT (ledger_id, account_id, period_key, fund_key, counterparty_key, is_closing)"
         f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
         f" credit_fen = {table}.credit_fen + excluded.credit_fen"
     )
-    params = [ledger_id, period_key // 100, period_key % 100, period_key, is_closing, voucher_id]
+
+
+def balances_add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing: bool) -> None:
+    """Add one voucher's lines to the stored balances in one statement (inside the caller's
+    transaction): the lines are summed per key by the database instead of being read back."""
+    sql = add_voucher_sql(year="%(year)s", month="%(month)s", period_key="%(period_key)s")
+    params = {
+        "ledger_id": ledger_id,
+        "year": period_key // 100,
+        "month": period_key % 100,
+        "period_key": period_key,
+        "is_closing": is_closing,
+        "voucher_id": voucher_id,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

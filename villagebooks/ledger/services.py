@@ -25,7 +25,7 @@ from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotP
 from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
-from villagebooks.ledger.balances import BalanceDeltas, balances_add_voucher, balances_apply
+from villagebooks.ledger.balances import BalanceDeltas, add_voucher_sql, balances_add_voucher, balances_apply
 from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
@@ -528,18 +528,66 @@ def voucher_post(*, actor, voucher: Voucher) -> Voucher:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         if voucher.date.year < ledger.carried_year:
             raise DomainError(E.YEAR_CLOSED.format(year=voucher.date.year), field="date")
-        period_key, number = _assign_number(voucher.period_id)
-        voucher.status, voucher.number = VoucherStatus.POSTED, number
-        voucher.posted_by, voucher.posted_at = actor, timezone.now()
-        voucher.save(update_fields=["status", "number", "posted_by", "posted_at", "updated_at"])
-        balances_add_voucher(
-            voucher_id=voucher.pk,
-            ledger_id=ledger.pk,
-            period_key=period_key,
-            is_closing=voucher.kind == VoucherKind.CLOSING,
-        )
+        is_closing = voucher.kind == VoucherKind.CLOSING
+        posted_at = timezone.now()
+        if connection.vendor == "postgresql":
+            number = _number_and_post_in_one_statement(voucher, actor, posted_at, is_closing)
+        else:
+            period_key, number = _assign_number(voucher.period_id)
+            voucher.status, voucher.number = VoucherStatus.POSTED, number
+            voucher.posted_by, voucher.posted_at = actor, posted_at
+            voucher.save(update_fields=["status", "number", "posted_by", "posted_at", "updated_at"])
+            balances_add_voucher(
+                voucher_id=voucher.pk, ledger_id=ledger.pk, period_key=period_key, is_closing=is_closing
+            )
         audit_record(actor=actor, action="voucher_post", ledger_id=ledger.pk, obj=voucher, number=number)
     return voucher
+
+
+def _number_and_post_in_one_statement(voucher: Voucher, actor, posted_at, is_closing: bool) -> int:
+    """On PostgreSQL, what ``voucher_post`` does on SQLite in three statements, in one.
+
+    The period's next number (under its row lock, refused when the period is closed), the voucher
+    posted with it, its lines added to the balances: data-modifying CTEs, one round trip instead
+    of three. A round trip costs 0.5–0.8 ms on a small server, which is a tenth of a click.
+    Updates the ``voucher`` instance as ``save`` would; returns the number.
+    """
+    quote = connection.ops.quote_name
+    period, table = quote(Period._meta.db_table), quote(Voucher._meta.db_table)
+    balances = add_voucher_sql(
+        year="numbered.year",
+        month="numbered.month",
+        period_key="numbered.year * 100 + numbered.month",
+        joined=" CROSS JOIN numbered",
+    )
+    sql = (
+        f"WITH numbered AS (UPDATE {period} SET last_number = last_number + 1, updated_at = %(now)s"
+        "   WHERE id = %(period_id)s AND status <> %(closed)s RETURNING year, month, last_number),"
+        f" posted AS (UPDATE {table} SET number = numbered.last_number, status = %(posted)s,"
+        "   posted_by_id = %(actor_id)s, posted_at = %(now)s, updated_at = %(now)s"
+        f"   FROM numbered WHERE {table}.id = %(voucher_id)s RETURNING {table}.number),"
+        f" balances AS ({balances})"
+        " SELECT number FROM posted"
+    )
+    params = {
+        "now": posted_at,
+        "period_id": voucher.period_id,
+        "closed": PeriodStatus.CLOSED,
+        "posted": VoucherStatus.POSTED,
+        "actor_id": actor.pk,
+        "voucher_id": voucher.pk,
+        "ledger_id": voucher.ledger_id,
+        "is_closing": is_closing,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # the period is closed: nothing was written
+        period = Period.objects.get(pk=voucher.period_id)
+        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="date")
+    voucher.status, voucher.number = VoucherStatus.POSTED, row[0]
+    voucher.posted_by, voucher.posted_at, voucher.updated_at = actor, posted_at, posted_at
+    return row[0]
 
 
 def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Voucher:

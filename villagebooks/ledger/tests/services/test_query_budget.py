@@ -11,14 +11,16 @@ from villagebooks.ledger.tests.books import balance
 from villagebooks.ledger.tests.services.test_voucher_lifecycle import _draft
 
 
-def test_posting_a_voucher_takes_eight_round_trips(ledger, accountant, reviewer):
+def test_posting_a_voucher_takes_six_round_trips_on_postgresql_eight_on_sqlite(ledger, accountant, reviewer):
     voucher = _draft(ledger, accountant, submit=True)
     services.voucher_review(actor=reviewer, voucher=voucher)
     with CaptureQueriesContext(connection) as queries:
         services.voucher_post(actor=accountant, voucher=voucher)
     # savepoint, lock the voucher (with its ledger and village), the role check, the period's
-    # counter, the voucher's status, the balances, the audit row, release.
-    assert len(queries) == 8, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    # counter, the voucher's status, the balances, the audit row, release; PostgreSQL does the
+    # counter, the status and the balances in one statement.
+    expected = 6 if connection.vendor == "postgresql" else 8
+    assert len(queries) == expected, "\n".join(q["sql"][:120] for q in queries.captured_queries)
     voucher.refresh_from_db()
     assert (voucher.status, voucher.number) == (VoucherStatus.POSTED, 1)
     assert balance(ledger, "513") == 120_000

@@ -9,7 +9,7 @@ from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import errors as E
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Voucher, VoucherKind, VoucherStatus
+from villagebooks.ledger.models import Period, PeriodStatus, Voucher, VoucherKind, VoucherStatus
 from villagebooks.ledger.tests.books import balance, parse_vouchers, post
 
 OFFICE_COSTS = """
@@ -77,6 +77,24 @@ def test_posting_needs_a_review_first(ledger, accountant):
     voucher = _draft(ledger, accountant, submit=True)
     with pytest.raises(DomainError, match="待审核"):
         services.voucher_post(actor=accountant, voucher=voucher)
+
+
+def test_posting_into_a_period_closed_meanwhile_is_refused_and_changes_nothing(ledger, accountant, reviewer):
+    voucher = _draft(ledger, accountant, submit=True)
+    services.voucher_review(actor=reviewer, voucher=voucher)
+    # Closing refuses a month with unposted vouchers; a close that raced past that check looks so.
+    Period.objects.filter(pk=voucher.period_id).update(status=PeriodStatus.CLOSED)
+    audit_entries = AuditEntry.objects.count()
+
+    with pytest.raises(DomainError) as refused:
+        services.voucher_post(actor=accountant, voucher=voucher)
+
+    assert refused.value.problems[0].message == E.PERIOD_CLOSED.format(period="2025-03")
+    stored = Voucher.objects.get(pk=voucher.pk)
+    assert (stored.status, stored.number, stored.posted_by) == (VoucherStatus.REVIEWED, None, None)
+    assert Period.objects.get(pk=voucher.period_id).last_number == 0
+    assert balance(ledger, "513") == 0
+    assert AuditEntry.objects.count() == audit_entries
 
 
 @pytest.mark.parametrize(
