@@ -131,11 +131,6 @@ BATCH_SIZE = 400
 MAX_LINES = 999
 # Lines imported from which, on PostgreSQL, the tables' statistics are refreshed afterwards.
 ANALYZE_AFTER_LINES = 10_000
-# SQLite page cache of the importing connection (the settings give every connection 64 MiB).
-# An import's one transaction keeps every page it changes dirty; once they fill the cache,
-# SQLite writes them out one at a time to make room (a county: over a million writes).
-# Twice the cache made a county's import 6 s faster for 80 MB more memory (peak 292 MB).
-IMPORT_CACHE_KIB = 131_072
 NAME_LIMIT = 100  # Fund.name and Counterparty.name
 # Problems kept in full; beyond this a file is surely the wrong one and only the count is kept,
 # so that a bad file of a million rows cannot fill memory with messages.
@@ -902,7 +897,7 @@ def vouchers_import(
     path = Path(path)
     run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, file_name=path.name)
     try:
-        with _larger_sqlite_cache(), transaction.atomic():
+        with transaction.atomic():
             result = _read_and_write(run, path, progress)
     except IntegrityError as exc:
         # Only a concurrent writer gets here (say, the same file imported twice at once): the
@@ -918,22 +913,6 @@ def vouchers_import(
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}")
     return result
-
-
-@contextmanager
-def _larger_sqlite_cache():
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _read_and_write(run: _VoucherImport, path: Path, progress: bool) -> ImportResult:

@@ -236,30 +236,6 @@ def test_a_large_import_refreshes_the_planners_statistics(
         assert estimates() == before
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
-@pytest.mark.parametrize("rows", [GOOD, "HT01,J-001,2025-03-01,办公用品,513,300,,,"], ids=["good", "bad"])
-def test_an_import_enlarges_the_sqlite_cache_for_itself_only(ledger, write_csv, monkeypatch, rows):
-    def cache_kib():
-        with connection.cursor() as cursor:
-            return -cursor.execute("PRAGMA cache_size").fetchone()[0]
-
-    during = []
-    read_and_write = importing._read_and_write
-
-    def spying(*args):
-        during.append(cache_kib())
-        return read_and_write(*args)
-
-    monkeypatch.setattr(importing, "_read_and_write", spying)
-    before = cache_kib()
-    try:
-        import_vouchers(write_csv(rows), "--post")
-    except CommandError:
-        assert rows != GOOD
-    assert during == [importing.IMPORT_CACHE_KIB]
-    assert cache_kib() == before < importing.IMPORT_CACHE_KIB
-
-
 def test_every_bad_row_is_reported_and_nothing_is_written(ledger, write_csv):
     path = write_csv("""
         HT01,B1,2025-03-01,不平衡,102,100,,,
