@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/pg_writes.py --source villagebooks_bench
     .venv/bin/python benchmarks/pg_writes.py --source villagebooks_bench \\
         --sql "ALTER TABLE ledger_voucher DROP CONSTRAINT …"        # a schema variant
+    .venv/bin/python benchmarks/pg_writes.py --source villagebooks_bench --check-from-batch 20
 
 ``--source`` names a database that holds an imported county (``run.py --database-url …`` leaves
 one behind). Its vouchers and lines are read once into memory; a scratch database is made from
@@ -12,8 +13,12 @@ which the row triggers do not see), ``--sql`` runs, and the rows are written aga
 the COPY of its (posted) vouchers, in one transaction whose deferred keys are checked at commit.
 Balances are not written (one small statement a batch).
 
-It prints the wall time of the line COPYs, of the voucher COPYs and of the commit (the foreign
-key checks), and the CPU seconds the server's processes used, read from /proc: the server must
+With ``--check-from-batch N`` the keys are checked after each batch from batch N on
+(``SET CONSTRAINTS ALL IMMEDIATE``, then ``DEFERRED`` again), after an ``ANALYZE`` at batch N:
+the server's cost of checks that an import could overlap with its parsing.
+
+It prints the wall time of the line COPYs, of the voucher COPYs, of the batch-by-batch checks and
+of the commit (the foreign key checks), and the CPU seconds the server's processes used, read from /proc: the server must
 run on this machine. With no Python parsing in the way, this is the floor the server puts under
 an import; ``run.py``'s import time is this plus the importing process's own work, as long as the
 two do not overlap.
@@ -75,6 +80,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--sql", default="", help="statements run on the scratch database first")
+    parser.add_argument(
+        "--check-from-batch",
+        type=int,
+        default=None,
+        metavar="N",
+        help="check the keys batch by batch from batch N on (after an ANALYZE there), not at commit",
+    )
     args = parser.parse_args()
     if "bench" not in args.source:
         raise SystemExit("name a benchmark's database (its name contains 'bench')")
@@ -94,9 +106,9 @@ def main() -> None:
         connection.execute("CHECKPOINT")
         connection.commit()
         cursor = connection.cursor()
-        copying_lines = copying_vouchers = 0.0
+        copying_lines = copying_vouchers = checking = 0.0
         cpu_before, started = server_cpu_seconds(), time.perf_counter()
-        for first in range(0, len(vouchers), BATCH):
+        for number, first in enumerate(range(0, len(vouchers), BATCH)):
             batch = vouchers[first : first + BATCH]
             batch_lines = b"".join(row for voucher in batch for row in lines[voucher.split(b"\t", 1)[0]])
             at = time.perf_counter()
@@ -107,13 +119,25 @@ def main() -> None:
                 copy.write(b"".join(batch))
             copying_lines += copied - at
             copying_vouchers += time.perf_counter() - copied
+            if args.check_from_batch is not None and number >= args.check_from_batch:
+                at = time.perf_counter()
+                if number == args.check_from_batch:
+                    # Plans for the key checks are made at their first use: with statistics, not
+                    # for the nearly empty tables of the import's start.
+                    cursor.execute("ANALYZE ledger_voucherline, ledger_voucher")
+                # Fires the checks queued so far, then queues again (what a writer would do
+                # while the next batch is parsed).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                checking += time.perf_counter() - at
         committing = time.perf_counter()
         connection.commit()
         ended = time.perf_counter()
         cpu = server_cpu_seconds() - cpu_before
     print(
         f"wall {ended - started:.1f} s: line COPYs {copying_lines:.1f} s, voucher COPYs"
-        f" {copying_vouchers:.1f} s, commit (deferred key checks) {ended - committing:.1f} s;"
+        f" {copying_vouchers:.1f} s, key checks batch by batch {checking:.1f} s,"
+        f" commit (deferred key checks) {ended - committing:.1f} s;"
         f" server CPU {cpu:.1f} s"
     )
     with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
