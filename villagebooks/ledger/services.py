@@ -482,6 +482,11 @@ def voucher_send_back(*, actor, voucher: Voucher, reason: str) -> Voucher:
     return voucher
 
 
+def _closed_meanwhile(period_id: int) -> DomainError:
+    """The error for a period that refused a number because it is closed."""
+    return DomainError(E.PERIOD_CLOSED.format(period=Period.objects.get(pk=period_id)), field="date")
+
+
 def _assign_number(period_id: int, count: int = 1) -> tuple[int, int]:
     """Reserve ``count`` numbers in an open period; returns its key (YYYYMM) and the first number.
 
@@ -497,8 +502,7 @@ def _assign_number(period_id: int, count: int = 1) -> tuple[int, int]:
         )
         row = cursor.fetchone()
     if row is None:
-        period = Period.objects.get(pk=period_id)
-        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="date")
+        raise _closed_meanwhile(period_id)
     year, month, last = row
     return year * 100 + month, last - count + 1
 
@@ -583,8 +587,7 @@ def _number_and_post_in_one_statement(voucher: Voucher, actor, posted_at, is_clo
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:  # the period is closed: nothing was written
-        period = Period.objects.get(pk=voucher.period_id)
-        raise DomainError(E.PERIOD_CLOSED.format(period=period), field="date")
+        raise _closed_meanwhile(voucher.period_id)
     voucher.status, voucher.number = VoucherStatus.POSTED, row[0]
     voucher.posted_by, voucher.posted_at, voucher.updated_at = actor, posted_at, posted_at
     return row[0]

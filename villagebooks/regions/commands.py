@@ -19,8 +19,8 @@ MAX_PROBLEMS_SHOWN = 200
 
 
 class ActorCommand(BaseCommand):
-    # Django's system checks import every page's module through the URL configuration: 1.4 of
-    # the 2.1 seconds a data command took to start. They run with the server, with
+    # Django's system checks import every page's module through the URL configuration: about 1.2
+    # of the 2.1–2.4 seconds a data command took to start. They run with the server, with
     # `villagebooks check` and in the tests; a command a script calls a thousand times starts
     # without them.
     requires_system_checks = []
