@@ -412,6 +412,8 @@ class _LedgerState:
     seen: dict[str, int] = field(default_factory=dict)  # voucher key → its first row
     vouchers: int = 0
     lines: int = 0
+    # What looks a period up in the import's transaction (the writing process's, when apart).
+    period_for_date: Callable[[Ledger, date], Period] | None = None
 
     def period(self, day: date) -> Period | DomainError:
         month = (day.year, day.month)
@@ -425,7 +427,7 @@ class _LedgerState:
             }
         if month not in self.periods:
             try:
-                self.periods[month] = period_for_date(self.ledger, day)
+                self.periods[month] = self.period_for_date(self.ledger, day)
             except DomainError as exc:
                 self.periods[month] = exc
         return self.periods[month]
@@ -437,6 +439,7 @@ class _PendingVoucher:
     key: str
     first_row: int
     writable: bool = True  # False once it has a problem: its rows are checked, it is never written
+    repeated: bool = False  # its key came before in the file
     date: date | None = None
     date_row: int = 0
     lines: list[LineInput] = field(default_factory=list)
@@ -551,19 +554,56 @@ def _voucher_ids(count: int) -> list[int]:
         return list(range(row[0] + 1, row[0] + 1 + count))
 
 
+@dataclass
+class _WriteBatch:
+    """One batch as the reading side hands it to the writing side: rows ready for the tables.
+
+    Plain tuples, so that a batch crosses to another process cheaply (see ``import_process``).
+    """
+
+    voucher_rows: list[tuple]  # in the order of _VOUCHER_FIELDS, the number (index 4) still None
+    date_rows: list[int]  # each voucher's date row, to report a period closed meanwhile
+    line_rows: list[tuple]  # in the order of _LINE_FIELDS
+    balance_sums: dict[tuple, list[int]]  # BalanceKey without is_closing → [debit, credit]
+    rows_read: int = 0  # the file's rows read so far, for the progress bar
+
+
+@dataclass
+class _LedgerSummary:
+    """What an import did to one ledger: for its audit record and the result."""
+
+    code: str
+    ledger_id: int
+    vouchers: int
+    lines: int
+    created_funds: list[str]
+    created_counterparties: list[str]
+
+
 class _VoucherImport:
-    def __init__(self, *, actor, post: bool, create_missing: bool, file_name: str):
+    """The reading side of an import: rows in, checked batches out (to ``write_batch``)."""
+
+    def __init__(
+        self, *, actor, post: bool, create_missing: bool, write_batch: Callable[[_WriteBatch], None]
+    ):
         self.actor = actor
         self.post = post
         self.create_missing = create_missing
-        self.file_name = file_name
+        self.write_batch = write_batch
         self.ledgers: dict[str, _LedgerState] = {}
         self.problems: list[FieldProblem] = []
         self.problems_dropped = 0
         self.current: _PendingVoucher | None = None
         self.batch: list[_PendingVoucher] = []
-        self.vouchers = 0
-        self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
+        self.rows_read = 0
+
+    # What the import's own transaction must answer: periods that may have to be created, and
+    # (with create_missing) funds and counterparties. The reading process of an import done
+    # apart overrides these to ask the writing process.
+    period_for_date = staticmethod(period_for_date)
+
+    def directory_for(self, ledger: Ledger) -> LedgerDirectory:
+        return LedgerDirectory.load(ledger)
 
     def report(self, field_name: str, message: str, row: int | None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -578,7 +618,7 @@ class _VoucherImport:
         if state is not None:
             return state
         ledger = Ledger.objects.filter(code=code).first()
-        state = _LedgerState(code=code, ledger=ledger)
+        state = _LedgerState(code=code, ledger=ledger, period_for_date=self.period_for_date)
         self.ledgers[code] = state
         if ledger is None:
             state.problem = E.UNKNOWN_LEDGER.format(code=code)
@@ -592,7 +632,7 @@ class _VoucherImport:
         except NotPermitted as exc:
             state.problem = exc.problems[0].message
             return state
-        state.directory = LedgerDirectory.load(ledger)
+        state.directory = self.directory_for(ledger)
         if ledger.status != LedgerStatus.ACTIVE:
             state.problem = E.LEDGER_NOT_ACTIVE
         return state
@@ -616,6 +656,7 @@ class _VoucherImport:
             if first is not None:
                 self.report("voucher", DUPLICATE_KEY.format(key=key, row=first), number)
                 pending.writable = False
+                pending.repeated = True
             else:
                 state.seen[key] = number
         day = _date(cells[2])
@@ -700,66 +741,28 @@ class _VoucherImport:
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
-    # -- writing
+    # -- handing batches over
 
     def flush(self) -> None:
-        """Refuse keys imported before; write the batch unless some problem was already found."""
+        """Refuse keys imported before; hand the batch over unless some problem was already found."""
         batch, self.batch = self.batch, []
         if not batch:
             return
-        existing = _existing_keys({(p.state.ledger.id, p.key) for p in batch})
-        for pending in batch:
+        # A key repeated in the file is reported as such, not as imported before (by this import).
+        first_times = [p for p in batch if not p.repeated]
+        existing = _existing_keys({(p.state.ledger.id, p.key) for p in first_times}) if first_times else set()
+        for pending in first_times:
             if (pending.state.ledger.id, pending.key) in existing:
                 self.report("voucher", KEY_EXISTS.format(key=pending.key), pending.first_row)
         if self.problems or self.problems_dropped or not all(p.writable for p in batch):
             return  # everything will be rolled back: keep checking, stop writing
-        if self.post and not self.reserve_numbers(batch):
-            return
-        self.write(batch)
+        self.write_batch(self.rows(batch))
 
-    def reserve_numbers(self, batch: list[_PendingVoucher]) -> bool:
-        """Give each voucher the next number of its period, in file order.
-
-        A period's row is locked the first time the import meets it and stays locked until the
-        import commits, so its counter is kept here and written back once, in ``finish``.
-        """
-        by_period: dict[int, list[_PendingVoucher]] = defaultdict(list)
-        for pending in batch:
-            by_period[pending.period.pk].append(pending)
-        for period_id in sorted(by_period):  # one lock order for every writer
-            group = by_period[period_id]
-            if period_id not in self.last_numbers:
-                period = Period.objects.select_for_update().get(pk=period_id)
-                if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
-                    self.report("date", E.PERIOD_CLOSED.format(period=period), group[0].date_row)
-                    return False
-                self.last_numbers[period_id] = period.last_number
-            first = self.last_numbers[period_id] + 1
-            self.last_numbers[period_id] += len(group)
-            for offset, pending in enumerate(group):
-                pending.number = first + offset
-        return True
-
-    def save_numbers(self) -> None:
-        if not self.last_numbers:
-            return
-        table = connection.ops.quote_name(Period._meta.db_table)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET last_number = %s, updated_at = %s WHERE id = %s",
-                [(number, now, period_id) for period_id, number in self.last_numbers.items()],
-            )
-
-    def write(self, batch: list[_PendingVoucher]) -> None:
+    def rows(self, batch: list[_PendingVoucher]) -> _WriteBatch:
+        """The batch's vouchers and lines as table rows, and its balance movements summed per key."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
         actor_id = self.actor.pk
-        # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
-        # that is posted already. So the lines go in first, while their vouchers do not exist
-        # yet, and the vouchers follow already posted, numbered and reviewed (no UPDATE flips
-        # them afterwards). The line → voucher foreign key is DEFERRABLE INITIALLY DEFERRED,
-        # checked at commit, on SQLite and PostgreSQL alike.
         if self.post:
             status = VoucherStatus.POSTED.value
             # Posting on import means the importer vouches for the file: its review too.
@@ -771,7 +774,7 @@ class _VoucherImport:
         normal = VoucherKind.NORMAL.value
         voucher_rows = []
         line_rows = []
-        # Balance movements summed per key here, so BalanceDeltas sees each key once a batch.
+        # Summed per key here, so BalanceDeltas sees each key once a batch.
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         for voucher_id, pending in zip(ids, batch, strict=True):
             state = pending.state
@@ -809,7 +812,7 @@ class _VoucherImport:
                     ledger_id,
                     period.id,
                     ops.adapt_datefield_value(pending.date),
-                    pending.number,
+                    None,  # the number: the writing side gives it, under the period's lock
                     status,
                     normal,
                     lines[0].summary[:200],
@@ -828,56 +831,143 @@ class _VoucherImport:
             )
             state.vouchers += 1
             state.lines += len(lines)
-        with connection.cursor() as cursor:
-            _insert(cursor, VoucherLine, _LINE_FIELDS, line_rows)
-            _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
-        self.vouchers += len(batch)
-        if not self.post:
-            return
-        deltas = BalanceDeltas()
-        for key, (debit, credit) in sums.items():
-            deltas.add(BalanceKey(*key, False), debit, credit)
-        balances_apply(deltas)
+        return _WriteBatch(
+            voucher_rows=voucher_rows,
+            date_rows=[pending.date_row for pending in batch],
+            line_rows=line_rows,
+            balance_sums=dict(sums),
+            rows_read=self.rows_read,
+        )
 
-    def finish(self) -> ImportResult:
+    def finish(self) -> list[_LedgerSummary]:
+        """The last batch handed over; every problem of the file raised, or what each ledger got."""
         self.voucher_end()
         self.flush()
         if not self.ledgers and not self.problems:
             self.report("file", NO_ROWS, None)
         if self.problems or self.problems_dropped:
-            problems = sorted(self.problems, key=lambda p: p.row or 0)
-            if self.problems_dropped:
-                problems.append(FieldProblem("", MORE_PROBLEMS.format(count=self.problems_dropped)))
-            raise ImportFailed(problems=problems)
-        self.save_numbers()
-        created_funds, created_parties, lines = [], [], 0
-        for state in self.ledgers.values():
-            directory = state.directory
-            created_funds += [f"{state.code}:{name}" for name in directory.created_funds]
-            created_parties += [f"{state.code}:{name}" for name in directory.created_counterparties]
-            lines += state.lines
-            audit_record(
-                actor=self.actor,
-                action="vouchers_import",
+            raise ImportFailed(problems=_problems_in_order(self.problems, self.problems_dropped))
+        return [
+            _LedgerSummary(
+                code=state.code,
                 ledger_id=state.ledger.pk,
-                obj=state.ledger,
-                file=self.file_name,
                 vouchers=state.vouchers,
                 lines=state.lines,
+                created_funds=state.directory.created_funds,
+                created_counterparties=state.directory.created_counterparties,
+            )
+            for state in self.ledgers.values()
+        ]
+
+
+def _problems_in_order(problems: list[FieldProblem], dropped: int) -> list[FieldProblem]:
+    ordered = sorted(problems, key=lambda p: p.row or 0)
+    if dropped:
+        ordered.append(FieldProblem("", MORE_PROBLEMS.format(count=dropped)))
+    return ordered
+
+
+class _BatchWriter:
+    """The writing side of an import: numbers, vouchers, lines and balances, batch by batch.
+
+    It runs in the import's transaction. After its first problem (a period closed meanwhile)
+    it writes nothing more: the transaction will be rolled back.
+    """
+
+    def __init__(self, *, post: bool):
+        self.post = post
+        self.stopped = False
+        self.vouchers = 0
+        self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
+
+    def write(self, batch: _WriteBatch) -> FieldProblem | None:
+        """Write the batch, or say why not (it then writes nothing more)."""
+        if self.stopped:
+            return None
+        voucher_rows = batch.voucher_rows
+        if self.post:
+            numbers = self.reserve_numbers(batch)
+            if isinstance(numbers, FieldProblem):
+                self.stopped = True
+                return numbers
+            voucher_rows = [
+                row[:4] + (number,) + row[5:] for row, number in zip(voucher_rows, numbers, strict=True)
+            ]
+        # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
+        # that is posted already. So the lines go in first, while their vouchers do not exist
+        # yet, and the vouchers follow already posted, numbered and reviewed (no UPDATE flips
+        # them afterwards). The line → voucher foreign key is DEFERRABLE INITIALLY DEFERRED,
+        # checked at commit, on SQLite and PostgreSQL alike.
+        with connection.cursor() as cursor:
+            _insert(cursor, VoucherLine, _LINE_FIELDS, batch.line_rows)
+            _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
+        self.vouchers += len(voucher_rows)
+        if self.post:
+            deltas = BalanceDeltas()
+            for key, (debit, credit) in batch.balance_sums.items():
+                deltas.add(BalanceKey(*key, False), debit, credit)
+            balances_apply(deltas)
+        return None
+
+    def reserve_numbers(self, batch: _WriteBatch) -> list[int] | FieldProblem:
+        """Each voucher's number, the next of its period in file order, or a period closed meanwhile.
+
+        A period's row is locked the first time the import meets it and stays locked until the
+        import commits, so its counter is kept here and written back once, in ``save_numbers``.
+        """
+        by_period: dict[int, list[int]] = defaultdict(list)  # period id → the batch's indexes
+        for index, row in enumerate(batch.voucher_rows):
+            by_period[row[2]].append(index)
+        numbers = [0] * len(batch.voucher_rows)
+        for period_id in sorted(by_period):  # one lock order for every writer
+            indexes = by_period[period_id]
+            if period_id not in self.last_numbers:
+                period = Period.objects.select_for_update().get(pk=period_id)
+                if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
+                    row = batch.date_rows[indexes[0]]
+                    return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
+                self.last_numbers[period_id] = period.last_number
+            first = self.last_numbers[period_id] + 1
+            self.last_numbers[period_id] += len(indexes)
+            for offset, index in enumerate(indexes):
+                numbers[index] = first + offset
+        return numbers
+
+    def finish(self, *, actor, ledgers: list[_LedgerSummary], file_name: str) -> ImportResult:
+        """Save the periods' counters and record the import in each ledger's audit trail."""
+        if self.last_numbers:
+            table = connection.ops.quote_name(Period._meta.db_table)
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET last_number = %s, updated_at = %s WHERE id = %s",
+                    [(number, now, period_id) for period_id, number in self.last_numbers.items()],
+                )
+        by_id = Ledger.objects.in_bulk([summary.ledger_id for summary in ledgers])
+        for summary in ledgers:
+            ledger = by_id[summary.ledger_id]
+            audit_record(
+                actor=actor,
+                action="vouchers_import",
+                ledger_id=ledger.pk,
+                obj=ledger,
+                file=file_name,
+                vouchers=summary.vouchers,
+                lines=summary.lines,
                 status=VoucherStatus.POSTED if self.post else VoucherStatus.SUBMITTED,
-                prepared_by=self.actor.username,
+                prepared_by=actor.username,
                 # Posting on import means the importer vouches for the file: recorded as its review.
-                reviewed_by=self.actor.username if self.post else None,
-                posted_by=self.actor.username if self.post else None,
-                created_funds=directory.created_funds,
-                created_counterparties=directory.created_counterparties,
+                reviewed_by=actor.username if self.post else None,
+                posted_by=actor.username if self.post else None,
+                created_funds=summary.created_funds,
+                created_counterparties=summary.created_counterparties,
             )
         return ImportResult(
             vouchers=self.vouchers,
-            lines=lines,
+            lines=sum(summary.lines for summary in ledgers),
             posted=self.vouchers if self.post else 0,
-            created_funds=created_funds,
-            created_counterparties=created_parties,
+            created_funds=[f"{s.code}:{name}" for s in ledgers for name in s.created_funds],
+            created_counterparties=[f"{s.code}:{name}" for s in ledgers for name in s.created_counterparties],
         )
 
 
@@ -891,14 +981,25 @@ def vouchers_import(
     posted with the importer as preparer, reviewer and poster. With ``create_missing`` funds
     and counterparties the ledger does not know are created (listed in the result).
 
+    A big file on PostgreSQL is read in a second process while this one writes (``import_process``).
+
     Raises:
         ImportFailed: every problem of the file; nothing was written.
     """
+    from villagebooks.ledger import import_process
+
     path = Path(path)
-    run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, file_name=path.name)
+    two_processes = import_process.worth_it(path)
     try:
         with transaction.atomic():
-            result = _read_and_write(run, path, progress)
+            if two_processes:
+                result = import_process.vouchers_import_reading_apart(
+                    actor=actor, path=path, post=post, create_missing=create_missing, progress=progress
+                )
+            else:
+                result = _vouchers_import_here(
+                    actor=actor, path=path, post=post, create_missing=create_missing, progress=progress
+                )
     except IntegrityError as exc:
         # Only a concurrent writer gets here (say, the same file imported twice at once): the
         # checks above already refuse everything the constraints would.
@@ -915,20 +1016,39 @@ def vouchers_import(
     return result
 
 
-def _read_and_write(run: _VoucherImport, path: Path, progress: bool) -> ImportResult:
+def _vouchers_import_here(
+    *, actor, path: Path, post: bool, create_missing: bool, progress: bool
+) -> ImportResult:
+    """Read and write in this process, in the caller's transaction."""
+    writer = _BatchWriter(post=post)
+
+    def write_batch(batch: _WriteBatch) -> None:
+        problem = writer.write(batch)
+        if problem is not None:  # the reader stops handing batches over, and reads on
+            run.report(problem.field, problem.message, problem.row)
+
+    run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, write_batch=write_batch)
+    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
+    with bar:
+        ledgers = _read_file(run, path, bar)
+    return writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
+
+
+def _read_file(run: _VoucherImport, path: Path, bar: tqdm) -> list[_LedgerSummary]:
+    """Every row of the file through ``run``; ``bar`` counts them (its total set from the file)."""
     with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
-        bar = tqdm(total=table.total_rows, unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
-        with bar:
-            pick = _picker(table.columns, VOUCHER_COLUMNS)
-            try:
-                for number, cells in table.rows:
-                    run.row(number, pick(cells))
-                    bar.update()
-            except ImportFailed as exc:  # the file broke off: report it with the rest
-                for problem in exc.problems:
-                    run.report(problem.field, problem.message, problem.row)
-            bar.total = bar.n  # the estimate was only an estimate: end at 100 %
-            bar.refresh()
+        bar.total = table.total_rows
+        pick = _picker(table.columns, VOUCHER_COLUMNS)
+        try:
+            for number, cells in table.rows:
+                run.rows_read = number
+                run.row(number, pick(cells))
+                bar.update()
+        except ImportFailed as exc:  # the file broke off: report it with the rest
+            for problem in exc.problems:
+                run.report(problem.field, problem.message, problem.row)
+        bar.total = bar.n  # the estimate was only an estimate: end at 100 %
+        bar.refresh()
     return run.finish()
 
 

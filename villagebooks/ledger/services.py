@@ -269,9 +269,7 @@ class LedgerDirectory:
                 problems.append(FieldProblem("fund", E.FUND_REQUIRED.format(code=code), line.row))
             if fund_name and fund_name not in self.funds:
                 if create_missing:
-                    self.funds[fund_name] = Fund.objects.create(
-                        ledger=self.ledger, name=fund_name, kind=FundKind.OTHER
-                    ).pk
+                    self.funds[fund_name] = self.fund_create(fund_name)
                     self.created_funds.append(fund_name)
                 else:
                     problems.append(FieldProblem("fund", E.UNKNOWN_FUND.format(name=fund_name), line.row))
@@ -282,15 +280,21 @@ class LedgerDirectory:
                 )
             if party and party not in self.counterparties:
                 if create_missing:
-                    self.counterparties[party] = Counterparty.objects.create(
-                        ledger=self.ledger, name=party
-                    ).pk
+                    self.counterparties[party] = self.counterparty_create(party)
                     self.created_counterparties.append(party)
                 else:
                     problems.append(
                         FieldProblem("counterparty", E.UNKNOWN_COUNTERPARTY.format(name=party), line.row)
                     )
         return problems
+
+    # Where resolve(create_missing=True) creates a name; an import read in another process asks
+    # the process that holds the import's transaction instead.
+    def fund_create(self, name: str) -> int:
+        return Fund.objects.create(ledger=self.ledger, name=name, kind=FundKind.OTHER).pk
+
+    def counterparty_create(self, name: str) -> int:
+        return Counterparty.objects.create(ledger=self.ledger, name=name).pk
 
     def line_rows(self, voucher: Voucher, lines: list[LineInput]) -> list[VoucherLine]:
         return [

@@ -565,3 +565,23 @@ def test_new_vouchers_never_take_the_id_of_one_deleted_before(ledger, write_csv)
     assert ids == list(range(ids[0], ids[0] + 4))
     assert ids[0] > highest
     assert {line.voucher_id for line in VoucherLine.objects.all()} == set(ids)
+
+
+def test_a_key_repeated_after_its_first_batch_was_written_is_reported_once(ledger, write_csv, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)  # J-001 is written before its repetition is read
+    path = write_csv(
+        GOOD
+        + """
+        HT01,J-001,2025-04-09,又一次,101,1,,,
+        HT01,J-001,2025-04-09,又一次,102,,1,,
+        """
+    )
+    state = books_state()
+
+    problems = import_fails(path, "--post")
+
+    assert problems == [
+        "第11行 凭证号：" + importing.DUPLICATE_KEY.format(key="J-001", row=2),
+        "导入失败：共 1 处问题，未导入任何数据",
+    ]
+    assert books_state() == state

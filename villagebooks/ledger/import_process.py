@@ -1,0 +1,255 @@
+"""A big voucher import on PostgreSQL, read in a second process while this one writes.
+
+On PostgreSQL most of an import's time is the server's: storing the rows and, at commit, checking
+every foreign key row by row. In one process the reading (parsing, checking, resolving names) and
+that server work take turns; here they overlap. A county's year (451,130 vouchers) took 132.9 s
+in one process and took … in two on the same machine (benchmarks/README.md, fifth session).
+
+The reading process is a new interpreter (``spawn``: no inherited sockets or threads) with its
+own connection in autocommit, so it sees what is committed, not the import's transaction. It
+checks everything it can from there and sends each batch as plain rows (``_WriteBatch``). What
+the import itself may create (a new year's periods; with ``create_missing`` funds and
+counterparties) it asks of this process, which does it in the import's transaction and answers.
+A key imported meanwhile by someone else, a period closed meanwhile or a ledger changed meanwhile
+is caught here, under the period's lock or by the constraints at commit, as in one process.
+
+All or nothing holds as in one process: every write is this process's, in one transaction; the
+reading process only reads (and takes voucher ids from the sequence, which is not transactional:
+ids an import rolls back are skipped, as with any rolled-back insert).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from django.utils import translation
+from tqdm import tqdm
+
+from villagebooks.common.errors import DomainError
+from villagebooks.ledger import import_reader_start
+from villagebooks.ledger.importing import (
+    ImportFailed,
+    ImportResult,
+    _BatchWriter,
+    _problems_in_order,
+    _read_file,
+    _VoucherImport,
+    _WriteBatch,
+)
+from villagebooks.ledger.models import Ledger, Period
+from villagebooks.ledger.services import LedgerDirectory, period_for_date
+
+# Files from this size on are read apart (None: never). Below it, starting an interpreter and
+# Django (about a second) costs more than the overlap gains.
+DEFAULT_MIN_BYTES = 4_000_000
+READER_ENDED = "读取文件的进程意外结束，未导入任何数据：{detail}"
+
+
+def worth_it(path: Path) -> bool:
+    """Whether to read ``path`` apart: PostgreSQL, a big file, and a transaction of our own.
+
+    Inside a caller's transaction (a test's, a page's) the reading process could not see what the
+    caller wrote before, so the import stays in one process there.
+    """
+    threshold = getattr(settings, "VILLAGEBOOKS_IMPORT_APART_MIN_BYTES", DEFAULT_MIN_BYTES)
+    if threshold is None or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    if not os.environ.get(
+        "DJANGO_SETTINGS_MODULE"
+    ):  # set up by settings.configure(): no module to start from
+        return False
+    try:
+        return path.stat().st_size >= threshold
+    except OSError:
+        return False  # the import's own checks say what is wrong with the path
+
+
+def vouchers_import_reading_apart(
+    *, actor, path: Path, post: bool, create_missing: bool, progress: bool
+) -> ImportResult:
+    """Write what a reading process sends, in the caller's transaction; see the module's text."""
+    context = multiprocessing.get_context("spawn")
+    channel, reader_end = context.Pipe()
+    reader = context.Process(
+        target=import_reader_start.start,
+        name="villagebooks-import-reader",
+        args=(
+            reader_end,
+            os.environ["DJANGO_SETTINGS_MODULE"],
+            dict(connection.settings_dict),
+            translation.get_language() or settings.LANGUAGE_CODE,
+            actor.pk,
+            str(path),
+            post,
+            create_missing,
+        ),
+        daemon=True,
+    )
+    reader.start()
+    reader_end.close()
+    writer = _BatchWriter(post=post)
+    writer_problems = []
+    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
+    try:
+        with bar:
+            while True:
+                message = _receive(channel)
+                kind = message[0]
+                if kind == "batch":
+                    batch: _WriteBatch = message[1]
+                    problem = writer.write(batch)
+                    if problem is not None:
+                        writer_problems.append(problem)
+                    bar.update(batch.rows_read - bar.n)
+                elif kind == "total":
+                    bar.total = message[1]
+                    bar.refresh()
+                elif kind == "ask":
+                    channel.send(_answer(*message[1:]))
+                elif kind == "failed":
+                    raise ImportFailed(
+                        problems=_problems_in_order([*message[1], *writer_problems], message[2])
+                    )
+                elif kind == "done":
+                    ledgers, rows_read = message[1], message[2]
+                    bar.total = rows_read
+                    bar.update(rows_read - bar.n)
+                    break
+                else:  # "crashed"
+                    raise RuntimeError(READER_ENDED.format(detail=message[1]))
+        if writer_problems:
+            raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
+        result = writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
+    finally:
+        channel.close()
+        reader.join(timeout=5)
+        if reader.is_alive():  # this side failed first: the reader has nobody to send to
+            reader.kill()
+            reader.join()
+    return result
+
+
+def _receive(channel):
+    try:
+        return channel.recv()
+    except EOFError as exc:  # killed, or out of memory: it could not say why
+        raise RuntimeError(READER_ENDED.format(detail="EOF")) from exc
+
+
+def _answer(question: str, ledger_id: int, value):
+    """Do what the reading process asks, in the import's transaction: ("ok", result) or ("error", problems)."""
+    ledger = Ledger.objects.get(pk=ledger_id)
+    try:
+        if question == "period":
+            return ("ok", period_for_date(ledger, value))
+        directory = LedgerDirectory(ledger=ledger)
+        if question == "fund":
+            return ("ok", directory.fund_create(value))
+        return ("ok", directory.counterparty_create(value))
+    except DomainError as exc:
+        return ("error", exc.problems)
+
+
+# -- the reading process
+
+
+class _WriterAsked:
+    """The reading process's side of ``_answer``."""
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def __call__(self, question: str, ledger: Ledger, value):
+        self.channel.send(("ask", question, ledger.pk, value))
+        status, answer = self.channel.recv()
+        if status == "error":
+            raise DomainError(problems=answer)
+        return answer
+
+
+class _DirectoryAskingWriter(LedgerDirectory):
+    ask: _WriterAsked | None = None
+
+    def fund_create(self, name: str) -> int:
+        return self.ask("fund", self.ledger, name)
+
+    def counterparty_create(self, name: str) -> int:
+        return self.ask("counterparty", self.ledger, name)
+
+
+class _ReadingApart(_VoucherImport):
+    def __init__(self, *, ask: _WriterAsked, **kwargs):
+        super().__init__(**kwargs)
+        self.ask = ask
+        self.period_for_date = self._period_for_date
+
+    def _period_for_date(self, ledger: Ledger, day: date) -> Period:
+        return self.ask("period", ledger, day)
+
+    def directory_for(self, ledger: Ledger) -> LedgerDirectory:
+        directory = _DirectoryAskingWriter.load(ledger)
+        directory.ask = self.ask
+        return directory
+
+
+class _ProgressToWriter:
+    """What ``_read_file`` expects of a progress bar; the writing process draws the real one."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.n = 0
+
+    @property
+    def total(self):
+        return None
+
+    @total.setter
+    def total(self, value):
+        if value and self.n == 0:  # the estimate, once the file is open
+            self.channel.send(("total", value))
+
+    def update(self, count=1):
+        self.n += count
+
+    def refresh(self):
+        pass
+
+
+def read_apart(channel, database, language, actor_id, path, post, create_missing):  # noqa: PLR0913
+    """The reading process: checks the file and sends batches, questions and the end to ``channel``."""
+    try:
+        # The writing process's database, as it is (a test run's is not the one in the settings).
+        connections["default"].settings_dict = database
+        translation.activate(language)
+        ask = _WriterAsked(channel)
+        run = _ReadingApart(
+            ask=ask,
+            actor=get_user_model().objects.get(pk=actor_id),
+            post=post,
+            create_missing=create_missing,
+            write_batch=lambda batch: channel.send(("batch", batch)),
+        )
+        progress = _ProgressToWriter(channel)
+        try:
+            ledgers = _read_file(run, Path(path), progress)
+        except ImportFailed as failed:
+            if run.problems or run.problems_dropped:  # sent unsorted, to be merged with the writer's
+                channel.send(("failed", run.problems, run.problems_dropped))
+            else:  # the file could not be read at all
+                channel.send(("failed", failed.problems, 0))
+            return
+        channel.send(("done", ledgers, progress.n))
+    except BrokenPipeError:
+        pass  # the writing process failed and has gone: nothing to tell
+    except BaseException:  # noqa: BLE001 — whatever it is, the writing process must hear of it
+        channel.send(("crashed", traceback.format_exc(limit=-3)))
+    finally:
+        channel.close()

@@ -1,0 +1,282 @@
+"""A big import on PostgreSQL read in a second process (``import_process``): it writes the same
+books as one process, reports the same problems, and a reading process that fails leaves
+nothing written.
+
+Each test compares against the one-process import of the same file, run first inside a
+transaction that is rolled back (inside a transaction the import stays in one process).
+
+PostgreSQL only (the two-process path is PostgreSQL's), and transactional tests: the reading
+process has its own connection and sees only what is committed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from villagebooks.common.models import AuditEntry
+from villagebooks.ledger import import_process, importing, services
+from villagebooks.ledger.models import AccountBalance, Counterparty, Fund, Period, Voucher, VoucherLine
+from villagebooks.ledger.tests.importing import readers_that_fail
+from villagebooks.ledger.tests.importing.support import books_state
+from villagebooks.ledger.verification import ledgers_verify
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the import reads apart on PostgreSQL only"),
+    # serialized_rollback: the flush after a transactional test would also remove the data that
+    # migrations seed (statement layouts), which later tests need.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def apart(settings, monkeypatch):
+    """Every file is read apart, however small; the list of the files that were."""
+    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 0
+    files = []
+    real = import_process.vouchers_import_reading_apart
+
+    def reading_apart(**kwargs):
+        files.append(kwargs["path"].name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_process, "vouchers_import_reading_apart", reading_apart)
+    return files
+
+
+class _Rollback(Exception):
+    pass
+
+
+def in_one_process(**kwargs):
+    """What the one-process import makes of the file (its result or failure, and the books), rolled back."""
+    outcome = {}
+    try:
+        with transaction.atomic():
+            try:
+                outcome["result"] = importing.vouchers_import(**kwargs)
+            except importing.ImportFailed as failed:
+                outcome["problems"] = [str(p) for p in failed.problems]
+            outcome["books"] = books_in_detail()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome
+
+
+def apart_outcome(**kwargs):
+    outcome = {}
+    try:
+        outcome["result"] = importing.vouchers_import(**kwargs)
+    except importing.ImportFailed as failed:
+        outcome["problems"] = [str(p) for p in failed.problems]
+    outcome["books"] = books_in_detail()
+    return outcome
+
+
+def books_in_detail() -> dict:
+    """The books by what they say, not by their ids (sequences move on in a rolled-back import)."""
+    fund_names = dict(Fund.objects.values_list("id", "name"))
+    party_names = dict(Counterparty.objects.values_list("id", "name"))
+    return {
+        "vouchers": sorted(
+            Voucher.objects.values_list(
+                "ledger__code",
+                "external_key",
+                "period__year",
+                "period__month",
+                "number",
+                "status",
+                "amount_fen",
+                "note",
+                "prepared_by__username",
+                "reviewed_by__username",
+                "posted_by__username",
+            )
+        ),
+        "lines": sorted(
+            (v, key, no, summary, code, debit, credit, fund_names.get(fund), party_names.get(party))
+            for v, key, no, summary, code, debit, credit, fund, party in VoucherLine.objects.values_list(
+                "ledger__code",
+                "voucher__external_key",
+                "line_no",
+                "summary",
+                "account__code",
+                "debit_fen",
+                "credit_fen",
+                "fund_id",
+                "counterparty_id",
+            )
+        ),
+        "balances": sorted(
+            (code, period_key, fund_names.get(fund), party_names.get(party), closing, debit, credit)
+            for code, period_key, fund, party, closing, debit, credit in AccountBalance.objects.values_list(
+                "account__code",
+                "period_key",
+                "fund_key",
+                "counterparty_key",
+                "is_closing",
+                "debit_fen",
+                "credit_fen",
+            )
+        ),
+        "periods": sorted(
+            Period.objects.values_list("ledger__code", "year", "month", "status", "last_number")
+        ),
+        "funds": sorted(Fund.objects.values_list("ledger__code", "name", "kind")),
+        "counterparties": sorted(Counterparty.objects.values_list("ledger__code", "name")),
+        "audit": sorted(
+            (
+                entry.action,
+                entry.ledger_id,
+                sorted((k, str(v)) for k, v in entry.detail.items()),
+                entry.actor_id,
+                entry.object_id,
+            )
+            for entry in AuditEntry.objects.filter(action="vouchers_import")
+        ),
+    }
+
+
+def many_vouchers(ledger_codes=("HT01",), count=450) -> str:
+    """``count`` two-line vouchers a ledger (more than one write batch), over several months."""
+    rows = []
+    for code in ledger_codes:
+        for index in range(1, count + 1):
+            day = f"2025-{index % 6 + 2:02d}-{index % 27 + 1:02d}"
+            amount = f"{index}.{index % 100:02d}"
+            rows.append(f"{code},V{index:04d},{day},办公用品{index},513,{amount},,,")
+            rows.append(f"{code},V{index:04d},{day},办公用品{index},101,,{amount},,")
+    return "\n".join(rows)
+
+
+def test_a_file_is_read_apart_only_on_postgresql_big_enough_and_outside_a_transaction(settings, tmp_path):
+    path = tmp_path / "vouchers.csv"
+    path.write_bytes(b"x" * 1000)
+
+    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 1000
+    assert import_process.worth_it(path)
+    with transaction.atomic():
+        assert not import_process.worth_it(path)  # the reader could not see the caller's writes
+    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 1001
+    assert not import_process.worth_it(path)
+    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = None
+    assert not import_process.worth_it(path)
+    assert not import_process.worth_it(tmp_path / "missing.csv")
+
+
+def test_read_apart_the_books_come_out_as_in_one_process(ledger, other_ledger, accountant, write_csv, apart):
+    # Two ledgers, several batches, a voucher of the next year (its periods are created by the
+    # writing side, on the reader's question) and names created on --create-missing.
+    path = write_csv(
+        many_vouchers(("HT01", "TM01"))
+        + """
+        HT01,N-1,2026-01-05,新年备用金,101,10,,,
+        HT01,N-1,2026-01-05,新年备用金,102,,10,,
+        HT01,N-2,2025-03-07,收到乡镇配套资金,102,500,,,
+        HT01,N-2,2025-03-07,收到乡镇配套资金,241,,500,乡镇配套资金,
+        HT01,N-3,2025-03-08,借给李四,112,70,,,李四
+        HT01,N-3,2025-03-08,借给李四,102,,70,,
+        TM01,N-4,2025-03-09,借给李四,112,30,,,李四
+        TM01,N-4,2025-03-09,借给李四,101,,30,,
+        """
+    )
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": True}
+    expected = in_one_process(**arguments)
+
+    outcome = apart_outcome(**arguments)
+
+    assert apart == ["vouchers.csv"]
+    assert outcome == expected
+    assert outcome["result"].vouchers == 904
+    assert outcome["result"].created_funds == ["HT01:乡镇配套资金"]
+    assert outcome["result"].created_counterparties == ["HT01:李四", "TM01:李四"]
+    assert ("HT01", 2026, 1, "open", 1) in outcome["books"]["periods"]
+    assert ledgers_verify() == []
+
+
+def test_read_apart_unposted_vouchers_wait_for_review_as_in_one_process(ledger, accountant, write_csv, apart):
+    path = write_csv(many_vouchers(count=30))
+    arguments = {"actor": accountant, "path": path, "post": False, "create_missing": False}
+    expected = in_one_process(**arguments)
+
+    outcome = apart_outcome(**arguments)
+
+    assert apart == ["vouchers.csv"]
+    assert outcome == expected
+    assert {row[5] for row in outcome["books"]["vouchers"]} == {"submitted"}
+
+
+def test_read_apart_every_problem_is_reported_as_in_one_process_and_nothing_written(
+    ledger, accountant, write_csv, apart
+):
+    before_csv = """
+        HT01,OLD-1,2025-03-01,以前导入的,101,1,,,
+        HT01,OLD-1,2025-03-01,以前导入的,102,,1,,
+    """
+    importing.vouchers_import(actor=accountant, path=write_csv(before_csv, name="before.csv"), post=True)
+    services.period_close(actor=accountant, ledger=ledger, year=2025, month=1)
+    path = write_csv(
+        many_vouchers(count=420)  # the first batch is written before the first problem is met
+        + """
+        HT01,OLD-1,2025-03-01,又一次,101,1,,,
+        HT01,OLD-1,2025-03-01,又一次,102,,1,,
+        HT01,V0002,2025-03-01,文件中重复,101,1,,,
+        HT01,V0002,2025-03-01,文件中重复,102,,1,,
+        HT01,B-0,2025-01-15,已结账月份,101,1,,,
+        HT01,B-0,2025-01-15,已结账月份,102,,1,,
+        HT01,B-1,2025-03-01,未知科目,999,1,,,
+        HT01,B-1,2025-03-01,未知科目,102,,1,,
+        HT01,B-2,2025-03-01,三位小数,101,1.001,,,
+        HT01,B-2,2025-03-01,三位小数,102,,1,,
+        HT01,B-3,2025-03-01,不平,101,2,,,
+        HT01,B-3,2025-03-01,不平,102,,1,,
+        HT01,B-4,2025-03-01,未知资金,241,,1,没有这个资金,
+        HT01,B-4,2025-03-01,未知资金,102,1,,,
+        """,
+        name="bad.csv",
+    )
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": False}
+    expected = in_one_process(**arguments)
+    before = books_state()
+
+    outcome = apart_outcome(**arguments)
+
+    assert apart == ["before.csv", "bad.csv"]
+    assert outcome == expected
+    assert len(outcome["problems"]) == 7
+    assert books_state() == before
+
+
+def test_read_apart_a_file_that_cannot_be_read_is_refused_as_in_one_process(
+    ledger, accountant, tmp_path, apart
+):
+    path = tmp_path / "vouchers.txt"
+    path.write_text("not a voucher file")
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": False}
+    expected = in_one_process(**arguments)
+
+    outcome = apart_outcome(**arguments)
+
+    assert apart == ["vouchers.txt"]
+    assert outcome == expected
+    assert len(outcome["problems"]) == 1
+    assert str(importing.WRONG_FILE_TYPE.format(name="vouchers.txt")) in outcome["problems"][0]
+
+
+@pytest.mark.parametrize(
+    "reader, detail", [(readers_that_fail.dies_silently, "EOF"), (readers_that_fail.crashes, "读取时出错")]
+)
+def test_a_reading_process_that_fails_leaves_nothing_written(
+    ledger, accountant, write_csv, apart, monkeypatch, reader, detail
+):
+    path = write_csv(many_vouchers(count=10))
+    before = books_state()
+    monkeypatch.setattr(import_process, "import_reader_start", readers_that_fail)
+    monkeypatch.setattr(readers_that_fail, "start", reader, raising=False)
+
+    with pytest.raises(RuntimeError, match=detail):
+        importing.vouchers_import(actor=accountant, path=path, post=True)
+
+    assert books_state() == before
