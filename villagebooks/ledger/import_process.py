@@ -3,7 +3,8 @@
 On PostgreSQL most of an import's time is the server's: storing the rows and, at commit, checking
 every foreign key row by row. In one process the reading (parsing, checking, resolving names) and
 that server work take turns; here they overlap. A county's year (451,130 vouchers) took 132.9 s
-in one process and took … in two on the same machine (benchmarks/README.md, fifth session).
+in one process and 75.5 s in two, on the same machine (benchmarks/README.md, fifth session): the
+server's own work for those writes, replayed alone (benchmarks/pg_writes.py), takes about as long.
 
 The reading process is a new interpreter (``spawn``: no inherited sockets or threads) with its
 own connection in autocommit, so it sees what is committed, not the import's transaction. It
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from villagebooks.common.errors import DomainError
@@ -50,7 +52,7 @@ from villagebooks.ledger.services import LedgerDirectory, period_for_date
 # Files from this size on are read apart (None: never). Below it, starting an interpreter and
 # Django (about a second) costs more than the overlap gains.
 DEFAULT_MIN_BYTES = 4_000_000
-READER_ENDED = "读取文件的进程意外结束，未导入任何数据：{detail}"
+READER_ENDED = _("读取文件的进程意外结束，未导入任何数据：{detail}")
 
 
 def worth_it(path: Path) -> bool:

@@ -1000,6 +1000,8 @@ def vouchers_import(
                 result = _vouchers_import_here(
                     actor=actor, path=path, post=post, create_missing=create_missing, progress=progress
                 )
+            if progress:  # on PostgreSQL the keys are checked at commit: a county's takes half a minute
+                print(gettext("正在检查并保存……"), file=sys.stderr, flush=True)
     except IntegrityError as exc:
         # Only a concurrent writer gets here (say, the same file imported twice at once): the
         # checks above already refuse everything the constraints would.
@@ -1041,7 +1043,7 @@ def _read_file(run: _VoucherImport, path: Path, bar: tqdm) -> list[_LedgerSummar
         pick = _picker(table.columns, VOUCHER_COLUMNS)
         try:
             for number, cells in table.rows:
-                run.rows_read = number
+                run.rows_read += 1
                 run.row(number, pick(cells))
                 bar.update()
         except ImportFailed as exc:  # the file broke off: report it with the rest

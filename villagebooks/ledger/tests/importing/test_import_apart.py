@@ -208,6 +208,21 @@ def test_read_apart_unposted_vouchers_wait_for_review_as_in_one_process(ledger, 
     assert {row[5] for row in outcome["books"]["vouchers"]} == {"submitted"}
 
 
+def test_read_apart_the_progress_bar_counts_the_rows_the_reader_reads(
+    ledger, accountant, write_csv, apart, capsys
+):
+    path = write_csv(many_vouchers(count=30))
+
+    importing.vouchers_import(actor=accountant, path=path, post=True, progress=True)
+
+    err = capsys.readouterr().err
+    assert apart == ["vouchers.csv"]
+    assert "导入凭证: 100%" in err
+    assert "60/60" in err
+    assert "61行" not in err  # counted as in one process: rows read, not row numbers
+    assert "正在检查并保存" in err
+
+
 def test_read_apart_every_problem_is_reported_as_in_one_process_and_nothing_written(
     ledger, accountant, write_csv, apart
 ):

@@ -475,7 +475,10 @@ def test_problem_printout_is_capped(ledger, write_csv):
 
 def test_progress_bar_on_request(ledger, write_csv, capsys):
     import_vouchers(write_csv(GOOD), "--progress")
-    assert "导入凭证" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "导入凭证: 100%" in err
+    assert "8/8" in err  # the rows of lines read
+    assert "正在检查并保存" in err
 
 
 def test_queries_do_not_grow_with_lines(ledger, write_csv, django_assert_max_num_queries):
