@@ -21,6 +21,7 @@ ids an import rolls back are skipped, as with any rolled-back insert).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -49,9 +50,6 @@ from villagebooks.ledger.importing import (
 from villagebooks.ledger.models import Ledger, Period
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
 
-# Files from this size on are read apart (None: never). Below it, starting an interpreter and
-# Django (about a second) costs more than the overlap gains.
-DEFAULT_MIN_BYTES = 4_000_000
 READER_ENDED = _("读取文件的进程意外结束，未导入任何数据：{detail}")
 
 
@@ -61,12 +59,12 @@ def worth_it(path: Path) -> bool:
     Inside a caller's transaction (a test's, a page's) the reading process could not see what the
     caller wrote before, so the import stays in one process there.
     """
-    threshold = getattr(settings, "VILLAGEBOOKS_IMPORT_APART_MIN_BYTES", DEFAULT_MIN_BYTES)
+    # None: never. Below the threshold, starting an interpreter and Django (about a second) would
+    # cost more than the overlap gains.
+    threshold = settings.IMPORT_APART_MIN_BYTES
     if threshold is None or connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
-    if not os.environ.get(
-        "DJANGO_SETTINGS_MODULE"
-    ):  # set up by settings.configure(): no module to start from
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):  # settings.configure(): no module to start from
         return False
     try:
         return path.stat().st_size >= threshold
@@ -191,9 +189,8 @@ class _ReadingApart(_VoucherImport):
     def __init__(self, *, ask: _WriterAsked, **kwargs):
         super().__init__(**kwargs)
         self.ask = ask
-        self.period_for_date = self._period_for_date
 
-    def _period_for_date(self, ledger: Ledger, day: date) -> Period:
+    def period_for_date(self, ledger: Ledger, day: date) -> Period:
         return self.ask("period", ledger, day)
 
     def directory_for(self, ledger: Ledger) -> LedgerDirectory:
@@ -225,7 +222,7 @@ class _ProgressToWriter:
         pass
 
 
-def read_apart(channel, database, language, actor_id, path, post, create_missing):  # noqa: PLR0913
+def read_apart(channel, database, language, actor_id, path, post, create_missing):
     """The reading process: checks the file and sends batches, questions and the end to ``channel``."""
     try:
         # The writing process's database, as it is (a test run's is not the one in the settings).
@@ -251,7 +248,8 @@ def read_apart(channel, database, language, actor_id, path, post, create_missing
         channel.send(("done", ledgers, progress.n))
     except BrokenPipeError:
         pass  # the writing process failed and has gone: nothing to tell
-    except BaseException:  # noqa: BLE001 — whatever it is, the writing process must hear of it
-        channel.send(("crashed", traceback.format_exc(limit=-3)))
+    except BaseException:  # whatever it is (Ctrl-C too), the writing process must hear of it
+        with contextlib.suppress(OSError):  # unless it has gone already
+            channel.send(("crashed", traceback.format_exc(limit=-3)))
     finally:
         channel.close()

@@ -445,7 +445,6 @@ class _PendingVoucher:
     lines: list[LineInput] = field(default_factory=list)
     bad_amount_rows: set[int] = field(default_factory=set)
     period: Period | None = None
-    number: int | None = None
 
 
 # Vouchers and lines are written with plain SQL over prepared tuples: building a model
@@ -756,9 +755,9 @@ class _VoucherImport:
                 self.report("voucher", KEY_EXISTS.format(key=pending.key), pending.first_row)
         if self.problems or self.problems_dropped or not all(p.writable for p in batch):
             return  # everything will be rolled back: keep checking, stop writing
-        self.write_batch(self.rows(batch))
+        self.write_batch(self.prepared(batch))
 
-    def rows(self, batch: list[_PendingVoucher]) -> _WriteBatch:
+    def prepared(self, batch: list[_PendingVoucher]) -> _WriteBatch:
         """The batch's vouchers and lines as table rows, and its balance movements summed per key."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
@@ -913,7 +912,7 @@ class _BatchWriter:
         """Each voucher's number, the next of its period in file order, or a period closed meanwhile.
 
         A period's row is locked the first time the import meets it and stays locked until the
-        import commits, so its counter is kept here and written back once, in ``save_numbers``.
+        import commits, so its counter is kept here and written back once, in ``finish``.
         """
         by_period: dict[int, list[int]] = defaultdict(list)  # period id → the batch's indexes
         for index, row in enumerate(batch.voucher_rows):

@@ -33,7 +33,7 @@ pytestmark = [
 @pytest.fixture
 def apart(settings, monkeypatch):
     """Every file is read apart, however small; the list of the files that were."""
-    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 0
+    settings.IMPORT_APART_MIN_BYTES = 0
     files = []
     real = import_process.vouchers_import_reading_apart
 
@@ -51,14 +51,9 @@ class _Rollback(Exception):
 
 def in_one_process(**kwargs):
     """What the one-process import makes of the file (its result or failure, and the books), rolled back."""
-    outcome = {}
     try:
-        with transaction.atomic():
-            try:
-                outcome["result"] = importing.vouchers_import(**kwargs)
-            except importing.ImportFailed as failed:
-                outcome["problems"] = [str(p) for p in failed.problems]
-            outcome["books"] = books_in_detail()
+        with transaction.atomic():  # inside a transaction the import stays in one process
+            outcome = apart_outcome(**kwargs)
             raise _Rollback
     except _Rollback:
         pass
@@ -66,6 +61,7 @@ def in_one_process(**kwargs):
 
 
 def apart_outcome(**kwargs):
+    """What the import makes of the file: its result or problems, and the books afterwards."""
     outcome = {}
     try:
         outcome["result"] = importing.vouchers_import(**kwargs)
@@ -155,13 +151,13 @@ def test_a_file_is_read_apart_only_on_postgresql_big_enough_and_outside_a_transa
     path = tmp_path / "vouchers.csv"
     path.write_bytes(b"x" * 1000)
 
-    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 1000
+    settings.IMPORT_APART_MIN_BYTES = 1000
     assert import_process.worth_it(path)
     with transaction.atomic():
         assert not import_process.worth_it(path)  # the reader could not see the caller's writes
-    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = 1001
+    settings.IMPORT_APART_MIN_BYTES = 1001
     assert not import_process.worth_it(path)
-    settings.VILLAGEBOOKS_IMPORT_APART_MIN_BYTES = None
+    settings.IMPORT_APART_MIN_BYTES = None
     assert not import_process.worth_it(path)
     assert not import_process.worth_it(tmp_path / "missing.csv")
 
