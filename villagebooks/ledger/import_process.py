@@ -2,12 +2,13 @@
 
 On PostgreSQL most of an import's time is the server's: storing the rows and, at commit, checking
 every foreign key row by row. In one process the reading (parsing, checking, resolving names) and
-that server work take turns; here they overlap. A county's year (451,130 vouchers) took 132.9 s
-in one process and 75.5 s in two, on the same machine (benchmarks/README.md, fifth session): the
-server's own work for those writes, replayed alone (benchmarks/pg_writes.py), takes about as long.
+that server work take turns; here they overlap. A county's year (451,130 vouchers, 1,880,203
+lines) took 133.7 s in one process and 68.9 s in two, one run after the other on the same machine
+(benchmarks/README.md, fifth session). The reading process also formats the rows as COPY's text,
+so this one only numbers them and sends them on: what is left here is mostly the server's work.
 
-The reading process is a new interpreter (``spawn``: no inherited sockets or threads) with its
-own connection in autocommit, so it sees what is committed, not the import's transaction. It
+The reading process is a new interpreter (``import_reader_start``: no inherited sockets or
+threads, and the caller's main script is not run again) with its own connection in autocommit, so it sees what is committed, not the import's transaction. It
 checks everything it can from there and sends each batch as plain rows (``_WriteBatch``). What
 the import itself may create (a new year's periods; with ``create_missing`` funds and
 counterparties) it asks of this process, which does it in the import's transaction and answers.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import subprocess
 import sys
 import traceback
 from datetime import date
@@ -37,7 +39,6 @@ from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from villagebooks.common.errors import DomainError
-from villagebooks.ledger import import_reader_start
 from villagebooks.ledger.importing import (
     ImportFailed,
     ImportResult,
@@ -50,6 +51,12 @@ from villagebooks.ledger.importing import (
 from villagebooks.ledger.models import Ledger, Period
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
 
+# The foreign keys are checked batch by batch from this batch on (8,000 vouchers), while the
+# reading process reads the next ones, instead of all at commit, when nothing else is left to do.
+# On the county, one run after another: 68.9 and 69.0 s against 88.1 and 91.7 s at commit.
+CHECK_KEYS_FROM_BATCH = 20
+# The reading process: this interpreter again, with the pipe's end as its argument.
+READER_COMMAND = [sys.executable, "-m", "villagebooks.ledger.import_reader_start"]
 READER_ENDED = _("读取文件的进程意外结束，未导入任何数据：{detail}")
 
 
@@ -76,29 +83,23 @@ def vouchers_import_reading_apart(
     *, actor, path: Path, post: bool, create_missing: bool, progress: bool
 ) -> ImportResult:
     """Write what a reading process sends, in the caller's transaction; see the module's text."""
-    context = multiprocessing.get_context("spawn")
-    channel, reader_end = context.Pipe()
-    reader = context.Process(
-        target=import_reader_start.start,
-        name="villagebooks-import-reader",
-        args=(
-            reader_end,
-            os.environ["DJANGO_SETTINGS_MODULE"],
-            dict(connection.settings_dict),
+    channel, reader_end = multiprocessing.Pipe()
+    # It inherits the environment, DJANGO_SETTINGS_MODULE and DATABASE_URL with it.
+    reader = subprocess.Popen([*READER_COMMAND, str(reader_end.fileno())], pass_fds=[reader_end.fileno()])
+    reader_end.close()
+    writer = _BatchWriter(post=post, check_keys_from_batch=CHECK_KEYS_FROM_BATCH)
+    writer_problems = []
+    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
+    try:
+        what_to_read = (
+            dict(connection.settings_dict),  # as it is: a test run's database is not the settings' one
             translation.get_language() or settings.LANGUAGE_CODE,
             actor.pk,
             str(path),
             post,
             create_missing,
-        ),
-        daemon=True,
-    )
-    reader.start()
-    reader_end.close()
-    writer = _BatchWriter(post=post)
-    writer_problems = []
-    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
-    try:
+        )
+        _send(channel, what_to_read)
         with bar:
             while True:
                 message = _receive(channel)
@@ -113,7 +114,7 @@ def vouchers_import_reading_apart(
                     bar.total = message[1]
                     bar.refresh()
                 elif kind == "ask":
-                    channel.send(_answer(*message[1:]))
+                    _send(channel, _answer(*message[1:]))
                 elif kind == "failed":
                     raise ImportFailed(
                         problems=_problems_in_order([*message[1], *writer_problems], message[2])
@@ -130,18 +131,26 @@ def vouchers_import_reading_apart(
         result = writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
     finally:
         channel.close()
-        reader.join(timeout=5)
-        if reader.is_alive():  # this side failed first: the reader has nobody to send to
+        try:
+            reader.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # this side failed first: the reader has nobody to send to
             reader.kill()
-            reader.join()
+            reader.wait()
     return result
 
 
 def _receive(channel):
     try:
         return channel.recv()
-    except EOFError as exc:  # killed, or out of memory: it could not say why
-        raise RuntimeError(READER_ENDED.format(detail="EOF")) from exc
+    except (EOFError, OSError) as exc:  # killed, or out of memory: it could not say why
+        raise RuntimeError(READER_ENDED.format(detail=type(exc).__name__)) from exc
+
+
+def _send(channel, message) -> None:
+    try:
+        channel.send(message)
+    except OSError as exc:  # it has gone
+        raise RuntimeError(READER_ENDED.format(detail=type(exc).__name__)) from exc
 
 
 def _answer(question: str, ledger_id: int, value):
@@ -186,6 +195,8 @@ class _DirectoryAskingWriter(LedgerDirectory):
 
 
 class _ReadingApart(_VoucherImport):
+    lines_as_copy_text = True
+
     def __init__(self, *, ask: _WriterAsked, **kwargs):
         super().__init__(**kwargs)
         self.ask = ask

@@ -1,16 +1,22 @@
 """Where the reading process of an import done apart starts (see ``import_process``).
 
-A module of its own because a new interpreter imports the target's module before anything else,
-and no model may be imported before Django is set up.
+``python -m villagebooks.ledger.import_reader_start FD``: FD is this end of a pipe
+(``multiprocessing.connection``) whose first message says what to read and for whom; the
+settings module and the database come with the environment. A plain new interpreter, not ``multiprocessing``'s spawn, which would run the
+caller's main script again in it (a script without an ``if __name__ == "__main__"`` guard
+would import all over again). A module of its own because no model may be imported before
+Django is set up.
 """
 
-import os
+import sys
 import traceback
+from multiprocessing.connection import Connection
 
 
-def start(channel, settings_module: str, *arguments) -> None:
+def main(fd: int) -> None:
+    channel = Connection(fd)
     try:
-        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+        arguments = channel.recv()
         import django
 
         django.setup()
@@ -20,3 +26,7 @@ def start(channel, settings_module: str, *arguments) -> None:
         channel.close()
         raise
     read_apart(channel, *arguments)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

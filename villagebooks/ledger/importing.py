@@ -485,8 +485,13 @@ _LINE_FIELDS = (
 )
 
 
-def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (values in the order of ``fields``)."""
+# COPY's text format (PostgreSQL): tab-separated, \N for NULL, and these characters escaped.
+_COPY_NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple] | bytes) -> None:
+    """INSERT ``rows`` (values in the order of ``fields``, or already as COPY's text)."""
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
@@ -496,6 +501,9 @@ def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
         # COPY: no statement to parse or plan and no parameter arrays to build; psycopg formats
         # the rows in C. It fires the same triggers and checks the same constraints as INSERT.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            if isinstance(rows, bytes):
+                copy.write(rows)
+                return
             write_row = copy.write_row
             for row in rows:
                 write_row(row)
@@ -560,11 +568,40 @@ class _WriteBatch:
     Plain tuples, so that a batch crosses to another process cheaply (see ``import_process``).
     """
 
-    voucher_rows: list[tuple]  # in the order of _VOUCHER_FIELDS, the number (index 4) still None
+    # In the order of _VOUCHER_FIELDS with the number (index 4) still None; or, as COPY's text
+    # (PostgreSQL), each voucher's text before the number and after it.
+    voucher_rows: list[tuple]
+    period_ids: list[int]  # each voucher's period, to number it
     date_rows: list[int]  # each voucher's date row, to report a period closed meanwhile
-    line_rows: list[tuple]  # in the order of _LINE_FIELDS
+    line_rows: list[tuple] | bytes  # in the order of _LINE_FIELDS, or as COPY's text
     balance_sums: dict[tuple, list[int]]  # BalanceKey without is_closing → [debit, credit]
     rows_read: int = 0  # the file's rows read so far, for the progress bar
+    as_copy_text: bool = False
+
+    def vouchers_numbered(self, numbers: list[int | None]) -> list[tuple] | bytes:
+        if self.as_copy_text:
+            return "".join(
+                f"{before}{_COPY_NULL if number is None else number}{after}"
+                for (before, after), number in zip(self.voucher_rows, numbers, strict=True)
+            ).encode()
+        return [row[:4] + (number,) + row[5:] for row, number in zip(self.voucher_rows, numbers, strict=True)]
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format (dates and timestamps as ISO 8601, which PostgreSQL reads)."""
+    if value is None:
+        return _COPY_NULL
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_text_around_number(row: tuple) -> tuple[str, str]:
+    """A voucher row as COPY's text, before its number (index 4) and after it."""
+    texts = [_copy_text(value) for value in row]
+    return "\t".join(texts[:4]) + "\t", "\t" + "\t".join(texts[5:]) + "\n"
 
 
 @dataclass
@@ -581,6 +618,10 @@ class _LedgerSummary:
 
 class _VoucherImport:
     """The reading side of an import: rows in, checked batches out (to ``write_batch``)."""
+
+    # Lines handed over as the text of a COPY, formatted here: the reading process of an import
+    # done apart has time for it, the writing one has not.
+    lines_as_copy_text = False
 
     def __init__(
         self, *, actor, post: bool, create_missing: bool, write_batch: Callable[[_WriteBatch], None]
@@ -770,6 +811,7 @@ class _VoucherImport:
             status = VoucherStatus.SUBMITTED.value
             reviewed_by = reviewed_at = posted_by = posted_at = None
         ids = _voucher_ids(len(batch))
+        as_copy_text = self.lines_as_copy_text
         normal = VoucherKind.NORMAL.value
         voucher_rows = []
         line_rows = []
@@ -789,19 +831,28 @@ class _VoucherImport:
                 party_id = parties.get(line.counterparty_name)
                 debit, credit = line.debit_fen, line.credit_fen
                 amount += debit
-                line_rows.append(
-                    (
-                        ledger_id,
-                        voucher_id,
-                        number,
-                        line.summary,
-                        account_id,
-                        debit,
-                        credit,
-                        fund_id,
-                        party_id,
+                if as_copy_text:
+                    fund_text = _COPY_NULL if fund_id is None else fund_id
+                    party_text = _COPY_NULL if party_id is None else party_id
+                    summary = line.summary.translate(_COPY_ESCAPES)
+                    line_rows.append(
+                        f"{ledger_id}\t{voucher_id}\t{number}\t{summary}\t{account_id}\t{debit}\t{credit}"
+                        f"\t{fund_text}\t{party_text}\n"
                     )
-                )
+                else:
+                    line_rows.append(
+                        (
+                            ledger_id,
+                            voucher_id,
+                            number,
+                            line.summary,
+                            account_id,
+                            debit,
+                            credit,
+                            fund_id,
+                            party_id,
+                        )
+                    )
                 amounts = sums[(ledger_id, account_id, period_key, fund_id or 0, party_id or 0)]
                 amounts[0] += debit
                 amounts[1] += credit
@@ -831,11 +882,13 @@ class _VoucherImport:
             state.vouchers += 1
             state.lines += len(lines)
         return _WriteBatch(
-            voucher_rows=voucher_rows,
+            voucher_rows=list(map(_copy_text_around_number, voucher_rows)) if as_copy_text else voucher_rows,
+            period_ids=[pending.period.id for pending in batch],
             date_rows=[pending.date_row for pending in batch],
-            line_rows=line_rows,
+            line_rows="".join(line_rows).encode() if as_copy_text else line_rows,
             balance_sums=dict(sums),
             rows_read=self.rows_read,
+            as_copy_text=as_copy_text,
         )
 
     def finish(self) -> list[_LedgerSummary]:
@@ -873,9 +926,13 @@ class _BatchWriter:
     it writes nothing more: the transaction will be rolled back.
     """
 
-    def __init__(self, *, post: bool):
+    def __init__(self, *, post: bool, check_keys_from_batch: int | None = None):
         self.post = post
+        # PostgreSQL: check the deferred foreign keys after every batch from this one on, not all
+        # at commit. Only worth it while another process reads meanwhile (import_process).
+        self.check_keys_from_batch = check_keys_from_batch
         self.stopped = False
+        self.batches = 0
         self.vouchers = 0
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
 
@@ -883,15 +940,14 @@ class _BatchWriter:
         """Write the batch, or say why not (it then writes nothing more)."""
         if self.stopped:
             return None
-        voucher_rows = batch.voucher_rows
         if self.post:
             numbers = self.reserve_numbers(batch)
             if isinstance(numbers, FieldProblem):
                 self.stopped = True
                 return numbers
-            voucher_rows = [
-                row[:4] + (number,) + row[5:] for row, number in zip(voucher_rows, numbers, strict=True)
-            ]
+        else:
+            numbers = [None] * len(batch.period_ids)
+        voucher_rows = batch.vouchers_numbered(numbers)
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
         # that is posted already. So the lines go in first, while their vouchers do not exist
         # yet, and the vouchers follow already posted, numbered and reviewed (no UPDATE flips
@@ -900,13 +956,30 @@ class _BatchWriter:
         with connection.cursor() as cursor:
             _insert(cursor, VoucherLine, _LINE_FIELDS, batch.line_rows)
             _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
-        self.vouchers += len(voucher_rows)
+        self.vouchers += len(numbers)
         if self.post:
             deltas = BalanceDeltas()
             for key, (debit, credit) in batch.balance_sums.items():
                 deltas.add(BalanceKey(*key, False), debit, credit)
             balances_apply(deltas)
+        self.batches += 1
+        if self.check_keys_from_batch is not None and self.batches >= self.check_keys_from_batch:
+            self.check_keys()
         return None
+
+    def check_keys(self) -> None:
+        """Check the foreign keys of every row written so far, now instead of at commit."""
+        with connection.cursor() as cursor:
+            if self.batches == self.check_keys_from_batch:
+                # The checks look each key up by its index; the planner must know the tables
+                # are no longer empty, or it may scan them whole for every key (the third
+                # session saw that: 372 s). ANALYZE counts this transaction's own rows.
+                tables = ", ".join(
+                    connection.ops.quote_name(m._meta.db_table) for m in (Voucher, VoucherLine)
+                )
+                cursor.execute(f"ANALYZE {tables}")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the checks queued so far
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def reserve_numbers(self, batch: _WriteBatch) -> list[int] | FieldProblem:
         """Each voucher's number, the next of its period in file order, or a period closed meanwhile.
@@ -915,17 +988,17 @@ class _BatchWriter:
         import commits, so its counter is kept here and written back once, in ``finish``.
         """
         by_period: dict[int, list[int]] = defaultdict(list)  # period id → the batch's indexes
-        for index, row in enumerate(batch.voucher_rows):
-            by_period[row[2]].append(index)
-        numbers = [0] * len(batch.voucher_rows)
-        for period_id in sorted(by_period):  # one lock order for every writer
-            indexes = by_period[period_id]
-            if period_id not in self.last_numbers:
-                period = Period.objects.select_for_update().get(pk=period_id)
+        for index, period_id in enumerate(batch.period_ids):
+            by_period[period_id].append(index)
+        new = sorted(set(by_period) - self.last_numbers.keys())
+        if new:  # locked in one query, in one order for every writer
+            for period in Period.objects.select_for_update().filter(pk__in=new).order_by("pk"):
                 if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
-                    row = batch.date_rows[indexes[0]]
+                    row = batch.date_rows[by_period[period.pk][0]]
                     return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
-                self.last_numbers[period_id] = period.last_number
+                self.last_numbers[period.pk] = period.last_number
+        numbers = [0] * len(batch.period_ids)
+        for period_id, indexes in by_period.items():
             first = self.last_numbers[period_id] + 1
             self.last_numbers[period_id] += len(indexes)
             for offset, index in enumerate(indexes):

@@ -1,15 +1,15 @@
-"""Stand-ins for the reading process's start (``import_reader_start.start``) that fail.
+"""Stand-ins for the reading process (``python -m`` this module ``FD HOW``) that fail.
 
-No Django import here: a new interpreter imports this module before Django is set up.
+No Django here: they fail before it would be set up.
 """
 
 import os
+import sys
+from multiprocessing.connection import Connection
 
-
-def dies_silently(channel, *arguments):
-    os._exit(3)  # as if killed: the pipe closes without a word
-
-
-def crashes(channel, *arguments):
+if __name__ == "__main__":
+    channel = Connection(int(sys.argv[1]))
+    if sys.argv[2] == "dies_silently":
+        os._exit(3)  # as if killed: the pipe closes without a word
     channel.send(("crashed", "ZeroDivisionError: 读取时出错"))
     channel.close()

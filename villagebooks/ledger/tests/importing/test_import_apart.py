@@ -11,13 +11,19 @@ process has its own connection and sees only what is committed.
 
 from __future__ import annotations
 
+import csv
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import import_process, importing, services
 from villagebooks.ledger.models import AccountBalance, Counterparty, Fund, Period, Voucher, VoucherLine
-from villagebooks.ledger.tests.importing import readers_that_fail
 from villagebooks.ledger.tests.importing.support import books_state
 from villagebooks.ledger.verification import ledgers_verify
 
@@ -178,17 +184,34 @@ def test_read_apart_the_books_come_out_as_in_one_process(ledger, other_ledger, a
         TM01,N-4,2025-03-09,借给李四,101,,30,,
         """
     )
+    # Summaries with what COPY's text format escapes: a backslash, \N (NULL there), a tab, a newline.
+    special = "C:\\账册 \\N 制表\t符 换\n行"
+    with path.open("a", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(
+            [
+                ("HT01", "N-5", "2025-03-10", special, "101", "1", "", "", ""),
+                ("HT01", "N-5", "2025-03-10", "\\N", "102", "", "1", "", ""),
+            ]
+        )
     arguments = {"actor": accountant, "path": path, "post": True, "create_missing": True}
     expected = in_one_process(**arguments)
 
     outcome = apart_outcome(**arguments)
 
     assert apart == ["vouchers.csv"]
+    assert {line[3] for line in outcome["books"]["lines"] if line[1] == "N-5"} == {special, "\\N"}
     assert outcome == expected
-    assert outcome["result"].vouchers == 904
+    assert outcome["result"].vouchers == 905
     assert outcome["result"].created_funds == ["HT01:乡镇配套资金"]
     assert outcome["result"].created_counterparties == ["HT01:李四", "TM01:李四"]
     assert ("HT01", 2026, 1, "open", 1) in outcome["books"]["periods"]
+    # Times and dates went through COPY's text too: the same instant as the one-process import's.
+    stamps = Voucher.objects.values_list(
+        "submitted_at", "reviewed_at", "posted_at", "created_at", "updated_at"
+    )
+    assert {len(set(row)) for row in stamps} == {1}
+    assert all(abs(row[0] - timezone.now()) < timedelta(minutes=5) for row in stamps)
+    assert Voucher.objects.get(ledger=ledger, external_key="N-1").date == date(2026, 1, 5)
     assert ledgers_verify() == []
 
 
@@ -276,18 +299,61 @@ def test_read_apart_a_file_that_cannot_be_read_is_refused_as_in_one_process(
     assert str(importing.WRONG_FILE_TYPE.format(name="vouchers.txt")) in outcome["problems"][0]
 
 
-@pytest.mark.parametrize(
-    "reader, detail", [(readers_that_fail.dies_silently, "EOF"), (readers_that_fail.crashes, "读取时出错")]
-)
+@pytest.mark.parametrize("how, detail", [("dies_silently", "意外结束"), ("crashes", "读取时出错")])
 def test_a_reading_process_that_fails_leaves_nothing_written(
-    ledger, accountant, write_csv, apart, monkeypatch, reader, detail
+    ledger, accountant, write_csv, apart, monkeypatch, how, detail
 ):
     path = write_csv(many_vouchers(count=10))
     before = books_state()
-    monkeypatch.setattr(import_process, "import_reader_start", readers_that_fail)
-    monkeypatch.setattr(readers_that_fail, "start", reader, raising=False)
+    stand_in = [sys.executable, "-m", "villagebooks.ledger.tests.importing.readers_that_fail"]
+    monkeypatch.setattr(import_process, "READER_COMMAND", stand_in)
+    # The stand-in takes the pipe's end, then how to fail.
+    monkeypatch.setattr(subprocess, "Popen", _with_last_argument(subprocess.Popen, how))
 
     with pytest.raises(RuntimeError, match=detail):
         importing.vouchers_import(actor=accountant, path=path, post=True)
 
     assert books_state() == before
+
+
+def _with_last_argument(popen, argument):
+    def started(command, **kwargs):
+        return popen([*command, argument], **kwargs)
+
+    return started
+
+
+SCRIPT_WITHOUT_MAIN_GUARD = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from pathlib import Path
+from villagebooks.ledger.import_process import worth_it
+from villagebooks.ledger.importing import vouchers_import
+print("apart", worth_it(Path({path!r})))
+result = vouchers_import(actor=get_user_model().objects.get(username="accountant"), path={path!r}, post=True)
+print("imported", result.vouchers)
+"""
+
+
+def test_a_script_without_a_main_guard_imports_apart(ledger, accountant, write_csv, tmp_path):
+    # multiprocessing's spawn would run such a script again in the reading process.
+    path = write_csv(many_vouchers(count=20))
+    script = tmp_path / "load.py"
+    script.write_text(SCRIPT_WITHOUT_MAIN_GUARD.format(path=str(path)))
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "VILLAGEBOOKS_IMPORT_APART_MIN_BYTES": "0",
+        "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
+    }
+
+    finished = subprocess.run(
+        [sys.executable, str(script)], env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == ["apart", "True", "imported", "20"]
+    assert Voucher.objects.filter(ledger=ledger, status="posted").count() == 20
+    assert ledgers_verify() == []

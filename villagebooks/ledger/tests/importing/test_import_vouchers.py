@@ -16,7 +16,7 @@ from villagebooks.ledger import errors as E
 from villagebooks.ledger import importing, services
 from villagebooks.ledger.access import FORBIDDEN
 from villagebooks.ledger.domain import vouchers as V
-from villagebooks.ledger.models import Ledger, Voucher, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import Ledger, Period, PeriodStatus, Voucher, VoucherLine, VoucherStatus
 from villagebooks.ledger.tests.books import balance, post
 from villagebooks.ledger.tests.importing.support import HEADER, books_state, command_fails, run_command
 from villagebooks.ledger.verification import ledgers_verify
@@ -588,3 +588,28 @@ def test_a_key_repeated_after_its_first_batch_was_written_is_reported_once(ledge
         "导入失败：共 1 处问题，未导入任何数据",
     ]
     assert books_state() == state
+
+
+def test_a_period_closed_while_the_import_runs_refuses_the_whole_file(ledger, write_csv, monkeypatch):
+    # The reading side finds April open; someone closes it before the batch with J-004 is
+    # written. The writing side sees it under the period's lock; the batch before is undone too.
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    looked_up = importing._LedgerState.period
+
+    def period_closed_after_the_check(state, day):
+        period = looked_up(state, day)
+        if day.month == 4:
+            Period.objects.filter(pk=period.pk).update(status=PeriodStatus.CLOSED)
+        return period
+
+    monkeypatch.setattr(importing._LedgerState, "period", period_closed_after_the_check)
+    state = books_state()
+
+    problems = import_fails(write_csv(GOOD), "--post")
+
+    assert problems == [
+        "第8行 日期：" + E.PERIOD_CLOSED.format(period="2025-04"),
+        "导入失败：共 1 处问题，未导入任何数据",
+    ]
+    assert books_state() == state  # the closing too: it happened inside the import, undone with it
+    assert Voucher.objects.count() == 0
