@@ -61,20 +61,23 @@ class BalanceDeltas:
         return sorted(self._amounts.items())
 
 
+def _adding_insert() -> tuple[str, str]:
+    """The head of an INSERT of balance rows, and the ON CONFLICT that adds to a row instead."""
+    table = connection.ops.quote_name(AccountBalance._meta.db_table)
+    return (
+        f"INSERT INTO {table} (ledger_id, account_id, year, month, period_key, fund_key, counterparty_key,"
+        " is_closing, debit_fen, credit_fen)",
+        " ON CONFLICT (ledger_id, account_id, period_key, fund_key, counterparty_key, is_closing)"
+        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
+        f" credit_fen = {table}.credit_fen + excluded.credit_fen",
+    )
+
+
 def balances_apply(deltas: BalanceDeltas) -> None:
     """Add ``deltas`` to the stored balances (inside the caller's transaction)."""
     if not deltas:
         return
-    table = connection.ops.quote_name(AccountBalance._meta.db_table)
-    insert = (
-        f"INSERT INTO {table} (ledger_id, account_id, year, month, period_key, fund_key, counterparty_key,"
-        " is_closing, debit_fen, credit_fen)"
-    )
-    add_on_conflict = (
-        " ON CONFLICT (ledger_id, account_id, period_key, fund_key, counterparty_key, is_closing)"
-        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
-        f" credit_fen = {table}.credit_fen + excluded.credit_fen"
-    )
+    insert, add_on_conflict = _adding_insert()
     rows = [
         (
             key.ledger_id,
@@ -116,22 +119,17 @@ def add_voucher_sql(*, year: str, month: str, period_key: str, joined: str = "")
     PostgreSQL joins its numbered period: no period, no rows). Rows come in key order, like
     ``balances_apply``, so concurrent postings lock in one order.
     """
-    table = connection.ops.quote_name(AccountBalance._meta.db_table)
+    insert, add_on_conflict = _adding_insert()
     lines = connection.ops.quote_name(VoucherLine._meta.db_table)
     group = "account_id, COALESCE(fund_id, 0), COALESCE(counterparty_id, 0)"
     # A joined period's columns are grouped by too (one value); parameters are not: as literals,
     # PostgreSQL would read GROUP BY 2025 as the 2025th column.
     period_group = f", {year}, {month}" if joined else ""
     return (
-        f"INSERT INTO {table} (ledger_id, account_id, year, month, period_key, fund_key, counterparty_key,"
-        " is_closing, debit_fen, credit_fen)"
-        f" SELECT %(ledger_id)s, account_id, {year}, {month}, {period_key}, COALESCE(fund_id, 0),"
+        f"{insert} SELECT %(ledger_id)s, account_id, {year}, {month}, {period_key}, COALESCE(fund_id, 0),"
         " COALESCE(counterparty_id, 0), %(is_closing)s, SUM(debit_fen), SUM(credit_fen)"
         f" FROM {lines}{joined} WHERE voucher_id = %(voucher_id)s"
-        f" GROUP BY {group}{period_group} ORDER BY {group}"
-        " ON CONFLICT (ledger_id, account_id, period_key, fund_key, counterparty_key, is_closing)"
-        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
-        f" credit_fen = {table}.credit_fen + excluded.credit_fen"
+        f" GROUP BY {group}{period_group} ORDER BY {group}{add_on_conflict}"
     )
 
 

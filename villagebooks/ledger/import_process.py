@@ -36,7 +36,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from tqdm import tqdm
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.importing import (
@@ -47,6 +46,7 @@ from villagebooks.ledger.importing import (
     _read_file,
     _VoucherImport,
     _WriteBatch,
+    progress_bar,
 )
 from villagebooks.ledger.models import Ledger, Period
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
@@ -89,7 +89,7 @@ def vouchers_import_reading_apart(
     reader_end.close()
     writer = _BatchWriter(post=post, check_keys_from_batch=CHECK_KEYS_FROM_BATCH)
     writer_problems = []
-    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
+    bar = progress_bar(progress)
     try:
         what_to_read = (
             dict(connection.settings_dict),  # as it is: a test run's database is not the settings' one

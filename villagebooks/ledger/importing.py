@@ -576,10 +576,9 @@ class _WriteBatch:
     line_rows: list[tuple] | bytes  # in the order of _LINE_FIELDS, or as COPY's text
     balance_sums: dict[tuple, list[int]]  # BalanceKey without is_closing → [debit, credit]
     rows_read: int = 0  # the file's rows read so far, for the progress bar
-    as_copy_text: bool = False
 
     def vouchers_numbered(self, numbers: list[int | None]) -> list[tuple] | bytes:
-        if self.as_copy_text:
+        if isinstance(self.line_rows, bytes):  # formatted as COPY's text, the vouchers too
             return "".join(
                 f"{before}{_COPY_NULL if number is None else number}{after}"
                 for (before, after), number in zip(self.voucher_rows, numbers, strict=True)
@@ -886,9 +885,8 @@ class _VoucherImport:
             period_ids=[pending.period.id for pending in batch],
             date_rows=[pending.date_row for pending in batch],
             line_rows="".join(line_rows).encode() if as_copy_text else line_rows,
-            balance_sums=dict(sums),
+            balance_sums=dict(sums),  # a plain dict: a defaultdict's lambda would not pickle
             rows_read=self.rows_read,
-            as_copy_text=as_copy_text,
         )
 
     def finish(self) -> list[_LedgerSummary]:
@@ -974,10 +972,7 @@ class _BatchWriter:
                 # The checks look each key up by its index; the planner must know the tables
                 # are no longer empty, or it may scan them whole for every key (the third
                 # session saw that: 372 s). ANALYZE counts this transaction's own rows.
-                tables = ", ".join(
-                    connection.ops.quote_name(m._meta.db_table) for m in (Voucher, VoucherLine)
-                )
-                cursor.execute(f"ANALYZE {tables}")
+                _analyze(cursor, Voucher, VoucherLine)
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the checks queued so far
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
@@ -1081,13 +1076,19 @@ def vouchers_import(
     if result.lines >= ANALYZE_AFTER_LINES and connection.vendor == "postgresql":
         # A county's first import fills empty tables, and until PostgreSQL gathers statistics
         # (autovacuum, if it is on, does so later) it plans queries as if they were still empty.
-        tables = ", ".join(
-            connection.ops.quote_name(model._meta.db_table)
-            for model in (Voucher, VoucherLine, AccountBalance)
-        )
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {tables}")
+            _analyze(cursor, Voucher, VoucherLine, AccountBalance)
     return result
+
+
+def _analyze(cursor, *models) -> None:
+    """Refresh PostgreSQL's statistics of these tables (their rows of this transaction count too)."""
+    cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
+
+
+def progress_bar(progress: bool) -> tqdm:
+    """The import's progress bar on standard error, counting rows; hidden unless ``progress``."""
+    return tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
 
 
 def _vouchers_import_here(
@@ -1102,8 +1103,7 @@ def _vouchers_import_here(
             run.report(problem.field, problem.message, problem.row)
 
     run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, write_batch=write_batch)
-    bar = tqdm(unit="行", desc="导入凭证", file=sys.stderr, disable=not progress)
-    with bar:
+    with progress_bar(progress) as bar:
         ledgers = _read_file(run, path, bar)
     return writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
 
