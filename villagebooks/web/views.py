@@ -410,7 +410,7 @@ def statement_line(request: HttpRequest, code: str, slug: str, line_no: int, lev
     line = tables = None
     if statement is not None:
         line = next((r for r in statement.rows if r.line_no == line_no and r.amounts is not None), None)
-        terms = statement_line_terms(chart=parsed.scope.chart, kind=statement.kind, line_no=line_no)
+        terms = statement_line_terms(layouts=statement.layouts, line_no=line_no)
         if line is None or terms is None:
             raise _NotFound(str(UNKNOWN_LINE).format(title=statement.title, line=line_no))
         tables = line_accounts_tables(

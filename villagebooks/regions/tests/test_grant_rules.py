@@ -32,7 +32,9 @@ User = get_user_model()
 
 def roles_of(user) -> list[tuple]:
     return list(
-        RoleAssignment.objects.filter(user=user).order_by("id").values_list("role", "region__code", "ledger_id")
+        RoleAssignment.objects.filter(user=user)
+        .order_by("id")
+        .values_list("role", "region__code", "ledger_id")
     )
 
 
@@ -89,11 +91,16 @@ def test_a_township_admin_grants_accountant_in_its_village(township_admin, clerk
 
     assert roles_of(clerk) == [("reporter", HEITAN, None), ("accountant", HEITAN, None)]
     entry = AuditEntry.objects.filter(action="role_grant").latest("id")
-    assert (entry.actor, entry.detail) == (township_admin, {"user": "clerk", "role": "accountant", "region": HEITAN})
+    assert (entry.actor, entry.detail) == (
+        township_admin,
+        {"user": "clerk", "role": "accountant", "region": HEITAN},
+    )
 
 
 @pytest.mark.parametrize(("code", "place"), [(COUNTY, "江油市"), (PROVINCE, "四川省"), (WUDU, "武都镇")])
-def test_an_admin_cannot_grant_admin_above_or_beside_its_place(township_admin, clerk, region_tree, code, place):
+def test_an_admin_cannot_grant_admin_above_or_beside_its_place(
+    township_admin, clerk, region_tree, code, place
+):
     assert refused(township_admin, clerk, "admin", region_tree[code]) == FORBIDDEN_PLACE.format(region=place)
 
 
@@ -119,7 +126,9 @@ def test_a_role_above_every_managing_role_held_there_is_refused(region_tree):
     township, village = region_tree[TOWNSHIP], region_tree[HEITAN]
     places = [("agency-manager", township.path)]
 
-    assert grant_refusal(places, "admin", village) == ROLE_ABOVE_OWN.format(region="黑滩村", role="系统管理员")
+    assert grant_refusal(places, "admin", village) == ROLE_ABOVE_OWN.format(
+        region="黑滩村", role="系统管理员"
+    )
     assert grant_refusal(places, "county", village) is None  # an equal rank
     assert grant_refusal(places, "accountant", village) is None
     assert grant_refusal(places, "accountant", region_tree[WUDU]) == FORBIDDEN_PLACE.format(region="武都镇")
@@ -166,9 +175,7 @@ def test_add_user_command_as_the_county_office_is_refused(county_office):
 
 def test_import_users_as_a_village_admin_with_a_row_at_a_sibling_is_refused_whole(heitan_admin, tmp_path):
     path = tmp_path / "users.csv"
-    path.write_text(
-        f"username,role,region\nzhao,reporter,{HEITAN}\nqian,admin,{TUMEN}\n", encoding="utf-8"
-    )
+    path.write_text(f"username,role,region\nzhao,reporter,{HEITAN}\nqian,admin,{TUMEN}\n", encoding="utf-8")
     before = snapshot()
 
     with pytest.raises(CommandError) as error:
