@@ -54,7 +54,10 @@ def test_without_a_secret_key_production_refuses_to_start(tmp_path):
     done = villagebooks("check", tmp_path=tmp_path, VILLAGEBOOKS_SECRET_KEY="")
 
     assert done.returncode != 0
-    assert "ImproperlyConfigured: 未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 VILLAGEBOOKS_SECRET_KEY" in done.stderr
+    assert (
+        "ImproperlyConfigured: 未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 VILLAGEBOOKS_SECRET_KEY"
+        in done.stderr
+    )
     assert str(tmp_path / "var" / "secret_key") in done.stderr
     assert not (tmp_path / "var" / "secret_key").exists()
 
