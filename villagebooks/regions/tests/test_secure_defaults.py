@@ -3,9 +3,11 @@ and stored attachments that no address reaches except the download that checks a
 
 from __future__ import annotations
 
+import os
 import secrets
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -60,6 +62,29 @@ def test_without_a_secret_key_production_refuses_to_start(tmp_path):
     )
     assert str(tmp_path / "var" / "secret_key") in done.stderr
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_importing_the_settings_without_debug_or_key_fails_clearly(tmp_path):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("VILLAGEBOOKS_") and key != "DJANGO_SETTINGS_MODULE"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import villagebooks.settings"],
+        cwd=tmp_path,
+        env=environment | {"VILLAGEBOOKS_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: 未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 "
+        f"VILLAGEBOOKS_SECRET_KEY，或将密钥写入 {tmp_path / 'var' / 'secret_key'}（权限 0600）。"
+        f"(No secret key: set VILLAGEBOOKS_SECRET_KEY or write one to {tmp_path / 'var' / 'secret_key'}.)"
+    )
 
 
 def test_the_key_file_under_var_is_read_when_the_environment_has_none(tmp_path):
