@@ -17,6 +17,11 @@ in its natural direction: an account code reads in the account's own direction (
   ``to``), leaving out the system's year-end closing entries so a closed year still shows its
   income; ``debit(c)``/``credit(c)`` are movements; ``opening(c)`` is the balance at the start of
   the ``to`` year.
+
+Layouts: a ledger's statements use its county's override if the county has one, else the
+platform's (``layouts_for``). A region over counties with different layouts is computed county by
+county, each with its own formulas, and added line by line, which is only meaningful when the
+layouts have the same lines; when they do not, the region's statement is refused.
 """
 
 from __future__ import annotations
