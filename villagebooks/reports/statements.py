@@ -593,9 +593,8 @@ def _require_one_form(groups: list[tuple[StatementLayout, tuple[int, ...]]], kin
         names = gettext("、").join(
             layout.region.name if layout.region_id else gettext("平台格式") for layout, _ids in groups
         )
-        raise DomainError(
-            LAYOUTS_DIFFER.format(statement=StatementKind(kind).label, regions=names), field="region"
-        )
+        # No field: the request is right, the region's layouts are what cannot be added up.
+        raise DomainError(LAYOUTS_DIFFER.format(statement=StatementKind(kind).label, regions=names))
 
 
 def _parsed(layout: StatementLayout) -> tuple[list[StatementLine], dict[int, list[Term]]]:

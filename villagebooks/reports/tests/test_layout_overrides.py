@@ -231,6 +231,19 @@ def test_a_region_over_counties_whose_layouts_differ_in_their_lines_is_refused(
     assert cash(region=COUNTY) == (CASH * 2, CASH * 2)  # within the county: its own lines
 
 
+def test_the_region_page_says_why_counties_with_different_lines_are_not_added(books, client, region_tree):
+    title, lines, check = platform_layout()
+    renamed = [replace(line, label="现金及银行存款") if line.line_no == 1 else line for line in lines]
+    save(system_user(), (title, renamed, check), region=region_tree[COUNTY])
+    client.force_login(system_user())
+
+    response = client.get(f"/regions/{PROVINCE}/reports/balance-sheet/", {"from": "2025-06", "to": "2025-06"})
+
+    page = response.content.decode()
+    assert LAYOUTS_DIFFER.format(statement="资产负债表", regions="平台格式、江油市") in page
+    assert "货币资金" not in page and "现金及银行存款" not in page
+
+
 def test_the_village_breakdown_reads_each_ledger_by_its_own_layout(books, county_admin, region_tree):
     save(county_admin, cash_from_bank_only(), region=region_tree[COUNTY])
 
