@@ -615,7 +615,14 @@ def voucher_post(*, actor, voucher: Voucher) -> Voucher:
             balances_add_voucher(
                 voucher_id=voucher.pk, ledger_id=ledger.pk, period_key=period_key, is_closing=is_closing
             )
-        audit_record(actor=actor, action="voucher_post", ledger_id=ledger.pk, obj=voucher, number=number)
+        audit_record(
+            actor=actor,
+            action="voucher_post",
+            ledger_id=ledger.pk,
+            obj=voucher,
+            number=number,
+            amount_fen=voucher.amount_fen,
+        )
     return voucher
 
 
@@ -714,6 +721,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
             obj=reversal,
             reverses=original.pk,
             reason=reason,
+            amount_fen=reversal.amount_fen,
         )
     return reversal
 

@@ -97,3 +97,15 @@ def test_a_deleted_draft_is_logged_whole(ledger, accountant):
         "debit_fen": 0,
         "credit_fen": 5_000_000,
     }
+
+
+def test_posting_and_reversing_log_the_amount(ledger, accountant, reviewer):
+    voucher = services.voucher_create(
+        actor=accountant, ledger=ledger, date=date(2025, 3, 5), lines=ROAD, submit=True
+    )
+    services.voucher_review(actor=reviewer, voucher=voucher)
+    services.voucher_post(actor=accountant, voucher=voucher)
+    services.voucher_reverse(actor=accountant, voucher=voucher, reason="重复", date=date(2025, 3, 6))
+
+    assert logged("voucher_post") == {"number": 1, "amount_fen": 5_000_000}
+    assert logged("voucher_reverse") == {"reverses": voucher.pk, "reason": "重复", "amount_fen": -5_000_000}
