@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from villagebooks.regions.lockout import LOCKED_OUT_STATUS
+from villagebooks.regions.tests.conftest import villagebooks_process
 from villagebooks.web.forms import INVALID_LOGIN
 
 pytestmark = pytest.mark.django_db
@@ -196,8 +197,6 @@ def test_without_the_setting_the_header_is_ignored_so_it_cannot_be_used_to_dodge
 
 
 def test_a_proxy_count_that_is_not_a_number_stops_the_start(tmp_path):
-    from villagebooks.regions.tests.conftest import villagebooks_process
-
     done = villagebooks_process("check", home=tmp_path, VILLAGEBOOKS_TRUSTED_PROXIES="yes")
 
     assert done.returncode != 0
