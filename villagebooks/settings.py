@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "villagebooks.claims",
     "villagebooks.demo",
     "villagebooks.api",
+    "villagebooks.ops",  # backup, restore, table checksums
 ]
 # The API docs page takes django-ninja's template and scripts from its package directories (served
 # as static files, not from a CDN: villagebooks/api/api.py). "ninja" in INSTALLED_APPS would do the
