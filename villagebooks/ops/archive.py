@@ -112,7 +112,7 @@ def manifest_read(path: Path) -> Manifest:
     except FileNotFoundError as error:
         raise ArchiveError(NOT_A_BACKUP.format(path=path, reason="文件不存在")) from error
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise ArchiveError(NOT_A_BACKUP.format(path=path, reason=f"不是可读的 tar 文件：{error}")) from error
+        raise ArchiveError(NOT_A_BACKUP.format(path=path, reason="不是 tar 格式的文件")) from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ArchiveError(NOT_A_BACKUP.format(path=path, reason="清单不是有效的 JSON")) from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -149,7 +149,7 @@ def payload_extract(*, path: Path, manifest: Manifest, destination: Path) -> Non
                     size += len(chunk)
                     target.write(chunk)
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise ArchiveError(DAMAGED.format(path=path, reason=f"读取数据库文件时出错：{error}")) from error
+        raise ArchiveError(DAMAGED.format(path=path, reason=f"文件不完整或无法读取（{error}）")) from error
     if size != manifest.payload_bytes:
         raise ArchiveError(
             DAMAGED.format(

@@ -80,7 +80,7 @@ def _version() -> str:
 
 def database_backup(*, target: Target, output: Path, say: Callable[[str], None] = _say_nothing) -> Manifest:
     """Write a backup of ``target`` to ``output`` (a new file); returns its manifest."""
-    output = output.absolute()
+    output = Path(output).absolute()
     if output.exists():
         raise CommandError(OUTPUT_EXISTS.format(path=output))
     if not output.parent.is_dir():
@@ -116,6 +116,7 @@ def database_restore(
     *, target: Target, path: Path, force: bool = False, say: Callable[[str], None] = _say_nothing
 ) -> RestoreResult:
     """Replace ``target``'s content with the backup at ``path``, then migrate and verify."""
+    path = Path(path)
     try:
         manifest = manifest_read(path)
     except ArchiveError as error:

@@ -20,6 +20,7 @@ from villagebooks.ops.target import Target
 DATA_TABLES = ("auth_user", "regions_region", "ledger_ledger")
 NOT_A_DATABASE = "不是有效的 SQLite 数据库：{error}"
 FAILED_CHECK = "SQLite 完整性检查未通过：{result}"
+IN_TRANSACTION = "不能在未结束的事务中备份或恢复 SQLite 数据库（备份需要读到已提交的完整数据库）"
 TARGET_BUSY = "无法写入目标数据库 {name}：{error}（请先停止使用该数据库的网站服务和命令）"
 
 
@@ -32,6 +33,9 @@ def _open(target: Target) -> tuple[sqlite3.Connection, bool]:
     test database would vanish with it)."""
     if target.alias:
         wrapper = connections[target.alias]
+        # The backup API would wait forever for a lock this very connection holds.
+        if wrapper.in_atomic_block:
+            raise SQLiteError(IN_TRANSACTION)
         wrapper.ensure_connection()
         return wrapper.connection, False
     Path(target.name).parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,14 @@ import pytest
 from django.db import connection
 
 
-def _postgres_url(name: str) -> str:
+def admin_arguments() -> dict[str, str]:
+    """psycopg's arguments for the server's ``postgres`` database, as the test database's user."""
+    settings = connection.settings_dict
+    names = (("user", "USER"), ("password", "PASSWORD"), ("host", "HOST"), ("port", "PORT"))
+    return {"dbname": "postgres", **{k: str(settings[v]) for k, v in names if settings.get(v)}}
+
+
+def postgres_url(name: str) -> str:
     settings = connection.settings_dict
     user = quote(settings.get("USER") or "", safe="")
     password = quote(settings.get("PASSWORD") or "", safe="")
@@ -44,7 +51,7 @@ def fresh_database(tmp_path):
     with psycopg.connect(**admin, autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.execute(f'CREATE DATABASE "{name}"')
-    yield _postgres_url(name)
+    yield postgres_url(name)
     with psycopg.connect(**admin, autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
