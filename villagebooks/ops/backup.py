@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 
 from villagebooks.ops import postgresql, sqlite
@@ -154,6 +155,9 @@ def database_restore(
             text = "、".join(f"{COUNT_NAMES[t]} {n} 个" for t, n in counts.items())
             raise CommandError(NOT_EMPTY.format(where=target.describe(), counts=text))
         say(f"恢复到 {target.describe()}……")
+        if target.alias and target.vendor == "postgresql":
+            # Django's own session would otherwise stay open (and in the way) while tables are dropped.
+            connections[target.alias].close()
         try:
             engine.restore(target, payload)
         except (sqlite.SQLiteError, postgresql.PostgreSQLError) as error:
