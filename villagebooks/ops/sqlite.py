@@ -2,9 +2,9 @@
 
 The backup copies every page in one step, inside one read transaction of the source: in WAL
 mode writers go on meanwhile and the copy is the database as of that transaction's start, whole
-and consistent. A restore copies the checked dump over the target the same way, which takes the
-target's write lock, so a server that is still running waits (or fails with "database is locked")
-rather than reading half a database, and no stale ``-wal`` file is left to undo it.
+and consistent. A restore copies the checked dump over the target the same way, in one write transaction of
+the target: a write under way finishes first, a reader never sees half a database, and no stale
+``-wal`` file is left to undo it.
 """
 
 from __future__ import annotations
