@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,29 +32,29 @@ def postgres_url(name: str) -> str:
     return f"postgres://{credentials}{host}:{port}/{name}"
 
 
-@pytest.fixture
-def fresh_database(tmp_path):
-    """The URL of an empty database of the test database's kind: a new SQLite file, or on
-    PostgreSQL ``<test database>_restore``, created here and dropped afterwards."""
+@contextmanager
+def scratch_database(directory: Path, suffix: str):
+    """The URL of a new, empty database of the test database's kind: a SQLite file in
+    ``directory``, or on PostgreSQL ``<test database>_<suffix>``, dropped when done."""
     if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        yield f"sqlite:///{directory / f'{suffix}.sqlite3'}"
         return
-    name = f"{connection.settings_dict['NAME']}_restore"
-    settings = connection.settings_dict
-    admin = {
-        "dbname": "postgres",
-        **{
-            k: str(settings[v])
-            for k, v in (("user", "USER"), ("password", "PASSWORD"), ("host", "HOST"), ("port", "PORT"))
-            if settings.get(v)
-        },
-    }
-    with psycopg.connect(**admin, autocommit=True) as server:
+    name = f"{connection.settings_dict['NAME']}_{suffix}"
+    with psycopg.connect(**admin_arguments(), autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_url(name)
-    with psycopg.connect(**admin, autocommit=True) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield postgres_url(name)
+    finally:
+        with psycopg.connect(**admin_arguments(), autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """An empty database to restore into (``<test database>_restore`` on PostgreSQL)."""
+    with scratch_database(tmp_path, "restore") as url:
+        yield url
 
 
 def _environment(url: str, home: Path | None = None) -> dict[str, str]:

@@ -1,6 +1,6 @@
-"""What restore refuses, saying why in Chinese and changing nothing; and what --force and a failed
-verify do. The backups are made once, by the ``backup`` command, of a small set of books in a
-database of the suite's kind beside the test database."""
+"""What restore refuses, saying why in Chinese and changing nothing; what --force, a failed verify
+and an older backup do. The backups are made once, by the ``backup`` command, of a small set of
+books in a database of the suite's kind beside the test database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import tarfile
 from io import StringIO
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,7 +18,7 @@ from django.db import connection
 from villagebooks.ops import postgresql, sqlite
 from villagebooks.ops.archive import MANIFEST_NAME
 from villagebooks.ops.target import target_resolve
-from villagebooks.ops.tests.conftest import admin_arguments, checksums_on, postgres_url, villagebooks_on
+from villagebooks.ops.tests.conftest import checksums_on, scratch_database, villagebooks_on
 
 # A village with a posted voucher; then, for the second backup, a balance row made wrong.
 BOOKS = """
@@ -58,24 +57,12 @@ call_command("backup", output=OUTPUT + "/wrong-balance.tar")
 
 
 @pytest.fixture(scope="module")
-def backups(tmp_path_factory, django_db_blocker):
+def backups(tmp_path_factory):
     """good.tar and wrong-balance.tar, made in a database of the suite's kind."""
     directory = tmp_path_factory.mktemp("backups")
-    if connection.vendor == "sqlite":
-        source, name = f"sqlite:///{directory / 'source.sqlite3'}", None
-    else:
-        name = f"{connection.settings_dict['NAME']}_source"
-        with psycopg.connect(**admin_arguments(), autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            server.execute(f'CREATE DATABASE "{name}"')
-        source = postgres_url(name)
-    try:
+    with scratch_database(directory, "source") as source:
         done = villagebooks_on(source, home=directory, code=f"OUTPUT = {str(directory)!r}\n" + BOOKS)
         assert done.returncode == 0, done.stderr
-    finally:
-        if name:
-            with psycopg.connect(**admin_arguments(), autocommit=True) as server:
-                server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return directory
 
 
@@ -235,3 +222,18 @@ def test_backup_does_not_overwrite_a_file(tmp_path):
 def test_a_sqlite_backup_inside_an_open_transaction_is_refused_rather_than_waiting_forever(tmp_path):
     with pytest.raises(CommandError, match="不能在未结束的事务中备份"):
         call_command("backup", output=tmp_path / "b.tar")
+
+
+def test_a_backup_older_than_the_program_is_brought_up_to_its_schema(fresh_database, tmp_path):
+    """A backup made before an upgrade restores into the upgraded program: its later migrations run."""
+    with scratch_database(tmp_path, "older") as older:
+        for step in (["migrate", "--verbosity=0"], ["migrate", "ledger", "0005", "--verbosity=0"]):
+            assert villagebooks_on(older, *step, home=tmp_path).returncode == 0
+        done = villagebooks_on(older, "backup", f"--output={tmp_path / 'older.tar'}", home=tmp_path)
+        assert done.returncode == 0, done.stderr
+
+    output = restore(tmp_path / "older.tar", fresh_database)
+
+    assert "已应用迁移：ledger.0006_ledger_in_unique_keys" in output and "校验通过" in output
+    plan = villagebooks_on(fresh_database, "showmigrations", "ledger", home=tmp_path).stdout
+    assert "[X] 0006_ledger_in_unique_keys" in plan
