@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import resource
 import statistics
 import subprocess
@@ -90,6 +91,8 @@ def environment(home: Path) -> dict[str, str]:
         "VILLAGEBOOKS_HOME": str(home),
         "DATABASE_URL": f"sqlite:///{home / 'startup.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
+        # Production refuses to start without a key; a throwaway one serves a timing run.
+        "VILLAGEBOOKS_SECRET_KEY": "startup-benchmark-" + secrets.token_urlsafe(32),
     }
 
 

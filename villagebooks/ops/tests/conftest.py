@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -63,7 +64,12 @@ def _environment(url: str, home: Path | None = None) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "DATABASE_OWNER_URL") and not k.startswith("VILLAGEBOOKS_")
     }
-    environment |= {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "villagebooks.settings"}
+    environment |= {
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "villagebooks.settings",
+        # Outside DEBUG the settings refuse to start without a key (issue 18); any will do here.
+        "VILLAGEBOOKS_SECRET_KEY": "restore-drill-" + secrets.token_urlsafe(32),
+    }
     if home is not None:
         environment["VILLAGEBOOKS_HOME"] = str(home)
     return environment
