@@ -38,7 +38,7 @@ from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MoneyError, yuan_to_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require
-from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, balances_apply
+from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, BalanceOutOfRange, balances_apply
 from villagebooks.ledger.domain.vouchers import (
     BOTH_SIDES,
     EMPTY_ACCOUNT,
@@ -341,8 +341,9 @@ def _text(value) -> str:
 
 
 # The common amount, digits with up to two decimals, in integer arithmetic: an import reads
-# hundreds of thousands of them. Anything else goes to money.yuan_to_fen, which owns the rules.
-_PLAIN_AMOUNT = re.compile(r"(\d{1,13})(?:\.(\d{1,2}))?")
+# hundreds of thousands of them. Anything else goes to money.yuan_to_fen, which owns the rules
+# (12 digits of yuan stay below money.MAX_FEN; its maximum itself has 13).
+_PLAIN_AMOUNT = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?")
 
 
 def _fen(text: str) -> int:
@@ -959,7 +960,11 @@ class _BatchWriter:
             deltas = BalanceDeltas()
             for key, (debit, credit) in batch.balance_sums.items():
                 deltas.add(BalanceKey(*key, False), debit, credit)
-            balances_apply(deltas)
+            try:
+                balances_apply(deltas)
+            except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
+                self.stopped = True
+                return error.problems[0]
         self.batches += 1
         if self.check_keys_from_batch is not None and self.batches >= self.check_keys_from_batch:
             self.check_keys()

@@ -15,7 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
@@ -25,7 +25,14 @@ from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotP
 from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
-from villagebooks.ledger.balances import BalanceDeltas, add_voucher_sql, balances_add_voucher, balances_apply
+from villagebooks.ledger.balances import (
+    BalanceDeltas,
+    add_voucher_sql,
+    balances_add_voucher,
+    balances_apply,
+    is_out_of_range,
+    out_of_range_error,
+)
 from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
@@ -526,7 +533,30 @@ def _deltas_for(lines, *, ledger_id: int, period_key: int, is_closing: bool, del
 
 
 def voucher_post(*, actor, voucher: Voucher) -> Voucher:
-    """Post a reviewed voucher: give it the next number of its period and update the balances."""
+    """Post a reviewed voucher: give it the next number of its period and update the balances.
+
+    Raises:
+        BalanceOutOfRange: a balance row would go beyond ``BALANCE_MAX_FEN``; nothing was posted.
+    """
+    try:
+        return _voucher_post(actor=actor, voucher=voucher)
+    except (IntegrityError, DataError, OverflowError) as error:
+        # Told apart after the rollback, off the hot path: posting itself adds no query for it.
+        if not is_out_of_range(error):
+            raise
+        posted = Voucher.objects.select_related("period").get(pk=voucher.pk)
+        deltas = BalanceDeltas()
+        _deltas_for(
+            VoucherLine.objects.filter(voucher_id=posted.pk),
+            ledger_id=posted.ledger_id,
+            period_key=posted.period.key,
+            is_closing=posted.kind == VoucherKind.CLOSING,
+            deltas=deltas,
+        )
+        raise out_of_range_error(deltas) from error
+
+
+def _voucher_post(*, actor, voucher: Voucher) -> Voucher:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         ledger = voucher.ledger
