@@ -114,7 +114,7 @@ def vouchers_import_reading_apart(
                     bar.total = message[1]
                     bar.refresh()
                 elif kind == "ask":
-                    _send(channel, _answer(*message[1:]))
+                    _send(channel, _answer(actor, *message[1:]))
                 elif kind == "failed":
                     raise ImportFailed(
                         problems=_problems_in_order([*message[1], *writer_problems], message[2])
@@ -153,12 +153,12 @@ def _send(channel, message) -> None:
         raise RuntimeError(READER_ENDED.format(detail=type(exc).__name__)) from exc
 
 
-def _answer(question: str, ledger_id: int, value):
+def _answer(actor, question: str, ledger_id: int, value):
     """Do what the reading process asks, in the import's transaction: ("ok", result) or ("error", problems)."""
     ledger = Ledger.objects.get(pk=ledger_id)
     try:
-        if question == "period":
-            return ("ok", period_for_date(ledger, value))
+        if question == "period":  # opening a year is recorded as the importer's act
+            return ("ok", period_for_date(ledger, value, actor=actor))
         directory = LedgerDirectory(ledger=ledger)
         if question == "fund":
             return ("ok", directory.fund_create(value))

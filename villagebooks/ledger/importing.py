@@ -39,6 +39,7 @@ from villagebooks.common.money import MoneyError, yuan_to_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require
 from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, BalanceOutOfRange, balances_apply
+from villagebooks.ledger.domain.periods import latest_voucher_date
 from villagebooks.ledger.domain.vouchers import (
     BOTH_SIDES,
     EMPTY_ACCOUNT,
@@ -419,11 +420,15 @@ class _LedgerState:
     def period(self, day: date) -> Period | DomainError:
         month = (day.year, day.month)
         if not self.periods and self.ledger is not None:
-            # The ledger's open months in one query; anything else takes the full rules below.
+            # The ledger's open months in one query; anything else takes the full rules below
+            # (a month of a year beyond the next, opened before that rule was, too).
             self.periods = {
                 (p.year, p.month): p
                 for p in Period.objects.filter(
-                    ledger=self.ledger, status=PeriodStatus.OPEN, year__gte=self.ledger.carried_year
+                    ledger=self.ledger,
+                    status=PeriodStatus.OPEN,
+                    year__gte=self.ledger.carried_year,
+                    year__lte=latest_voucher_date(timezone.localdate()).year,
                 ).exclude(year=self.ledger.start_year, month__lt=self.ledger.start_month)
             }
         if month not in self.periods:
@@ -640,7 +645,8 @@ class _VoucherImport:
     # What the import's own transaction must answer: periods that may have to be created, and
     # (with create_missing) funds and counterparties. The reading process of an import done
     # apart overrides these to ask the writing process.
-    period_for_date = staticmethod(period_for_date)
+    def period_for_date(self, ledger: Ledger, day: date) -> Period:
+        return period_for_date(ledger, day, actor=self.actor)
 
     def directory_for(self, ledger: Ledger) -> LedgerDirectory:
         return LedgerDirectory.load(ledger)

@@ -36,7 +36,7 @@ from villagebooks.ledger.balances import (
 from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
-from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
 from villagebooks.ledger.domain.vouchers import LineInput, check_voucher, negate
 from villagebooks.ledger.models import (
     Account,
@@ -80,6 +80,10 @@ def ledger_create(
         raise DomainError(E.NAME_REQUIRED, field="name")
     if not 1 <= start_month <= 12:
         raise DomainError(gettext("启用月份应在1到12之间"), field="start")
+    latest = latest_voucher_date(timezone.localdate())
+    if start_year > latest.year:  # its first voucher could not be entered
+        start = f"{start_year}-{start_month:02d}"
+        raise DomainError(E.DATE_TOO_LATE.format(date=start, latest=latest.isoformat()), field="start")
     village = Region.objects.filter(code=village_code).first()
     if village is None:
         raise DomainError(E.UNKNOWN_VILLAGE.format(code=village_code), field="village")
@@ -328,26 +332,50 @@ def _ensure_year_periods(ledger: Ledger, year: int) -> None:
     )
 
 
-def period_for_date(ledger: Ledger, day: date, *, field_name: str = "date", row: int | None = None) -> Period:
-    """The open period a voucher dated ``day`` belongs to, or a DomainError saying why not."""
+def _date_problem(message, field_name: str, row: int | None) -> DomainError:
+    return DomainError(problems=[FieldProblem(field_name, message, row)])
+
+
+def _check_not_too_late(day: date, *, field_name: str = "date", row: int | None = None) -> None:
+    latest = latest_voucher_date(timezone.localdate())
+    if day > latest:
+        message = E.DATE_TOO_LATE.format(date=day.isoformat(), latest=latest.isoformat())
+        raise _date_problem(message, field_name, row)
+
+
+def _year_open(ledger: Ledger, day: date, *, actor, field_name: str, row: int | None = None) -> None:
+    """Create the periods of ``day``'s year, a year the ledger does not have yet: an audited act.
+
+    Years open in order (the start year, then each after the one before), and not beyond the
+    next calendar year: a voucher dated 2099 by mistake must not open 2099, nor skip 2026.
+    """
+    _check_not_too_late(day, field_name=field_name, row=row)
+    year = day.year
+    if year > ledger.start_year and not Period.objects.filter(ledger=ledger, year=year - 1).exists():
+        raise _date_problem(E.YEAR_SKIPPED.format(year=year, previous=year - 1), field_name, row)
+    _ensure_year_periods(ledger, year)
+    audit_record(actor=actor, action="year_open", ledger_id=ledger.pk, obj=ledger, year=year)
+
+
+def period_for_date(
+    ledger: Ledger, day: date, *, actor, field_name: str = "date", row: int | None = None
+) -> Period:
+    """The open period a voucher dated ``day`` belongs to, or a DomainError saying why not.
+
+    The first voucher of a year opens the year (``_year_open``) in the caller's transaction.
+    """
+    _check_not_too_late(day, field_name=field_name, row=row)
     if (day.year, day.month) < (ledger.start_year, ledger.start_month):
-        raise DomainError(
-            problems=[
-                FieldProblem(
-                    field_name,
-                    E.BEFORE_START.format(date=day.isoformat(), start=period_label(ledger.start_period_key)),
-                    row,
-                )
-            ]
-        )
+        message = E.BEFORE_START.format(date=day.isoformat(), start=period_label(ledger.start_period_key))
+        raise _date_problem(message, field_name, row)
     if day.year < ledger.carried_year:
-        raise DomainError(problems=[FieldProblem(field_name, E.YEAR_CLOSED.format(year=day.year), row)])
+        raise _date_problem(E.YEAR_CLOSED.format(year=day.year), field_name, row)
     period = Period.objects.filter(ledger=ledger, year=day.year, month=day.month).first()
     if period is None:
-        _ensure_year_periods(ledger, day.year)
+        _year_open(ledger, day, actor=actor, field_name=field_name, row=row)
         period = Period.objects.get(ledger=ledger, year=day.year, month=day.month)
     if period.status == PeriodStatus.CLOSED:
-        raise DomainError(problems=[FieldProblem(field_name, E.PERIOD_CLOSED.format(period=period), row)])
+        raise _date_problem(E.PERIOD_CLOSED.format(period=period), field_name, row)
     return period
 
 
@@ -377,7 +405,7 @@ def voucher_create(
     _check_note(note)
     with transaction.atomic():
         ledger = Ledger.objects.get(pk=ledger.pk)  # the caller's copy may predate a year close
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
         voucher = Voucher.objects.create(
@@ -420,7 +448,7 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "修改"))
         if voucher.kind != VoucherKind.NORMAL:
             raise DomainError(gettext("红字冲销凭证和结转凭证不能修改"), field="kind")
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
         voucher.lines.all().delete()
@@ -566,6 +594,7 @@ def _voucher_post(*, actor, voucher: Voucher) -> Voucher:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         if voucher.date.year < ledger.carried_year:
             raise DomainError(E.YEAR_CLOSED.format(year=voucher.date.year), field="date")
+        _check_not_too_late(voucher.date)  # a draft dated far ahead before the rule was
         is_closing = voucher.kind == VoucherKind.CLOSING
         posted_at = timezone.now()
         if connection.vendor == "postgresql":
@@ -642,7 +671,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
             raise DomainError(E.CANNOT_REVERSE, field="voucher")
         if Voucher.objects.filter(reverses=original).exists():
             raise DomainError(E.ALREADY_REVERSED, field="voucher")
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         lines = [
             LineInput(
                 summary=line.summary,
@@ -846,7 +875,7 @@ def opening_balances_set(
 # Closing
 
 
-def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True) -> Period:
+def _period_or_error(ledger: Ledger, year: int, month: int, *, actor, lock: bool = True) -> Period:
     periods = Period.objects.select_for_update() if lock else Period.objects
     period = periods.filter(ledger=ledger, year=year, month=month).first()
     if period is None:
@@ -857,7 +886,7 @@ def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True
                 ),
                 field="period",
             )
-        _ensure_year_periods(ledger, year)
+        _year_open(ledger, date(year, month, 1), actor=actor, field_name="period")
         period = periods.get(ledger=ledger, year=year, month=month)
     return period
 
@@ -873,7 +902,7 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
     """Month close (月结): refused while the period has unposted vouchers or does not balance."""
     require(actor, ledger, Action.CLOSE)
     with transaction.atomic():
-        period = _period_or_error(ledger, year, month)
+        period = _period_or_error(ledger, year, month, actor=actor)
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         _close_checks(ledger, period)
@@ -889,7 +918,7 @@ def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) 
     if not reason.strip():
         raise DomainError(E.REASON_REQUIRED, field="reason")
     with transaction.atomic():
-        period = _period_or_error(ledger, year, month)
+        period = _period_or_error(ledger, year, month, actor=actor)
         if period.status != PeriodStatus.CLOSED:
             raise DomainError(E.PERIOD_NOT_CLOSED.format(period=period), field="period")
         if year < ledger.carried_year:
@@ -988,7 +1017,7 @@ def year_close(
             raise DomainError(E.YEAR_ORDER.format(year=ledger.carried_year), field="year")
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
-        december = _period_or_error(ledger, year, 12)
+        december = _period_or_error(ledger, year, 12, actor=actor)
         _close_checks(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations and appropriations.get("向成员分配", 0) > 0:

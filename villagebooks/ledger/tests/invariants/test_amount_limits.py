@@ -197,8 +197,7 @@ def test_verify_reports_sums_beyond_64_bits_instead_of_crashing(ledger, accounta
         assert "账套 HT01：科目余额无法汇总：金额合计超出64位整数范围" in text
     else:  # PostgreSQL sums bigint as numeric: the sum is right, and disagrees with the stored rows
         assert (
-            "账套 HT01 科目 102 期间 2025-03：借方发生额：应为 96,000,000,000,000,000.00，实为 0.00"
-            in text
+            "账套 HT01 科目 102 期间 2025-03：借方发生额：应为 96,000,000,000,000,000.00，实为 0.00" in text
         )
     assert "记-1 凭证金额与借方合计不符" in text  # the other checks still ran
 
