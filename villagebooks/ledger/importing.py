@@ -940,6 +940,7 @@ class _BatchWriter:
         self.batches = 0
         self.vouchers = 0
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
+        self.shared_periods: set[int] = set()  # periods locked shared (unposted vouchers)
 
     def write(self, batch: _WriteBatch) -> FieldProblem | None:
         """Write the batch, or say why not (it then writes nothing more)."""
@@ -951,6 +952,10 @@ class _BatchWriter:
                 self.stopped = True
                 return numbers
         else:
+            problem = self.lock_periods_shared(batch)
+            if problem is not None:
+                self.stopped = True
+                return problem
             numbers = [None] * len(batch.period_ids)
         voucher_rows = batch.vouchers_numbered(numbers)
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
@@ -986,6 +991,23 @@ class _BatchWriter:
                 _analyze(cursor, Voucher, VoucherLine)
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the checks queued so far
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def lock_periods_shared(self, batch: _WriteBatch) -> FieldProblem | None:
+        """Unposted vouchers: their months locked shared until the import commits (as
+        ``services.period_for_date`` does, see ``services``), so that none closes under them."""
+        new = sorted(set(batch.period_ids) - self.shared_periods)
+        if not new:
+            return None
+        table = connection.ops.quote_name(Period._meta.db_table)
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+        placeholders = ", ".join(["%s"] * len(new))
+        query = f"SELECT * FROM {table} WHERE id IN ({placeholders}) ORDER BY id{lock}"
+        for period in Period.objects.raw(query, new):
+            if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
+                row = batch.date_rows[batch.period_ids.index(period.pk)]
+                return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
+            self.shared_periods.add(period.pk)
+        return None
 
     def reserve_numbers(self, batch: _WriteBatch) -> list[int] | FieldProblem:
         """Each voucher's number, the next of its period in file order, or a period closed meanwhile.

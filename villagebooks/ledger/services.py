@@ -4,6 +4,15 @@ Services take keyword-only arguments and a required ``actor``; they check permis
 ``access.require`` and the rules through ``domain``; they raise ``DomainError`` (field + Chinese
 reason) and then leave nothing behind. Locks are taken in one order: voucher, then period,
 then balance rows (sorted), so concurrent posting neither deadlocks nor skips a number.
+
+The period's row is the month's lock. Closing (and reopening, and the year close) takes it
+exclusively (FOR UPDATE); whatever puts a voucher into a month or moves one on in it (create,
+update, reverse, submit, review, send back, import) takes it shared (FOR KEY SHARE) and checks
+that the month is open while holding it; posting updates its counter (a row lock that
+closing's waits for, and that shared holders do not block). So a month closes only after every
+voucher being made in it is committed, and then sees it; and nothing is made in a month that
+closed meanwhile. On SQLite, writers run one at a time (IMMEDIATE transactions): the same order
+holds without row locks.
 """
 
 from __future__ import annotations
@@ -357,6 +366,22 @@ def _year_open(ledger: Ledger, day: date, *, actor, field_name: str, row: int | 
     audit_record(actor=actor, action="year_open", ledger_id=ledger.pk, obj=ledger, year=year)
 
 
+def _period_shared(where: str, params: list) -> Period | None:
+    """The period ``where`` says, locked shared until the transaction ends (see the module's
+    text), as it is once the lock is held: a close that held it first is seen."""
+    table = connection.ops.quote_name(Period._meta.db_table)
+    # KEY SHARE, not SHARE: posting's counter update does not wait for it, closing does.
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    return next(iter(Period.objects.raw(f"SELECT * FROM {table} WHERE {where}{lock}", params)), None)
+
+
+def _require_period_open(voucher: Voucher) -> None:
+    """The voucher's month, locked shared, is open; or the voucher may not move on in it."""
+    period = _period_shared("id = %s", [voucher.period_id])
+    if period.status == PeriodStatus.CLOSED:
+        raise Conflict(E.PERIOD_CLOSED.format(period=period), field="date")
+
+
 def period_for_date(
     ledger: Ledger, day: date, *, actor, field_name: str = "date", row: int | None = None
 ) -> Period:
@@ -370,10 +395,12 @@ def period_for_date(
         raise _date_problem(message, field_name, row)
     if day.year < ledger.carried_year:
         raise _date_problem(E.YEAR_CLOSED.format(year=day.year), field_name, row)
-    period = Period.objects.filter(ledger=ledger, year=day.year, month=day.month).first()
+    period = _period_shared("ledger_id = %s AND year = %s AND month = %s", [ledger.pk, day.year, day.month])
     if period is None:
         _year_open(ledger, day, actor=actor, field_name=field_name, row=row)
-        period = Period.objects.get(ledger=ledger, year=day.year, month=day.month)
+        period = _period_shared(
+            "ledger_id = %s AND year = %s AND month = %s", [ledger.pk, day.year, day.month]
+        )
     if period.status == PeriodStatus.CLOSED:
         raise _date_problem(E.PERIOD_CLOSED.format(period=period), field_name, row)
     return period
@@ -479,6 +506,7 @@ def voucher_submit(*, actor, voucher: Voucher) -> Voucher:
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "提交"))
+        _require_period_open(voucher)
         voucher.status, voucher.submitted_at = VoucherStatus.SUBMITTED, timezone.now()
         voucher.save(update_fields=["status", "submitted_at", "updated_at"])
         audit_record(actor=actor, action="voucher_submit", ledger_id=voucher.ledger_id, obj=voucher)
@@ -491,6 +519,7 @@ def voucher_review(*, actor, voucher: Voucher) -> Voucher:
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.REVIEW)
         _require_status(voucher, [VoucherStatus.SUBMITTED], pgettext("action", "审核"))
+        _require_period_open(voucher)
         if voucher.prepared_by_id == actor.pk:
             raise NotPermitted(E.SELF_REVIEW, field="reviewed_by")
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = (
@@ -513,6 +542,7 @@ def voucher_send_back(*, actor, voucher: Voucher, reason: str) -> Voucher:
         _require_status(
             voucher, [VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED], pgettext("action", "退回")
         )
+        _require_period_open(voucher)
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = VoucherStatus.DRAFT, None, None
         voucher.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         audit_record(
