@@ -18,14 +18,16 @@ import sys
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import import_process, importing, services
 from villagebooks.ledger.models import AccountBalance, Counterparty, Fund, Period, Voucher, VoucherLine
-from villagebooks.ledger.tests.importing.support import books_state
+from villagebooks.ledger.tests.importing.support import books_state, command_fails
 from villagebooks.ledger.verification import ledgers_verify
+from villagebooks.regions.commands import ActorCommand
 
 pytestmark = [
     pytest.mark.postgres,
@@ -373,9 +375,33 @@ def test_a_reading_process_that_fails_leaves_nothing_written(
     # The stand-in takes the pipe's end, then how to fail.
     monkeypatch.setattr(subprocess, "Popen", _with_last_argument(subprocess.Popen, how))
 
-    with pytest.raises(RuntimeError, match=detail):
+    with pytest.raises(importing.ImportFailed) as failed:
         importing.vouchers_import(actor=accountant, path=path, post=True)
 
+    assert [(p.field, p.row) for p in failed.value.problems] == [("file", None)]
+    message = failed.value.problems[0].message
+    assert message.startswith("读取文件的进程意外结束，未导入任何数据：") and detail in message
+    assert books_state() == before
+
+
+def test_a_reading_process_that_fails_is_one_line_of_chinese_on_the_command_line(
+    ledger, accountant, write_csv, apart, caplog, capfd, monkeypatch
+):
+    path = write_csv(many_vouchers(count=10))
+    before = books_state()
+    # The real reading process, for a user it cannot find (deleted meanwhile, say): it fails
+    # inside, with a traceback that only the log may see.
+    ghost = get_user_model()(pk=accountant.pk + 1000, username="ghost")
+    monkeypatch.setattr(ActorCommand, "actor", lambda self, options: ghost)
+
+    lines = command_fails("import_vouchers", path, "--post")
+
+    assert lines[0].startswith("文件：读取文件的进程意外结束，未导入任何数据：")
+    assert "DoesNotExist" in lines[0]
+    assert lines[-1] == "导入失败：共 1 处问题，未导入任何数据"
+    assert not any("Traceback" in line for line in lines)
+    assert "Traceback" not in capfd.readouterr().err  # nor from the reading process itself
+    assert "Traceback" in caplog.text  # for whoever runs the server
     assert books_state() == before
 
 
