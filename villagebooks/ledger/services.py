@@ -31,7 +31,7 @@ from django.utils.translation import gettext, pgettext
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
-from villagebooks.common.money import format_fen
+from villagebooks.common.money import MAX_FEN, format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import (
@@ -46,7 +46,7 @@ from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
-from villagebooks.ledger.domain.vouchers import LineInput, check_voucher, negate
+from villagebooks.ledger.domain.vouchers import LINE_TOO_LARGE, LineInput, check_voucher, negate
 from villagebooks.ledger.models import (
     Account,
     AccountBalance,
@@ -854,6 +854,11 @@ def opening_balances_set(
                 problems.append(
                     FieldProblem("debit", gettext("期初余额不能为负数，请填在另一方向"), line.row)
                 )
+            for side, amount in (("debit", line.debit_fen), ("credit", line.credit_fen)):
+                if amount > MAX_FEN:  # one amount's maximum, as a line's (common.money)
+                    problems.append(
+                        FieldProblem(side, LINE_TOO_LARGE.format(limit=format_fen(MAX_FEN)), line.row)
+                    )
         problems += directory.resolve(as_lines, create_missing=create_missing)
         debit = sum(r.debit_fen for r in rows)
         credit = sum(r.credit_fen for r in rows)

@@ -216,3 +216,18 @@ def test_verify_names_a_balance_that_sqlite_stored_as_a_float(ledger, accountant
     assert [str(d) for d in found] == [
         f"账套 HT01 科目 102 期间 2025-03：{V.OUT_OF_RANGE}：借方发生额：应为 1.00，实为 1.00"
     ]
+
+
+def test_an_opening_balance_beyond_the_maximum_is_refused_at_its_row(new_ledger, accountant):
+    rows = [
+        services.OpeningInput(account_code="102", debit_fen=MAX_FEN + 1, row=2),
+        services.OpeningInput(account_code="301", credit_fen=MAX_FEN + 1, row=3),
+    ]
+    with pytest.raises(DomainError) as error:
+        services.opening_balances_set(actor=accountant, ledger=new_ledger, rows=rows)
+    message = LINE_TOO_LARGE.format(limit=format_fen(MAX_FEN))
+    assert [(p.field, p.row, p.message) for p in error.value.problems] == [
+        ("debit", 2, message),
+        ("credit", 3, message),
+    ]
+    assert not AccountBalance.objects.filter(ledger=new_ledger).exists()
