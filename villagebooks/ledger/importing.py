@@ -1020,7 +1020,10 @@ class _BatchWriter:
             by_period[period_id].append(index)
         new = sorted(set(by_period) - self.last_numbers.keys())
         if new:  # locked in one query, in one order for every writer
-            for period in Period.objects.select_for_update().filter(pk__in=new).order_by("pk"):
+            # NO KEY UPDATE, as posting's counter update takes: it excludes other posters and
+            # closing, and lets vouchers be made meanwhile (their shared lock, see services).
+            periods = Period.objects.select_for_update(no_key=True).filter(pk__in=new).order_by("pk")
+            for period in periods:
                 if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
                     row = batch.date_rows[by_period[period.pk][0]]
                     return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
