@@ -21,6 +21,10 @@ UNKNOWN_FUND = _("资金来源“{name}”不存在于本账套")
 UNKNOWN_COUNTERPARTY = _("往来单位“{name}”不存在于本账套")
 BEFORE_START = _("日期 {date} 早于账套启用期间 {start}")
 YEAR_CLOSED = _("{year} 年度已年结，不能再录入")
+DATE_TOO_LATE = _("日期 {date} 太晚：凭证日期最晚为 {latest}（明年年底）")
+YEAR_SKIPPED = _(
+    "{previous} 年度尚未开启，不能录入 {year} 年度的凭证：年度按顺序开启，请先录入 {previous} 年度的凭证"
+)
 PERIOD_CLOSED = _("期间 {period} 已结账")
 LEDGER_NOT_ACTIVE = _("账套尚未完成期初建账，不能记账")
 WRONG_STATUS = _("凭证当前状态为“{status}”，不能{action}")
