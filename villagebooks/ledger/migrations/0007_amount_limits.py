@@ -68,7 +68,7 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0005_sqlite_covering_balance_index")]
+    dependencies = [("ledger", "0006_ledger_in_unique_keys")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
