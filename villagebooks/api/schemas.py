@@ -9,6 +9,8 @@ from typing import Literal
 from ninja import Field, Schema
 
 from villagebooks.api.fields import Code, Money, Name, Note, Reason, masked_id_number, money_text, text
+from villagebooks.api.services import MAX_DAYS as MAX_TOKEN_DAYS
+from villagebooks.api.services import expires_at as token_expires_at
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
@@ -403,7 +405,7 @@ class TokenOut(Schema):
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    expires_at: dt.datetime | None
+    expires_at: dt.datetime
     revoked_at: dt.datetime | None
 
 
@@ -413,7 +415,9 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: Name = Field(examples=["财务软件对接"])
-    days: int | None = Field(365, ge=1, le=3650, description="有效天数；null 表示直到吊销")
+    days: int = Field(
+        MAX_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS, description=f"有效天数，1到{MAX_TOKEN_DAYS}（最长一年）"
+    )
 
 
 def token_out(token) -> dict:
@@ -423,6 +427,6 @@ def token_out(token) -> dict:
         "prefix": token.prefix,
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
-        "expires_at": token.expires_at,
+        "expires_at": token_expires_at(token),
         "revoked_at": token.revoked_at,
     }
