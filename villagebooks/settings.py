@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response without its own (villagebooks/common/csp.py).
+    "villagebooks.common.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language chosen in the user menu (a cookie), else zh-hans; never Accept-Language.
     "villagebooks.common.language.ChosenLanguageMiddleware",
