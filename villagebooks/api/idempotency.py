@@ -28,17 +28,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from villagebooks.api.errors import CONFLICT, ApiError
+from villagebooks.api.fields import BAD_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_PATTERN
 from villagebooks.api.models import IdempotencyKey
 from villagebooks.common.errors import DomainError, FieldProblem
 
 HEADER = "Idempotency-Key"
 IDEMPOTENCY_HOURS = 24
-KEY_MAX_LENGTH = 255
-# Printable ASCII without spaces: what fits in a header unchanged (a UUID is the usual key).
-KEY_PATTERN = r"^[!-~]{1,255}$"
+KEY_PATTERN = IDEMPOTENCY_KEY_PATTERN
 _KEY = re.compile(KEY_PATTERN)
-
-BAD_KEY = f"{HEADER} 应为1到{KEY_MAX_LENGTH}个可见 ASCII 字符（如 UUID）"
+BAD_KEY = BAD_IDEMPOTENCY_KEY
 KEY_REUSED = f"这个 {HEADER} 已用于另一个请求（内容或地址不同）；重试请发送完全相同的请求，新请求请换一个键"
 
 

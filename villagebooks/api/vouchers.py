@@ -15,7 +15,7 @@ from ninja import Field, File, Header, Path, Query, Router, Schema, Status, Uplo
 
 from villagebooks.api import idempotency
 from villagebooks.api import schemas as S
-from villagebooks.api.fields import ID_MAX, Code, money_to_fen, text
+from villagebooks.api.fields import ID_MAX, Code, OptionalPeriod, money_to_fen
 from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import (
     attachment_or_404,
@@ -35,10 +35,16 @@ router = Router(tags=["凭证"])
 VoucherId = Annotated[int, Path(ge=1, le=ID_MAX)]
 AttachmentId = Annotated[int, Path(ge=1, le=ID_MAX)]
 UNNAMED_ATTACHMENT = "附件"
+# An empty file is no attachment (ledger.errors.ATTACHMENT_EMPTY): the schema says so too.
+NON_EMPTY_FILE = {
+    "requestBody": {
+        "content": {"multipart/form-data": {"schema": {"properties": {"file": {"minLength": 1}}}}}
+    }
+}
 
 
 class VoucherFilter(Schema):
-    period: text(7) = Field("", description="只列出该期间（YYYY-MM）的凭证", examples=["2025-03"])
+    period: OptionalPeriod = Field("", description="只列出该期间（YYYY-MM）的凭证", examples=["2025-03"])
     status: VoucherStatus | None = Field(None, description="只列出该状态的凭证")
 
 
@@ -237,6 +243,7 @@ def _stored_name(name: str) -> str:
     "/ledgers/{code}/vouchers/{voucher_id}/attachments",
     response={201: S.AttachmentOut, **S.ERRORS},
     summary="上传附件（PDF 或图片）",
+    openapi_extra=NON_EMPTY_FILE,
 )
 def attachment_add(request, code: Code, voucher_id: VoucherId, file: File[UploadedFile]):
     voucher = voucher_or_404(request.auth, code, voucher_id)
