@@ -138,6 +138,13 @@ def test_the_report_commands_csv_guards_every_summary(attacked, kind):
     _assert_guarded_csv(text, [HYPERLINK, "@SUM(1)", "+1"])
 
 
+def test_the_report_commands_xlsx_guards_every_summary(attacked, tmp_path):
+    target = tmp_path / "detail.xlsx"
+    args = ["--ledger", "HT01", "--from", "2025-03", "--to", "2025-03", "--account", "513"]
+    _report("detail-ledger", *args, "--format", "xlsx", "--output", str(target))
+    _assert_guarded_xlsx(target.read_bytes(), [HYPERLINK, "@SUM(1)", "+1"])
+
+
 @pytest.mark.parametrize("kind", ["bank-journal", "detail-ledger"])
 def test_the_pages_downloads_guard_every_summary(client, attacked, accountant, kind):
     client.force_login(accountant)
