@@ -33,9 +33,10 @@ TEXT_PATTERN = r"^[^\x00]*$"
 # spaces to Python, not to every regular-expression engine).
 FILLED_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
 # Yuan as the API writes them: digits, at most two decimals, no sign; "" is zero. As many integer
-# digits as every such amount within MAX_FEN has (the parser also reads "1,234.50" and "¥3": the
-# schema documents the plain form, which is all a program needs).
-YUAN_DIGITS = len(str(MAX_FEN // 100 + 1)) - 1
+# digits as the largest amount, MAX_FEN, has (the parser also reads "1,234.50" and "¥3": the
+# schema documents the plain form, which is all a program needs). The maximum itself is a rule of
+# the books that a pattern cannot state: 1,000,000,000,000.01 has the digits and is refused.
+YUAN_DIGITS = len(str(MAX_FEN // 100))
 
 
 def _money_pattern(digits: int) -> str:

@@ -24,6 +24,7 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
     in_process_requests,
     seeded,
 )
+from villagebooks.common import money
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
@@ -35,6 +36,8 @@ schema.hook(flatmap_path_parameters)
 
 # Where the rules of the books live; every message of these modules may answer a well-formed request…
 RULE_MODULES: list[ModuleType] = [ledger_errors, voucher_rules, scope, breakdown, api_reports]
+# … and the largest amount, which the schema's pattern bounds only by its number of digits.
+RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
 # … except these, which are about the form of a value, and which the schema states.
 FORM_RULES = {
     ledger_errors.NAME_REQUIRED,
@@ -66,6 +69,7 @@ def _rules_of_the_books() -> list[re.Pattern]:
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str | Promise)
     }
+    messages |= {str(message) for message in RULE_MESSAGES}
     return [_template(message) for message in sorted(messages - form)]
 
 
