@@ -27,6 +27,18 @@ TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 SEQUENCE_PRIVILEGES = "USAGE, SELECT"
 
 
+ANALYZE_SIGNATURE = "villagebooks_analyze(regclass[])"
+ANALYZE_FUNCTION = """CREATE OR REPLACE FUNCTION villagebooks_analyze(tables regclass[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+        name regclass;
+    BEGIN
+        FOREACH name IN ARRAY tables LOOP
+            EXECUTE format('ANALYZE %s', name);
+        END LOOP;
+    END $$"""
+
+
 def owner_configured(connection) -> bool:
     return settings.DATABASE_OWNER is not None and connection.vendor == "postgresql"
 
@@ -99,8 +111,15 @@ def app_role_grant(connection, role: str | None = None) -> None:
         cursor.execute(
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {SEQUENCE_PRIVILEGES} ON SEQUENCES TO {app}"
         )
+        # ANALYZE needs the table's owner: the app's imports refresh the statistics of the tables
+        # they fill through this function, which runs as its owner (ledger/importing.py).
+        cursor.execute(ANALYZE_FUNCTION)
+        cursor.execute(f"REVOKE ALL ON FUNCTION {ANALYZE_SIGNATURE} FROM PUBLIC")
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {ANALYZE_SIGNATURE} TO {app}")
         # PostgreSQL before 15 lets every role create tables in the public schema; its owner
         # (the database's owner, on 15) takes that back. Elsewhere the DBA has to.
-        cursor.execute("SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace WHERE nspname = current_schema()")
+        cursor.execute(
+            "SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace WHERE nspname = current_schema()"
+        )
         if cursor.fetchone()[0]:
             cursor.execute(f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC")
