@@ -14,6 +14,7 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 
 from villagebooks.common.audit import audit_record
@@ -22,6 +23,7 @@ from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import Voucher, VoucherLine
+from villagebooks.settings import _database_owner_from_env
 
 INSUFFICIENT_PRIVILEGE = "42501"
 LINES = [
@@ -48,7 +50,7 @@ REFUSED = [
     ("become the owner", "SET ROLE {owner}"),
 ]
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the two roles are PostgreSQL's")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the two roles are PostgreSQL's")
 
 
 def _scalar(sql: str, params=()):
@@ -77,6 +79,7 @@ def owner() -> str:
     return _scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'ledger_voucher'")
 
 
+@postgres_only
 def test_the_app_role_owns_nothing_and_is_no_superuser(app_role, owner):
     assert _scalar("SELECT current_user") == app_role != owner
     assert not _scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -88,6 +91,7 @@ def test_the_app_role_owns_nothing_and_is_no_superuser(app_role, owner):
     assert owned == 0
 
 
+@postgres_only
 @pytest.mark.parametrize("name, sql", REFUSED, ids=[name for name, _ in REFUSED])
 def test_the_app_role_is_refused(app_role, owner, name, sql):
     if name == "become the owner" and not owner_configured(connection):
@@ -99,6 +103,7 @@ def test_the_app_role_is_refused(app_role, owner, name, sql):
     assert _scalar("SELECT current_user") == app_role
 
 
+@postgres_only
 def test_the_app_role_reads_and_writes_rows(app_role, ledger):
     entry = audit_record(actor=None, action="voucher_create", ledger_id=ledger.pk)
     assert AuditEntry.objects.get(pk=entry.pk).action == "voucher_create"
@@ -114,6 +119,7 @@ def test_with_two_roles_the_whole_suite_runs_as_the_app(db, owner):
     assert _scalar("SELECT session_user") == settings.DATABASE_OWNER["APP_ROLE"] != owner
 
 
+@postgres_only
 def test_the_app_role_refreshes_the_statistics_of_the_tables_an_import_fills(app_role, ledger, accountant):
     from villagebooks.ledger.importing import _analyze
 
@@ -123,3 +129,64 @@ def test_the_app_role_refreshes_the_statistics_of_the_tables_an_import_fills(app
         _analyze(cursor, Voucher, VoucherLine)
     assert _scalar("SELECT reltuples FROM pg_class WHERE relname = 'ledger_voucher'") == 2
     assert _scalar("SELECT reltuples FROM pg_class WHERE relname = 'ledger_voucherline'") == 4
+
+
+APP = {"ENGINE": "django.db.backends.postgresql", "NAME": "books", "USER": "villagebooks_app", "HOST": "db"}
+
+
+@pytest.mark.parametrize(
+    "owner_url, app, expected",
+    [
+        (None, APP, None),
+        ("postgres://villagebooks_owner@db/books", {**APP, "ENGINE": "django.db.backends.sqlite3"}, None),
+        (
+            "postgres://villagebooks_owner:secret@db:5433/other",
+            APP,
+            {
+                "USER": "villagebooks_owner",
+                "PASSWORD": "secret",
+                "HOST": "db",
+                "PORT": 5433,
+                "OPTIONS": {},
+                "APP_ROLE": "villagebooks_app",
+            },
+        ),
+        (
+            "postgres://dba@db/books?assume_role=villagebooks_owner",
+            APP,
+            {
+                "USER": "dba",
+                "PASSWORD": "",
+                "HOST": "db",
+                "PORT": "",
+                "OPTIONS": {"assume_role": "villagebooks_owner"},
+                "APP_ROLE": "villagebooks_app",
+            },
+        ),
+    ],
+    ids=["no owner", "SQLite has none", "two logins (the database is the app's)", "a login that SETs ROLE"],
+)
+def test_the_owners_login_from_the_environment(monkeypatch, owner_url, app, expected):
+    if owner_url is None:
+        monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_OWNER_URL", owner_url)
+    assert _database_owner_from_env(app) == expected
+
+
+@pytest.mark.parametrize(
+    "owner_url, app, message",
+    [
+        ("mysql://root@db/books", APP, "DATABASE_OWNER_URL must be a postgres:// URL"),
+        (
+            "postgres://villagebooks_owner@db/books",
+            {**APP, "USER": ""},
+            "DATABASE_URL must name the app's role",
+        ),
+    ],
+    ids=["not PostgreSQL", "no app role"],
+)
+def test_an_owners_login_that_cannot_work_stops_the_start(monkeypatch, owner_url, app, message):
+    monkeypatch.setenv("DATABASE_OWNER_URL", owner_url)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _database_owner_from_env(app)
