@@ -7,7 +7,7 @@ could not create a table; without it this is Django's command unchanged.
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 
-from villagebooks.common.database_roles import app_role_grant, as_owner, owner_configured
+from villagebooks.common.database_roles import app_role_grant, as_owner, running_as_owner
 
 
 class Command(DjangoMigrate):
@@ -15,5 +15,5 @@ class Command(DjangoMigrate):
         connection = connections[options["database"]]
         with as_owner(connection):
             super().handle(*args, **options)
-            if owner_configured(connection):
+            if running_as_owner(connection):
                 app_role_grant(connection)
