@@ -18,11 +18,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+# The secret key outside DEBUG (settings.py reads it when VILLAGEBOOKS_SECRET_KEY is unset):
+# written once, readable by its owner only, never printed.
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@.tmp && mv $@.tmp $@
+
+demo: $(VENV)/.installed var/secret_key
 	$(BIN)/villagebooks demo --address http://$(HOST)/
 	VILLAGEBOOKS_DEBUG=1 $(BIN)/villagebooks runserver --noreload $(HOST)
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed var/secret_key
 	VILLAGEBOOKS_DEBUG=1 $(BIN)/villagebooks runserver --noreload $(HOST)
 
 test: $(VENV)/.installed-test

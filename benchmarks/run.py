@@ -30,6 +30,7 @@ import csv
 import json
 import os
 import platform
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -209,6 +210,8 @@ def main() -> None:
     database = database_label(url)
     os.environ["DATABASE_URL"] = url
     os.environ["VILLAGEBOOKS_DEBUG"] = "0"  # as in production: no query log kept in memory
+    # Outside DEBUG the settings want a key; the benchmark's throwaway database needs no lasting one.
+    os.environ.setdefault("VILLAGEBOOKS_SECRET_KEY", "benchmark-" + secrets.token_urlsafe(40))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villagebooks.settings")
     import django
 

@@ -2,8 +2,9 @@
 
 With nothing set the app runs on SQLite under ``var/``; ``DATABASE_URL`` selects another
 database (``postgres://…``). Debug mode is off unless ``VILLAGEBOOKS_DEBUG=1`` (``make demo``
-sets it for the development server); off, commands keep no query log in memory. Production
-sets ``VILLAGEBOOKS_SECRET_KEY`` and, behind HTTPS, ``VILLAGEBOOKS_HTTPS=1``.
+sets it for the development server); off, commands keep no query log in memory, and the app
+refuses to start without a secret key (``VILLAGEBOOKS_SECRET_KEY`` or ``var/secret_key``).
+Production sets ``VILLAGEBOOKS_SECRET_KEY`` and, behind HTTPS, ``VILLAGEBOOKS_HTTPS=1``.
 """
 
 import os
@@ -17,10 +18,24 @@ BASE_DIR = Path(os.environ.get("VILLAGEBOOKS_HOME", Path.cwd())).resolve()
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "0") == "1"
-# The "django-insecure-" prefix makes `villagebooks check --deploy` refuse the built-in key.
-SECRET_KEY = os.environ.get(
-    "VILLAGEBOOKS_SECRET_KEY", "django-insecure-dev-only-key-change-me-in-production-0123456789"
-)
+# The key signs sessions and CSRF tokens: a default that anyone can read in the source would let
+# anyone forge them, so outside DEBUG there is none. It comes from the environment, else from
+# var/secret_key (`make demo` writes one there, mode 0600, on first run).
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = os.environ.get("VILLAGEBOOKS_SECRET_KEY", "").strip()
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    SECRET_KEY = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+if not SECRET_KEY and DEBUG:
+    # The "django-insecure-" prefix makes `villagebooks check --deploy` refuse it.
+    SECRET_KEY = "django-insecure-dev-only-key-change-me-in-production-0123456789"
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 VILLAGEBOOKS_SECRET_KEY，"
+        f"或将密钥写入 {SECRET_KEY_FILE}（权限 0600）。"
+        f"(No secret key: set VILLAGEBOOKS_SECRET_KEY or write one to {SECRET_KEY_FILE}.)"
+    )
 ALLOWED_HOSTS = os.environ.get("VILLAGEBOOKS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [

@@ -17,7 +17,7 @@ from villagebooks.api.selectors import UNKNOWN_REGION
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.regions.models import Region
-from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
+from villagebooks.reports.catalog import REPORT_KINDS, ReportKind, report_view_record
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger, scope_for_region
 
 router = Router(tags=["报表"])
@@ -86,6 +86,9 @@ def _report(kind: ReportKind, scope: ReportScope, query: PeriodRange, request) -
         report = kind.build(scope, account=account or None, **options)
     else:
         report = kind.build(scope, **options)
+    report_view_record(
+        actor=request.auth, kind=kind, scope=scope, fmt="json", via="api", account=account, **options
+    )
     return {
         "report": kind.slug,
         "title": str(kind.title),  # lazy: in the request's language

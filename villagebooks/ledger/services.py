@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
-from villagebooks.common.audit import audit_record
+from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
@@ -384,8 +384,59 @@ def voucher_create(
             submitted_at=timezone.now() if submit else None,
         )
         VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
-        audit_record(actor=actor, action="voucher_create", ledger_id=ledger.pk, obj=voucher, lines=len(lines))
+        audit_record(
+            actor=actor,
+            action="voucher_create",
+            ledger_id=ledger.pk,
+            obj=voucher,
+            lines=len(lines),
+            amount_fen=voucher.amount_fen,
+            after=_draft_record(date, note, _given_lines(lines)) | {"status": voucher.status},
+        )
     return voucher
+
+
+# The operation log keeps a draft whole when it is created or deleted and, when it is changed,
+# the fields and lines that changed, before and after (common.audit.changes): enough to rebuild
+# every state it went through, amounts in fen.
+def _draft_record(day: date, note: str, lines: list[tuple]) -> dict:
+    return {
+        "date": day.isoformat(),
+        "note": note,
+        "amount_fen": sum(line[2] for line in lines),
+        "lines": {str(number): _line_record(*line) for number, line in enumerate(lines, start=1)},
+    }
+
+
+def _line_record(summary, account, debit_fen, credit_fen, fund, counterparty) -> dict:
+    record = {"summary": summary, "account": account, "debit_fen": debit_fen, "credit_fen": credit_fen}
+    if fund:
+        record["fund"] = fund
+    if counterparty:
+        record["counterparty"] = counterparty
+    return record
+
+
+def _given_lines(lines: list[LineInput]) -> list[tuple]:
+    """The lines as they are stored (``LedgerDirectory.line_rows``), as plain values."""
+    return [
+        (
+            line.summary.strip(),
+            line.account_code.strip(),
+            line.debit_fen,
+            line.credit_fen,
+            line.fund_name.strip(),
+            line.counterparty_name.strip(),
+        )
+        for line in lines
+    ]
+
+
+def _stored_record(voucher: Voucher) -> dict:
+    lines = voucher.lines.order_by("line_no").values_list(
+        "summary", "account__code", "debit_fen", "credit_fen", "fund__name", "counterparty__name"
+    )
+    return _draft_record(voucher.date, voucher.note, list(lines))
 
 
 def _locked_voucher(voucher: Voucher) -> Voucher:
@@ -416,12 +467,21 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         period = period_for_date(ledger, date)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
+        before = _stored_record(voucher)
         voucher.lines.all().delete()
         VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
         voucher.date, voucher.period, voucher.note = date, period, note
         voucher.amount_fen = sum(line.debit_fen for line in lines)
         voucher.save()
-        audit_record(actor=actor, action="voucher_update", ledger_id=ledger.pk, obj=voucher, lines=len(lines))
+        audit_record(
+            actor=actor,
+            action="voucher_update",
+            ledger_id=ledger.pk,
+            obj=voucher,
+            lines=len(lines),
+            amount_fen=voucher.amount_fen,
+            **changes(before, _draft_record(date, note, _given_lines(lines))),
+        )
     return voucher
 
 
@@ -431,7 +491,14 @@ def voucher_delete(*, actor, voucher: Voucher) -> None:
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "删除"))
-        audit_record(actor=actor, action="voucher_delete", ledger_id=voucher.ledger_id, obj=voucher)
+        audit_record(
+            actor=actor,
+            action="voucher_delete",
+            ledger_id=voucher.ledger_id,
+            obj=voucher,
+            amount_fen=voucher.amount_fen,
+            before=_stored_record(voucher) | {"attachments": voucher.attachment_count},
+        )
         for attachment in voucher.attachments.all():
             attachment.file.delete(save=False)
         voucher.attachments.all().delete()
@@ -548,7 +615,14 @@ def voucher_post(*, actor, voucher: Voucher) -> Voucher:
             balances_add_voucher(
                 voucher_id=voucher.pk, ledger_id=ledger.pk, period_key=period_key, is_closing=is_closing
             )
-        audit_record(actor=actor, action="voucher_post", ledger_id=ledger.pk, obj=voucher, number=number)
+        audit_record(
+            actor=actor,
+            action="voucher_post",
+            ledger_id=ledger.pk,
+            obj=voucher,
+            number=number,
+            amount_fen=voucher.amount_fen,
+        )
     return voucher
 
 
@@ -647,6 +721,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
             obj=reversal,
             reverses=original.pk,
             reason=reason,
+            amount_fen=reversal.amount_fen,
         )
     return reversal
 

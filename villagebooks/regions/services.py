@@ -23,10 +23,10 @@ from tqdm import tqdm
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.regions.access import (
-    FORBIDDEN_PLACE,
-    paths_cover,
+    grant_refusal,
+    granting_places,
+    require_may_grant,
     require_user_manager,
-    user_management_paths,
 )
 from villagebooks.regions.models import KIND_DEPTH, Region, RegionKind, Role, RoleAssignment
 
@@ -132,9 +132,14 @@ def regions_import_csv(*, actor, text: str) -> RegionImportResult:
 
 
 def role_grant(*, actor, user, role: str, region: Region, ledger_id: int | None = None) -> RoleAssignment:
-    """Give ``user`` a role over ``region`` (or one ledger in it); granting twice is harmless."""
+    """Give ``user`` a role over ``region`` (or one ledger in it); granting twice is harmless.
+
+    Raises:
+        NotPermitted: ``actor`` may not grant ``role`` there (``regions.access``).
+    """
     if role not in Role.values:
         raise DomainError(UNKNOWN_ROLE_NAME.format(role=role), field="role")
+    require_may_grant(actor, role, region)
     with transaction.atomic():
         assignment, _ = RoleAssignment.objects.get_or_create(
             user=user, role=role, region=region, ledger_id=ledger_id
@@ -389,7 +394,7 @@ def _users_plan(*, actor, rows: list[UserRow], progress: bool = False):
         if any(g.row.ledger for g in grants)
         else {}
     )
-    paths = user_management_paths(actor)
+    places = granting_places(actor)
     placed = []
     for grant in grants:
         row = grant.row
@@ -405,9 +410,10 @@ def _users_plan(*, actor, rows: list[UserRow], progress: bool = False):
                 problems.append(FieldProblem("region", UNKNOWN_REGION.format(code=row.region), row.row))
                 continue
             grant.place = str(grant.region)
-        if not paths_cover(paths, grant.region):
+        refusal = grant_refusal(places, grant.role, grant.region)
+        if refusal is not None:
             field = "ledger" if row.ledger else "region"
-            forbidden.append(FieldProblem(field, FORBIDDEN_PLACE.format(region=grant.region.name), row.row))
+            forbidden.append(FieldProblem(field, refusal, row.row))
             continue
         placed.append(grant)
 

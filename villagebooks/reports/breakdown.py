@@ -34,14 +34,14 @@ from villagebooks.reports.scope import ReportScope, opening_window
 # The statement machinery is reused, not copied, so that a village's figure here is the figure
 # of its own statement, and the column adds up to the region's consolidated statement.
 from villagebooks.reports.statements import (
-    _evaluation_order,
+    KEY_LINE_MISSING,
     _Figures,
-    _layout,
     _parsed,
-    _reference_values,
     _side_split_codes,
     _sum_when,
     _under,
+    evaluate_lines,
+    layouts_for,
 )
 
 REGION_ONLY = _("{title}按村列示，只能对区域（乡镇或县）查看")
@@ -201,17 +201,29 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
     of its income statement over the range (本期数)."""
     _require_region(scope, gettext("主要报表项目汇总表（分村）"))
     wanted = key_figure_lines(scope.chart)
-    parsed = {}
-    for kind in (StatementKind.BALANCE_SHEET, StatementKind.INCOME):
-        layout = _layout(scope.chart, kind)
-        _lines, formulas = _parsed(layout)
-        parsed[kind] = (layout, formulas)
     for (kind, line_no), (_column, label) in zip(wanted, KEY_FIGURES, strict=True):
-        if kind not in parsed or line_no not in parsed[kind][1]:
-            statement = StatementKind(kind).label if kind in StatementKind.values else kind
+        if kind not in StatementKind.values:
             raise DomainError(
-                KEY_LINE_UNKNOWN.format(label=label, statement=statement, line=line_no), field="chart"
+                KEY_LINE_UNKNOWN.format(label=label, statement=kind, line=line_no), field="chart"
             )
+    # Each ledger's figures come from its own layout: its county's override, else the platform's.
+    formulas_of: dict[str, dict[int, dict]] = {kind: {} for kind in StatementKind.values}
+    split: set[str] = set()
+    for kind in (StatementKind.BALANCE_SHEET, StatementKind.INCOME):
+        for layout, ledger_ids in layouts_for(scope, kind):
+            _lines, formulas = _parsed(layout)
+            for (wanted_kind, line_no), (_column, label) in zip(wanted, KEY_FIGURES, strict=True):
+                if wanted_kind == kind and line_no not in formulas:
+                    statement = StatementKind(kind).label
+                    message = (
+                        KEY_LINE_MISSING.format(region=layout.region.name, statement=statement, line=line_no)
+                        if layout.region_id
+                        else KEY_LINE_UNKNOWN.format(label=label, statement=statement, line=line_no)
+                    )
+                    raise DomainError(message, field="chart")
+            if kind == StatementKind.BALANCE_SHEET:
+                split.update(_side_split_codes(formulas))
+            formulas_of[kind] |= dict.fromkeys(ledger_ids, formulas)
 
     # ONE aggregation for both statements, grouped by ledger and leaf account (and, for the
     # accounts the balance sheet reads by side, by counterparty), as each statement groups them.
@@ -219,10 +231,11 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
     year_open = opening_window(scope, before_key=year_start)
     closing = opening_window(scope, before_key=scope.to_key + 1)
     period = Q(month__gte=1, is_closing=False, period_key__gte=scope.from_key, period_key__lte=scope.to_key)
-    split = _side_split_codes(parsed[StatementKind.BALANCE_SHEET][1])
     if split:
         party = Case(
-            When(_under(split), then=F("counterparty_key")), default=Value(0), output_field=IntegerField()
+            When(_under(sorted(split)), then=F("counterparty_key")),
+            default=Value(0),
+            output_field=IntegerField(),
         )
     else:
         party = Value(0, output_field=IntegerField())
@@ -262,7 +275,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
         if row is None:
             continue
         results = {
-            kind: _evaluate(scope.chart, kind, parsed[kind][1], data)
+            kind: evaluate_lines(scope.chart, kind, formulas_of[kind][ledger_id], data)
             for kind, data in zip((StatementKind.BALANCE_SHEET, StatementKind.INCOME), pair, strict=True)
         }
         row.amounts = [results[kind][line_no][shown_column[kind]] for kind, line_no in wanted]
@@ -275,21 +288,6 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
         total=_column_totals(ordered, len(KEY_FIGURES)),
         warning=_unbalanced_villages(ordered, wanted),
     )
-
-
-def _evaluate(chart: str, kind: str, formulas: dict, figures: _Figures) -> dict[int, tuple[int, int]]:
-    """Every line's value pair, as ``statements.build_statement`` computes it."""
-    refs = {ref for terms in formulas.values() for _c, ref in terms if ref[0] != "line"}
-    values = _reference_values(chart, kind, figures, refs)
-    results: dict[int, tuple[int, int]] = {}
-    for line_no in _evaluation_order(formulas):
-        total = [0, 0]
-        for coefficient, ref in formulas[line_no]:
-            pair = results[int(ref[1])] if ref[0] == "line" else values[ref]
-            total[0] += coefficient * pair[0]
-            total[1] += coefficient * pair[1]
-        results[line_no] = (total[0], total[1])
-    return results
 
 
 UNBALANCED_VILLAGES = _("警告：{count} 个账套的资产总计不等于负债与所有者权益合计之和：{ledgers}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.common.audit import record_report_view
 from villagebooks.reports import (
     books,
     breakdown,
@@ -228,3 +229,21 @@ REPORT_KINDS: dict[str, ReportKind] = {
         ),
     )
 }
+
+
+def report_view_record(*, actor, kind: ReportKind, scope: ReportScope, fmt: str, via: str, **options) -> None:
+    """Log that ``actor`` viewed or downloaded a report once it was built (the page, a file, the
+    API, the command line): which report, of which ledger or region, months, format, options."""
+    record_report_view(
+        actor=actor,
+        report=kind.slug,
+        fmt=fmt,
+        via=via,
+        from_period=f"{scope.from_key // 100}-{scope.from_key % 100:02d}",
+        to_period=f"{scope.to_key // 100}-{scope.to_key % 100:02d}",
+        ledger=scope.single_ledger,
+        region=scope.region,
+        chart=scope.chart,
+        ledgers=len(scope.ledger_ids) if scope.single_ledger is None else None,
+        **options,
+    )

@@ -4,7 +4,9 @@ The official line lists could not be checked (accounting-rules.md §2, UNSURE), 
 asks that users can define statement formats, so the layouts are rows, not code. They are seeded
 from ``villagebooks/data/statements-<chart>.json`` by a data migration and changed only through
 ``statement_layout_save``, which refuses a formula that names an unknown account or line. Layouts
-are instance-wide reference data (one per chart and statement), not ledger rows.
+are reference data, not ledger rows: the platform's (``region`` empty), one per chart and
+statement, which only a system administrator changes; and a county's override (``region`` a
+county), which an administrator of that county changes and which its ledgers' statements use.
 """
 
 from django.db import models
@@ -21,6 +23,15 @@ class StatementLayout(models.Model):
     chart = models.CharField("会计制度", max_length=8)
     kind = models.CharField("报表", max_length=16, choices=StatementKind.choices)
     title = models.CharField("报表名称", max_length=100)
+    # Empty: the platform's layout. A county: that county's override, for its own ledgers only.
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="适用县(区)",
+    )
     # The balance check: line ``check_left_line`` must equal line ``check_right_line`` in every
     # column (资产总计 = 负债和所有者权益总计). Null on statements without such an identity.
     check_left_line = models.PositiveSmallIntegerField("校验行次(左)", null=True, blank=True)
@@ -32,7 +43,14 @@ class StatementLayout(models.Model):
         ordering = ["chart", "kind"]
         verbose_name = "报表格式"
         constraints = [
-            models.UniqueConstraint(fields=["chart", "kind"], name="statement_layout_unique"),
+            models.UniqueConstraint(
+                fields=["chart", "kind"], condition=Q(region__isnull=True), name="statement_layout_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["chart", "kind", "region"],
+                condition=Q(region__isnull=False),
+                name="statement_layout_override_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(check_left_line__isnull=True, check_right_line__isnull=True)
                 | Q(check_left_line__isnull=False, check_right_line__isnull=False),
@@ -41,7 +59,7 @@ class StatementLayout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title}({self.chart})"
+        return f"{self.title}({self.chart})" + (f" · {self.region.name}" if self.region_id else "")
 
 
 class StatementLine(models.Model):

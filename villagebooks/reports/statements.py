@@ -17,17 +17,22 @@ in its natural direction: an account code reads in the account's own direction (
   ``to``), leaving out the system's year-end closing entries so a closed year still shows its
   income; ``debit(c)``/``credit(c)`` are movements; ``opening(c)`` is the balance at the start of
   the ``to`` year.
+
+Layouts: a ledger's statements use its county's override if the county has one, else the
+platform's (``layouts_for``). A region over counties with different layouts is computed county by
+county, each with its own formulas, and added line by line, which is only meaningful when the
+layouts have the same lines; when they do not, the region's statement is refused.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When, prefetch_related_objects
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +40,8 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
-from villagebooks.regions.models import Role, RoleAssignment
+from villagebooks.ledger.models import Ledger
+from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
 from villagebooks.reports.scope import ReportScope, opening_window
 
@@ -50,7 +56,14 @@ LABEL_MISSING = _("项目名称不能为空")
 CHECK_LINE_UNKNOWN = _("平衡校验引用的行次 {line} 不存在")
 UNKNOWN_CHART = _("会计制度 {chart} 不存在")
 NO_LAYOUT = _("{chart} 会计制度的{statement}格式尚未设置")
-FORBIDDEN_LAYOUT = _("只有系统管理员可以修改报表格式")
+FORBIDDEN_LAYOUT = _("只有系统管理员可以修改平台的报表格式")
+FORBIDDEN_OVERRIDE = _("只有“{region}”或其上级的管理员可以修改该县(区)的报表格式")
+NOT_A_COUNTY = _("报表格式只能按县(区)自定义，“{region}”不是县(区)")
+NO_OVERRIDE = _("“{region}”没有自定义的{statement}格式（{chart} 会计制度）")
+LAYOUTS_DIFFER = _(
+    "所选区域内各县(区)的{statement}格式不同（{regions}），行次或项目对不上，不能汇总；请分县(区)查看"
+)
+KEY_LINE_MISSING = _("“{region}”的{statement}格式中没有第 {line} 行")
 UNBALANCED = _("警告：{title}不平衡：{left}与{right}相差 {columns}")
 
 FUNCTIONS = ("debit", "credit", "opening")
@@ -311,7 +324,10 @@ def seed_layouts(layout_model, line_model, *, charts: tuple[str, ...]) -> None:
     for chart in charts:
         data = seed_data(chart)
         for kind, statement in data["statements"].items():
-            if layout_model.objects.filter(chart=chart, kind=kind).exists():
+            platform = layout_model.objects.filter(chart=chart, kind=kind)
+            if any(f.name == "region" for f in layout_model._meta.fields):
+                platform = platform.filter(region__isnull=True)
+            if platform.exists():
                 continue
             title, lines, check = specs_from_data(statement)
             problems = check_layout(chart=chart, lines=lines, check=check)
@@ -323,12 +339,18 @@ def seed_layouts(layout_model, line_model, *, charts: tuple[str, ...]) -> None:
 
 
 def write_layout(
-    layout_model, line_model, *, chart: str, kind: str, title: str, lines, check
+    layout_model, line_model, *, chart: str, kind: str, title: str, lines, check, region: Region | None = None
 ) -> StatementLayout:
-    """Replace a layout's rows (the models are passed in so that migrations can use it too)."""
+    """Replace a layout's rows: the platform's, or with ``region`` that county's override.
+
+    The models are passed in so that migrations can use it too; those before 0004 know no
+    region, and every layout they write is the platform's.
+    """
+    place = {"region": region} if any(f.name == "region" for f in layout_model._meta.fields) else {}
     layout, _ = layout_model.objects.update_or_create(
         chart=chart,
         kind=kind,
+        **place,
         defaults={
             "title": title,
             "check_left_line": check[0] if check else None,
@@ -351,12 +373,32 @@ def write_layout(
     return layout
 
 
-def _may_edit_layouts(user) -> bool:
+def _may_edit_layout(user, region: Region | None) -> bool:
+    """The platform's layout (``region`` None): a system administrator only. A county's override:
+    also an administrator of that county or of a region above it. Never a ledger-level role."""
     if not user or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return RoleAssignment.objects.filter(user=user, role=Role.ADMIN, ledger_id__isnull=True).exists()
+    held = RoleAssignment.objects.filter(user=user, role=Role.ADMIN, ledger_id__isnull=True).values_list(
+        "region__parent_id", "region__path"
+    )
+    return any(
+        parent_id is None or (region is not None and region.path.startswith(path)) for parent_id, path in held
+    )
+
+
+def _require_layout_editor(actor, region: Region | None) -> None:
+    if region is not None and region.kind != RegionKind.COUNTY:
+        raise DomainError(NOT_A_COUNTY.format(region=region.name), field="region")
+    if not _may_edit_layout(actor, region):
+        message = FORBIDDEN_LAYOUT if region is None else FORBIDDEN_OVERRIDE.format(region=region.name)
+        raise NotPermitted(message)
+
+
+def _require_kind(kind: str) -> None:
+    if kind not in StatementKind.values:
+        raise DomainError(gettext("报表类型 {kind} 不存在").format(kind=kind), field="kind")
 
 
 def statement_layout_save(
@@ -367,18 +409,30 @@ def statement_layout_save(
     title: str,
     lines: list[LineSpec],
     check: tuple[int, int] | None,
+    region: Region | None = None,
 ) -> StatementLayout:
-    """Replace the layout of one statement of one chart, after checking every formula."""
-    if not _may_edit_layouts(actor):
-        raise NotPermitted(FORBIDDEN_LAYOUT)
-    if kind not in StatementKind.values:
-        raise DomainError(gettext("报表类型 {kind} 不存在").format(kind=kind), field="kind")
+    """Replace the platform's layout of one statement of one chart, or with ``region`` (a county)
+    write that county's override, after checking every formula.
+
+    Raises:
+        NotPermitted: ``actor`` may not edit the layout there (``_may_edit_layout``).
+        DomainError: ``region`` is not a county, or a formula or line is wrong. Nothing is saved.
+    """
+    _require_layout_editor(actor, region)
+    _require_kind(kind)
     problems = check_layout(chart=chart, lines=lines, check=check)
     if problems:
         raise DomainError(problems=problems)
     with transaction.atomic():
         layout = write_layout(
-            StatementLayout, StatementLine, chart=chart, kind=kind, title=title, lines=lines, check=check
+            StatementLayout,
+            StatementLine,
+            chart=chart,
+            kind=kind,
+            title=title,
+            lines=lines,
+            check=check,
+            region=region,
         )
         audit_record(
             actor=actor,
@@ -386,9 +440,51 @@ def statement_layout_save(
             obj=layout,
             chart=chart,
             kind=kind,
+            region=region.code if region else None,
             lines=len(lines),
         )
     return layout
+
+
+def statement_layout_override_drop(*, actor, chart: str, kind: str, region: Region) -> None:
+    """Remove a county's override: its ledgers use the platform's layout again."""
+    _require_layout_editor(actor, region)
+    _require_kind(kind)
+    with transaction.atomic():
+        layout = StatementLayout.objects.filter(chart=chart, kind=kind, region=region).first()
+        if layout is None:
+            statement = StatementKind(kind).label
+            raise DomainError(
+                NO_OVERRIDE.format(region=region.name, statement=statement, chart=chart), field="region"
+            )
+        audit_record(
+            actor=actor,
+            action="statement_layout_drop",
+            obj=layout,
+            chart=chart,
+            kind=kind,
+            region=region.code,
+            layout=layout_to_data(layout),  # what was dropped, to restore it from the log if need be
+        )
+        layout.delete()
+
+
+def layout_in_force(*, chart: str, kind: str, region: Region | None = None) -> StatementLayout:
+    """The layout a county's ledgers use (its override, else the platform's); None: the platform's."""
+    layouts = StatementLayout.objects.filter(chart=chart, kind=kind)
+    layout = None
+    if region is not None:
+        layout = layouts.filter(region__isnull=False, region__path__in=_ancestor_paths(region.path)).first()
+    layout = layout or layouts.filter(region__isnull=True).first()
+    if layout is None:
+        raise DomainError(NO_LAYOUT.format(chart=chart, statement=StatementKind(kind).label), field="chart")
+    return layout
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """A region's own path and those of its ancestors ("a/b/" → ["a/", "a/b/"])."""
+    codes = path.strip("/").split("/")
+    return ["".join(code + "/" for code in codes[: i + 1]) for i in range(len(codes))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,6 +516,9 @@ class Statement:
     check: tuple[int, int] | None = None
     differences: tuple[int, int] = (0, 0)  # check-left minus check-right, per column
     labels: dict[int, str] = field(default_factory=dict)
+    # The layouts its figures came from (several for a region whose counties override the
+    # platform's, each on its own ledgers), lines loaded.
+    layouts: tuple[StatementLayout, ...] = ()
 
     @property
     def is_balanced(self) -> bool:
@@ -441,11 +540,61 @@ class Statement:
         return UNBALANCED.format(title=self.title, left=left, right=right, columns=columns)
 
 
-def _layout(chart: str, kind: str) -> StatementLayout:
-    layout = StatementLayout.objects.filter(chart=chart, kind=kind).prefetch_related("lines").first()
-    if layout is None:
-        raise DomainError(NO_LAYOUT.format(chart=chart, statement=StatementKind(kind).label), field="chart")
-    return layout
+def layouts_for(scope: ReportScope, kind: str) -> list[tuple[StatementLayout, tuple[int, ...]]]:
+    """The layouts the scope's ledgers use, each with its ledgers, lines loaded.
+
+    A ledger uses its county's override if there is one, else the platform's layout. Without any
+    override (the usual case) this is one query for the layouts and one for their lines; the
+    ledgers' villages are read only when the scope straddles a county that has one.
+    """
+    candidates = list(StatementLayout.objects.filter(chart=scope.chart, kind=kind).select_related("region"))
+    platform = next((layout for layout in candidates if layout.region_id is None), None)
+    overrides = [layout for layout in candidates if layout.region_id is not None]
+
+    def owner(path: str) -> StatementLayout | None:
+        return next((o for o in overrides if path.startswith(o.region.path)), platform)
+
+    if not overrides:
+        groups = {platform: scope.ledger_ids}
+    elif scope.single_ledger is not None:
+        groups = {owner(scope.single_ledger.village.path): scope.ledger_ids}
+    elif scope.region is not None and not any(
+        o.region.path.startswith(scope.region.path) and o.region_id != scope.region.pk for o in overrides
+    ):
+        groups = {owner(scope.region.path): scope.ledger_ids}  # within one county, or beside them all
+    else:
+        paths = Ledger.objects.filter(pk__in=scope.ledger_ids).values_list("pk", "village__path")
+        by_layout: dict[StatementLayout | None, list[int]] = {}
+        for pk, path in paths:
+            by_layout.setdefault(owner(path), []).append(pk)
+        groups = {layout: tuple(sorted(ids)) for layout, ids in by_layout.items()}
+    if None in groups:
+        raise DomainError(
+            NO_LAYOUT.format(chart=scope.chart, statement=StatementKind(kind).label), field="chart"
+        )
+    ordered = sorted(groups.items(), key=lambda item: (item[0].region_id is not None, item[0].pk))
+    prefetch_related_objects([layout for layout, _ids in ordered], "lines")
+    return ordered
+
+
+def _form(layout: StatementLayout) -> tuple:
+    """What a reader of the statement sees of its layout: title, check and every line but its formula."""
+    lines = tuple(
+        (line.line_no, line.label, line.indent, line.bold, bool(line.formula)) for line in layout.lines.all()
+    )
+    return layout.title, layout.check_left_line, layout.check_right_line, lines
+
+
+def _require_one_form(groups: list[tuple[StatementLayout, tuple[int, ...]]], kind: str) -> None:
+    """Layouts whose line N is the same item everywhere can be added up line by line, whatever
+    their formulas; layouts that differ in their lines cannot: which would the total show?"""
+    forms = {_form(layout) for layout, _ids in groups}
+    if len(forms) > 1:
+        names = gettext("、").join(
+            layout.region.name if layout.region_id else gettext("平台格式") for layout, _ids in groups
+        )
+        # No field: the request is right, the region's layouts are what cannot be added up.
+        raise DomainError(LAYOUTS_DIFFER.format(statement=StatementKind(kind).label, regions=names))
 
 
 def _parsed(layout: StatementLayout) -> tuple[list[StatementLine], dict[int, list[Term]]]:
@@ -560,17 +709,12 @@ def _reference_values(chart: str, kind: str, figures: _Figures, refs: set[Ref]) 
     return values
 
 
-def build_statement(scope: ReportScope, kind: str) -> Statement:
-    layout = _layout(scope.chart, kind)
-    lines, formulas = _parsed(layout)
-    if kind == StatementKind.BALANCE_SHEET:
-        figures = _balance_sheet_figures(scope, _side_split_codes(formulas))
-        headers = [str(header) for header in BALANCE_SHEET_HEADERS[2:]]
-    else:
-        figures = _income_figures(scope)
-        headers = [str(header) for header in INCOME_HEADERS[2:]]
+def evaluate_lines(
+    chart: str, kind: str, formulas: dict[int, list[Term]], figures: _Figures
+) -> dict[int, tuple[int, int]]:
+    """Every line's value pair, the formulas run over one set of figures."""
     refs = {ref for terms in formulas.values() for _c, ref in terms if ref[0] != "line"}
-    values = _reference_values(scope.chart, kind, figures, refs)
+    values = _reference_values(chart, kind, figures, refs)
     results: dict[int, tuple[int, int]] = {}
     for line_no in _evaluation_order(formulas):
         total = [0, 0]
@@ -579,6 +723,35 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
             total[0] += coefficient * pair[0]
             total[1] += coefficient * pair[1]
         results[line_no] = (total[0], total[1])
+    return results
+
+
+def build_statement(scope: ReportScope, kind: str) -> Statement:
+    """The statement of the scope's ledgers.
+
+    A region whose counties use different layouts (an override beside the platform's): each
+    group of ledgers is computed with its own layout and the groups are added line by line. Every
+    figure is a sum over ledgers, so this is the statement each county would publish, added up.
+    It needs the layouts to have the same lines (numbers, items, headings); when they do not,
+    there is no correct total to show and the report is refused (``LAYOUTS_DIFFER``).
+    """
+    groups = layouts_for(scope, kind)
+    if len(groups) > 1:
+        _require_one_form(groups, kind)
+    results: dict[int, tuple[int, int]] = {}
+    for layout, ledger_ids in groups:
+        part = scope if len(groups) == 1 else replace(scope, ledger_ids=ledger_ids)
+        _lines, formulas = _parsed(layout)
+        if kind == StatementKind.BALANCE_SHEET:
+            figures = _balance_sheet_figures(part, _side_split_codes(formulas))
+        else:
+            figures = _income_figures(part)
+        for line_no, pair in evaluate_lines(scope.chart, kind, formulas, figures).items():
+            before = results.get(line_no, (0, 0))
+            results[line_no] = (before[0] + pair[0], before[1] + pair[1])
+    layout = groups[0][0]
+    lines = list(layout.lines.all())
+    headers = BALANCE_SHEET_HEADERS[2:] if kind == StatementKind.BALANCE_SHEET else INCOME_HEADERS[2:]
     rows = [
         StatementRow(
             line_no=line.line_no,
@@ -598,11 +771,12 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
         scope=scope,
         kind=kind,
         title=layout.title,
-        headers=headers,
+        headers=[str(header) for header in headers],
         rows=rows,
         check=check,
         differences=differences,
         labels={line.line_no: line.label for line in lines if line.line_no is not None},
+        layouts=tuple(layout for layout, _ids in groups),
     )
 
 

@@ -48,7 +48,6 @@ from villagebooks.ledger.models import (
     VoucherStatus,
 )
 from villagebooks.regions.models import Region
-from villagebooks.reports.models import StatementLine
 from villagebooks.reports.statements import FormulaError, parse_formula
 
 # A full-width space a level: the account picker shows sub-accounts under their parents.
@@ -188,21 +187,23 @@ def posted_voucher_ids(*, ledger: Ledger, from_key: int, to_key: int) -> dict[tu
     return {(day.year * 100 + day.month, number): pk for day, number, pk in rows}
 
 
-def statement_line_terms(*, chart: str, kind: str, line_no: int) -> list[tuple[int, str, str]] | None:
+def statement_line_terms(*, layouts, line_no: int) -> list[tuple[int, str, str]] | None:
     """The account references a statement line adds up, other lines' formulas expanded.
 
-    Returns (coefficient, function, account code) in the order the formulas name them, with
-    function "" (the balance), "debit", "credit" or "opening" (see ``reports.statements``);
-    references that cancel out are left out. None when the layout has no such numbered line.
+    ``layouts`` are the statement's (``Statement.layouts``, lines loaded). Returns (coefficient,
+    function, account code) in the order the formulas name them, with function "" (the balance),
+    "debit", "credit" or "opening" (see ``reports.statements``); references that cancel out are
+    left out. None when the layout has no such numbered line, or when the statement adds up
+    counties whose layouts compute the line differently (no one list of accounts is behind it).
     Layouts are checked free of cycles when saved; a cycle met here anyway stops the expansion
     rather than recursing for ever.
     """
-    lines = {
-        line.line_no: line
-        for line in StatementLine.objects.filter(
-            layout__chart=chart, layout__kind=kind, line_no__isnull=False
-        ).only("line_no", "formula")
-    }
+    expanded = {_line_terms(layout, line_no) for layout in layouts}
+    return list(expanded.pop()) if len(expanded) == 1 and None not in expanded else None
+
+
+def _line_terms(layout, line_no: int) -> tuple[tuple[int, str, str], ...] | None:
+    lines = {line.line_no: line for line in layout.lines.all() if line.line_no is not None}
     if line_no not in lines:
         return None
     totals: dict[tuple[str, str], int] = {}
@@ -222,7 +223,9 @@ def statement_line_terms(*, chart: str, kind: str, line_no: int) -> list[tuple[i
                 totals[(function, target)] = totals.get((function, target), 0) + coefficient * factor
 
     expand(line_no, 1, ())
-    return [(coefficient, function, code) for (function, code), coefficient in totals.items() if coefficient]
+    return tuple(
+        (coefficient, function, code) for (function, code), coefficient in totals.items() if coefficient
+    )
 
 
 def voucher_for_page(*, user, ledger_code: str, voucher_id: int) -> Voucher | None:

@@ -34,7 +34,7 @@ from villagebooks.ledger.access import viewable_ledger
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import Chart, Ledger
 from villagebooks.regions.models import Region
-from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
+from villagebooks.reports.catalog import REPORT_KINDS, ReportKind, report_view_record
 from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf, render_vouchers_pdf, vouchers_pdf
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger, scope_for_region
@@ -362,8 +362,21 @@ def _render_report(request: HttpRequest, parsed: _ReportRequest, *, status: int 
 def report_page(request: HttpRequest, code: str, slug: str, level: str) -> HttpResponse:
     """A report of the catalogue for a ledger or a region, over the months asked for."""
     parsed = _request_for(level)(request, code, slug)
-    _build(parsed)
+    if _build(parsed) is not None:
+        _record_view(request, parsed, "page")
     return _render_report(request, parsed)
+
+
+def _record_view(request: HttpRequest, parsed: _ReportRequest, fmt: str, **extra) -> None:
+    report_view_record(
+        actor=request.user,
+        kind=parsed.kind,
+        scope=parsed.scope,
+        fmt=fmt,
+        via="page",
+        **parsed.options(),
+        **extra,
+    )
 
 
 def _filename(parsed: _ReportRequest, extension: str) -> str:
@@ -392,6 +405,7 @@ def report_file(request: HttpRequest, code: str, slug: str, level: str, fmt: str
             parsed.form.add_error("account", str(CHOOSE_ACCOUNT))
         return _render_report(request, parsed, status=400)
     kind, scope = parsed.kind, parsed.scope
+    _record_view(request, parsed, fmt)
     if fmt == "csv":
         text = render_csv(kind.columns, kind.rows(report), text_columns=kind.text_columns)
         return _download(CSV_BOM + text, "text/csv; charset=utf-8", _filename(parsed, "csv"))
@@ -410,9 +424,10 @@ def statement_line(request: HttpRequest, code: str, slug: str, line_no: int, lev
     line = tables = None
     if statement is not None:
         line = next((r for r in statement.rows if r.line_no == line_no and r.amounts is not None), None)
-        terms = statement_line_terms(chart=parsed.scope.chart, kind=statement.kind, line_no=line_no)
+        terms = statement_line_terms(layouts=statement.layouts, line_no=line_no)
         if line is None or terms is None:
             raise _NotFound(str(UNKNOWN_LINE).format(title=statement.title, line=line_no))
+        _record_view(request, parsed, "page", line=line_no)
         tables = line_accounts_tables(
             terms=terms,
             statement_kind=statement.kind,

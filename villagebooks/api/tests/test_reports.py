@@ -214,5 +214,25 @@ def test_a_report_costs_the_builders_queries_and_a_fixed_few_more(books, account
     acc.get("/api/ledgers")  # the token's last-used time is written once a minute, not here
     with CaptureQueriesContext(connection) as api:
         assert acc.get("/api/ledgers/HT01/reports/trial-balance", MONTHS).status_code == 200
-    # token lookup, the caller's roles and the ledger (scope_for_ledger), and the builder
-    assert len(api) == len(builder) + 3, [q["sql"] for q in api.captured_queries]
+    # token lookup, the caller's roles and the ledger (scope_for_ledger), the builder, and the
+    # operation log's row of the view
+    assert len(api) == len(builder) + 4, [q["sql"] for q in api.captured_queries]
+
+
+def test_a_report_read_through_the_api_is_logged(books, accountant, acc):
+    from villagebooks.common.models import AuditEntry
+
+    assert acc.get("/api/regions/510781100000/reports/trial-balance", MONTHS).status_code == 200
+
+    entry = AuditEntry.objects.filter(action="report_view").get()
+    assert (entry.actor, entry.ledger_id, entry.object_type) == (accountant, None, "Region")
+    assert entry.detail == {
+        "report": "trial-balance",
+        "format": "json",
+        "via": "api",
+        "from": "2025-01",
+        "to": "2025-03",
+        "region": "510781100000",
+        "chart": "2023",
+        "ledgers": 2,
+    }

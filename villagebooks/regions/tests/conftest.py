@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 def villagebooks_process(*args: str, home: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
     """The ``villagebooks`` console command in a fresh process, on its own SQLite file under ``home``,
-    with settings read from ``env`` as in production (none of the caller's VILLAGEBOOKS_* leak in)."""
+    with settings read from ``env`` as in production (none of the caller's VILLAGEBOOKS_* leak in;
+    a fresh secret key unless ``env`` gives one)."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -27,6 +29,8 @@ def villagebooks_process(*args: str, home: Path, stdin: str = "", **env: str) ->
     environment |= {
         "VILLAGEBOOKS_HOME": str(home),
         "DATABASE_URL": f"sqlite:///{home / 'cli.sqlite3'}",
+        # Production has a key; a test about running without one passes VILLAGEBOOKS_SECRET_KEY="".
+        "VILLAGEBOOKS_SECRET_KEY": "test-only-" + secrets.token_urlsafe(40),
         **env,
     }
     return subprocess.run(

@@ -3,9 +3,11 @@ and stored attachments that no address reaches except the download that checks a
 
 from __future__ import annotations
 
+import os
 import secrets
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -50,13 +52,60 @@ def test_check_deploy_is_clean_behind_https_with_a_real_secret_key(tmp_path):
     )
 
 
-def test_check_deploy_refuses_the_built_in_secret_key(tmp_path):
-    done = villagebooks(
-        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, VILLAGEBOOKS_HTTPS="1"
+def test_without_a_secret_key_production_refuses_to_start(tmp_path):
+    done = villagebooks("check", tmp_path=tmp_path, VILLAGEBOOKS_SECRET_KEY="")
+
+    assert done.returncode != 0
+    assert (
+        "ImproperlyConfigured: 未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 VILLAGEBOOKS_SECRET_KEY"
+        in done.stderr
     )
+    assert str(tmp_path / "var" / "secret_key") in done.stderr
+    assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_importing_the_settings_without_debug_or_key_fails_clearly(tmp_path):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("VILLAGEBOOKS_") and key != "DJANGO_SETTINGS_MODULE"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import villagebooks.settings"],
+        cwd=tmp_path,
+        env=environment | {"VILLAGEBOOKS_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: 未设置密钥（SECRET_KEY），拒绝启动：请设置环境变量 "
+        f"VILLAGEBOOKS_SECRET_KEY，或将密钥写入 {tmp_path / 'var' / 'secret_key'}（权限 0600）。"
+        f"(No secret key: set VILLAGEBOOKS_SECRET_KEY or write one to {tmp_path / 'var' / 'secret_key'}.)"
+    )
+
+
+def test_the_key_file_under_var_is_read_when_the_environment_has_none(tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").write_text(secrets.token_urlsafe(50) + "\n", encoding="utf-8")
+
+    done = villagebooks(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
+        VILLAGEBOOKS_HTTPS="1", VILLAGEBOOKS_SECRET_KEY="",
+    )  # fmt: skip
+
+    assert (done.returncode, done.stderr.strip()) == (0, "")
+
+
+def test_debug_without_a_key_starts_with_a_key_check_deploy_refuses(tmp_path):
+    done = villagebooks(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
+        VILLAGEBOOKS_HTTPS="1", VILLAGEBOOKS_DEBUG="1", VILLAGEBOOKS_SECRET_KEY="",
+    )  # fmt: skip
     assert done.returncode == 1
     assert "(security.W009)" in done.stderr
-    assert "System check identified 1 issue (0 silenced)." in done.stderr
 
 
 def test_check_deploy_without_https_lists_what_is_missing(tmp_path):

@@ -21,6 +21,7 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.common.audit import record_report_view
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import access
@@ -79,8 +80,9 @@ class PrintedVoucher:
         return sum(line.credit_fen for line in self.lines)
 
 
-def vouchers_pdf(*, actor, ledger_code: str, year: int, month: int) -> bytes:
-    """The posted vouchers of one month of a ledger, in number order, as one PDF.
+def vouchers_pdf(*, actor, ledger_code: str, year: int, month: int, via: str = "page") -> bytes:
+    """The posted vouchers of one month of a ledger, in number order, as one PDF; the operation
+    log records who printed them (``via``: page or cli).
 
     Raises:
         NotPermitted: no such ledger, or ``actor`` may not view it (the same message for both,
@@ -102,6 +104,16 @@ def vouchers_pdf(*, actor, ledger_code: str, year: int, month: int) -> bytes:
     printable = printable_vouchers(vouchers)
     if not printable:
         raise DomainError(NO_VOUCHERS.format(year=year, month=month), field="period")
+    period = f"{year}-{month:02d}"
+    record_report_view(
+        actor=actor,
+        report="vouchers",
+        fmt="pdf",
+        via=via,
+        from_period=period,
+        to_period=period,
+        ledger=ledger,
+    )
     return render_printed_vouchers(printable)
 
 

@@ -132,6 +132,17 @@ def test_a_month_prints_its_posted_vouchers_in_number_order(ledger, march, accou
 
     data = vouchers_pdf(actor=reviewer, ledger_code="HT01", year=2025, month=3)
     keep_for_looking("vouchers-2025-03", data)
+    from villagebooks.common.models import AuditEntry
+
+    printed = AuditEntry.objects.filter(action="report_view").get()
+    assert (printed.actor, printed.ledger_id) == (reviewer, ledger.pk)
+    assert printed.detail == {
+        "report": "vouchers",
+        "format": "pdf",
+        "via": "page",
+        "from": "2025-03",
+        "to": "2025-03",
+    }
 
     pages = page_lines(data)
     assert len(pages) == 2  # three forms, two to a page

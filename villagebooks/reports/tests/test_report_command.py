@@ -100,3 +100,24 @@ def test_xlsx_is_written_to_the_output_file(ledger, accountant, reviewer, tmp_pa
 def test_xlsx_needs_an_output_file(ledger):
     with pytest.raises(CommandError, match="请用 --output 指定要写入的文件"):
         _run("trial-balance", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12", "--format", "xlsx")
+
+
+def test_a_report_printed_by_the_command_is_logged(ledger, accountant, reviewer):
+    from villagebooks.common.models import AuditEntry
+
+    post(ledger, accountant, reviewer, RECEIPTS)
+    _run(
+        "detail-ledger", "--ledger", "HT01", "--account", "102", "--from", "2025-01", "--to", "2025-12",
+        "--format", "csv", "--user", "accountant",
+    )  # fmt: skip
+
+    entry = AuditEntry.objects.filter(action="report_view").get()
+    assert (entry.actor, entry.ledger_id) == (accountant, ledger.pk)
+    assert entry.detail == {
+        "report": "detail-ledger",
+        "format": "csv",
+        "via": "cli",
+        "from": "2025-01",
+        "to": "2025-12",
+        "account": "102",
+    }

@@ -397,7 +397,7 @@ def test_invalid_formulas_are_refused_in_chinese(ledger, formula, message):
 
 def test_only_administrators_change_layouts(ledger, accountant):
     title, lines, check = _seeded(StatementKind.INCOME)
-    with pytest.raises(NotPermitted, match="只有系统管理员可以修改报表格式"):
+    with pytest.raises(NotPermitted, match="只有系统管理员可以修改平台的报表格式"):
         statement_layout_save(
             actor=accountant, chart="2023", kind=StatementKind.INCOME, title=title, lines=lines, check=check
         )

@@ -150,9 +150,34 @@ def test_statement_pages_need_a_fixed_number_of_queries(
 ):
     client.force_login(accountant)
     client.get(BS)  # the session and content types, once
-    with django_assert_max_num_queries(11):
+    # Each: 11, and the operation log's row of the view.
+    with django_assert_max_num_queries(12):
         assert client.get(BS, MONTHS).status_code == 200
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(IS, MONTHS).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get("/ledgers/HT01/reports/balance-sheet/lines/46/", MONTHS).status_code == 200
+
+
+def test_viewing_and_downloading_a_report_is_logged(client, books, accountant):
+    from villagebooks.common.models import AuditEntry
+
+    client.force_login(accountant)
+    before = AuditEntry.objects.count()
+    assert client.get(BS, MONTHS).status_code == 200
+    assert client.get(BS.removesuffix("/") + ".csv", MONTHS).status_code == 200
+    assert client.get("/ledgers/HT01/reports/balance-sheet/lines/1/", MONTHS).status_code == 200
+    assert (
+        client.get(BS, {"from": "2025-13"}).status_code == 200
+    )  # a bad month: nothing shown, nothing logged
+
+    rows = AuditEntry.objects.order_by("id")[before:]
+    assert [(r.actor, r.action, r.ledger_id, r.object_type) for r in rows] == [
+        (accountant, "report_view", books.pk, "Ledger"),
+    ] * 3
+    month = {"from": "2025-01", "to": "2025-03"}
+    assert [r.detail for r in rows] == [
+        {"report": "balance-sheet", "format": "page", "via": "page", **month},
+        {"report": "balance-sheet", "format": "csv", "via": "page", **month},
+        {"report": "balance-sheet", "format": "page", "via": "page", **month, "line": 1},
+    ]

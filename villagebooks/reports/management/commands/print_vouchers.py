@@ -23,7 +23,9 @@ class Command(ActorCommand):
     def handle(self, *args, **options):
         user = self.actor(options)
         key = parse_period(options["period"], field="period")
-        data = vouchers_pdf(actor=user, ledger_code=options["ledger"], year=key // 100, month=key % 100)
+        data = vouchers_pdf(
+            actor=user, ledger_code=options["ledger"], year=key // 100, month=key % 100, via="cli"
+        )
         path = options["output"]
         try:
             path.write_bytes(data)

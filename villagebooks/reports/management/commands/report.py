@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.regions.commands import ActorCommand
-from villagebooks.reports.catalog import REPORT_KINDS
+from villagebooks.reports.catalog import REPORT_KINDS, report_view_record
 from villagebooks.reports.pdf import render_report_pdf
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
@@ -59,6 +59,10 @@ class Command(ActorCommand):
             report = kind.build(scope, account=options["account"], **extra)
         else:
             report = kind.build(scope, **extra)
+        account = options["account"] if kind.needs_account else None
+        report_view_record(
+            actor=user, kind=kind, scope=scope, fmt=options["format"], via="cli", account=account, **extra
+        )
         warning = kind.warning(report)
         if warning:
             self.stderr.write(warning)
