@@ -122,7 +122,31 @@ def _database_from_env() -> dict:
     return config
 
 
+def _database_owner_from_env(app: dict) -> dict | None:
+    """The login that ``migrate`` and ``flush`` use instead of the app's (DEVELOPERS.md).
+
+    ``DATABASE_OWNER_URL`` names the role that owns the tables (its user, password, host, port;
+    ``?assume_role=ROLE`` makes that login ``SET ROLE`` to the owner first). The database is always
+    ``DATABASE_URL``'s, so a process given only another ``DATABASE_URL`` (a test's, a script's)
+    stays consistent; on SQLite there is no owner. ``APP_ROLE`` is the role the owner grants rows to.
+    """
+    url = os.environ.get("DATABASE_OWNER_URL")
+    if not url or app["ENGINE"] != "django.db.backends.postgresql":
+        return None
+    from django.core.exceptions import ImproperlyConfigured
+
+    owner = dj_database_url.parse(url, conn_max_age=0)
+    if owner["ENGINE"] != app["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must be a postgres:// URL")
+    if not app["USER"]:
+        raise ImproperlyConfigured("DATABASE_URL must name the app's role when DATABASE_OWNER_URL is set")
+    defaults = {"USER": "", "PASSWORD": "", "HOST": "", "PORT": "", "OPTIONS": {}}
+    credentials = {key: owner.get(key, default) for key, default in defaults.items()}
+    return {**credentials, "APP_ROLE": app["USER"]}
+
+
 DATABASES = {"default": _database_from_env()}
+DATABASE_OWNER = _database_owner_from_env(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
