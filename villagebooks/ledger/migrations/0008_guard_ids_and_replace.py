@@ -92,7 +92,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0005_sqlite_covering_balance_index")]
+    dependencies = [("ledger", "0007_amount_limits")]
 
     operations = [
         migrations.RunPython(
