@@ -38,6 +38,8 @@ NEWER_FORMAT = (
     "{path} 的备份格式版本为 {version}，比本程序能读的版本（{supported}）新：请用新版本的村账通恢复"
 )
 DAMAGED = "备份文件 {path} 已损坏：{reason}。数据库未作任何改动"
+# After the database was restored (the file changed between the check and the writing).
+DAMAGED_LATE = "备份文件 {path} 已损坏：{reason}"
 MEDIA_CHANGED = "附件文件 {path} 在备份过程中被改动（{error}）：备份未写出，请重试"
 
 
@@ -209,7 +211,7 @@ def payload_extract(*, path: Path, manifest: Manifest, destination: Path) -> Non
         raise ArchiveError(DAMAGED.format(path=path, reason="数据库文件的 SHA-256 校验值与清单不符"))
 
 
-def _media_members(path: Path, manifest: Manifest, each) -> None:
+def _media_members(path: Path, manifest: Manifest, each, damaged: str = DAMAGED) -> None:
     """Call ``each(item, stream)`` for every file of the manifest, from its member; ``ArchiveError``
     if a member is missing or the archive cannot be read."""
     wanted = {MEDIA_PREFIX + item["path"]: item for item in manifest.attachments}
@@ -221,22 +223,22 @@ def _media_members(path: Path, manifest: Manifest, each) -> None:
                 if item is None or member.name in seen:
                     continue
                 if not member.isfile():
-                    raise ArchiveError(DAMAGED.format(path=path, reason=f"附件 {item['path']} 不是文件"))
+                    raise ArchiveError(damaged.format(path=path, reason=f"附件 {item['path']} 不是文件"))
                 seen.add(member.name)
                 each(item, tar.extractfile(member))
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise ArchiveError(DAMAGED.format(path=path, reason=f"文件不完整或无法读取（{error}）")) from error
-    for name in wanted.keys() - seen:
-        raise ArchiveError(DAMAGED.format(path=path, reason=f"缺少附件 {wanted[name]['path']}"))
+        raise ArchiveError(damaged.format(path=path, reason=f"文件不完整或无法读取（{error}）")) from error
+    for name in sorted(wanted.keys() - seen):
+        raise ArchiveError(damaged.format(path=path, reason=f"缺少附件 {wanted[name]['path']}"))
 
 
-def _media_verify(path: Path, item: dict, size: int, digest: str) -> None:
+def _media_verify(path: Path, item: dict, size: int, digest: str, damaged: str = DAMAGED) -> None:
     if size != item["bytes"]:
         reason = f"附件 {item['path']} 应有 {item['bytes']} 字节，实有 {size} 字节"
-        raise ArchiveError(DAMAGED.format(path=path, reason=reason))
+        raise ArchiveError(damaged.format(path=path, reason=reason))
     if digest != item["sha256"]:
         reason = f"附件 {item['path']} 的 SHA-256 校验值与清单不符"
-        raise ArchiveError(DAMAGED.format(path=path, reason=reason))
+        raise ArchiveError(damaged.format(path=path, reason=reason))
 
 
 def media_check(*, path: Path, manifest: Manifest) -> None:
@@ -267,9 +269,9 @@ def media_extract(*, path: Path, manifest: Manifest, root: Path) -> int:
             root=root,
             item=media.MediaFile(**item),
             source=stream,
-            verify=lambda size, digest: _media_verify(path, item, size, digest),
+            verify=lambda size, digest: _media_verify(path, item, size, digest, DAMAGED_LATE),
         )
         written += 1
 
-    _media_members(path, manifest, write)
+    _media_members(path, manifest, write, DAMAGED_LATE)
     return written

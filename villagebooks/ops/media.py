@@ -32,6 +32,7 @@ CHANGED = (
     "请从旧备份或原件找回该文件后重试；确认放弃该文件，请加 --allow-missing-attachments"
 )
 UNSAFE_PATH = "附件路径 {path} 不在附件目录之内"
+WRITE_FAILED = "无法写入附件文件 {path}：{error}"
 EXISTS_DIFFERENT = (
     "附件目录 {root} 中已有文件 {path}，内容与备份中的不同。恢复会用备份中的文件替换它；"
     "确认要这样做，请加 --force。数据库未作任何改动"
@@ -113,12 +114,15 @@ def conflicts_check(*, root: Path, files: list[MediaFile], force: bool) -> None:
 
 
 def directory_make(root: Path, directory: Path) -> None:
-    """``directory`` and its missing parents (up to ``root`` included), each new one mode 0700."""
+    """``directory`` and its missing parents up to ``root``, each new one mode 0700 (``root`` too,
+    when new; its own parents are created as usual)."""
+    if not root.exists():
+        root.parent.mkdir(parents=True, exist_ok=True)
     missing = []
     current = directory
     while not current.exists():
         missing.append(current)
-        if current == root or current.parent == current:
+        if current == root:
             break
         current = current.parent
     for path in reversed(missing):
@@ -131,9 +135,12 @@ def file_write(*, root: Path, item: MediaFile, source, verify) -> None:
     same directory, mode 0600, fsynced, then renamed over the destination. ``verify(size, digest)``
     raises if the bytes are not the ones checked before; the temporary file is removed then."""
     destination = root / relative_path(item.path)
-    directory_make(root, destination.parent)
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        directory_make(root, destination.parent)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise MediaError(WRITE_FAILED.format(path=destination, error=error)) from error
     try:
         digest, size = hashlib.sha256(), 0
         with os.fdopen(descriptor, "wb") as target:
@@ -146,6 +153,9 @@ def file_write(*, root: Path, item: MediaFile, source, verify) -> None:
         verify(size, digest.hexdigest())
         os.chmod(partial, 0o600)
         os.replace(partial, destination)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise MediaError(WRITE_FAILED.format(path=destination, error=error)) from error
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
