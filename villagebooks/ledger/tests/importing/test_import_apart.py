@@ -446,3 +446,41 @@ def test_a_script_without_a_main_guard_imports_apart(ledger, accountant, write_c
     assert finished.stdout.split() == ["apart", "True", "imported", "20"]
     assert Voucher.objects.filter(ledger=ledger, status="posted").count() == 20
     assert ledgers_verify() == []
+
+
+def test_read_apart_posting_hooks_see_and_refuse_as_in_one_process(ledger, accountant, write_csv, apart):
+    from villagebooks.ledger import posting
+    from villagebooks.ledger.tests.services.test_posting_hooks import (
+        REFUSED,
+        _as_posted,
+        _shown,
+        refusing_posting,
+    )
+
+    path = write_csv(many_vouchers(count=30))
+    # A summary with what COPY's text format escapes: the hooks read it back from that text.
+    with path.open("a", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(
+            [
+                ("HT01", "N-5", "2025-03-10", "C:\\账册 \\N 制表\t符 换\n行", "101", "1", "", "", "李四"),
+                ("HT01", "N-5", "2025-03-10", "\\N", "102", "", "1", "", ""),
+            ]
+        )
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": True}
+    with refusing_posting():
+        expected = in_one_process(**arguments)
+        refused = apart_outcome(**arguments)
+    assert REFUSED in refused["problems"][0]
+    assert refused == expected
+
+    seen = []
+    posting.register_after_posting(seen.extend)
+    try:
+        importing.vouchers_import(**arguments)
+    finally:
+        posting.after_posting.remove(seen.extend)
+
+    assert apart == ["vouchers.csv", "vouchers.csv"]
+    posted = Voucher.objects.filter(ledger=ledger)
+    assert len(seen) == posted.count() == 31
+    assert _shown(seen) == sorted(_as_posted(voucher) for voucher in posted)
