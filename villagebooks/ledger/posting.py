@@ -3,7 +3,7 @@
 Every way a voucher enters the books comes through here: the posting service (which a reversal
 goes through too), the year close's vouchers, and the import, which posts whole batches. So does
 every other write of ``AccountBalance``: a ledger's opening balances (month 0 of its first year)
-and the year close's carry-forward (month 0 of the next year). ``tests/test_posting_owner.py``
+and the year close's carry-forward (month 0 of the next year). ``ledger/tests/test_posting_owner.py``
 reads the source of every module and fails if anything else does any of it.
 
 Locks are taken in one order, by every path, so that concurrent writers neither deadlock nor
@@ -311,7 +311,7 @@ class BatchPosting:
         for key, (debit, credit) in balance_sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
         try:
-            balances_apply(deltas)
+            _balances_apply(deltas)
         except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
             return error.problems[0]
         if after_posting:
@@ -362,13 +362,13 @@ def balances_set_opening(*, ledger_id: int, deltas: BalanceDeltas) -> None:
     """Replace a ledger's month-0 balances with its opening balances (``deltas``, on the start
     year's month 0). Set-up allows it only while nothing is posted."""
     AccountBalance.objects.filter(ledger_id=ledger_id, month=0).delete()
-    balances_apply(deltas)
+    _balances_apply(deltas)
 
 
 def balances_carry_forward(*, ledger_id: int, year: int, deltas: BalanceDeltas) -> None:
     """Write ``deltas``, the closing balances of ``year``, as the month-0 rows of ``year + 1``."""
     AccountBalance.objects.filter(ledger_id=ledger_id, period_key=(year + 1) * 100).delete()
-    balances_apply(deltas)
+    _balances_apply(deltas)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +391,7 @@ def _adding_insert() -> tuple[str, str]:
     )
 
 
-def balances_apply(deltas: BalanceDeltas) -> None:
+def _balances_apply(deltas: BalanceDeltas) -> None:
     """Add ``deltas`` to the stored balances (inside the caller's transaction).
 
     Raises:
@@ -451,7 +451,7 @@ def _add_voucher_sql(*, year: str, month: str, period_key: str, joined: str = ""
     Parameters ``%(ledger_id)s``, ``%(is_closing)s`` and ``%(voucher_id)s``; the period comes as SQL
     expressions, over the lines and the optional ``joined`` table (the one-statement posting on
     PostgreSQL joins its numbered period: no period, no rows). Rows come in key order, like
-    ``balances_apply``, so concurrent postings lock in one order.
+    ``_balances_apply``, so concurrent postings lock in one order.
     """
     insert, add_on_conflict = _adding_insert()
     lines = connection.ops.quote_name(VoucherLine._meta.db_table)
