@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import re
 import sys
 from collections import defaultdict
@@ -477,6 +478,8 @@ _VOUCHER_FIELDS = (
     "posted_at",
     "created_at",
     "updated_at",
+    "source_file",
+    "source_sha256",
 )
 _LINE_FIELDS = (
     "ledger",
@@ -692,6 +695,7 @@ class _VoucherImport:
         self.current: _PendingVoucher | None = None
         self.batch: list[_PendingVoucher] = []
         self.rows_read = 0
+        self.source: tuple[str, str] = ("", "")  # the file's name and SHA-256, set by _read_file
 
     # What the import's own transaction must answer: periods that may have to be created, and
     # (with create_missing) funds and counterparties. The reading process of an import done
@@ -861,12 +865,13 @@ class _VoucherImport:
         now = ops.adapt_datetimefield_value(timezone.now())
         actor_id = self.actor.pk
         if self.post:
-            status, reviewed_by, reviewed_at, posted_by, posted_at = BatchPosting.posted_values(
-                actor_id=actor_id, now=now
+            file_name, sha256 = self.source
+            status, reviewed_by, reviewed_at, posted_by, posted_at, source_file, source_sha256 = (
+                BatchPosting.posted_values(actor_id=actor_id, now=now, file_name=file_name, sha256=sha256)
             )
         else:
             status = VoucherStatus.SUBMITTED.value
-            reviewed_by = reviewed_at = posted_by = posted_at = None
+            reviewed_by = reviewed_at = posted_by = posted_at = source_file = source_sha256 = None
         ids = _voucher_ids(len(batch))
         as_copy_text = self.lines_as_copy_text
         normal = VoucherKind.NORMAL.value
@@ -934,6 +939,8 @@ class _VoucherImport:
                     posted_at,
                     now,
                     now,
+                    source_file,
+                    source_sha256,
                 )
             )
             state.vouchers += 1
@@ -1058,8 +1065,11 @@ class _BatchWriter:
             self.shared_periods.add(period.pk)
         return None
 
-    def finish(self, *, actor, ledgers: list[_LedgerSummary], file_name: str) -> ImportResult:
-        """Save the periods' counters and record the import in each ledger's audit trail."""
+    def finish(self, *, actor, ledgers: list[_LedgerSummary], source: tuple[str, str]) -> ImportResult:
+        """Save the periods' counters and record the import in each ledger's audit trail.
+
+        ``source``: the file's name and (when posting) its SHA-256, as the reading side saw them.
+        """
         if self.posting is not None:
             self.posting.finish()
         by_id = Ledger.objects.in_bulk([summary.ledger_id for summary in ledgers])
@@ -1070,13 +1080,14 @@ class _BatchWriter:
                 action="vouchers_import",
                 ledger_id=ledger.pk,
                 obj=ledger,
-                file=file_name,
+                file=source[0],
                 vouchers=summary.vouchers,
                 lines=summary.lines,
                 status=VoucherStatus.POSTED if self.post else VoucherStatus.SUBMITTED,
                 prepared_by=actor.username,
-                # Posting on import means the importer vouches for the file: recorded as its review.
-                reviewed_by=actor.username if self.post else None,
+                # Posting on import: the vouchers came reviewed from outside, in this file.
+                reviewed_by=None,
+                reviewed_outside={"file": source[0], "sha256": source[1]} if self.post else None,
                 posted_by=actor.username if self.post else None,
                 created_funds=summary.created_funds,
                 created_counterparties=summary.created_counterparties,
@@ -1157,11 +1168,25 @@ def _vouchers_import_here(
     run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, write_batch=write_batch)
     with progress_bar(progress) as bar:
         ledgers = _read_file(run, path, bar)
-    return writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
+    return writer.finish(actor=actor, ledgers=ledgers, source=(path.name, run.source[1]))
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, which an imported voucher records (a missing file fails at reading)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _read_file(run: _VoucherImport, path: Path, bar: tqdm) -> list[_LedgerSummary]:
     """Every row of the file through ``run``; ``bar`` counts them (its total set from the file)."""
+    if run.post:
+        run.source = (path.name[: Voucher._meta.get_field("source_file").max_length], _sha256(path))
     with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
         bar.total = table.total_rows
         pick = _picker(table.columns, VOUCHER_COLUMNS)

@@ -276,11 +276,14 @@ class BatchPosting:
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
 
     @staticmethod
-    def posted_values(*, actor_id: int, now) -> tuple:
+    def posted_values(*, actor_id: int, now, file_name: str, sha256: str) -> tuple:
         """What an imported voucher's row holds as posted: (status, reviewed_by, reviewed_at,
-        posted_by, posted_at), the values of the import's rows in that order."""
-        # Posting on import means the importer vouches for the file: its review too.
-        return VoucherStatus.POSTED.value, actor_id, now, actor_id, now
+        posted_by, posted_at, source_file, source_sha256), the values of the import's rows.
+
+        The importer vouches for the file, not for a review it did not do: the voucher came
+        reviewed from outside, and names the file (and its digest) where a reviewer would be.
+        """
+        return VoucherStatus.POSTED.value, None, None, actor_id, now, file_name, sha256
 
     def post(
         self,

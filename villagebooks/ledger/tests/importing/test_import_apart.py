@@ -12,6 +12,7 @@ process has its own connection and sees only what is committed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import subprocess
 import sys
@@ -208,10 +209,12 @@ def test_read_apart_the_books_come_out_as_in_one_process(ledger, other_ledger, a
     assert outcome["result"].created_counterparties == ["HT01:李四", "TM01:李四"]
     assert ("HT01", 2026, 1, "open", 1) in outcome["books"]["periods"]
     # Times and dates went through COPY's text too: the same instant as the one-process import's.
-    stamps = Voucher.objects.values_list(
-        "submitted_at", "reviewed_at", "posted_at", "created_at", "updated_at"
-    )
+    stamps = Voucher.objects.values_list("submitted_at", "posted_at", "created_at", "updated_at")
     assert {len(set(row)) for row in stamps} == {1}
+    # Reviewed outside, in this file (the reading process hashed it), not by the importer.
+    assert set(Voucher.objects.values_list("reviewed_at", "reviewed_by", "source_file", "source_sha256")) == {
+        (None, None, "vouchers.csv", hashlib.sha256(path.read_bytes()).hexdigest())
+    }
     assert all(abs(row[0] - timezone.now()) < timedelta(minutes=5) for row in stamps)
     assert Voucher.objects.get(ledger=ledger, external_key="N-1").date == date(2026, 1, 5)
     assert ledgers_verify() == []
