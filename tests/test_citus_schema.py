@@ -43,6 +43,7 @@ COORDINATOR = {
     "axes_accessfailurelog",
     "axes_accesslog",
     "common_auditentry",  # one log for the platform: many entries (logins, users) name no ledger
+    "api_idempotencykey",  # unique per user across ledgers; a day's retries, never joined with the books
 }
 # SQLite keeps these single-column keys (it cannot drop them without rebuilding the table, and it
 # is never distributed); PostgreSQL has replaced them (ledger/migrations/0006_ledger_in_unique_keys.py).

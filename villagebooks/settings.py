@@ -15,8 +15,11 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from villagebooks.common.home import instance_home, private_sqlite_file
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-BASE_DIR = Path(os.environ.get("VILLAGEBOOKS_HOME", Path.cwd())).resolve()
+# Never the current directory (common/home.py): VILLAGEBOOKS_HOME, else the checkout's root.
+BASE_DIR = instance_home()
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "0") == "1"
@@ -65,6 +68,8 @@ _NINJA_DIR = Path(importlib.util.find_spec("ninja").origin).parent
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response without its own (villagebooks/common/csp.py).
+    "villagebooks.common.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language chosen in the user menu (a cookie), else zh-hans; never Accept-Language.
     "villagebooks.common.language.ChosenLanguageMiddleware",
@@ -100,7 +105,8 @@ def _database_from_env() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'villagebooks.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        if config["NAME"] and config["NAME"] != ":memory:":
+            private_sqlite_file(Path(config["NAME"]))  # var/ 0700, the file 0600
         # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
         # instead of one failing with "database is locked" on its first write.
         config["OPTIONS"] = {
@@ -116,7 +122,31 @@ def _database_from_env() -> dict:
     return config
 
 
+def _database_owner_from_env(app: dict) -> dict | None:
+    """The login that ``migrate`` and ``flush`` use instead of the app's (DEVELOPERS.md).
+
+    ``DATABASE_OWNER_URL`` names the role that owns the tables (its user, password, host, port;
+    ``?assume_role=ROLE`` makes that login ``SET ROLE`` to the owner first). The database is always
+    ``DATABASE_URL``'s, so a process given only another ``DATABASE_URL`` (a test's, a script's)
+    stays consistent; on SQLite there is no owner. ``APP_ROLE`` is the role the owner grants rows to.
+    """
+    url = os.environ.get("DATABASE_OWNER_URL")
+    if not url or app["ENGINE"] != "django.db.backends.postgresql":
+        return None
+    from django.core.exceptions import ImproperlyConfigured
+
+    owner = dj_database_url.parse(url, conn_max_age=0)
+    if owner["ENGINE"] != app["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must be a postgres:// URL")
+    if not app["USER"]:
+        raise ImproperlyConfigured("DATABASE_URL must name the app's role when DATABASE_OWNER_URL is set")
+    defaults = {"USER": "", "PASSWORD": "", "HOST": "", "PORT": "", "OPTIONS": {}}
+    credentials = {key: owner.get(key, default) for key, default in defaults.items()}
+    return {**credentials, "APP_ROLE": app["USER"]}
+
+
 DATABASES = {"default": _database_from_env()}
+DATABASE_OWNER = _database_owner_from_env(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

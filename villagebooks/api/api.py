@@ -21,6 +21,8 @@ DESCRIPTION = """
 * 错误统一为 `{"code", "message", "problems": [{"field", "message", "row"}]}`，
   `code` 为 invalid、unauthenticated、forbidden、not_found、conflict 之一。
 * 不在您权限范围内的账套和凭证，与不存在的一样回答 404。
+* 新建凭证可带 `Idempotency-Key` 请求头（如 UUID）：超时后用同一个键重发，得到第一次新建的
+  凭证而不会再建一张；键属于用户，保留 24 小时，同一个键用于不同的请求回答 409。
 """
 
 

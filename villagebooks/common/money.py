@@ -14,7 +14,7 @@ overflows into an inexact REAL (or raises "integer overflow" in SUM), PostgreSQL
 - ``BALANCE_MAX_FEN``, one voucher's total and one balance row's debit or credit total (a month's
   movements or an opening balance of one account and dimension): 100,000,000,000,000.00 yuan
   (10^16 fen). 922 such rows still add up in 64 bits, so reports and ``verify`` can sum them
-  in SQL; the database refuses a balance row beyond it (ledger migration 0006).
+  in SQL; the database refuses a balance row beyond it (ledger migration 0007).
 """
 
 from __future__ import annotations

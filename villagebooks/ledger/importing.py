@@ -1145,8 +1145,17 @@ def vouchers_import(
 
 
 def _analyze(cursor, *models) -> None:
-    """Refresh PostgreSQL's statistics of these tables (their rows of this transaction count too)."""
-    cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
+    """Refresh PostgreSQL's statistics of these tables (their rows of this transaction count too).
+
+    Only a table's owner may ANALYZE it; an app role that owns nothing (common/database_roles.py)
+    calls the owner's function for it, else PostgreSQL would skip the tables with a warning.
+    """
+    tables = [m._meta.db_table for m in models]
+    cursor.execute("SELECT to_regprocedure('villagebooks_analyze(regclass[])') IS NOT NULL")
+    if cursor.fetchone()[0]:
+        cursor.execute("SELECT villagebooks_analyze(%s::regclass[])", [tables])
+    else:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
 
 
 def progress_bar(progress: bool) -> tqdm:

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0007_amount_limits'),
+        ('ledger', '0008_guard_ids_and_replace'),
     ]
 
     operations = [
