@@ -9,6 +9,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from villagebooks.api.fields import Code, Money, Name, Note, Reason, masked_id_number, money_text, text
+from villagebooks.claims.access import SUBMIT
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
@@ -74,8 +75,22 @@ class PeriodOut(Schema):
     closed_at: dt.datetime | None
 
 
+# The names the API gives what a user may do on a ledger (``actions``), and the declared action
+# each stands for: the short names of the first API, which clients already read.
+LEDGER_ACTIONS = {
+    "view": Action.VIEW,
+    "setup": Action.SETUP,
+    "prepare": Action.PREPARE,
+    "review": Action.REVIEW,
+    "post": Action.POST,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+    "claim": SUBMIT,
+}
+
+
 class LedgerDetailOut(LedgerOut):
-    actions: list[str] = Field(description="您在本账套可做的操作，取自：" + " ".join(Action))
+    actions: list[str] = Field(description="您在本账套可做的操作，取自：" + " ".join(LEDGER_ACTIONS))
     periods: list[PeriodOut]
 
 

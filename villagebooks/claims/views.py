@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.claims.forms import BookForm, ClaimForm, ReturnForm, add_problems
 from villagebooks.claims.models import Claim, ClaimStatus
 from villagebooks.claims.receipts import is_image
@@ -134,7 +135,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "photos": list(claim.photos.all()),
         "can_withdraw": claim.status == ClaimStatus.SUBMITTED
         and claim.submitted_by_id == user.pk
-        and can(user, ledger, Action.CLAIM),
+        and can(user, ledger, SUBMIT),
         "can_book": can_book,
     }
     if can_book:

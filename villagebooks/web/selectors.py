@@ -28,10 +28,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.ledger.access import (
-    ROLE_ACTIONS,
     Action,
-    actions_on_ledgers,
     can_in_region,
     ledgers_in_scope,
 )
@@ -47,6 +46,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
 from villagebooks.reports.statements import FormulaError, parse_formula
 
@@ -114,20 +114,10 @@ def region_for_summary(*, user, code: str) -> Region | None:
 
 def summary_regions(*, user) -> list[Region]:
     """The regions whose consolidated reports ``user`` may open, highest first."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
+    paths = permissions.region_paths(user, Action.VIEW)
+    if paths is None:
         return list(Region.objects.filter(parent__isnull=True).order_by("path"))
-    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.VIEW in actions]
-    return list(
-        Region.objects.filter(
-            role_assignments__user=user,
-            role_assignments__role__in=roles,
-            role_assignments__ledger_id__isnull=True,
-        )
-        .distinct()
-        .order_by("path")
-    )
+    return list(Region.objects.filter(path__in=paths).order_by("path")) if paths else []
 
 
 def region_report_default_range(*, user, region: Region, chart: str, today: date) -> tuple[int, int]:
@@ -274,8 +264,8 @@ def ledger_actions(*, user, ledgers: list[Ledger]) -> dict[int, dict[str, bool]]
     close, set up or book claims on, in one query, so that the home page offers only the links
     that lead somewhere."""
     names = {"prepare": Action.PREPARE, "review": Action.REVIEW, "close": Action.CLOSE}
-    names |= {"setup": Action.SETUP, "claim": Action.CLAIM}
-    allowed = actions_on_ledgers(user, ledgers)
+    names |= {"setup": Action.SETUP, "claim": SUBMIT}
+    allowed = permissions.actions_on_ledgers(user, ledgers)
     return {
         pk: {name: action in actions for name, action in names.items()} for pk, actions in allowed.items()
     }
