@@ -12,7 +12,8 @@ from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import ledger_or_404, ledgers_list
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import services
-from villagebooks.ledger.models import Account, Counterparty, Fund, Period
+from villagebooks.ledger.models import Counterparty, Fund, Period
+from villagebooks.ledger.selectors import account_list
 from villagebooks.regions.permissions import actions_on_ledgers
 
 router = Router(tags=["账套"])
@@ -52,7 +53,7 @@ def ledger_detail(request, code: Code):
 @router.get("/ledgers/{code}/accounts", response={200: list[S.AccountOut], **S.ERRORS}, summary="会计科目")
 def accounts(request, code: Code):
     ledger = ledger_or_404(request.auth, code)
-    rows = list(Account.objects.filter(ledger=ledger).order_by("code"))
+    rows = list(account_list(ledger=ledger))
     codes = {account.pk: account.code for account in rows}
     return [S.account_out(account, codes.get(account.parent_id)) for account in rows]
 

@@ -42,7 +42,8 @@ from villagebooks.claims.services import (
 )
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
-from villagebooks.ledger.access import Action, can, viewable_ledger
+from villagebooks.ledger.access import Action, can
+from villagebooks.ledger.selectors import ledger_get
 
 MY_CLAIMS_PER_PAGE = 20
 LEDGER_CLAIMS_PER_PAGE = 10
@@ -252,7 +253,7 @@ def claim_book_view(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def ledger_claims_page(request: HttpRequest, code: str) -> HttpResponse:
     """A ledger's claims for the accountant: those waiting (with the booking form), or all."""
-    ledger = viewable_ledger(request.user, code)
+    ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
         return _not_found(request, str(UNKNOWN_LEDGER).format(code=code))
     show_all = request.GET.get("show") == "all"

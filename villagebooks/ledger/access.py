@@ -58,14 +58,6 @@ def ledgers_in_scope(user, action: str = Action.VIEW) -> QuerySet[Ledger]:
     return ledgers if condition is None else ledgers.filter(condition)
 
 
-def viewable_ledger(user, code: str) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may view it, else None (a page answers 404 either way).
-
-    With its village and township, which ``can`` and ``actions_on`` read.
-    """
-    return ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village__parent").first()
-
-
 def actions_on_ledgers(user, ledgers) -> dict[int, frozenset[str]]:
     """Every ledger action (``Action``) ``user`` may do on each of ``ledgers`` (villages loaded).
 
