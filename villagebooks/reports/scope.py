@@ -17,7 +17,7 @@ from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger
-from villagebooks.ledger.selectors import balance_window
+from villagebooks.ledger.selectors import balance_window, ledger_get
 from villagebooks.regions.models import Region
 
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
@@ -67,7 +67,7 @@ class ReportScope:
 def scope_for_ledger(*, user, ledger_code: str, from_key: int, to_key: int) -> ReportScope:
     if from_key > to_key:
         raise DomainError(RANGE_REVERSED, field="from")
-    ledger = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code).select_related("village").first()
+    ledger = ledger_get(user=user, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     return ReportScope(
