@@ -45,9 +45,9 @@ def ledgers_list(user, *, search: str = "", region: str = "") -> QuerySet[Ledger
 def voucher_or_404(user, code: str, voucher_id: int, *, details: bool = False) -> Voucher:
     """A voucher of ledger ``code`` (with its lines and attachments if ``details``); 404 unless
     both are in scope, the ledger's message when the ledger is not."""
-    ledger_or_404(user, code)
     voucher = voucher_get(user=user, ledger_code=code, voucher_id=voucher_id, details=details)
     if voucher is None:
+        ledger_or_404(user, code)  # which of the two is unknown, only once something is
         raise NotFound(UNKNOWN_VOUCHER.format(id=voucher_id))
     return voucher
 
@@ -64,11 +64,11 @@ def vouchers_list(ledger: Ledger, *, period_key: int | None = None, status: str 
 
 
 def attachment_or_404(user, code: str, voucher_id: int, attachment_id: int) -> Attachment:
-    voucher_or_404(user, code, voucher_id)
     attachment = attachment_get(
         user=user, ledger_code=code, voucher_id=voucher_id, attachment_id=attachment_id
     )
     if attachment is None:
+        voucher_or_404(user, code, voucher_id)  # the ledger's or the voucher's message first
         raise NotFound(UNKNOWN_ATTACHMENT.format(id=attachment_id))
     return attachment
 
