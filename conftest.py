@@ -5,6 +5,29 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With DATABASE_OWNER_URL set (PostgreSQL, two roles: DEVELOPERS.md), the owner creates,
+    migrates and at the end drops the test database, and flushes it after each transactional
+    test (villagebooks' ``flush``); the tests themselves run as the app's role."""
+    from django.db import connection
+
+    from villagebooks.common.database_roles import as_owner
+
+    with as_owner(connection):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connection
+
+    from villagebooks.common.database_roles import as_app
+
+    with as_app(connection):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Tests log users in for real; PBKDF2 at production cost takes over half a second a user here."""

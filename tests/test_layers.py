@@ -10,8 +10,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "villagebooks"
 # claims turn a village's receipts into draft vouchers (above ledger); the page apps sit on top.
+# ops (backup, restore) works on tables and runs migrate and verify by name: it needs no other app.
 LAYERS = {
     "common": 0,
+    "ops": 0,
     "regions": 1,
     "ledger": 2,
     "reports": 3,

@@ -7,14 +7,19 @@ refuses to start without a secret key (``VILLAGEBOOKS_SECRET_KEY`` or ``var/secr
 Production sets ``VILLAGEBOOKS_SECRET_KEY`` and, behind HTTPS, ``VILLAGEBOOKS_HTTPS=1``.
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from villagebooks.common.home import instance_home, private_sqlite_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-BASE_DIR = Path(os.environ.get("VILLAGEBOOKS_HOME", Path.cwd())).resolve()
+# Never the current directory (common/home.py): VILLAGEBOOKS_HOME, else the checkout's root.
+BASE_DIR = instance_home()
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = os.environ.get("VILLAGEBOOKS_DEBUG", "0") == "1"
@@ -54,11 +59,17 @@ INSTALLED_APPS = [
     "villagebooks.claims",
     "villagebooks.demo",
     "villagebooks.api",
-    "ninja",  # serves the API docs' scripts from static files instead of a CDN
+    "villagebooks.ops",  # backup, restore, table checksums
 ]
+# The API docs page takes django-ninja's template and scripts from its package directories (served
+# as static files, not from a CDN: villagebooks/api/api.py). "ninja" in INSTALLED_APPS would do the
+# same but import ninja and pydantic for every command, a quarter of the command line's start-up.
+_NINJA_DIR = Path(importlib.util.find_spec("ninja").origin).parent
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response without its own (villagebooks/common/csp.py).
+    "villagebooks.common.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language chosen in the user menu (a cookie), else zh-hans; never Accept-Language.
     "villagebooks.common.language.ChosenLanguageMiddleware",
@@ -77,7 +88,7 @@ WSGI_APPLICATION = "villagebooks.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates", _NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -94,7 +105,8 @@ def _database_from_env() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'villagebooks.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        if config["NAME"] and config["NAME"] != ":memory:":
+            private_sqlite_file(Path(config["NAME"]))  # var/ 0700, the file 0600
         # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
         # instead of one failing with "database is locked" on its first write.
         config["OPTIONS"] = {
@@ -110,7 +122,31 @@ def _database_from_env() -> dict:
     return config
 
 
+def _database_owner_from_env(app: dict) -> dict | None:
+    """The login that ``migrate`` and ``flush`` use instead of the app's (DEVELOPERS.md).
+
+    ``DATABASE_OWNER_URL`` names the role that owns the tables (its user, password, host, port;
+    ``?assume_role=ROLE`` makes that login ``SET ROLE`` to the owner first). The database is always
+    ``DATABASE_URL``'s, so a process given only another ``DATABASE_URL`` (a test's, a script's)
+    stays consistent; on SQLite there is no owner. ``APP_ROLE`` is the role the owner grants rows to.
+    """
+    url = os.environ.get("DATABASE_OWNER_URL")
+    if not url or app["ENGINE"] != "django.db.backends.postgresql":
+        return None
+    from django.core.exceptions import ImproperlyConfigured
+
+    owner = dj_database_url.parse(url, conn_max_age=0)
+    if owner["ENGINE"] != app["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must be a postgres:// URL")
+    if not app["USER"]:
+        raise ImproperlyConfigured("DATABASE_URL must name the app's role when DATABASE_OWNER_URL is set")
+    defaults = {"USER": "", "PASSWORD": "", "HOST": "", "PORT": "", "OPTIONS": {}}
+    credentials = {key: owner.get(key, default) for key, default in defaults.items()}
+    return {**credentials, "APP_ROLE": app["USER"]}
+
+
 DATABASES = {"default": _database_from_env()}
+DATABASE_OWNER = _database_owner_from_env(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,9 +171,21 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Username and address together: a stranger cannot lock an accountant out from elsewhere, and
-# colleagues behind one office address do not lock each other out. The address is REMOTE_ADDR:
-# behind a reverse proxy every client has the proxy's, and the lock becomes one per username.
+# colleagues behind one office address do not lock each other out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address. Directly on the network it is REMOTE_ADDR. Behind N reverse proxies that
+# each append to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for), set
+# VILLAGEBOOKS_TRUSTED_PROXIES=N: the address is the N-th entry from the right, the one the outer
+# proxy saw; entries further left are the client's word and are ignored. Left at 0 behind a proxy,
+# every client has the proxy's address and the lock becomes one per username; set without a proxy,
+# anyone can choose their address with the header. (docs/operations.md; regions/lockout.py)
+_trusted_proxies = os.environ.get("VILLAGEBOOKS_TRUSTED_PROXIES", "0")
+if not _trusted_proxies.isdigit():
+    raise ImproperlyConfigured(
+        f"VILLAGEBOOKS_TRUSTED_PROXIES 应为反向代理的层数（0、1、2……），而不是 {_trusted_proxies!r}"
+    )
+TRUSTED_PROXY_COUNT = int(_trusted_proxies)
+AXES_CLIENT_IP_CALLABLE = "villagebooks.regions.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "villagebooks.regions.lockout.lockout_response"
@@ -155,6 +203,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [_NINJA_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("VILLAGEBOOKS_MEDIA_ROOT", VAR_DIR / "attachments"))
 
 LOGIN_URL = "login"

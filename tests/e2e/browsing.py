@@ -32,6 +32,17 @@ ATTACHMENT = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PHONE = {"width": 360, "height": 740}
 
 
+# Each refusal of the Content-Security-Policy, reported on the console (Chromium reports most of
+# them there by itself; the event catches the rest, such as a refused inline handler).
+CSP_PREFIX = "CSP violation:"
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
 CJK_FONT_MISSING = (
     "no Chinese font is installed: screenshots show boxes for Chinese text "
     "(apt-get install fonts-noto-cjk); the tests themselves read the text, not the pixels"
@@ -68,19 +79,29 @@ class App:
 @dataclass
 class Pages:
     """Opens pages in fresh browser contexts (one a user) and records every request that leaves
-    the app: the pages must load nothing from outside it (no CDN, no web fonts)."""
+    the app: the pages must load nothing from outside it (no CDN, no web fonts). It also records
+    what the Content-Security-Policy refused: a page the policy breaks fails its test."""
 
     browser: object
     app: App
     external: list[str] = field(default_factory=list)
     contexts: list = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def open(self, *, viewport: dict = DESKTOP):
         context = self.browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
         context.set_default_timeout(10_000)
         context.route("**/*", self._only_the_app)
+        # Added by the browser, not the page: the policy does not apply to it.
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
         self.contexts.append(context)
         return context.new_page()
+
+    def _console(self, message) -> None:
+        text = message.text
+        if text.startswith(CSP_PREFIX) or "Content Security Policy" in text:
+            self.csp_violations.append(f"{message.page.url if message.page else ''}: {text}")
 
     def _only_the_app(self, route) -> None:
         url = route.request.url

@@ -136,8 +136,10 @@ def browser():
 
 @pytest.fixture
 def pages(browser, app):
-    """A factory of pages; afterwards, fails the test if any page reached outside the app."""
+    """A factory of pages; afterwards, fails the test if any page reached outside the app or did
+    something the Content-Security-Policy refused."""
     opened = Pages(browser=browser, app=app)
     yield opened
     opened.close()
     assert opened.external == [], f"pages asked for resources outside the app: {opened.external}"
+    assert opened.csp_violations == [], f"the Content-Security-Policy refused: {opened.csp_violations}"

@@ -19,8 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from villagebooks.api.fields import BLANK, PATTERN_MESSAGES
 from villagebooks.api.services import TokenRejected
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
+from villagebooks.ledger.domain.vouchers import EMPTY_SUMMARY
+from villagebooks.ledger.errors import NAME_REQUIRED, REASON_REQUIRED
 
 INVALID = "invalid"
 UNAUTHENTICATED = "unauthenticated"
@@ -143,6 +146,10 @@ def _validation_problem(error: dict) -> FieldProblem:
         context["error"] = str(context.get("error", "")).removeprefix("Value error, ")
     if kind in ("string_type", "int_type", "int_from_float") and field in MONEY_FIELDS:
         message = MONEY_AS_STRING
+    elif kind == "string_pattern_mismatch" and context.get("pattern") in PATTERN_MESSAGES:
+        message = PATTERN_MESSAGES[context["pattern"]]
+    elif kind == "value_error" and context["error"] == BLANK and field in BLANK_MESSAGES:
+        message = str(BLANK_MESSAGES[field])  # as the services say it
     else:
         template = VALIDATION_MESSAGES.get(kind, FIELD_INVALID)
         try:
@@ -150,6 +157,10 @@ def _validation_problem(error: dict) -> FieldProblem:
         except (KeyError, IndexError, ValueError):
             message = FIELD_INVALID
     return FieldProblem(field=field, message=message, row=row)
+
+
+# A blank value of a field the services require, as the services would have said it.
+BLANK_MESSAGES = {"reason": REASON_REQUIRED, "summary": EMPTY_SUMMARY, "name": NAME_REQUIRED}
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -31,3 +31,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyKey(models.Model):
+    """The answer to a POST that carried an ``Idempotency-Key``, so that a retry gets it again.
+
+    Written in the same transaction as what the request created (a draft voucher), so a crash
+    leaves both or neither; a second request with the same key waits on the unique constraint and
+    then reads the first's answer. Keys belong to a user (two users may pick the same key) and are
+    forgotten ``IDEMPOTENCY_HOURS`` after their first use (``villagebooks/api/idempotency.py``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the request (method, path, body as parsed): the same key with another request is refused.
+    request_digest = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["user_id", "-created_at", "-id"]
+        verbose_name = "幂等键"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once_per_user"),
+            models.CheckConstraint(condition=~models.Q(key=""), name="api_idempotency_key_not_empty"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="api_idempotency_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -12,7 +12,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from villagebooks.api import schemas as S
 from villagebooks.api.errors import NotFound
-from villagebooks.api.fields import Code, money_text, text
+from villagebooks.api.fields import OPTIONAL_ACCOUNT_CODE_PATTERN, Code, Period, money_text, text
 from villagebooks.api.selectors import UNKNOWN_REGION
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.domain.periods import parse_period, period_label
@@ -32,10 +32,14 @@ Slug = Annotated[
 
 
 class PeriodRange(Schema):
-    from_: text(7) = Field(..., alias="from", description="起始期间 YYYY-MM", examples=["2025-01"])
-    to: text(7) = Field(..., description="截止期间 YYYY-MM", examples=["2025-03"])
-    account: text(20) = Field("", description="科目编码（明细账等按科目查看的报表；不填为全部科目）")
-    by: text(32) = Field("", description="辅助核算余额表：fund（资金来源）或 counterparty（往来单位）")
+    from_: Period = Field(..., alias="from", description="起始期间 YYYY-MM", examples=["2025-01"])
+    to: Period = Field(..., description="截止期间 YYYY-MM", examples=["2025-03"])
+    account: text(20, pattern=OPTIONAL_ACCOUNT_CODE_PATTERN) = Field(
+        "", description="科目编码（明细账等按科目查看的报表；不填为全部科目）"
+    )
+    by: Literal["", "fund", "counterparty"] = Field(
+        "", description="辅助核算余额表：fund（资金来源）或 counterparty（往来单位）"
+    )
 
 
 class RegionRange(PeriodRange):

@@ -6,9 +6,23 @@ months ``YYYY-MM``; nothing here computes a figure of the books.
 import datetime as dt
 from typing import Literal
 
+from django.utils import translation
 from ninja import Field, Schema
 
-from villagebooks.api.fields import Code, Money, Name, Note, Reason, masked_id_number, money_text, text
+from villagebooks.api.fields import (
+    AccountCode,
+    FilledName,
+    Money,
+    Name,
+    Note,
+    Reason,
+    Summary,
+    masked_id_number,
+    money_text,
+    text,
+)
+from villagebooks.api.services import MAX_DAYS as MAX_TOKEN_DAYS
+from villagebooks.api.services import expires_at as token_expires_at
 from villagebooks.claims.access import SUBMIT
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import period_label
@@ -129,9 +143,9 @@ class AccountOut(Schema):
 
 
 class AccountIn(Schema):
-    parent: Code = Field(description="上级科目编码", examples=["513"])
-    code: text(20, min_length=1, pattern=r"^[0-9]+$") = Field(examples=["51301"])
-    name: Name = Field(examples=["办公费"])
+    parent: AccountCode = Field(description="上级科目编码", examples=["513"])
+    code: AccountCode = Field(examples=["51301"])
+    name: FilledName = Field(examples=["办公费"])
 
 
 def account_out(account: Account, parent_code: str | None) -> dict:
@@ -159,9 +173,17 @@ class FundOut(Schema):
     amount: str = Field(description="下达金额（元）", examples=[MONEY_EXAMPLE])
 
 
+def _fund_kinds() -> tuple[str, ...]:
+    # Codes and their Chinese names, as the service takes them (ledger.services._fund_kind).
+    with translation.override("zh-hans"):
+        return (*FundKind.values, *(str(label) for label in FundKind.labels))
+
+
 class FundIn(Schema):
-    name: Name
-    kind: Name = Field(description="资金类别：代码或中文名称", examples=[FundKind.EARMARKED_TRANSFER.value])
+    name: FilledName
+    kind: Literal[_fund_kinds()] = Field(  # type: ignore[valid-type]
+        description="资金类别：代码或中文名称", examples=[FundKind.EARMARKED_TRANSFER.value]
+    )
     issuer: Name = ""
     document_number: Name = ""
     amount: Money = Field("0", description="下达金额（元），字符串", examples=[MONEY_EXAMPLE])
@@ -188,7 +210,7 @@ class CounterpartyOut(Schema):
 
 
 class CounterpartyIn(Schema):
-    name: Name
+    name: FilledName
     kind: Literal[tuple(CounterpartyKind.values)] = CounterpartyKind.ORGANISATION.value  # type: ignore[valid-type]
     id_number: text(32) = ""
 
@@ -207,8 +229,8 @@ def counterparty_out(counterparty: Counterparty) -> dict:
 
 
 class LineIn(Schema):
-    summary: text(1000) = Field(description="摘要", examples=["购买办公用品"])
-    account: text(20) = Field(description="末级科目编码", examples=["51301"])
+    summary: Summary = Field(description="摘要", examples=["购买办公用品"])
+    account: AccountCode = Field(description="末级科目编码", examples=["51301"])
     debit: Money | None = Field("", description="借方金额（元），字符串", examples=[MONEY_EXAMPLE])
     credit: Money | None = Field("", description="贷方金额（元），字符串", examples=[""])
     fund: Name | None = Field("", description="资金来源名称")
@@ -218,7 +240,8 @@ class LineIn(Schema):
 class VoucherIn(Schema):
     date: dt.date = Field(examples=["2025-03-20"])
     note: Note = ""
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    # Two at least: a voucher has a debit and a credit (ledger.domain.vouchers.TOO_FEW_LINES).
+    lines: list[LineIn] = Field(min_length=2, max_length=MAX_LINES)
 
 
 class VoucherCreateIn(VoucherIn):
@@ -418,7 +441,7 @@ class TokenOut(Schema):
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    expires_at: dt.datetime | None
+    expires_at: dt.datetime
     revoked_at: dt.datetime | None
 
 
@@ -427,8 +450,10 @@ class TokenCreatedOut(TokenOut):
 
 
 class TokenIn(Schema):
-    name: Name = Field(examples=["财务软件对接"])
-    days: int | None = Field(365, ge=1, le=3650, description="有效天数；null 表示直到吊销")
+    name: FilledName = Field(examples=["财务软件对接"])
+    days: int = Field(
+        MAX_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS, description=f"有效天数，1到{MAX_TOKEN_DAYS}（最长一年）"
+    )
 
 
 def token_out(token) -> dict:
@@ -438,6 +463,6 @@ def token_out(token) -> dict:
         "prefix": token.prefix,
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
-        "expires_at": token.expires_at,
+        "expires_at": token_expires_at(token),
         "revoked_at": token.revoked_at,
     }

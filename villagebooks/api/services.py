@@ -20,8 +20,11 @@ from villagebooks.common.errors import DomainError, NotPermitted
 
 TOKEN_PREFIX = "vbk_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
-DEFAULT_DAYS = 365
-MAX_DAYS = 3650
+# A token lives a year at most: a forgotten one in a script or a config file stops working by
+# itself. Asking for more, or for none, is refused rather than capped, so that nobody believes
+# they hold a token that lasts longer than it does.
+MAX_DAYS = 365
+DEFAULT_DAYS = MAX_DAYS
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # exact enough to tell a token in use from a forgotten one.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -29,6 +32,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 NAME_REQUIRED = "请填写令牌名称"
 NAME_TOO_LONG = "令牌名称不能超过100个字"
 BAD_DAYS = f"有效天数应在1到{MAX_DAYS}之间"
+NO_EXPIRY = f"令牌必须有有效期，最长{MAX_DAYS}天"
 UNKNOWN_TOKEN = "令牌不存在"
 NOT_YOUR_TOKEN = "只能吊销自己的令牌"
 ALREADY_REVOKED = "该令牌已经吊销"
@@ -48,13 +52,15 @@ def token_digest(secret: str) -> str:
 
 
 def api_token_create(*, actor, name: str, days: int | None = DEFAULT_DAYS) -> NewToken:
-    """A new token for ``actor`` itself, valid ``days`` days (None: until revoked)."""
+    """A new token for ``actor`` itself, valid ``days`` days (1 to ``MAX_DAYS``; None is refused)."""
     name = (name or "").strip()
     if not name:
         raise DomainError(NAME_REQUIRED, field="name")
     if len(name) > 100:
         raise DomainError(NAME_TOO_LONG, field="name")
-    if days is not None and not 1 <= days <= MAX_DAYS:
+    if days is None:
+        raise DomainError(NO_EXPIRY, field="days")
+    if not 1 <= days <= MAX_DAYS:
         raise DomainError(BAD_DAYS, field="days")
     if not actor or not actor.is_authenticated or not actor.is_active:
         raise NotPermitted(TOKEN_INVALID)
@@ -66,7 +72,7 @@ def api_token_create(*, actor, name: str, days: int | None = DEFAULT_DAYS) -> Ne
             name=name,
             prefix=secret[:PREFIX_LENGTH],
             digest=token_digest(secret),
-            expires_at=now + timedelta(days=days) if days is not None else None,
+            expires_at=now + timedelta(days=days),
         )
         audit_record(actor=actor, action="api_token_create", obj=token, name=name, prefix=token.prefix)
     return NewToken(token=token, secret=secret)
@@ -86,6 +92,11 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
+def expires_at(token: ApiToken) -> datetime:
+    """When a token stops working: tokens made before the cap without an expiry live a year."""
+    return token.expires_at or token.created_at + timedelta(days=MAX_DAYS)
+
+
 class TokenRejected(Exception):
     """A bearer token that does not authenticate; the message says why, for the caller."""
 
@@ -100,7 +111,7 @@ def api_token_user(secret: str, *, now: datetime | None = None):
         raise TokenRejected(TOKEN_INVALID)
     if token.revoked_at is not None:
         raise TokenRejected(TOKEN_REVOKED)
-    if token.expires_at is not None and token.expires_at <= now:
+    if expires_at(token) <= now:
         raise TokenRejected(TOKEN_EXPIRED)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -11,10 +11,11 @@ from typing import Annotated
 from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
-from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Header, Path, Query, Router, Schema, Status, UploadedFile
 
+from villagebooks.api import idempotency
 from villagebooks.api import schemas as S
-from villagebooks.api.fields import ID_MAX, Code, money_to_fen, text
+from villagebooks.api.fields import ID_MAX, Code, OptionalPeriod, money_to_fen
 from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import (
     attachment_or_404,
@@ -32,10 +33,16 @@ router = Router(tags=["凭证"])
 VoucherId = Annotated[int, Path(ge=1, le=ID_MAX)]
 AttachmentId = Annotated[int, Path(ge=1, le=ID_MAX)]
 UNNAMED_ATTACHMENT = "附件"
+# An empty file is no attachment (ledger.errors.ATTACHMENT_EMPTY): the schema says so too.
+NON_EMPTY_FILE = {
+    "requestBody": {
+        "content": {"multipart/form-data": {"schema": {"properties": {"file": {"minLength": 1}}}}}
+    }
+}
 
 
 class VoucherFilter(Schema):
-    period: text(7) = Field("", description="只列出该期间（YYYY-MM）的凭证", examples=["2025-03"])
+    period: OptionalPeriod = Field("", description="只列出该期间（YYYY-MM）的凭证", examples=["2025-03"])
     status: VoucherStatus | None = Field(None, description="只列出该状态的凭证")
 
 
@@ -85,18 +92,53 @@ def vouchers(request, code: Code, filters: Query[VoucherFilter], pagination: Que
     return page_of(rows, pagination, S.voucher_out)
 
 
+# str, not str | None: a header is absent or text, never null, and the schema should say so.
+IdempotencyKeyHeader = Annotated[
+    str,
+    Header(
+        None,
+        alias=idempotency.HEADER,
+        pattern=idempotency.KEY_PATTERN,
+        description=(
+            f"幂等键（如 UUID）：同一用户用同一个键重发同一请求，得到第一次的回答（同一张凭证），"
+            f"不再新建；同一个键用于不同的请求回答 409。键保留 {idempotency.IDEMPOTENCY_HOURS} 小时。"
+        ),
+        examples=["6f1c1f0e-8a51-4c43-9d3e-2f1b8f0b8a11"],
+    ),
+]
+
+
 @router.post("/ledgers/{code}/vouchers", response={201: S.VoucherDetailOut, **S.ERRORS}, summary="新建凭证")
-def voucher_create(request, code: Code, payload: S.VoucherCreateIn):
+def voucher_create(
+    request, code: Code, payload: S.VoucherCreateIn, idempotency_key: IdempotencyKeyHeader = None
+):
     ledger = ledger_or_404(request.auth, code)
-    voucher = services.voucher_create(
+
+    def create() -> tuple[int, dict]:
+        voucher = services.voucher_create(
+            actor=request.auth,
+            ledger=ledger,
+            date=payload.date,
+            lines=_line_inputs(payload.lines),
+            note=payload.note.strip(),
+            submit=payload.submit,
+        )
+        # As JSON, so that a replay answers with exactly what was sent the first time.
+        return 201, S.VoucherDetailOut.model_validate(_detail(request, code, voucher.pk)).model_dump(
+            mode="json"
+        )
+
+    if idempotency_key is None:
+        return Status(*create())
+    outcome = idempotency.run_once(
         actor=request.auth,
-        ledger=ledger,
-        date=payload.date,
-        lines=_line_inputs(payload.lines),
-        note=payload.note.strip(),
-        submit=payload.submit,
+        key=idempotency_key,
+        digest=idempotency.request_digest(
+            method=request.method, path=request.path, body=payload.model_dump(mode="json")
+        ),
+        action=create,
     )
-    return Status(201, _detail(request, code, voucher.pk))
+    return Status(outcome.status, outcome.body)
 
 
 @router.get(
@@ -199,6 +241,7 @@ def _stored_name(name: str) -> str:
     "/ledgers/{code}/vouchers/{voucher_id}/attachments",
     response={201: S.AttachmentOut, **S.ERRORS},
     summary="上传附件（PDF 或图片）",
+    openapi_extra=NON_EMPTY_FILE,
 )
 def attachment_add(request, code: Code, voucher_id: VoucherId, file: File[UploadedFile]):
     voucher = voucher_or_404(request.auth, code, voucher_id)

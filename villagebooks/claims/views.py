@@ -40,6 +40,7 @@ from villagebooks.claims.services import (
     is_waiting,
     photo_max_bytes,
 )
+from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
 from villagebooks.ledger.access import Action, can
@@ -173,10 +174,9 @@ def claim_photo(request: HttpRequest, claim_id: int, photo_id: int) -> FileRespo
         filename=photo.original_name,
         content_type=photo.content_type,
     )
-    # The file is the reporter's upload: never let it run as a page of ours.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # The file is the reporter's upload: never let it run as a page of ours.
+    return inline_file_headers(response, photo.content_type)
 
 
 @login_required

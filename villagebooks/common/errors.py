@@ -48,3 +48,7 @@ class Conflict(DomainError):
     edited, a closed month written to): the API answers 409."""
 
     code = "conflict"
+
+
+# Not translated: the database's triggers (common migration 0002) raise this very text.
+AUDIT_APPEND_ONLY = "操作日志只能追加，不能修改或删除"

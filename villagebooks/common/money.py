@@ -3,6 +3,18 @@
 Inside the platform money is always an ``int`` of 分 (fen). This module is the only place
 that turns user text or ``Decimal`` into fen and back; it refuses floats and refuses to round
 (an amount with three decimals is an error, not a guess).
+
+It also fixes the two maxima that keep every sum of money inside a signed 64-bit integer
+(9.2 × 10^18 fen), the column type of both databases: SQLite turns an integer sum that
+overflows into an inexact REAL (or raises "integer overflow" in SUM), PostgreSQL raises
+"bigint out of range".
+
+- ``MAX_FEN``, one amount (a line, a fund, a claim): 1,000,000,000,000.00 yuan (10^14 fen), a
+  hundred times more than the largest village collective holds in all.
+- ``BALANCE_MAX_FEN``, one voucher's total and one balance row's debit or credit total (a month's
+  movements or an opening balance of one account and dimension): 100,000,000,000,000.00 yuan
+  (10^16 fen). 922 such rows still add up in 64 bits, so reports and ``verify`` can sum them
+  in SQL; the database refuses a balance row beyond it (ledger migration 0007).
 """
 
 from __future__ import annotations
@@ -14,11 +26,13 @@ from django.utils.translation import gettext_lazy as _
 NOT_A_NUMBER = _("不是有效的金额")
 TOO_MANY_DECIMALS = _("金额最多两位小数")
 FLOAT_REFUSED = _("金额不能由浮点数构造")
-AMOUNT_TOO_LARGE = _("金额超出范围")
+AMOUNT_TOO_LARGE = _("金额超出范围：一笔金额最多 {limit} 元")
 
-# 9,999,999,999,999.99 yuan fits easily in a signed 64-bit fen column.
-MAX_FEN = 999_999_999_999_999
-MAX_YUAN_EXPONENT = len(str(MAX_FEN // 100)) - 1  # 10^12 yuan and more is out of range
+# See the module's text for why these two.
+MAX_FEN = 10**14
+BALANCE_MAX_FEN = 10**16
+# More yuan digits than this is out of range before any arithmetic: 10^13 yuan has 14.
+MAX_YUAN_EXPONENT = len(str(MAX_FEN // 100)) - 1
 
 
 class MoneyError(ValueError):
@@ -54,14 +68,19 @@ def yuan_to_fen(value: str | Decimal | int) -> int:
         raise MoneyError(NOT_A_NUMBER)
     # Before any arithmetic, which "1e999999999" would overflow: more yuan digits than MAX_FEN has.
     if amount and amount.adjusted() > MAX_YUAN_EXPONENT:
-        raise MoneyError(AMOUNT_TOO_LARGE)
+        raise MoneyError(too_large_text())
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise MoneyError(TOO_MANY_DECIMALS)
     result = int(fen)
     if abs(result) > MAX_FEN:
-        raise MoneyError(AMOUNT_TOO_LARGE)
+        raise MoneyError(too_large_text())
     return result
+
+
+def too_large_text() -> str:
+    """Why an amount beyond ``MAX_FEN`` is refused, with the maximum, in the active language."""
+    return AMOUNT_TOO_LARGE.format(limit=format_fen(MAX_FEN))
 
 
 def fen_to_yuan(fen: int) -> Decimal:

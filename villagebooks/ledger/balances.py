@@ -3,6 +3,10 @@
 Posting adds its lines' amounts with an upsert (INSERT … ON CONFLICT DO UPDATE, the same SQL
 on SQLite and PostgreSQL). Keys are applied in sorted order, so two transactions posting at
 once take row locks in the same order and cannot deadlock.
+
+A row's debit and credit totals stay within ``common.money.BALANCE_MAX_FEN``: the database
+refuses a row beyond it (migration 0006), and this module turns that refusal into a
+``BalanceOutOfRange`` that names the account and the month, instead of a database error.
 """
 
 from __future__ import annotations
@@ -11,9 +15,25 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.utils.translation import gettext_lazy as _
 
-from villagebooks.ledger.models import AccountBalance, VoucherLine
+from villagebooks.common.errors import DomainError
+from villagebooks.common.money import BALANCE_MAX_FEN, format_fen
+from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.models import BALANCE_AMOUNTS_IN_RANGE, Account, AccountBalance, VoucherLine
+
+BALANCE_TOO_LARGE = _(
+    "科目 {account} {period}的{side}合计将达到 {total}，超出范围：每个科目每月的借方、贷方合计各最多 {limit} 元"
+)
+BALANCE_OUT_OF_RANGE = _("余额超出范围：每个科目每月的借方、贷方合计各最多 {limit} 元")
+# What each database says when a sum does not fit: the constraint's name (both, see migration
+# 0006), PostgreSQL's bigint overflow, SQLite's in SUM().
+_OUT_OF_RANGE_SIGNS = (BALANCE_AMOUNTS_IN_RANGE, "bigint out of range", "integer overflow")
+
+
+class BalanceOutOfRange(DomainError):
+    """Adding these amounts would take a balance row beyond ``BALANCE_MAX_FEN``."""
 
 
 class BalanceKey(NamedTuple):
@@ -73,10 +93,74 @@ def _adding_insert() -> tuple[str, str]:
     )
 
 
+def is_out_of_range(error: Exception) -> bool:
+    """Whether a database error is a balance beyond its range (and not some other failure)."""
+    if isinstance(error, OverflowError):  # SQLite's driver: a Python int beyond 64 bits
+        return True
+    text = str(error)
+    return isinstance(error, DatabaseError) and any(sign in text for sign in _OUT_OF_RANGE_SIGNS)
+
+
+def out_of_range_error(deltas: BalanceDeltas) -> BalanceOutOfRange:
+    """The error for ``deltas`` that the database refused: the first row they would take beyond
+    the range, by account code and month. Reads the stored rows: call it after the rollback."""
+    keys = [key for key, _amounts in deltas.items()]
+    stored = {
+        (row[0], row[1], row[2], row[3], row[4], row[5]): (row[6], row[7])
+        for row in AccountBalance.objects.filter(
+            ledger_id__in={k.ledger_id for k in keys},
+            account_id__in={k.account_id for k in keys},
+            period_key__in={k.period_key for k in keys},
+        ).values_list(
+            "ledger_id",
+            "account_id",
+            "period_key",
+            "fund_key",
+            "counterparty_key",
+            "is_closing",
+            "debit_fen",
+            "credit_fen",
+        )
+    }
+    limit = format_fen(BALANCE_MAX_FEN)
+    for key, (debit, credit) in deltas.items():
+        have = stored.get(tuple(key), (0, 0))
+        for side, total in ((_("借方"), have[0] + debit), (_("贷方"), have[1] + credit)):
+            if abs(total) > BALANCE_MAX_FEN:
+                code = Account.objects.filter(pk=key.account_id).values_list("code", flat=True).first()
+                month = key.period_key % 100
+                period = (
+                    _("{year}年初").format(year=key.period_key // 100)
+                    if month == 0
+                    else period_label(key.period_key)
+                )
+                message = BALANCE_TOO_LARGE.format(
+                    account=code, period=period, side=side, total=format_fen(total), limit=limit
+                )
+                return BalanceOutOfRange(message, field="lines")
+    return BalanceOutOfRange(BALANCE_OUT_OF_RANGE.format(limit=limit), field="lines")
+
+
 def balances_apply(deltas: BalanceDeltas) -> None:
-    """Add ``deltas`` to the stored balances (inside the caller's transaction)."""
+    """Add ``deltas`` to the stored balances (inside the caller's transaction).
+
+    Raises:
+        BalanceOutOfRange: a row would go beyond ``BALANCE_MAX_FEN``; nothing was added.
+    """
     if not deltas:
         return
+    try:
+        # A savepoint, so that the transaction is still usable to name the row (and, for an
+        # import, to report it with the file's other problems). Once a call, not once a row.
+        with transaction.atomic():
+            _apply(deltas)
+    except (IntegrityError, DataError, OverflowError) as error:
+        if not is_out_of_range(error):
+            raise
+        raise out_of_range_error(deltas) from error
+
+
+def _apply(deltas: BalanceDeltas) -> None:
     insert, add_on_conflict = _adding_insert()
     rows = [
         (

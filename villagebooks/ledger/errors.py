@@ -21,6 +21,10 @@ UNKNOWN_FUND = _("资金来源“{name}”不存在于本账套")
 UNKNOWN_COUNTERPARTY = _("往来单位“{name}”不存在于本账套")
 BEFORE_START = _("日期 {date} 早于账套启用期间 {start}")
 YEAR_CLOSED = _("{year} 年度已年结，不能再录入")
+DATE_TOO_LATE = _("日期 {date} 太晚：凭证日期最晚为 {latest}（明年年底）")
+YEAR_SKIPPED = _(
+    "{previous} 年度尚未开启，不能录入 {year} 年度的凭证：年度按顺序开启，请先录入 {previous} 年度的凭证"
+)
 PERIOD_CLOSED = _("期间 {period} 已结账")
 LEDGER_NOT_ACTIVE = _("账套尚未完成期初建账，不能记账")
 WRONG_STATUS = _("凭证当前状态为“{status}”，不能{action}")
@@ -50,6 +54,8 @@ ATTACHMENT_EMPTY = _("附件为空")
 ATTACHMENT_DUPLICATE = _("该原始凭证已附在本账套的凭证上（{voucher}），同一原始凭证不能重复入账")
 # Not translated: the database triggers (migration 0002) raise this very text, in any language.
 POSTED_IMMUTABLE = "已记账凭证不能修改或删除"
+# Not translated either: migration 0006's triggers raise it when an UPDATE changes a voucher's or line's id.
+ID_IMMUTABLE = "凭证和分录的 id 不能修改"
 LEVEL1_FIXED = _("一级科目 {code} 由会计制度规定，不能{action}")
 ACCOUNT_IN_BOOKS = _("科目 {code} 已有记账数据，不能{action}")
 ACCOUNT_HAS_CHILDREN = _("科目 {code} 有下级科目，不能停用")

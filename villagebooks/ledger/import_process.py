@@ -15,6 +15,10 @@ counterparties) it asks of this process, which does it in the import's transacti
 A key imported meanwhile by someone else, a period closed meanwhile or a ledger changed meanwhile
 is caught here, under the period's lock or by the constraints at commit, as in one process.
 
+A reading process that fails, whatever the reason, ends the import with ``ImportFailed`` and one
+Chinese sentence (with the error's last line); the traceback goes to the log
+(``villagebooks.ledger.import_process``), never to the user's terminal.
+
 All or nothing holds as in one process: every write is this process's, in one transaction; the
 reading process only reads (and takes voucher ids from the sequence, which is not transactional:
 ids an import rolls back are skipped, as with any rolled-back insert).
@@ -23,6 +27,7 @@ ids an import rolls back are skipped, as with any rolled-back insert).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import subprocess
@@ -37,7 +42,7 @@ from django.db import connection, connections
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from villagebooks.common.errors import DomainError
+from villagebooks.common.errors import DomainError, FieldProblem
 from villagebooks.ledger.importing import (
     ImportFailed,
     ImportResult,
@@ -58,6 +63,9 @@ CHECK_KEYS_FROM_BATCH = 20
 # The reading process: this interpreter again, with the pipe's end as its argument.
 READER_COMMAND = [sys.executable, "-m", "villagebooks.ledger.import_reader_start"]
 READER_ENDED = _("读取文件的进程意外结束，未导入任何数据：{detail}")
+READER_VANISHED = _("它没有说明原因，可能被终止或内存不足")
+
+logger = logging.getLogger(__name__)
 
 
 def worth_it(path: Path) -> bool:
@@ -114,7 +122,7 @@ def vouchers_import_reading_apart(
                     bar.total = message[1]
                     bar.refresh()
                 elif kind == "ask":
-                    _send(channel, _answer(*message[1:]))
+                    _send(channel, _answer(actor, *message[1:]))
                 elif kind == "failed":
                     raise ImportFailed(
                         problems=_problems_in_order([*message[1], *writer_problems], message[2])
@@ -124,8 +132,8 @@ def vouchers_import_reading_apart(
                     bar.total = rows_read
                     bar.update(rows_read - bar.n)
                     break
-                else:  # "crashed"
-                    raise RuntimeError(READER_ENDED.format(detail=message[1]))
+                else:  # "crashed", with its traceback
+                    raise _reader_failed(message[1])
         if writer_problems:
             raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
         result = writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
@@ -139,26 +147,39 @@ def vouchers_import_reading_apart(
     return result
 
 
+def _reader_failed(report: str | None) -> ImportFailed:
+    """The import's failure when the reading process failed: its error's last line for the user
+    (the exception and its message), the whole of what it reported for the log."""
+    if report is None:
+        detail = str(READER_VANISHED)
+        logger.error("The reading process of an import ended without a word (killed, or out of memory?)")
+    else:
+        lines = [line for line in str(report).strip().splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else str(READER_VANISHED)
+        logger.error("The reading process of an import failed:\n%s", report)
+    return ImportFailed(problems=[FieldProblem("file", READER_ENDED.format(detail=detail))])
+
+
 def _receive(channel):
     try:
         return channel.recv()
     except (EOFError, OSError) as exc:  # killed, or out of memory: it could not say why
-        raise RuntimeError(READER_ENDED.format(detail=type(exc).__name__)) from exc
+        raise _reader_failed(None) from exc
 
 
 def _send(channel, message) -> None:
     try:
         channel.send(message)
     except OSError as exc:  # it has gone
-        raise RuntimeError(READER_ENDED.format(detail=type(exc).__name__)) from exc
+        raise _reader_failed(None) from exc
 
 
-def _answer(question: str, ledger_id: int, value):
+def _answer(actor, question: str, ledger_id: int, value):
     """Do what the reading process asks, in the import's transaction: ("ok", result) or ("error", problems)."""
     ledger = Ledger.objects.get(pk=ledger_id)
     try:
-        if question == "period":
-            return ("ok", period_for_date(ledger, value))
+        if question == "period":  # opening a year is recorded as the importer's act
+            return ("ok", period_for_date(ledger, value, actor=actor))
         directory = LedgerDirectory(ledger=ledger)
         if question == "fund":
             return ("ok", directory.fund_create(value))

@@ -24,7 +24,8 @@ def main(fd: int) -> None:
     except BaseException:  # the writing process must hear why, not only that the pipe closed
         channel.send(("crashed", traceback.format_exc(limit=-3)))
         channel.close()
-        raise
+        # It tells the user, once, in Chinese; a traceback here would reach the user's terminal.
+        raise SystemExit(1) from None
     read_apart(channel, *arguments)
 
 

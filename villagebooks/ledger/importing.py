@@ -38,7 +38,8 @@ from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MoneyError, yuan_to_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require
-from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, balances_apply
+from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, BalanceOutOfRange, balances_apply
+from villagebooks.ledger.domain.periods import latest_voucher_date
 from villagebooks.ledger.domain.vouchers import (
     BOTH_SIDES,
     EMPTY_ACCOUNT,
@@ -341,8 +342,9 @@ def _text(value) -> str:
 
 
 # The common amount, digits with up to two decimals, in integer arithmetic: an import reads
-# hundreds of thousands of them. Anything else goes to money.yuan_to_fen, which owns the rules.
-_PLAIN_AMOUNT = re.compile(r"(\d{1,13})(?:\.(\d{1,2}))?")
+# hundreds of thousands of them. Anything else goes to money.yuan_to_fen, which owns the rules
+# (12 digits of yuan stay below money.MAX_FEN; its maximum itself has 13).
+_PLAIN_AMOUNT = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?")
 
 
 def _fen(text: str) -> int:
@@ -418,11 +420,15 @@ class _LedgerState:
     def period(self, day: date) -> Period | DomainError:
         month = (day.year, day.month)
         if not self.periods and self.ledger is not None:
-            # The ledger's open months in one query; anything else takes the full rules below.
+            # The ledger's open months in one query; anything else takes the full rules below
+            # (a month of a year beyond the next, opened before that rule was, too).
             self.periods = {
                 (p.year, p.month): p
                 for p in Period.objects.filter(
-                    ledger=self.ledger, status=PeriodStatus.OPEN, year__gte=self.ledger.carried_year
+                    ledger=self.ledger,
+                    status=PeriodStatus.OPEN,
+                    year__gte=self.ledger.carried_year,
+                    year__lte=latest_voucher_date(timezone.localdate()).year,
                 ).exclude(year=self.ledger.start_year, month__lt=self.ledger.start_month)
             }
         if month not in self.periods:
@@ -639,7 +645,8 @@ class _VoucherImport:
     # What the import's own transaction must answer: periods that may have to be created, and
     # (with create_missing) funds and counterparties. The reading process of an import done
     # apart overrides these to ask the writing process.
-    period_for_date = staticmethod(period_for_date)
+    def period_for_date(self, ledger: Ledger, day: date) -> Period:
+        return period_for_date(ledger, day, actor=self.actor)
 
     def directory_for(self, ledger: Ledger) -> LedgerDirectory:
         return LedgerDirectory.load(ledger)
@@ -933,6 +940,7 @@ class _BatchWriter:
         self.batches = 0
         self.vouchers = 0
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
+        self.shared_periods: set[int] = set()  # periods locked shared (unposted vouchers)
 
     def write(self, batch: _WriteBatch) -> FieldProblem | None:
         """Write the batch, or say why not (it then writes nothing more)."""
@@ -944,6 +952,10 @@ class _BatchWriter:
                 self.stopped = True
                 return numbers
         else:
+            problem = self.lock_periods_shared(batch)
+            if problem is not None:
+                self.stopped = True
+                return problem
             numbers = [None] * len(batch.period_ids)
         voucher_rows = batch.vouchers_numbered(numbers)
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
@@ -959,7 +971,11 @@ class _BatchWriter:
             deltas = BalanceDeltas()
             for key, (debit, credit) in batch.balance_sums.items():
                 deltas.add(BalanceKey(*key, False), debit, credit)
-            balances_apply(deltas)
+            try:
+                balances_apply(deltas)
+            except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
+                self.stopped = True
+                return error.problems[0]
         self.batches += 1
         if self.check_keys_from_batch is not None and self.batches >= self.check_keys_from_batch:
             self.check_keys()
@@ -976,6 +992,23 @@ class _BatchWriter:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the checks queued so far
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
+    def lock_periods_shared(self, batch: _WriteBatch) -> FieldProblem | None:
+        """Unposted vouchers: their months locked shared until the import commits (as
+        ``services.period_for_date`` does, see ``services``), so that none closes under them."""
+        new = sorted(set(batch.period_ids) - self.shared_periods)
+        if not new:
+            return None
+        table = connection.ops.quote_name(Period._meta.db_table)
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+        placeholders = ", ".join(["%s"] * len(new))
+        query = f"SELECT * FROM {table} WHERE id IN ({placeholders}) ORDER BY id{lock}"
+        for period in Period.objects.raw(query, new):
+            if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
+                row = batch.date_rows[batch.period_ids.index(period.pk)]
+                return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
+            self.shared_periods.add(period.pk)
+        return None
+
     def reserve_numbers(self, batch: _WriteBatch) -> list[int] | FieldProblem:
         """Each voucher's number, the next of its period in file order, or a period closed meanwhile.
 
@@ -987,7 +1020,10 @@ class _BatchWriter:
             by_period[period_id].append(index)
         new = sorted(set(by_period) - self.last_numbers.keys())
         if new:  # locked in one query, in one order for every writer
-            for period in Period.objects.select_for_update().filter(pk__in=new).order_by("pk"):
+            # NO KEY UPDATE, as posting's counter update takes: it excludes other posters and
+            # closing, and lets vouchers be made meanwhile (their shared lock, see services).
+            periods = Period.objects.select_for_update(no_key=True).filter(pk__in=new).order_by("pk")
+            for period in periods:
                 if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
                     row = batch.date_rows[by_period[period.pk][0]]
                     return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
@@ -1082,8 +1118,17 @@ def vouchers_import(
 
 
 def _analyze(cursor, *models) -> None:
-    """Refresh PostgreSQL's statistics of these tables (their rows of this transaction count too)."""
-    cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
+    """Refresh PostgreSQL's statistics of these tables (their rows of this transaction count too).
+
+    Only a table's owner may ANALYZE it; an app role that owns nothing (common/database_roles.py)
+    calls the owner's function for it, else PostgreSQL would skip the tables with a warning.
+    """
+    tables = [m._meta.db_table for m in models]
+    cursor.execute("SELECT to_regprocedure('villagebooks_analyze(regclass[])') IS NOT NULL")
+    if cursor.fetchone()[0]:
+        cursor.execute("SELECT villagebooks_analyze(%s::regclass[])", [tables])
+    else:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
 
 
 def progress_bar(progress: bool) -> tqdm:

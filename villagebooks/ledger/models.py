@@ -3,7 +3,9 @@
 Every table here but ``Ledger`` carries ``ledger_id`` and every unique constraint includes it,
 so villages stay apart and the schema can be distributed by ledger. Money columns are integer
 fen. Posted vouchers and their lines are protected by database triggers (see migration 0002):
-neither this code nor a direct UPDATE/DELETE can change them.
+neither this code nor a direct UPDATE/DELETE can change them. A line's amounts and a balance
+row's totals are bounded (``common.money.MAX_FEN``, ``BALANCE_MAX_FEN``) in the database too
+(migration 0006), so that no sum of them overflows 64 bits and none is ever stored as a float.
 """
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.common.money import BALANCE_MAX_FEN, MAX_FEN
 from villagebooks.regions.models import Region
 
 
@@ -280,6 +283,12 @@ class Voucher(models.Model):
         return f"记-{self.number}" if self.number else f"草稿#{self.pk}"
 
 
+# The names of the range constraints: the database's error names them, and the services
+# recognise it by them (SQLite's triggers raise the same names, see migration 0006).
+LINE_AMOUNTS_IN_RANGE = "line_amounts_in_range"
+BALANCE_AMOUNTS_IN_RANGE = "balance_amounts_in_range"
+
+
 class VoucherLine(models.Model):
     # The table of millions of rows: three full indexes (the key, voucher → lines, ledger →
     # account) and partial ones for the dimensions that most lines leave empty.
@@ -315,6 +324,15 @@ class VoucherLine(models.Model):
             models.CheckConstraint(
                 condition=(Q(debit_fen=0) & ~Q(credit_fen=0)) | (~Q(debit_fen=0) & Q(credit_fen=0)),
                 name="line_one_side_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    debit_fen__gte=-MAX_FEN,
+                    debit_fen__lte=MAX_FEN,
+                    credit_fen__gte=-MAX_FEN,
+                    credit_fen__lte=MAX_FEN,
+                ),
+                name=LINE_AMOUNTS_IN_RANGE,
             ),
         ]
 
@@ -399,6 +417,15 @@ class AccountBalance(models.Model):
             models.UniqueConstraint(
                 fields=["ledger", "account", "period_key", "fund_key", "counterparty_key", "is_closing"],
                 name="balance_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    debit_fen__gte=-BALANCE_MAX_FEN,
+                    debit_fen__lte=BALANCE_MAX_FEN,
+                    credit_fen__gte=-BALANCE_MAX_FEN,
+                    credit_fen__lte=BALANCE_MAX_FEN,
+                ),
+                name=BALANCE_AMOUNTS_IN_RANGE,
             ),
         ]
         indexes = [models.Index(fields=["ledger", "period_key"], name="balance_ledger_period")]

@@ -4,6 +4,15 @@ Services take keyword-only arguments and a required ``actor``; they check permis
 ``access.require`` and the rules through ``domain``; they raise ``DomainError`` (field + Chinese
 reason) and then leave nothing behind. Locks are taken in one order: voucher, then period,
 then balance rows (sorted), so concurrent posting neither deadlocks nor skips a number.
+
+The period's row is the month's lock. Closing (and reopening, and the year close) takes it
+exclusively (FOR UPDATE); whatever puts a voucher into a month or moves one on in it (create,
+update, reverse, submit, review, send back, import) takes it shared (FOR KEY SHARE) and checks
+that the month is open while holding it; posting updates its counter (a row lock that
+closing's waits for, and that shared holders do not block). So a month closes only after every
+voucher being made in it is committed, and then sees it; and nothing is made in a month that
+closed meanwhile. On SQLite, writers run one at a time (IMMEDIATE transactions): the same order
+holds without row locks.
 """
 
 from __future__ import annotations
@@ -15,22 +24,29 @@ from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
-from villagebooks.common.money import format_fen
+from villagebooks.common.money import MAX_FEN, format_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
-from villagebooks.ledger.balances import BalanceDeltas, add_voucher_sql, balances_add_voucher, balances_apply
+from villagebooks.ledger.balances import (
+    BalanceDeltas,
+    add_voucher_sql,
+    balances_add_voucher,
+    balances_apply,
+    is_out_of_range,
+    out_of_range_error,
+)
 from villagebooks.ledger.closing_checks import period_blockers
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
-from villagebooks.ledger.domain.periods import period_label
-from villagebooks.ledger.domain.vouchers import LineInput, check_voucher, negate
+from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
+from villagebooks.ledger.domain.vouchers import LINE_TOO_LARGE, LineInput, check_voucher, negate
 from villagebooks.ledger.models import (
     Account,
     AccountBalance,
@@ -74,6 +90,10 @@ def ledger_create(
         raise DomainError(E.NAME_REQUIRED, field="name")
     if not 1 <= start_month <= 12:
         raise DomainError(gettext("启用月份应在1到12之间"), field="start")
+    latest = latest_voucher_date(timezone.localdate())
+    if start_year > latest.year:  # its first voucher could not be entered
+        start = f"{start_year}-{start_month:02d}"
+        raise DomainError(E.DATE_TOO_LATE.format(date=start, latest=latest.isoformat()), field="start")
     village = Region.objects.filter(code=village_code).first()
     if village is None:
         raise DomainError(E.UNKNOWN_VILLAGE.format(code=village_code), field="village")
@@ -322,26 +342,68 @@ def _ensure_year_periods(ledger: Ledger, year: int) -> None:
     )
 
 
-def period_for_date(ledger: Ledger, day: date, *, field_name: str = "date", row: int | None = None) -> Period:
-    """The open period a voucher dated ``day`` belongs to, or a DomainError saying why not."""
-    if (day.year, day.month) < (ledger.start_year, ledger.start_month):
-        raise DomainError(
-            problems=[
-                FieldProblem(
-                    field_name,
-                    E.BEFORE_START.format(date=day.isoformat(), start=period_label(ledger.start_period_key)),
-                    row,
-                )
-            ]
-        )
-    if day.year < ledger.carried_year:
-        raise DomainError(problems=[FieldProblem(field_name, E.YEAR_CLOSED.format(year=day.year), row)])
-    period = Period.objects.filter(ledger=ledger, year=day.year, month=day.month).first()
-    if period is None:
-        _ensure_year_periods(ledger, day.year)
-        period = Period.objects.get(ledger=ledger, year=day.year, month=day.month)
+def _date_problem(message, field_name: str, row: int | None) -> DomainError:
+    return DomainError(problems=[FieldProblem(field_name, message, row)])
+
+
+def _check_not_too_late(day: date, *, field_name: str = "date", row: int | None = None) -> None:
+    latest = latest_voucher_date(timezone.localdate())
+    if day > latest:
+        message = E.DATE_TOO_LATE.format(date=day.isoformat(), latest=latest.isoformat())
+        raise _date_problem(message, field_name, row)
+
+
+def _year_open(ledger: Ledger, day: date, *, actor, field_name: str, row: int | None = None) -> None:
+    """Create the periods of ``day``'s year, a year the ledger does not have yet: an audited act.
+
+    Years open in order (the start year, then each after the one before), and not beyond the
+    next calendar year: a voucher dated 2099 by mistake must not open 2099, nor skip 2026.
+    """
+    _check_not_too_late(day, field_name=field_name, row=row)
+    year = day.year
+    if year > ledger.start_year and not Period.objects.filter(ledger=ledger, year=year - 1).exists():
+        raise _date_problem(E.YEAR_SKIPPED.format(year=year, previous=year - 1), field_name, row)
+    _ensure_year_periods(ledger, year)
+    audit_record(actor=actor, action="year_open", ledger_id=ledger.pk, obj=ledger, year=year)
+
+
+def _period_shared(where: str, params: list) -> Period | None:
+    """The period ``where`` says, locked shared until the transaction ends (see the module's
+    text), as it is once the lock is held: a close that held it first is seen."""
+    table = connection.ops.quote_name(Period._meta.db_table)
+    # KEY SHARE, not SHARE: posting's counter update does not wait for it, closing does.
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    return next(iter(Period.objects.raw(f"SELECT * FROM {table} WHERE {where}{lock}", params)), None)
+
+
+def _require_period_open(voucher: Voucher) -> None:
+    """The voucher's month, locked shared, is open; or the voucher may not move on in it."""
+    period = _period_shared("id = %s", [voucher.period_id])
     if period.status == PeriodStatus.CLOSED:
-        raise DomainError(problems=[FieldProblem(field_name, E.PERIOD_CLOSED.format(period=period), row)])
+        raise Conflict(E.PERIOD_CLOSED.format(period=period), field="date")
+
+
+def period_for_date(
+    ledger: Ledger, day: date, *, actor, field_name: str = "date", row: int | None = None
+) -> Period:
+    """The open period a voucher dated ``day`` belongs to, or a DomainError saying why not.
+
+    The first voucher of a year opens the year (``_year_open``) in the caller's transaction.
+    """
+    _check_not_too_late(day, field_name=field_name, row=row)
+    if (day.year, day.month) < (ledger.start_year, ledger.start_month):
+        message = E.BEFORE_START.format(date=day.isoformat(), start=period_label(ledger.start_period_key))
+        raise _date_problem(message, field_name, row)
+    if day.year < ledger.carried_year:
+        raise _date_problem(E.YEAR_CLOSED.format(year=day.year), field_name, row)
+    period = _period_shared("ledger_id = %s AND year = %s AND month = %s", [ledger.pk, day.year, day.month])
+    if period is None:
+        _year_open(ledger, day, actor=actor, field_name=field_name, row=row)
+        period = _period_shared(
+            "ledger_id = %s AND year = %s AND month = %s", [ledger.pk, day.year, day.month]
+        )
+    if period.status == PeriodStatus.CLOSED:
+        raise _date_problem(E.PERIOD_CLOSED.format(period=period), field_name, row)
     return period
 
 
@@ -371,7 +433,7 @@ def voucher_create(
     _check_note(note)
     with transaction.atomic():
         ledger = Ledger.objects.get(pk=ledger.pk)  # the caller's copy may predate a year close
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
         voucher = Voucher.objects.create(
@@ -465,7 +527,7 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "修改"))
         if voucher.kind != VoucherKind.NORMAL:
             raise DomainError(gettext("红字冲销凭证和结转凭证不能修改"), field="kind")
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
         before = _stored_record(voucher)
@@ -512,6 +574,7 @@ def voucher_submit(*, actor, voucher: Voucher) -> Voucher:
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "提交"))
+        _require_period_open(voucher)
         voucher.status, voucher.submitted_at = VoucherStatus.SUBMITTED, timezone.now()
         voucher.save(update_fields=["status", "submitted_at", "updated_at"])
         audit_record(actor=actor, action="voucher_submit", ledger_id=voucher.ledger_id, obj=voucher)
@@ -524,6 +587,7 @@ def voucher_review(*, actor, voucher: Voucher) -> Voucher:
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.REVIEW)
         _require_status(voucher, [VoucherStatus.SUBMITTED], pgettext("action", "审核"))
+        _require_period_open(voucher)
         if voucher.prepared_by_id == actor.pk:
             raise NotPermitted(E.SELF_REVIEW, field="reviewed_by")
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = (
@@ -546,6 +610,7 @@ def voucher_send_back(*, actor, voucher: Voucher, reason: str) -> Voucher:
         _require_status(
             voucher, [VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED], pgettext("action", "退回")
         )
+        _require_period_open(voucher)
         voucher.status, voucher.reviewed_by, voucher.reviewed_at = VoucherStatus.DRAFT, None, None
         voucher.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         audit_record(
@@ -594,7 +659,30 @@ def _deltas_for(lines, *, ledger_id: int, period_key: int, is_closing: bool, del
 
 
 def voucher_post(*, actor, voucher: Voucher) -> Voucher:
-    """Post a reviewed voucher: give it the next number of its period and update the balances."""
+    """Post a reviewed voucher: give it the next number of its period and update the balances.
+
+    Raises:
+        BalanceOutOfRange: a balance row would go beyond ``BALANCE_MAX_FEN``; nothing was posted.
+    """
+    try:
+        return _voucher_post(actor=actor, voucher=voucher)
+    except (IntegrityError, DataError, OverflowError) as error:
+        # Told apart after the rollback, off the hot path: posting itself adds no query for it.
+        if not is_out_of_range(error):
+            raise
+        posted = Voucher.objects.select_related("period").get(pk=voucher.pk)
+        deltas = BalanceDeltas()
+        _deltas_for(
+            VoucherLine.objects.filter(voucher_id=posted.pk),
+            ledger_id=posted.ledger_id,
+            period_key=posted.period.key,
+            is_closing=posted.kind == VoucherKind.CLOSING,
+            deltas=deltas,
+        )
+        raise out_of_range_error(deltas) from error
+
+
+def _voucher_post(*, actor, voucher: Voucher) -> Voucher:
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         ledger = voucher.ledger
@@ -604,6 +692,7 @@ def voucher_post(*, actor, voucher: Voucher) -> Voucher:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         if voucher.date.year < ledger.carried_year:
             raise DomainError(E.YEAR_CLOSED.format(year=voucher.date.year), field="date")
+        _check_not_too_late(voucher.date)  # a draft dated far ahead before the rule was
         is_closing = voucher.kind == VoucherKind.CLOSING
         posted_at = timezone.now()
         if connection.vendor == "postgresql":
@@ -687,7 +776,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
             raise DomainError(E.CANNOT_REVERSE, field="voucher")
         if Voucher.objects.filter(reverses=original).exists():
             raise DomainError(E.ALREADY_REVERSED, field="voucher")
-        period = period_for_date(ledger, date)
+        period = period_for_date(ledger, date, actor=actor)
         lines = [
             LineInput(
                 summary=line.summary,
@@ -841,6 +930,11 @@ def opening_balances_set(
                 problems.append(
                     FieldProblem("debit", gettext("期初余额不能为负数，请填在另一方向"), line.row)
                 )
+            for side, amount in (("debit", line.debit_fen), ("credit", line.credit_fen)):
+                if amount > MAX_FEN:  # one amount's maximum, as a line's (common.money)
+                    problems.append(
+                        FieldProblem(side, LINE_TOO_LARGE.format(limit=format_fen(MAX_FEN)), line.row)
+                    )
         problems += directory.resolve(as_lines, create_missing=create_missing)
         debit = sum(r.debit_fen for r in rows)
         credit = sum(r.credit_fen for r in rows)
@@ -892,7 +986,7 @@ def opening_balances_set(
 # Closing
 
 
-def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True) -> Period:
+def _period_or_error(ledger: Ledger, year: int, month: int, *, actor, lock: bool = True) -> Period:
     periods = Period.objects.select_for_update() if lock else Period.objects
     period = periods.filter(ledger=ledger, year=year, month=month).first()
     if period is None:
@@ -903,7 +997,7 @@ def _period_or_error(ledger: Ledger, year: int, month: int, *, lock: bool = True
                 ),
                 field="period",
             )
-        _ensure_year_periods(ledger, year)
+        _year_open(ledger, date(year, month, 1), actor=actor, field_name="period")
         period = periods.get(ledger=ledger, year=year, month=month)
     return period
 
@@ -919,7 +1013,7 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
     """Month close (月结): refused while the period has unposted vouchers or does not balance."""
     require(actor, ledger, Action.CLOSE)
     with transaction.atomic():
-        period = _period_or_error(ledger, year, month)
+        period = _period_or_error(ledger, year, month, actor=actor)
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         _close_checks(ledger, period)
@@ -935,7 +1029,7 @@ def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) 
     if not reason.strip():
         raise DomainError(E.REASON_REQUIRED, field="reason")
     with transaction.atomic():
-        period = _period_or_error(ledger, year, month)
+        period = _period_or_error(ledger, year, month, actor=actor)
         if period.status != PeriodStatus.CLOSED:
             raise DomainError(E.PERIOD_NOT_CLOSED.format(period=period), field="period")
         if year < ledger.carried_year:
@@ -1034,7 +1128,7 @@ def year_close(
             raise DomainError(E.YEAR_ORDER.format(year=ledger.carried_year), field="year")
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
-        december = _period_or_error(ledger, year, 12)
+        december = _period_or_error(ledger, year, 12, actor=actor)
         _close_checks(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations and appropriations.get("向成员分配", 0) > 0:

@@ -9,8 +9,12 @@ module recomputes every row from its sources and names each figure that disagree
 - the month-0 row of a later year (only up to ``ledger.carried_year``) is the closing balance of
   the year before, for asset, liability, equity and cost accounts (what ``year_close`` carries).
 
-It also checks that each posted voucher balances and that each period's posted numbers run
-1..n with no gap (and that the period's counter is at n, or the next number would leave one).
+It also checks that each posted voucher balances, that each period's posted numbers run
+1..n with no gap (and that the period's counter is at n, or the next number would leave one),
+that no closed period holds a voucher not posted, and that every stored balance figure is an
+integer within ``BALANCE_MAX_FEN``. A sum that the database cannot form (SQLite's SUM raises
+"integer overflow" beyond 64 bits) is reported as such, never raised: ``verify`` is what an
+operator runs when something is wrong.
 Work is one ledger at a time with a handful of GROUP BY queries each, so memory stays at the
 size of one ledger's balance rows whatever the size of the county.
 """
@@ -20,9 +24,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 
-from villagebooks.common.money import format_fen
+from villagebooks.common.money import BALANCE_MAX_FEN, format_fen
+from villagebooks.ledger.balances import is_out_of_range
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
     Account,
@@ -33,6 +39,7 @@ from villagebooks.ledger.models import (
     Ledger,
     OpeningBalance,
     Period,
+    PeriodStatus,
     Voucher,
     VoucherKind,
     VoucherLine,
@@ -52,8 +59,11 @@ NUMBER_GAP = "凭证号不连续（已记账张数 / 最大凭证号）"
 NUMBER_START = "凭证号不是从1开始（应为 / 最小凭证号）"
 NUMBER_DUPLICATE = "凭证号重复（已记账张数 / 不同凭证号个数）"
 NUMBER_COUNTER = "期间凭证计数器与已记账张数不符（已记账张数 / 计数器）"
+UNPOSTED_IN_CLOSED = "期间已结账，但有未记账凭证 {vouchers}（未记账张数）"
+OUT_OF_RANGE = "余额表金额不是整数或超出范围"
+NOT_SUMMABLE = "{what}无法汇总：金额合计超出64位整数范围（{error}）"
 
-COUNT_CHECKS = {"lines", "numbering"}
+COUNT_CHECKS = {"lines", "numbering", "closed"}
 BALANCE_SHEET = {Category.ASSET, Category.LIABILITY, Category.EQUITY, Category.COST}
 
 
@@ -75,6 +85,8 @@ class Discrepancy:
     check: str = "balance"
 
     def __str__(self) -> str:
+        if self.check == "overflow":  # of no one period
+            return f"账套 {self.ledger_code}：{self.what}"
         month = self.period_key % 100
         period = f"{self.period_key // 100}年初" if month == 0 else period_label(self.period_key)
         where = f"账套 {self.ledger_code}"
@@ -197,10 +209,20 @@ def _balance_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
         expected.update(_carried(expected, categories, year))
 
     stored: Figures = {}
+    out_of_range: dict[tuple, set[int]] = {}  # key → the indexes of its figures out of range
     for row in AccountBalance.objects.filter(ledger_id=ledger.pk).values_list(
         "account_id", "period_key", "fund_key", "counterparty_key", "is_closing", "debit_fen", "credit_fen"
     ):
-        stored[row[:5]] = [row[5], row[6]]
+        amounts = row[5:]
+        # A REAL that SQLite made of an overflowing sum (before migration 0006), or a row beyond
+        # the range: compared as the nearest integer, and named as what it is.
+        bad = {
+            i for i, amount in enumerate(amounts) if type(amount) is not int or abs(amount) > BALANCE_MAX_FEN
+        }
+        if bad:
+            out_of_range[row[:5]] = bad
+            amounts = [int(amount) for amount in amounts]
+        stored[row[:5]] = list(amounts)
     report.balance_rows = len(stored)
 
     funds = dict(Fund.objects.filter(ledger_id=ledger.pk).values_list("id", "name"))
@@ -224,12 +246,17 @@ def _balance_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
                 )
             )
             continue
-        if want == have:
+        if want == have and key not in out_of_range:
             continue
         code = account["code"]
         opening = key[1] % 100 == 0
         for index, label in enumerate((OPENING_DEBIT, OPENING_CREDIT) if opening else (DEBIT, CREDIT)):
-            if want[index] != have[index]:
+            if index in out_of_range.get(key, ()) and want[index] == have[index]:
+                label = f"{OUT_OF_RANGE}：{label}"
+                report.discrepancies.append(
+                    Discrepancy(ledger.code, code, key[1], label + dims, want[index], have[index])
+                )
+            elif want[index] != have[index]:
                 report.discrepancies.append(
                     Discrepancy(ledger.code, code, key[1], label + dims, want[index], have[index])
                 )
@@ -289,12 +316,49 @@ def _numbering_discrepancies(ledger: Ledger, report: LedgerVerification) -> None
                 )
 
 
+def _closed_period_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    """Vouchers not posted in a closed period (closing refuses them; a race or a hand could not)."""
+    rows = (
+        Voucher.objects.filter(
+            ledger_id=ledger.pk, period__ledger_id=ledger.pk, period__status=PeriodStatus.CLOSED
+        )
+        .exclude(status=VoucherStatus.POSTED)
+        .values("id", "status", "period__year", "period__month")
+        .order_by("period__year", "period__month", "id")
+    )
+    by_period: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        label = VoucherStatus(row["status"]).label
+        by_period[row["period__year"] * 100 + row["period__month"]].append(f"ID {row['id']}（{label}）")
+    for key, vouchers in by_period.items():
+        what = UNPOSTED_IN_CLOSED.format(vouchers="、".join(vouchers))
+        report.discrepancies.append(Discrepancy(ledger.code, "", key, what, 0, len(vouchers), "closed"))
+
+
+# Each check with what it sums, for the report of a sum the database cannot form.
+_CHECKS = (
+    (_balance_discrepancies, "科目余额"),
+    (_voucher_discrepancies, "凭证合计"),
+    (_numbering_discrepancies, "凭证号"),
+    (_closed_period_discrepancies, "已结账期间"),
+)
+
+
 def ledger_verify(*, ledger: Ledger) -> LedgerVerification:
     """Recompute one ledger's balances, voucher totals and numbering from the source rows."""
     report = LedgerVerification(ledger_code=ledger.code)
-    _balance_discrepancies(ledger, report)
-    _voucher_discrepancies(ledger, report)
-    _numbering_discrepancies(ledger, report)
+    for check, what in _CHECKS:
+        found = len(report.discrepancies)
+        try:
+            # A savepoint: on PostgreSQL a failed query would end the caller's transaction.
+            with transaction.atomic():
+                check(ledger, report)
+        except DatabaseError as error:
+            if not is_out_of_range(error):
+                raise
+            del report.discrepancies[found:]  # what the check found before it failed is incomplete
+            text = NOT_SUMMABLE.format(what=what, error=str(error).strip())
+            report.discrepancies.append(Discrepancy(ledger.code, "", 0, text, 0, 0, "overflow"))
     return report
 
 

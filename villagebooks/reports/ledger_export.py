@@ -10,7 +10,6 @@ REPEATABLE READ transaction, so every file shows the same moment of the books.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -21,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import fen_to_text
+from villagebooks.common.spreadsheet import Number, csv_writer
 from villagebooks.ledger import access
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import period_label
@@ -55,8 +55,6 @@ CANNOT_WRITE = _("无法写入 {path}：{error}")
 
 # Rows fetched from the database at a time when streaming lines and balances.
 CHUNK_SIZE = 2000
-# Text a spreadsheet would read as a formula or a command (the same set the XLSX writer guards).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows of one Excel sheet, the header included: README.txt warns when vouchers.csv has more.
 EXCEL_MAX_ROWS = 1_048_576
 # Report kinds exported per year, in this order, if the catalogue has them.
@@ -325,19 +323,11 @@ def _write_archive(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSumm
         ),
     )
     _csv(archive, summary, "opening_balances.csv", OPENING_COLUMNS, _opening_rows(ledger))
-    _csv(archive, summary, "vouchers.csv", VOUCHER_COLUMNS, _voucher_rows(ledger, summary), guarded=True)
+    _csv(archive, summary, "vouchers.csv", VOUCHER_COLUMNS, _voucher_rows(ledger, summary), large=True)
     _write_attachments(archive, ledger, summary)
-    _csv(
-        archive, summary, "balances.csv", BALANCE_COLUMNS, _balance_rows(ledger, funds, parties), guarded=True
-    )
+    _csv(archive, summary, "balances.csv", BALANCE_COLUMNS, _balance_rows(ledger, funds, parties), large=True)
     reports = _write_reports(archive, ledger, periods, summary)
     _write_readme(archive, ledger, periods, reports, summary, exported_at)
-
-
-def csv_text(value: Any) -> str:
-    """A cell as CSV text that Excel shows as typed: a leading ``'`` before formula-like text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv(
@@ -347,35 +337,25 @@ def _csv(
     columns: list[str],
     rows: Iterable[list],
     *,
-    guarded: bool = False,
+    large: bool = False,
 ) -> None:
-    """Stream rows into a UTF-8 (with BOM, for Excel) CSV member.
+    """Stream rows into a UTF-8 (with BOM, for Excel) CSV member, through the spreadsheet guard.
 
-    Amounts arrive already as text from ``fen_to_text`` and are marked by being ``Amount``
-    instances, so a negative (red) amount is not taken for a formula and quoted. The two large
-    files pass ``guarded`` rows whose text cells went through ``csv_text`` already, column by
-    column, which halves the time of a 100,000-line export; they may also pass 2 GiB.
+    Amounts are ``Number``s (the exact text from ``fen_to_text``), so a negative (red) amount is
+    not taken for a formula and quoted; text is guarded. The two ``large`` files may pass 2 GiB.
     """
-    with archive.open(name, "w", force_zip64=guarded) as member:
+    with archive.open(name, "w", force_zip64=large) as member:
         text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
+        writer = csv_writer(text)
         writer.writerow(columns)
-        if guarded:
-            writer.writerows(rows)
-        else:
-            for row in rows:
-                writer.writerow([value if isinstance(value, Amount) else csv_text(value) for value in row])
+        writer.writerows(rows)
         text.flush()
         text.detach()
     summary.files.append(name)
 
 
-class Amount(str):
-    """Yuan text of an amount: written as is, never quote-prefixed."""
-
-
-def _yuan(fen: int) -> Amount:
-    return Amount(fen_to_text(fen))
+def _yuan(fen: int) -> Number:
+    return Number(fen_to_text(fen))
 
 
 def _when(moment) -> str:
@@ -481,7 +461,7 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
     for line in lines.iterator(chunk_size=CHUNK_SIZE):
         voucher_id = line[0]
         if voucher_id != last_voucher:
-            # A voucher's own columns repeat on each of its lines: made (and guarded) once.
+            # A voucher's own columns repeat on each of its lines: made once.
             (year, month, number, day, status, kind, reverses, reverses_id, note) = line[1:10]
             (prepared_by, created_at, reviewed_by, reviewed_at, posted_by, posted_at) = line[10:16]
             head = [
@@ -493,12 +473,12 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
                 kind,
                 reverses or "",
                 reverses_id or "",
-                csv_text(note),
-                csv_text(prepared_by),
+                note,
+                prepared_by,
                 _when(created_at),
-                csv_text(reviewed_by),
+                reviewed_by,
                 _when(reviewed_at),
-                csv_text(posted_by),
+                posted_by,
                 _when(posted_at),
             ]
             summary.voucher_count += 1
@@ -510,13 +490,13 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
         yield [
             *head,
             line_no,
-            csv_text(text),
-            csv_text(code),
-            csv_text(name),
-            fen_to_text(debit),
-            fen_to_text(credit),
-            csv_text(fund),
-            csv_text(party),
+            text,
+            code,
+            name,
+            _yuan(debit),
+            _yuan(credit),
+            fund,
+            party,
         ]
 
 
@@ -583,16 +563,16 @@ def _balance_rows(ledger: Ledger, funds: dict[int, Fund], parties: dict[int, Cou
         chunk_size=CHUNK_SIZE
     ):
         yield [
-            csv_text(code),
-            csv_text(name),
+            code,
+            name,
             year,
             month,
             key,
-            csv_text(funds[fund_key].name) if fund_key else "",
-            csv_text(parties[party_key].name) if party_key else "",
+            funds[fund_key].name if fund_key else "",
+            parties[party_key].name if party_key else "",
             _flag(is_closing),
-            fen_to_text(debit),
-            fen_to_text(credit),
+            _yuan(debit),
+            _yuan(credit),
         ]
 
 

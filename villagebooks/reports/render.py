@@ -1,12 +1,12 @@
-"""Reports as text for the terminal (aligned for CJK) and as CSV."""
+"""Reports as text for the terminal (aligned for CJK) and as CSV (through the spreadsheet guard)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import unicodedata
 
 from villagebooks.common.money import fen_to_text, format_fen
+from villagebooks.common.spreadsheet import Number, csv_writer
 
 
 def display_width(text: str) -> int:
@@ -35,12 +35,19 @@ def render_table(title: str, headers: list[str], rows: list[list], *, text_colum
 
 
 def render_csv(columns: list[str], rows: list[list], *, text_columns: int) -> str:
-    """CSV with plain decimal amounts (``1234.50``), one header row of ``columns``."""
+    """CSV with plain decimal amounts (``1234.50``), one header row of ``columns``.
+
+    The first ``text_columns`` cells of a row are text, guarded against formulas; the others are
+    fen, written as numbers, so a negative amount stays a number.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer = csv_writer(buffer, lineterminator="\n")
+    writer.writerow(str(column) for column in columns)
     for row in rows:
         writer.writerow(
-            [v if i < text_columns else "" if v is None else fen_to_text(v) for i, v in enumerate(row)]
+            [
+                v if i < text_columns else None if v is None else Number(fen_to_text(v))
+                for i, v in enumerate(row)
+            ]
         )
     return buffer.getvalue()

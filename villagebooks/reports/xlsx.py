@@ -3,8 +3,9 @@
 The sheet holds the report title, a line naming the ledger (or region) and the period, one
 header row and the rows of the report with its totals line in bold. Amounts are numbers (the
 exact yuan text of the fen, shown ``#,##0.00``) so that a user can add them up; every text cell is
-written as a string cell whatever it starts with, so a name like ``=SUM(A1)`` stays text and
-Excel never evaluates anything a village typed. The workbook is written in openpyxl's
+written through the platform's one spreadsheet guard (``villagebooks.common.spreadsheet``) as a
+string cell whatever it starts with, so a name like ``=SUM(A1)`` stays text and Excel never
+evaluates anything a village typed. The workbook is written in openpyxl's
 write-only mode: rows go to disk as they are made, so a long report costs no more memory than
 its rows.
 """
@@ -18,15 +19,12 @@ from typing import Any, BinaryIO
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from villagebooks.common.money import fen_to_text, format_fen
+from villagebooks.common.spreadsheet import GuardedSheet, Number, xlsx_workbook
 from villagebooks.reports.catalog import ReportKind
 from villagebooks.reports.render import display_width
 from villagebooks.reports.scope import ReportScope
@@ -37,10 +35,6 @@ UNIT_TEXT = _("单位：元")
 AMOUNT_FORMAT = "#,##0.00"
 TITLE_ROWS = 3  # report title, ledger and period, column headers
 
-# What Excel (and other spreadsheets) read as the start of a formula or a command when a cell
-# is typed or pasted. A string cell is never evaluated; the quote prefix keeps it text even
-# when a user opens the cell and presses Enter.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters a sheet name may not hold (ECMA-376 §18.2.19); 31 characters at most.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -103,7 +97,7 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
     rows = kind.rows(report)
     total = kind.total(report)
     warning = kind.warning(report)
-    workbook = Workbook(write_only=True)
+    workbook = xlsx_workbook()
     title = str(kind.title)
     workbook.properties.title = f"{title} {scope.title} {scope.period_text}"
     workbook.properties.subject = title
@@ -115,15 +109,15 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
     columns = len(kind.headers)
     _set_up_sheet(sheet, kind, scope, columns, rows + [total])
 
-    sheet.append([_cell(sheet, title, TITLE)])
-    sheet.append(_scope_row(sheet, kind, scope, columns))
-    sheet.append([_cell(sheet, header, HEADER) for header in kind.headers])
+    sheet.append_row([sheet.text_cell(title, TITLE)])
+    sheet.append_row(_scope_row(sheet, kind, scope, columns))
+    sheet.append_row([sheet.text_cell(header, HEADER) for header in kind.headers])
     for row in rows:
-        sheet.append(_data_row(sheet, row, kind.text_columns, TEXT, AMOUNT))
-    sheet.append(_data_row(sheet, total, kind.text_columns, TOTAL_TEXT, TOTAL_AMOUNT))
+        sheet.append_row(_data_row(sheet, row, kind.text_columns, TEXT, AMOUNT))
+    sheet.append_row(_data_row(sheet, total, kind.text_columns, TOTAL_TEXT, TOTAL_AMOUNT))
     if warning:
         # The command prints this on stderr; in a file it must travel with the figures.
-        sheet.append([_cell(sheet, warning, WARNING)])
+        sheet.append_row([sheet.text_cell(warning, WARNING)])
     workbook.save(target)
 
 
@@ -137,7 +131,7 @@ def column_widths(headers: list[str], rows: list[list], *, text_columns: int) ->
     widths = []
     for index, header in enumerate(headers):
         if index < text_columns:
-            texts = [_text(row[index]) for row in rows]
+            texts = ["" if row[index] is None else str(row[index]) for row in rows]
         else:
             texts = ["" if row[index] is None else format_fen(row[index]) for row in rows]
         longest = max([display_width(str(header))] + [display_width(text) for text in texts])
@@ -146,7 +140,7 @@ def column_widths(headers: list[str], rows: list[list], *, text_columns: int) ->
 
 
 def _set_up_sheet(
-    sheet: WriteOnlyWorksheet, kind: ReportKind, scope: ReportScope, columns: int, rows: list
+    sheet: GuardedSheet, kind: ReportKind, scope: ReportScope, columns: int, rows: list
 ) -> None:
     """What write-only mode needs before the first row: widths, merges, frozen panes, printing."""
     widths = column_widths(kind.headers, rows, text_columns=kind.text_columns)
@@ -192,58 +186,28 @@ def _scope_text(scope: ReportScope) -> str:
     return label.format(name=scope.title)
 
 
-def _scope_row(
-    sheet: WriteOnlyWorksheet, kind: ReportKind, scope: ReportScope, columns: int
-) -> list[Cell | None]:
+def _scope_row(sheet: GuardedSheet, kind: ReportKind, scope: ReportScope, columns: int) -> list:
     left, middle, unit = _scope_spans(kind, columns)
     period = gettext("期间：{period}").format(period=scope.period_text)
     cells = [None] * columns
     if middle == (0, 0):
-        cells[0] = _cell(sheet, f"{_scope_text(scope)}  {period}", LEFT)
+        cells[0] = sheet.text_cell(f"{_scope_text(scope)}  {period}", LEFT)
     else:
-        cells[left[0] - 1] = _cell(sheet, _scope_text(scope), LEFT)
-        cells[middle[0] - 1] = _cell(sheet, period, CENTER)
-    cells[unit - 1] = _cell(sheet, str(UNIT_TEXT), RIGHT)
+        cells[left[0] - 1] = sheet.text_cell(_scope_text(scope), LEFT)
+        cells[middle[0] - 1] = sheet.text_cell(period, CENTER)
+    cells[unit - 1] = sheet.text_cell(str(UNIT_TEXT), RIGHT)
     return cells
 
 
 def _data_row(
-    sheet: WriteOnlyWorksheet, values: list, text_columns: int, text_style: str, amount_style: str
-) -> list[Cell]:
+    sheet: GuardedSheet, values: list, text_columns: int, text_style: str, amount_style: str
+) -> list:
     cells = []
     for index, value in enumerate(values):
         if index < text_columns:
-            cells.append(_cell(sheet, value, text_style))
+            cells.append(sheet.text_cell(value, text_style))
         elif value is None:  # no figure (a change in percent against zero): an empty cell
-            cells.append(_cell(sheet, None, amount_style))
+            cells.append(sheet.number_cell(None, amount_style))
         else:
-            # openpyxl writes a Decimal or float as "%.16g" of a float, so 77,430,988.15
-            # would reach the file as 77430988.15000001; the exact text, typed as a number,
-            # lets the reading program round the true amount once.
-            amount = WriteOnlyCell(sheet, fen_to_text(value))
-            amount.data_type = "n"
-            amount.style = amount_style
-            cells.append(amount)
+            cells.append(sheet.number_cell(Number(fen_to_text(value)), amount_style))
     return cells
-
-
-def _text(value: Any) -> str:
-    # XML 1.0 cannot carry most control characters; openpyxl refuses them rather than drop them.
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", "" if value is None else str(value))
-
-
-def _cell(sheet: WriteOnlyWorksheet, text: Any, style: str) -> Cell:
-    """A string cell, whatever the text looks like.
-
-    openpyxl turns a string that starts with ``=`` into a formula and ``#N/A`` into an error
-    value; setting the type after the value undoes that guess.
-    """
-    text = _text(text)
-    # An empty string would be written as an inline string without text; no value is plainer.
-    cell = WriteOnlyCell(sheet, text or None)
-    if text:
-        cell.data_type = "s"
-    cell.style = style
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    return cell

@@ -91,3 +91,11 @@ def test_a_body_larger_than_the_upload_limit_is_a_json_413(ledger, acc, settings
     response = acc.post("/api/ledgers/HT01/vouchers", {"date": "2025-03-10", "note": "x" * 2000, "lines": []})
     assert response.status_code == 413
     assert error_of(response) == {"code": "invalid", "message": "请求内容过大", "problems": []}
+
+
+def test_the_docs_page_takes_its_scripts_from_our_static_files_not_a_cdn(client, db):
+    html = client.get("/api/docs").content.decode()
+
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
+    assert 'href="/static/ninja/swagger-ui.css"' in html and "cdn" not in html.lower()
+    assert 'id="swagger-ui"' in html

@@ -164,7 +164,7 @@ def test_funds_keep_their_amounts_exact_as_decimal_strings(ledger, acc):
     [
         ("1.234", TOO_MANY_DECIMALS),
         ("abc", "不是有效的金额"),
-        ("1e999999999", "金额超出范围"),
+        ("1e999999999", "金额超出范围：一笔金额最多 1,000,000,000,000.00 元"),
         (12.5, '金额应写成字符串，如 "1234.50"'),
     ],
 )

@@ -30,3 +30,12 @@ def period_label(key: int) -> str:
 def next_period(key: int) -> int:
     year, month = divmod(key, 100)
     return (year + 1) * 100 + 1 if month == 12 else key + 1
+
+
+def latest_voucher_date(today: date) -> date:
+    """The last day a voucher may be dated on ``today``: the end of the next calendar year.
+
+    Far enough for a budget or a contract booked ahead, near enough that a typo (2099 for
+    2025) is caught instead of opening the periods of a year nobody keeps.
+    """
+    return date(today.year + 1, 12, 31)

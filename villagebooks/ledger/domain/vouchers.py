@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from villagebooks.common.errors import FieldProblem
 from villagebooks.common.i18n import gettext_lazy as _
-from villagebooks.common.money import format_fen
+from villagebooks.common.money import BALANCE_MAX_FEN, MAX_FEN, format_fen
 
 TOO_FEW_LINES = _("凭证至少需要两条分录")
 UNBALANCED = _("借贷不平衡：借方合计 {debit}，贷方合计 {credit}")
@@ -20,6 +20,8 @@ NEGATIVE = _("金额不能为负数（更正已记账凭证请用红字冲销）
 EMPTY_SUMMARY = _("摘要不能为空")
 SUMMARY_TOO_LONG = _("摘要不能超过200个字")
 EMPTY_ACCOUNT = _("科目不能为空")
+LINE_TOO_LARGE = _("金额超出范围：一条分录最多 {limit} 元")
+VOUCHER_TOO_LARGE = _("凭证借方合计 {total} 超出范围：一张凭证最多 {limit} 元")
 
 
 class LineInput(NamedTuple):
@@ -53,6 +55,13 @@ def check_line(line: LineInput, *, allow_negative: bool = False) -> list[FieldPr
     elif not allow_negative and (line.debit_fen < 0 or line.credit_fen < 0):
         field = "debit" if line.debit_fen < 0 else "credit"
         problems.append(FieldProblem(field, NEGATIVE, line.row))
+    # Amounts parsed by common.money are within MAX_FEN already; fen may also come from code
+    # (a claim, a year close), and no line may hold what its balance row could not add.
+    if not (-MAX_FEN <= line.debit_fen <= MAX_FEN and -MAX_FEN <= line.credit_fen <= MAX_FEN):
+        for field, amount in (("debit", line.debit_fen), ("credit", line.credit_fen)):
+            if not -MAX_FEN <= amount <= MAX_FEN:
+                message = LINE_TOO_LARGE.format(limit=format_fen(MAX_FEN))
+                problems.append(FieldProblem(field, message, line.row))
     return problems
 
 
@@ -67,6 +76,11 @@ def check_voucher(lines: list[LineInput], *, allow_negative: bool = False) -> li
     first_row = lines[0].row if lines else None
     if len(lines) < 2:
         problems.append(FieldProblem("lines", TOO_FEW_LINES, first_row))
+    if max(abs(debit), abs(credit)) > BALANCE_MAX_FEN:
+        # Its total is the voucher's amount and, at posting, is summed into balance rows in SQL.
+        total = format_fen(max(abs(debit), abs(credit)))
+        message = VOUCHER_TOO_LARGE.format(total=total, limit=format_fen(BALANCE_MAX_FEN))
+        problems.append(FieldProblem("lines", message, first_row))
     if debit != credit:
         problems.append(
             FieldProblem(

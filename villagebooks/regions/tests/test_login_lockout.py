@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from villagebooks.regions.lockout import LOCKED_OUT_STATUS
+from villagebooks.regions.tests.conftest import villagebooks_process
 from villagebooks.web.forms import INVALID_LOGIN
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,75 @@ def test_authentication_by_code_without_a_request_is_neither_counted_nor_blocked
     assert authenticate(username="accountant", password=PASSWORD) == accountant
     assert authenticate(username="accountant", password="wrong-password") is None
     assert list(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == [5]
+
+
+PROXY = "10.0.0.5"  # the reverse proxy: every request reaches the app from it
+
+
+def login_via(client, forwarded_for, username="accountant", password=PASSWORD):
+    return client.post(
+        "/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_trusted_proxy_two_clients_are_locked_out_separately(client, accountant, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    responses = [login_via(client, "198.51.100.7", password="wrong-password") for _ in range(5)]
+
+    assert responses[-1].status_code == LOCKED_OUT_STATUS
+    assert login_via(client, "198.51.100.7").status_code == LOCKED_OUT_STATUS
+    assert login_via(client, "203.0.113.9").status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
+
+
+def test_behind_a_trusted_proxy_what_the_client_put_in_the_header_itself_is_ignored(
+    client, accountant, settings
+):
+    """The proxy appends the address it saw; a client's own entries stand to its left."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    for invented in ("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"):
+        login_via(client, f"{invented}, 198.51.100.7", password="wrong-password")
+
+    assert login_via(client, "192.0.2.99, 198.51.100.7").status_code == LOCKED_OUT_STATUS
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
+
+
+def test_two_trusted_proxies_take_the_second_entry_from_the_right(client, accountant, settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+
+    login_via(client, "192.0.2.1, 198.51.100.7, 10.0.0.9", password="wrong-password")
+
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
+
+
+def test_a_request_that_did_not_pass_every_proxy_counts_by_its_own_address(client, accountant, settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+
+    login_via(client, "198.51.100.7", password="wrong-password")
+    login_via(client, "not-an-address, 10.0.0.9", password="wrong-password")
+
+    assert list(AccessAttempt.objects.values_list("ip_address", "failures_since_start")) == [(PROXY, 2)]
+
+
+def test_without_the_setting_the_header_is_ignored_so_it_cannot_be_used_to_dodge_the_lock(
+    client, accountant, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+
+    responses = [login_via(client, f"192.0.2.{n}", password="wrong-password") for n in range(5)]
+
+    assert responses[-1].status_code == LOCKED_OUT_STATUS
+    assert login_via(client, "203.0.113.9").status_code == LOCKED_OUT_STATUS
+    assert AccessAttempt.objects.get().ip_address == PROXY
+
+
+def test_a_proxy_count_that_is_not_a_number_stops_the_start(tmp_path):
+    done = villagebooks_process("check", home=tmp_path, VILLAGEBOOKS_TRUSTED_PROXIES="yes")
+
+    assert done.returncode != 0
+    assert "VILLAGEBOOKS_TRUSTED_PROXIES 应为反向代理的层数（0、1、2……），而不是 'yes'" in done.stderr

@@ -17,12 +17,13 @@ from openpyxl import load_workbook
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.models import AuditEntry
+from villagebooks.common.spreadsheet import guard_text as csv_text
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import AccountBalance, Attachment, VoucherLine
 from villagebooks.ledger.tests.books import post
 from villagebooks.reports import ledger_export as ledger_export_module
-from villagebooks.reports.ledger_export import csv_text, ledger_export
+from villagebooks.reports.ledger_export import ledger_export
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
 PDF = b"%PDF-1.4\n% a scanned receipt\n" + bytes(range(256)) * 4

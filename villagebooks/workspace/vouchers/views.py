@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
@@ -664,7 +665,7 @@ def attachment_file(request: HttpRequest, code: str, voucher_id: int, attachment
     response = FileResponse(handle, content_type=attachment.content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return inline_file_headers(response, attachment.content_type)
 
 
 @_workspace

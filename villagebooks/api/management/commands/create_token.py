@@ -17,7 +17,8 @@ class Command(ActorCommand):
         parser.add_argument(
             "--days", type=int, default=DEFAULT_DAYS, help=f"有效天数（1到{MAX_DAYS}，默认{DEFAULT_DAYS}）"
         )
-        parser.add_argument("--no-expiry", action="store_true", help="不过期，直到吊销")
+        # Kept so that old scripts get the reason, not argparse's "unrecognized arguments".
+        parser.add_argument("--no-expiry", action="store_true", help=f"（已停用：令牌最长有效{MAX_DAYS}天）")
 
     def handle(self, *args, **options):
         if not options.get("username"):
@@ -25,7 +26,7 @@ class Command(ActorCommand):
         user = self.actor(options)
         days = None if options["no_expiry"] else options["days"]
         created = api_token_create(actor=user, name=options["name"], days=days)
-        expires = f"{created.token.expires_at:%Y-%m-%d %H:%M}" if created.token.expires_at else "不过期"
+        expires = f"{created.token.expires_at:%Y-%m-%d %H:%M}"
         self.stdout.write(f"已为 {user.username} 生成令牌“{created.token.name}”（有效期至 {expires}）。")
         self.stdout.write("令牌只显示这一次，请立即保存：")
         self.stdout.write(created.secret)

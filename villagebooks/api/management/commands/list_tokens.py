@@ -1,6 +1,7 @@
 """``villagebooks list-tokens [--user USERNAME]``: tokens by prefix, never the secrets."""
 
 from villagebooks.api.models import ApiToken
+from villagebooks.api.services import expires_at
 from villagebooks.regions.commands import ActorCommand
 
 
@@ -18,5 +19,5 @@ class Command(ActorCommand):
         for t in tokens:
             self.stdout.write(
                 f"{t.prefix}  {t.user.username}  {t.name}  创建 {_time(t.created_at)}  "
-                f"最近使用 {_time(t.last_used_at)}  到期 {_time(t.expires_at)}  吊销 {_time(t.revoked_at)}"
+                f"最近使用 {_time(t.last_used_at)}  到期 {_time(expires_at(t))}  吊销 {_time(t.revoked_at)}"
             )

@@ -18,14 +18,16 @@ import sys
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import import_process, importing, services
 from villagebooks.ledger.models import AccountBalance, Counterparty, Fund, Period, Voucher, VoucherLine
-from villagebooks.ledger.tests.importing.support import books_state
+from villagebooks.ledger.tests.importing.support import books_state, command_fails
 from villagebooks.ledger.verification import ledgers_verify
+from villagebooks.regions.commands import ActorCommand
 
 pytestmark = [
     pytest.mark.postgres,
@@ -283,6 +285,69 @@ def test_read_apart_every_problem_is_reported_as_in_one_process_and_nothing_writ
     assert books_state() == before
 
 
+def test_read_apart_dates_and_amounts_beyond_the_limits_are_refused_as_in_one_process(
+    ledger, accountant, write_csv, apart
+):
+    too_late = date(timezone.localdate().year + 2, 1, 5)
+    path = write_csv(
+        many_vouchers(count=20)
+        + f"""
+        HT01,F-1,{too_late},太晚,101,1,,,
+        HT01,F-1,{too_late},太晚,102,,1,,
+        HT01,F-2,2025-03-01,太大,101,1000000000000.01,,,
+        HT01,F-2,2025-03-01,太大,102,,1000000000000.01,,
+        """
+    )
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": False}
+    expected = in_one_process(**arguments)
+    before = books_state()
+
+    outcome = apart_outcome(**arguments)
+
+    assert apart == ["vouchers.csv"]
+    assert outcome == expected
+    assert [problem.split(" ")[0] for problem in outcome["problems"]] == ["第42行", "第44行", "第45行"]
+    assert books_state() == before
+
+
+def test_read_apart_balances_beyond_their_maximum_are_refused_as_in_one_process(
+    ledger, accountant, write_csv, apart
+):
+    rows = []
+    for index in range(101):  # 101 × 1,000,000,000,000.00 on 102 in March: beyond a balance row's maximum
+        rows.append(f"HT01,M{index},2025-03-10,收款,102,1000000000000.00,,,")
+        rows.append(f"HT01,M{index},2025-03-10,收款,501,,1000000000000.00,,")
+    arguments = {
+        "actor": accountant,
+        "path": write_csv("\n".join(rows)),
+        "post": True,
+        "create_missing": False,
+    }
+    expected = in_one_process(**arguments)
+    before = books_state()
+
+    outcome = apart_outcome(**arguments)
+
+    assert outcome == expected
+    assert len(outcome["problems"]) == 1 and "科目 102 2025-03的借方合计将达到" in outcome["problems"][0]
+    assert books_state() == before
+
+
+def test_read_apart_a_year_the_import_opens_is_recorded_as_the_importers_act(
+    ledger, accountant, write_csv, apart
+):
+    path = write_csv(
+        """
+        HT01,N-1,2026-02-01,新年度,101,1,,,
+        HT01,N-1,2026-02-01,新年度,102,,1,,
+        """
+    )
+    importing.vouchers_import(actor=accountant, path=path, post=True)
+    assert apart == ["vouchers.csv"]
+    opened = AuditEntry.objects.filter(action="year_open", ledger_id=ledger.pk)
+    assert [(entry.actor_id, entry.detail["year"]) for entry in opened] == [(accountant.pk, 2026)]
+
+
 def test_read_apart_a_file_that_cannot_be_read_is_refused_as_in_one_process(
     ledger, accountant, tmp_path, apart
 ):
@@ -310,9 +375,33 @@ def test_a_reading_process_that_fails_leaves_nothing_written(
     # The stand-in takes the pipe's end, then how to fail.
     monkeypatch.setattr(subprocess, "Popen", _with_last_argument(subprocess.Popen, how))
 
-    with pytest.raises(RuntimeError, match=detail):
+    with pytest.raises(importing.ImportFailed) as failed:
         importing.vouchers_import(actor=accountant, path=path, post=True)
 
+    assert [(p.field, p.row) for p in failed.value.problems] == [("file", None)]
+    message = failed.value.problems[0].message
+    assert message.startswith("读取文件的进程意外结束，未导入任何数据：") and detail in message
+    assert books_state() == before
+
+
+def test_a_reading_process_that_fails_is_one_line_of_chinese_on_the_command_line(
+    ledger, accountant, write_csv, apart, caplog, capfd, monkeypatch
+):
+    path = write_csv(many_vouchers(count=10))
+    before = books_state()
+    # The real reading process, for a user it cannot find (deleted meanwhile, say): it fails
+    # inside, with a traceback that only the log may see.
+    ghost = get_user_model()(pk=accountant.pk + 1000, username="ghost")
+    monkeypatch.setattr(ActorCommand, "actor", lambda self, options: ghost)
+
+    lines = command_fails("import_vouchers", path, "--post")
+
+    assert lines[0].startswith("文件：读取文件的进程意外结束，未导入任何数据：")
+    assert "DoesNotExist" in lines[0]
+    assert lines[-1] == "导入失败：共 1 处问题，未导入任何数据"
+    assert not any("Traceback" in line for line in lines)
+    assert "Traceback" not in capfd.readouterr().err  # nor from the reading process itself
+    assert "Traceback" in caplog.text  # for whoever runs the server
     assert books_state() == before
 
 

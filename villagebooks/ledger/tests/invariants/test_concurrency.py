@@ -112,3 +112,114 @@ def test_concurrent_posting_numbers_every_voucher_once_without_a_gap(ledger, acc
     )
     assert bank["debit"] == expected
     assert ledgers_verify(ledger_ids=[ledger.pk]) == []
+
+
+def _paused_in(ledger, accountant, monkeypatch, action: str):
+    """January and February closed; then the service doing ``action`` pauses just before it
+    commits: (reached, go) events."""
+    for month in (1, 2):
+        services.period_close(actor=accountant, ledger=ledger, year=2025, month=month)
+    reached, go = threading.Event(), threading.Event()
+    real = services.audit_record
+
+    def audit_then_wait(**kwargs):
+        entry = real(**kwargs)
+        if kwargs["action"] == action:
+            reached.set()
+            go.wait(timeout=60)
+        return entry
+
+    monkeypatch.setattr(services, "audit_record", audit_then_wait)
+    return reached, go
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_month_does_not_close_while_a_voucher_is_being_made_in_it(ledger, accountant, monkeypatch):
+    reached, go = _paused_in(ledger, accountant, monkeypatch, "voucher_create")
+    outcomes: dict[str, object] = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as exc:  # reported by the main thread
+            outcomes[name] = exc
+        finally:
+            connections.close_all()
+
+    lines = [
+        LineInput(summary="收款", account_code="102", debit_fen=100),
+        LineInput(summary="收款", account_code="501", credit_fen=100),
+    ]
+    creating = threading.Thread(
+        target=run,
+        args=(
+            "create",
+            lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=lines),
+        ),
+    )
+    closing = threading.Thread(
+        target=run,
+        args=("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
+    )
+    creating.start()
+    assert reached.wait(timeout=60)  # the voucher is written, not yet committed
+    closing.start()
+    deadline = time.monotonic() + 30
+    while closing.is_alive() and _waiting_on_locks() < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.set()
+    creating.join(timeout=60)
+    closing.join(timeout=60)
+
+    assert not creating.is_alive() and not closing.is_alive()
+    assert isinstance(outcomes["create"], Voucher)
+    # The close waited for the voucher, saw it and refused.
+    assert isinstance(outcomes["close"], services.DomainError)
+    assert "未记账凭证" in str(outcomes["close"])
+    assert Period.objects.get(ledger=ledger, year=2025, month=3).status == "open"
+    assert ledgers_verify(ledger_ids=[ledger.pk]) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_voucher_is_not_made_in_a_month_that_closed_while_it_waited(ledger, accountant, monkeypatch):
+    reached, go = _paused_in(ledger, accountant, monkeypatch, "period_close")
+    outcomes: dict[str, object] = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as exc:  # reported by the main thread
+            outcomes[name] = exc
+        finally:
+            connections.close_all()
+
+    lines = [
+        LineInput(summary="收款", account_code="102", debit_fen=100),
+        LineInput(summary="收款", account_code="501", credit_fen=100),
+    ]
+    closing = threading.Thread(
+        target=run,
+        args=("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
+    )
+    creating = threading.Thread(
+        target=run,
+        args=(
+            "create",
+            lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=lines),
+        ),
+    )
+    closing.start()
+    assert reached.wait(timeout=60)  # closed, not yet committed
+    creating.start()
+    deadline = time.monotonic() + 30
+    while creating.is_alive() and _waiting_on_locks() < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.set()
+    closing.join(timeout=60)
+    creating.join(timeout=60)
+
+    assert not creating.is_alive() and not closing.is_alive()
+    assert isinstance(outcomes["close"], Period)
+    assert isinstance(outcomes["create"], services.DomainError)
+    assert "已结账" in str(outcomes["create"])
+    assert not Voucher.objects.filter(ledger=ledger).exists()

@@ -89,6 +89,33 @@ def test_the_single_column_keys_were_replaced(db):
         ("period_id", "ledger_id"),
         ("posted_by_id",),
         ("prepared_by_id",),
-        ("reverses_id",),
+        ("reverses_id", "ledger_id"),  # migration 0006
         ("reviewed_by_id",),
     ]
+
+
+def test_a_reversal_cannot_reverse_another_ledgers_voucher(draft, other_ledger, accountant):
+    """Migration 0006: the key to the reversed voucher carries the ledger, as Citus needs it to."""
+    own = services.voucher_create(actor=accountant, ledger=draft.ledger, date=date(2025, 3, 11), lines=LINES)
+    foreign = services.voucher_create(
+        actor=accountant, ledger=other_ledger, date=date(2025, 3, 11), lines=LINES
+    )
+    point = f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s"
+    _checked_now(point, [draft.pk, own.pk])
+    with pytest.raises(IntegrityError, match="voucher_reverses_in_ledger"):
+        _checked_now(point, [draft.pk, foreign.pk])
+    foreign.refresh_from_db()
+    assert foreign.reverses_id is None
+
+
+def test_a_voucher_is_reversed_at_most_once_by_the_key_that_includes_the_ledger(draft, accountant):
+    first = services.voucher_create(
+        actor=accountant, ledger=draft.ledger, date=date(2025, 3, 11), lines=LINES
+    )
+    second = services.voucher_create(
+        actor=accountant, ledger=draft.ledger, date=date(2025, 3, 12), lines=LINES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, first.pk])
+    with pytest.raises(IntegrityError, match="voucher_reverses_once_in_ledger"):
+        _checked_now(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, second.pk])

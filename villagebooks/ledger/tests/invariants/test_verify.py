@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import F
 
 from villagebooks.common.money import format_fen
@@ -224,3 +225,37 @@ def test_a_line_on_another_ledgers_account_is_reported(ledger, accountant, revie
     assert _only(ledger) == [
         V.Discrepancy("HT01", f"#{foreign.pk}", 202502, V.FOREIGN_ACCOUNT, 10_000, 10_000),
     ]
+
+
+def test_a_voucher_not_posted_in_a_closed_month_is_named(books, accountant, reviewer):
+    # As the review found them: vouchers that a race left in a month closed meanwhile.
+    lines = [LineInput("收款", "102", debit_fen=100), LineInput("收款", "501", credit_fen=100)]
+    submitted = services.voucher_create(
+        actor=accountant, ledger=books, date=date(2025, 3, 20), lines=lines, submit=True
+    )
+    reviewed = services.voucher_review(
+        actor=reviewer,
+        voucher=services.voucher_create(
+            actor=accountant, ledger=books, date=date(2025, 3, 21), lines=lines, submit=True
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_period SET status = 'closed' WHERE ledger_id = %s AND year = 2025 AND month = 3",
+            [books.pk],
+        )
+
+    found = _only(books)
+
+    vouchers = f"ID {submitted.pk}（待审核）、ID {reviewed.pk}（已审核）"
+    assert found == [
+        V.Discrepancy("HT01", "", 202503, V.UNPOSTED_IN_CLOSED.format(vouchers=vouchers), 0, 2, "closed")
+    ]
+    assert str(found[0]) == (
+        f"账套 HT01 期间 2025-03：期间已结账，但有未记账凭证 {vouchers}（未记账张数）：应为 0，实为 2"
+    )
+    # Nor do they move on there: reopening the month is the way.
+    with pytest.raises(services.DomainError, match="已结账"):
+        services.voucher_post(actor=accountant, voucher=reviewed)
+    with pytest.raises(services.DomainError, match="已结账"):
+        services.voucher_review(actor=reviewer, voucher=submitted)

@@ -5,10 +5,8 @@ from django.core.management.base import CommandError
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.regions.commands import ActorCommand
 from villagebooks.reports.catalog import REPORT_KINDS, report_view_record
-from villagebooks.reports.pdf import render_report_pdf
 from villagebooks.reports.render import render_csv, render_table
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
-from villagebooks.reports.xlsx import render_xlsx
 
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
@@ -66,10 +64,15 @@ class Command(ActorCommand):
         warning = kind.warning(report)
         if warning:
             self.stderr.write(warning)
+        # openpyxl and fpdf2 take most of a second to import: only the formats that need them pay it.
         if options["format"] == "xlsx":
+            from villagebooks.reports.xlsx import render_xlsx
+
             self._write_file(options["output"], render_xlsx(kind, scope, report))
             return
         if options["format"] == "pdf":
+            from villagebooks.reports.pdf import render_report_pdf
+
             self._write_file(options["output"], render_report_pdf(kind, scope, report))
             return
         rows = kind.rows(report)
