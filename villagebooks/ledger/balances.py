@@ -5,7 +5,7 @@ on SQLite and PostgreSQL). Keys are applied in sorted order, so two transactions
 once take row locks in the same order and cannot deadlock.
 
 A row's debit and credit totals stay within ``common.money.BALANCE_MAX_FEN``: the database
-refuses a row beyond it (migration 0006), and this module turns that refusal into a
+refuses a row beyond it (migration 0007), and this module turns that refusal into a
 ``BalanceOutOfRange`` that names the account and the month, instead of a database error.
 """
 
@@ -28,7 +28,7 @@ BALANCE_TOO_LARGE = _(
 )
 BALANCE_OUT_OF_RANGE = _("余额超出范围：每个科目每月的借方、贷方合计各最多 {limit} 元")
 # What each database says when a sum does not fit: the constraint's name (both, see migration
-# 0006), PostgreSQL's bigint overflow, SQLite's in SUM().
+# 0007), PostgreSQL's bigint overflow, SQLite's in SUM().
 _OUT_OF_RANGE_SIGNS = (BALANCE_AMOUNTS_IN_RANGE, "bigint out of range", "integer overflow")
 
 

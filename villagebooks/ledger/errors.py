@@ -54,7 +54,7 @@ ATTACHMENT_EMPTY = _("附件为空")
 ATTACHMENT_DUPLICATE = _("该原始凭证已附在本账套的凭证上（{voucher}），同一原始凭证不能重复入账")
 # Not translated: the database triggers (migration 0002) raise this very text, in any language.
 POSTED_IMMUTABLE = "已记账凭证不能修改或删除"
-# Not translated either: migration 0006's triggers raise it when an UPDATE changes a voucher's or line's id.
+# Not translated either: migration 0008's triggers raise it when an UPDATE changes a voucher's or line's id.
 ID_IMMUTABLE = "凭证和分录的 id 不能修改"
 LEVEL1_FIXED = _("一级科目 {code} 由会计制度规定，不能{action}")
 ACCOUNT_IN_BOOKS = _("科目 {code} 已有记账数据，不能{action}")

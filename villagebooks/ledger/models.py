@@ -5,7 +5,7 @@ so villages stay apart and the schema can be distributed by ledger. Money column
 fen. Posted vouchers and their lines are protected by database triggers (see migration 0002):
 neither this code nor a direct UPDATE/DELETE can change them. A line's amounts and a balance
 row's totals are bounded (``common.money.MAX_FEN``, ``BALANCE_MAX_FEN``) in the database too
-(migration 0006), so that no sum of them overflows 64 bits and none is ever stored as a float.
+(migration 0007), so that no sum of them overflows 64 bits and none is ever stored as a float.
 """
 
 from django.conf import settings
@@ -284,7 +284,7 @@ class Voucher(models.Model):
 
 
 # The names of the range constraints: the database's error names them, and the services
-# recognise it by them (SQLite's triggers raise the same names, see migration 0006).
+# recognise it by them (SQLite's triggers raise the same names, see migration 0007).
 LINE_AMOUNTS_IN_RANGE = "line_amounts_in_range"
 BALANCE_AMOUNTS_IN_RANGE = "balance_amounts_in_range"
 

@@ -214,7 +214,7 @@ def _balance_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
         "account_id", "period_key", "fund_key", "counterparty_key", "is_closing", "debit_fen", "credit_fen"
     ):
         amounts = row[5:]
-        # A REAL that SQLite made of an overflowing sum (before migration 0006), or a row beyond
+        # A REAL that SQLite made of an overflowing sum (before migration 0007), or a row beyond
         # the range: compared as the nearest integer, and named as what it is.
         bad = {
             i for i, amount in enumerate(amounts) if type(amount) is not int or abs(amount) > BALANCE_MAX_FEN
