@@ -61,6 +61,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import balance_window
 from villagebooks.regions.models import Region, RegionKind
 
 MEMBERS_COUNTERPARTY = "全体成员"
@@ -953,11 +954,11 @@ class YearCloseResult:
 
 def _year_end_balances(ledger: Ledger, year: int, categories: list[str]) -> list[dict]:
     """Net balances at the end of ``year`` per leaf account and dimension, in SQL."""
-    carried = min(year, ledger.carried_year)
+    # Up to December: before the (non-existent) month 13 of ``year``.
+    window = balance_window(carried_year=ledger.carried_year, year=year, before_key=year * 100 + 13)
     rows = (
         AccountBalance.objects.filter(ledger=ledger, account__category__in=categories)
-        .filter(Q(period_key=carried * 100) | Q(period_key__gt=carried * 100, month__gte=1))
-        .filter(period_key__lte=year * 100 + 12)
+        .filter(window)
         .values("account_id", "account__code", "account__category", "fund_key", "counterparty_key")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by("account__code", "fund_key", "counterparty_key")

@@ -24,10 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.common.audit import record_report_view
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
-from villagebooks.ledger import access
-from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import BAD_PERIOD
 from villagebooks.ledger.models import Account, Voucher, VoucherLine, VoucherStatus
+from villagebooks.ledger.selectors import ledger_get
 from villagebooks.reports.pdf.document import GREY, RED, Document, clean
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
@@ -93,7 +92,7 @@ def vouchers_pdf(*, actor, ledger_code: str, year: int, month: int, via: str = "
     """
     if not (1 <= month <= 12 and 1 <= year <= 9999):
         raise DomainError(BAD_PERIOD, field="period")
-    ledger = access.ledgers_in_scope(actor, Action.VIEW).filter(code=ledger_code).first()
+    ledger = ledger_get(user=actor, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     vouchers = (
