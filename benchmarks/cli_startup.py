@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import resource
+import secrets
 import statistics
 import subprocess
 import sys

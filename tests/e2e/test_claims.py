@@ -131,7 +131,7 @@ def test_a_reporter_submits_a_claim_from_a_phone_and_the_accountant_books_it(pag
     receipt = phone.locator(".claim-photos img")
     expect(receipt).to_have_count(1)
     receipt.scroll_into_view_if_needed()
-    phone.wait_for_function("document.querySelector('.claim-photos img').naturalWidth === 480")
+    expect(receipt).to_have_js_property("naturalWidth", 480)
     assert fits_the_phone(phone)
     screenshot(phone, "claims-05-phone-claim-submitted")
 
@@ -152,7 +152,7 @@ def test_a_reporter_submits_a_claim_from_a_phone_and_the_accountant_books_it(pag
     expect(entry.get_by_label("摘要")).to_have_value("购买村委会打印纸和笔")
     entry.get_by_label("费用科目（借方）").select_option("513")
     entry.get_by_label("付款科目（贷方）").select_option("101")
-    desk.wait_for_function("document.querySelector('.claim-entry .claim-photos img').naturalWidth === 480")
+    expect(entry.locator(".claim-photos img")).to_have_js_property("naturalWidth", 480)
     screenshot(desk, "claims-06-accountant-claims-waiting")
     entry.get_by_role("button", name="生成凭证草稿").click()
     expect(desk).to_have_url(claim_url)

@@ -211,7 +211,9 @@ def test_a_scan_dropped_beside_the_voucher_is_previewed_and_saved_with_it(pages,
     expect(page.locator(".alert-success")).to_contain_text("已保存为草稿，附件 1 个")
     expect(page.locator("#attachment-preview img")).to_be_visible()
     # The picture served back is the one dropped (480 px wide), loaded from the app.
-    page.wait_for_function("document.querySelector('#attachment-preview img').naturalWidth === 480")
+    # (a property read, not wait_for_function: the pages' CSP refuses the eval a string predicate
+    # needs while it polls.)
+    expect(page.locator("#attachment-preview img")).to_have_js_property("naturalWidth", 480)
     expect(page.locator("#line-0-account")).to_have_value("513")
     expect(page.locator("#line-0-account + .account-label")).to_have_text("管理费用")
     _no_sideways_scroll(page)

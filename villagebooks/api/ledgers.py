@@ -12,8 +12,9 @@ from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import ledger_or_404, ledgers_list
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import services
-from villagebooks.ledger.access import Action, can
-from villagebooks.ledger.models import Account, Counterparty, Fund, Period
+from villagebooks.ledger.models import Counterparty, Fund, Period
+from villagebooks.ledger.selectors import account_list
+from villagebooks.regions.permissions import actions_on_ledgers
 
 router = Router(tags=["账套"])
 
@@ -32,10 +33,11 @@ def ledgers(request, filters: Query[LedgerFilter], pagination: Query[PageIn]):
 @router.get("/ledgers/{code}", response={200: S.LedgerDetailOut, **S.ERRORS}, summary="账套详情")
 def ledger_detail(request, code: Code):
     ledger = ledger_or_404(request.auth, code)
+    allowed = actions_on_ledgers(request.auth, [ledger])[ledger.pk]
     periods = Period.objects.filter(ledger=ledger).order_by("year", "month")
     return {
         **S.ledger_out(ledger),
-        "actions": [action.value for action in Action if can(request.auth, ledger, action)],
+        "actions": [name for name, action in S.LEDGER_ACTIONS.items() if action in allowed],
         "periods": [
             {
                 "period": str(p),
@@ -51,7 +53,7 @@ def ledger_detail(request, code: Code):
 @router.get("/ledgers/{code}/accounts", response={200: list[S.AccountOut], **S.ERRORS}, summary="会计科目")
 def accounts(request, code: Code):
     ledger = ledger_or_404(request.auth, code)
-    rows = list(Account.objects.filter(ledger=ledger).order_by("code"))
+    rows = list(account_list(ledger=ledger))
     codes = {account.pk: account.code for account in rows}
     return [S.account_out(account, codes.get(account.parent_id)) for account in rows]
 

@@ -23,6 +23,7 @@ from villagebooks.api.fields import (
 )
 from villagebooks.api.services import MAX_DAYS as MAX_TOKEN_DAYS
 from villagebooks.api.services import expires_at as token_expires_at
+from villagebooks.claims.access import SUBMIT
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
@@ -88,8 +89,22 @@ class PeriodOut(Schema):
     closed_at: dt.datetime | None
 
 
+# The names the API gives what a user may do on a ledger (``actions``), and the declared action
+# each stands for: the short names of the first API, which clients already read.
+LEDGER_ACTIONS = {
+    "view": Action.VIEW,
+    "setup": Action.SETUP,
+    "prepare": Action.PREPARE,
+    "review": Action.REVIEW,
+    "post": Action.POST,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+    "claim": SUBMIT,
+}
+
+
 class LedgerDetailOut(LedgerOut):
-    actions: list[str] = Field(description="您在本账套可做的操作，取自：" + " ".join(Action))
+    actions: list[str] = Field(description="您在本账套可做的操作，取自：" + " ".join(LEDGER_ACTIONS))
     periods: list[PeriodOut]
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from villagebooks.api.errors import NotFound
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.models import Attachment, Ledger, Voucher
+from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.regions.models import Region
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
@@ -23,7 +24,7 @@ UNKNOWN_REGION = "区划 {code} 不存在或其中没有您可以查看的账套
 
 
 def ledger_or_404(user, code: str) -> Ledger:
-    ledger = ledgers_in_scope(user, Action.VIEW).filter(code=code).select_related("village").first()
+    ledger = ledger_get(user=user, code=code)
     if ledger is None:
         raise NotFound(UNKNOWN_LEDGER.format(code=code))
     return ledger
@@ -41,26 +42,14 @@ def ledgers_list(user, *, search: str = "", region: str = "") -> QuerySet[Ledger
     return ledgers.order_by("code")
 
 
-def voucher_or_404(user, code: str, voucher_id: int) -> Voucher:
-    """A voucher of ledger ``code``, with what its detail shows; 404 unless both are in scope."""
-    ledger = ledger_or_404(user, code)
-    voucher = (
-        Voucher.objects.filter(ledger=ledger, pk=voucher_id)
-        .select_related("period", "prepared_by", "reviewed_by", "posted_by", "reversed_by")
-        .first()
-    )
+def voucher_or_404(user, code: str, voucher_id: int, *, details: bool = False) -> Voucher:
+    """A voucher of ledger ``code`` (with its lines and attachments if ``details``); 404 unless
+    both are in scope, the ledger's message when the ledger is not."""
+    voucher = voucher_get(user=user, ledger_code=code, voucher_id=voucher_id, details=details)
     if voucher is None:
+        ledger_or_404(user, code)  # which of the two is unknown, only once something is
         raise NotFound(UNKNOWN_VOUCHER.format(id=voucher_id))
-    voucher.ledger = ledger
     return voucher
-
-
-def voucher_lines(voucher: Voucher):
-    return voucher.lines.select_related("account", "fund", "counterparty").order_by("line_no")
-
-
-def voucher_attachments(voucher: Voucher) -> QuerySet[Attachment]:
-    return voucher.attachments.select_related("uploaded_by").order_by("id")
 
 
 def vouchers_list(ledger: Ledger, *, period_key: int | None = None, status: str | None = None):
@@ -75,11 +64,11 @@ def vouchers_list(ledger: Ledger, *, period_key: int | None = None, status: str 
 
 
 def attachment_or_404(user, code: str, voucher_id: int, attachment_id: int) -> Attachment:
-    voucher = voucher_or_404(user, code, voucher_id)
-    attachment = Attachment.objects.filter(
-        voucher=voucher, ledger_id=voucher.ledger_id, pk=attachment_id
-    ).first()
+    attachment = attachment_get(
+        user=user, ledger_code=code, voucher_id=voucher_id, attachment_id=attachment_id
+    )
     if attachment is None:
+        voucher_or_404(user, code, voucher_id)  # the ledger's or the voucher's message first
         raise NotFound(UNKNOWN_ATTACHMENT.format(id=attachment_id))
     return attachment
 

@@ -20,8 +20,6 @@ from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import (
     attachment_or_404,
     ledger_or_404,
-    voucher_attachments,
-    voucher_lines,
     voucher_or_404,
     vouchers_list,
 )
@@ -72,7 +70,7 @@ def _line_inputs(lines: list[S.LineIn]) -> list[LineInput]:
 
 
 def _detail(request, code: str, voucher_id: int) -> dict:
-    voucher = voucher_or_404(request.auth, code, voucher_id)
+    voucher = voucher_or_404(request.auth, code, voucher_id, details=True)
     attachments = [
         S.attachment_out(
             attachment,
@@ -81,9 +79,9 @@ def _detail(request, code: str, voucher_id: int) -> dict:
                 kwargs={"code": code, "voucher_id": voucher.pk, "attachment_id": attachment.pk},
             ),
         )
-        for attachment in voucher_attachments(voucher)
+        for attachment in voucher.attachments.all()
     ]
-    return S.voucher_detail_out(voucher, voucher_lines(voucher), attachments)
+    return S.voucher_detail_out(voucher, voucher.lines.all(), attachments)
 
 
 @router.get("/ledgers/{code}/vouchers", response={200: S.VoucherPage, **S.ERRORS}, summary="凭证列表")

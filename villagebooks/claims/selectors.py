@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.claims.models import Claim, ClaimPhoto, ClaimStatus
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.models import Account, Category, Counterparty, Fund, Ledger
@@ -56,7 +57,7 @@ def claims_waiting(ledger_ids: Iterable[int]) -> dict[int, int]:
 
 def claim_ledgers(*, user) -> list[Ledger]:
     """The ledgers ``user`` may submit claims to (a reporter: their village's)."""
-    return list(ledgers_in_scope(user, Action.CLAIM).select_related("village").order_by("code"))
+    return list(ledgers_in_scope(user, SUBMIT).select_related("village").order_by("code"))
 
 
 def my_claims(*, user) -> QuerySet[Claim]:

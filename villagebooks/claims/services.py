@@ -1,8 +1,8 @@
 """Every write to claims (报账单): submit, withdraw, return, book. One transaction each, an audit
 row each.
 
-Permission comes from ``ledger.access`` only: submitting needs ``Action.CLAIM`` (the village
-reporter), returning and booking need ``Action.PREPARE`` (the accountant). Every bad input is a
+Permission comes from ``ledger.access`` only: submitting needs ``claims.submit`` (the village
+reporter, ``claims.access``), returning and booking need ``Action.PREPARE`` (the accountant). Every bad input is a
 ``DomainError`` naming its field in Chinese, and then nothing has changed: no row and no file
 (files written before the failure are removed again). Booking makes the draft voucher and its
 attachments through ``ledger.services``, so the voucher obeys every rule of the books. Locks:
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from villagebooks.claims import errors as E
+from villagebooks.claims.access import SUBMIT
 from villagebooks.claims.models import Claim, ClaimPhoto, ClaimStatus
 from villagebooks.claims.receipts import HEAD_BYTES, extension, is_heic, sniff_content_type
 from villagebooks.common.audit import audit_record
@@ -164,7 +165,7 @@ def claim_submit(
     ``photos`` are Django files (uploads); each is checked by its bytes and size, and a receipt
     that a live claim or a voucher of the ledger already carries is refused (no double claims).
     """
-    require(actor, ledger, Action.CLAIM)
+    require(actor, ledger, SUBMIT)
     purpose, payee = (purpose or "").strip(), (payee or "").strip()
     problems = check_claim(spent_on=spent_on, amount_fen=amount_fen, purpose=purpose, payee=payee)
     receipts, photo_problems = _read_receipts(photos)
@@ -242,7 +243,7 @@ def claim_withdraw(*, actor, claim: Claim) -> Claim:
     """The reporter takes back a claim the accountant has not handled yet."""
     with transaction.atomic():
         claim = _locked(claim)
-        require(actor, claim.ledger, Action.CLAIM)
+        require(actor, claim.ledger, SUBMIT)
         if claim.submitted_by_id != actor.pk:
             raise DomainError(E.NOT_YOUR_CLAIM, field="claim")
         _require_status(claim, [ClaimStatus.SUBMITTED], pgettext("action", "撤回"))

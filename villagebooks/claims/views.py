@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.claims.forms import BookForm, ClaimForm, ReturnForm, add_problems
 from villagebooks.claims.models import Claim, ClaimStatus
 from villagebooks.claims.receipts import is_image
@@ -42,7 +43,8 @@ from villagebooks.claims.services import (
 from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
-from villagebooks.ledger.access import Action, can, viewable_ledger
+from villagebooks.ledger.access import Action, can
+from villagebooks.ledger.selectors import ledger_get
 
 MY_CLAIMS_PER_PAGE = 20
 LEDGER_CLAIMS_PER_PAGE = 10
@@ -135,7 +137,7 @@ def _detail_context(request: HttpRequest, claim: Claim, **forms) -> dict:
         "photos": list(claim.photos.all()),
         "can_withdraw": claim.status == ClaimStatus.SUBMITTED
         and claim.submitted_by_id == user.pk
-        and can(user, ledger, Action.CLAIM),
+        and can(user, ledger, SUBMIT),
         "can_book": can_book,
     }
     if can_book:
@@ -251,7 +253,7 @@ def claim_book_view(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def ledger_claims_page(request: HttpRequest, code: str) -> HttpResponse:
     """A ledger's claims for the accountant: those waiting (with the booking form), or all."""
-    ledger = viewable_ledger(request.user, code)
+    ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
         return _not_found(request, str(UNKNOWN_LEDGER).format(code=code))
     show_all = request.GET.get("show") == "all"

@@ -20,7 +20,6 @@ from typing import TextIO
 
 from villagebooks.common.errors import NotPermitted
 from villagebooks.common.money import fen_to_text
-from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
     Account,
@@ -31,6 +30,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import ledger_get
 
 CURRENCY = "CNY"
 OPENING_ACCOUNT = "Equity:Opening-Balances"
@@ -198,7 +198,7 @@ def beancount_export(*, actor, ledger_code: str, out: TextIO) -> BeancountExport
         NotPermitted: no such ledger, or not in the actor's scope (the same message for both,
             so that the answer does not reveal which ledgers exist elsewhere).
     """
-    ledger = ledgers_in_scope(actor, Action.VIEW).filter(code=ledger_code).first()
+    ledger = ledger_get(user=actor, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     return beancount_write(ledger=ledger, out=out)

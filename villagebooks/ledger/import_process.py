@@ -128,7 +128,7 @@ def vouchers_import_reading_apart(
                         problems=_problems_in_order([*message[1], *writer_problems], message[2])
                     )
                 elif kind == "done":
-                    ledgers, rows_read = message[1], message[2]
+                    ledgers, rows_read, source = message[1], message[2], message[3]
                     bar.total = rows_read
                     bar.update(rows_read - bar.n)
                     break
@@ -136,7 +136,7 @@ def vouchers_import_reading_apart(
                     raise _reader_failed(message[1])
         if writer_problems:
             raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
-        result = writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
+        result = writer.finish(actor=actor, ledgers=ledgers, source=(path.name, source[1]))
     finally:
         channel.close()
         try:
@@ -277,7 +277,7 @@ def read_apart(channel, database, language, actor_id, path, post, create_missing
             else:  # the file could not be read at all
                 channel.send(("failed", failed.problems, 0))
             return
-        channel.send(("done", ledgers, progress.n))
+        channel.send(("done", ledgers, progress.n, run.source))
     except BrokenPipeError:
         pass  # the writing process failed and has gone: nothing to tell
     except BaseException:  # whatever it is (Ctrl-C too), the writing process must hear of it

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import re
 import sys
 from collections import defaultdict
@@ -38,7 +39,6 @@ from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MoneyError, yuan_to_fen
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require
-from villagebooks.ledger.balances import BalanceDeltas, BalanceKey, BalanceOutOfRange, balances_apply
 from villagebooks.ledger.domain.periods import latest_voucher_date
 from villagebooks.ledger.domain.vouchers import (
     BOTH_SIDES,
@@ -58,6 +58,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.posting import BatchPosting, LineToPost, VoucherToPost
 from villagebooks.ledger.services import (
     LedgerDirectory,
     OpeningInput,
@@ -477,6 +478,8 @@ _VOUCHER_FIELDS = (
     "posted_at",
     "created_at",
     "updated_at",
+    "source_file",
+    "source_sha256",
 )
 _LINE_FIELDS = (
     "ledger",
@@ -591,6 +594,47 @@ class _WriteBatch:
             ).encode()
         return [row[:4] + (number,) + row[5:] for row, number in zip(self.voucher_rows, numbers, strict=True)]
 
+    def to_post(self, numbers: list[int] | None) -> list[VoucherToPost]:
+        """The batch as posting's hooks see it (only asked for when a hook is registered)."""
+        if isinstance(self.line_rows, bytes):
+            vouchers = [
+                [_copy_value(text) for text in (before + "\\N" + after).rstrip("\n").split("\t")]
+                for before, after in self.voucher_rows
+            ]
+            lines = [
+                [_copy_value(text) for text in row.split("\t")]
+                for row in self.line_rows.decode().split("\n")
+                if row
+            ]
+        else:
+            vouchers, lines = self.voucher_rows, self.line_rows
+        by_voucher: dict[int, list[LineToPost]] = defaultdict(list)
+        for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party in lines:
+            by_voucher[int(voucher_id)].append(
+                LineToPost(
+                    line_no=int(line_no),
+                    summary=summary,
+                    account_id=int(account),
+                    debit_fen=int(debit),
+                    credit_fen=int(credit),
+                    fund_id=None if fund is None else int(fund),
+                    counterparty_id=None if party is None else int(party),
+                )
+            )
+        return [
+            VoucherToPost(
+                ledger_id=int(row[1]),
+                voucher_id=int(row[0]),
+                period_id=int(row[2]),
+                date=date.fromisoformat(str(row[3])),
+                kind=row[6],
+                external_key=row[8],
+                lines=tuple(by_voucher[int(row[0])]),
+                number=None if numbers is None else numbers[index],
+            )
+            for index, row in enumerate(vouchers)
+        ]
+
 
 def _copy_text(value) -> str:
     """One value in COPY's text format (dates and timestamps as ISO 8601, which PostgreSQL reads)."""
@@ -601,6 +645,16 @@ def _copy_text(value) -> str:
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     return str(value)
+
+
+_COPY_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def _copy_value(text: str) -> str | None:
+    """One value of COPY's text format back (the reverse of ``_copy_text``, as a string)."""
+    if text == _COPY_NULL:
+        return None
+    return re.sub(r"\\[\\tnr]", lambda match: _COPY_UNESCAPES[match.group()], text)
 
 
 def _copy_text_around_number(row: tuple) -> tuple[str, str]:
@@ -641,6 +695,7 @@ class _VoucherImport:
         self.current: _PendingVoucher | None = None
         self.batch: list[_PendingVoucher] = []
         self.rows_read = 0
+        self.source: tuple[str, str] = ("", "")  # the file's name and SHA-256, set by _read_file
 
     # What the import's own transaction must answer: periods that may have to be created, and
     # (with create_missing) funds and counterparties. The reading process of an import done
@@ -810,12 +865,13 @@ class _VoucherImport:
         now = ops.adapt_datetimefield_value(timezone.now())
         actor_id = self.actor.pk
         if self.post:
-            status = VoucherStatus.POSTED.value
-            # Posting on import means the importer vouches for the file: its review too.
-            reviewed_by, reviewed_at, posted_by, posted_at = actor_id, now, actor_id, now
+            file_name, sha256 = self.source
+            status, reviewed_by, reviewed_at, posted_by, posted_at, source_file, source_sha256 = (
+                BatchPosting.posted_values(actor_id=actor_id, now=now, file_name=file_name, sha256=sha256)
+            )
         else:
             status = VoucherStatus.SUBMITTED.value
-            reviewed_by = reviewed_at = posted_by = posted_at = None
+            reviewed_by = reviewed_at = posted_by = posted_at = source_file = source_sha256 = None
         ids = _voucher_ids(len(batch))
         as_copy_text = self.lines_as_copy_text
         normal = VoucherKind.NORMAL.value
@@ -883,6 +939,8 @@ class _VoucherImport:
                     posted_at,
                     now,
                     now,
+                    source_file,
+                    source_sha256,
                 )
             )
             state.vouchers += 1
@@ -925,7 +983,8 @@ def _problems_in_order(problems: list[FieldProblem], dropped: int) -> list[Field
 
 
 class _BatchWriter:
-    """The writing side of an import: numbers, vouchers, lines and balances, batch by batch.
+    """The writing side of an import: vouchers, lines and (through ``posting``) numbers and
+    balances, batch by batch.
 
     It runs in the import's transaction. After its first problem (a period closed meanwhile)
     it writes nothing more: the transaction will be rolled back.
@@ -939,24 +998,34 @@ class _BatchWriter:
         self.stopped = False
         self.batches = 0
         self.vouchers = 0
-        self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
+        self.posting = BatchPosting() if post else None
         self.shared_periods: set[int] = set()  # periods locked shared (unposted vouchers)
 
     def write(self, batch: _WriteBatch) -> FieldProblem | None:
         """Write the batch, or say why not (it then writes nothing more)."""
         if self.stopped:
             return None
-        if self.post:
-            numbers = self.reserve_numbers(batch)
-            if isinstance(numbers, FieldProblem):
-                self.stopped = True
-                return numbers
+        if self.posting is not None:
+            problem = self.posting.post(
+                period_ids=batch.period_ids,
+                date_rows=batch.date_rows,
+                balance_sums=batch.balance_sums,
+                write_rows=lambda numbers: self.insert(batch, numbers),
+                describe=batch.to_post,
+            )
         else:
             problem = self.lock_periods_shared(batch)
-            if problem is not None:
-                self.stopped = True
-                return problem
-            numbers = [None] * len(batch.period_ids)
+            if problem is None:
+                self.insert(batch, [None] * len(batch.period_ids))
+        if problem is not None:
+            self.stopped = True
+            return problem
+        self.batches += 1
+        if self.check_keys_from_batch is not None and self.batches >= self.check_keys_from_batch:
+            self.check_keys()
+        return None
+
+    def insert(self, batch: _WriteBatch, numbers: list[int | None]) -> None:
         voucher_rows = batch.vouchers_numbered(numbers)
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
         # that is posted already. So the lines go in first, while their vouchers do not exist
@@ -967,19 +1036,6 @@ class _BatchWriter:
             _insert(cursor, VoucherLine, _LINE_FIELDS, batch.line_rows)
             _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
         self.vouchers += len(numbers)
-        if self.post:
-            deltas = BalanceDeltas()
-            for key, (debit, credit) in batch.balance_sums.items():
-                deltas.add(BalanceKey(*key, False), debit, credit)
-            try:
-                balances_apply(deltas)
-            except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
-                self.stopped = True
-                return error.problems[0]
-        self.batches += 1
-        if self.check_keys_from_batch is not None and self.batches >= self.check_keys_from_batch:
-            self.check_keys()
-        return None
 
     def check_keys(self) -> None:
         """Check the foreign keys of every row written so far, now instead of at commit."""
@@ -1009,43 +1065,13 @@ class _BatchWriter:
             self.shared_periods.add(period.pk)
         return None
 
-    def reserve_numbers(self, batch: _WriteBatch) -> list[int] | FieldProblem:
-        """Each voucher's number, the next of its period in file order, or a period closed meanwhile.
+    def finish(self, *, actor, ledgers: list[_LedgerSummary], source: tuple[str, str]) -> ImportResult:
+        """Save the periods' counters and record the import in each ledger's audit trail.
 
-        A period's row is locked the first time the import meets it and stays locked until the
-        import commits, so its counter is kept here and written back once, in ``finish``.
+        ``source``: the file's name and (when posting) its SHA-256, as the reading side saw them.
         """
-        by_period: dict[int, list[int]] = defaultdict(list)  # period id → the batch's indexes
-        for index, period_id in enumerate(batch.period_ids):
-            by_period[period_id].append(index)
-        new = sorted(set(by_period) - self.last_numbers.keys())
-        if new:  # locked in one query, in one order for every writer
-            # NO KEY UPDATE, as posting's counter update takes: it excludes other posters and
-            # closing, and lets vouchers be made meanwhile (their shared lock, see services).
-            periods = Period.objects.select_for_update(no_key=True).filter(pk__in=new).order_by("pk")
-            for period in periods:
-                if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
-                    row = batch.date_rows[by_period[period.pk][0]]
-                    return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
-                self.last_numbers[period.pk] = period.last_number
-        numbers = [0] * len(batch.period_ids)
-        for period_id, indexes in by_period.items():
-            first = self.last_numbers[period_id] + 1
-            self.last_numbers[period_id] += len(indexes)
-            for offset, index in enumerate(indexes):
-                numbers[index] = first + offset
-        return numbers
-
-    def finish(self, *, actor, ledgers: list[_LedgerSummary], file_name: str) -> ImportResult:
-        """Save the periods' counters and record the import in each ledger's audit trail."""
-        if self.last_numbers:
-            table = connection.ops.quote_name(Period._meta.db_table)
-            now = connection.ops.adapt_datetimefield_value(timezone.now())
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET last_number = %s, updated_at = %s WHERE id = %s",
-                    [(number, now, period_id) for period_id, number in self.last_numbers.items()],
-                )
+        if self.posting is not None:
+            self.posting.finish()
         by_id = Ledger.objects.in_bulk([summary.ledger_id for summary in ledgers])
         for summary in ledgers:
             ledger = by_id[summary.ledger_id]
@@ -1054,13 +1080,14 @@ class _BatchWriter:
                 action="vouchers_import",
                 ledger_id=ledger.pk,
                 obj=ledger,
-                file=file_name,
+                file=source[0],
                 vouchers=summary.vouchers,
                 lines=summary.lines,
                 status=VoucherStatus.POSTED if self.post else VoucherStatus.SUBMITTED,
                 prepared_by=actor.username,
-                # Posting on import means the importer vouches for the file: recorded as its review.
-                reviewed_by=actor.username if self.post else None,
+                # Posting on import: the vouchers came reviewed from outside, in this file.
+                reviewed_by=None,
+                reviewed_outside={"file": source[0], "sha256": source[1]} if self.post else None,
                 posted_by=actor.username if self.post else None,
                 created_funds=summary.created_funds,
                 created_counterparties=summary.created_counterparties,
@@ -1150,11 +1177,25 @@ def _vouchers_import_here(
     run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, write_batch=write_batch)
     with progress_bar(progress) as bar:
         ledgers = _read_file(run, path, bar)
-    return writer.finish(actor=actor, ledgers=ledgers, file_name=path.name)
+    return writer.finish(actor=actor, ledgers=ledgers, source=(path.name, run.source[1]))
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, which an imported voucher records (a missing file fails at reading)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _read_file(run: _VoucherImport, path: Path, bar: tqdm) -> list[_LedgerSummary]:
     """Every row of the file through ``run``; ``bar`` counts them (its total set from the file)."""
+    if run.post:
+        run.source = (path.name[: Voucher._meta.get_field("source_file").max_length], _sha256(path))
     with _table_open(path, VOUCHER_COLUMNS, VOUCHER_REQUIRED) as table:
         bar.total = table.total_rows
         pick = _picker(table.columns, VOUCHER_COLUMNS)

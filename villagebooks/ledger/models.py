@@ -259,6 +259,11 @@ class Voucher(models.Model):
         db_index=False,
     )
     posted_at = models.DateTimeField(null=True, blank=True)
+    # A voucher posted by an import came reviewed from outside (books kept elsewhere): the file it
+    # came in and its SHA-256 stand where a reviewer would, with the importer as preparer and poster.
+    # NULL otherwise; nullable so that SQLite adds the columns without rebuilding the table.
+    source_file = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    source_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -281,6 +286,11 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return f"记-{self.number}" if self.number else f"草稿#{self.pk}"
+
+    @property
+    def reviewed_outside(self) -> bool:
+        """Posted by an import: reviewed where the books were kept before, not by a user here."""
+        return bool(self.source_sha256)
 
 
 # The names of the range constraints: the database's error names them, and the services

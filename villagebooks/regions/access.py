@@ -1,11 +1,12 @@
 """Who may manage users (create them, grant them roles) at which places of the region tree.
 
-``ledger/access.py`` decides what a user may do to ledgers; managing users needs only the region
-tree, so its rule lives here, below the ledger app, where the user services can reach it.
+``regions.permissions`` decides what a user may do with the actions the apps declare; managing
+users is no app's action but a rule about ranks on the region tree, so it lives here, reading the
+same assignments (loaded once per request or command), where the user services can reach it.
 
 The rule for granting role R at place P (a region, or a ledger's village for a ledger role):
 - the ``system`` operator (the command line without ``--user``) and every superuser may grant
-  anything anywhere; so may an ``admin`` at a root of the tree, as ``ledger/access.py`` counts it;
+  anything anywhere; so may an ``admin`` at a root of the tree, as ``regions.permissions`` counts it;
 - anyone else must hold, at P or at an ancestor of P, a region-wide role that manages users
   (``USER_MANAGING_ROLES``) and that ranks at least as high as R (``ROLE_RANK``). A role held on a
   single ledger never carries the right, and a read-only role (``READ_ONLY_ROLES``) grants nothing.
@@ -19,7 +20,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import NotPermitted
-from villagebooks.regions.models import Region, Role, RoleAssignment
+from villagebooks.regions.models import Region, Role
+from villagebooks.regions.permissions import assignments_of
 
 # How high each role stands, for "nobody grants a role above their own". Equal ranks are peers
 # of different trades: the county office, the agency's head and a supervisor each oversee a
@@ -33,7 +35,7 @@ ROLE_RANK: dict[str, int] = {
     Role.REVIEWER: 2,
     Role.REPORTER: 1,
 }
-# The roles that only look (``ledger/access.py`` gives them nothing but VIEW; a test keeps the two
+# The roles that only look (the apps give them nothing but ``ledger.view``; a test keeps the two
 # lists in step). They may not grant, whatever their rank: an office that reads the books must not
 # be able to make itself, or a friend, someone who writes them.
 READ_ONLY_ROLES = (Role.COUNTY, Role.SUPERVISOR)
@@ -57,14 +59,13 @@ def granting_places(user) -> list[tuple[str, str]] | None:
         return []
     if user.is_superuser:
         return None
-    assignments = RoleAssignment.objects.filter(
-        user=user, role__in=USER_MANAGING_ROLES, ledger_id__isnull=True
-    ).values_list("role", "region__parent_id", "region__path")
     places = []
-    for role, parent_id, path in assignments:
-        if role == Role.ADMIN and parent_id is None:
+    for held in assignments_of(user):
+        if held.ledger_id is not None or held.role not in USER_MANAGING_ROLES:
+            continue
+        if held.role == Role.ADMIN and held.at_root:
             return None
-        places.append((role, path))
+        places.append((held.role, held.region_path))
     return places
 
 

@@ -45,6 +45,7 @@ from villagebooks.ledger.models import (
     Period,
     VoucherLine,
 )
+from villagebooks.ledger.selectors import ledger_get
 from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope
 from villagebooks.reports.xlsx import write_xlsx
@@ -185,9 +186,7 @@ def ledger_export(*, actor, ledger_code: str, target: BinaryIO | Path | str) -> 
             both, so the answer does not reveal whether a code exists).
         DomainError: an attachment file is missing from storage, or the target cannot be written.
     """
-    ledger = (
-        access.ledgers_in_scope(actor, Action.VIEW).filter(code=ledger_code).select_related("village").first()
-    )
+    ledger = ledger_get(user=actor, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     access.require(actor, ledger, Action.VIEW)

@@ -17,6 +17,7 @@ from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger
+from villagebooks.ledger.selectors import balance_window, ledger_get
 from villagebooks.regions.models import Region
 
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
@@ -66,7 +67,7 @@ class ReportScope:
 def scope_for_ledger(*, user, ledger_code: str, from_key: int, to_key: int) -> ReportScope:
     if from_key > to_key:
         raise DomainError(RANGE_REVERSED, field="from")
-    ledger = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code).select_related("village").first()
+    ledger = ledger_get(user=user, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     return ReportScope(
@@ -108,9 +109,8 @@ def scope_for_region(
 def opening_window(scope: ReportScope, *, before_key: int) -> Q:
     """Balance rows that add up to the balances just before period ``before_key``.
 
-    A ledger's year ``C`` (its carried year, or the report's year if earlier) opens with its
-    month-0 rows; movements of C and later years up to the period follow. Ledgers of one
-    region can have different carried years, so the window is built per carried year.
+    ``ledger.selectors.balance_window`` is the rule for one ledger; ledgers of one region can
+    have different carried years, so the window is built per carried year.
     """
     year = before_key // 100
     ledgers = Ledger.objects.filter(pk__in=scope.ledger_ids) if scope.single_ledger is None else None
@@ -121,8 +121,7 @@ def opening_window(scope: ReportScope, *, before_key: int) -> Q:
     )
     window = Q(pk__in=[])
     for carried in carried_years:
-        start = min(year, carried) * 100
-        part = (Q(period_key=start) | Q(period_key__gt=start, month__gte=1)) & Q(period_key__lt=before_key)
+        part = balance_window(carried_year=carried, year=year, before_key=before_key)
         if len(carried_years) > 1:
             part &= Q(ledger__carried_year=carried)
         window |= part

@@ -1,12 +1,13 @@
 """Reads behind the pages that no other app offers yet: the ledger overview on the home page, the
-period a report opens on, the accounts of a statement line, the voucher page and its attachments.
+accounts of a statement line, the regions whose consolidated reports a user may open. The reads
+that the workspace and the API share with the pages (a voucher in scope, an attachment, the
+accounts, the months a report opens on) are ``ledger.selectors``.
 
 Everything starts from ``ledgers_in_scope``, so a page never sees a ledger its user may not
 view. The overview counts what needs attention with correlated subqueries inside the one query
 that fetches a page of ledgers: the number of queries does not grow with the number of ledgers,
 and only the ledgers of the page shown are counted. Every other read here is a fixed number of
-queries whatever the size of the books. (These belong in ``ledger/selectors.py`` once that
-module exists; they live here so that the pages do not wait for it.)
+queries whatever the size of the books.
 """
 
 from __future__ import annotations
@@ -15,38 +16,33 @@ from datetime import date
 
 from django.db.models import (
     Count,
-    F,
     IntegerField,
-    Max,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.ledger.access import (
-    ROLE_ACTIONS,
     Action,
-    actions_on_ledgers,
     can_in_region,
     ledgers_in_scope,
 )
 from villagebooks.ledger.domain.periods import next_period
 from villagebooks.ledger.models import (
     Account,
-    AccountBalance,
-    Attachment,
     Ledger,
     Period,
     PeriodStatus,
     Voucher,
-    VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import account_list
+from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
 from villagebooks.reports.statements import FormulaError, parse_formula
 
@@ -84,22 +80,6 @@ def ledger_overview(*, user, today: date, search: str = "") -> QuerySet[Ledger]:
     )
 
 
-def report_default_range(ledger: Ledger) -> tuple[int, int]:
-    """The months a report of ``ledger`` opens on: its current year up to the latest posted month.
-
-    The current year is the year of the latest month with posted movements (from January, or
-    from the ledger's first month in its first year). A ledger with nothing posted opens on its
-    first month of the carried year, which shows the opening balances.
-    """
-    latest = AccountBalance.objects.filter(ledger=ledger, month__gte=1).aggregate(key=Max("period_key"))[
-        "key"
-    ]
-    if latest is None:
-        latest = max(ledger.start_period_key, ledger.carried_year * 100 + 1)
-    first = max((latest // 100) * 100 + 1, ledger.start_period_key)
-    return first, latest
-
-
 def region_for_summary(*, user, code: str) -> Region | None:
     """The region ``code`` if ``user`` holds a region-wide role that may view it; else None.
 
@@ -114,42 +94,15 @@ def region_for_summary(*, user, code: str) -> Region | None:
 
 def summary_regions(*, user) -> list[Region]:
     """The regions whose consolidated reports ``user`` may open, highest first."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
+    paths = permissions.region_paths(user, Action.VIEW)
+    if paths is None:
         return list(Region.objects.filter(parent__isnull=True).order_by("path"))
-    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.VIEW in actions]
-    return list(
-        Region.objects.filter(
-            role_assignments__user=user,
-            role_assignments__role__in=roles,
-            role_assignments__ledger_id__isnull=True,
-        )
-        .distinct()
-        .order_by("path")
-    )
-
-
-def region_report_default_range(*, user, region: Region, chart: str, today: date) -> tuple[int, int]:
-    """The months a consolidated report opens on: the current year of the region's ledgers.
-
-    Like ``report_default_range``, over every ledger of ``chart`` under ``region`` that ``user``
-    may view: January of the latest posted month's year up to that month, or the latest first
-    month of those ledgers when nothing is posted, or ``today``'s month when there are none.
-    """
-    ledgers = ledgers_in_scope(user, Action.VIEW).filter(village__path__startswith=region.path, chart=chart)
-    latest = AccountBalance.objects.filter(ledger__in=ledgers, month__gte=1).aggregate(key=Max("period_key"))[
-        "key"
-    ]
-    if latest is None:
-        first_month = Greatest(F("start_year") * 100 + F("start_month"), F("carried_year") * 100 + 1)
-        latest = ledgers.aggregate(key=Max(first_month))["key"] or today.year * 100 + today.month
-    return latest // 100 * 100 + 1, latest
+    return list(Region.objects.filter(path__in=paths).order_by("path")) if paths else []
 
 
 def account_choices(ledger: Ledger) -> list[tuple[str, str]]:
     """(code, "code name") of every account of ``ledger`` in code order, sub-accounts indented."""
-    accounts = Account.objects.filter(ledger=ledger).order_by("code").values_list("code", "name", "level")
+    accounts = account_list(ledger=ledger).values_list("code", "name", "level")
     return [(code, f"{ACCOUNT_INDENT * (level - 1)}{code} {name}") for code, name, level in accounts]
 
 
@@ -228,54 +181,13 @@ def _line_terms(layout, line_no: int) -> tuple[tuple[int, str, str], ...] | None
     )
 
 
-def voucher_for_page(*, user, ledger_code: str, voucher_id: int) -> Voucher | None:
-    """A voucher of ledger ``ledger_code`` that ``user`` may view, with everything its page shows.
-
-    None for a voucher of another ledger, or of a ledger out of the user's scope: the page
-    cannot tell those apart from a voucher that does not exist. Four queries whatever the
-    number of lines and attachments.
-    """
-    ledgers = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code)
-    lines = VoucherLine.objects.select_related("account__parent", "fund", "counterparty").order_by("line_no")
-    return (
-        Voucher.objects.filter(pk=voucher_id, ledger__in=ledgers)
-        .select_related(
-            "ledger__village__parent",
-            "period",
-            "prepared_by",
-            "reviewed_by",
-            "posted_by",
-            "reverses",
-            "reversed_by",
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=lines),
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-        )
-        .first()
-    )
-
-
-def attachment_for_download(
-    *, user, ledger_code: str, voucher_id: int, attachment_id: int
-) -> Attachment | None:
-    """An attachment of that voucher of that ledger, if ``user`` may view the ledger; else None."""
-    ledgers = ledgers_in_scope(user, Action.VIEW).filter(code=ledger_code)
-    return Attachment.objects.filter(
-        pk=attachment_id,
-        voucher_id=voucher_id,
-        voucher__ledger_id=F("ledger_id"),
-        ledger__in=ledgers,
-    ).first()
-
-
 def ledger_actions(*, user, ledgers: list[Ledger]) -> dict[int, dict[str, bool]]:
     """For the ledgers of one page (villages loaded): which of them ``user`` may prepare, review,
     close, set up or book claims on, in one query, so that the home page offers only the links
     that lead somewhere."""
     names = {"prepare": Action.PREPARE, "review": Action.REVIEW, "close": Action.CLOSE}
-    names |= {"setup": Action.SETUP, "claim": Action.CLAIM}
-    allowed = actions_on_ledgers(user, ledgers)
+    names |= {"setup": Action.SETUP, "claim": SUBMIT}
+    allowed = permissions.actions_on_ledgers(user, ledgers)
     return {
         pk: {name: action in actions for name, action in names.items()} for pk, actions in allowed.items()
     }

@@ -30,9 +30,15 @@ from django.views.decorators.http import require_GET
 from villagebooks.claims.selectors import claims_waiting
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words
-from villagebooks.ledger.access import viewable_ledger
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import Chart, Ledger
+from villagebooks.ledger.selectors import (
+    attachment_get,
+    ledger_get,
+    region_report_range,
+    report_range,
+    voucher_get,
+)
 from villagebooks.regions.models import Region
 from villagebooks.reports.catalog import REPORT_KINDS, ReportKind, report_view_record
 from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf, render_vouchers_pdf, vouchers_pdf
@@ -45,16 +51,12 @@ from villagebooks.web.forms import ReportForm
 from villagebooks.web.report_tables import Links, line_accounts_tables, report_heading, report_table
 from villagebooks.web.selectors import (
     account_choices,
-    attachment_for_download,
     ledger_actions,
     ledger_overview,
     region_account_choices,
     region_for_summary,
-    region_report_default_range,
-    report_default_range,
     statement_line_terms,
     summary_regions,
-    voucher_for_page,
 )
 
 LEDGERS_PER_PAGE = 25
@@ -209,10 +211,10 @@ def _add_errors(form: ReportForm, error: DomainError, *, kind: ReportKind) -> No
 
 def _ledger_request(request: HttpRequest, code: str, slug: str) -> _ReportRequest:
     kind = _kind(slug)
-    ledger = viewable_ledger(request.user, code)
+    ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
         raise _NotFound(UNKNOWN_LEDGER.format(code=code))
-    first, last = report_default_range(ledger)
+    first, last = report_range(ledger=ledger)
     form = _form(request, kind, first, last, accounts=account_choices(ledger) if kind.needs_account else None)
     scope = None
     if form.is_valid():
@@ -236,7 +238,7 @@ def _region_request(request: HttpRequest, code: str, slug: str) -> _ReportReques
     if region is None:
         raise _NotFound(str(UNKNOWN_REGION).format(code=code))
     chart = request.GET.get("chart") if request.GET.get("chart") in Chart.values else Chart.CHART_2023
-    first, last = region_report_default_range(
+    first, last = region_report_range(
         user=request.user, region=region, chart=chart, today=timezone.localdate()
     )
     accounts = (
@@ -460,7 +462,7 @@ def legacy_report(request: HttpRequest, code: str, slug: str, suffix: str) -> Ht
 @_pages
 def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """One voucher as printed: header, lines, totals with the amount in words, who did what."""
-    voucher = voucher_for_page(user=request.user, ledger_code=code, voucher_id=voucher_id)
+    voucher = voucher_get(user=request.user, ledger_code=code, voucher_id=voucher_id)
     if voucher is None:
         raise _NotFound(str(UNKNOWN_VOUCHER))
     lines = list(voucher.lines.all())
@@ -482,7 +484,7 @@ def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpRespon
 @_pages
 def voucher_pdf(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """One voucher on the 记账凭证 form, as PDF (a voucher not yet posted is marked a draft)."""
-    voucher = voucher_for_page(user=request.user, ledger_code=code, voucher_id=voucher_id)
+    voucher = voucher_get(user=request.user, ledger_code=code, voucher_id=voucher_id)
     if voucher is None:
         raise _NotFound(str(UNKNOWN_VOUCHER))
     name = (
@@ -518,7 +520,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 @_pages
 def attachment_download(request: HttpRequest, code: str, voucher_id: int, attachment_id: int) -> HttpResponse:
     """A voucher's source document, to whoever may view its ledger."""
-    attachment = attachment_for_download(
+    attachment = attachment_get(
         user=request.user, ledger_code=code, voucher_id=voucher_id, attachment_id=attachment_id
     )
     if attachment is None:

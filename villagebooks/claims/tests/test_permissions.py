@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from villagebooks.claims.access import SUBMIT
 from villagebooks.claims.models import Claim, ClaimStatus
 from villagebooks.claims.selectors import claim_for_page, my_claims, photo_for_download
 from villagebooks.claims.tests.conftest import upload
@@ -26,11 +27,11 @@ def heitan_claim(reporter, ledger, submit):
 def test_the_claim_action_belongs_to_the_village_reporter(
     reporter, accountant, supervisor, ledger, other_ledger
 ):
-    assert can(reporter, ledger, Action.CLAIM) is True
-    assert can(reporter, other_ledger, Action.CLAIM) is False
+    assert can(reporter, ledger, SUBMIT) is True
+    assert can(reporter, other_ledger, SUBMIT) is False
     assert can(reporter, ledger, Action.PREPARE) is False
-    assert can(accountant, ledger, Action.CLAIM) is False
-    assert can(supervisor, ledger, Action.CLAIM) is False
+    assert can(accountant, ledger, SUBMIT) is False
+    assert can(supervisor, ledger, SUBMIT) is False
 
 
 def test_a_reporter_of_heitan_cannot_see_tumens_claims(client, reporter, tumen_claim, heitan_claim):

@@ -113,13 +113,14 @@ def test_a_ledger_role_does_not_reach_the_next_village(ledger, new_ledger, regio
 
 
 def test_the_read_only_roles_of_user_management_are_the_roles_that_only_view():
-    """``regions.access`` cannot import this module (it sits below it): a read-only role there
-    grants nothing, so its list must be exactly the roles that may do nothing but VIEW here."""
-    from villagebooks.ledger.access import ROLE_ACTIONS, Action
+    """``regions.access`` reads no app's declarations: a read-only role there grants nothing, so
+    its list must be exactly the roles that may do nothing but view, over every declared action."""
     from villagebooks.regions.access import READ_ONLY_ROLES, USER_MANAGING_ROLES
+    from villagebooks.regions.permissions import declared_actions, roles_holding
 
-    only_view = {role for role, actions in ROLE_ACTIONS.items() if actions == {Action.VIEW}}
+    held = {role: {a for a in declared_actions() if role in roles_holding(a)} for role in Role.values}
+    only_view = {role for role, actions in held.items() if actions == {Action.VIEW}}
     assert set(READ_ONLY_ROLES) == only_view
     assert not only_view & set(USER_MANAGING_ROLES)
     # A role that manages users holds every power it may hand out.
-    assert all(ROLE_ACTIONS[role] == set(Action) for role in USER_MANAGING_ROLES)
+    assert all(held[role] == set(declared_actions()) for role in USER_MANAGING_ROLES)

@@ -24,10 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.common.audit import record_report_view
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
-from villagebooks.ledger import access
-from villagebooks.ledger.access import Action
 from villagebooks.ledger.domain.periods import BAD_PERIOD
 from villagebooks.ledger.models import Account, Voucher, VoucherLine, VoucherStatus
+from villagebooks.ledger.selectors import ledger_get
 from villagebooks.reports.pdf.document import GREY, RED, Document, clean
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
@@ -69,6 +68,8 @@ class PrintedVoucher:
     reviewed_by: str
     posted_by: str
     note: str = ""
+    # Posted by an import: reviewed outside, in this file (name, SHA-256), instead of by a reviewer.
+    reviewed_outside: tuple[str, str] | None = None
     status: str = ""  # empty once posted; otherwise what it still is (草稿, 待审核, 已审核)
 
     @property
@@ -91,7 +92,7 @@ def vouchers_pdf(*, actor, ledger_code: str, year: int, month: int, via: str = "
     """
     if not (1 <= month <= 12 and 1 <= year <= 9999):
         raise DomainError(BAD_PERIOD, field="period")
-    ledger = access.ledgers_in_scope(actor, Action.VIEW).filter(code=ledger_code).first()
+    ledger = ledger_get(user=actor, code=ledger_code)
     if ledger is None:
         raise NotPermitted(UNKNOWN_LEDGER.format(code=ledger_code))
     vouchers = (
@@ -163,6 +164,7 @@ def _printed(voucher: Voucher, accounts: dict[int, dict]) -> PrintedVoucher:
         prepared_by=_person(voucher.prepared_by),
         reviewed_by=_person(voucher.reviewed_by),
         posted_by=_person(voucher.posted_by),
+        reviewed_outside=(voucher.source_file, voucher.source_sha256) if voucher.reviewed_outside else None,
         note=voucher.note,
         status="" if voucher.status == VoucherStatus.POSTED else str(voucher.get_status_display()),
     )
@@ -283,11 +285,18 @@ def _draw(
     with document.style(size=10):
         third = WIDTH / 3
         document.line_at(f"记账：{clean(voucher.posted_by)}", LEFT + 2, y + 2, third, 7, "L")
-        document.line_at(f"审核：{clean(voucher.reviewed_by)}", LEFT + third, y + 2, third, 7, "C")
+        reviewer = "外部（随文件导入）" if voucher.reviewed_outside else clean(voucher.reviewed_by)
+        document.line_at(f"审核：{reviewer}", LEFT + third, y + 2, third, 7, "C")
         document.line_at(f"制单：{clean(voucher.prepared_by)}", LEFT + 2 * third, y + 2, third - 2, 7, "R")
+    remarks = []
+    if voucher.reviewed_outside:  # first: the print must say where the review was
+        file_name, sha256 = voucher.reviewed_outside
+        remarks.append(f"外部审核：随文件 {clean(file_name)} 导入，SHA-256 {sha256}")
     if voucher.note:
+        remarks.append(f"说明：{clean(voucher.note)}")
+    if remarks:
         with document.style(size=8, color=GREY):
-            note = document.wrap(f"说明：{clean(voucher.note)}", WIDTH)[0]
+            note = document.wrap("；".join(remarks), WIDTH)[0]
             document.line_at(note, LEFT, y + 9, WIDTH, 5, "L")
 
 

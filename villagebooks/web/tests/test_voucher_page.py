@@ -2,6 +2,7 @@
 amount in words, who prepared, reviewed and posted it and when, its attachments; and the 404 that
 a voucher or attachment of another ledger, or of a ledger out of scope, always gets."""
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -212,3 +213,31 @@ def test_a_months_posted_vouchers_print_as_one_pdf(client, labour, accountant, m
     assert empty.status_code == 400 and "没有已记账的凭证" in empty.content.decode()
     client.force_login(make_user("wudu", "accountant", region_tree["510781101000"]))
     assert client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-03").status_code == 404
+
+
+def test_an_imported_voucher_shows_it_came_reviewed_from_outside(client, books, accountant, tmp_path):
+    from villagebooks.ledger.importing import vouchers_import
+    from villagebooks.ledger.models import Voucher
+
+    accountant.first_name = "李会计"
+    accountant.save()
+    path = tmp_path / "旧账2025.csv"
+    path.write_text(
+        "ledger,voucher,date,summary,account,debit,credit,fund,counterparty\n"
+        "HT01,X-1,2025-03-26,旧账转入,101,10,,,\n"
+        "HT01,X-1,2025-03-26,旧账转入,102,,10,,\n",
+        encoding="utf-8",
+    )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    vouchers_import(actor=accountant, path=path, post=True)
+    voucher = Voucher.objects.get(ledger=books, external_key="X-1")
+    client.force_login(accountant)
+
+    html = client.get(_url(voucher)).content.decode()
+    assert 'data-step="reviewed">外部审核：随文件 旧账2025.csv 导入（导入人 李会计）' in html
+    assert f"SHA-256 {digest}" in html
+    assert 'data-step="posted">李会计 <span class="muted">' in html
+
+    text = _pdf_text(client.get(f"/ledgers/HT01/vouchers/{voucher.pk}.pdf"))
+    assert "记账：李会计 审核：外部（随文件导入） 制单：李会计" in text
+    assert f"外部审核：随文件 旧账2025.csv 导入，SHA-256 {digest}" in text.replace("\n", "")

@@ -30,6 +30,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import account_list
 
 UNPOSTED_STATUSES = (VoucherStatus.DRAFT, VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED)
 REOPEN_HISTORY = 10
@@ -86,9 +87,7 @@ def _next_child_code(code: str, child_codes: list[str]) -> str:
 def chart_of_accounts(ledger: Ledger) -> list[AccountRow]:
     """Every account of ``ledger`` in code order (a parent before its children). Three queries."""
     accounts = list(
-        Account.objects.filter(ledger=ledger)
-        .order_by("code")
-        .values(
+        account_list(ledger=ledger).values(
             "code",
             "name",
             "level",
@@ -196,10 +195,9 @@ def opening_grid(ledger: Ledger) -> OpeningGrid:
     """
     with_opening = OpeningBalance.objects.filter(ledger=ledger).values("account_id")
     accounts = (
-        Account.objects.filter(ledger=ledger)
+        account_list(ledger=ledger)
         .filter(Q(is_leaf=True, is_active=True) | Q(pk__in=with_opening))
         .select_related("parent")
-        .order_by("code")
     )
     categories = dict(Category.choices)
     grid_accounts = {

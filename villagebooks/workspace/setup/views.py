@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import fen_to_text, format_fen, yuan_to_fen
 from villagebooks.ledger import services
-from villagebooks.ledger.access import Action, actions_on, can, require, viewable_ledger
+from villagebooks.ledger.access import Action, actions_on, can, require
 from villagebooks.ledger.closing_checks import (
     Blocker,
     BlockerKind,
@@ -33,6 +33,7 @@ from villagebooks.ledger.closing_checks import (
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger, VoucherStatus
+from villagebooks.ledger.selectors import ledger_get
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.setup.forms import (
     BAD_PERIOD,
@@ -76,7 +77,7 @@ _pages = workspace_page("workspace/setup/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:
-    ledger = viewable_ledger(request.user, code)
+    ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
         raise _NotFound(str(UNKNOWN_LEDGER) % {"code": code})
     return ledger

@@ -1,5 +1,6 @@
 """Reads behind the voucher pages: the ledger and what its user may do there, the accounts the
-entry grid searches, a ledger's vouchers filtered and a page at a time, the review queue.
+entry grid searches, a ledger's vouchers filtered and a page at a time, the review queue. A voucher
+or attachment in scope is read through ``ledger.selectors``, as the pages and the API read it.
 
 Everything starts from ``ledgers_in_scope`` (a ledger the user may not view is not found) and
 every permission comes from ``access.can``: the pages add no rule of their own. Each read is a
@@ -17,7 +18,6 @@ from villagebooks.common.models import AuditEntry
 from villagebooks.ledger.access import Action, actions_on
 from villagebooks.ledger.models import (
     Account,
-    Attachment,
     Counterparty,
     Fund,
     Ledger,
@@ -26,6 +26,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import account_list
 from villagebooks.workspace.vouchers.grid import AccountChoice, account_choice
 
 COUNTERPARTY_MATCHES = 15
@@ -50,9 +51,7 @@ class Permissions:
 def account_choices(ledger: Ledger) -> list[AccountChoice]:
     """The leaf, active accounts of ``ledger`` in code order, with their paths and pinyin initials."""
     rows = list(
-        Account.objects.filter(ledger=ledger)
-        .order_by("code")
-        .values(
+        account_list(ledger=ledger).values(
             "id",
             "code",
             "name",
@@ -152,24 +151,6 @@ def with_lines(vouchers: list[Voucher]) -> list[Voucher]:
     lines = VoucherLine.objects.select_related("account").order_by("voucher_id", "line_no")
     prefetch_related_objects(vouchers, Prefetch("lines", queryset=lines))
     return vouchers
-
-
-def voucher_in_ledger(*, ledger: Ledger, voucher_id: int) -> Voucher | None:
-    """A voucher of ``ledger`` with its lines and attachments, or None (another ledger's is None)."""
-    lines = VoucherLine.objects.select_related("account", "fund", "counterparty").order_by("line_no")
-    return (
-        Voucher.objects.filter(pk=voucher_id, ledger=ledger)
-        .select_related("period", "prepared_by", "reviewed_by", "posted_by", "reverses", "reversed_by")
-        .prefetch_related(
-            Prefetch("lines", queryset=lines),
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-        )
-        .first()
-    )
-
-
-def attachment_in_ledger(*, ledger: Ledger, voucher_id: int, attachment_id: int) -> Attachment | None:
-    return Attachment.objects.filter(pk=attachment_id, voucher_id=voucher_id, ledger=ledger).first()
 
 
 def review_queue(ledger: Ledger) -> QuerySet[Voucher]:

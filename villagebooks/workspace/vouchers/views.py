@@ -31,8 +31,8 @@ from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
-from villagebooks.ledger.access import viewable_ledger
 from villagebooks.ledger.models import Ledger, Voucher, VoucherKind, VoucherStatus
+from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
 from villagebooks.workspace.vouchers.bulk import BULK_ACTIONS, MAX_BULK, vouchers_bulk
@@ -40,13 +40,11 @@ from villagebooks.workspace.vouchers.forms import ReasonForm, ReverseForm, Vouch
 from villagebooks.workspace.vouchers.selectors import (
     Permissions,
     account_choices,
-    attachment_in_ledger,
     counterparty_matches,
     fund_names,
     last_send_back,
     next_in_queue,
     review_queue,
-    voucher_in_ledger,
     voucher_list,
     with_lines,
 )
@@ -102,14 +100,14 @@ _workspace = workspace_page("workspace/vouchers/forbidden.html")
 
 
 def _ledger(request: HttpRequest, code: str) -> Ledger:
-    ledger = viewable_ledger(request.user, code)
+    ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
         raise _NotFound(str(UNKNOWN_LEDGER) % {"code": code})
     return ledger
 
 
-def _voucher(ledger: Ledger, voucher_id: int) -> Voucher:
-    voucher = voucher_in_ledger(ledger=ledger, voucher_id=voucher_id)
+def _voucher(request: HttpRequest, ledger: Ledger, voucher_id: int) -> Voucher:
+    voucher = voucher_get(user=request.user, ledger_code=ledger.code, voucher_id=voucher_id)
     if voucher is None:
         raise _NotFound(str(UNKNOWN_VOUCHER))
     return voucher
@@ -364,7 +362,7 @@ def entry(request: HttpRequest, code: str) -> HttpResponse:
 def edit(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """A draft, in the same grid; a voucher past draft opens on the review desk instead."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     if voucher.status != VoucherStatus.DRAFT or voucher.kind != VoucherKind.NORMAL or not perms.prepare:
         if request.method == "POST":
@@ -515,7 +513,7 @@ def _desk_context(
 def desk(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """A voucher with its attachments beside it, and what the user may do to it now."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     return render(request, "workspace/vouchers/desk.html", _desk_context(request, ledger, voucher, perms))
 
@@ -534,7 +532,7 @@ def _single(
 ) -> tuple[Ledger, Voucher | None]:
     """Run one service on one voucher; its refusal is a message (a 403 stays a 403)."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     try:
         result = act(voucher)
     except NotPermitted:
@@ -566,7 +564,7 @@ def approve(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
 def send_back(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """Back to its preparer as a draft; the reason is required and recorded by the service."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -624,7 +622,7 @@ def submit(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     try:
         services.voucher_delete(actor=request.user, voucher=voucher)
     except NotPermitted:
@@ -641,7 +639,7 @@ def delete(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
 def upload(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """Attach source documents to a voucher not yet posted (from the desk)."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     if not request.FILES.getlist("attachments"):
         messages.error(request, _("请选择要上传的文件"))
     elif attached := _save_attachments(request, voucher):
@@ -655,7 +653,9 @@ def upload(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
 def attachment_file(request: HttpRequest, code: str, voucher_id: int, attachment_id: int) -> HttpResponse:
     """An attachment shown inline (the preview beside the voucher; the page frames PDFs)."""
     ledger = _ledger(request, code)
-    attachment = attachment_in_ledger(ledger=ledger, voucher_id=voucher_id, attachment_id=attachment_id)
+    attachment = attachment_get(
+        user=request.user, ledger_code=ledger.code, voucher_id=voucher_id, attachment_id=attachment_id
+    )
     if attachment is None:
         raise _NotFound(str(UNKNOWN_ATTACHMENT))
     try:
@@ -673,7 +673,7 @@ def attachment_file(request: HttpRequest, code: str, voucher_id: int, attachment
 def reverse_voucher(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """红字冲销: a red copy of a posted voucher, with the reason, waiting for review."""
     ledger = _ledger(request, code)
-    voucher = _voucher(ledger, voucher_id)
+    voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     _require_prepare(ledger, perms)
     if request.method == "GET":

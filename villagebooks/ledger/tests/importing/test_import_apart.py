@@ -12,6 +12,7 @@ process has its own connection and sees only what is committed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import subprocess
 import sys
@@ -208,10 +209,12 @@ def test_read_apart_the_books_come_out_as_in_one_process(ledger, other_ledger, a
     assert outcome["result"].created_counterparties == ["HT01:李四", "TM01:李四"]
     assert ("HT01", 2026, 1, "open", 1) in outcome["books"]["periods"]
     # Times and dates went through COPY's text too: the same instant as the one-process import's.
-    stamps = Voucher.objects.values_list(
-        "submitted_at", "reviewed_at", "posted_at", "created_at", "updated_at"
-    )
+    stamps = Voucher.objects.values_list("submitted_at", "posted_at", "created_at", "updated_at")
     assert {len(set(row)) for row in stamps} == {1}
+    # Reviewed outside, in this file (the reading process hashed it), not by the importer.
+    assert set(Voucher.objects.values_list("reviewed_at", "reviewed_by", "source_file", "source_sha256")) == {
+        (None, None, "vouchers.csv", hashlib.sha256(path.read_bytes()).hexdigest())
+    }
     assert all(abs(row[0] - timezone.now()) < timedelta(minutes=5) for row in stamps)
     assert Voucher.objects.get(ledger=ledger, external_key="N-1").date == date(2026, 1, 5)
     assert ledgers_verify() == []
@@ -446,3 +449,41 @@ def test_a_script_without_a_main_guard_imports_apart(ledger, accountant, write_c
     assert finished.stdout.split() == ["apart", "True", "imported", "20"]
     assert Voucher.objects.filter(ledger=ledger, status="posted").count() == 20
     assert ledgers_verify() == []
+
+
+def test_read_apart_posting_hooks_see_and_refuse_as_in_one_process(ledger, accountant, write_csv, apart):
+    from villagebooks.ledger import posting
+    from villagebooks.ledger.tests.services.test_posting_hooks import (
+        REFUSED,
+        _as_posted,
+        _shown,
+        refusing_posting,
+    )
+
+    path = write_csv(many_vouchers(count=30))
+    # A summary with what COPY's text format escapes: the hooks read it back from that text.
+    with path.open("a", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(
+            [
+                ("HT01", "N-5", "2025-03-10", "C:\\账册 \\N 制表\t符 换\n行", "101", "1", "", "", "李四"),
+                ("HT01", "N-5", "2025-03-10", "\\N", "102", "", "1", "", ""),
+            ]
+        )
+    arguments = {"actor": accountant, "path": path, "post": True, "create_missing": True}
+    with refusing_posting():
+        expected = in_one_process(**arguments)
+        refused = apart_outcome(**arguments)
+    assert REFUSED in refused["problems"][0]
+    assert refused == expected
+
+    seen = []
+    posting.register_after_posting(seen.extend)
+    try:
+        importing.vouchers_import(**arguments)
+    finally:
+        posting.after_posting.remove(seen.extend)
+
+    assert apart == ["vouchers.csv", "vouchers.csv"]
+    posted = Voucher.objects.filter(ledger=ledger)
+    assert len(seen) == posted.count() == 31
+    assert _shown(seen) == sorted(_as_posted(voucher) for voucher in posted)

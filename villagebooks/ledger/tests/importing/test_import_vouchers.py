@@ -3,6 +3,7 @@ say which row and column is wrong, and why."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 import pytest
@@ -53,9 +54,17 @@ def test_good_file_imports_and_posts_with_numbers_per_period(ledger, accountant,
         "J-003": ("2025-03", 3),
         "J-004": ("2025-04", 1),
     }
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     for voucher in vouchers.values():
         assert voucher.status == VoucherStatus.POSTED
-        assert voucher.prepared_by == voucher.reviewed_by == voucher.posted_by == accountant
+        assert voucher.prepared_by == voucher.posted_by == accountant
+        # Reviewed outside, in this file: the importer is not named as its reviewer.
+        assert (voucher.reviewed_by, voucher.reviewed_at) == (None, None)
+        assert (voucher.reviewed_outside, voucher.source_file, voucher.source_sha256) == (
+            True,
+            "vouchers.csv",
+            digest,
+        )
         assert voucher.posted_at is not None
     assert vouchers["J-001"].amount_fen == 5_000_000
     assert balance(ledger, "102") == 8_000_000 + 5_000_000 - 2_000_000 - 30_000
@@ -90,8 +99,8 @@ def test_without_post_vouchers_wait_for_review(ledger, accountant, write_csv):
 
     assert "凭证 4 张，分录 8 条，已记账 0 张" in output
     vouchers = Voucher.objects.filter(ledger=ledger)
-    assert {(v.status, v.number, v.reviewed_by_id) for v in vouchers} == {
-        (VoucherStatus.SUBMITTED, None, None)
+    assert {(v.status, v.number, v.reviewed_by_id, v.source_file, v.reviewed_outside) for v in vouchers} == {
+        (VoucherStatus.SUBMITTED, None, None, None, False)
     }
     assert books_state()["balances"] == before
 
@@ -379,7 +388,12 @@ def test_one_file_may_hold_many_ledgers_each_audited(ledger, accountant, write_c
         (other.pk, 2, 4),
     ]
     assert entries[0].actor == accountant
-    assert entries[0].detail["reviewed_by"] == entries[0].detail["posted_by"] == "accountant"
+    assert entries[0].detail["posted_by"] == "accountant"
+    assert entries[0].detail["reviewed_by"] is None
+    assert entries[0].detail["reviewed_outside"] == {
+        "file": "vouchers.csv",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
     assert entries[0].detail["file"] == "vouchers.csv"
 
 
