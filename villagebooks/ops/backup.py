@@ -5,11 +5,11 @@ A backup is the database as of one moment (SQLite's backup API; pg_dump on an ex
 packed with its manifest (``archive.py``) and, read after the snapshot, every stored file the
 snapshot references (``media.py``). A restore checks everything it can before it changes
 anything — the file is a backup, of this kind of database, whole (size and SHA-256 of the dump,
-then SQLite's integrity check or pg_restore's reading of the archive, then the size and SHA-256
-of every stored file), of a schema this program
-knows (no migration it lacks), and the target holds no data unless ``force`` — then replaces the
-target's content, writes the stored files into the target's ``MEDIA_ROOT``, applies this program's later migrations if the backup predates them, and runs
-``verify``. A restore whose verify fails has still replaced the data; the error says so.
+then SQLite's integrity check or pg_restore's reading of the archive, then size and SHA-256 of
+every stored file), of a schema this program knows (no migration it lacks), and the target holds
+no data unless ``force`` — then replaces the target's content, writes the stored files into the
+target's ``MEDIA_ROOT``, applies this program's later migrations if the backup predates them,
+and runs ``verify``. A restore whose verify fails has still replaced the data; the error says so.
 """
 
 from __future__ import annotations

@@ -145,7 +145,9 @@ def test_a_file_of_the_same_path_is_replaced_only_with_force(source, fresh_datab
     assert [p.name for p in (media / name).parent.iterdir()] == [Path(name).name]  # no partial file left
 
 
-def test_a_receipt_missing_on_disk_fails_the_backup_unless_the_loss_is_accepted(source, tmp_path):
+def test_a_receipt_missing_on_disk_fails_the_backup_unless_the_loss_is_accepted(
+    source, fresh_database, tmp_path
+):
     directory, url, name = source
     stored = directory / "var" / "attachments" / name
     kept = stored.read_bytes()
@@ -167,6 +169,9 @@ def test_a_receipt_missing_on_disk_fails_the_backup_unless_the_loss_is_accepted(
         assert f"警告：附件文件 {name} 缺失或已损坏，未包含在备份中" in done.stderr
         manifest = json.loads(members(output)[MANIFEST_NAME])
         assert manifest["attachments"] == [] and manifest["attachments_missing"] == [name]
+        restored = villagebooks_on(fresh_database, "restore", str(output), home=tmp_path / "restored")
+        assert restored.returncode == 0, restored.stderr
+        assert f"警告：附件文件 {name} 备份时已缺失，不在备份中，未能恢复" in restored.stderr
     finally:
         stored.write_bytes(kept)
 

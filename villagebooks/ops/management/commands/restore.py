@@ -3,8 +3,8 @@
 Refuses, changing nothing, a file that is not a backup, is damaged, is of the other kind of
 database or of a newer schema, and a target that holds data unless ``--force``. After the restore
 it writes the backup's stored files (attachments, claim photos) into ``MEDIA_ROOT`` (or
-``--media-root``), applies this program's later migrations (if the backup predates them) and runs ``verify``;
-it exits with an error if either fails. Stop the site first: its connections would hold locks.
+``--media-root``), applies this program's later migrations (if the backup predates them) and runs
+``verify``; it exits with an error if either fails. Stop the site first: its connections would hold locks.
 """
 
 from __future__ import annotations
@@ -60,3 +60,5 @@ class Command(BaseCommand):
             f"附件文件 {len(manifest.attachments)} 个（写入 {media_root} {result.media_written} 个），"
             f"用时 {time.monotonic() - started:.1f} 秒"
         )
+        for name in manifest.attachments_missing:
+            self.stderr.write(f"警告：附件文件 {name} 备份时已缺失，不在备份中，未能恢复")
