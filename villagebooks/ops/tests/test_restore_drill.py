@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from villagebooks.ops.checksums import table_checksums
-from villagebooks.ops.tests.conftest import checksums_on, villagebooks_on
+from villagebooks.ops.tests.conftest import checksums_on, owner_url, villagebooks_on
 
 TODAY = date(2026, 6, 15)
 DEMO = ["demo", "--villages=2", "--vouchers=30", "--seed=18", f"--today={TODAY}"]
@@ -90,7 +90,7 @@ def test_postgresql_drill_the_demo_county_comes_back_table_for_table(fresh_datab
     before = {table: [c.rows, c.sha256] for table, c in table_checksums().items()}
 
     out = StringIO()
-    call_command("restore", str(backup), database_url=fresh_database, stdout=out)
+    call_command("restore", str(backup), database_url=owner_url(fresh_database), stdout=out)
 
     assert "校验通过：2 个账套" in out.getvalue()
     assert checksums_on(fresh_database) == before
