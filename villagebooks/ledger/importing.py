@@ -14,8 +14,6 @@ and the same source voucher is refused a second time.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
 import re
 import sys
@@ -23,9 +21,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
@@ -37,6 +34,24 @@ from tqdm import tqdm
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MoneyError, yuan_to_fen
+from villagebooks.common.tabular import (  # noqa: F401  (the file messages, for the tests)
+    BROKEN_CSV,
+    DUPLICATE_COLUMN,
+    EMPTY_FILE,
+    MISSING_COLUMNS,
+    NOT_FOUND,
+    NOT_TEXT,
+    NOT_XLSX,
+    OLD_XLS,
+    UNKNOWN_ENCODING,
+    UTF16,
+    WRONG_FILE_TYPE,
+    XLSX_AS_CSV,
+    Table,
+    TableError,
+    table_open,
+)
+from villagebooks.common.tabular import picker as _picker
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require
 from villagebooks.ledger.domain.periods import latest_voucher_date
@@ -67,19 +82,7 @@ from villagebooks.ledger.services import (
 )
 
 # What users read (tests import these).
-WRONG_FILE_TYPE = _("只能导入 .csv 或 .xlsx 文件（当前文件：{name}）")
-NOT_FOUND = _("文件不存在：{name}")
-EMPTY_FILE = _("文件是空的")
 NO_ROWS = _("文件中没有凭证数据")
-NOT_XLSX = _("文件扩展名是 .xlsx，但内容不是 Excel 工作簿（.xlsx）")
-XLSX_AS_CSV = _("文件扩展名是 .csv，但内容是 Excel 工作簿，请把扩展名改为 .xlsx 或另存为 CSV")
-OLD_XLS = _("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV")
-NOT_TEXT = _("文件不是文本格式的 CSV")
-UTF16 = _("文件是 UTF-16 编码，请另存为 UTF-8 或 GBK 编码的 CSV")
-UNKNOWN_ENCODING = _("无法识别文件编码，请保存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件")
-BROKEN_CSV = _("CSV 格式错误：{error}")
-MISSING_COLUMNS = _("缺少必需的列：{columns}")
-DUPLICATE_COLUMN = _("列“{name}”出现了两次")
 LEDGER_REQUIRED = _("账套不能为空")
 KEY_REQUIRED = _("凭证号不能为空")
 KEY_TOO_LONG = _("凭证号不能超过64个字符")
@@ -172,174 +175,16 @@ def describe_problems(problems: list[FieldProblem], *, limit: int = 200) -> list
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading files: a header and a stream of (row number, cells)
-
-
-@dataclass
-class _Table:
-    columns: dict[str, int]  # canonical column name → cell index
-    rows: Iterator[tuple[int, tuple | list]]
-    total_rows: int | None  # rows below the header, for the progress bar (CSV: lines, an estimate)
-
-
-def _file_problem(message: str, row: int | None = None) -> ImportFailed:
-    return ImportFailed(problems=[FieldProblem("file", message, row)])
-
-
-def _csv_encoding(path: Path) -> tuple[str, int]:
-    """The encoding of a CSV file and its count of lines, read chunk by chunk.
-
-    UTF-8 is tried first: GBK text is almost never valid UTF-8, while plain ASCII is both.
-    GB18030 is the superset of GBK that Chinese Excel writes. Anything else is refused rather
-    than read as mojibake.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise _file_problem(UTF16)
-    # A byte order mark says UTF-8; if the rest is not, guessing GB18030 would only garble it.
-    candidates = ("utf-8-sig",) if head.startswith(codecs.BOM_UTF8) else ("utf-8-sig", "gb18030")
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        lines, last = 0, b"\n"
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    if b"\x00" in chunk:
-                        raise _file_problem(NOT_TEXT)
-                    decoder.decode(chunk)
-                    lines += chunk.count(b"\n")
-                    last = chunk[-1:]
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding, lines + (last != b"\n")
-    raise _file_problem(UNKNOWN_ENCODING)
-
-
-def _csv_rows(reader) -> Iterator[tuple[int, list]]:
-    # Records, not physical lines: a quoted cell may span lines, and a spreadsheet shows one row.
-    number = 0
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _file_problem(BROKEN_CSV.format(error=exc), number) from exc
-        yield number, cells
-
-
-def _column_index(header, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
-    by_alias = {alias.lower(): name for name, names in aliases.items() for alias in names}
-    columns: dict[str, int] = {}
-    problems = []
-    for index, cell in enumerate(header):
-        text = re.sub(r"\s+", "", str(cell or "")).lstrip("\ufeff").lower()
-        name = by_alias.get(text)
-        if name is None:
-            continue  # other columns (an account's name, a remark) are for people, not for us
-        if name in columns:
-            problems.append(FieldProblem("header", DUPLICATE_COLUMN.format(name=str(cell).strip()), 1))
-        columns[name] = index
-    missing = [f"{name}（{aliases[name][1]}）" for name in required if name not in columns]
-    if missing:
-        problems.append(FieldProblem("header", MISSING_COLUMNS.format(columns="、".join(missing)), 1))
-    if problems:
-        raise ImportFailed(problems=problems)
-    return columns
+# Reading files: common.tabular reads them; its problems become this import's ImportFailed.
 
 
 @contextmanager
-def _table_open(path: Path, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]):
-    """Open a CSV or XLSX file for streaming; wrong types, encodings and headers raise ImportFailed."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise _file_problem(WRONG_FILE_TYPE.format(name=path.name))
-    if not path.is_file():
-        raise _file_problem(NOT_FOUND.format(name=path))
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if not head:
-        raise _file_problem(EMPTY_FILE)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_problem(OLD_XLS)
-    is_zip = head.startswith(b"PK\x03\x04")
-    if suffix == ".csv":
-        if is_zip:
-            raise _file_problem(XLSX_AS_CSV)
-        encoding, lines = _csv_encoding(path)
-        with path.open(encoding=encoding, newline="") as handle:
-            rows = _csv_rows(csv.reader(handle))
-            first = next(rows, None)
-            if first is None:
-                raise _file_problem(EMPTY_FILE)
-            yield _Table(_column_index(first[1], aliases, required), rows, lines - 1)
-        return
-    if not is_zip:
-        raise _file_problem(NOT_XLSX)
-    from openpyxl import load_workbook
-
+def _table_open(path: Path, aliases, required: tuple[str, ...]) -> Iterator[Table]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …) for a bad file
-        raise _file_problem(NOT_XLSX) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        first = next(rows, None)
-        if first is None:
-            raise _file_problem(EMPTY_FILE)
-        total = sheet.max_row - 1 if sheet.max_row else None
-        yield _Table(_column_index(first[1], aliases, required), rows, total)
-    finally:
-        workbook.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# Cells to values
-
-
-def _picker(columns: dict[str, int], names) -> Callable[[tuple | list], list[str]]:
-    """A function from a row's cells to the texts of columns ``names``, in that order ("" if absent)."""
-    width = max(columns.values()) + 1
-    get = itemgetter(*[columns.get(name, width) for name in names])  # index ``width`` is padding
-    padding = [None] * (width + 1)
-    strip = str.strip
-    all_present = all(name in columns for name in names)
-
-    def pick(cells):
-        if all_present and len(cells) >= width:
-            # The common row (every column there, every cell text, as in any CSV) in C.
-            try:
-                return list(map(strip, get(cells)))
-            except TypeError:  # an XLSX number, date or empty cell
-                pass
-        cells = list(cells[:width])
-        cells += padding[len(cells) :]
-        return [cell.strip() if type(cell) is str else _text(cell) for cell in get(cells)]
-
-    return pick
-
-
-def _float_text(value: float) -> str:
-    # XLSX stores numbers as binary floats; Excel shows and means them at 15 significant
-    # digits, so 1234.56 stays 1234.56 and a formula's 0.30000000000000004 is 0.3.
-    return format(value, ".15g")
-
-
-def _text(value) -> str:
-    if type(value) is str:
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return _float_text(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    return str(value).strip()
+        with table_open(path, aliases, required) as table:
+            yield table
+    except TableError as error:
+        raise ImportFailed(problems=error.problems) from error
 
 
 # The common amount, digits with up to two decimals, in integer arithmetic: an import reads

@@ -147,13 +147,14 @@ def restore(target: Target, payload: Path) -> None:
         reader.stdout.close()
         reader.wait()
         restore_errors.seek(0)
+        # psql failing first ends pg_restore with a broken pipe: psql's error is the cause.
+        if writer.returncode != 0:
+            raise PostgreSQLError(
+                TOOL_FAILED.format(tool="psql", code=writer.returncode, error=writer.stderr.strip()[-2000:])
+            )
         if reader.returncode != 0:
             raise PostgreSQLError(
                 TOOL_FAILED.format(
                     tool="pg_restore", code=reader.returncode, error=restore_errors.read().strip()[-2000:]
                 )
             )
-    if writer.returncode != 0:
-        raise PostgreSQLError(
-            TOOL_FAILED.format(tool="psql", code=writer.returncode, error=writer.stderr.strip()[-2000:])
-        )

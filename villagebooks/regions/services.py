@@ -8,6 +8,7 @@ import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
+from villagebooks.common.tabular import cell_text, picker, table_open
 from villagebooks.regions.access import (
     grant_refusal,
     granting_places,
@@ -176,6 +178,15 @@ def system_user():
 
 USER_COLUMNS = ("username", "role", "region", "ledger", "full_name", "password")
 USER_REQUIRED_COLUMNS = ("username", "role")
+# The headers accepted for each column, as ``common.tabular`` compares them.
+USER_COLUMN_ALIASES = {
+    "username": ("username", "用户名"),
+    "role": ("role", "角色"),
+    "region": ("region", "行政区划"),
+    "ledger": ("ledger", "账套"),
+    "full_name": ("full_name", "姓名"),
+    "password": ("password", "密码"),
+}
 USERNAME_REQUIRED = _("用户名不能为空")
 BAD_USERNAME = _("用户名只能包含字母、数字、汉字和 @ . + - _，最长150个字符")
 UNKNOWN_ROLE = _(
@@ -305,14 +316,15 @@ def user_add(
     )
 
 
-def users_import_csv(*, actor, text: str, progress: bool = False) -> UsersImportResult:
-    """Create users and grant roles from CSV text (columns ``USER_COLUMNS``); all or nothing.
+def users_import(*, actor, path: Path, progress: bool = False) -> UsersImportResult:
+    """Create users and grant roles from a CSV or XLSX file (columns ``USER_COLUMNS``, or their
+    Chinese names); all or nothing.
 
     One row is one role at one place; a user with several roles has several rows, and needs
     ``full_name`` and ``password`` (optional) on one of them only. Every bad row is reported.
     """
     require_user_manager(actor)  # before any of the file is looked at
-    rows = _user_rows_from_csv(text)
+    rows = _user_rows_from_file(Path(path))
     grants, new_users = _users_plan(actor=actor, rows=rows, progress=progress)
     with _concurrent_change_refused():
         created, assignments = _users_apply(actor=actor, grants=grants, new_users=new_users)
@@ -323,43 +335,33 @@ def users_import_csv(*, actor, text: str, progress: bool = False) -> UsersImport
     )
 
 
-def _user_rows_from_csv(text: str) -> list[UserRow]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(name or "").strip() for name in reader.fieldnames or []]
-    reader.fieldnames = header
-    problems = []
-    missing = [c for c in USER_REQUIRED_COLUMNS if c not in header]
-    if missing:
-        problems.append(FieldProblem("header", MISSING_COLUMNS.format(columns=", ".join(missing))))
-    if "region" not in header and "ledger" not in header:
-        problems.append(FieldProblem("header", PLACE_COLUMN_MISSING))
-    unknown = [name for name in header if name not in USER_COLUMNS]
-    if unknown:
-        problems.append(FieldProblem("header", UNKNOWN_COLUMNS.format(columns=", ".join(unknown))))
-    if problems:
-        raise DomainError(problems=problems)
+def _user_rows_from_file(path: Path) -> list[UserRow]:
+    with table_open(path, USER_COLUMN_ALIASES) as table:
+        problems = []
+        missing = [c for c in USER_REQUIRED_COLUMNS if c not in table.columns]
+        if missing:
+            problems.append(FieldProblem("header", MISSING_COLUMNS.format(columns=", ".join(missing))))
+        if "region" not in table.columns and "ledger" not in table.columns:
+            problems.append(FieldProblem("header", PLACE_COLUMN_MISSING))
+        if table.unknown:
+            problems.append(FieldProblem("header", UNKNOWN_COLUMNS.format(columns=", ".join(table.unknown))))
+        if problems:
+            raise DomainError(problems=problems)
 
-    rows = []
-    for record in reader:
-        number = reader.line_num
-        if record.get(None):
-            problems.append(FieldProblem("", EXTRA_CELLS, number))
-            continue
-        cells = {name: (record.get(name) or "").strip() for name in USER_COLUMNS}
-        if not any(cells.values()):
-            continue  # a spreadsheet's empty trailing row
-        rows.append(
-            UserRow(
-                username=cells["username"],
-                role=cells["role"],
-                region=cells["region"],
-                ledger=cells["ledger"],
-                full_name=cells["full_name"],
-                # Only the line ending is not part of a password; a blank cell gives none.
-                password=(record.get("password") or "").strip("\r\n") or None,
-                row=number,
-            )
-        )
+        pick = picker(table.columns, USER_COLUMNS[:-1])
+        password_at, width = table.columns.get("password"), table.width
+        rows = []
+        for number, cells in table.rows:
+            if any(cell not in (None, "") for cell in cells[width:]):
+                problems.append(FieldProblem("", EXTRA_CELLS, number))
+                continue
+            username, role, region, ledger, full_name = pick(cells)
+            password = cells[password_at] if password_at is not None and password_at < len(cells) else None
+            # Only the line ending is not part of a password; a blank cell gives none.
+            password = (password if type(password) is str else cell_text(password)).strip("\r\n") or None
+            if not (username or role or region or ledger or full_name or password):
+                continue  # a spreadsheet's empty trailing row
+            rows.append(UserRow(username, role, region, ledger, full_name, password, row=number))
     if problems:
         raise DomainError(problems=problems)
     if not rows:

@@ -16,21 +16,38 @@ import pytest
 from django.db import connection
 
 
+def _login() -> dict:
+    """The test database's login, or the owner's where the app runs as a role that owns nothing
+    (DEVELOPERS.md, "two roles"): only the owner may create and drop the scratch databases."""
+    from django.conf import settings as django_settings
+
+    return django_settings.DATABASE_OWNER or connection.settings_dict
+
+
 def admin_arguments() -> dict[str, str]:
-    """psycopg's arguments for the server's ``postgres`` database, as the test database's user."""
-    settings = connection.settings_dict
+    """psycopg's arguments for the server's ``postgres`` database, as the owner of the test database."""
+    settings = _login()
     names = (("user", "USER"), ("password", "PASSWORD"), ("host", "HOST"), ("port", "PORT"))
     return {"dbname": "postgres", **{k: str(settings[v]) for k, v in names if settings.get(v)}}
 
 
-def postgres_url(name: str) -> str:
-    settings = connection.settings_dict
+def postgres_url(name: str, *, owner: bool = False) -> str:
+    """The URL of database ``name`` with the test's login, or with the owner's (``owner``) where the
+    app's role owns nothing: ``restore --database-url`` must be given the owner, as an operator does."""
+    settings = _login() if owner else connection.settings_dict
     user = quote(settings.get("USER") or "", safe="")
     password = quote(settings.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = settings.get("HOST") or "localhost"
     port = settings.get("PORT") or 5432
     return f"postgres://{credentials}{host}:{port}/{name}"
+
+
+def owner_url(url: str) -> str:
+    """``url`` with the owner's login where there is one (PostgreSQL, two roles), else ``url``."""
+    if not url.startswith("postgres"):
+        return url
+    return postgres_url(url.rsplit("/", 1)[1], owner=True)
 
 
 @contextmanager
@@ -64,6 +81,10 @@ def _environment(url: str, home: Path | None = None) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "DATABASE_OWNER_URL") and not k.startswith("VILLAGEBOOKS_")
     }
+    if url.startswith("postgres") and os.environ.get("DATABASE_OWNER_URL"):
+        # With two roles the commands migrate and restore as the owner, in whichever database
+        # DATABASE_URL names (the owner's URL gives only the login).
+        environment["DATABASE_OWNER_URL"] = os.environ["DATABASE_OWNER_URL"]
     environment |= {
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "villagebooks.settings",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from villagebooks.ops.archive import MANIFEST_NAME
-from villagebooks.ops.tests.conftest import checksums_on, scratch_database, villagebooks_on
+from villagebooks.ops.tests.conftest import checksums_on, owner_url, scratch_database, villagebooks_on
 from villagebooks.ops.tests.test_restore_refusals import BOOKS, data_in, refusal, restore
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n% the receipt of the 5th\n%%EOF\n"
@@ -169,7 +169,9 @@ def test_a_receipt_missing_on_disk_fails_the_backup_unless_the_loss_is_accepted(
         assert f"警告：附件文件 {name} 缺失或已损坏，未包含在备份中" in done.stderr
         manifest = json.loads(members(output)[MANIFEST_NAME])
         assert manifest["attachments"] == [] and manifest["attachments_missing"] == [name]
-        restored = villagebooks_on(fresh_database, "restore", str(output), home=tmp_path / "restored")
+        restored = villagebooks_on(
+            owner_url(fresh_database), "restore", str(output), home=tmp_path / "restored"
+        )
         assert restored.returncode == 0, restored.stderr
         assert f"警告：附件文件 {name} 备份时已缺失，不在备份中，未能恢复" in restored.stderr
     finally:

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from villagebooks.ops.checksums import table_checksums
-from villagebooks.ops.tests.conftest import checksums_on, villagebooks_on
+from villagebooks.ops.tests.conftest import checksums_on, owner_url, villagebooks_on
 
 TODAY = date(2026, 6, 15)
 DEMO = ["demo", "--villages=2", "--vouchers=30", "--seed=18", f"--today={TODAY}"]
@@ -163,7 +163,9 @@ def test_postgresql_drill_the_demo_county_comes_back_table_for_table(fresh_datab
     out = StringIO()
     restored_home = tmp_path / "restored"
     media_root = restored_home / "var" / "attachments"
-    call_command("restore", str(backup), database_url=fresh_database, media_root=media_root, stdout=out)
+    call_command(
+        "restore", str(backup), database_url=owner_url(fresh_database), media_root=media_root, stdout=out
+    )
 
     assert "校验通过：2 个账套" in out.getvalue()
     assert checksums_on(fresh_database) == before

@@ -18,7 +18,7 @@ from django.db import connection
 from villagebooks.ops import postgresql, sqlite
 from villagebooks.ops.archive import MANIFEST_NAME
 from villagebooks.ops.target import target_resolve
-from villagebooks.ops.tests.conftest import checksums_on, scratch_database, villagebooks_on
+from villagebooks.ops.tests.conftest import checksums_on, owner_url, scratch_database, villagebooks_on
 
 # A village with a posted voucher; then, for the second backup, a balance row made wrong.
 BOOKS = """
@@ -68,7 +68,7 @@ def backups(tmp_path_factory):
 
 def restore(path: Path, url: str, *options: str) -> str:
     out = StringIO()
-    call_command("restore", str(path), f"--database-url={url}", *options, stdout=out)
+    call_command("restore", str(path), f"--database-url={owner_url(url)}", *options, stdout=out)
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from openpyxl import Workbook
 
 from villagebooks.regions.models import RoleAssignment
 from villagebooks.regions.tests.conftest import (
@@ -198,6 +199,33 @@ def test_import_users_from_utf8_with_bom_and_only_region_columns(region_tree, tm
         "用户导入完成：新建用户 1 个，授予角色 1 个",
         "以下用户尚未设置密码，还不能登录；请逐个运行 villagebooks changepassword 用户名：zhao",
     ]
+
+
+def test_import_users_from_a_workbook_with_chinese_headers(ledger, tmp_path):
+    # The county office keeps its list in Excel: numbers as cells (a region code, a numeric
+    # password) are read as the text shown, and the header may be written in Chinese.
+    workbook = Workbook()
+    workbook.active.append(["用户名", "角色", "行政区划", "账套", "姓名", "密码"])
+    workbook.active.append(["zhang", "代理会计", int(TOWNSHIP), None, "张三", STRONG_PASSWORD])
+    workbook.active.append(["li", "reporter", None, "HT01", "李四", None])
+    path = tmp_path / "users.xlsx"
+    workbook.save(path)
+
+    output = run("import_users", str(path))
+
+    assert output.splitlines()[0] == "用户导入完成：新建用户 2 个，授予角色 2 个"
+    assert roles_of("zhang") == [("accountant", TOWNSHIP, None)]
+    assert roles_of("li") == [("reporter", HEITAN, ledger.pk)]
+    assert User.objects.get(username="zhang").check_password(STRONG_PASSWORD)
+
+
+def test_import_users_refuses_a_file_that_is_no_table(region_tree, tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_bytes("username,role,region\n".encode("utf-16"))
+    with pytest.raises(CommandError) as error:
+        run("import_users", str(path))
+    assert str(error.value) == "file: 文件是 UTF-16 编码，请另存为 UTF-8 或 GBK 编码的 CSV"
+    assert not User.objects.filter(username="zhang").exists()
 
 
 def test_import_users_reports_every_bad_row_and_changes_nothing(ledger, tmp_path):

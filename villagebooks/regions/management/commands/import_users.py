@@ -1,6 +1,7 @@
 """``villagebooks import-users FILE.csv``: a county's users and roles at once, all or nothing.
 
-Columns: username,role,region,ledger,full_name,password (password optional), UTF-8 or GBK.
+Columns: username,role,region,ledger,full_name,password (password optional), or their Chinese
+names; a CSV file (UTF-8 or GBK) or an XLSX workbook, read by ``common.tabular``.
 """
 
 import sys
@@ -8,9 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from villagebooks.common.textfiles import read_text
 from villagebooks.regions.commands import ActorCommand
-from villagebooks.regions.services import users_import_csv
+from villagebooks.regions.services import users_import
 
 PASSWORDS_IN_FILE = "文件中的密码已生效：请删除该文件，或把它保管在他人无法读取的地方"
 NEED_PASSWORDS = (
@@ -19,7 +19,7 @@ NEED_PASSWORDS = (
 
 
 class Command(ActorCommand):
-    help = "批量导入用户及其角色（CSV 列：username,role,region,ledger,full_name,password）"
+    help = "批量导入用户及其角色（CSV 或 XLSX，列：username,role,region,ledger,full_name,password）"
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -30,9 +30,9 @@ class Command(ActorCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
-        result = users_import_csv(
+        result = users_import(
             actor=self.actor(options),
-            text=read_text(path),
+            path=path,
             progress=options["progress"] or sys.stderr.isatty(),
         )
         self.stdout.write(
