@@ -1,10 +1,13 @@
-"""The backup file: one tar archive holding ``manifest.json`` and the database's dump.
+"""The backup file: one tar archive holding ``manifest.json``, the database's dump and the
+stored files the database references (``media/<path under MEDIA_ROOT>``; ``media.py``).
 
 The manifest says what the file is before anything is restored from it: the format and its
 version, the kind of database the dump is of (SQLite's database file or PostgreSQL's
 ``pg_dump -Fc`` archive), the migrations applied in it (the schema it needs), when and from where
 it was made, the row count of each table, and the size and SHA-256 of the dump, which restore
-checks before it touches the target. A tar keeps both in one file that ``tar tf`` lists and
+checks before it touches the target, and (format version 2) the path, size and SHA-256 of every
+stored file it carries and the paths of referenced files it lacks. Version 1 files (before the
+stored files were carried) hold the dump only and still restore. A tar keeps both in one file that ``tar tf`` lists and
 ``tar xf`` unpacks by hand if ever needed; the dump is stored uncompressed (PostgreSQL's is
 compressed already; compress a SQLite backup when copying it off the server if space matters).
 """
@@ -20,9 +23,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from villagebooks.ops import media
+
 FORMAT = "villagebooks-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the stored files (attachments, claim photos) are carried too
 MANIFEST_NAME = "manifest.json"
+MEDIA_PREFIX = "media/"
 PAYLOAD_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 DATABASE_TEXT = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 CHUNK = 1024 * 1024
@@ -32,6 +38,9 @@ NEWER_FORMAT = (
     "{path} 的备份格式版本为 {version}，比本程序能读的版本（{supported}）新：请用新版本的村账通恢复"
 )
 DAMAGED = "备份文件 {path} 已损坏：{reason}。数据库未作任何改动"
+# After the database was restored (the file changed between the check and the writing).
+DAMAGED_LATE = "备份文件 {path} 已损坏：{reason}"
+MEDIA_CHANGED = "附件文件 {path} 在备份过程中被改动（{error}）：备份未写出，请重试"
 
 
 class ArchiveError(Exception):
@@ -52,6 +61,9 @@ class Manifest:
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
     notes: list[str] = field(default_factory=list)
+    # Version 2: each carried file as {"path", "bytes", "sha256"}; referenced files left out.
+    attachments: list[dict] = field(default_factory=list)
+    attachments_missing: list[str] = field(default_factory=list)
 
     def applied(self) -> set[tuple[str, str]]:
         return {(app, name) for app, names in self.migrations.items() for name in names}
@@ -65,9 +77,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_write(*, path: Path, manifest: Manifest, payload: Path) -> Manifest:
-    """Write ``manifest`` (completed with the payload's name, size and digest) and ``payload`` to
-    ``path``, readable by its owner only: a backup holds every person's data of the platform.
+def archive_write(
+    *, path: Path, manifest: Manifest, payload: Path, media_root: Path | None = None
+) -> Manifest:
+    """Write ``manifest`` (completed with the payload's name, size and digest), ``payload`` and the
+    files of ``manifest.attachments`` (read from ``media_root``) to ``path``, readable by its owner
+    only: a backup holds every person's data of the platform.
 
     The archive is written beside ``path`` under a temporary name and renamed at the end, so
     an interrupted backup never leaves a file that looks whole.
@@ -92,6 +107,8 @@ def archive_write(*, path: Path, manifest: Manifest, payload: Path) -> Manifest:
             info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
             with open(payload, "rb") as source:
                 tar.addfile(info, fileobj=source)
+            for item in manifest.attachments:
+                _media_add(tar, media_root, item)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(partial, path)
@@ -99,6 +116,31 @@ def archive_write(*, path: Path, manifest: Manifest, payload: Path) -> Manifest:
         partial.unlink(missing_ok=True)
         raise
     return manifest
+
+
+class _Hashing:
+    """A binary stream that hashes what is read from it."""
+
+    def __init__(self, stream):
+        self.stream, self.digest = stream, hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        self.digest.update(data)
+        return data
+
+
+def _media_add(tar: tarfile.TarFile, root: Path, item: dict) -> None:
+    info = tarfile.TarInfo(MEDIA_PREFIX + item["path"])
+    info.size, info.mode, info.mtime = item["bytes"], 0o600, int(time.time())
+    try:
+        with open(root / media.relative_path(item["path"]), "rb") as source:
+            reader = _Hashing(source)
+            tar.addfile(info, fileobj=reader)
+    except (OSError, EOFError) as error:  # shorter than when it was checked, or gone
+        raise media.MediaError(MEDIA_CHANGED.format(path=item["path"], error=error)) from error
+    if reader.digest.hexdigest() != item["sha256"]:
+        raise media.MediaError(MEDIA_CHANGED.format(path=item["path"], error="SHA-256 不同"))
 
 
 def manifest_read(path: Path) -> Manifest:
@@ -126,6 +168,15 @@ def manifest_read(path: Path) -> Manifest:
         manifest = Manifest(**data)
     except TypeError as error:
         raise ArchiveError(NOT_A_BACKUP.format(path=path, reason=f"清单的字段不对：{error}")) from error
+    try:
+        for item in manifest.attachments:
+            media.relative_path(item["path"])
+            if not isinstance(item["bytes"], int) or not isinstance(item["sha256"], str):
+                raise TypeError(item)
+    except (TypeError, KeyError) as error:
+        raise ArchiveError(NOT_A_BACKUP.format(path=path, reason="清单中的附件列表不对")) from error
+    except media.MediaError as error:
+        raise ArchiveError(NOT_A_BACKUP.format(path=path, reason=f"清单中的{error}")) from error
     if manifest.database not in PAYLOAD_NAMES or manifest.payload != PAYLOAD_NAMES[manifest.database]:
         raise ArchiveError(NOT_A_BACKUP.format(path=path, reason=f"未知的数据库类型 {manifest.database!r}"))
     return manifest
@@ -158,3 +209,69 @@ def payload_extract(*, path: Path, manifest: Manifest, destination: Path) -> Non
         )
     if digest.hexdigest() != manifest.payload_sha256:
         raise ArchiveError(DAMAGED.format(path=path, reason="数据库文件的 SHA-256 校验值与清单不符"))
+
+
+def _media_members(path: Path, manifest: Manifest, each, damaged: str = DAMAGED) -> None:
+    """Call ``each(item, stream)`` for every file of the manifest, from its member; ``ArchiveError``
+    if a member is missing or the archive cannot be read."""
+    wanted = {MEDIA_PREFIX + item["path"]: item for item in manifest.attachments}
+    seen = set()
+    try:
+        with tarfile.open(path, mode="r:") as tar:
+            for member in tar:
+                item = wanted.get(member.name)
+                if item is None or member.name in seen:
+                    continue
+                if not member.isfile():
+                    raise ArchiveError(damaged.format(path=path, reason=f"附件 {item['path']} 不是文件"))
+                seen.add(member.name)
+                each(item, tar.extractfile(member))
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise ArchiveError(damaged.format(path=path, reason=f"文件不完整或无法读取（{error}）")) from error
+    for name in sorted(wanted.keys() - seen):
+        raise ArchiveError(damaged.format(path=path, reason=f"缺少附件 {wanted[name]['path']}"))
+
+
+def _media_verify(path: Path, item: dict, size: int, digest: str, damaged: str = DAMAGED) -> None:
+    if size != item["bytes"]:
+        reason = f"附件 {item['path']} 应有 {item['bytes']} 字节，实有 {size} 字节"
+        raise ArchiveError(damaged.format(path=path, reason=reason))
+    if digest != item["sha256"]:
+        reason = f"附件 {item['path']} 的 SHA-256 校验值与清单不符"
+        raise ArchiveError(damaged.format(path=path, reason=reason))
+
+
+def media_check(*, path: Path, manifest: Manifest) -> None:
+    """Every stored file of the manifest is in the archive, whole (size and SHA-256); reads only."""
+
+    def check(item, stream):
+        digest, size = hashlib.sha256(), 0
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        _media_verify(path, item, size, digest.hexdigest())
+
+    _media_members(path, manifest, check)
+
+
+def media_extract(*, path: Path, manifest: Manifest, root: Path) -> int:
+    """Write the archive's stored files under ``root`` (each atomically, 0600, checked again as it
+    is written); a file already there with the same content is left as it is. Returns how many
+    were written."""
+    written = 0
+
+    def write(item, stream):
+        nonlocal written
+        destination = root / media.relative_path(item["path"])
+        if destination.exists() and media.file_digest(destination)[1] == item["sha256"]:
+            return
+        media.file_write(
+            root=root,
+            item=media.MediaFile(**item),
+            source=stream,
+            verify=lambda size, digest: _media_verify(path, item, size, digest, DAMAGED_LATE),
+        )
+        written += 1
+
+    _media_members(path, manifest, write, DAMAGED_LATE)
+    return written

@@ -1,12 +1,15 @@
-"""``database_backup`` and ``database_restore``: the whole database to one file and back.
+"""``database_backup`` and ``database_restore``: the whole database, with the stored files it
+references (attachments, claim photos), to one file and back.
 
 A backup is the database as of one moment (SQLite's backup API; pg_dump on an exported snapshot),
-packed with its manifest (``archive.py``). A restore checks everything it can before it changes
+packed with its manifest (``archive.py``) and, read after the snapshot, every stored file the
+snapshot references (``media.py``). A restore checks everything it can before it changes
 anything — the file is a backup, of this kind of database, whole (size and SHA-256 of the dump,
-then SQLite's integrity check or pg_restore's reading of the archive), of a schema this program
-knows (no migration it lacks), and the target holds no data unless ``force`` — then replaces the
-target's content, applies this program's later migrations if the backup predates them, and runs
-``verify``. A restore whose verify fails has still replaced the data; the error says so.
+then SQLite's integrity check or pg_restore's reading of the archive, then size and SHA-256 of
+every stored file), of a schema this program knows (no migration it lacks), and the target holds
+no data unless ``force`` — then replaces the target's content, writes the stored files into the
+target's ``MEDIA_ROOT``, applies this program's later migrations if the backup predates them,
+and runs ``verify``. A restore whose verify fails has still replaced the data; the error says so.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 
-from villagebooks.ops import postgresql, sqlite
+from villagebooks.ops import media, postgresql, sqlite
 from villagebooks.ops.archive import (
     DATABASE_TEXT,
     ArchiveError,
     Manifest,
     archive_write,
     manifest_read,
+    media_check,
+    media_extract,
     payload_extract,
 )
 from villagebooks.ops.target import Target
@@ -52,6 +57,7 @@ NOT_EMPTY = (
 DAMAGED_DUMP = "备份文件 {path} 已损坏：{reason}。数据库未作任何改动"
 RESTORE_FAILED = "恢复失败，数据库未作改动：{reason}"
 MIGRATE_FAILED = "数据已恢复，但升级数据库结构（migrate）失败：{reason}"
+MEDIA_FAILED = "数据已恢复，但写入附件文件到 {root} 失败：{reason}。修正后可加 --force 再次恢复"
 VERIFY_FAILED = "数据已恢复，但恢复后的校验（verify）未通过：\n{reason}"
 COUNT_NAMES = {"auth_user": "用户", "regions_region": "区划", "ledger_ledger": "账套"}
 
@@ -61,6 +67,7 @@ class RestoreResult:
     manifest: Manifest
     migrated: list[str]  # migrations this program applied after the restore
     verify_output: str
+    media_written: int = 0  # stored files written (those already there, identical, are not)
 
 
 def _say_nothing(text: str) -> None:
@@ -79,8 +86,17 @@ def _version() -> str:
         return ""
 
 
-def database_backup(*, target: Target, output: Path, say: Callable[[str], None] = _say_nothing) -> Manifest:
-    """Write a backup of ``target`` to ``output`` (a new file); returns its manifest."""
+def database_backup(
+    *,
+    target: Target,
+    output: Path,
+    media_root: Path,
+    allow_missing: bool = False,
+    say: Callable[[str], None] = _say_nothing,
+) -> Manifest:
+    """Write a backup of ``target`` and of the stored files under ``media_root`` that it references
+    to ``output`` (a new file); returns its manifest. A referenced file missing or changed on disk
+    fails the backup unless ``allow_missing`` (then the manifest lists it)."""
     output = Path(output).absolute()
     if output.exists():
         raise CommandError(OUTPUT_EXISTS.format(path=output))
@@ -96,10 +112,16 @@ def database_backup(*, target: Target, output: Path, say: Callable[[str], None] 
                 sqlite.snapshot(target, payload)
                 say("检查副本的完整性……")
                 migrations, tables = sqlite.inspect(payload)
+                references = sqlite.media_references(payload)
             else:
                 say("pg_dump 导出数据库……")
-                migrations, tables = postgresql.dump(target, payload)
-        except (sqlite.SQLiteError, postgresql.PostgreSQLError) as error:
+                migrations, tables, references = postgresql.dump(target, payload)
+            # After the snapshot: every file it references was stored before it was taken.
+            say(f"检查数据库引用的 {len(set(references))} 个附件文件……")
+            carried, missing = media.media_collect(
+                root=Path(media_root), references=references, allow_missing=allow_missing
+            )
+        except (sqlite.SQLiteError, postgresql.PostgreSQLError, media.MediaError) as error:
             raise CommandError(str(error)) from error
         manifest = Manifest(
             database=target.vendor,
@@ -108,15 +130,28 @@ def database_backup(*, target: Target, output: Path, say: Callable[[str], None] 
             migrations=migrations,
             tables=tables,
             villagebooks_version=_version(),
+            attachments=[{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in carried],
+            attachments_missing=missing,
         )
         say("写入备份文件……")
-        return archive_write(path=output, manifest=manifest, payload=payload)
+        try:
+            return archive_write(path=output, manifest=manifest, payload=payload, media_root=Path(media_root))
+        except media.MediaError as error:
+            raise CommandError(str(error)) from error
 
 
 def database_restore(
-    *, target: Target, path: Path, force: bool = False, say: Callable[[str], None] = _say_nothing
+    *,
+    target: Target,
+    path: Path,
+    media_root: Path,
+    force: bool = False,
+    say: Callable[[str], None] = _say_nothing,
 ) -> RestoreResult:
-    """Replace ``target``'s content with the backup at ``path``, then migrate and verify."""
+    """Replace ``target``'s content with the backup at ``path``, write its stored files under
+    ``media_root`` (replacing different ones of the same path only with ``force``), then migrate
+    and verify."""
+    media_root = Path(media_root)
     path = Path(path)
     try:
         manifest = manifest_read(path)
@@ -142,7 +177,12 @@ def database_restore(
                 sqlite.inspect(payload)
             else:
                 postgresql.archive_check(target, payload)
-        except ArchiveError as error:
+            if manifest.attachments:
+                say(f"检查备份中的 {len(manifest.attachments)} 个附件文件……")
+                media_check(path=path, manifest=manifest)
+                files = [media.MediaFile(**item) for item in manifest.attachments]
+                media.conflicts_check(root=media_root, files=files, force=force)
+        except (ArchiveError, media.MediaError) as error:
             raise CommandError(str(error)) from error
         except (sqlite.SQLiteError, postgresql.PostgreSQLError) as error:
             raise CommandError(DAMAGED_DUMP.format(path=path, reason=error)) from error
@@ -162,6 +202,13 @@ def database_restore(
             engine.restore(target, payload)
         except (sqlite.SQLiteError, postgresql.PostgreSQLError) as error:
             raise CommandError(RESTORE_FAILED.format(reason=error)) from error
+    written = 0
+    if manifest.attachments:
+        say(f"写入附件文件到 {media_root}……")
+        try:
+            written = media_extract(path=path, manifest=manifest, root=media_root)
+        except (ArchiveError, media.MediaError, OSError) as error:
+            raise CommandError(MEDIA_FAILED.format(root=media_root, reason=error)) from error
     pending = sorted(known - manifest.applied())
     migrated = []
     if pending:
@@ -170,7 +217,7 @@ def database_restore(
         migrated = [f"{app}.{name}" for app, name in pending]
     say("校验恢复后的账（verify）……")
     output = _run_command(target, "verify", VERIFY_FAILED)
-    return RestoreResult(manifest=manifest, migrated=migrated, verify_output=output)
+    return RestoreResult(manifest=manifest, migrated=migrated, verify_output=output, media_written=written)
 
 
 def _run_command(target: Target, name: str, failure: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 
+from villagebooks.ops import media
 from villagebooks.ops.target import Target
 
 DATA_TABLES = ("auth_user", "regions_region", "ledger_ledger")
@@ -69,8 +70,11 @@ def _run(command: list[str], target: Target) -> subprocess.CompletedProcess:
     return done
 
 
-def dump(target: Target, destination: Path) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """Dump the target to ``destination``; the applied migrations and row counts of the same snapshot."""
+def dump(
+    target: Target, destination: Path
+) -> tuple[dict[str, list[str]], dict[str, int], list[tuple[str, str]]]:
+    """Dump the target to ``destination``; the applied migrations, row counts and referenced stored
+    files (file, sha256) of the same snapshot."""
     pg_dump = _tool("pg_dump")
     with _connect(target) as database:
         database.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -89,10 +93,12 @@ def dump(target: Target, destination: Path) -> tuple[dict[str, list[str]], dict[
         if "django_migrations" in tables:
             for app, name in database.execute("SELECT app, name FROM django_migrations ORDER BY app, name"):
                 migrations.setdefault(app, []).append(name)
+        query = media.references_sql(set(tables))
+        references = [tuple(row) for row in database.execute(query)] if query else []
         # The snapshot lives as long as this transaction: pg_dump runs inside the with-block.
         _run([pg_dump, "--format=custom", f"--snapshot={snapshot_id}", f"--file={destination}"], target)
         database.rollback()
-    return migrations, counts
+    return migrations, counts, references
 
 
 def archive_check(target: Target, payload: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import connections
 
+from villagebooks.ops import media
 from villagebooks.ops.target import Target
 
 # The tables that hold what people entered first: a database with a row in any of them is in use.
@@ -79,6 +80,17 @@ def inspect(path: Path) -> tuple[dict[str, list[str]], dict[str, int]]:
     except sqlite3.DatabaseError as error:
         raise SQLiteError(NOT_A_DATABASE.format(error=error)) from error
     return migrations, counts
+
+
+def media_references(path: Path) -> list[tuple[str, str]]:
+    """(file, sha256) of every stored file the database file at ``path`` references."""
+    database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        query = media.references_sql(tables)
+        return [tuple(row) for row in database.execute(query)] if query else []
+    finally:
+        database.close()
 
 
 def data_counts(target: Target) -> dict[str, int]:

@@ -180,10 +180,10 @@ def test_a_backup_of_a_newer_schema_is_refused(backups, fresh_database, tmp_path
 
 
 def test_a_backup_of_a_newer_format_is_refused(backups, fresh_database, tmp_path):
-    path = repacked(backups / "good.tar", tmp_path / "v2.tar", manifest=lambda m: m | {"format_version": 2})
+    path = repacked(backups / "good.tar", tmp_path / "v3.tar", manifest=lambda m: m | {"format_version": 3})
 
     assert refusal(path, fresh_database) == (
-        f"{path} 的备份格式版本为 2，比本程序能读的版本（1）新：请用新版本的村账通恢复"
+        f"{path} 的备份格式版本为 3，比本程序能读的版本（2）新：请用新版本的村账通恢复"
     )
 
 
