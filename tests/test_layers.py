@@ -1,5 +1,5 @@
-"""Imports point one way: common ← regions ← ledger ← reports, claims ← web, workspace, demo,
-api (architecture.md).
+"""Imports point one way: common ← regions ← ledger ← claims, funds ← registry ← affairs ←
+supervision ← reports ← disclosure ← web, workspace, demo, api (architecture.md).
 
 A small AST walk over the package: no module of a lower layer imports one of a higher layer,
 and the pure domain package imports nothing of Django.
@@ -9,19 +9,27 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "villagebooks"
-# claims turn a village's receipts into draft vouchers (above ledger); the page apps sit on top.
+# claims turn a village's receipts into draft vouchers (above ledger); funds (allocations, projects,
+# budget control) sits beside claims; the registry of households and subsidy lists charges funds;
+# village affairs (members, contracts, assets) builds on the registry; supervision reads all of them;
+# reports and the public disclosure read everything below; the page, API and demo apps sit on top.
 # ops (backup, restore) works on tables and runs migrate and verify by name: it needs no other app.
 LAYERS = {
     "common": 0,
     "ops": 0,
     "regions": 1,
     "ledger": 2,
-    "reports": 3,
     "claims": 3,
-    "web": 4,
-    "workspace": 4,
-    "demo": 4,
-    "api": 4,
+    "funds": 3,
+    "registry": 4,
+    "affairs": 5,
+    "supervision": 6,
+    "reports": 7,
+    "disclosure": 8,
+    "web": 9,
+    "workspace": 9,
+    "demo": 9,
+    "api": 9,
 }
 
 
