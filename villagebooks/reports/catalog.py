@@ -81,6 +81,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=fund_summary.build_fund_summary,
             rows=_fund_summary_rows,
             total=lambda report: [report.total.name, "", *report.total.amounts()],
+            warning=lambda report: report.warning,
         ),
         ReportKind(
             slug="balance-sheet",
