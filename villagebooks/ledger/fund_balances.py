@@ -103,7 +103,9 @@ def _transfers(*, ledger_ids, chart: str, before_key: int) -> list[tuple[tuple[i
         _prefixes("account__code", rules.reserves), ~Q(credit_fen=0)
     )
     credited = dict(
-        reserve_lines.values("voucher_id").annotate(total=Sum("credit_fen")).values_list("voucher_id", "total")
+        reserve_lines.values("voucher_id")
+        .annotate(total=Sum("credit_fen"))
+        .values_list("voucher_id", "total")
     )
     if not credited:
         return []

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.fund_balances import NO_FUND, fund_positions
-from villagebooks.ledger.models import AccountBalance, Account, Fund, FundKind
+from villagebooks.ledger.models import Account, AccountBalance, Fund, FundKind
 from villagebooks.reports.scope import ReportScope
 
 COLUMNS = ["fund", "kind", "allocated", "opening", "received", "spent", "balance", "transferred", "held"]
@@ -166,7 +166,9 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
             held_by_account[account] = held_by_account.get(account, 0) + amount
     untagged = end.get(NO_FUND)
     names = dict(
-        Account.objects.filter(scope.balance_filter(), code__in=list(held_by_account) + list(untagged.held if untagged else []))
+        Account.objects.filter(
+            scope.balance_filter(), code__in=list(held_by_account) + list(untagged.held if untagged else [])
+        )
         .values_list("code", "name")
         .order_by()
     )
