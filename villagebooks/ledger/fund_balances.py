@@ -17,7 +17,7 @@ from collections import defaultdict
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
 
 from villagebooks.ledger.domain.fund_flows import FundPosition, Role, fund_flow_rules, transfer_amount
 from villagebooks.ledger.models import AccountBalance, Category, VoucherKind, VoucherLine, VoucherStatus
@@ -38,7 +38,7 @@ def cumulative_window(before_key: int) -> Q:
 def fund_positions(*, ledger_ids, chart: str, before_keys: list[int]) -> list[dict[int, FundPosition]]:
     """Each fund's position just before each of ``before_keys`` (period keys, year × 100 + month).
 
-    Returns one dict per key: fund id → ``FundPosition``. Key ``NO_FUND`` (0) holds the untagged
+    Returns one dict per key: fund id → ``FundPosition`` (with the key of its first movement). Key ``NO_FUND`` (0) holds the untagged
     rows of the ``held_on`` accounts, so that the funds' held balances can be checked against
     the accounts' whole balances.
     """
@@ -64,7 +64,7 @@ def fund_positions(*, ledger_ids, chart: str, before_keys: list[int]) -> list[di
         .filter(cumulative_window(last))
         .filter(~Q(fund_key=NO_FUND) | _prefixes("account__code", rules.held_on))
         .values("fund_key", "account__code", "account__category")
-        .annotate(**sums)
+        .annotate(first=Min("period_key"), **sums)
         .order_by()
     )
     positions: list[dict[int, FundPosition]] = [defaultdict(FundPosition) for _ in before_keys]
@@ -72,13 +72,14 @@ def fund_positions(*, ledger_ids, chart: str, before_keys: list[int]) -> list[di
         code, category = row["account__code"], row["account__category"]
         role = rules.role(code) if row["fund_key"] != NO_FUND else Role.OTHER
         held = rules.held_account(code)
-        for n, _key in enumerate(before_keys):
+        for n, key in enumerate(before_keys):
             positions[n][row["fund_key"]].add(
                 role=role,
                 category=category,
                 debit=row[f"d{n}"] or 0,
                 credit=row[f"c{n}"] or 0,
                 held_account=held,
+                first_key=row["first"] if row["first"] < key else None,
             )
     for (fund_id, period_key), amount in _transfers(ledger_ids=ledger_ids, chart=chart, before_key=last):
         for n, key in enumerate(before_keys):

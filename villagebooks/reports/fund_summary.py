@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Min
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.money import format_fen
+from villagebooks.ledger.domain.fund_flows import FundPosition
 from villagebooks.ledger.fund_balances import NO_FUND, fund_positions
-from villagebooks.ledger.models import Account, AccountBalance, Fund, FundKind
+from villagebooks.ledger.models import Account, Fund, FundKind
 from villagebooks.reports.scope import ReportScope
 
 COLUMNS = ["fund", "kind", "allocated", "opening", "received", "spent", "balance", "transferred", "held"]
@@ -112,24 +112,14 @@ class FundSummary:
         return None
 
 
-def _allocation_keys(scope: ReportScope, funds: dict[int, Fund]) -> dict[int, int]:
-    """The month each fund's allocation belongs to: its first movement, else when it was recorded."""
-    first = dict(
-        AccountBalance.objects.filter(scope.balance_filter(), fund_key__in=list(funds), is_closing=False)
-        .values("fund_key")
-        .annotate(first=Min("period_key"))
-        .values_list("fund_key", "first")
-        .order_by()
-    )
-    keys = {}
-    for pk, fund in funds.items():
-        key = first.get(pk)
-        if key is not None and key % 100 == 0:  # the set-up's month 0: the ledger's first month
-            key = max(key + 1, fund.ledger.start_period_key)
-        if key is None:
-            key = fund.created_at.year * 100 + fund.created_at.month
-        keys[pk] = key
-    return keys
+def _allocation_key(fund: Fund, position: FundPosition | None) -> int:
+    """The month a fund's allocation belongs to: its first movement, else when it was recorded."""
+    key = position.first_key if position is not None else None
+    if key is not None and key % 100 == 0:  # the set-up's month 0: the ledger's first month
+        return max(key + 1, fund.ledger.start_period_key)
+    if key is None:
+        return fund.created_at.year * 100 + fund.created_at.month
+    return key
 
 
 def build_fund_summary(scope: ReportScope) -> FundSummary:
@@ -137,7 +127,6 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
         ledger_ids=scope.ledger_ids, chart=scope.chart, before_keys=[scope.from_key, scope.to_key + 1]
     )
     funds = {f.pk: f for f in Fund.objects.filter(scope.balance_filter()).select_related("ledger")}
-    allocation_keys = _allocation_keys(scope, funds)
     by_region = scope.single_ledger is None
     rows: dict[str, FundSummaryRow] = {}
 
@@ -151,7 +140,7 @@ def build_fund_summary(scope: ReportScope) -> FundSummary:
     held_by_account: dict[str, int] = {}
     for pk, fund in funds.items():
         row = row_for(fund)
-        if scope.from_key <= allocation_keys[pk] <= scope.to_key:
+        if scope.from_key <= _allocation_key(fund, end.get(pk)) <= scope.to_key:
             row.allocated_fen += fund.amount_fen
         opening, closing = before.get(pk), end.get(pk)
         if closing is None:

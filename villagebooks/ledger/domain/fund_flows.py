@@ -102,8 +102,20 @@ class FundPosition:
     payable_debit: int = 0  # paid to payees from the fund
     transferred: int = 0  # liability-source debits in vouchers crediting a reserve account
     held: dict[str, int] = field(default_factory=dict)  # held_on account → credit − debit
+    first_key: int | None = None  # the period key of its first movement (month 0: the set-up)
 
-    def add(self, *, role: Role, category: str, debit: int, credit: int, held_account: str | None) -> None:
+    def add(
+        self,
+        *,
+        role: Role,
+        category: str,
+        debit: int,
+        credit: int,
+        held_account: str | None,
+        first_key: int | None = None,
+    ) -> None:
+        if first_key is not None and (self.first_key is None or first_key < self.first_key):
+            self.first_key = first_key
         if role == Role.SOURCE:
             if category == "income":
                 self.income_net_credit += credit - debit
