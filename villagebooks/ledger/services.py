@@ -1025,6 +1025,7 @@ def year_close(
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         december = _period_or_error(ledger, year, 12, actor=actor)
         _close_checks(ledger, december)
+        warnings = period_warnings(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations and appropriations.get("向成员分配", 0) > 0:
             Counterparty.objects.get_or_create(
@@ -1071,6 +1072,7 @@ def year_close(
             year=year,
             vouchers=[v.pk for v in posted],
             appropriations=appropriations or {},
+            **({"warnings": [str(w.message) for w in warnings]} if warnings else {}),
         )
     return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
 

@@ -119,3 +119,23 @@ def test_a_fund_within_its_money_gives_no_warning(ledger, accountant, reviewer):
     services.period_close(actor=accountant, ledger=ledger, year=2025, month=1)
     entry = AuditEntry.objects.filter(action="period_close", ledger_id=ledger.pk).latest("id")
     assert "warnings" not in entry.detail
+
+
+def test_the_year_close_records_decembers_warnings(ledger, accountant, reviewer):
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-12-10 支付路灯电费
+          借 514 公益支出       300.00  fund=村级组织运转经费
+          贷 102 银行存款       300.00
+        """,
+    )
+    for month in range(1, 12):
+        services.period_close(actor=accountant, ledger=ledger, year=2025, month=month)
+    services.year_close(actor=accountant, ledger=ledger, year=2025)
+    entry = AuditEntry.objects.filter(action="year_close", ledger_id=ledger.pk).latest("id")
+    assert entry.detail["warnings"] == [
+        "期间 2025-12 末资金 村级组织运转经费 的结余为负数（-300.00 元）：支出超过了收到的资金"
+    ]
