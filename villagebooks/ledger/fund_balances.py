@@ -20,7 +20,14 @@ from operator import or_
 from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
 
 from villagebooks.ledger.domain.fund_flows import FundPosition, Role, fund_flow_rules, transfer_amount
-from villagebooks.ledger.models import AccountBalance, Category, VoucherKind, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Category,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
 
 NO_FUND = 0
 
@@ -95,25 +102,30 @@ def _transfers(*, ledger_ids, chart: str, before_key: int) -> list[tuple[tuple[i
     reserves account (tagged or not), when the voucher is posted and not a closing entry.
     """
     rules = fund_flow_rules(chart)
-    posted = Q(
-        ledger_id__in=ledger_ids,
-        voucher__status=VoucherStatus.POSTED,
-        voucher__period__year__lte=before_key // 100,
-    ) & ~Q(voucher__kind=VoucherKind.CLOSING)
-    reserve_lines = VoucherLine.objects.filter(posted).filter(
-        _prefixes("account__code", rules.reserves), ~Q(credit_fen=0)
+    # Accounts first, so that the lines are found through their (ledger, account) index.
+    accounts = Account.objects.filter(ledger_id__in=ledger_ids)
+    reserve_ids = list(accounts.filter(_prefixes("code", rules.reserves)).values_list("pk", flat=True))
+    if not reserve_ids:
+        return []
+    posted = Q(voucher__status=VoucherStatus.POSTED, voucher__period__year__lte=before_key // 100) & ~Q(
+        voucher__kind=VoucherKind.CLOSING
     )
     credited = dict(
-        reserve_lines.values("voucher_id")
+        VoucherLine.objects.filter(ledger_id__in=ledger_ids, account_id__in=reserve_ids)
+        .filter(posted, ~Q(credit_fen=0))
+        .values("voucher_id")
         .annotate(total=Sum("credit_fen"))
         .values_list("voucher_id", "total")
+        .order_by()
     )
     if not credited:
         return []
+    source_ids = accounts.filter(_prefixes("code", rules.sources)).exclude(category=Category.INCOME)
     debits = (
-        VoucherLine.objects.filter(posted, fund__isnull=False, voucher_id__in=list(credited))
-        .filter(_prefixes("account__code", rules.sources), ~Q(debit_fen=0))
-        .exclude(account__category=Category.INCOME)
+        VoucherLine.objects.filter(
+            voucher_id__in=list(credited), account_id__in=source_ids, fund__isnull=False
+        )
+        .filter(~Q(debit_fen=0))
         .values("voucher_id", "fund_id", "voucher__period__year", "voucher__period__month")
         .annotate(total=Sum("debit_fen"))
         .order_by("voucher_id", "fund_id")
