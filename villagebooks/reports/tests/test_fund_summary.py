@@ -304,3 +304,25 @@ def test_the_demo_countys_village_office_funds_open_2026_where_2025_closed(demo_
     closed, opened = office(202501, 202512), office(202601, 202610)
     assert closed.balance_fen > 0
     assert opened.opening_fen == closed.balance_fen
+
+
+def test_the_page_and_the_api_show_the_warning_when_the_books_do_not_reconcile(client, road, accountant):
+    # Untagged money on 241 cannot be posted (241 asks for a fund); a stored row changed by hand can.
+    from villagebooks.ledger.models import AccountBalance
+
+    AccountBalance.objects.create(
+        ledger=road,
+        account=road.accounts.get(code="241"),
+        year=2025,
+        month=3,
+        period_key=202503,
+        credit_fen=5,
+    )
+    client.force_login(accountant)
+    page = client.get("/ledgers/HT01/reports/fund-summary/", {"from": "2025-01", "to": "2025-12"})
+    text = page.content.decode()
+    assert (
+        "资金来源汇总与资产负债表不符：241 专项应付款 各资金合计 20,000.00 元，科目余额 20,000.05 元" in text
+    )
+    body = client.get("/api/ledgers/HT01/reports/fund-summary", {"from": "2025-01", "to": "2025-12"}).json()
+    assert "241 专项应付款" in body["warning"]
