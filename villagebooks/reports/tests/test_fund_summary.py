@@ -206,6 +206,32 @@ def test_a_regions_allocations_follow_the_period(road, accountant, reviewer, oth
     assert allocated(202501, 202612) == 39_000_000
 
 
+def test_a_countys_241_agrees_with_the_balance_of_its_earmarked_funds(
+    road, accountant, reviewer, other_ledger
+):
+    # The issue's figures: 241 at 184,500.00, and 464,500.00 in the funds, the 280,000.00 of the
+    # tagged 311 line counted as money received and never used.
+    services.fund_create(actor=accountant, ledger=other_ledger, name="水利资金", kind="earmarked_transfer")
+    post(
+        other_ledger,
+        accountant,
+        reviewer,
+        """
+        2025-04-01 收到水利资金
+          借 102 银行存款    164500.00
+          贷 241 专项应付款  164500.00  fund=水利资金
+        """,
+    )
+    scope = scope_for_region(user=accountant, region_code="510781100000", from_key=202501, to_key=202512)
+    earmarked = _row(build_fund_summary(scope), "上级专项资金")
+    assert build_balance_sheet(scope).line(39).amounts[1] == 18_450_000
+    assert (earmarked.balance_fen, earmarked.held_fen, earmarked.received_fen) == (
+        18_450_000,
+        18_450_000,
+        46_450_000,
+    )
+
+
 def _held_lines(summary) -> dict[str, tuple[int, int]]:
     return {line.account.split()[0]: (line.funds_fen, line.book_fen) for line in summary.held_lines}
 
