@@ -129,7 +129,7 @@ def test_a_ledger_is_set_up_and_its_first_month_closed(pages, app, new_ledger, t
     # The voucher is reviewed and posted; the checklist clears and January closes.
     app_command(app, "shell", "-c", POST_THE_SUBMITTED_VOUCHER)
     page.reload()
-    expect(page.locator('#checklist li[data-check="ok"]')).to_have_count(4)
+    expect(page.locator('#checklist li[data-check="ok"]')).to_have_count(5)
     expect(page.locator("#unposted")).to_have_count(0)
     close = page.get_by_role("button", name="结账 2025-01")
     expect(close).to_be_enabled()

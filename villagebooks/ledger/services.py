@@ -36,7 +36,7 @@ from villagebooks.ledger import errors as E
 from villagebooks.ledger import posting
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
-from villagebooks.ledger.closing_checks import period_blockers
+from villagebooks.ledger.closing_checks import period_blockers, period_warnings
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
@@ -907,9 +907,14 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         _close_checks(ledger, period)
+        warnings = period_warnings(ledger, period)
         period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-        audit_record(actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period))
+        # The close passes with its warnings, recorded so that a later review sees what it let by.
+        detail = {"warnings": [str(w.message) for w in warnings]} if warnings else {}
+        audit_record(
+            actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period), **detail
+        )
     return period
 
 
@@ -1020,6 +1025,7 @@ def year_close(
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         december = _period_or_error(ledger, year, 12, actor=actor)
         _close_checks(ledger, december)
+        warnings = period_warnings(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations and appropriations.get("向成员分配", 0) > 0:
             Counterparty.objects.get_or_create(
@@ -1066,6 +1072,7 @@ def year_close(
             year=year,
             vouchers=[v.pk for v in posted],
             appropriations=appropriations or {},
+            **({"warnings": [str(w.message) for w in warnings]} if warnings else {}),
         )
     return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
 

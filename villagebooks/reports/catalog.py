@@ -81,6 +81,8 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=fund_summary.build_fund_summary,
             rows=_fund_summary_rows,
             total=lambda report: [report.total.name, "", *report.total.amounts()],
+            # getattr: a kind made from this one may render without a report (tests of the files)
+            warning=lambda report: getattr(report, "warning", None),
         ),
         ReportKind(
             slug="balance-sheet",

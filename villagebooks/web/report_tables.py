@@ -300,6 +300,8 @@ def _fund_summary_table(kind: ReportKind, report: FundSummary, links: Links) -> 
         head=_single_head(kind.headers, kind.text_columns),
         body=[row(r.name, r.name, r.kind, r.amounts()) for r in report.rows],
         foot=[row("total", _("合计"), "", report.total.amounts(), css="total")],
+        # The funds' 专项应付款 and 一事一议资金 against the balance sheet's, when they differ.
+        alerts=[Alert(report.warning)] if report.warning else [],
         empty_text=NO_FUNDS,
         wide=True,
     )

@@ -108,6 +108,8 @@ def test_the_fund_summary_traces_the_earmarked_fund(books, acc):
         "received": "50000.00",
         "spent": "30000.00",
         "balance": "20000.00",
+        "transferred": "0.00",
+        "held": "20000.00",
     }
 
 

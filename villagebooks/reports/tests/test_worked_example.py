@@ -157,7 +157,7 @@ def test_a_loss_goes_to_the_debit_of_undistributed_income(ledger, accountant, re
         """
         2025-02-01 支付会议费
           借 513 管理费用   700.00
-          贷 101 库存现金   700.00
+          贷 102 银行存款   700.00
     """,
     )
     _close_year(ledger, accountant)

@@ -27,7 +27,9 @@ from villagebooks.ledger.access import Action, actions_on, can, require
 from villagebooks.ledger.closing_checks import (
     Blocker,
     BlockerKind,
+    CloseWarning,
     period_close_blockers,
+    period_close_warnings,
     year_close_blockers,
 )
 from villagebooks.ledger.domain.chart import chart_rules
@@ -69,6 +71,7 @@ MONTH_CHECKS = (
     (BlockerKind.EARLIER_OPEN, gettext_lazy("之前的月份都已结账")),
     (BlockerKind.UNPOSTED, gettext_lazy("本月凭证都已记账")),
     (BlockerKind.TRIAL_UNBALANCED, gettext_lazy("试算平衡")),
+    (BlockerKind.CASH_NEGATIVE, gettext_lazy("库存现金、银行存款月末不为负数")),
 )
 
 
@@ -344,8 +347,11 @@ def opening(request: HttpRequest, code: str) -> HttpResponse:
 # Closing
 
 
-def _checklist(ledger: Ledger, blockers: list[Blocker], *, year_close: bool) -> list[dict]:
-    """Every rule as a checklist item, ticked or with what blocks it and where to clear it."""
+def _checklist(
+    ledger: Ledger, blockers: list[Blocker], *, year_close: bool, warnings: list[CloseWarning] = ()
+) -> list[dict]:
+    """Every rule as a checklist item, ticked or with what blocks it and where to clear it, then
+    the warnings, which do not stop the close (a fund or its 专项应付款 below zero)."""
     by_kind = {blocker.kind: blocker for blocker in blockers}
     checks = list(MONTH_CHECKS)
     extra = [b for b in blockers if b.kind not in dict(checks)]
@@ -357,7 +363,15 @@ def _checklist(ledger: Ledger, blockers: list[Blocker], *, year_close: bool) -> 
         items.append(
             {"label": label, "ok": blocker is None, "blocker": blocker, "links": _links(ledger, blocker)}
         )
+    for warning in warnings:
+        items.append(
+            {"label": warning.message, "ok": True, "warning": warning, "links": _warning_links(ledger)}
+        )
     return items
+
+
+def _warning_links(ledger: Ledger) -> list[dict]:
+    return [{"text": _("查看资金来源汇总表"), "url": _url("ledger_report", ledger.code, "fund-summary")}]
 
 
 def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
@@ -380,7 +394,7 @@ def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
             }
             for status, count in blocker.by_status
         ]
-    if blocker.kind == BlockerKind.TRIAL_UNBALANCED:
+    if blocker.kind in (BlockerKind.TRIAL_UNBALANCED, BlockerKind.CASH_NEGATIVE):
         query = {"from": blocker.period_text, "to": blocker.period_text}
         return [
             {"text": _("查看科目余额表"), "url": _url("ledger_report", code, "trial-balance", query=query)}
@@ -415,7 +429,8 @@ def _render_closing(
             blockers = period_close_blockers(
                 ledger=ledger, year=next_open.year, month=next_open.month, voucher_limit=VOUCHERS_LISTED
             )
-        checklist = _checklist(ledger, blockers, year_close=by_year_close)
+        warnings = period_close_warnings(ledger=ledger, year=next_open.year, month=next_open.month)
+        checklist = _checklist(ledger, blockers, year_close=by_year_close, warnings=warnings)
         blocked = bool(blockers)
         unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     last_closed = overview.last_closed
@@ -574,7 +589,14 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
         "appropriations": [(name, form.kinds[name], form.cleaned_data.get(name, 0)) for name in form.kinds]
         if plan is not None
         else [],
-        "checklist": _checklist(ledger, blockers, year_close=True),
+        "checklist": _checklist(
+            ledger,
+            blockers,
+            year_close=True,
+            warnings=period_close_warnings(ledger=ledger, year=year, month=12)
+            if year == ledger.carried_year
+            else [],
+        ),
         "unposted": _voucher_links(ledger, unposted_blocker),
         "unposted_more": unposted_blocker.count - len(unposted_blocker.vouchers) if unposted_blocker else 0,
         "blocked": bool(blockers),

@@ -105,7 +105,7 @@ def test_the_closing_vouchers_are_shown_with_their_lines_and_amounts(client, rea
         "planned": "0.00",
         "remaining": "8,765.44",
     }
-    assert [kind for kind in re.findall(r'data-check="([a-z_]+)"', response.content.decode())] == ["ok"] * 4
+    assert [kind for kind in re.findall(r'data-check="([a-z_]+)"', response.content.decode())] == ["ok"] * 5
     assert "确认年结：过账以上 2 张凭证并结账 2025-12" in text(response)
 
 
@@ -199,7 +199,7 @@ def test_open_months_block_the_year_close_with_a_link_to_the_first(client, year_
     client.force_login(accountant)
     response = client.get(URL)
     html = response.content.decode()
-    assert re.findall(r'data-check="([a-z_]+)"', html) == ["ok", "earlier_open", "ok", "ok"]
+    assert re.findall(r'data-check="([a-z_]+)"', html) == ["ok", "earlier_open", "ok", "ok", "ok"]
     assert 'href="/ledgers/HT01/closing/?year=2025#month-202501">先结账 2025-01</a>' in html
     assert re.search(r'id="year-close-button" disabled', html)
     response = client.post(URL, {RESERVE: "", MEMBERS: "", "plan": response.context["fingerprint"]})
