@@ -112,8 +112,8 @@ def test_the_opening_rows_must_equal_the_opening_balances(books):
         call_command("verify")
 
 
-def test_after_a_year_close_the_carried_opening_is_checked_too(books, accountant):
-    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000})
+def test_after_a_year_close_the_carried_opening_is_checked_too(books, accountant, reviewer):
+    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000}, reviewer=reviewer)
     assert _only(books) == []
     carried = _row(books, "102", 202600).get()
     assert carried.debit_fen == 8_000_000 + 5_000_000 - 3_000_000 + 1_200_000
