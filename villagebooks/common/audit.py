@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from villagebooks.common.audit_chain import append
 from villagebooks.common.models import AuditEntry
 
 REPORT_VIEW = "report_view"
@@ -21,7 +22,8 @@ PERSONAL_DATA_VIEW = "personal_data_view"
 def audit_record(
     *, actor, action: str, ledger_id: int | None = None, obj: Any = None, **detail: Any
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """Append a row to the operation log, at the end of its hash chain (``audit_chain``)."""
+    return append(
         actor=actor,
         action=action,
         ledger_id=ledger_id,
