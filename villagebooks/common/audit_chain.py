@@ -1,16 +1,20 @@
-"""The operation log as a hash chain: removing, changing or slipping in a row is found.
+"""The operation log as hash chains: removing, changing or slipping in a row is found.
 
-Each row (``AuditEntry``) holds its place in the chain (``seq``: 1, 2, 3 … in the order rows are
-appended), the previous row's hash and its own: SHA-256 over the previous hash and the row's
-canonical form (``canonical``: its content as sorted, compact JSON, versioned by ``"v"``). The
-algorithm is recorded with each row, so that a later one can be added without breaking the rows
-already chained. The first row's previous hash is ``GENESIS``.
+The log is one chain per ledger (its rows' ``ledger_id``) and one more for the rows of no ledger
+(logins, users, a region's reports), chain 0. Each row (``AuditEntry``) holds its place in its
+chain (``seq``: 1, 2, 3 … in the order rows are appended), the previous row's hash and its own:
+SHA-256 over the previous hash and the row's canonical form (``canonical``: its content as
+sorted, compact JSON, versioned by ``"v"``). The algorithm is recorded with each row, so that a
+later one can be added without breaking the rows already chained. A chain's first row's previous
+hash is ``GENESIS``.
 
-Rows are appended one at a time under a lock held until the writer's transaction ends, so two
-writers never take the same place (a fork): on PostgreSQL a transaction-level advisory lock, on
-SQLite the write lock every transaction takes when it begins (settings: ``IMMEDIATE``). The lock
-is the last one a service takes (it writes its log row at the end), so it adds no lock-order
-cycle with the books' own locks.
+Rows are appended one at a time under their chain's lock, held until the writer's transaction
+ends, so two writers never take the same place (a fork): on PostgreSQL a transaction-level
+advisory lock per chain, on SQLite the write lock every transaction takes when it begins
+(settings: ``IMMEDIATE``). A chain per ledger keeps writers of different ledgers from waiting on
+one another, and a long transaction (an import that opens a year, writing that row early) holds
+back only its own ledgers' rows. Services write their row last, after the books' own locks, so
+the lock adds no lock-order cycle with them.
 
 ``chain_verify`` walks the chain in order and names each row (its place and id) removed, changed,
 rewritten or inserted. What the chain alone cannot show is rows removed from its end: that needs
@@ -29,22 +33,32 @@ from django.db import connection, transaction
 GENESIS = "0" * 64
 ALGORITHM = "sha256"
 ALGORITHMS = {"sha256": hashlib.sha256}
-# pg_advisory_xact_lock's key for appending to the chain: any constant no other lock uses.
-LOCK_KEY = 0x5642_4155_4449_54  # "VBAUDIT"
+# pg_advisory_xact_lock(key1, key2)'s first key for appending to a chain (the second is the
+# chain): any constant no other lock uses.
+LOCK_CLASS = 0x5642_4155  # "VBAU"
 
 # What verify says (Chinese, as the command prints it).
-ROW = "操作日志第 {seq} 条（id {id}）"
-REMOVED = "操作日志第 {first} 至 {last} 条缺失（被删除）"
-REMOVED_ONE = "操作日志第 {first} 条缺失（被删除）"
+CHAIN = "操作日志（账套 id {chain}）"
+CHAIN_NONE = "操作日志（不属于账套）"
+ROW = "{chain}第 {seq} 条（id {id}）"
+REMOVED = "{chain}第 {first} 至 {last} 条缺失（被删除）"
+REMOVED_ONE = "{chain}第 {first} 条缺失（被删除）"
 CHANGED = "{row}：内容与其哈希不符（被修改）"
 RELINKED = "{row}：所记前一条的哈希与第 {previous} 条的哈希不符（第 {previous} 条被改写或替换）"
 DUPLICATE = "{row}：序号重复（被插入）"
 OUTSIDE = "操作日志 id {id}（{action}）不在哈希链上（被插入）"
+
+
+def chain_name(chain: int) -> str:
+    return CHAIN.format(chain=chain) if chain else CHAIN_NONE
+
+
 UNKNOWN_ALGORITHM = "{row}：未知的哈希算法“{algorithm}”"
 
 
 @dataclass(frozen=True)
 class AuditDiscrepancy:
+    chain: int | None  # the ledger's id, 0 for the rows of no ledger
     seq: int | None
     entry_id: int | None
     message: str
@@ -91,34 +105,36 @@ def link_hash(algorithm: str, prev_hash: str, content: bytes) -> str:
     return digest.hexdigest()
 
 
-HEAD_SQL = "SELECT seq, hash FROM common_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-# PostgreSQL: the lock and the read of the last row in one round trip. In a function each
+HEAD_SQL = (
+    "SELECT seq, hash FROM common_auditentry WHERE COALESCE(ledger_id, 0) = %s AND seq IS NOT NULL"
+    " ORDER BY seq DESC LIMIT 1"
+)
+# PostgreSQL: the chain's lock and the read of its last row in one round trip. In a function each
 # statement takes a new snapshot, so the read sees what the writer before committed while this
 # one waited for the lock (in one plain statement it would not). Created by migration 0003.
-HEAD_FUNCTION = f"""CREATE OR REPLACE FUNCTION villagebooks_audit_head(OUT seq bigint, OUT hash varchar)
+HEAD_FUNCTION = f"""CREATE OR REPLACE FUNCTION villagebooks_audit_head(chain bigint, OUT seq bigint, OUT hash varchar)
     LANGUAGE plpgsql VOLATILE AS $$
     BEGIN
-        PERFORM pg_advisory_xact_lock({LOCK_KEY});
+        PERFORM pg_advisory_xact_lock({LOCK_CLASS}, mod(chain, 2147483647)::integer);
         SELECT a.seq, a.hash INTO seq, hash FROM common_auditentry a
-            WHERE a.seq IS NOT NULL ORDER BY a.seq DESC LIMIT 1;
+            WHERE COALESCE(a.ledger_id, 0) = chain AND a.seq IS NOT NULL ORDER BY a.seq DESC LIMIT 1;
     END $$"""
 
 
-def _head() -> tuple[int, str]:
-    """The last row's place and hash, under the chain's lock (taken here, held to the end of the
+def _head(chain: int) -> tuple[int, str]:
+    """The chain's last row's place and hash, under its lock (taken here, held to the end of the
     caller's transaction; on SQLite the transaction's write lock is it)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT seq, hash FROM villagebooks_audit_head()"
-            if connection.vendor == "postgresql"
-            else HEAD_SQL
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT seq, hash FROM villagebooks_audit_head(%s)", [chain])
+        else:
+            cursor.execute(HEAD_SQL, [chain])
         row = cursor.fetchone()
     return (row[0], row[1]) if row and row[0] is not None else (0, GENESIS)
 
 
 def append(*, actor, action: str, ledger_id, object_type: str, object_id, detail: dict):
-    """Insert one row at the end of the chain; returns it. In the caller's transaction, or in one
+    """Insert one row at the end of its chain (its ledger's); returns it. In the caller's transaction, or in one
     of its own when there is none."""
     from django.utils import timezone
 
@@ -126,7 +142,7 @@ def append(*, actor, action: str, ledger_id, object_type: str, object_id, detail
 
     detail = normalized_detail(detail)
     with transaction.atomic(savepoint=False):
-        last_seq, last_hash = _head()
+        last_seq, last_hash = _head(ledger_id or 0)
         created_at = timezone.now()
         seq = last_seq + 1
         content = canonical(
@@ -180,61 +196,93 @@ class ChainReport:
     discrepancies: list[AuditDiscrepancy]
 
 
+def _chained_rows(model):
+    """Every chained row, chain by chain, each in its order."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    return (
+        model.objects.filter(seq__isnull=False)
+        .annotate(chain=Coalesce("ledger_id", Value(0)))
+        .order_by("chain", "seq", "id")
+        .values("chain", *_FIELDS)
+    )
+
+
 def chain_verify(*, limit: int = 1000) -> ChainReport:
-    """Walk the chain in order; every row removed, changed, rewritten or inserted (up to ``limit``)."""
+    """Walk every chain in order; each row removed, changed, rewritten or inserted (up to ``limit``)."""
     from villagebooks.common.models import AuditEntry
 
     found: list[AuditDiscrepancy] = []
 
-    def report(seq, entry_id, message):
+    def report(chain, seq, entry_id, message):
         if len(found) < limit:
-            found.append(AuditDiscrepancy(seq, entry_id, message))
+            found.append(AuditDiscrepancy(chain, seq, entry_id, message))
 
-    expected, previous_hash, rows = 1, GENESIS, 0
-    chained = AuditEntry.objects.filter(seq__isnull=False).order_by("seq", "id").values(*_FIELDS)
-    for row in chained.iterator(chunk_size=2000):
+    chain, expected, previous_hash, rows = None, 1, GENESIS, 0
+    for row in _chained_rows(AuditEntry).iterator(chunk_size=2000):
         rows += 1
-        seq, where = row["seq"], ROW.format(seq=row["seq"], id=row["id"])
+        if row["chain"] != chain:
+            chain, expected, previous_hash = row["chain"], 1, GENESIS
+        name = chain_name(chain)
+        seq, where = row["seq"], ROW.format(chain=name, seq=row["seq"], id=row["id"])
         if seq < expected:  # a second row with a place already taken (its unique index dropped)
-            report(seq, row["id"], DUPLICATE.format(row=where))
+            report(chain, seq, row["id"], DUPLICATE.format(row=where))
             continue
-        gap = seq > expected
-        if gap:
+        if seq > expected:
             message = REMOVED_ONE if seq == expected + 1 else REMOVED
-            report(expected, None, message.format(first=expected, last=seq - 1))
+            report(chain, expected, None, message.format(chain=name, first=expected, last=seq - 1))
         elif row["prev_hash"] != previous_hash:
-            report(seq, row["id"], RELINKED.format(row=where, previous=seq - 1))
+            report(chain, seq, row["id"], RELINKED.format(row=where, previous=seq - 1))
         algorithm = row["hash_alg"]
         if algorithm not in ALGORITHMS:
-            report(seq, row["id"], UNKNOWN_ALGORITHM.format(row=where, algorithm=algorithm))
+            report(chain, seq, row["id"], UNKNOWN_ALGORITHM.format(row=where, algorithm=algorithm))
         elif link_hash(algorithm, row["prev_hash"] or "", row_content(row)) != row["hash"]:
-            report(seq, row["id"], CHANGED.format(row=where))
+            report(chain, seq, row["id"], CHANGED.format(row=where))
         previous_hash, expected = row["hash"], seq + 1
     for entry_id, action in (
         AuditEntry.objects.filter(seq__isnull=True).order_by("id").values_list("id", "action")
     ):
         rows += 1
-        report(None, entry_id, OUTSIDE.format(id=entry_id, action=action))
+        report(None, None, entry_id, OUTSIDE.format(id=entry_id, action=action))
     return ChainReport(rows=rows, discrepancies=found)
 
 
 def chain_existing_rows(model, using_connection) -> int:
-    """Chain the rows that are not chained yet, in the order of their ids, after the last chained
-    one (migration 0003: every row written before the chain). ``model``: the migration's
-    ``AuditEntry``. Their UPDATE needs the append-only triggers out of the way, which the caller
-    arranges. Returns how many were chained."""
-    last = model.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = last if last else (0, GENESIS)
+    """Chain the rows that are not chained yet, each after the last chained row of its chain, in
+    the order of their ids (migration 0003: every row written before the chains). ``model``: the
+    migration's ``AuditEntry``. Their UPDATE needs the append-only triggers out of the way, which
+    the caller arranges. Returns how many were chained."""
+    from django.db.models import Max, Value
+    from django.db.models.functions import Coalesce
+
+    heads = {}
+    for chain, last in (
+        model.objects.filter(seq__isnull=False)
+        .annotate(chain=Coalesce("ledger_id", Value(0)))
+        .values_list("chain")
+        .annotate(last=Max("seq"))
+    ):
+        heads[chain] = (
+            last,
+            model.objects.filter(seq=last)
+            .annotate(chain=Coalesce("ledger_id", Value(0)))
+            .filter(chain=chain)
+            .values_list("hash", flat=True)
+            .get(),
+        )
     count = 0
     pending = model.objects.filter(seq__isnull=True).order_by("id").values(*_FIELDS)
     with using_connection.cursor() as cursor:
         for row in list(pending):  # read whole first: SQLite may not update a table it is reading
-            seq += 1
-            row["seq"] = seq
+            chain = row["ledger_id"] or 0
+            seq, prev_hash = heads.get(chain, (0, GENESIS))
+            row["seq"] = seq = seq + 1
             digest = link_hash(ALGORITHM, prev_hash, row_content(row))
             cursor.execute(
                 "UPDATE common_auditentry SET seq = %s, prev_hash = %s, hash = %s, hash_alg = %s WHERE id = %s",
                 [seq, prev_hash, digest, ALGORITHM, row["id"]],
             )
-            prev_hash, count = digest, count + 1
+            heads[chain] = (seq, digest)
+            count += 1
     return count

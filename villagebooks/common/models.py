@@ -8,6 +8,7 @@ changed or slipped in with direct SQL is found by ``villagebooks verify``.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 
 class AuditEntry(models.Model):
@@ -18,7 +19,8 @@ class AuditEntry(models.Model):
     object_id = models.BigIntegerField(null=True)
     detail = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # The hash chain (audit_chain.py): the row's place in it (1, 2, 3 … in the order appended),
+    # The hash chain (audit_chain.py; one per ledger): the row's place in its chain (1, 2, 3 … in
+    # the order appended),
     # the previous row's hash, this row's hash over its canonical form, and the algorithm.
     # Nullable, so that SQLite adds the columns in place without rebuilding the table (which
     # would drop the append-only triggers); every row written since migration 0003 has them.
@@ -31,9 +33,14 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "操作日志"
         constraints = [
-            # Partial, so that SQLite creates it as an index instead of rebuilding the table.
+            # A place in a chain (a ledger's, or 0: no ledger) is taken once. An index (expression,
+            # partial), so that SQLite creates it in place instead of rebuilding the table; it also
+            # finds a chain's last row.
             models.UniqueConstraint(
-                fields=["seq"], condition=models.Q(seq__isnull=False), name="audit_seq_unique"
+                Coalesce("ledger_id", models.Value(0)),
+                "seq",
+                condition=models.Q(seq__isnull=False),
+                name="audit_chain_seq_unique",
             )
         ]
 

@@ -71,16 +71,25 @@ def _tamper(*statements: str) -> None:
             cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER auditentry_append_only")
 
 
+NAME = C.chain_name(7)
+
+
+def _row(seq, entry_id, name=NAME):
+    return C.ROW.format(chain=name, seq=seq, id=entry_id)
+
+
 @pytest.fixture
 def log():
-    """Five rows, as services write them; their ids by place in the chain."""
-    start = AuditEntry.objects.count()
+    """Five rows of ledger 7's chain, as services write them, with rows of other chains between;
+    the ids of ledger 7's rows by place in its chain."""
     for number in range(5):
         audit_record(
             actor=None, action="voucher_post", ledger_id=7, amount_fen=100 * number, lines={2: "b", 10: "a"}
         )
-    rows = list(AuditEntry.objects.order_by("seq").values_list("seq", "id"))
-    assert [seq for seq, _ in rows] == list(range(1, start + 6))
+        audit_record(actor=None, action="report_view", ledger_id=None, number=number)
+        audit_record(actor=None, action="voucher_post", ledger_id=8, number=number)
+    rows = list(AuditEntry.objects.filter(ledger_id=7).order_by("seq").values_list("seq", "id"))
+    assert [seq for seq, _ in rows] == [1, 2, 3, 4, 5]
     return dict(rows)
 
 
@@ -94,29 +103,30 @@ def _verify_fails() -> str:
     return str(failure.value)
 
 
-def test_rows_link_to_the_one_before_and_the_chain_verifies(log):
-    rows = list(AuditEntry.objects.order_by("seq"))
-    assert rows[0].prev_hash == C.GENESIS
-    assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:], strict=False))
-    assert {row.hash_alg for row in rows} == {"sha256"} and len({row.hash for row in rows}) == len(rows)
+def test_rows_link_to_the_one_before_in_their_ledgers_chain_and_the_chains_verify(log):
+    for ledger_id in (7, 8, None):
+        rows = list(AuditEntry.objects.filter(ledger_id=ledger_id).order_by("seq"))
+        assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+        assert rows[0].prev_hash == C.GENESIS
+        assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:], strict=False))
+        assert {row.hash_alg for row in rows} == {"sha256"}
     assert _found() == []
     out = io.StringIO()
     call_command("verify", stdout=out)
-    assert f"操作日志 {len(rows)} 条哈希链完整" in out.getvalue()
+    assert f"操作日志 {AuditEntry.objects.count()} 条哈希链完整" in out.getvalue()
 
 
 def test_a_changed_row_is_named(log):
     seq = max(log) - 2
     _tamper(f"UPDATE {TABLE} SET detail = '{{\"amount_fen\": 1}}' WHERE id = {log[seq]}")
-    assert _found() == [C.CHANGED.format(row=C.ROW.format(seq=seq, id=log[seq]))]
-    assert C.CHANGED.format(row=C.ROW.format(seq=seq, id=log[seq])) in _verify_fails()
+    assert _found() == [C.CHANGED.format(row=_row(seq, log[seq]))]
+    assert C.CHANGED.format(row=_row(seq, log[seq])) in _verify_fails()
 
 
 @pytest.mark.parametrize(
     "column, value",
     [
         ("action", "'voucher_review'"),
-        ("ledger_id", "8"),
         ("object_id", "99"),
         ("created_at", "CURRENT_TIMESTAMP"),
     ],
@@ -124,20 +134,30 @@ def test_a_changed_row_is_named(log):
 def test_a_change_of_any_column_is_named(log, column, value):
     seq = max(log)
     _tamper(f"UPDATE {TABLE} SET {column} = {value} WHERE id = {log[seq]}")
-    assert _found() == [C.CHANGED.format(row=C.ROW.format(seq=seq, id=log[seq]))]
+    assert _found() == [C.CHANGED.format(row=_row(seq, log[seq]))]
+
+
+def test_a_row_moved_to_another_ledger_is_named_in_both_chains(log):
+    seq = max(log) - 1
+    _tamper(f"UPDATE {TABLE} SET ledger_id = 9 WHERE id = {log[seq]}")
+    assert _found() == [
+        C.REMOVED_ONE.format(chain=NAME, first=seq),
+        C.REMOVED.format(chain=C.chain_name(9), first=1, last=seq - 1),
+        C.CHANGED.format(row=_row(seq, log[seq], C.chain_name(9))),
+    ]
 
 
 def test_a_removed_row_is_named(log):
     seq = max(log) - 1
     _tamper(f"DELETE FROM {TABLE} WHERE id = {log[seq]}")
-    assert _found() == [C.REMOVED_ONE.format(first=seq)]
-    assert f"操作日志第 {seq} 条缺失（被删除）" in _verify_fails()
+    assert _found() == [C.REMOVED_ONE.format(chain=NAME, first=seq)]
+    assert f"操作日志（账套 id 7）第 {seq} 条缺失（被删除）" in _verify_fails()
 
 
 def test_rows_removed_together_are_named_as_a_range(log):
     last = max(log)
     _tamper(f"DELETE FROM {TABLE} WHERE id IN ({log[last - 3]}, {log[last - 2]})")
-    assert _found() == [C.REMOVED.format(first=last - 3, last=last - 2)]
+    assert _found() == [C.REMOVED.format(chain=NAME, first=last - 3, last=last - 2)]
 
 
 def test_a_row_slipped_in_outside_the_chain_is_named(log):
@@ -155,7 +175,7 @@ def test_a_row_rewritten_with_its_own_hash_recomputed_is_named_by_the_next(log):
     row["action"] = "voucher_review"
     forged = C.link_hash("sha256", row["prev_hash"], C.row_content(row))
     _tamper(f"UPDATE {TABLE} SET action = 'voucher_review', hash = '{forged}' WHERE id = {log[seq]}")
-    assert _found() == [C.RELINKED.format(row=C.ROW.format(seq=seq + 1, id=log[seq + 1]), previous=seq)]
+    assert _found() == [C.RELINKED.format(row=_row(seq + 1, log[seq + 1]), previous=seq)]
 
 
 def test_a_row_inserted_into_the_middle_and_the_rest_renumbered_is_named(log):
@@ -170,8 +190,8 @@ def test_a_row_inserted_into_the_middle_and_the_rest_renumbered_is_named(log):
     )
     inserted = AuditEntry.objects.get(action="voucher_delete")
     found = _found()
-    assert C.CHANGED.format(row=C.ROW.format(seq=seq, id=inserted.pk)) in found
-    assert C.CHANGED.format(row=C.ROW.format(seq=seq + 1, id=log[seq])) in found
+    assert C.CHANGED.format(row=_row(seq, inserted.pk)) in found
+    assert C.CHANGED.format(row=_row(seq + 1, log[seq])) in found
 
 
 def test_rows_written_before_the_chain_are_chained_in_the_order_of_their_ids(log):
@@ -194,9 +214,9 @@ def test_rows_written_before_the_chain_are_chained_in_the_order_of_their_ids(log
     else:
         assert C.chain_existing_rows(AuditEntry, connection) == 2
     assert _found() == []
-    assert list(AuditEntry.objects.order_by("-seq").values_list("action", flat=True)[:2]) == [
-        "voucher_submit",
-        "voucher_create",
+    assert list(AuditEntry.objects.filter(ledger_id=7).order_by("-seq").values_list("action", "seq")[:2]) == [
+        ("voucher_submit", 7),
+        ("voucher_create", 6),
     ]
     audit_record(actor=None, action="voucher_post", ledger_id=7)  # and the chain goes on from them
     assert _found() == []
@@ -208,9 +228,9 @@ def test_concurrent_writers_do_not_fork_the_chain():
     errors = []
 
     def write(number):
-        try:
+        try:  # two chains, each written by three threads at once
             for index in range(each):
-                audit_record(actor=None, action="report_view", ledger_id=number, index=index)
+                audit_record(actor=None, action="report_view", ledger_id=number % 2 or None, index=index)
         except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
@@ -222,6 +242,9 @@ def test_concurrent_writers_do_not_fork_the_chain():
     for thread in running:
         thread.join(timeout=120)
     assert errors == []
-    places = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
-    assert places == list(range(1, len(places) + 1)) and len(places) >= threads * each
+    for ledger_id in (1, None):
+        places = list(
+            AuditEntry.objects.filter(ledger_id=ledger_id).order_by("seq").values_list("seq", flat=True)
+        )
+        assert places == list(range(1, len(places) + 1)) and len(places) >= threads // 2 * each
     assert _found() == []
