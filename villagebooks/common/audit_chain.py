@@ -16,9 +16,9 @@ one another, and a long transaction (an import that opens a year, writing that r
 back only its own ledgers' rows. Services write their row last, after the books' own locks, so
 the lock adds no lock-order cycle with them.
 
-``chain_verify`` walks the chain in order and names each row (its place and id) removed, changed,
-rewritten or inserted. What the chain alone cannot show is rows removed from its end: that needs
-the count or last hash written down elsewhere (a published checkpoint).
+``chain_verify`` walks each chain in order and names each row (its chain, place and id) removed,
+changed, rewritten or inserted. What a chain alone cannot show is rows removed from its end: that
+needs its length or last hash written down elsewhere (a published checkpoint).
 """
 
 from __future__ import annotations
@@ -47,13 +47,11 @@ CHANGED = "{row}：内容与其哈希不符（被修改）"
 RELINKED = "{row}：所记前一条的哈希与第 {previous} 条的哈希不符（第 {previous} 条被改写或替换）"
 DUPLICATE = "{row}：序号重复（被插入）"
 OUTSIDE = "操作日志 id {id}（{action}）不在哈希链上（被插入）"
+UNKNOWN_ALGORITHM = "{row}：未知的哈希算法“{algorithm}”"
 
 
 def chain_name(chain: int) -> str:
     return CHAIN.format(chain=chain) if chain else CHAIN_NONE
-
-
-UNKNOWN_ALGORITHM = "{row}：未知的哈希算法“{algorithm}”"
 
 
 @dataclass(frozen=True)
@@ -134,8 +132,8 @@ def _head(chain: int) -> tuple[int, str]:
 
 
 def append(*, actor, action: str, ledger_id, object_type: str, object_id, detail: dict):
-    """Insert one row at the end of its chain (its ledger's); returns it. In the caller's transaction, or in one
-    of its own when there is none."""
+    """Insert one row at the end of its chain (its ledger's); returns it. In the caller's
+    transaction, or in one of its own when there is none."""
     from django.utils import timezone
 
     from villagebooks.common.models import AuditEntry
