@@ -144,12 +144,22 @@ def months_close(*, actor, ledger: Ledger, year: int, through_month: int) -> Non
         services.period_close(actor=actor, ledger=ledger, year=year, month=month)
 
 
-def year_end_close(*, actor, ledger: Ledger, year: int, profit_fen: int) -> services.YearCloseResult:
-    """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金."""
+def year_end_close(
+    *, actor, reviewer, ledger: Ledger, year: int, profit_fen: int
+) -> services.YearCloseResult:
+    """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金: the
+    distribution voucher the year close makes is reviewed by ``reviewer`` (not the closer) and
+    posted by the closer, then the year close runs again and finishes."""
     months_close(actor=actor, ledger=ledger, year=year, through_month=11)
     reserve = profit_fen * RESERVE_SHARE_PERCENT // 100 if profit_fen > 0 else 0
     appropriations = {"提取公积公益金": reserve} if reserve else {}
-    return services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+    result = services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+    if result.closed:
+        return result
+    for voucher in result.distributions:
+        services.voucher_review(actor=reviewer, voucher=voucher)
+        services.voucher_post(actor=actor, voucher=voucher)
+    return services.year_close(actor=actor, ledger=ledger, year=year)
 
 
 @dataclass(frozen=True)
@@ -297,7 +307,11 @@ def demo_load(
             actor = accountant[setup.township]
             if year < end.year:
                 year_end_close(
-                    actor=actor, ledger=ledgers[setup.code], year=year, profit_fen=setup.profit_fen(year)
+                    actor=actor,
+                    reviewer=reviewer[setup.township],
+                    ledger=ledgers[setup.code],
+                    year=year,
+                    profit_fen=setup.profit_fen(year),
                 )
             else:
                 months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=end.month - 1)

@@ -33,6 +33,7 @@ from villagebooks.ledger.models import (
     Period,
     PeriodStatus,
     Voucher,
+    VoucherKind,
     VoucherStatus,
 )
 from villagebooks.ledger.selectors import balance_window
@@ -283,6 +284,14 @@ def period_close_blockers(*, ledger: Ledger, year: int, month: int, voucher_limi
     if ledger.status != LedgerStatus.ACTIVE:
         blockers.append(Blocker(BlockerKind.NOT_ACTIVE, E.LEDGER_NOT_ACTIVE))
     return blockers + period_blockers(ledger, period, voucher_limit=voucher_limit)
+
+
+def year_distributions(ledger: Ledger, year: int):
+    """The distribution vouchers (收益分配) a year close made for ``year``, in the order made: while
+    one of them is not posted the year close cannot finish (every December voucher must be)."""
+    return Voucher.objects.filter(
+        ledger=ledger, period__year=year, period__month=12, kind=VoucherKind.DISTRIBUTION
+    ).order_by("id")
 
 
 def year_close_blockers(*, ledger: Ledger, year: int, voucher_limit: int = 20) -> list[Blocker]:

@@ -52,6 +52,9 @@ PERIOD_NOT_CLOSED = _("期间 {period} 未结账")
 YEAR_ORDER = _("请先年结 {year} 年度")
 YEAR_ALREADY_CLOSED = _("{year} 年度已经年结")
 UNKNOWN_APPROPRIATION = _("未知的分配项目“{kind}”，可用：{known}")
+DISTRIBUTIONS_MADE = _(
+    "{year} 年度的收益分配凭证已经生成，不能再次分配；请审核并记账后再次年结（不填分配金额），或修改那些凭证"
+)
 ATTACHMENT_TYPE = _("附件只能是 PDF、JPEG、PNG、WEBP 或 GIF 文件")
 ATTACHMENT_TOO_LARGE = _("附件不能超过 {limit} MB")
 ATTACHMENT_EMPTY = _("附件为空")

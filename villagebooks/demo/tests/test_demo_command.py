@@ -96,6 +96,13 @@ def test_last_year_closed_by_year_close_and_this_year_up_to_last_month(loaded):
         assert Voucher.objects.filter(
             ledger=ledger, kind=VoucherKind.CLOSING, date=date(2025, 12, 31)
         ).exists()
+        # The closing vouchers name no reviewer; a distribution, reviewed by another than the closer.
+        assert not Voucher.objects.filter(
+            ledger=ledger, kind=VoucherKind.CLOSING, reviewed_by__isnull=False
+        ).exists()
+        for distribution in Voucher.objects.filter(ledger=ledger, kind=VoucherKind.DISTRIBUTION):
+            assert distribution.status == VoucherStatus.POSTED
+            assert distribution.reviewed_by_id not in (None, distribution.prepared_by_id)
         waiting = Voucher.objects.filter(ledger=ledger, date__month=11, date__year=2026).exclude(
             status=VoucherStatus.POSTED
         )

@@ -31,6 +31,7 @@ from villagebooks.ledger.closing_checks import (
     period_close_blockers,
     period_close_warnings,
     year_close_blockers,
+    year_distributions,
 )
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.periods import period_label
@@ -520,17 +521,23 @@ def period_reopen(request: HttpRequest, code: str) -> HttpResponse:
 def _plan_tables(ledger: Ledger, plan) -> list[dict]:
     codes = {line.account_code for voucher in plan for line in voucher.lines}
     names = account_names(ledger, codes)
-    return [
-        {
-            "summary": voucher.summary,
-            "lines": [
-                {"line": line, "account_name": names.get(line.account_code, "")} for line in voucher.lines
-            ],
-            "debit_fen": sum(line.debit_fen for line in voucher.lines),
-            "credit_fen": sum(line.credit_fen for line in voucher.lines),
-        }
-        for voucher in plan
-    ]
+    tables, distributing = [], False
+    for voucher in plan:
+        distributing = distributing or not voucher.is_system_closing
+        tables.append(
+            {
+                "summary": voucher.summary,
+                "lines": [
+                    {"line": line, "account_name": names.get(line.account_code, "")} for line in voucher.lines
+                ],
+                "debit_fen": sum(line.debit_fen for line in voucher.lines),
+                "credit_fen": sum(line.credit_fen for line in voucher.lines),
+                # What the year close does with it (services.year_close): posts it now as the
+                # system's entry, submits it for review, or posts it when run again afterwards.
+                "stage": "review" if not voucher.is_system_closing else "later" if distributing else "now",
+            }
+        )
+    return tables
 
 
 @_pages
@@ -570,6 +577,21 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
                 numbers = _("、").join(
                     _("记-%(number)s") % {"number": v.number} for v in result.vouchers
                 ) or _("无")
+                if not result.closed:
+                    messages.success(
+                        request,
+                        _(
+                            "已过账结转凭证 %(count)s 张（%(numbers)s）；收益分配凭证 %(drafts)s 张已提交审核。"
+                            "由制单人以外的审核人审核、记账后，再回到本页完成 %(year)s 年度年结"
+                        )
+                        % {
+                            "year": year,
+                            "count": len(result.vouchers),
+                            "numbers": numbers,
+                            "drafts": len(result.distributions),
+                        },
+                    )
+                    return redirect(reverse("setup:year_close", args=[ledger.code]))
                 messages.success(
                     request,
                     _(
@@ -581,10 +603,16 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
     blockers = year_close_blockers(ledger=ledger, year=year, voucher_limit=VOUCHERS_LISTED)
     unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     planned = form.total_fen() if plan is not None else 0
+    plan_tables = _plan_tables(ledger, plan) if plan is not None else None
     context = _nav(ledger, "year") | {
         "year": year,
         "form": form,
-        "plan": _plan_tables(ledger, plan) if plan is not None else None,
+        "plan": plan_tables,
+        "distributing": any(table["stage"] == "review" for table in plan_tables or []),
+        "distributions": [
+            {"voucher": v, "url": _url("voucher", ledger.code, v.id)}
+            for v in year_distributions(ledger, year)
+        ],
         "fingerprint": plan_fingerprint(plan) if plan is not None else "",
         "appropriations": [(name, form.kinds[name], form.cleaned_data.get(name, 0)) for name in form.kinds]
         if plan is not None

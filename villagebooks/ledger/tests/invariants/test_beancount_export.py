@@ -75,7 +75,13 @@ def books(ledger, accountant, reviewer):
           贷 101 库存现金       650.00
     """,
     )
-    close_year(ledger, accountant, 2025, appropriations={"提取公积公益金": 200_000, "向成员分配": 500_000})
+    close_year(
+        ledger,
+        accountant,
+        2025,
+        appropriations={"提取公积公益金": 200_000, "向成员分配": 500_000},
+        reviewer=reviewer,
+    )
     post(ledger, accountant, reviewer, BOOKS_2026)
     return ledger
 

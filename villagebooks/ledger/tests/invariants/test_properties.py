@@ -157,7 +157,7 @@ def test_a_year_close_empties_income_and_expense_and_opens_next_year_balanced(
     ledger = new_ledger(accountant)
     _post_all(ledger, accountant, reviewer, books)
     _cover_cash(ledger, accountant, reviewer, books)
-    close_year(ledger, accountant, YEAR, appropriations={"提取公积公益金": reserve})
+    close_year(ledger, accountant, YEAR, appropriations={"提取公积公益金": reserve}, reviewer=reviewer)
     assert ledger.carried_year == YEAR + 1
     assert ledgers_verify(ledger_ids=[ledger.pk]) == []
     categories = _categories(ledger)

@@ -124,7 +124,7 @@ def test_after_a_year_close_the_carried_opening_is_checked_too(books, accountant
           贷 102 银行存款      2000.00
         """,
     )
-    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000})
+    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000}, reviewer=reviewer)
     assert _only(books) == []
     carried = _row(books, "102", 202600).get()
     assert carried.debit_fen == 8_000_000 + 5_000_000 - 3_000_000 + 1_200_000 - 200_000
