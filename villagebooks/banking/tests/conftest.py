@@ -15,6 +15,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from villagebooks.api.tests.conftest import acc, api_as, rev  # noqa: F401 (the API's callers)
 from villagebooks.banking import services
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.tests.books import post
