@@ -99,3 +99,19 @@ def test_the_closing_checklist_links_the_blocker_to_the_bank_page(client, import
     html = client.get("/ledgers/HT01/closing/", {"year": "2025"}).content.decode()
     assert 'data-check="bank_unreconciled"' in html
     assert 'href="/ledgers/HT01/bank/?account=102&amp;period=2025-03">去银行对账</a>' in html
+
+
+def test_the_report_page_says_each_row_in_words_and_the_csv_keeps_the_kinds(client, imported, books, accountant):
+    client.force_login(accountant)
+    query = {"from": "2025-01", "to": "2025-01", "account": "102"}
+    html = client.get("/ledgers/HT01/reports/bank-reconciliation/", query).content.decode()
+    assert 'data-kind="bank_only_in"' in html and "加：银行已收、企业未收" in html
+    voucher = VoucherLine.objects.get(ledger=books, summary="购买办公用品", account__code="102").voucher_id
+    assert f'href="/ledgers/HT01/vouchers/{voucher}/">记-3 购买办公用品</a>' in html
+    csv = client.get("/ledgers/HT01/reports/bank-reconciliation.csv", query).content.decode("utf-8-sig")
+    assert csv.splitlines()[0] == "kind,date,summary,amount"
+    assert csv.splitlines()[5] == "book_only_out,2025-01-30,记-3 购买办公用品,1234.56"
+    pdf = client.get("/ledgers/HT01/reports/bank-reconciliation.pdf", query)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    xlsx = client.get("/ledgers/HT01/reports/bank-reconciliation.xlsx", query)
+    assert xlsx.status_code == 200
