@@ -101,7 +101,9 @@ def test_the_closing_checklist_links_the_blocker_to_the_bank_page(client, import
     assert 'href="/ledgers/HT01/bank/?account=102&amp;period=2025-03">去银行对账</a>' in html
 
 
-def test_the_report_page_says_each_row_in_words_and_the_csv_keeps_the_kinds(client, imported, books, accountant):
+def test_the_report_page_says_each_row_in_words_and_the_csv_keeps_the_kinds(
+    client, imported, books, accountant
+):
     client.force_login(accountant)
     query = {"from": "2025-01", "to": "2025-01", "account": "102"}
     html = client.get("/ledgers/HT01/reports/bank-reconciliation/", query).content.decode()
