@@ -11,7 +11,6 @@ book and match.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from villagebooks.banking.selectors import book_lines
 from villagebooks.banking.services import bank_match_create, bank_statement_import
 from villagebooks.banking.statements import COLUMNS
 from villagebooks.common.money import fen_to_text
+from villagebooks.common.spreadsheet import Number, csv_writer
 from villagebooks.ledger.models import Account, AccountBalance, Ledger, VoucherLine, VoucherStatus
 
 BANK_ACCOUNT = "10201"
@@ -40,7 +40,7 @@ def _opening_fen(ledger: Ledger) -> int:
     return sum(debit - credit for debit, credit in rows)
 
 
-def statement_rows(*, ledger: Ledger, year: int, end: date, balance_fen: int) -> tuple[list[list[str]], int]:
+def statement_rows(*, ledger: Ledger, year: int, end: date, balance_fen: int) -> tuple[list[list], int]:
     """The bank's lines of ``year`` (to ``end``) and the balance after them, from ``balance_fen``."""
     lines = (
         VoucherLine.objects.filter(
@@ -71,9 +71,9 @@ def statement_rows(*, ledger: Ledger, year: int, end: date, balance_fen: int) ->
             [
                 day.isoformat(),
                 summary,
-                fen_to_text(debit) if debit else "",
-                fen_to_text(credit) if credit else "",
-                fen_to_text(balance_fen),
+                Number(fen_to_text(debit)) if debit else "",
+                Number(fen_to_text(credit)) if credit else "",
+                Number(fen_to_text(balance_fen)),
                 parties.get(voucher_id, ""),
                 f"{ledger.code}-{day:%Y%m%d}-{number:05d}",
             ]
@@ -92,7 +92,7 @@ def bank_statements_load(*, actor_for, ledgers: list[Ledger], year: int, end: da
             continue
         path = folder / f"bank-{ledger.code}-{year}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(rows)
         result = bank_statement_import(
