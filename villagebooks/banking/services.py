@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from villagebooks.banking import errors as E
 from villagebooks.banking.access import IMPORT, MATCH
@@ -245,8 +246,6 @@ def _month_of(day: date) -> tuple[int, int]:
 
 
 def _amount_text(fen: int) -> str:
-    from django.utils.translation import gettext
-
     return (gettext("收入 {amount}") if fen > 0 else gettext("支出 {amount}")).format(
         amount=format_fen(abs(fen))
     )
