@@ -217,5 +217,8 @@ def read_statement(
 
 
 def column_label(column: str) -> str:
+    """The Chinese name of a problem's field, for the lines that say it at its row."""
     label = COLUMN_LABELS.get(column)
-    return str(label) if label else gettext("文件") if column == "file" else column
+    if label:
+        return str(label)
+    return {"file": gettext("文件"), "header": gettext("表头")}.get(column, column)

@@ -59,6 +59,9 @@ def test_upload_imports_and_matches_or_says_every_problem(client, books, account
     good = client.post(PAGE + "import/", {"account": "102", "file": _upload(statement(JANUARY))}, follow=True)
     assert "已导入对账单 statement.csv：4 笔交易，自动勾对 2 笔。" in good.content.decode()
     assert good.redirect_chain[-1][0] == PAGE + "?account=102&period=2025-01"
+    header_only = statement([], "header.csv", header=["日期", "金额"])
+    no_columns = client.post(PAGE + "import/", {"account": "102", "file": _upload(header_only)}, follow=True)
+    assert "第1行 表头：缺少必需的列：date（交易日期）" in no_columns.content.decode()
     missing = client.post(PAGE + "import/", {"account": "102"}, follow=True)
     assert "请选择对账单文件" in missing.content.decode()
 
