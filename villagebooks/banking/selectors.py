@@ -27,7 +27,14 @@ from villagebooks.banking import errors as E
 from villagebooks.banking.models import BankLine, BankMatch, BankStatement
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger.domain.periods import next_period, period_label
-from villagebooks.ledger.models import Account, AccountBalance, Ledger, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Ledger,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
 from villagebooks.ledger.selectors import balance_window
 
 BANK_ACCOUNT = "102"
@@ -97,13 +104,34 @@ def bank_outstanding(*, ledger: Ledger, account: Account, start: date, end: date
     )
 
 
+def cancelled_by_reversal(*, ledger: Ledger, end: date) -> Q:
+    """Lines of a posted voucher and of its posted red reversal (红字冲销), both dated up to
+    ``end``, with no line of either matched by then: they cancel in the books and never reach
+    the bank, so neither is an item of the reconciliation."""
+    matched = BankMatch.objects.filter(ledger=ledger, bank_line__date__lte=end)
+    pair_unmatched = (
+        ~Exists(matched.filter(voucher_line__voucher=OuterRef("voucher_id")))
+        & ~Exists(matched.filter(voucher_line__voucher=OuterRef("voucher__reverses_id")))
+        & ~Exists(matched.filter(voucher_line__voucher__reverses=OuterRef("voucher_id")))
+    )
+    reversal = Q(
+        voucher__kind=VoucherKind.REVERSAL,
+        voucher__reverses__status=VoucherStatus.POSTED,
+        voucher__reverses__date__lte=end,
+    )
+    reversed_ = Q(voucher__reversed_by__status=VoucherStatus.POSTED, voucher__reversed_by__date__lte=end)
+    return (reversal | reversed_) & pair_unmatched
+
+
 def book_outstanding(*, ledger: Ledger, account: Account, start: date, end: date) -> QuerySet[VoucherLine]:
-    """Posted lines dated ``start``…``end`` not matched with a bank line dated up to ``end``."""
+    """Posted lines dated ``start``…``end`` not matched with a bank line dated up to ``end``
+    (nor cancelled by a reversal by then)."""
     matched = BankMatch.objects.filter(ledger=ledger, voucher_line=OuterRef("pk"), bank_line__date__lte=end)
     return (
         book_lines(ledger=ledger, account=account)
         .filter(voucher__date__range=(start, end))
         .exclude(Exists(matched))
+        .exclude(cancelled_by_reversal(ledger=ledger, end=end))
     )
 
 

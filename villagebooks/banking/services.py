@@ -32,7 +32,15 @@ from villagebooks.common.money import format_fen
 from villagebooks.ledger.access import require
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.importing import ImportFailed
-from villagebooks.ledger.models import Account, Ledger, Period, PeriodStatus, VoucherLine
+from villagebooks.ledger.models import (
+    Account,
+    Ledger,
+    Period,
+    PeriodStatus,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
 
 MAX_PROBLEMS = 200
 
@@ -199,6 +207,9 @@ def _auto_match(*, actor, ledger: Ledger, account: Account) -> int:
         book_lines(ledger=ledger, account=account)
         .filter(voucher__date__gte=max(start, earliest))
         .exclude(pk__in=BankMatch.objects.filter(ledger=ledger).values("voucher_line_id"))
+        # A reversed voucher and its red reversal cancel each other; the bank never saw them.
+        .exclude(voucher__kind=VoucherKind.REVERSAL)
+        .exclude(voucher__reversed_by__status=VoucherStatus.POSTED)
         .values_list("id", "voucher__date", "debit_fen", "credit_fen", "summary", "voucher_id")
     )
     names: dict[int, set[str]] = {}
@@ -265,7 +276,9 @@ def bank_match_create(*, actor, ledger: Ledger, bank_line_id: int, voucher_line_
         if bank_line is None:
             raise DomainError(E.BANK_LINE_UNKNOWN, field="bank_line")
         voucher_line = (
-            VoucherLine.objects.filter(ledger=ledger, pk=voucher_line_id, voucher__status="posted")
+            VoucherLine.objects.filter(
+                ledger=ledger, pk=voucher_line_id, voucher__status=VoucherStatus.POSTED
+            )
             .select_related("account", "voucher")
             .first()
         )

@@ -139,6 +139,7 @@ def reconcile_page(request: HttpRequest, code: str) -> HttpResponse:
             selectors.book_lines(ledger=ledger, account=account)
             .filter(voucher__date__range=(start, end))
             .exclude(pk__in=BankMatch.objects.filter(ledger=ledger).values("voucher_line_id"))
+            .exclude(selectors.cancelled_by_reversal(ledger=ledger, end=end))
             .select_related("voucher", "account")
             .order_by("voucher__date", "voucher__number", "line_no")
         )

@@ -195,3 +195,25 @@ def test_the_match_commands(imported, books, capsys):
     call_command("bank_match", "--ledger", "HT01", "--account", "102", "--auto")
     assert "自动勾对 1 笔" in capsys.readouterr().out
     assert date(2025, 1, 25) == BankMatch.objects.get(bank_line__serial="B002").voucher_line.voucher.date
+
+
+def test_a_payment_booked_by_mistake_and_reversed_is_no_item(imported, books, accountant, reviewer):
+    (wrong,) = post(
+        books,
+        accountant,
+        reviewer,
+        """
+        2025-01-28 重复录入的工程款
+          借 241 专项应付款   30000.00  fund=县交通局道路补助
+          贷 102 银行存款     30000.00
+        """,
+    )
+    reversal = ledger_services.voucher_reverse(
+        actor=accountant, voucher=wrong, reason="重复录入", date=date(2025, 1, 29)
+    )
+    ledger_services.voucher_review(actor=reviewer, voucher=reversal)
+    ledger_services.voucher_post(actor=accountant, voucher=reversal)
+    rows, rec = _table(books, 202501)
+    assert [row[0] for row in rows if "工程款" in row[2]] == []
+    assert rec.difference_fen == 0 and rec.book_balance_fen == 9_876_544
+    assert bank_match_auto(actor=accountant, ledger=books, account_code="102") == 0
