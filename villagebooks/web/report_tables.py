@@ -360,17 +360,18 @@ def _bank_reconciliation_table(kind: ReportKind, report: BankReconciliation, lin
     """The 调节表 as rows that say what each is (the CSV keeps the machine ``kind``); an item of
     the books opens its voucher."""
 
+    bold = {"book_balance", "bank_balance", "adjusted_book", "adjusted_bank"}
+
     def row(item, css: str = "") -> Row:
         link = reverse("voucher", args=[report.ledger.code, item.voucher_id]) if item.voucher_id else ""
         cells = [
             Cell(item.kind_label, row_header=True, css="account"),
             Cell(item.date.isoformat() if item.date else ""),
-            Cell(item.summary, link=link),
+            Cell("" if item.kind in bold else item.summary, link=link),  # a balance's words are its label
             _amount(item.amount_fen),
         ]
         return Row(key=item.kind, cells=cells, css=css)
 
-    bold = {"book_balance", "bank_balance", "adjusted_book", "adjusted_bank"}
     total = kind.total(report)
     foot = Row(
         key="difference",
