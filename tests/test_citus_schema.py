@@ -88,6 +88,9 @@ def test_the_ledger_scoped_tables_are_the_books():
         "ledger_accountbalance",
         "claims_claim",
         "claims_claimphoto",
+        "banking_bankstatement",
+        "banking_bankline",
+        "banking_bankmatch",
     }
 
 

@@ -8,10 +8,15 @@ nothing here writes, not even the periods of a year that has none yet.
 
 Warnings (``period_warnings``) are what a close lets pass but shows on the checklist and
 records with the close: a fund spent beyond what it received, a fund's 专项应付款 below zero.
+
+Apps above the ledger add their own rules without ``ledger`` importing them: a check registered
+with ``register_close_check`` (in the app's ``AppConfig.ready()``) returns blockers of its own
+kind, with the links that clear them; they come after the ledger's own rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -50,6 +55,7 @@ class BlockerKind(StrEnum):
     UNPOSTED = "unposted"  # vouchers of the month are not posted
     TRIAL_UNBALANCED = "trial_unbalanced"  # the balances do not add up
     CASH_NEGATIVE = "cash_negative"  # 库存现金 or a 银行存款 account ends the month below zero
+    # A registered check (another app's rule) gives its blockers a kind of its own, a plain str.
 
 
 class WarningKind(StrEnum):
@@ -92,16 +98,32 @@ class Blocker:
     ``by_status`` their number per status and ``vouchers`` the first of them (by date).
     """
 
-    kind: BlockerKind
+    kind: BlockerKind | str
     message: str
     period_key: int | None = None
     count: int = 0
     by_status: tuple[tuple[str, int], ...] = ()
     vouchers: tuple[UnpostedVoucher, ...] = ()
+    # (text, url) of the pages that clear a registered check's blocker; the ledger's own kinds
+    # are linked by the closing page, which knows their pages.
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def period_text(self) -> str:
         return period_label(self.period_key) if self.period_key else ""
+
+
+CloseCheck = Callable[[Ledger, Period], list[Blocker]]
+
+# A plain list, so that a test (or an app) can see what is registered.
+close_checks: list[CloseCheck] = []
+
+
+def register_close_check(check: CloseCheck) -> CloseCheck:
+    """Run ``check(ledger, period)`` with the month-close rules; each blocker it returns refuses
+    the close (and the year close of December) and is listed on the closing page."""
+    close_checks.append(check)
+    return check
 
 
 def period_blockers(ledger: Ledger, period: Period, *, voucher_limit: int = 0) -> list[Blocker]:
@@ -146,6 +168,9 @@ def period_blockers(ledger: Ledger, period: Period, *, voucher_limit: int = 0) -
     blocker = _negative_cash(ledger, period)
     if blocker is not None:
         blockers.append(blocker)
+    if period.status != PeriodStatus.CLOSED:
+        for check in close_checks:
+            blockers.extend(check(ledger, period))
     return blockers
 
 

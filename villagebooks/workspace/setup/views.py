@@ -400,7 +400,7 @@ def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
         return [
             {"text": _("查看科目余额表"), "url": _url("ledger_report", code, "trial-balance", query=query)}
         ]
-    return []
+    return [{"text": text, "url": url} for text, url in blocker.links]  # another app's check
 
 
 def _voucher_links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
