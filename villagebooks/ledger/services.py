@@ -32,6 +32,7 @@ from django.utils.translation import gettext, pgettext
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MAX_FEN, format_fen
+from villagebooks.ledger import chain
 from villagebooks.ledger import errors as E
 from villagebooks.ledger import posting
 from villagebooks.ledger.access import Action, require, require_in_region
@@ -128,6 +129,7 @@ def ledger_create(
         ):
             _add_sub_account(distribution, sub_code, sub_name)
         _ensure_year_periods(ledger, start_year)
+        chain.head_create(ledger.pk)
         audit_record(
             actor=actor, action="ledger_create", ledger_id=ledger.pk, obj=ledger, code=code, chart=chart
         )
