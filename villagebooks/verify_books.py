@@ -314,7 +314,9 @@ def check_chain(entries: Sequence[ExportEntry]) -> list[str]:
         if entry.sequence != expected:
             problems.append(f"chain entry {expected}: numbered {entry.sequence}")
         if entry.previous != previous:
-            problems.append(f"chain entry {entry.sequence}: previous hash does not link to entry {expected - 1}")
+            problems.append(
+                f"chain entry {entry.sequence}: previous hash does not link to entry {expected - 1}"
+            )
         try:
             recomputed = entry_hash(entry.algorithm, entry.version, entry.previous, entry.canonical)
         except VerificationError as error:
@@ -409,10 +411,14 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         wanted["reviewed_by"] = record["reviewed_by"]
         for name, value in wanted.items():
             if voucher[name] != value:
-                problems.append(f"{key[0]} 记-{key[1]}: {name} is {voucher[name]!r}, the chain says {value!r}")
+                problems.append(
+                    f"{key[0]} 记-{key[1]}: {name} is {voucher[name]!r}, the chain says {value!r}"
+                )
         lines = sorted(voucher["lines"], key=lambda line: line["no"])
         if lines != record["lines"]:
-            problems.append(f"{key[0]} 记-{key[1]}: its lines differ from the chain's: {_line_diff(record['lines'], lines)}")
+            problems.append(
+                f"{key[0]} 记-{key[1]}: its lines differ from the chain's: {_line_diff(record['lines'], lines)}"
+            )
         if sorted(voucher["attachments"]) != record["attachments"]:
             problems.append(f"{key[0]} 记-{key[1]}: its attachments differ from the chain's")
     return problems

@@ -17,6 +17,7 @@ reading back, and no query per voucher).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -393,13 +394,17 @@ class BatchNames:
         ledger_id = self.ledger_id
         self.accounts = {
             pk: (code, name)
-            for pk, code, name in Account.objects.filter(ledger_id=ledger_id).values_list("id", "code", "name")
+            for pk, code, name in Account.objects.filter(ledger_id=ledger_id).values_list(
+                "id", "code", "name"
+            )
         }
         self.funds = dict(Fund.objects.filter(ledger_id=ledger_id).values_list("id", "name"))
         self.parties = dict(Counterparty.objects.filter(ledger_id=ledger_id).values_list("id", "name"))
         self.periods = {
             pk: (year, month)
-            for pk, year, month in Period.objects.filter(ledger_id=ledger_id).values_list("id", "year", "month")
+            for pk, year, month in Period.objects.filter(ledger_id=ledger_id).values_list(
+                "id", "year", "month"
+            )
         }
 
     def ensure(self, *, accounts=(), funds=(), parties=(), periods=(), users=()) -> None:
@@ -413,3 +418,171 @@ class BatchNames:
         missing = set(users) - self.users.keys()
         if missing:
             self.users.update(get_user_model().objects.filter(pk__in=missing).values_list("id", "username"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking the chain against itself and against the rows
+
+FIELD_NAMES = {
+    "ledger": "账套",
+    "period": "期间",
+    "number": "凭证号",
+    "date": "日期",
+    "kind": "类型",
+    "note": "说明",
+    "prepared_by": "制单人",
+    "reviewed_by": "审核人",
+    "posted_by": "记账人",
+    "reversed_voucher": "冲销的凭证",
+    "attachments": "附件SHA-256",
+    "reviewed_outside": "外部审核来源",
+    "summary": "摘要",
+    "account": "科目",
+    "account_name": "科目名称",
+    "debit": "借方",
+    "credit": "贷方",
+    "fund": "资金来源",
+    "counterparty": "往来单位",
+    "v": "版本",
+}
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, dict | list):
+        return verify_books.canonical_json(value).decode("utf-8")
+    return str(value)
+
+
+def record_differences(chained: dict, stored: dict) -> list[str]:
+    """What differs between the record the chain holds and the one the rows give, in words."""
+    found = []
+    for key in sorted(chained.keys() | stored.keys()):
+        if key == "lines":
+            continue
+        mine, theirs = chained.get(key), stored.get(key)
+        if mine != theirs:
+            found.append(f"{FIELD_NAMES.get(key, key)}：记账时 {_shown(mine)}，现为 {_shown(theirs)}")
+    lines_then, lines_now = chained.get("lines", []), stored.get("lines", [])
+    if len(lines_then) != len(lines_now):
+        found.append(f"分录条数：记账时 {len(lines_then)}，现为 {len(lines_now)}")
+    for then, now in zip(lines_then, lines_now, strict=False):
+        for key in then:
+            if then[key] != now.get(key):
+                name = FIELD_NAMES.get(key, key)
+                found.append(
+                    f"第{then['no']}行{name}：记账时 {_shown(then[key])}，现为 {_shown(now.get(key))}"
+                )
+    return found
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    sequence: int
+    voucher_id: int
+    period_key: int
+    number: int
+    version: int
+    algorithm: str
+    canonical: str
+    previous_hash: str
+    entry_hash: str
+
+
+def entries(ledger_id: int, *, limit: int | None = None) -> list[EntryRow]:
+    rows = ChainEntry.objects.filter(ledger_id=ledger_id).order_by("sequence")
+    if limit is not None:
+        rows = rows[:limit]
+    return [
+        EntryRow(*values)
+        for values in rows.values_list(
+            "sequence",
+            "voucher_id",
+            "period_key",
+            "number",
+            "version",
+            "algorithm",
+            "canonical",
+            "previous_hash",
+            "entry_hash",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    period_key: int  # 0 when the problem is the chain's as a whole
+    what: str
+
+
+def _voucher_name(period_key: int, number: int) -> str:
+    return f"{_period_text(period_key // 100, period_key % 100)} 记-{number}"
+
+
+def chain_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
+    """The chain against itself (places, links, hashes) and against its head row."""
+    problems = []
+    previous = GENESIS
+    for expected, entry in enumerate(chain, start=1):
+        name = _voucher_name(entry.period_key, entry.number)
+        if entry.sequence != expected:
+            problems.append(
+                ChainProblem(
+                    entry.period_key, f"哈希链第{expected}条缺失（下一条是第{entry.sequence}条，{name}）"
+                )
+            )
+        if entry.previous_hash != previous:
+            problems.append(
+                ChainProblem(entry.period_key, f"哈希链第{entry.sequence}条（{name}）：前一条的哈希对不上")
+            )
+        try:
+            recomputed = verify_books.entry_hash(
+                entry.algorithm, entry.version, entry.previous_hash, entry.canonical.encode("utf-8")
+            )
+        except verify_books.VerificationError:
+            recomputed = ""
+        if recomputed != entry.entry_hash:
+            problems.append(
+                ChainProblem(
+                    entry.period_key, f"哈希链第{entry.sequence}条（{name}）：哈希与内容不符，链被改过"
+                )
+            )
+        previous = entry.entry_hash
+    head = ChainHead.objects.filter(ledger_id=ledger_id).values_list("size", "head_hash").first()
+    size, last = (len(chain), chain[-1].entry_hash if chain else GENESIS)
+    if chain and (head is None or head != (size, last)):
+        shown = "无" if head is None else f"{head[0]} 条"
+        problems.append(ChainProblem(0, f"哈希链头与链不符（链有 {size} 条，链头记 {shown}）"))
+    return problems
+
+
+def row_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
+    """Every posted voucher against its chain entry, and every entry against its voucher."""
+    posted = {voucher.voucher_id: voucher for voucher in posted_from_rows(ledger_id)}
+    problems = []
+    chained = set()
+    for entry in chain:
+        chained.add(entry.voucher_id)
+        name = _voucher_name(entry.period_key, entry.number)
+        voucher = posted.get(entry.voucher_id)
+        if voucher is None:
+            problems.append(
+                ChainProblem(entry.period_key, f"{name}：哈希链中有，凭证已不在（被删除或不再是已记账）")
+            )
+            continue
+        if canonical_bytes(voucher.record).decode("utf-8") == entry.canonical:
+            continue
+        try:
+            then = json.loads(entry.canonical)
+        except ValueError:
+            then = {}
+        for difference in record_differences(then, voucher.record) or ["内容与记账时不同"]:
+            problems.append(ChainProblem(entry.period_key, f"{name}：{difference}"))
+    for voucher_id, voucher in posted.items():
+        if voucher_id not in chained:
+            name = _voucher_name(voucher.period_key, voucher.number)
+            problems.append(
+                ChainProblem(voucher.period_key, f"{name}：已记账，但不在哈希链中（未经记账程序写入）")
+            )
+    return problems

@@ -480,12 +480,13 @@ class ChainHead(models.Model):
     """Each ledger's chain length and last hash: the row posting locks to append (after the
     period and balance rows, see ``posting``), so two postings never take the same place."""
 
-    ledger = models.OneToOneField(Ledger, on_delete=models.PROTECT, related_name="+")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
     size = models.PositiveIntegerField(default=0)
     head_hash = models.CharField(max_length=128, default="")
 
     class Meta:
         verbose_name = "哈希链头"
+        constraints = [models.UniqueConstraint(fields=["ledger"], name="chain_head_one_per_ledger")]
 
     def __str__(self) -> str:
         return f"{self.ledger_id}: {self.size}"

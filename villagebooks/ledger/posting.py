@@ -208,11 +208,16 @@ def post_voucher(*, voucher: Voucher, actor, savepoint: bool = False) -> int:
         )
     chain.append_posted(voucher, period_key=period_key, posted_by_id=actor.pk)
     if after_posting:
-        _run(after_posting, [replace(described or _voucher_to_post(voucher), number=number, posted_by_id=actor.pk)])
+        _run(
+            after_posting,
+            [replace(described or _voucher_to_post(voucher), number=number, posted_by_id=actor.pk)],
+        )
     return number
 
 
-def _number_and_post_in_one_statement(voucher: Voucher, actor, posted_at, is_closing: bool) -> tuple[int, int]:
+def _number_and_post_in_one_statement(
+    voucher: Voucher, actor, posted_at, is_closing: bool
+) -> tuple[int, int]:
     """On PostgreSQL, what ``post_voucher`` does on SQLite in three statements, in one.
 
     The period's next number (under its row lock, refused when the period is closed), the voucher
@@ -361,7 +366,12 @@ class BatchPosting:
                 funds={line.fund_id for v in batch for line in v.lines if line.fund_id},
                 parties={line.counterparty_id for v in batch for line in v.lines if line.counterparty_id},
                 periods={v.period_id for v in batch},
-                users={user for v in batch for user in (v.prepared_by_id, v.reviewed_by_id, v.posted_by_id) if user},
+                users={
+                    user
+                    for v in batch
+                    for user in (v.prepared_by_id, v.reviewed_by_id, v.posted_by_id)
+                    if user
+                },
             )
             appender = self.appenders.get(ledger_id)
             if appender is None:

@@ -32,9 +32,8 @@ from django.utils.translation import gettext, pgettext
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MAX_FEN, format_fen
-from villagebooks.ledger import chain
+from villagebooks.ledger import chain, checkpoints, posting
 from villagebooks.ledger import errors as E
-from villagebooks.ledger import posting
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
 from villagebooks.ledger.closing_checks import period_blockers
@@ -911,8 +910,25 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
         _close_checks(ledger, period)
         period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-        audit_record(actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period))
+        checkpoint = _month_checkpoint(ledger)
+        audit_record(
+            actor=actor,
+            action="period_close",
+            ledger_id=ledger.pk,
+            obj=period,
+            period=str(period),
+            **({"checkpoint": checkpoint} if checkpoint else {}),
+        )
     return period
+
+
+def _month_checkpoint(ledger: Ledger) -> dict | None:
+    """Month close signs the ledger's chain (a checkpoint its printed reports carry), once the
+    agency has a signing key (``villagebooks checkpoint-key create``); what it signed, for the log."""
+    if not checkpoints.has_key():
+        return None
+    checkpoint = checkpoints.make_ledger_checkpoint(ledger)
+    return {"id": checkpoint.pk, "tree_size": checkpoint.tree_size, "root": checkpoint.root_hash}
 
 
 def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) -> Period:
@@ -1056,6 +1072,7 @@ def year_close(
         _close_checks(ledger, december)
         december.status, december.closed_at, december.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         december.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        checkpoint = _month_checkpoint(ledger)
         carried = _carry_forward(ledger, year)
         ledger.carried_year = year + 1
         ledger.save(update_fields=["carried_year", "updated_at"])
@@ -1068,6 +1085,7 @@ def year_close(
             year=year,
             vouchers=[v.pk for v in posted],
             appropriations=appropriations or {},
+            **({"checkpoint": checkpoint} if checkpoint else {}),
         )
     return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
 

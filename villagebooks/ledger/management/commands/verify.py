@@ -1,7 +1,9 @@
-"""``villagebooks verify [--ledger CODE]``: recompute every stored balance from the source rows.
+"""``villagebooks verify [--ledger CODE] [--checkpoint FILE.json …]``: recompute every stored
+balance from the source rows and check every ledger's hash chain against the vouchers, its last
+checkpoint and the published checkpoint files given.
 
-Exits with an error naming each figure that disagrees (ledger, account, period, both
-figures); prints one line of Chinese when everything agrees.
+Exits with an error naming each figure that disagrees (ledger, account, period, both figures;
+for the chain, the voucher and what differs); prints one line of Chinese when everything agrees.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from villagebooks.common.errors import DomainError
+from villagebooks.ledger import checkpoints
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
 from villagebooks.ledger.models import Ledger
 from villagebooks.ledger.verification import ledger_verify
@@ -24,17 +28,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--ledger", metavar="CODE", help="只核对这个账套")
+        parser.add_argument(
+            "--checkpoint",
+            metavar="FILE.json",
+            action="append",
+            default=[],
+            help="再与这个已公布的校验点文件核对（可多次给出）",
+        )
 
-    def handle(self, *args, ledger=None, **options):
+    def handle(self, *args, ledger=None, checkpoint=(), **options):
+        try:
+            published = [checkpoints.read_checkpoint_file(path) for path in checkpoint]
+        except DomainError as error:
+            raise CommandError(str(error.problems[0].message)) from error
         ledgers = Ledger.objects.order_by("code")
         if ledger:
             ledgers = ledgers.filter(pk=ledger_by_code(ledger).pk)
         started = time.monotonic()
-        count = balance_rows = lines = vouchers = 0
+        count = balance_rows = lines = vouchers = chained = 0
         found = []
         # The bar appears only on a terminal (disable=None), so logs and tests stay clean.
         for item in tqdm(ledgers.iterator(), total=ledgers.count(), unit="账套", disable=None, leave=False):
-            report = ledger_verify(ledger=item)
+            report = ledger_verify(ledger=item, published=published)
+            chained += report.chain_entries
             count += 1
             balance_rows += report.balance_rows
             lines += report.lines
@@ -48,5 +64,7 @@ class Command(BaseCommand):
             raise CommandError(f"校验未通过，发现 {len(found)} 处不符：\n" + "\n".join(shown))
         self.stdout.write(
             f"校验通过：{count} 个账套，{balance_rows} 行余额、{vouchers} 张已记账凭证（{lines} 条分录）"
-            f"全部相符，用时 {elapsed:.2f} 秒"
+            f"全部相符，哈希链 {chained} 条完整"
+            + (f"，与 {len(published)} 个校验点文件相符" if published else "")
+            + f"，用时 {elapsed:.2f} 秒"
         )

@@ -97,4 +97,6 @@ def test_the_chain_hash_links_version_previous_and_content():
     first = M.entry_hash(ALG, 1, M.GENESIS, b"{}")
     assert first == hashlib.sha256(b"1|" + M.GENESIS.encode() + b"|{}").hexdigest()
     assert M.entry_hash(ALG, 1, first, b"{}") != first
-    assert M.amount_text(123450) == "1234.50" and M.amount_text(-1200) == "-12.00" and M.amount_text(5) == "0.05"
+    assert (
+        M.amount_text(123450) == "1234.50" and M.amount_text(-1200) == "-12.00" and M.amount_text(5) == "0.05"
+    )
