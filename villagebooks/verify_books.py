@@ -6,7 +6,8 @@ its hashing and Merkle functions from here, so that what the auditor reads is wh
 
     python verify_books.py LEDGER.zip --checkpoint CHECKPOINT.json
 
-What it proves, step by step (each failing step prints what differs and exits 1):
+What it proves, step by step (each failing step prints, in Chinese for the villagers and
+auditors who run it, what differs, and exits 1; "核验通过" and exit 0 when all holds):
 
 1. The checkpoint is signed: an Ed25519 signature, by the public key the checkpoint carries, over
    the checkpoint's body in canonical form (JSON, keys sorted, no spaces, UTF-8). Whether that
@@ -62,7 +63,7 @@ def _hasher(algorithm: str):
     try:
         return ALGORITHMS[algorithm]()
     except KeyError:
-        raise VerificationError(f"unknown hash algorithm {algorithm!r}") from None
+        raise VerificationError(f"未知的哈希算法 {algorithm!r}") from None
 
 
 def digest(algorithm: str, *parts: bytes) -> bytes:
@@ -244,19 +245,19 @@ def verify_checkpoint_signature(checkpoint: dict) -> None:
 
     body = checkpoint.get("body")
     if not isinstance(body, dict) or body.get("kind") != CHECKPOINT_KIND:
-        raise VerificationError("not a VillageBooks checkpoint")
+        raise VerificationError("不是村账通的校验点文件")
     try:
         raw = bytes.fromhex(body["public_key"])
         signature = bytes.fromhex(checkpoint["signature"])
         key = Ed25519PublicKey.from_public_bytes(raw)
     except (KeyError, ValueError, TypeError) as error:
-        raise VerificationError(f"checkpoint key or signature unreadable: {error}") from None
+        raise VerificationError(f"校验点的公钥或签名无法读取：{error}") from None
     if key_id(raw) != body.get("key_id"):
-        raise VerificationError("the checkpoint's key id is not its public key's")
+        raise VerificationError("校验点的密钥编号与其公钥不符")
     try:
         key.verify(signature, canonical_json(body))
     except InvalidSignature:
-        raise VerificationError("the checkpoint's signature is not valid: its content was changed") from None
+        raise VerificationError("校验点签名无效：校验点内容被改过") from None
 
 
 def short_form(body: dict) -> str:
@@ -302,7 +303,7 @@ def read_chain(lines: Sequence[bytes]) -> list[ExportEntry]:
                 )
             )
         except (ValueError, KeyError, TypeError) as error:
-            raise VerificationError(f"chain.jsonl line {number} unreadable: {error}") from None
+            raise VerificationError(f"chain.jsonl 第{number}行无法读取：{error}") from None
     return entries
 
 
@@ -312,33 +313,52 @@ def check_chain(entries: Sequence[ExportEntry]) -> list[str]:
     previous = GENESIS
     for expected, entry in enumerate(entries, start=1):
         if entry.sequence != expected:
-            problems.append(f"chain entry {expected}: numbered {entry.sequence}")
+            problems.append(f"哈希链第{expected}条的序号是 {entry.sequence}：有条目缺失或插入")
         if entry.previous != previous:
-            problems.append(
-                f"chain entry {entry.sequence}: previous hash does not link to entry {expected - 1}"
-            )
+            problems.append(f"哈希链第{entry.sequence}条：前一条的哈希对不上")
         try:
             recomputed = entry_hash(entry.algorithm, entry.version, entry.previous, entry.canonical)
         except VerificationError as error:
-            problems.append(f"chain entry {entry.sequence}: {error}")
+            problems.append(f"哈希链第{entry.sequence}条：{error}")
             recomputed = ""
         if recomputed != entry.hash:
-            problems.append(f"chain entry {entry.sequence}: its hash is not the hash of its content")
+            problems.append(f"哈希链第{entry.sequence}条：哈希与内容不符，内容被改过")
         previous = entry.hash
     return problems
 
 
-def check_against_checkpoint(entries: Sequence[ExportEntry], body: dict, ledger: str | None) -> list[str]:
-    if body.get("scope") != "ledger":
-        return ["the checkpoint is not a ledger's (a region checkpoint lists the ledgers' own)"]
-    if ledger is not None and body.get("ledger") != ledger:
-        return [f"the checkpoint is of ledger {body.get('ledger')}, the export of {ledger}"]
-    size = body["tree_size"]
+def ledger_in_checkpoint(body: dict, ledger: str) -> tuple[dict | None, list[str]]:
+    """The (tree_size, root, algorithm) the checkpoint states for ``ledger``, or why there is none.
+
+    A region checkpoint lists its ledgers' (tree_size, root) under one Merkle root: that root is
+    recomputed here, so a listed ledger is as signed as the region.
+    """
+    if body.get("scope") == "ledger":
+        if body.get("ledger") != ledger:
+            return None, [f"校验点是账套 {body.get('ledger')} 的，导出文件是账套 {ledger} 的"]
+        return body, []
+    if body.get("scope") == "region":
+        listed = body.get("ledgers", [])
+        root = tree_root(body["algorithm"], [region_leaf(entry) for entry in listed])
+        if root.hex() != body["root"] or len(listed) != body["tree_size"]:
+            return None, ["地区校验点的账套清单与其根哈希不符"]
+        for entry in listed:
+            if entry.get("ledger") == ledger:
+                return entry | {"algorithm": body["algorithm"]}, []
+        return None, [f"账套 {ledger} 不在地区 {body.get('region')} 的校验点中"]
+    return None, ["校验点既没有写账套，也没有写地区"]
+
+
+def check_against_checkpoint(entries: Sequence[ExportEntry], body: dict, ledger: str) -> list[str]:
+    stated, problems = ledger_in_checkpoint(body, ledger)
+    if stated is None:
+        return problems
+    size = stated["tree_size"]
     if size > len(entries):
-        return [f"the checkpoint covers {size} vouchers, the export's chain has only {len(entries)}"]
-    root = tree_root(body["algorithm"], [bytes.fromhex(e.hash) for e in entries[:size]])
-    if root.hex() != body["root"]:
-        return [f"the first {size} chain entries do not have the checkpoint's root: the books were changed"]
+        return [f"校验点记有 {size} 张已记账凭证，导出的哈希链只有 {len(entries)} 条：有凭证被删除"]
+    root = tree_root(stated["algorithm"], [bytes.fromhex(e.hash) for e in entries[:size]])
+    if root.hex() != stated["root"]:
+        return [f"哈希链前 {size} 条的根哈希与校验点不符：校验点之后账簿被改过"]
     return []
 
 
@@ -350,10 +370,6 @@ def _csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict]:
 def _cell(text: str) -> str:
     # The export guards text that a spreadsheet would take for a formula with a leading quote.
     return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
-
-
-def _period(label: str) -> str:
-    return label
 
 
 def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> list[str]:
@@ -400,37 +416,33 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         if voucher is not None:
             voucher["attachments"].append(row["sha256"])
         if row["file"] in members and hashlib.sha256(archive.read(row["file"])).hexdigest() != row["sha256"]:
-            problems.append(f"attachment {row['file']}: its content is not the document its SHA-256 names")
+            problems.append(f"附件 {row['file']}：文件内容与其 SHA-256 不符")
     for key in sorted(records.keys() - found.keys()):
-        problems.append(f"{key[0]} 记-{key[1]}: in the chain, missing from vouchers.csv")
+        problems.append(f"{key[0]} 记-{key[1]}：哈希链中有，vouchers.csv 中没有")
     for key in sorted(found.keys() - records.keys()):
-        problems.append(f"{key[0]} 记-{key[1]}: posted in vouchers.csv, not in the chain")
+        problems.append(f"{key[0]} 记-{key[1]}：vouchers.csv 中已记账，哈希链中没有")
     for key in sorted(found.keys() & records.keys()):
         record, voucher = records[key], found[key]
         wanted = {name: record[name] for name in ("date", "kind", "note", "prepared_by", "posted_by")}
         wanted["reviewed_by"] = record["reviewed_by"]
         for name, value in wanted.items():
             if voucher[name] != value:
-                problems.append(
-                    f"{key[0]} 记-{key[1]}: {name} is {voucher[name]!r}, the chain says {value!r}"
-                )
+                problems.append(f"{key[0]} 记-{key[1]}：{name} 为 {voucher[name]!r}，哈希链记为 {value!r}")
         lines = sorted(voucher["lines"], key=lambda line: line["no"])
         if lines != record["lines"]:
-            problems.append(
-                f"{key[0]} 记-{key[1]}: its lines differ from the chain's: {_line_diff(record['lines'], lines)}"
-            )
+            problems.append(f"{key[0]} 记-{key[1]}：分录与哈希链不符：{_line_diff(record['lines'], lines)}")
         if sorted(voucher["attachments"]) != record["attachments"]:
-            problems.append(f"{key[0]} 记-{key[1]}: its attachments differ from the chain's")
+            problems.append(f"{key[0]} 记-{key[1]}：附件与哈希链不符")
     return problems
 
 
 def _line_diff(chained: list[dict], exported: list[dict]) -> str:
     if len(chained) != len(exported):
-        return f"{len(exported)} lines, the chain has {len(chained)}"
+        return f"{len(exported)} 条分录，哈希链记为 {len(chained)} 条"
     for mine, theirs in zip(chained, exported, strict=True):
         for name in mine:
             if mine[name] != theirs.get(name):
-                return f"line {mine['no']} {name} is {theirs.get(name)!r}, the chain says {mine[name]!r}"
+                return f"第{mine['no']}行 {name} 为 {theirs.get(name)!r}，哈希链记为 {mine[name]!r}"
     return "?"
 
 
@@ -441,19 +453,19 @@ def verify_export(zip_path, checkpoint: dict) -> list[str]:
     try:
         archive = zipfile.ZipFile(zip_path)
     except (OSError, zipfile.BadZipFile) as error:
-        raise VerificationError(f"not a readable ZIP: {error}") from None
+        raise VerificationError(f"不是可读的 ZIP 文件：{error}") from None
     with archive:
         names = set(archive.namelist())
         for needed in ("chain.jsonl", "ledger.csv", "vouchers.csv", "attachments.csv"):
             if needed not in names:
-                raise VerificationError(f"{needed} is missing from the export")
+                raise VerificationError(f"导出文件中缺少 {needed}")
         ledger = _csv_rows(archive, "ledger.csv")[0]["code"]
         entries = read_chain(archive.read("chain.jsonl").splitlines())
         problems = check_chain(entries)
         problems += check_against_checkpoint(entries, body, _cell(ledger))
         for entry in entries:
             if json.loads(entry.canonical).get("ledger") != _cell(ledger):
-                problems.append(f"chain entry {entry.sequence}: of another ledger")
+                problems.append(f"哈希链第{entry.sequence}条属于另一个账套")
                 break
         problems += check_vouchers(archive, entries)
     return problems
@@ -469,14 +481,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             checkpoint = json.load(file)
         problems = verify_export(args.export, checkpoint)
     except (OSError, ValueError, VerificationError) as error:
-        print(f"FAILED: {error}", file=sys.stderr)
+        print(f"核验失败：{error}", file=sys.stderr)
         return 1
     if problems:
-        print("FAILED:", file=sys.stderr)
+        print(f"核验失败，发现 {len(problems)} 处问题：", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"OK: {short_form(checkpoint['body'])}")
+    print(f"核验通过：{short_form(checkpoint['body'])}")
     return 0
 
 
