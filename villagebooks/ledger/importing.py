@@ -509,6 +509,8 @@ def _copy_value(text: str) -> str | None:
     """One value of COPY's text format back (the reverse of ``_copy_text``, as a string)."""
     if text == _COPY_NULL:
         return None
+    if "\\" not in text:  # nearly every value: the chain reads every batch back (ledger/chain.py)
+        return text
     return re.sub(r"\\[\\tnr]", lambda match: _COPY_UNESCAPES[match.group()], text)
 
 
