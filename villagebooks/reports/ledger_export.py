@@ -174,6 +174,7 @@ class ExportSummary:
     attachment_count: int = 0
     attachment_bytes: int = 0
     size: int = 0  # bytes of the ZIP
+    posted_ids: set[int] = field(default_factory=set)  # the vouchers vouchers.csv shows as posted
 
 
 def ledger_export(*, actor, ledger_code: str, target: BinaryIO | Path | str) -> ExportSummary:
@@ -487,6 +488,8 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
                 _when(posted_at),
             ]
             summary.voucher_count += 1
+            if status == "posted":
+                summary.posted_ids.add(voucher_id)
             last_voucher = voucher_id
         line_no, text, code, name, debit, credit, fund, party = line[16:]
         summary.line_count += 1
