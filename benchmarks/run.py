@@ -397,9 +397,14 @@ def verify_measure(results: dict) -> None:
     from villagebooks.ledger.verification import ledgers_verify
 
     say("verify: recompute every balance of the county from its lines")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     found = ledgers_verify()
-    results["verify"] = {"seconds": round(time.perf_counter() - started, 2), "discrepancies": len(found)}
+    results["verify"] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        # SQLite runs in this process: on a busy shared machine its CPU time is the steadier figure.
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "discrepancies": len(found),
+    }
 
 
 def chain_measure(results: dict) -> None:
@@ -420,11 +425,12 @@ def chain_measure(results: dict) -> None:
     checkpoints.key_create(actor=system)
     county = Region.objects.get(code=results["county_code"])
     say("checkpoint: sign the county's chains (every ledger's Merkle root, one region root)")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     checkpoint = checkpoints.region_checkpoint(actor=system, region=county)
     seconds = time.perf_counter() - started
     results["checkpoint"] = {
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
         "ledgers": checkpoint.tree_size,
         "chain_entries": ChainEntry.objects.count(),
     }
@@ -582,12 +588,14 @@ def print_table(results: dict) -> None:
         ),
         (
             "verify (whole county)",
-            f"{results['verify']['seconds']} s, {results['verify']['discrepancies']} discrepancies",
+            f"{results['verify']['seconds']} s ({results['verify']['cpu_seconds']} CPU s),"
+            f" {results['verify']['discrepancies']} discrepancies",
             TARGETS["verify_seconds"],
         ),
         (
             "checkpoint (county)",
-            f"{results['checkpoint']['seconds']} s ({results['checkpoint']['ledgers']} ledgers,"
+            f"{results['checkpoint']['seconds']} s ({results['checkpoint']['cpu_seconds']} CPU s,"
+            f" {results['checkpoint']['ledgers']} ledgers,"
             f" {results['checkpoint']['chain_entries']:,} chain entries)",
             TARGETS["checkpoint_seconds"],
         ),
