@@ -484,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.checkpoint, encoding="utf-8") as file:
             checkpoint = json.load(file)
         problems = verify_export(args.export, checkpoint)
-    except (OSError, ValueError, VerificationError) as error:
+    except (OSError, ValueError, KeyError, TypeError, VerificationError) as error:
         print(f"核验失败：{error}", file=sys.stderr)
         return 1
     if problems:

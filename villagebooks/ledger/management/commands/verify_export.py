@@ -24,7 +24,7 @@ class Command(BaseCommand):
             with open(checkpoint, encoding="utf-8") as file:
                 published = json.load(file)
             problems = verify_books.verify_export(export, published)
-        except (OSError, ValueError, verify_books.VerificationError) as error:
+        except (OSError, ValueError, KeyError, TypeError, verify_books.VerificationError) as error:
             raise CommandError(f"核验失败：{error}") from error
         if problems:
             raise CommandError(f"核验失败，发现 {len(problems)} 处问题：\n" + "\n".join(problems))
