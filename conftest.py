@@ -34,6 +34,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_key_file(settings, tmp_path):
+    """Each test its own (absent) signing key file: never the instance's var/checkpoint-key.pem."""
+    settings.CHECKPOINT_KEY_FILE = tmp_path / "checkpoint-key.pem"
+    return settings.CHECKPOINT_KEY_FILE
+
+
 @pytest.fixture
 def region_tree(db):
     from villagebooks.regions.services import regions_import_csv, system_user

@@ -44,6 +44,8 @@ COORDINATOR = {
     "axes_accesslog",
     "common_auditentry",  # one log for the platform: many entries (logins, users) name no ledger
     "api_idempotencykey",  # unique per user across ledgers; a day's retries, never joined with the books
+    "ledger_checkpoint",  # a ledger's or a region's signed checkpoint: few rows, read one at a time
+    "ledger_checkpointkey",  # the public keys that signed them: the platform's, not a ledger's
 }
 # SQLite keeps these single-column keys (it cannot drop them without rebuilding the table, and it
 # is never distributed); PostgreSQL has replaced them (ledger/migrations/0006_ledger_in_unique_keys.py).

@@ -206,6 +206,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [_NINJA_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("VILLAGEBOOKS_MEDIA_ROOT", VAR_DIR / "attachments"))
+# The agency's Ed25519 key that signs the books' checkpoints (ledger/checkpoints.py): a file
+# outside the database (`villagebooks checkpoint-key create` makes it, mode 0600). Keep a copy
+# offline; docs/operations.md says how.
+CHECKPOINT_KEY_FILE = Path(os.environ.get("VILLAGEBOOKS_CHECKPOINT_KEY_FILE", VAR_DIR / "checkpoint-key.pem"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -461,3 +461,93 @@ class AccountBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_id}/{self.account_id}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"
+
+
+class ChainEntry(models.Model):
+    """One posted voucher in its ledger's hash chain (防篡改), in posting order.
+
+    ``canonical`` is the voucher as it was posted (``verify_books``' canonical form, version
+    ``version``); ``entry_hash`` = H(version | previous hash | canonical), with the algorithm named
+    on the row. Append-only in the database (migration 0010). ``voucher_id`` is no foreign key:
+    an entry must outlive a voucher deleted behind the app's back, to name it.
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    sequence = models.PositiveIntegerField()
+    voucher_id = models.BigIntegerField()
+    period_key = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+    version = models.PositiveSmallIntegerField()
+    algorithm = models.CharField(max_length=16)
+    canonical = models.TextField()
+    previous_hash = models.CharField(max_length=128)
+    entry_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ledger_id", "sequence"]
+        verbose_name = "凭证哈希链"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "sequence"], name="chain_sequence_unique_in_ledger"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id}#{self.sequence}"
+
+
+class ChainHead(models.Model):
+    """Each ledger's chain length and last hash: the row posting locks to append (after the
+    period and balance rows, see ``posting``), so two postings never take the same place."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    size = models.PositiveIntegerField(default=0)
+    head_hash = models.CharField(max_length=128, default="")
+
+    class Meta:
+        verbose_name = "哈希链头"
+        constraints = [models.UniqueConstraint(fields=["ledger"], name="chain_head_one_per_ledger")]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id}: {self.size}"
+
+
+class CheckpointKey(models.Model):
+    """The public half of every signing key the agency has used: old checkpoints name theirs."""
+
+    key_id = models.CharField(max_length=16, unique=True)
+    public_key = models.CharField(max_length=64)  # raw Ed25519 public key, hex
+    created_at = models.DateTimeField()
+
+    class Meta:
+        # Insert-only (migration 0010): the newest row is the key in use, the older ones retired.
+        ordering = ["created_at", "id"]
+        verbose_name = "校验点签名公钥"
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class Checkpoint(models.Model):
+    """A signed statement of a ledger's chain (tree size, Merkle root) or of a region's ledgers.
+
+    ``body`` is the signed canonical JSON as signed; the columns repeat what verification looks
+    up. Append-only in the database (migration 0010).
+    """
+
+    ledger = models.ForeignKey(Ledger, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tree_size = models.PositiveIntegerField()
+    root_hash = models.CharField(max_length=128)
+    algorithm = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=16)
+    body = models.TextField()
+    signature = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "校验点"
+        indexes = [models.Index(fields=["ledger", "id"], name="checkpoint_ledger")]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id or self.region_id}: {self.tree_size}"

@@ -32,8 +32,8 @@ from django.utils.translation import gettext, pgettext
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MAX_FEN, format_fen
+from villagebooks.ledger import chain, checkpoints, posting
 from villagebooks.ledger import errors as E
-from villagebooks.ledger import posting
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
 from villagebooks.ledger.closing_checks import period_blockers, period_warnings, year_distributions
@@ -129,6 +129,7 @@ def ledger_create(
         ):
             _add_sub_account(distribution, sub_code, sub_name)
         _ensure_year_periods(ledger, start_year)
+        chain.head_create(ledger.pk)
         audit_record(
             actor=actor, action="ledger_create", ledger_id=ledger.pk, obj=ledger, code=code, chart=chart
         )
@@ -913,10 +914,22 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
         period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
         # The close passes with its warnings, recorded so that a later review sees what it let by.
         detail = {"warnings": [str(w.message) for w in warnings]} if warnings else {}
+        checkpoint = _month_checkpoint(ledger)
+        if checkpoint:
+            detail["checkpoint"] = checkpoint
         audit_record(
             actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period), **detail
         )
     return period
+
+
+def _month_checkpoint(ledger: Ledger) -> dict | None:
+    """Month close signs the ledger's chain (a checkpoint its printed reports carry), once the
+    agency has a signing key (``villagebooks checkpoint-key create``); what it signed, for the log."""
+    if not checkpoints.has_key():
+        return None
+    checkpoint = checkpoints.make_ledger_checkpoint(ledger)
+    return {"id": checkpoint.pk, "tree_size": checkpoint.tree_size, "root": checkpoint.root_hash}
 
 
 def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) -> Period:
@@ -1080,6 +1093,7 @@ def year_close(
         _close_checks(ledger, december)
         december.status, december.closed_at, december.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         december.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        checkpoint = _month_checkpoint(ledger)
         carried = _carry_forward(ledger, year)
         ledger.carried_year = year + 1
         ledger.save(update_fields=["carried_year", "updated_at"])
@@ -1093,6 +1107,7 @@ def year_close(
             vouchers=[v.pk for v in posted],
             appropriations=appropriations,
             **({"warnings": [str(w.message) for w in warnings]} if warnings else {}),
+            **({"checkpoint": checkpoint} if checkpoint else {}),
         )
     return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
 

@@ -12,7 +12,9 @@ module recomputes every row from its sources and names each figure that disagree
 It also checks that each posted voucher balances, that each period's posted numbers run
 1..n with no gap (and that the period's counter is at n, or the next number would leave one),
 that no closed period holds a voucher not posted, and that every stored balance figure is an
-integer within ``BALANCE_MAX_FEN``. A sum that the database cannot form (SQLite's SUM raises
+integer within ``BALANCE_MAX_FEN``. And it checks each ledger's hash chain (``chain``): whole and
+linked, every entry the voucher its rows still give, every posted voucher in it, the last stored
+checkpoint signed and still the chain's root, and published checkpoint files likewise. A sum that the database cannot form (SQLite's SUM raises
 "integer overflow" beyond 64 bits) is reported as such, never raised: ``verify`` is what an
 operator runs when something is wrong.
 Work is one ledger at a time with a handful of GROUP BY queries each, so memory stays at the
@@ -28,6 +30,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 
 from villagebooks.common.money import BALANCE_MAX_FEN, format_fen
+from villagebooks.ledger import chain, checkpoints
 from villagebooks.ledger.balances import is_out_of_range
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import (
@@ -85,8 +88,10 @@ class Discrepancy:
     check: str = "balance"
 
     def __str__(self) -> str:
-        if self.check == "overflow":  # of no one period
+        if self.check == "overflow" or self.check == "chain" and not self.period_key:  # of no one period
             return f"账套 {self.ledger_code}：{self.what}"
+        if self.check == "chain":  # ``what`` names the voucher and both versions
+            return f"账套 {self.ledger_code} 期间 {period_label(self.period_key)}：{self.what}"
         month = self.period_key % 100
         period = f"{self.period_key // 100}年初" if month == 0 else period_label(self.period_key)
         where = f"账套 {self.ledger_code}"
@@ -108,7 +113,9 @@ class LedgerVerification:
     balance_rows: int = 0
     lines: int = 0
     vouchers: int = 0
+    chain_entries: int = 0
     discrepancies: list[Discrepancy] = field(default_factory=list)
+    published: list[dict] = field(default_factory=list)  # checkpoint bodies to check against
 
 
 # (account_id, period_key, fund_key, counterparty_key, is_closing) → [debit, credit]
@@ -335,18 +342,37 @@ def _closed_period_discrepancies(ledger: Ledger, report: LedgerVerification) -> 
         report.discrepancies.append(Discrepancy(ledger.code, "", key, what, 0, len(vouchers), "closed"))
 
 
+def _chain_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    """The hash chain against itself, the voucher rows, the last stored checkpoint and the
+    published checkpoint files given to ``ledger_verify``."""
+    entries = chain.entries(ledger.pk)
+    report.chain_entries = len(entries)
+    found = chain.chain_problems(ledger.pk, entries) + chain.row_problems(ledger.pk, entries)
+    found += [chain.ChainProblem(0, what) for what in checkpoints.stored_checkpoint_problems(ledger, entries)]
+    found += [
+        chain.ChainProblem(0, what)
+        for what in checkpoints.published_checkpoint_problems(ledger, entries, report.published)
+    ]
+    for problem in found:
+        report.discrepancies.append(
+            Discrepancy(ledger.code, "", problem.period_key, problem.what, 0, 0, "chain")
+        )
+
+
 # Each check with what it sums, for the report of a sum the database cannot form.
 _CHECKS = (
     (_balance_discrepancies, "科目余额"),
     (_voucher_discrepancies, "凭证合计"),
     (_numbering_discrepancies, "凭证号"),
     (_closed_period_discrepancies, "已结账期间"),
+    (_chain_discrepancies, "哈希链"),
 )
 
 
-def ledger_verify(*, ledger: Ledger) -> LedgerVerification:
-    """Recompute one ledger's balances, voucher totals and numbering from the source rows."""
-    report = LedgerVerification(ledger_code=ledger.code)
+def ledger_verify(*, ledger: Ledger, published: list[dict] | None = None) -> LedgerVerification:
+    """Recompute one ledger's balances, voucher totals and numbering from the source rows, and
+    check its hash chain (against ``published`` checkpoint bodies too, signatures checked)."""
+    report = LedgerVerification(ledger_code=ledger.code, published=published or [])
     for check, what in _CHECKS:
         found = len(report.discrepancies)
         try:
@@ -362,12 +388,14 @@ def ledger_verify(*, ledger: Ledger) -> LedgerVerification:
     return report
 
 
-def ledgers_verify(*, ledger_ids: list[int] | None = None) -> list[Discrepancy]:
+def ledgers_verify(
+    *, ledger_ids: list[int] | None = None, published: list[dict] | None = None
+) -> list[Discrepancy]:
     """Every discrepancy in the given ledgers (all ledgers when ``ledger_ids`` is None)."""
     ledgers = Ledger.objects.order_by("code")
     if ledger_ids is not None:
         ledgers = ledgers.filter(pk__in=ledger_ids)
     found: list[Discrepancy] = []
     for ledger in ledgers.iterator():
-        found.extend(ledger_verify(ledger=ledger).discrepancies)
+        found.extend(ledger_verify(ledger=ledger, published=published).discrepancies)
     return found

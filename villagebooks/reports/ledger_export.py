@@ -11,6 +11,7 @@ REPEATABLE READ transaction, so every file shows the same moment of the books.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -38,6 +39,7 @@ from villagebooks.ledger.models import (
     Account,
     AccountBalance,
     Attachment,
+    ChainEntry,
     Counterparty,
     Fund,
     Ledger,
@@ -154,6 +156,8 @@ FILE_NOTES = {
     "制单/审核/记账人及时间、分录行号、摘要、科目、借方、贷方、资金来源、往来单位）；"
     "草稿和待审核凭证也在内，状态列区分",
     "attachments.csv": "附件清单（压缩包内文件路径、原文件名、类型、大小、SHA-256、所属凭证）；附件文件本身在 attachments/ 目录",
+    "chain.jsonl": "已记账凭证哈希链，每行一条（序号、版本、算法、前一条哈希、本条哈希、记账时的凭证内容 canonical）；"
+    "用 villagebooks verify-export 或独立的 verify_books.py 对照已公布的校验点核验",
     "balances.csv": "科目余额发生额（按科目、年、月、资金来源、往来单位；月份 0 为年初余额，is_closing=1 为年末结转）",
 }
 
@@ -170,6 +174,7 @@ class ExportSummary:
     attachment_count: int = 0
     attachment_bytes: int = 0
     size: int = 0  # bytes of the ZIP
+    posted_ids: set[int] = field(default_factory=set)  # the vouchers vouchers.csv shows as posted
 
 
 def ledger_export(*, actor, ledger_code: str, target: BinaryIO | Path | str) -> ExportSummary:
@@ -325,6 +330,7 @@ def _write_archive(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSumm
     _csv(archive, summary, "opening_balances.csv", OPENING_COLUMNS, _opening_rows(ledger))
     _csv(archive, summary, "vouchers.csv", VOUCHER_COLUMNS, _voucher_rows(ledger, summary), large=True)
     _write_attachments(archive, ledger, summary)
+    _write_chain(archive, ledger, summary)
     _csv(archive, summary, "balances.csv", BALANCE_COLUMNS, _balance_rows(ledger, funds, parties), large=True)
     reports = _write_reports(archive, ledger, periods, summary)
     _write_readme(archive, ledger, periods, reports, summary, exported_at)
@@ -482,6 +488,8 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
                 _when(posted_at),
             ]
             summary.voucher_count += 1
+            if status == "posted":
+                summary.posted_ids.add(voucher_id)
             last_voucher = voucher_id
         line_no, text, code, name, debit, credit, fund, party = line[16:]
         summary.line_count += 1
@@ -540,6 +548,29 @@ def _write_attachments(archive: zipfile.ZipFile, ledger: Ledger, summary: Export
             ]
         )
     _csv(archive, summary, "attachments.csv", ATTACHMENT_COLUMNS, rows)
+
+
+def _write_chain(archive: zipfile.ZipFile, ledger: Ledger, summary: ExportSummary) -> None:
+    """The ledger's hash chain as it is stored, one JSON object a line (``verify_books`` reads it)."""
+    entries = (
+        ChainEntry.objects.filter(ledger=ledger)
+        .order_by("sequence")
+        .values_list("sequence", "version", "algorithm", "previous_hash", "entry_hash", "canonical")
+    )
+    with archive.open("chain.jsonl", "w", force_zip64=True) as member:
+        for sequence, version, algorithm, previous, digest, canonical in entries.iterator(
+            chunk_size=CHUNK_SIZE
+        ):
+            row = {
+                "sequence": sequence,
+                "version": version,
+                "algorithm": algorithm,
+                "previous": previous,
+                "hash": digest,
+                "canonical": canonical,
+            }
+            member.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+    summary.files.append("chain.jsonl")
 
 
 def _balance_rows(ledger: Ledger, funds: dict[int, Fund], parties: dict[int, Counterparty]) -> Iterator[list]:

@@ -81,7 +81,7 @@ class _WriteBatch:
         return [row[:4] + (number,) + row[5:] for row, number in zip(self.voucher_rows, numbers, strict=True)]
 
     def to_post(self, numbers: list[int] | None) -> list[VoucherToPost]:
-        """The batch as posting's hooks see it (only asked for when a hook is registered)."""
+        """The batch as posting's chain and hooks see it."""
         if isinstance(self.line_rows, bytes):
             vouchers = [
                 [_copy_value(text) for text in (before + "\\N" + after).rstrip("\n").split("\t")]
@@ -117,9 +117,19 @@ class _WriteBatch:
                 external_key=row[8],
                 lines=tuple(by_voucher[int(row[0])]),
                 number=None if numbers is None else numbers[index],
+                note=row[7],
+                prepared_by_id=_optional_int(row[11]),
+                reviewed_by_id=_optional_int(row[13]),
+                posted_by_id=_optional_int(row[15]),
+                source_file=row[19],
+                source_sha256=row[20],
             )
             for index, row in enumerate(vouchers)
         ]
+
+
+def _optional_int(value) -> int | None:
+    return None if value is None else int(value)
 
 
 def _copy_text(value) -> str:
@@ -140,6 +150,8 @@ def _copy_value(text: str) -> str | None:
     """One value of COPY's text format back (the reverse of ``_copy_text``, as a string)."""
     if text == _COPY_NULL:
         return None
+    if "\\" not in text:  # nearly every value: the chain reads every batch back (ledger/chain.py)
+        return text
     return re.sub(r"\\[\\tnr]", lambda match: _COPY_UNESCAPES[match.group()], text)
 
 

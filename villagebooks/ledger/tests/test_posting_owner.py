@@ -210,3 +210,24 @@ def test_each_kind_of_write_put_back_is_found():
 def test_reads_are_not_taken_for_writes():
     for source in READS:
         assert posting_writes(source) == [], source
+
+
+CHAIN_WRITE = re.compile(
+    r"ChainEntry\.objects\.(create|bulk_create|update|delete|get_or_create)|ChainHead\.objects\.(create|bulk_create|update|get_or_create)"
+    r"|_quoted\(Chain(Entry|Head)\)|Chain(Entry|Head)\._meta\.db_table|ledger_chain(entry|head)"
+)
+CHAIN_OWNER = PACKAGE / "ledger" / "chain.py"
+
+
+def test_only_the_chain_module_writes_the_chain():
+    # posting.py appends through chain.py; nothing else writes an entry or moves a head.
+    writers = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != CHAIN_OWNER
+        and "migrations" not in path.parts
+        and "tests" not in path.parts
+        and CHAIN_WRITE.search(path.read_text(encoding="utf-8"))
+    ]
+    assert writers == []
+    assert CHAIN_WRITE.search(CHAIN_OWNER.read_text(encoding="utf-8"))

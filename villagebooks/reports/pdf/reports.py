@@ -2,7 +2,10 @@
 
 Each page repeats the report title, the ledger (or region) and period line, the warning if the
 report has one (in red, on every page, so that no page of an unbalanced report travels without
-it) and the column headers; it ends with "第 N 页 共 M 页". Amounts are right-aligned with
+it) and the column headers; it ends with "第 N 页 共 M 页". When the books have a signed checkpoint
+(``ledger/checkpoints.py``: month close makes one), every page's foot carries its short form and
+a QR code of the whole checkpoint, so that a report pinned on the notice board can be checked
+later against the books (README: "Checking printed books"). Amounts are right-aligned with
 thousands separators and two decimals; text cells wrap inside their column. A4 portrait holds up
 to five columns, landscape more; when the columns do not fit at 9 pt the type gets smaller
 (down to 4 pt, for a dozen columns of billions) before any text column gets narrower than four
@@ -11,23 +14,30 @@ characters.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, replace
 from typing import Any
 
+import segno
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks import verify_books
 from villagebooks.common.money import format_fen
+from villagebooks.ledger import checkpoints
+from villagebooks.ledger.models import Checkpoint
 from villagebooks.reports.catalog import ReportKind
 from villagebooks.reports.pdf.document import GREY, HEADER_FILL, RED, Document, clean
 from villagebooks.reports.scope import ReportScope
 
 UNIT_TEXT = _("单位：元")
+CHECKPOINT_TEXT = _("校验点：{short}")
 PAGE_TEXT = _("第 {page} 页 共 {count} 页")
 PORTRAIT_MAX_COLUMNS = 5
 
 MARGIN = 12.0  # left, right and top, mm
 FOOTER = 12.0  # space kept at the bottom for the page number
+QR_SIZE = 30.0  # the checkpoint's QR code, mm: ~0.3 mm a module for a signed checkpoint
 PAD_X = 1.2  # cell padding, mm
 PAD_Y = 1.0
 LEADING = 1.35  # line height / font size
@@ -63,6 +73,7 @@ def render_report_pdf(kind: ReportKind, scope: ReportScope, report: Any) -> byte
     )
     layout = _layout(document, kind, rows + [total])
     form = _Form(document, kind, scope, layout, warning=kind.warning(report), account=_account_line(report))
+    form.checkpoint = report_checkpoint(scope)
     planned = [form.plan(row) for row in rows] + [form.plan(total, total=True)]
     pages = form.paginate(planned)
     for number, page in enumerate(pages, start=1):
@@ -70,6 +81,25 @@ def render_report_pdf(kind: ReportKind, scope: ReportScope, report: Any) -> byte
         for row in page:
             y = form.row(row, y)
     return document.to_bytes()
+
+
+def report_checkpoint(scope: ReportScope) -> tuple[str, bytes] | None:
+    """The short form and the QR code (PNG) of the newest checkpoint of the report's ledger (or
+    region), or None when there is none: it covers the books the report was made from."""
+    rows = Checkpoint.objects.order_by("-id")
+    if scope.single_ledger is not None:
+        checkpoint = rows.filter(ledger_id=scope.single_ledger.pk).first()
+    elif scope.region is not None:
+        checkpoint = rows.filter(region_id=scope.region.pk).first()
+    else:
+        checkpoint = None
+    if checkpoint is None:
+        return None
+    published = checkpoints.as_file(checkpoint)
+    code = segno.make(verify_books.canonical_json(published).decode("utf-8"), error="l", micro=False)
+    image = io.BytesIO()
+    code.save(image, kind="png", scale=4, border=1)
+    return checkpoints.short_form(checkpoint), image.getvalue()
 
 
 def _cells(row: list, text_columns: int) -> list[str]:
@@ -179,8 +209,14 @@ class _Form:
         height = max(len(lines) for lines in wrapped) * layout.line_height + 2 * PAD_Y
         return _Row(wrapped, height, total)
 
+    checkpoint: tuple[str, bytes] | None = None
+
+    @property
+    def footer(self) -> float:
+        return FOOTER + (QR_SIZE if self.checkpoint else 0)
+
     def paginate(self, rows: list[_Row]) -> list[list[_Row]]:
-        room = self.document.h - FOOTER - self.body_top
+        room = self.document.h - self.footer - self.body_top
         pages: list[list[_Row]] = [[]]
         used = 0.0
         for row in rows:
@@ -243,6 +279,19 @@ class _Form:
             document.line_at(
                 PAGE_TEXT.format(page=number, count=count), MARGIN, document.h - FOOTER + 3, width, 5, "C"
             )
+        if self.checkpoint:
+            short, image = self.checkpoint
+            top = document.h - self.footer + 2
+            document.image(io.BytesIO(image), x=MARGIN, y=top, w=QR_SIZE - 4, h=QR_SIZE - 4)
+            with document.style(size=7, color=GREY):
+                document.line_at(
+                    CHECKPOINT_TEXT.format(short=short),
+                    MARGIN + QR_SIZE,
+                    top + QR_SIZE / 2 - 4,
+                    width - QR_SIZE,
+                    5,
+                    "L",
+                )
         return y + self.header_height
 
     def row(self, row: _Row, y: float) -> float:

@@ -102,7 +102,13 @@ def test_the_zip_holds_every_file(exported, tmp_path):
     names = archive.namelist()
     assert names == summary.files
     assert sorted(names) == sorted(
-        [*CSV_FILES, *REPORTS_2025, "README.txt", f"attachments/{attachment.pk}-收据 4月_2号.pdf"]
+        [
+            *CSV_FILES,
+            *REPORTS_2025,
+            "README.txt",
+            "chain.jsonl",
+            f"attachments/{attachment.pk}-收据 4月_2号.pdf",
+        ]
     )
     assert archive.testzip() is None
     # Stamped with the export time, not the 1980-01-01 that streamed members get by default.

@@ -345,3 +345,30 @@ def test_report_command_needs_a_file_for_pdf(books):
             "--format",
             "pdf",
         )
+
+
+def test_a_report_carries_the_books_checkpoint_and_its_qr_code(books, accountant):
+    from pypdf import PdfReader
+
+    from villagebooks.ledger import checkpoints
+
+    plain = _render("trial-balance", _half_year(accountant))
+    assert "校验点" not in "".join(PdfReader(io.BytesIO(plain)).pages[0].extract_text())
+    checkpoints.key_create(actor=accountant)
+    services.period_close(actor=accountant, ledger=books, year=2025, month=1)
+    checkpoint = checkpoints.Checkpoint.objects.get(ledger=books)
+    data = _render("trial-balance", _half_year(accountant))
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        text = page.extract_text().replace("\n", "")
+        assert checkpoints.short_form(checkpoint).replace(" ", "") in text.replace(" ", "")
+        assert len(page.images) == 1
+    # The QR code is the signed checkpoint itself (what segno encoded).
+    import segno
+
+    from villagebooks import verify_books
+
+    expected = segno.make(verify_books.canonical_json(checkpoints.as_file(checkpoint)).decode(), error="l")
+    assert expected.version >= 10
+    png = reader.pages[0].images[0].image
+    assert png.size[0] == png.size[1] == (expected.symbol_size(scale=4, border=1)[0])

@@ -1,8 +1,10 @@
-"""``villagebooks verify [--ledger CODE]``: recompute every stored balance from the source rows,
-and walk the operation log's hash chain (``common.audit_chain``).
+"""``villagebooks verify [--ledger CODE] [--checkpoint FILE.json …]``: recompute every stored
+balance from the source rows, check every ledger's hash chain against the vouchers, its last
+checkpoint and the published checkpoint files given, and walk the operation log's hash chain
+(``common.audit_chain``).
 
-Exits with an error naming each figure that disagrees (ledger, account, period, both
-figures); prints one line of Chinese when everything agrees.
+Exits with an error naming each figure that disagrees (ledger, account, period, both figures;
+for the chain, the voucher and what differs); prints one line of Chinese when everything agrees.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from villagebooks.common.audit_chain import chain_verify
+from villagebooks.common.errors import DomainError
+from villagebooks.ledger import checkpoints
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
 from villagebooks.ledger.models import Ledger
 from villagebooks.ledger.verification import ledger_verify
@@ -26,17 +30,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--ledger", metavar="CODE", help="只核对这个账套")
+        parser.add_argument(
+            "--checkpoint",
+            metavar="FILE.json",
+            action="append",
+            default=[],
+            help="再与这个已公布的校验点文件核对（可多次给出）",
+        )
 
-    def handle(self, *args, ledger=None, **options):
+    def handle(self, *args, ledger=None, checkpoint=(), **options):
+        try:
+            published = [checkpoints.read_checkpoint_file(path) for path in checkpoint]
+        except DomainError as error:
+            raise CommandError(str(error.problems[0].message)) from error
         ledgers = Ledger.objects.order_by("code")
         if ledger:
             ledgers = ledgers.filter(pk=ledger_by_code(ledger).pk)
         started = time.monotonic()
-        count = balance_rows = lines = vouchers = 0
+        count = balance_rows = lines = vouchers = chained = 0
         found = []
         # The bar appears only on a terminal (disable=None), so logs and tests stay clean.
         for item in tqdm(ledgers.iterator(), total=ledgers.count(), unit="账套", disable=None, leave=False):
-            report = ledger_verify(ledger=item)
+            report = ledger_verify(ledger=item, published=published)
+            chained += report.chain_entries
             count += 1
             balance_rows += report.balance_rows
             lines += report.lines
@@ -53,5 +69,7 @@ class Command(BaseCommand):
             raise CommandError(f"校验未通过，发现 {len(found)} 处不符：\n" + "\n".join(shown))
         self.stdout.write(
             f"校验通过：{count} 个账套，{balance_rows} 行余额、{vouchers} 张已记账凭证（{lines} 条分录）"
-            f"全部相符，操作日志 {audit.rows} 条哈希链完整，用时 {elapsed:.2f} 秒"
+            f"全部相符，凭证哈希链 {chained} 条完整"
+            + (f"，与 {len(published)} 个校验点文件相符" if published else "")
+            + f"，操作日志 {audit.rows} 条哈希链完整，用时 {elapsed:.2f} 秒"
         )
