@@ -11,7 +11,9 @@ from villagebooks.ledger.tests.books import balance
 from villagebooks.ledger.tests.services.test_voucher_lifecycle import _draft
 
 
-def test_posting_a_voucher_takes_nine_round_trips_on_postgresql_twelve_on_sqlite(ledger, accountant, reviewer):
+def test_posting_a_voucher_takes_nine_round_trips_on_postgresql_twelve_on_sqlite(
+    ledger, accountant, reviewer
+):
     voucher = _draft(ledger, accountant, submit=True)
     services.voucher_review(actor=reviewer, voucher=voucher)
     # As a request or command loads its user: the role check reads the user's assignments once.
