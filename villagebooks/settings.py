@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "villagebooks.web",
     "villagebooks.workspace",
     "villagebooks.claims",
+    "villagebooks.registry",
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums
