@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -257,9 +257,10 @@ def _read(path: Path, today: date, warnings: list[FieldProblem]) -> tuple[list[_
                 bad("phone", message)
             card = identity.normalise_card(card_text)
             if card:
-                if message := identity.card_problem(card, luhn_required=t.luhn_required):
+                luhn_valid = identity.card_luhn_valid(card)
+                if message := identity.card_problem(card, luhn_valid=luhn_valid, luhn_required=t.luhn_required):
                     bad("bank_card", message)
-                elif not identity.card_luhn_valid(card):
+                elif not luhn_valid:
                     warnings.append(FieldProblem("bank_card", str(identity.CARD_LUHN), number))
                 if not bank:
                     bad("bank", E.CARD_WITHOUT_BANK)
@@ -485,80 +486,88 @@ class _Plan:
 
     def write(self, result: HouseholdsImportResult) -> None:
         actor, today = self.actor, self.today
-        changes: list[RegistryChange] = []
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        iso_today = today.isoformat()
+        changes: list[list] = []  # RegistryChange rows, the operation-log entry filled in last
 
-        def change(village_id, household_id, person_id, name, before, after, effective=today):
+        def change(village_id, household_id, person_id, name, before, after, effective=iso_today):
+            before = "" if before is None else before.isoformat() if isinstance(before, date) else str(before)
+            after = "" if after is None else after.isoformat() if isinstance(after, date) else str(after)
             changes.append(
-                RegistryChange(
-                    village_id=village_id,
-                    household_id=household_id,
-                    person_id=person_id,
-                    field=name,
-                    before="" if before is None else str(before),
-                    after="" if after is None else str(after),
-                    effective=effective,
-                    changed_by=actor,
-                )
+                [village_id, household_id, person_id, name, before, after, effective, now, actor.pk]
             )
 
-        # Households: the new ones, then each status change as a history row.
-        new_households = []
+        # Households: the new ones with their first status; a status change of an existing one
+        # as a history row and the household's current status updated.
+        new_households: dict[tuple[int, str], _Row | None] = {}
         for row in self.rows:
-            village = self.villages[row.village]
-            if (village.pk, row.household) not in self.households:
-                household = Household(village=village, number=row.household)
-                self.households[(village.pk, row.household)] = {"id": None, "obj": household, "status": "",
-                                                               "monitor_kind": "", "status_since": None}  # fmt: skip
-                new_households.append(household)
-        Household.objects.bulk_create(new_households, batch_size=2000)
-        for household in new_households:
-            self.households[(household.village_id, household.number)]["id"] = household.pk
-            change(household.village_id, household.pk, None, "created", "", household.number)
+            key = (self.villages[row.village].pk, row.household)
+            if key not in self.households and key not in new_households:
+                new_households[key] = self.status_of.get((row.village, row.household))
+        _insert(
+            Household,
+            (
+                "village_id",
+                "number",
+                "address",
+                "status",
+                "monitor_kind",
+                "status_since",
+                "created_at",
+                "updated_at",
+            ),
+            [
+                (village_id, number, "", first.status, first.monitor_kind, _iso(first.status_date), now, now)
+                for (village_id, number), first in new_households.items()
+            ],
+        )
+        for chunk in _chunks(sorted({village_id for village_id, _n in new_households})):
+            for values in Household.objects.filter(village_id__in=chunk).values(
+                "id", "village_id", "number", "status", "monitor_kind", "status_since"
+            ):
+                key = (values["village_id"], values["number"])
+                if key in new_households:
+                    self.households[key] = values | {"new": True}
         result.households_created = len(new_households)
 
-        statuses, changed_households = [], []
+        statuses, household_updates = [], []
         for (village_code, number), row in self.status_of.items():
             village = self.villages[village_code]
             current = self.households[(village.pk, number)]
-            if not row.status or (current["status"], current["monitor_kind"]) == (
-                row.status,
-                row.monitor_kind,
-            ):
+            if not row.status:
+                continue
+            if current.get("new"):
+                statuses.append(
+                    (current["id"], row.status, row.monitor_kind, _iso(row.status_date), now, actor.pk)
+                )
+                change(village.pk, current["id"], None, "created", "", number)
+                continue
+            if (current["status"], current["monitor_kind"]) == (row.status, row.monitor_kind):
                 continue
             statuses.append(
-                HouseholdStatus(
-                    household_id=current["id"],
-                    status=row.status,
-                    monitor_kind=row.monitor_kind,
-                    since=row.status_date,
-                    recorded_by=actor,
-                )  # fmt: skip
+                (current["id"], row.status, row.monitor_kind, _iso(row.status_date), now, actor.pk)
             )
             before = "/".join(filter(None, (current["status"], current["monitor_kind"])))
             after = "/".join(filter(None, (row.status, row.monitor_kind)))
-            change(village.pk, current["id"], None, "status", before, after, row.status_date)
-            changed_households.append(
-                Household(
-                    id=current["id"],
-                    status=row.status,
-                    monitor_kind=row.monitor_kind,
-                    status_since=row.status_date,
-                    updated_at=timezone.now(),
-                )  # fmt: skip
+            change(village.pk, current["id"], None, "status", before, after, _iso(row.status_date))
+            household_updates.append(
+                (row.status, row.monitor_kind, _iso(row.status_date), now, current["id"])
             )
-        HouseholdStatus.objects.bulk_create(statuses, batch_size=2000)
-        Household.objects.bulk_update(
-            changed_households, ["status", "monitor_kind", "status_since", "updated_at"], batch_size=2000
+        _insert(
+            HouseholdStatus,
+            ("household_id", "status", "monitor_kind", "since", "recorded_at", "recorded_by_id"),
+            statuses,
         )
+        _update(Household, ("status", "monitor_kind", "status_since", "updated_at"), household_updates)
         result.status_changes = len(statuses)
 
         # Persons: new ones inserted, changed ones updated, then the cadre links (which may
         # point at a person created just now).
-        new_persons, changed_persons, person_rows = [], [], []
-        now = timezone.now()
+        new_rows, updates, kept = [], [], []
+        changed_ids: set[int] = set()
         for row in self.rows:
-            village = self.villages[row.village]
-            household_id = self.households[(village.pk, row.household)]["id"]
+            village_id = self.villages[row.village].pk
+            household_id = self.households[(village_id, row.household)]["id"]
             values = {
                 "household_id": household_id,
                 "name": row.name,
@@ -573,47 +582,61 @@ class _Plan:
             }
             old = self.existing.get(row.id_number)
             if old is None:
-                person = Person(village_id=village.pk, id_number=row.id_number, sex=row.sex,
-                                birth_date=row.birth_date, **values)  # fmt: skip
-                new_persons.append(person)
+                new_rows.append(
+                    (
+                        village_id,
+                        row.id_number,
+                        row.sex,
+                        _iso(row.birth_date),
+                        household_id,
+                        row.name,
+                        row.relation,
+                        row.alive,
+                        _iso(row.death_date),
+                        row.phone,
+                        row.bank_card,
+                        row.bank,
+                        row.member,
+                        row.cadre_role,
+                        now,
+                        now,
+                    )  # fmt: skip
+                )
             else:
                 different = [name for name, value in values.items() if old[name] != value]
-                if old["village_id"] != village.pk:
-                    different.append("village_id")
-                if not different:
-                    person_rows.append((row, old["id"], household_id, village.pk))
-                    continue
-                person = Person(id=old["id"], village_id=village.pk, updated_at=now, **values)
-                changed_persons.append(person)
+                if different or old["village_id"] != village_id:
+                    changed_ids.add(old["id"])
+                    updates.append((village_id, *(_iso(values[name]) for name in UPDATED), now, old["id"]))
                 for name in different:
-                    if name == "village_id":
-                        continue
                     effective = (
                         row.death_date if name in ("alive", "death_date") and row.death_date else today
                     )
-                    change(village.pk, household_id, old["id"], name, old[name], values[name], effective)
-            person_rows.append((row, person, household_id, village.pk))
-        Person.objects.bulk_create(new_persons, batch_size=2000)
-        Person.objects.bulk_update(
-            changed_persons, ["village_id", "updated_at", *(name for name in TRACKED if name != "cadre_of_id")],
-            batch_size=2000,
+                    change(
+                        village_id, household_id, old["id"], name, old[name], values[name], _iso(effective)
+                    )
+            kept.append((row, household_id, village_id))
+        _insert(
+            Person,
+            ("village_id", "id_number", "sex", "birth_date", "household_id", "name", "relation", "alive",
+             "death_date", "phone", "bank_card", "bank", "is_member", "cadre_role", "created_at", "updated_at"),
+            new_rows,
         )  # fmt: skip
-        result.persons_created = len(new_persons)
-        changed_ids = {p.pk for p in changed_persons}
-        for person in new_persons:
-            change(person.village_id, person.household_id, person.pk, "created", "", person.name)
+        _update(Person, ("village_id", *UPDATED, "updated_at"), updates)
+        result.persons_created = len(new_rows)
 
-        person_id = {row.id_number: (p if isinstance(p, int) else p.pk) for row, p, _h, _v in person_rows}
+        person_id = {number: values["id"] for number, values in self.existing.items()}
+        for chunk in _chunks([r[1] for r in new_rows]):
+            person_id |= dict(Person.objects.filter(id_number__in=chunk).values_list("id_number", "id"))
         links = []
-        for row, person, household_id, village_id in person_rows:
-            pk = person if isinstance(person, int) else person.pk
+        for row, household_id, village_id in kept:
+            pk = person_id[row.id_number]
             old = self.existing.get(row.id_number)
+            if old is None:
+                change(village_id, household_id, pk, "created", "", row.name)
             before = old["cadre_of_id"] if old else None
-            after = None
-            if row.cadre_of:
-                after = person_id.get(row.cadre_of) or self._cadre_pk(row.cadre_of)
+            after = (person_id.get(row.cadre_of) or self._cadre_pk(row.cadre_of)) if row.cadre_of else None
             if before != after:
-                links.append(Person(id=pk, cadre_of_id=after, updated_at=now))
+                links.append((after, now, pk))
                 if old is not None:
                     changed_ids.add(pk)
                     change(
@@ -624,7 +647,7 @@ class _Plan:
                         old["cadre_of__id_number"] or "",
                         row.cadre_of,
                     )
-        Person.objects.bulk_update(links, ["cadre_of_id", "updated_at"], batch_size=2000)
+        _update(Person, ("cadre_of_id", "updated_at"), links)
         result.persons_changed = len(changed_ids)
         # The operation log is append-only: its entry is written once, with the counts, and the
         # change rows name it.
@@ -637,17 +660,63 @@ class _Plan:
             persons_changed=result.persons_changed,
             status_changes=result.status_changes,
         )
-        for item in changes:
-            item.audit_entry_id = entry.pk
-        RegistryChange.objects.bulk_create(changes, batch_size=2000)
+        _insert(
+            RegistryChange,
+            ("village_id", "household_id", "person_id", "field", "before", "after", "effective", "changed_at",
+             "changed_by_id", "audit_entry_id"),
+            [(*item, entry.pk) for item in changes],
+        )  # fmt: skip
 
     def _cadre_pk(self, id_number: str) -> int | None:
         if not hasattr(self, "_cadre_pks"):
-            outside = [i for i in self.outside_cadres]
+            outside = list(self.outside_cadres)
             self._cadre_pks = dict(
                 Person.objects.filter(id_number__in=outside).values_list("id_number", "id")
             )
         return self._cadre_pks.get(id_number)
+
+
+# Person fields an import updates (besides the village and the cadre link, set apart).
+UPDATED = ("household_id", "name", "relation", "alive", "death_date", "phone", "bank_card", "bank", "is_member",
+           "cadre_role")  # fmt: skip
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# Plain parameterised statements, many rows each: Django's bulk_create and bulk_update compile
+# every row's expressions (bulk_update builds a CASE per column), which cost most of the import
+# of 100,000 persons; these send the same rows for a fraction of it. Dates go as ISO text,
+# timestamps as the backend adapts them, so both databases read them as their own.
+def _insert(model, columns: tuple[str, ...], rows: list) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: the rows stream in one statement, with no SQL text to build or parse.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(table, names, ", ".join(["%s"] * len(columns)))
+        for chunk in _chunks(rows):
+            cursor.executemany(sql, chunk)
+
+
+def _update(model, columns: tuple[str, ...], rows: list) -> None:
+    """``rows`` are the new values of ``columns`` followed by the row's id."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE id = %s".format(
+        quote(model._meta.db_table), ", ".join(f"{quote(c)} = %s" for c in columns)
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.executemany(sql, chunk)
 
 
 def import_summary(result: HouseholdsImportResult) -> str:

@@ -78,10 +78,12 @@ def normalise_card(text: str) -> str:
     return text.replace(" ", "").replace("-", "")
 
 
-def card_problem(card: str, *, luhn_required: bool) -> str | None:
+def card_problem(card: str, *, luhn_required: bool, luhn_valid: bool | None = None) -> str | None:
+    """Why ``card`` is no bank card number: not 12–19 digits, or (when the county requires it)
+    failing the Luhn check; ``luhn_valid`` is that check's answer when the caller has it."""
     if not _CARD.match(card):
         return str(CARD_FORMAT)
-    if luhn_required and not luhn.is_valid(card):
+    if luhn_required and not (luhn.is_valid(card) if luhn_valid is None else luhn_valid):
         return str(CARD_LUHN)
     return None
 
