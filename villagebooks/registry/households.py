@@ -258,7 +258,9 @@ def _read(path: Path, today: date, warnings: list[FieldProblem]) -> tuple[list[_
             card = identity.normalise_card(card_text)
             if card:
                 luhn_valid = identity.card_luhn_valid(card)
-                if message := identity.card_problem(card, luhn_valid=luhn_valid, luhn_required=t.luhn_required):
+                if message := identity.card_problem(
+                    card, luhn_valid=luhn_valid, luhn_required=t.luhn_required
+                ):
                     bad("bank_card", message)
                 elif not luhn_valid:
                     warnings.append(FieldProblem("bank_card", str(identity.CARD_LUHN), number))
