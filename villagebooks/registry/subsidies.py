@@ -370,7 +370,9 @@ def check_list(
     found: list[ListProblemFound] = []
 
     def add(line: ListRow, kind: str, **values) -> None:
-        found.append(ListProblemFound(line.row, line.id_number, kind, str(PROBLEM_TEXT[kind].format(**values))))
+        found.append(
+            ListProblemFound(line.row, line.id_number, kind, str(PROBLEM_TEXT[kind].format(**values)))
+        )
 
     persons = {}
     ids = sorted({r.id_number for r in rows})
