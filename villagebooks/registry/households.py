@@ -730,3 +730,85 @@ def import_summary(result: HouseholdsImportResult) -> str:
         changed=result.persons_changed,
         statuses=result.status_changes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# One person corrected on a page
+
+
+CORRECTABLE = ("name", "relation", "phone", "bank_card", "bank", "alive", "death_date", "is_member")
+
+
+def person_correct(*, actor, person: Person, values: dict) -> list[str]:
+    """Correct one person's fields (``CORRECTABLE``; texts as typed, ``alive``/``is_member`` bools,
+    ``death_date`` a date or None): the same checks as the import, each change kept as history.
+    Returns the names of the fields changed.
+
+    Raises:
+        NotPermitted: the actor may not edit the person's village.
+        DomainError: every bad field.
+    """
+    access.require_village(actor, access.EDIT, person.village)
+    today = timezone.localdate()
+    t = terms()
+    problems: list[FieldProblem] = []
+    new = {name: values.get(name, getattr(person, name)) for name in CORRECTABLE}
+    for name in ("name", "relation", "phone", "bank_card", "bank"):
+        new[name] = (new[name] or "").strip()
+    new["phone"] = new["phone"].replace(" ", "")
+    new["bank_card"] = identity.normalise_card(new["bank_card"])
+    for name in ("name", "relation"):
+        if not new[name]:
+            problems.append(FieldProblem(name, str(E.REQUIRED)))
+    for name in ("name", "relation", "bank"):
+        if len(new[name]) > LIMITS[name]:
+            problems.append(FieldProblem(name, str(E.TOO_LONG.format(limit=LIMITS[name]))))
+    if new["phone"] and (message := identity.phone_problem(new["phone"])):
+        problems.append(FieldProblem("phone", message))
+    if new["bank_card"]:
+        if message := identity.card_problem(new["bank_card"], luhn_required=t.luhn_required):
+            problems.append(FieldProblem("bank_card", message))
+        if not new["bank"]:
+            problems.append(FieldProblem("bank", str(E.CARD_WITHOUT_BANK)))
+        owner = Person.objects.filter(bank_card=new["bank_card"]).exclude(pk=person.pk).first()
+        if owner is not None:
+            problems.append(FieldProblem("bank_card", str(E.CARD_SHARED_REGISTERED.format(name=owner.name))))
+    if new["alive"]:
+        new["death_date"] = None
+    elif new["death_date"] is None:
+        problems.append(FieldProblem("death_date", str(E.DEATH_DATE_REQUIRED)))
+    elif new["death_date"] > today:
+        problems.append(FieldProblem("death_date", str(E.DATE_IN_FUTURE)))
+    elif new["death_date"] < person.birth_date:
+        problems.append(FieldProblem("death_date", str(E.DEATH_BEFORE_BIRTH)))
+    if problems:
+        raise DomainError(problems=problems)
+    changed = [name for name in CORRECTABLE if getattr(person, name) != new[name]]
+    if not changed:
+        return []
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        entry = audit_record(actor=actor, action="registry_person_correct", obj=locked, fields=changed)
+        rows = []
+        for name in changed:
+            before, after = getattr(locked, name), new[name]
+            effective = new["death_date"] if name in ("alive", "death_date") and new["death_date"] else today
+            rows.append(
+                RegistryChange(
+                    village_id=locked.village_id,
+                    household_id=locked.household_id,
+                    person=locked,
+                    field=name,
+                    before="" if before is None else str(before),
+                    after="" if after is None else str(after),
+                    effective=effective,
+                    changed_by=actor,
+                    audit_entry_id=entry.pk,
+                )
+            )
+            setattr(locked, name, after)
+        locked.save(update_fields=[*changed, "updated_at"])
+        RegistryChange.objects.bulk_create(rows)
+    for name in changed:
+        setattr(person, name, new[name])
+    return changed
