@@ -35,7 +35,7 @@ from villagebooks.common.tabular import Aliases, picker, table_open
 from villagebooks.ledger import access as ledger_access
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Fund, FundKind, Ledger, Voucher
+from villagebooks.ledger.models import Account, Fund, FundKind, Ledger, Voucher
 from villagebooks.ledger.posting import VoucherToPost
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
@@ -117,6 +117,7 @@ UNKNOWN_RETURN_STATUS = _("状态“{value}”无效，应为 成功 或 失败"
 BATCH_CHANGED = _("其他人同时导入了同一批次，未作任何更改，请重新导入")
 NOT_FAILED = _("{id} 在批次 {batch} 中没有失败的发放")
 UNKNOWN_RESOLUTION = _("处理方式应为 repay（重新发放）或 return（退回资金）")
+ACCOUNT_NOT_LEAF = _("科目 {code} 有多个下级科目（{leaves}），请指定发放所用的末级科目")
 PAYMENT_SUMMARY = _("发放{programme}（批次{batch}）")
 PAYMENT_PERSON_SUMMARY = _("发放{programme} {name}")
 
@@ -499,6 +500,8 @@ def subsidy_list_import(
     fund_name: str | None = None,
     pay: bool = False,
     override_reason: str = "",
+    debit_account: str = "",
+    credit_account: str = "",
 ) -> ListResult:
     """Import and check a list; with ``pay``, make its payment voucher and submit it.
 
@@ -584,15 +587,44 @@ def subsidy_list_import(
                 overridden={p.kind: sum(1 for q in found if q.kind == p.kind) for p in found},
                 reason=override_reason if found else "",
             )
-            voucher = _payment_voucher(actor, batch, rows, per_person) if pay else None
+            voucher = (
+                _payment_voucher(actor, batch, rows, per_person, debit_account, credit_account)
+                if pay
+                else None
+            )
     except IntegrityError as error:
         raise Conflict(BATCH_CHANGED, field="batch") from error
     return ListResult(batch=batch, lines=len(rows), total_fen=total, overridden=found, voucher=voucher)
 
 
-def _payment_voucher(actor, batch: SubsidyBatch, rows: list[ListRow], per_person: bool) -> Voucher:
+def _leaf(ledger: Ledger, code: str, field_name: str) -> str:
+    """``code`` if it is a leaf account of the ledger, else its one leaf below it."""
+    leaves = list(
+        Account.objects.filter(ledger=ledger, code__startswith=code, is_leaf=True, is_active=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if code in leaves:
+        return code
+    if len(leaves) == 1:
+        return leaves[0]
+    raise DomainError(ACCOUNT_NOT_LEAF.format(code=code, leaves="、".join(leaves) or "-"), field=field_name)
+
+
+def _payment_voucher(
+    actor,
+    batch: SubsidyBatch,
+    rows: list[ListRow],
+    per_person: bool,
+    debit_account: str = "",
+    credit_account: str = "",
+) -> Voucher:
     ledger = batch.ledger
-    accounts = terms().payment_accounts[ledger.chart]
+    configured = terms().payment_accounts[ledger.chart]
+    accounts = {
+        "debit": _leaf(ledger, debit_account or configured["debit"], "debit_account"),
+        "credit": _leaf(ledger, credit_account or configured["credit"], "credit_account"),
+    }
     programme = batch.programme
     summary = str(PAYMENT_SUMMARY.format(programme=programme.name, batch=batch.code))[:200]
     if per_person:

@@ -30,6 +30,10 @@ class Command(ActorCommand):
         parser.add_argument("--fund", help="资金名称（默认：账套中该项目资金类别的唯一资金）")
         parser.add_argument("--pay", action="store_true", help="核对无误后生成发放凭证并提交审核")
         parser.add_argument("--override", default="", help="放行名册问题的理由（需有放行权限）")
+        parser.add_argument(
+            "--debit-account", default="", help="借方科目（默认见 registry-terms.json，如 241）"
+        )
+        parser.add_argument("--credit-account", default="", help="贷方科目（默认 102 或其唯一的下级科目）")
 
     def handle(self, *args, **options):
         try:
@@ -46,6 +50,8 @@ class Command(ActorCommand):
             fund_name=options["fund"],
             pay=options["pay"],
             override_reason=options["override"],
+            debit_account=options["debit_account"],
+            credit_account=options["credit_account"],
         )
         for problem in result.overridden:
             self.stderr.write(f"已放行：{problem.as_field_problem()}")
