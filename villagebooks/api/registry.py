@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
 from villagebooks.api import schemas as S
-from villagebooks.api.fields import text
+from villagebooks.api.fields import Period, text
 from villagebooks.common.money import fen_to_text
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.registry import subsidies
@@ -51,7 +51,7 @@ class HouseholdDetailOut(HouseholdOut):
 
 class HouseholdFilter(Schema):
     village: text(12) = Field("", description="村的区划代码")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class RevealFilter(Schema):
@@ -59,10 +59,10 @@ class RevealFilter(Schema):
 
 
 class ReconciliationFilter(Schema):
-    ledger: text(32) = ""
-    region: text(12) = ""
-    from_period: text(7) = Field(..., alias="from")
-    to_period: text(7) = Field(..., alias="to")
+    ledger: text(32) = Field("", description="账套编号（与 region 二选一）")
+    region: text(12) = Field("", description="区划代码：其下所有账套")
+    from_period: Period = Field(..., alias="from", description="起始期间 YYYY-MM", examples=["2025-01"])
+    to_period: Period = Field(..., alias="to", description="截止期间 YYYY-MM", examples=["2025-12"])
 
 
 class ReconciliationRowOut(Schema):

@@ -873,6 +873,7 @@ RECONCILIATION_COLUMNS = (
     "resolution",
 )
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
+RANGE_REVERSED = _("起始期间不能晚于截止期间")
 
 
 def reconciliation_report(
@@ -883,6 +884,8 @@ def reconciliation_report(
     ``RECONCILIATION_COLUMNS``, amounts in fen. ID numbers are masked unless ``user`` holds
     ``registry.view_personal`` on the batch's ledger; each batch shown unmasked is recorded.
     """
+    if from_key > to_key:
+        raise DomainError(RANGE_REVERSED, field="from")
     condition = permissions.ledger_filter(user, access.VIEW)
     ledgers = Ledger.objects.select_related("village")
     if condition is not None:

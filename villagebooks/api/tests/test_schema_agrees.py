@@ -28,6 +28,7 @@ from villagebooks.common import money
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
+from villagebooks.registry import subsidies
 from villagebooks.reports import breakdown, scope
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
@@ -35,7 +36,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 schema.hook(flatmap_path_parameters)
 
 # Where the rules of the books live; every message of these modules may answer a well-formed request…
-RULE_MODULES: list[ModuleType] = [ledger_errors, voucher_rules, scope, breakdown, api_reports]
+RULE_MODULES: list[ModuleType] = [ledger_errors, voucher_rules, scope, breakdown, api_reports, subsidies]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
 # … except these, which are about the form of a value, and which the schema states.
