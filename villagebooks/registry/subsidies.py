@@ -873,7 +873,7 @@ RECONCILIATION_COLUMNS = (
     "resolution",
 )
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
-RANGE_REVERSED = _("起始期间不能晚于截止期间")
+RANGE_REVERSED = _("起始期间不能晚于结束期间")
 
 
 def reconciliation_report(
