@@ -82,3 +82,29 @@ def persons_shown(user, persons, *, reveal: bool, via: str) -> list[dict]:
                 record_personal_data_view(actor=user, subject=person, fields=fields, via=via)
         shown.append(person_values(person, unmasked=unmasked))
     return shown
+
+
+def household_payments(household: Household) -> list[dict]:
+    """Every subsidy line of the household's persons: programme, batch, date, amount, state of
+    its list, and the voucher that booked it (ledger code and id) once there is one."""
+    from villagebooks.registry.models import SubsidyLine
+
+    lines = (
+        SubsidyLine.objects.filter(person__household=household)
+        .select_related("batch__programme", "batch__ledger", "person")
+        .order_by("-batch__pay_date", "batch__code", "row")
+    )
+    return [
+        {
+            "person": line.person.name,
+            "programme": line.batch.programme.name,
+            "batch": line.batch.code,
+            "date": line.batch.pay_date,
+            "amount_fen": line.amount_fen,
+            "booked_fen": line.booked_fen,
+            "state": line.batch.get_state_display(),
+            "ledger_code": line.batch.ledger.code,
+            "voucher_id": line.batch.voucher_id,
+        }
+        for line in lines
+    ]

@@ -25,6 +25,7 @@ from villagebooks.registry.households import person_correct
 from villagebooks.registry.models import RegistryChange
 from villagebooks.registry.selectors import (
     household_or_404,
+    household_payments,
     households_in_scope,
     may_see_personal,
     persons_in_scope,
@@ -84,6 +85,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
             "household": household,
             "persons": shown,
             "statuses": household.statuses.all(),
+            "payments": household_payments(household),
             "helpers": household.helpers.all(),
             "changes": changes,
             "can_reveal": can_reveal,

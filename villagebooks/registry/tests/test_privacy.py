@@ -171,3 +171,11 @@ def test_the_import_command_names_bad_rows(region_tree, tmp_path):
         call_command("import_households", str(path), stdout=io.StringIO())
     assert "第2行 id_number" in str(excinfo.value)
     assert system_user() and not Person.objects.exists()
+
+
+def test_the_household_page_lists_what_the_household_received(client, paid, reviewer):
+    client.force_login(reviewer)
+    household = Household.objects.get(number="H001")
+    page = client.get(f"/registry/households/{household.pk}/").content.decode()
+    payments = page[page.index('id="payments"') :]
+    assert "产业奖补" in payments and "B1" in payments and "500.00" in payments
