@@ -21,6 +21,7 @@ import secrets
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +99,82 @@ def write_file(path: Path, persons: int, villages: list[str], *, seed: int, chan
                 count += 1
 
 
+def _lists_benchmark(actor, village_code: str, home: Path) -> dict:
+    """Issue 13's other figures: checking and paying a list of 2,000 persons (target under 3 s),
+    and the reconciliation of the year (target under 2 s), with the bank's return imported."""
+    from django.contrib.auth import get_user_model
+
+    from villagebooks.ledger import services as ledger_services
+    from villagebooks.regions.models import Region
+    from villagebooks.regions.services import role_grant
+    from villagebooks.registry import subsidies
+    from villagebooks.registry.models import Person, SubsidyBatch
+
+    ledger = ledger_services.ledger_create(actor=actor, village_code=village_code, code="BENCH01", name="基准村",
+                                           chart="2023", start_year=2025, start_month=1)  # fmt: skip
+    ledger_services.fund_create(actor=actor, ledger=ledger, name="民生补助资金", kind="livelihood_subsidy")
+    ledger = ledger_services.opening_balances_set(actor=actor, ledger=ledger, rows=[])
+    reviewer = get_user_model().objects.create_user(username="bench-reviewer")
+    role_grant(actor=actor, user=reviewer, role="reviewer", region=Region.objects.get(code=village_code))
+    programme = home / "programmes.csv"
+    with programme.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(subsidies.PROGRAMME_COLUMNS)
+        writer.writerow(
+            [
+                "GYGW",
+                "公益性岗位补贴",
+                "510781000000",
+                "livelihood_subsidy",
+                "person",
+                "300.00",
+                "",
+                "",
+                "month",
+            ]
+        )
+    subsidies.programmes_import(actor=actor, path=programme)
+    persons = list(Person.objects.filter(alive=True).exclude(bank_card="").order_by("id")[:2000])
+    path = home / "list.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(subsidies.LIST_COLUMNS)
+        for p in persons:
+            writer.writerow([p.id_number, p.name, "1", "300.00", "300.00", p.bank_card])
+    started = time.perf_counter()
+    result = subsidies.subsidy_list_import(actor=actor, path=path, ledger=ledger, programme_code="GYGW",
+                                           batch_code="B1", pay_date=date(2025, 6, 30), pay=True)  # fmt: skip
+    check_and_pay = time.perf_counter() - started
+    from villagebooks.ledger import services
+
+    started = time.perf_counter()
+    services.voucher_review(actor=reviewer, voucher=result.voucher)
+    services.voucher_post(actor=actor, voucher=result.voucher)
+    review_and_post = time.perf_counter() - started
+    returned = home / "return.csv"
+    with returned.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(subsidies.RETURN_COLUMNS)
+        for index, p in enumerate(persons):
+            writer.writerow(
+                [p.id_number, p.name, p.bank_card, "300.00", "失败" if index % 50 == 0 else "成功", ""]
+            )
+    started = time.perf_counter()
+    subsidies.bank_return_import(actor=actor, path=returned, ledger=ledger, batch_code="B1")
+    bank_return = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = subsidies.reconciliation(SubsidyBatch.objects.filter(pay_date__year=2025))
+    reconcile = time.perf_counter() - started
+    return {
+        "list_persons": len(persons),
+        "list_check_and_pay_seconds": round(check_and_pay, 2),
+        "list_review_and_post_seconds": round(review_and_post, 2),
+        "bank_return_import_seconds": round(bank_return, 2),
+        "reconciliation_seconds": round(reconcile, 2),
+        "reconciliation_rows": len(rows),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
@@ -148,6 +225,7 @@ def main() -> None:
     started = time.perf_counter()
     changed = households_import(actor=actor, path=second)
     second_seconds = time.perf_counter() - started
+    lists = _lists_benchmark(actor, villages[0], home)
     from django.db import connection
 
     print(
@@ -161,6 +239,7 @@ def main() -> None:
                 "first_import": vars(created) | {"warnings": len(created.warnings)},
                 "update_import_seconds": round(second_seconds, 2),
                 "update_import": vars(changed) | {"warnings": len(changed.warnings)},
+                **lists,
             },
             ensure_ascii=False,
             indent=2,
