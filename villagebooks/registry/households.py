@@ -812,3 +812,50 @@ def person_correct(*, actor, person: Person, values: dict) -> list[str]:
     for name in changed:
         setattr(person, name, new[name])
     return changed
+
+
+def helper_assign(
+    *, actor, household: Household, name: str, since: date, unit: str = "", phone: str = ""
+) -> None:
+    """Assign a 帮扶责任人 to ``household`` from ``since``: the current one's period ends the day
+    before, and both are kept, with a change row naming who was replaced by whom."""
+    from datetime import timedelta
+
+    from villagebooks.registry.models import Helper
+
+    access.require_village(actor, access.EDIT, household.village)
+    name, unit, phone = name.strip(), unit.strip(), phone.replace(" ", "")
+    problems = []
+    if not name:
+        problems.append(FieldProblem("name", str(E.REQUIRED)))
+    if len(name) > LIMITS["name"]:
+        problems.append(FieldProblem("name", str(E.TOO_LONG.format(limit=LIMITS["name"]))))
+    if len(unit) > 100:
+        problems.append(FieldProblem("unit", str(E.TOO_LONG.format(limit=100))))
+    if phone and (message := identity.phone_problem(phone)):
+        problems.append(FieldProblem("phone", message))
+    with transaction.atomic():
+        current = Helper.objects.select_for_update().filter(household=household, until__isnull=True).first()
+        if current is not None and since <= current.since:
+            problems.append(FieldProblem("since", str(E.STATUS_DATE_EARLIER.format(since=current.since))))
+        if problems:
+            raise DomainError(problems=problems)
+        if current is not None:
+            current.until = since - timedelta(days=1)
+            current.save(update_fields=["until"])
+        Helper.objects.create(
+            household=household, name=name, unit=unit, phone=phone, since=since, recorded_by=actor
+        )
+        entry = audit_record(
+            actor=actor, action="registry_helper_assign", obj=household, name=name, since=since.isoformat()
+        )
+        RegistryChange.objects.create(
+            village_id=household.village_id,
+            household=household,
+            field="helper",
+            before=current.name if current else "",
+            after=name,
+            effective=since,
+            changed_by=actor,
+            audit_entry_id=entry.pk,
+        )

@@ -228,3 +228,34 @@ def test_missing_and_unknown_columns(region_tree, tmp_path):
     path = write_csv(tmp_path / "x.csv", [["510781100201", "H1"]], columns=["village", "household"])
     with pytest.raises(TableError):
         households_import(actor=system_user(), path=path)
+
+
+def test_a_helper_is_assigned_and_replaced_with_history(region_tree, import_rows, make_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from villagebooks.common.errors import NotPermitted
+    from villagebooks.registry.households import helper_assign
+    from villagebooks.registry.models import Helper
+
+    import_rows([person()])
+    call_command("assign_helper", "--village", HEITAN, "--household", "H001", "--name", "刘干部", "--since", "2024-03-01",
+                 "--unit", "江油市农业农村局", stdout=StringIO())  # fmt: skip
+    household = Household.objects.get()
+    helper_assign(actor=make_user("heitan", "reporter", region_tree[HEITAN]), household=household, name="陈干部",
+                  since=date(2025, 1, 1))  # fmt: skip
+    assert list(Helper.objects.values_list("name", "since", "until")) == [
+        ("刘干部", date(2024, 3, 1), date(2024, 12, 31)),
+        ("陈干部", date(2025, 1, 1), None),
+    ]
+    assert list(RegistryChange.objects.filter(field="helper").values_list("before", "after")) == [
+        ("", "刘干部"),
+        ("刘干部", "陈干部"),
+    ]
+    with pytest.raises(NotPermitted):
+        helper_assign(actor=make_user("tumen", "reporter", region_tree[TUMEN]), household=household, name="某",
+                      since=date(2025, 6, 1))  # fmt: skip
+    with pytest.raises(DomainError):
+        helper_assign(actor=make_user("x", "admin", region_tree[HEITAN]), household=household, name="某",
+                      since=date(2024, 12, 1))  # fmt: skip
