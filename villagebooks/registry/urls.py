@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.registry_home, name="home"),
     path("households/<int:household_id>/", views.household_page, name="household"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("reconciliation/", views.reconciliation_page, name="reconciliation"),
 ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.registry import access
 from villagebooks.registry.domain.identity import mask, mask_phone
 from villagebooks.registry.households import person_correct
@@ -31,6 +32,7 @@ from villagebooks.registry.selectors import (
     persons_in_scope,
     persons_shown,
 )
+from villagebooks.registry.subsidies import STATE_LABELS, reconciliation_report
 
 SEARCH_LIMIT = 50
 MASKED_FIELDS = {"bank_card": mask, "phone": mask_phone, "id_number": mask}
@@ -144,4 +146,48 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         )
     return render(
         request, "registry/person_edit.html", {"person": person, "form": form, "title": _("修改人员信息")}
+    )
+
+
+@login_required
+@require_GET
+def reconciliation_page(request: HttpRequest) -> HttpResponse:
+    """The three-way reconciliation of one ledger's lists over some months; ID numbers masked
+    unless the user may see them (each batch shown unmasked is recorded)."""
+    ledger_code = request.GET.get("ledger", "").strip()[:32]
+    from_text, to_text = request.GET.get("from", "").strip()[:7], request.GET.get("to", "").strip()[:7]
+    rows, error = [], ""
+    if ledger_code and from_text and to_text:
+        try:
+            rows = reconciliation_report(
+                user=request.user,
+                from_key=parse_period(from_text, field="from"),
+                to_key=parse_period(to_text, field="to"),
+                ledger_code=ledger_code,
+                via="page",
+            )
+        except NotPermitted as failure:
+            raise Http404 from failure
+        except DomainError as failure:
+            error = "；".join(p.message for p in failure.problems)
+    labels = {state: label for state, label in STATE_LABELS.items()}
+    shown = [
+        {
+            "batch": r[0],
+            "id_number": r[1],
+            "name": r[2],
+            "listed": r[3],
+            "paid": r[4],
+            "booked": r[5],
+            "state": r[6],
+            "state_label": labels[r[6]],
+            "reason": r[7],
+            "resolution": r[8],
+        }  # fmt: skip
+        for r in rows
+    ]
+    return render(
+        request,
+        "registry/reconciliation.html",
+        {"rows": shown, "ledger": ledger_code, "from": from_text, "to": to_text, "error": error},
     )

@@ -68,6 +68,9 @@ def outputs(client, user) -> dict[str, str]:
         "api household, reveal": client.get(
             f"/api/registry/households/{household.pk}", {"reveal": "true"}
         ).content.decode(),
+        "reconciliation page": client.get(
+            "/registry/reconciliation/", {"ledger": "HT01", "from": "2025-01", "to": "2025-12"}
+        ).content.decode(),
         "api reconciliation": client.get(
             "/api/registry/reconciliation", {"ledger": "HT01", "from": "2025-01", "to": "2025-12"}
         ).content.decode(),
@@ -82,6 +85,7 @@ def outputs(client, user) -> dict[str, str]:
 def test_no_output_shows_a_full_identifier_to_a_user_who_may_not_see_them(client, paid, reviewer):
     texts = outputs(client, reviewer)
     assert "张三" in texts["household page"] and "张三" in texts["api household"] and "B1" in texts["csv"]
+    assert "B1" in texts["reconciliation page"] and "张三" in texts["reconciliation page"]
     leaks = [(where, value) for where, text in texts.items() for value in full_values(paid) if value in text]
     assert leaks == []
     masked = f"{paid['id'][:4]}********{paid['id'][-4:]}"
@@ -179,3 +183,15 @@ def test_the_household_page_lists_what_the_household_received(client, paid, revi
     page = client.get(f"/registry/households/{household.pk}/").content.decode()
     payments = page[page.index('id="payments"') :]
     assert "产业奖补" in payments and "B1" in payments and "500.00" in payments
+
+
+def test_the_reconciliation_page_shows_ids_to_the_accountant_and_hides_other_ledgers(
+    client, paid, accountant, make_user, region_tree
+):
+    client.force_login(accountant)
+    page = client.get("/registry/reconciliation/", {"ledger": "HT01", "from": "2025-01", "to": "2025-12"})
+    assert paid["id"] in page.content.decode()
+    assert AuditEntry.objects.filter(action="personal_data_view", detail__via="page").count() == 1
+    client.force_login(make_user("tumen", "reporter", region_tree[TUMEN]))
+    response = client.get("/registry/reconciliation/", {"ledger": "HT01", "from": "2025-01", "to": "2025-12"})
+    assert response.status_code == 404
