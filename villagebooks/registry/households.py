@@ -610,6 +610,10 @@ class _Plan:
                     changed_ids.add(old["id"])
                     updates.append((village_id, *(_iso(values[name]) for name in UPDATED), now, old["id"]))
                 for name in different:
+                    if name == "household_id":  # a move, told by the households' numbers
+                        change(village_id, household_id, old["id"], "household", old["household__number"],
+                               row.household, iso_today)  # fmt: skip
+                        continue
                     effective = (
                         row.death_date if name in ("alive", "death_date") and row.death_date else today
                     )

@@ -186,6 +186,7 @@ class BatchState(models.TextChoices):
     CHECKED = "checked", _("已核对")
     SUBMITTED = "submitted", _("凭证待审核")
     PAID = "paid", _("已发放")
+    REVERSED = "reversed", _("凭证已冲销")
 
 
 class SubsidyBatch(models.Model):

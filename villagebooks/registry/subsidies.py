@@ -649,8 +649,19 @@ def _payment_voucher(
 
 
 def mark_paid_lists(vouchers: list[VoucherToPost]) -> None:
-    """After-posting hook: a list whose voucher was posted is paid, its lines booked."""
+    """After-posting hook: a list whose voucher was posted is paid, its lines booked; a list whose
+    voucher was reversed (红字冲销 posted) is booked no more, so the reconciliation shows it."""
     by_id = {v.voucher_id: v for v in vouchers}
+    reversed_ids = list(
+        Voucher.objects.filter(pk__in=list(by_id), reverses__isnull=False).values_list(
+            "reverses_id", flat=True
+        )
+    )
+    if reversed_ids:
+        for batch in SubsidyBatch.objects.filter(voucher_id__in=reversed_ids):
+            SubsidyLine.objects.filter(batch=batch).update(booked_fen=0)
+            batch.state = BatchState.REVERSED
+            batch.save(update_fields=["state"])
     batches = list(SubsidyBatch.objects.filter(voucher_id__in=list(by_id)))
     for batch in batches:
         voucher = by_id[batch.voucher_id]

@@ -259,3 +259,19 @@ def test_a_helper_is_assigned_and_replaced_with_history(region_tree, import_rows
     with pytest.raises(DomainError):
         helper_assign(actor=make_user("x", "admin", region_tree[HEITAN]), household=household, name="某",
                       since=date(2024, 12, 1))  # fmt: skip
+
+
+def test_a_move_to_another_household_is_recorded_by_number(region_tree, import_rows):
+    one = make_id()
+    import_rows([person(id_number=one), person(household="H002", name="王五")])
+    import_rows([person(id_number=one, household="H002", relation="女婿", status="", status_date="")])
+    zhang = Person.objects.get(id_number=one)
+    assert zhang.household.number == "H002"
+    assert list(
+        RegistryChange.objects.filter(person=zhang)
+        .exclude(field="created")
+        .values_list("field", "before", "after")
+    ) == [
+        ("household", "H001", "H002"),
+        ("relation", "户主", "女婿"),
+    ]

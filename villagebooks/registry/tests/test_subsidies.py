@@ -333,3 +333,18 @@ def test_the_reconciliation_csv_is_masked_unless_the_user_may_see_ids(
     assert ids["A"] in unmasked
     entry = AuditEntry.objects.get(action="personal_data_view")
     assert (entry.actor, entry.object_type, entry.detail["via"]) == (accountant, "SubsidyBatch", "cli")
+
+
+def test_a_reversed_payment_voucher_is_booked_no_more(paid_list, accountant, reviewer, people):
+    ids, _cards = people
+    batch = SubsidyBatch.objects.get(pk=paid_list.pk)
+    reversal = ledger_services.voucher_reverse(
+        actor=accountant, voucher=Voucher.objects.get(pk=batch.voucher_id), reason="发放有误", date=PAY_DATE
+    )
+    ledger_services.voucher_review(actor=reviewer, voucher=reversal)
+    ledger_services.voucher_post(actor=accountant, voucher=reversal)
+    batch.refresh_from_db()
+    assert batch.state == BatchState.REVERSED
+    assert set(SubsidyLine.objects.values_list("booked_fen", flat=True)) == {0}
+    states = {r.id_number: r.state for r in S.reconciliation(SubsidyBatch.objects.all())}
+    assert states == {ids["A"]: S.UNPAID, ids["D"]: S.UNPAID}
