@@ -183,6 +183,8 @@ class Programme(models.Model):
 
 
 class BatchState(models.TextChoices):
+    """Where a list's payment stands, read from its voucher (``subsidies.batch_states``)."""
+
     CHECKED = "checked", _("已核对")
     SUBMITTED = "submitted", _("凭证待审核")
     PAID = "paid", _("已发放")
@@ -196,7 +198,6 @@ class SubsidyBatch(models.Model):
     pay_date = models.DateField("发放日期")
     period = models.CharField("发放期间", max_length=8)  # 2025, 2025Q1 or 2025-03 (the frequency's)
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField("状态", max_length=12, choices=BatchState.choices, default=BatchState.CHECKED)
     voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     total_fen = models.BigIntegerField("合计(分)", default=0)
     override_reason = models.CharField("放行理由", max_length=200, blank=True)
@@ -223,10 +224,9 @@ class SubsidyLine(models.Model):
     standard_fen = models.BigIntegerField("标准(分)")
     amount_fen = models.BigIntegerField("金额(分)")
     bank_card = models.CharField("卡号", max_length=19, blank=True)
-    # The voucher line that pays this person (one line per person), and what was booked for the
-    # line once the voucher is posted (the posting hook sets it).
+    # The voucher line that pays this person when the county books one line per person; what is
+    # booked is read from the voucher itself (posted, not reversed), never copied here.
     voucher_line_no = models.PositiveIntegerField(null=True, blank=True)
-    booked_fen = models.BigIntegerField("入账金额(分)", default=0)
     # 'repaid' or 'returned' after a failed payment, with the operation-log entry that did it.
     resolution = models.CharField("失败处理", max_length=8, blank=True)
     resolution_note = models.CharField("处理说明", max_length=200, blank=True)

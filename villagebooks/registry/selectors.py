@@ -87,13 +87,15 @@ def persons_shown(user, persons, *, reveal: bool, via: str) -> list[dict]:
 def household_payments(household: Household) -> list[dict]:
     """Every subsidy line of the household's persons: programme, batch, date, amount, state of
     its list, and the voucher that booked it (ledger code and id) once there is one."""
-    from villagebooks.registry.models import SubsidyLine
+    from villagebooks.registry.models import BatchState, SubsidyLine
+    from villagebooks.registry.subsidies import batch_states
 
-    lines = (
+    lines = list(
         SubsidyLine.objects.filter(person__household=household)
         .select_related("batch__programme", "batch__ledger", "person")
         .order_by("-batch__pay_date", "batch__code", "row")
     )
+    states = batch_states({line.batch for line in lines})
     return [
         {
             "person": line.person.name,
@@ -101,8 +103,7 @@ def household_payments(household: Household) -> list[dict]:
             "batch": line.batch.code,
             "date": line.batch.pay_date,
             "amount_fen": line.amount_fen,
-            "booked_fen": line.booked_fen,
-            "state": line.batch.get_state_display(),
+            "state": BatchState(states[line.batch_id]).label,
             "ledger_code": line.batch.ledger.code,
             "voucher_id": line.batch.voucher_id,
         }

@@ -35,8 +35,7 @@ from villagebooks.common.tabular import Aliases, picker, table_open
 from villagebooks.ledger import access as ledger_access
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Account, Fund, FundKind, Ledger, Voucher
-from villagebooks.ledger.posting import VoucherToPost
+from villagebooks.ledger.models import Account, Fund, FundKind, Ledger, Voucher, VoucherLine, VoucherStatus
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
 from villagebooks.registry import access
@@ -643,35 +642,70 @@ def _payment_voucher(
     voucher = ledger_services.voucher_create(
         actor=actor, ledger=ledger, date=batch.pay_date, lines=[*debits, credit], note=summary, submit=True
     )
-    batch.voucher, batch.state = voucher, BatchState.SUBMITTED
-    batch.save(update_fields=["voucher", "state"])
+    batch.voucher = voucher
+    batch.save(update_fields=["voucher"])
     return voucher
 
 
-def mark_paid_lists(vouchers: list[VoucherToPost]) -> None:
-    """After-posting hook: a list whose voucher was posted is paid, its lines booked; a list whose
-    voucher was reversed (红字冲销 posted) is booked no more, so the reconciliation shows it."""
-    by_id = {v.voucher_id: v for v in vouchers}
-    reversed_ids = list(
-        Voucher.objects.filter(pk__in=list(by_id), reverses__isnull=False).values_list(
-            "reverses_id", flat=True
+def _booked_vouchers(batch_ids) -> dict[int, int]:
+    """Batch → its voucher, for the batches whose voucher is posted and not reversed by a posted
+    red voucher: what the books hold. Read from the ledger each time, so that nothing is copied
+    at posting (posting stays the ledger's hot path, with no hook of ours)."""
+    voucher_of = dict(
+        SubsidyBatch.objects.filter(pk__in=batch_ids, voucher__status=VoucherStatus.POSTED).values_list(
+            "id", "voucher_id"
         )
     )
-    if reversed_ids:
-        for batch in SubsidyBatch.objects.filter(voucher_id__in=reversed_ids):
-            SubsidyLine.objects.filter(batch=batch).update(booked_fen=0)
-            batch.state = BatchState.REVERSED
-            batch.save(update_fields=["state"])
-    batches = list(SubsidyBatch.objects.filter(voucher_id__in=list(by_id)))
+    reversed_ids = set(
+        Voucher.objects.filter(
+            reverses_id__in=list(voucher_of.values()), status=VoucherStatus.POSTED
+        ).values_list("reverses_id", flat=True)
+    )
+    return {batch: voucher for batch, voucher in voucher_of.items() if voucher not in reversed_ids}
+
+
+def batch_states(batches) -> dict[int, str]:
+    """Each batch's ``BatchState``: checked (no voucher), submitted (its voucher not posted yet),
+    paid (posted), reversed (a posted red voucher undid it)."""
+    batches = list(batches)
+    booked = _booked_vouchers([b.pk for b in batches])
+    posted = set(
+        SubsidyBatch.objects.filter(
+            pk__in=[b.pk for b in batches], voucher__status=VoucherStatus.POSTED
+        ).values_list("id", flat=True)
+    )
+    states = {}
     for batch in batches:
-        voucher = by_id[batch.voucher_id]
-        debits = {line.line_no: line.debit_fen for line in voucher.lines}
-        lines = list(SubsidyLine.objects.filter(batch=batch))
-        for line in lines:
-            line.booked_fen = debits.get(line.voucher_line_no, 0) if line.voucher_line_no else line.amount_fen
-        SubsidyLine.objects.bulk_update(lines, ["booked_fen"], batch_size=2000)
-        batch.state = BatchState.PAID
-        batch.save(update_fields=["state"])
+        if batch.voucher_id is None:
+            states[batch.pk] = BatchState.CHECKED
+        elif batch.pk in booked:
+            states[batch.pk] = BatchState.PAID
+        elif batch.pk in posted:
+            states[batch.pk] = BatchState.REVERSED
+        else:
+            states[batch.pk] = BatchState.SUBMITTED
+    return states
+
+
+def _booked_amounts(batch_ids) -> dict[tuple[int, str], int]:
+    """(batch, ID number) → the amount the books hold for it: the line's amount on a list booked
+    as one voucher line, the person's own voucher line otherwise."""
+    booked = _booked_vouchers(batch_ids)
+    debits = dict(
+        ((voucher_id, line_no), debit)
+        for voucher_id, line_no, debit in VoucherLine.objects.filter(
+            voucher_id__in=list(booked.values())
+        ).values_list("voucher_id", "line_no", "debit_fen")
+    )
+    amounts: dict[tuple[int, str], int] = defaultdict(int)
+    lines = SubsidyLine.objects.filter(batch_id__in=list(booked)).values_list(
+        "batch_id", "id_number", "amount_fen", "voucher_line_no"
+    )
+    for batch_id, id_number, amount, line_no in lines.iterator(chunk_size=5000):
+        amounts[(batch_id, id_number)] += (
+            amount if line_no is None else debits.get((booked[batch_id], line_no), 0)
+        )
+    return amounts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -820,21 +854,22 @@ def reconciliation(batches) -> list[ReconciliationRow]:
     SQL sums per (batch, ID number), then a state each."""
     batch_ids = list(batches.values_list("id", flat=True))
     codes = dict(SubsidyBatch.objects.filter(pk__in=batch_ids).values_list("id", "code"))
+    booked_amounts = _booked_amounts(batch_ids)
     listed = defaultdict(lambda: [0, 0, 0, "", "", None])  # count, amount, booked, name, resolution, village
-    for batch_id, id_number, count, amount, booked, name, resolution, village in (
+    for batch_id, id_number, count, amount, name, resolution, village in (
         SubsidyLine.objects.filter(batch_id__in=batch_ids)
         .values("batch_id", "id_number")
         .annotate(
             n=Count("id"),
             a=Sum("amount_fen"),
-            b=Sum("booked_fen"),
             nm=Max("name"),
             r=Max("resolution"),
             v=Max("person__village_id"),
-        )  # fmt: skip
-        .values_list("batch_id", "id_number", "n", "a", "b", "nm", "r", "v")
+        )
+        .values_list("batch_id", "id_number", "n", "a", "nm", "r", "v")
     ):
-        listed[(batch_id, id_number)] = [count, amount, booked, name, resolution, village]
+        key = (batch_id, id_number)
+        listed[key] = [count, amount, booked_amounts.get(key, 0), name, resolution, village]
     paid = defaultdict(lambda: [0, 0, "", ""])  # successes, amount paid, failure reason, name
     for batch_id, id_number, status, count, amount, reason, name in (
         BankReturnLine.objects.filter(batch_id__in=batch_ids)
