@@ -10,8 +10,9 @@ a card that is not the person's) each block it as a named problem unless a user 
 
 Paying a list (``--pay``) makes its voucher through ``ledger.services`` (one line per list or per
 person, as the county sets in ``terms``), charged to the fund, and submits it: a voucher is
-reviewed by someone other than who made it, then posted as any other. When it is posted, the
-after-posting hook marks the list paid and its lines booked.
+reviewed by someone other than who made it, then posted as any other. What the books hold for a
+list is read from its voucher when asked (posted and not reversed: ``batch_states``,
+``_booked_amounts``), so posting itself carries no hook of the registry's.
 """
 
 from __future__ import annotations
