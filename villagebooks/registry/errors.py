@@ -34,3 +34,4 @@ CADRE_OF_UNKNOWN = _("身份证号 {id} 不在农户信息中（cadre_of 应为�
 CADRE_OF_NOT_CADRE = _("身份证号 {id} 的人员没有村干部职务")
 CADRE_OF_SELF = _("不能填写本人的身份证号")
 CONCURRENT_CHANGE = _("其他人同时修改了这些农户信息，未作任何更改，请重新导入")
+HELPER_SINCE_EARLIER = _("起始日期应晚于现任帮扶责任人的起始日期 {since}")

@@ -476,12 +476,16 @@ class _Plan:
                 current is not None and current["status_since"] and row.status_date < current["status_since"]
             ):
                 self.bad(row, "status_date", E.STATUS_DATE_EARLIER.format(since=current["status_since"]))
+        told = set()  # one problem a household, on its first row
         for row in self.rows:
             village = self.villages[row.village]
             key = (row.village, row.household)
-            if (village.pk, row.household) not in self.households and not getattr(
-                self.status_of.get(key), "status", ""
+            if (
+                key not in told
+                and (village.pk, row.household) not in self.households
+                and not getattr(self.status_of.get(key), "status", "")
             ):
+                told.add(key)
                 self.bad(row, "status", E.STATUS_REQUIRED_NEW)
 
     # -----------------------------------------------------------------------------------------
@@ -841,7 +845,7 @@ def helper_assign(
     with transaction.atomic():
         current = Helper.objects.select_for_update().filter(household=household, until__isnull=True).first()
         if current is not None and since <= current.since:
-            problems.append(FieldProblem("since", str(E.STATUS_DATE_EARLIER.format(since=current.since))))
+            problems.append(FieldProblem("since", str(E.HELPER_SINCE_EARLIER.format(since=current.since))))
         if problems:
             raise DomainError(problems=problems)
         if current is not None:
