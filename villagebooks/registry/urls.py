@@ -11,4 +11,5 @@ urlpatterns = [
     path("households/<int:household_id>/", views.household_page, name="household"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("reconciliation/", views.reconciliation_page, name="reconciliation"),
+    path("import/", views.households_import_page, name="import"),
 ]

@@ -191,3 +191,48 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
         "registry/reconciliation.html",
         {"rows": shown, "ledger": ledger_code, "from": from_text, "to": to_text, "error": error},
     )
+
+
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_TOO_LARGE = gettext_lazy("文件超过 20 MB")
+IMPORT_NO_FILE = gettext_lazy("请选择要导入的文件")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def households_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a households file (the import-households columns): a village reporter enters the
+    persons of their own village this way; the same checks, all or nothing."""
+    import tempfile
+    from pathlib import Path
+
+    from villagebooks.registry.households import COLUMNS, households_import, import_summary
+
+    if not access.villages_in_scope(request.user, access.EDIT).exists():
+        raise Http404
+    problems, summary, warnings = [], "", []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            problems = [str(IMPORT_NO_FILE)]
+        elif upload.size > IMPORT_MAX_BYTES:
+            problems = [str(IMPORT_TOO_LARGE)]
+        else:
+            suffix = Path(upload.name).suffix.lower()[:5]
+            with tempfile.TemporaryDirectory(prefix="villagebooks-households-") as directory:
+                path = Path(directory) / f"upload{suffix}"
+                with path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                try:
+                    result = households_import(actor=request.user, path=path)
+                except DomainError as error:
+                    problems = [str(problem) for problem in error.problems[:200]]
+                else:
+                    summary = import_summary(result)
+                    warnings = [str(w) for w in result.warnings]
+    return render(
+        request,
+        "registry/import.html",
+        {"columns": ",".join(COLUMNS), "problems": problems, "summary": summary, "warnings": warnings},
+    )

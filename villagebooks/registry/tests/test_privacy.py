@@ -195,3 +195,23 @@ def test_the_reconciliation_page_shows_ids_to_the_accountant_and_hides_other_led
     client.force_login(make_user("tumen", "reporter", region_tree[TUMEN]))
     response = client.get("/registry/reconciliation/", {"ledger": "HT01", "from": "2025-01", "to": "2025-12"})
     assert response.status_code == 404
+
+
+def test_a_village_reporter_imports_the_persons_of_their_village_from_a_page(
+    client, region_tree, make_user, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    reporter = make_user("heitan", "reporter", region_tree[HEITAN])
+    client.force_login(reporter)
+    own = write_csv(tmp_path / "own.csv", [person()])
+    response = client.post("/registry/import/", {"file": SimpleUploadedFile("own.csv", own.read_bytes())})
+    assert 'id="import-summary"' in response.content.decode()
+    assert Person.objects.count() == 1
+    other = write_csv(tmp_path / "other.csv", [person(village=TUMEN, household="T9")])
+    response = client.post("/registry/import/", {"file": SimpleUploadedFile("other.csv", other.read_bytes())})
+    page = response.content.decode()
+    assert 'id="import-problems"' in page and "第2行 village" in page and "土门村" in page
+    assert Person.objects.count() == 1
+    client.force_login(make_user("jiwei", "supervisor", region_tree["510781000000"]))
+    assert client.get("/registry/import/").status_code == 404
