@@ -10,7 +10,7 @@ from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
-# The registry's list ↔ bank return ↔ books reconciliation: one row a person, not a table of
+# The registry's list, bank return and books reconciliation: one row a person, not a table of
 # amounts by account, so it is written by the registry rather than through REPORT_KINDS.
 SUBSIDY_RECONCILIATION = "subsidy-reconciliation"
 RECONCILIATION_FORMATS = "subsidy-reconciliation 只支持 csv 格式"
