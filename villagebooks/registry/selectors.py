@@ -109,3 +109,29 @@ def household_payments(household: Household) -> list[dict]:
         }
         for line in lines
     ]
+
+
+def cadre_share(user, year: int) -> dict:
+    """For the villages ``user`` sees: what the lists of ``year`` gave in all, the part that went to
+    households of a cadre or a cadre's close relative, and those households' share of the
+    persons — the comparison the supervision rules start from (优亲厚友)."""
+    from django.db.models import Q, Sum
+
+    from villagebooks.registry.models import SubsidyLine
+
+    persons = persons_in_scope(user)
+    cadre_households = persons.filter(Q(cadre_role__gt="") | Q(cadre_of__isnull=False)).values("household_id")
+    lines = SubsidyLine.objects.filter(batch__pay_date__year=year, person__in=persons.values("id"))
+    total = lines.aggregate(s=Sum("amount_fen"))["s"] or 0
+    to_cadres = (
+        lines.filter(person__household_id__in=cadre_households).aggregate(s=Sum("amount_fen"))["s"] or 0
+    )
+    people = persons.count()
+    in_cadre_households = persons.filter(household_id__in=cadre_households).count()
+    return {
+        "year": year,
+        "total_fen": total,
+        "cadres_fen": to_cadres,
+        "cadres_share": round(100 * to_cadres / total, 1) if total else None,
+        "population_share": round(100 * in_cadre_households / people, 1) if people else None,
+    }

@@ -25,6 +25,7 @@ from villagebooks.registry.domain.identity import mask, mask_phone
 from villagebooks.registry.households import person_correct
 from villagebooks.registry.models import RegistryChange
 from villagebooks.registry.selectors import (
+    cadre_share,
     household_or_404,
     household_payments,
     households_in_scope,
@@ -57,7 +58,12 @@ def registry_home(request: HttpRequest) -> HttpResponse:
             .distinct()
             .order_by("village__code", "number")[:SEARCH_LIMIT]
         )
-    return render(request, "registry/home.html", {"villages": villages, "query": query, "found": found})
+    from django.utils import timezone
+
+    share = cadre_share(request.user, timezone.localdate().year)
+    return render(
+        request, "registry/home.html", {"villages": villages, "query": query, "found": found, "share": share}
+    )
 
 
 @login_required

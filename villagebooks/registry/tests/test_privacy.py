@@ -215,3 +215,24 @@ def test_a_village_reporter_imports_the_persons_of_their_village_from_a_page(
     assert Person.objects.count() == 1
     client.force_login(make_user("jiwei", "supervisor", region_tree["510781000000"]))
     assert client.get("/registry/import/").status_code == 404
+
+
+def test_the_share_of_cadres_households(paid, reviewer):
+    from villagebooks.registry.models import Person
+    from villagebooks.registry.selectors import cadre_share
+
+    Person.objects.filter(id_number=paid["id"]).update(cadre_role="村委会主任")
+    share = cadre_share(reviewer, 2025)
+    assert (share["total_fen"], share["cadres_fen"], share["cadres_share"], share["population_share"]) == (
+        50000, 50000, 100.0, 50.0,
+    )  # fmt: skip
+
+
+def test_the_registry_home_shows_the_share(client, paid, reviewer, monkeypatch):
+    from villagebooks.registry import views
+    from villagebooks.registry.selectors import cadre_share
+
+    monkeypatch.setattr(views, "cadre_share", lambda user, year: cadre_share(user, 2025))
+    client.force_login(reviewer)
+    page = client.get("/registry/").content.decode()
+    assert "合计 500.00 元，其中村干部及其近亲属户 0.00 元（0.0%），这些户的人口占 0.0%。" in page
