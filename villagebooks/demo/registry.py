@@ -10,7 +10,6 @@ with an overridden problem (a person who died before the payment date). Determin
 
 from __future__ import annotations
 
-import csv
 import random
 import tempfile
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from stdnum import luhn
 from stdnum.cn import ric
 
+from villagebooks.common.spreadsheet import csv_writer
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.models import Fund, Ledger
 from villagebooks.regions.models import Region
@@ -118,7 +118,7 @@ def _village_rows(
 
 def _write(path: Path, columns, rows) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(columns)
         writer.writerows(rows)
     return path
