@@ -275,3 +275,22 @@ def test_a_move_to_another_household_is_recorded_by_number(region_tree, import_r
         ("household", "H001", "H002"),
         ("relation", "户主", "女婿"),
     ]
+
+
+def test_an_xlsx_file_with_chinese_headers_and_typed_cells(region_tree, tmp_path):
+    from openpyxl import Workbook
+
+    from villagebooks.regions.services import system_user
+    from villagebooks.registry.households import ALIASES, COLUMNS, households_import
+
+    one = make_id("19800101")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([ALIASES[c][1] for c in COLUMNS])
+    row = person(id_number=one, status_date=date(2024, 1, 1), phone="13812345678")
+    sheet.append([row.get(c, "") for c in COLUMNS])
+    path = tmp_path / "households.xlsx"
+    workbook.save(path)
+    result = households_import(actor=system_user(), path=path)
+    assert result.persons_created == 1
+    assert Household.objects.get().status_since == date(2024, 1, 1)
