@@ -34,6 +34,14 @@ REFERENCE = {
     "auth_user_groups",
     "auth_user_user_permissions",
     "django_content_type",
+    # The registry is a village's, not one ledger's (a village may keep several ledgers), and the
+    # subsidy lines of every ledger refer to its persons: copied to every node with the regions.
+    "registry_household",
+    "registry_person",
+    "registry_householdstatus",
+    "registry_helper",
+    "registry_registrychange",
+    "registry_programme",  # a county's (or province's) programmes, read by every village's lists
 }
 COORDINATOR = {
     "django_migrations",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "villagebooks.workspace",
     "villagebooks.claims",
     "villagebooks.banking",  # bank statements and reconciliation (银行对账)
+    "villagebooks.registry",  # households, persons, subsidy lists (信息管理)
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums

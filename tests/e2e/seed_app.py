@@ -112,6 +112,32 @@ def main(password: str) -> None:
     _ledger(
         outsider, village="510781101201", code="QL01", name="青林村股份经济合作联合社", fund="村道维修补助"
     )
+    _registry(accountant)
+
+
+# One household of 黑滩村 for the registry's pages: valid ID numbers (GB 11643) and a card (Luhn).
+HOUSEHOLD_ROWS = [
+    ["510781100201", "HT-001", "张德明", "510781196503120033", "户主", "是", "", "脱贫户", "2020-12-31", "是",
+     "村委会主任", "", "13912345678", "6217996606000000012", "江油市农村信用合作联社"],
+    ["510781100201", "HT-001", "李秀英", "510781196708230041", "配偶", "是", "", "", "", "是", "",
+     "510781196503120033", "", "", ""],
+]  # fmt: skip
+
+
+def _registry(actor) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from villagebooks.common.spreadsheet import csv_writer
+    from villagebooks.registry.households import COLUMNS, households_import
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "households.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv_writer(handle)
+            writer.writerow(COLUMNS)
+            writer.writerows(HOUSEHOLD_ROWS)
+        households_import(actor=actor, path=path)
 
 
 if __name__ == "__main__":

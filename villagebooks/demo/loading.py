@@ -27,6 +27,7 @@ from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
 from villagebooks.ledger.models import Ledger
+from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv
 
 RESERVE_SHARE_PERCENT = 10  # 提取公积公益金: a tenth of a profitable year's income
@@ -272,6 +273,7 @@ class DemoSummary:
     pending: dict[str, int] = field(default_factory=dict)  # status → count
     closed: list[str] = field(default_factory=list)  # what is closed, in words
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
+    registry: object = None  # demo.registry.RegistrySummary
 
 
 def demo_load(
@@ -365,6 +367,22 @@ def demo_load(
             summary.claims = len(
                 demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)
             )
+    say("生成农户信息、补贴项目和补贴名册……")
+    from villagebooks.demo.registry import demo_registry_load
+
+    villages = list(
+        Region.objects.filter(kind="village", code__in=[s.record["village"] for s in setups]).select_related(
+            "parent__parent"
+        )
+    )
+    summary.registry = demo_registry_load(
+        actor=system,
+        villages=villages,
+        accountant_for=lambda village: accountant[village.parent.code],
+        reviewer_for=lambda village: reviewer[village.parent.code],
+        end=end,
+        seed=len(villages),
+    )
     return summary
 
 

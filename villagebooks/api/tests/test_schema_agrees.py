@@ -30,6 +30,7 @@ from villagebooks.common import money, tabular
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
+from villagebooks.registry import subsidies
 from villagebooks.reports import breakdown, scope
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
@@ -46,6 +47,7 @@ RULE_MODULES: list[ModuleType] = [
     banking_errors,  # a bank account that does not exist, a statement's rows
     api_banking,
     tabular,  # an uploaded statement that is no table
+    subsidies,
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]

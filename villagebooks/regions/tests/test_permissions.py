@@ -56,7 +56,10 @@ def _fresh(user):
 
 
 def test_every_role_answers_every_action_as_before(ledger, new_ledger, region_tree, township):
-    assert set(permissions.declared_actions()) == set(NAMES.values())
+    # The apps that existed then; later apps (registry, …) check their own tables.
+    assert set(permissions.declared_actions("ledger")) | set(permissions.declared_actions("claims")) == set(
+        NAMES.values()
+    )
     other_township = region_tree["510781101000"]
     for role, allowed in BEFORE.items():
         user = get_user_model().objects.create_user(username=f"table-{role}")

@@ -77,6 +77,12 @@ class Command(BaseCommand):
             self.stdout.write(f"村报账员提交、等待会计处理的报账单：{summary.claims} 张")
         for text in summary.closed:
             self.stdout.write(text)
+        if summary.registry is not None:
+            registry = summary.registry
+            mismatches = "，".join(f"{state} {n}" for state, n in sorted(registry.mismatches.items()))
+            self.stdout.write(
+                f"农户信息：{registry.households} 户 {registry.persons} 人；补贴名册 {registry.lists} 个（核对：{mismatches}）"
+            )
         self._print_logins(county)
 
     def _print_logins(self, county: Region) -> None:

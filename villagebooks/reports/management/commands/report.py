@@ -11,6 +11,10 @@ from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
 MONTHS_NEEDED = "请用 --period YYYY-MM 指定一个月，或用 --from 和 --to 指定起止月份"
+# The registry's list, bank return and books reconciliation: one row a person, not a table of
+# amounts by account, so it is written by the registry rather than through REPORT_KINDS.
+SUBSIDY_RECONCILIATION = "subsidy-reconciliation"
+RECONCILIATION_FORMATS = "subsidy-reconciliation 只支持 csv 格式"
 
 
 class Command(ActorCommand):
@@ -18,7 +22,7 @@ class Command(ActorCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("report", choices=sorted(REPORT_KINDS))
+        parser.add_argument("report", choices=sorted([*REPORT_KINDS, SUBSIDY_RECONCILIATION]))
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--ledger", help="账套编号")
         target.add_argument("--region", help="区划代码（汇总其下所有账套）")
@@ -35,6 +39,9 @@ class Command(ActorCommand):
 
     def handle(self, *args, **options):
         user = self.actor(options)
+        if options["report"] == SUBSIDY_RECONCILIATION:
+            self._reconciliation(user, options)
+            return
         kind = REPORT_KINDS[options["report"]]
         if options["format"] == "xlsx" and not options["output"]:
             raise CommandError(XLSX_NEEDS_OUTPUT)
@@ -95,6 +102,25 @@ class Command(ActorCommand):
             text = render_table(
                 title, kind.headers, rows + [kind.total(report)], text_columns=kind.text_columns
             )
+        if options["output"]:
+            self._write_file(options["output"], text.encode("utf-8"))
+        else:
+            self.stdout.write(text, ending="")
+
+    def _reconciliation(self, user, options) -> None:
+        from villagebooks.registry.subsidies import reconciliation_csv, reconciliation_report
+
+        if options["format"] != "csv":
+            raise CommandError(RECONCILIATION_FORMATS)
+        rows = reconciliation_report(
+            user=user,
+            from_key=parse_period(options["from_period"], field="from"),
+            to_key=parse_period(options["to_period"], field="to"),
+            ledger_code=options["ledger"] or "",
+            region_code=options["region"] or "",
+            via="cli",
+        )
+        text = reconciliation_csv(rows)
         if options["output"]:
             self._write_file(options["output"], text.encode("utf-8"))
         else:
