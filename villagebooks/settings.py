@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "villagebooks.web",
     "villagebooks.workspace",
     "villagebooks.claims",
+    "villagebooks.funds",  # allocations, the project library, budget control at posting
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums
