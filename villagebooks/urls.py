@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("villagebooks.web.urls")),
     path("ledgers/<str:code>/", include("villagebooks.workspace.urls")),
     path("claims/", include("villagebooks.claims.urls")),
+    path("funds/", include("villagebooks.funds.urls")),
 ]

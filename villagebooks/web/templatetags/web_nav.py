@@ -31,6 +31,7 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
             reverse("ledger_report", args=[code, "trial-balance"]),
         ),
         ("claims", pgettext("ledger section", "报账单"), reverse("claims:ledger", args=[code])),
+        ("funds", pgettext("ledger section", "资金项目"), reverse("funds:ledger", args=[code])),
         ("setup", pgettext("ledger section", "科目与期初"), reverse("setup:accounts", args=[code])),
         ("closing", pgettext("ledger section", "结账"), reverse("setup:closing", args=[code])),
     ]
