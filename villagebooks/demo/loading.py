@@ -260,6 +260,7 @@ class DemoSummary:
     pending: dict[str, int] = field(default_factory=dict)  # status → count
     closed: list[str] = field(default_factory=list)  # what is closed, in words
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
+    funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
 
 
 def demo_load(
@@ -340,6 +341,19 @@ def demo_load(
             summary.claims = len(
                 demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)
             )
+    manager_login = next((x for x in logins if x.role == "agency-manager"), None)
+    if manager_login is not None and manager_login.region_code in accountant:
+        from villagebooks.demo.funds import demo_funds_load
+
+        say("生成资金下达、项目库和项目支出……")
+        codes = [s.code for s in setups if s.township == manager_login.region_code]
+        township_ledgers = list(Ledger.objects.filter(code__in=codes).order_by("code"))
+        summary.funds = demo_funds_load(
+            accountant=accountant[manager_login.region_code],
+            manager=users[manager_login.username],
+            ledgers=township_ledgers,
+            end=end,
+        )
     return summary
 
 

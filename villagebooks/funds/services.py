@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -146,10 +146,14 @@ def _control(text: str) -> str | None:
 
 
 def _choice(text: str, choices) -> str | None:
-    for value, label in choices:
-        if text in (value, str(label)):
-            return value
-    return None
+    """A choice by its code or its Chinese name (a file's or a script's, whatever language the
+    person running it reads), or by its name in the active language."""
+    names = {}
+    with translation.override("zh-hans"):
+        names.update({str(label): value for value, label in choices})
+    names.update({str(label): value for value, label in choices})
+    names.update({value: value for value, _label in choices})
+    return names.get(text)
 
 
 def _read(path: Path, aliases: dict, required: tuple, columns: tuple) -> list[tuple[int, list[str]]]:
@@ -469,10 +473,11 @@ class ProjectsImportResult:
     budget_lines: int
 
 
-def projects_import(*, actor, path: Path) -> ProjectsImportResult:
+def projects_import(*, actor, path: Path, entered_on: date | None = None) -> ProjectsImportResult:
     """Enter projects into the library with their budget lines from a CSV or XLSX file (one row
     per budget line, columns ``PROJECT_COLUMNS``); all or nothing. A project already in the
-    library gets its name, dates, control and budget lines replaced by the file's."""
+    library gets its name, dates, control and budget lines replaced by the file's. A new one
+    enters at 申报 on ``entered_on`` (default today): the date its 申报 was made."""
     rows = _read(path, PROJECT_ALIASES, PROJECT_REQUIRED, PROJECT_COLUMNS)
     ledgers = _Ledgers(actor)
     problems: list[FieldProblem] = []
@@ -560,7 +565,7 @@ def projects_import(*, actor, path: Path) -> ProjectsImportResult:
     if problems:
         raise DomainError(problems=sorted(problems, key=lambda p: p.row or 0))
     created = updated = 0
-    today = timezone.localdate()
+    today = entered_on or timezone.localdate()
     with transaction.atomic():
         for plan in plans.values():
             project, _new = ledger_services.project_save(

@@ -96,8 +96,11 @@ def test_last_year_closed_by_year_close_and_this_year_up_to_last_month(loaded):
         assert Voucher.objects.filter(
             ledger=ledger, kind=VoucherKind.CLOSING, date=date(2025, 12, 31)
         ).exists()
-        waiting = Voucher.objects.filter(ledger=ledger, date__month=11, date__year=2026).exclude(
-            status=VoucherStatus.POSTED
+        waiting = (
+            Voucher.objects.filter(ledger=ledger, date__month=11, date__year=2026)
+            .exclude(status=VoucherStatus.POSTED)
+            .exclude(lines__project__isnull=False)  # the project spending of demo.funds
+            .distinct()
         )
         assert waiting.filter(status=VoucherStatus.DRAFT).count() == 1
         assert waiting.filter(status__in=[VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED]).count() == 2
@@ -159,3 +162,12 @@ def test_the_village_reporter_has_claims_waiting_with_receipt_photos(loaded):
         with photo.file.open("rb") as handle:
             assert handle.read(3) == b"\xff\xd8\xff"  # a JPEG
     assert "报账单：3 张" in loaded
+
+
+def test_the_demo_has_allocations_projects_in_every_state_a_warning_and_a_refusal(loaded):
+    from villagebooks.funds.models import Allocation, ProjectEntry, ProjectState, VoucherWarning
+
+    assert Allocation.objects.get().shares.count() == 2
+    assert set(ProjectEntry.objects.values_list("state", flat=True)) == set(ProjectState.values)
+    assert VoucherWarning.objects.filter(rule="超预算").exists()
+    assert "被预算控制拒绝的凭证：【超预算】" in loaded
