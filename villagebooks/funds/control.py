@@ -237,8 +237,10 @@ def _load(
         return None
     chart, carried_year = ledger
     rules = _rules(chart)
-    marks, params = _in(account_ids)
-    accounts = _rows(f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
+    accounts = []
+    if account_ids:
+        marks, params = _in(account_ids)
+        accounts = _rows(f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
     state = _LedgerState(
         accounts={pk: (code, category) for pk, code, category in accounts},
         spending_prefixes=tuple(rules["spending_asset_prefixes"]),
@@ -263,7 +265,7 @@ def _load(
         for project_id, code, fund_id, net in rows:
             line = entries[project_id].line_for(code, fund_id)
             if line is not None:
-                budget_used[line.id] += net
+                budget_used[line.id] += int(net)  # PostgreSQL's SUM of bigint is numeric
     if funds:
         # Movements of the months (not month 0, which repeats them as opening balances) and
         # not the year close's, which empties expense accounts into the year's result.
@@ -276,7 +278,7 @@ def _load(
             [ledger_id, *params, False, *spending_params],
         )
         for fund_id, net in rows:
-            state.fund_used[fund_id] += net
+            state.fund_used[fund_id] += int(net)
     return state
 
 
@@ -298,7 +300,7 @@ def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, 
     for account_id, fund_key, net in rows:
         for key in {(account_id, 0), (account_id, fund_key)}:
             if key in missing:
-                state.guarded_balance[key] += net
+                state.guarded_balance[key] += int(net)
 
 
 def _check_voucher(voucher: posting.VoucherToPost, state: _LedgerState) -> list[Finding]:
