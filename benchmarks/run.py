@@ -112,7 +112,7 @@ def database_label(url: str) -> str:
 def child(command: list[str], *, env: dict | None = None, stdout=subprocess.DEVNULL) -> dict:
     """Run a command; its wall time, CPU time and peak memory, its own processes' included.
 
-    A big PostgreSQL import reads its file in a second process (ledger/import_process.py), so the
+    A big PostgreSQL import reads its file in a second process (ledger/importing/apart.py), so the
     peak is that of the sum of the resident sets of the command and its descendants, sampled every
     20 ms (pages the two share, such as the interpreter's, are counted twice: an upper bound).
     wait4's figure, the largest single process, is kept beside it.

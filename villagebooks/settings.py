@@ -242,7 +242,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 CLAIM_PHOTO_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_CLAIM_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
 
 # Voucher imports on PostgreSQL: a file from this size on is read in a second process while the
-# first writes (ledger/import_process.py; 4 MB is about 50,000 lines). "off" keeps every import in
+# first writes (ledger/importing/apart.py; 4 MB is about 50,000 lines). "off" keeps every import in
 # one process.
 _import_apart = os.environ.get("VILLAGEBOOKS_IMPORT_APART_MIN_BYTES", "4000000")
 IMPORT_APART_MIN_BYTES = None if _import_apart.lower() == "off" else int(_import_apart)

@@ -115,7 +115,7 @@ def app_role_grant(connection, role: str | None = None) -> None:
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {SEQUENCE_PRIVILEGES} ON SEQUENCES TO {app}"
         )
         # ANALYZE needs the table's owner: the app's imports refresh the statistics of the tables
-        # they fill through this function, which runs as its owner (ledger/importing.py).
+        # they fill through this function, which runs as its owner (ledger/importing/sql.py).
         cursor.execute(ANALYZE_FUNCTION)
         cursor.execute(f"REVOKE ALL ON FUNCTION {ANALYZE_SIGNATURE} FROM PUBLIC")
         cursor.execute(f"GRANT EXECUTE ON FUNCTION {ANALYZE_SIGNATURE} TO {app}")

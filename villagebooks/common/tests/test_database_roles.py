@@ -121,7 +121,7 @@ def test_with_two_roles_the_whole_suite_runs_as_the_app(db, owner):
 
 @postgres_only
 def test_the_app_role_refreshes_the_statistics_of_the_tables_an_import_fills(app_role, ledger, accountant):
-    from villagebooks.ledger.importing import _analyze
+    from villagebooks.ledger.importing.sql import _analyze
 
     services.voucher_create(actor=accountant, ledger=ledger, date=date(2025, 3, 5), lines=LINES)
     services.voucher_create(actor=accountant, ledger=ledger, date=date(2025, 3, 6), lines=LINES)

@@ -1,4 +1,4 @@
-"""A big import on PostgreSQL read in a second process (``import_process``): it writes the same
+"""A big import on PostgreSQL read in a second process (``importing.apart``): it writes the same
 books as one process, reports the same problems, and a reading process that fails leaves
 nothing written.
 
@@ -24,7 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from villagebooks.common.models import AuditEntry
-from villagebooks.ledger import import_process, importing, services
+from villagebooks.ledger import importing, services
+from villagebooks.ledger.importing import apart as import_process
 from villagebooks.ledger.models import AccountBalance, Counterparty, Fund, Period, Voucher, VoucherLine
 from villagebooks.ledger.tests.importing.support import books_state, command_fails
 from villagebooks.ledger.verification import ledgers_verify
@@ -420,7 +421,7 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from pathlib import Path
-from villagebooks.ledger.import_process import worth_it
+from villagebooks.ledger.importing.apart import worth_it
 from villagebooks.ledger.importing import vouchers_import
 print("apart", worth_it(Path({path!r})))
 result = vouchers_import(actor=get_user_model().objects.get(username="accountant"), path={path!r}, post=True)

@@ -1,6 +1,6 @@
 """The reading process of an import done apart, when it cannot even start: it tells the writing
 process why, and prints no traceback to the user's terminal (the writing process says it once,
-in Chinese; see ``import_process``)."""
+in Chinese; see ``importing.apart``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import subprocess
 
-from villagebooks.ledger import import_process
+from villagebooks.ledger.importing import apart as import_process
 
 
 def test_a_reading_process_that_cannot_start_says_why_and_prints_no_traceback():

@@ -17,6 +17,8 @@ from villagebooks.ledger import errors as E
 from villagebooks.ledger import importing, services
 from villagebooks.ledger.access import FORBIDDEN
 from villagebooks.ledger.domain import vouchers as V
+from villagebooks.ledger.importing import reading as reading_module
+from villagebooks.ledger.importing import vouchers as vouchers_module
 from villagebooks.ledger.models import Ledger, Period, PeriodStatus, Voucher, VoucherLine, VoucherStatus
 from villagebooks.ledger.tests.books import balance, post
 from villagebooks.ledger.tests.importing.support import HEADER, books_state, command_fails, run_command
@@ -224,7 +226,7 @@ def test_a_key_imported_before_counts_only_in_its_own_ledger(ledger, other_ledge
 def test_a_large_import_refreshes_the_planners_statistics(
     ledger, write_csv, monkeypatch, threshold, analyzed
 ):
-    monkeypatch.setattr(importing, "ANALYZE_AFTER_LINES", threshold)  # GOOD has 8 lines
+    monkeypatch.setattr(vouchers_module, "ANALYZE_AFTER_LINES", threshold)  # GOOD has 8 lines
     tables = [Voucher._meta.db_table, VoucherLine._meta.db_table, "ledger_accountbalance"]
 
     def estimates():
@@ -585,7 +587,7 @@ def test_new_vouchers_never_take_the_id_of_one_deleted_before(ledger, write_csv)
 
 
 def test_a_key_repeated_after_its_first_batch_was_written_is_reported_once(ledger, write_csv, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)  # J-001 is written before its repetition is read
+    monkeypatch.setattr(reading_module, "BATCH_SIZE", 2)  # J-001 is written before its repetition is read
     path = write_csv(
         GOOD
         + """
@@ -607,8 +609,8 @@ def test_a_key_repeated_after_its_first_batch_was_written_is_reported_once(ledge
 def test_a_period_closed_while_the_import_runs_refuses_the_whole_file(ledger, write_csv, monkeypatch):
     # The reading side finds April open; someone closes it before the batch with J-004 is
     # written. The writing side sees it under the period's lock; the batch before is undone too.
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
-    looked_up = importing._LedgerState.period
+    monkeypatch.setattr(reading_module, "BATCH_SIZE", 2)
+    looked_up = reading_module._LedgerState.period
 
     def period_closed_after_the_check(state, day):
         period = looked_up(state, day)
@@ -616,7 +618,7 @@ def test_a_period_closed_while_the_import_runs_refuses_the_whole_file(ledger, wr
             Period.objects.filter(pk=period.pk).update(status=PeriodStatus.CLOSED)
         return period
 
-    monkeypatch.setattr(importing._LedgerState, "period", period_closed_after_the_check)
+    monkeypatch.setattr(reading_module._LedgerState, "period", period_closed_after_the_check)
     state = books_state()
 
     problems = import_fails(write_csv(GOOD), "--post")

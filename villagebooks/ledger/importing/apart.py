@@ -7,7 +7,7 @@ lines) took 133.7 s in one process and 68.9 s in two, one run after the other on
 (benchmarks/README.md, fifth session). The reading process also formats the rows as COPY's text,
 so this one only numbers them and sends them on: what is left here is mostly the server's work.
 
-The reading process is a new interpreter (``import_reader_start``: no inherited sockets or
+The reading process is a new interpreter (``reader_start``: no inherited sockets or
 threads, and the caller's main script is not run again) with its own connection in autocommit, so it sees what is committed, not the import's transaction. It
 checks everything it can from there and sends each batch as plain rows (``_WriteBatch``). What
 the import itself may create (a new year's periods; with ``create_missing`` funds and
@@ -17,7 +17,7 @@ is caught here, under the period's lock or by the constraints at commit, as in o
 
 A reading process that fails, whatever the reason, ends the import with ``ImportFailed`` and one
 Chinese sentence (with the error's last line); the traceback goes to the log
-(``villagebooks.ledger.import_process``), never to the user's terminal.
+(``villagebooks.ledger.importing.apart``), never to the user's terminal.
 
 All or nothing holds as in one process: every write is this process's, in one transaction; the
 reading process only reads (and takes voucher ids from the sequence, which is not transactional:
@@ -43,16 +43,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem
-from villagebooks.ledger.importing import (
-    ImportFailed,
-    ImportResult,
-    _BatchWriter,
-    _problems_in_order,
-    _read_file,
-    _VoucherImport,
-    _WriteBatch,
-    progress_bar,
-)
+from villagebooks.ledger.importing.batches import _WriteBatch
+from villagebooks.ledger.importing.messages import ImportFailed, _problems_in_order
+from villagebooks.ledger.importing.reading import _read_file, _VoucherImport, progress_bar
+from villagebooks.ledger.importing.writing import ImportResult, _BatchWriter
 from villagebooks.ledger.models import Ledger, Period
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
 
@@ -61,7 +55,7 @@ from villagebooks.ledger.services import LedgerDirectory, period_for_date
 # On the county, one run after another: 68.9 and 69.0 s against 88.1 and 91.7 s at commit.
 CHECK_KEYS_FROM_BATCH = 20
 # The reading process: this interpreter again, with the pipe's end as its argument.
-READER_COMMAND = [sys.executable, "-m", "villagebooks.ledger.import_reader_start"]
+READER_COMMAND = [sys.executable, "-m", "villagebooks.ledger.importing.reader_start"]
 READER_ENDED = _("读取文件的进程意外结束，未导入任何数据：{detail}")
 READER_VANISHED = _("它没有说明原因，可能被终止或内存不足")
 
