@@ -3,6 +3,8 @@ nothing written; warnings recorded with the imported vouchers), and the year clo
 
 from __future__ import annotations
 
+import pytest
+
 from villagebooks.funds.models import AllocationShare, Control, VoucherWarning
 from villagebooks.ledger.models import Voucher
 from villagebooks.ledger.tests.importing.support import HEADER, books_state, command_fails, run_command
@@ -45,3 +47,85 @@ def test_an_import_without_post_checks_nothing_until_posting(road, accountant, t
     path.write_text(IMPORT, encoding="utf-8")
     run_command("import_vouchers", path, "--user", "accountant")
     assert Voucher.objects.filter(ledger=road).count() == 3
+
+
+PROJECT_IMPORT = """ledger,voucher,date,summary,account,debit,credit,fund,counterparty,project
+HT01,J-001,2025-03-02,收到道路补助,102,300000,,,,
+HT01,J-001,2025-03-02,收到道路补助,241,,300000,县交通局道路补助,,
+HT01,J-002,2025-03-10,道路工程款,153,150000,,县交通局道路补助,,P01
+HT01,J-002,2025-03-10,道路工程款,102,,150000,,,
+HT01,J-003,2025-03-12,道路工程款,153,60000,,县交通局道路补助,,P01
+HT01,J-003,2025-03-12,道路工程款,102,,60000,,,
+"""
+
+
+def test_the_import_carries_projects_and_refuses_over_the_budget_at_the_row(
+    road, accountant, manager, tmp_path
+):
+    from villagebooks.funds.tests.support import advance_to
+
+    advance_to(road, manager, "P01", "实施")
+    path = tmp_path / "v.csv"
+    path.write_text(PROJECT_IMPORT, encoding="utf-8")
+    before = books_state()
+    problems = "\n".join(command_fails("import_vouchers", path, "--post", "--user", "accountant"))
+    assert "第6行" in problems and "超预算" in problems and "210,000.00" in problems, problems
+    assert books_state() == before
+    path.write_text(PROJECT_IMPORT.replace("60000", "50000"), encoding="utf-8")
+    run_command("import_vouchers", path, "--post", "--user", "accountant")
+    from villagebooks.ledger.models import VoucherLine
+
+    tagged = VoucherLine.objects.filter(project__code="P01").values_list("voucher__external_key", "debit_fen")
+    assert sorted(tagged) == [("J-002", 15_000_000), ("J-003", 5_000_000)]
+
+
+def test_before_approval_the_import_is_refused(road, accountant, tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(PROJECT_IMPORT, encoding="utf-8")
+    problems = "\n".join(command_fails("import_vouchers", path, "--post", "--user", "accountant"))
+    assert "第4行" in problems and "未立项支出" in problems, problems
+
+
+def test_an_unknown_project_is_refused_and_create_missing_does_not_create_it(road, accountant, tmp_path):
+    from villagebooks.ledger.models import Project
+
+    path = tmp_path / "v.csv"
+    path.write_text(PROJECT_IMPORT.replace(",P01", ",P77"), encoding="utf-8")
+    problems = "\n".join(command_fails("import_vouchers", path, "--create-missing", "--user", "accountant"))
+    assert "项目“P77”不存在于本账套" in problems and "第4行" in problems, problems
+    assert not Project.objects.filter(code="P77").exists()
+
+
+def test_the_chinese_header_of_the_project_column(road, accountant, manager, tmp_path):
+    from villagebooks.funds.tests.support import advance_to
+
+    advance_to(road, manager, "P01", "实施")
+    header = "账套,凭证号,日期,摘要,科目,借方,贷方,资金来源,往来单位,项目"
+    path = tmp_path / "v.csv"
+    path.write_text(
+        header + PROJECT_IMPORT[PROJECT_IMPORT.index("\n") :].replace("60000", "50000"), encoding="utf-8"
+    )
+    run_command("import_vouchers", path, "--user", "accountant")
+    assert Voucher.objects.filter(lines__project__code="P01").distinct().count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_file_read_apart_carries_its_projects_too(road, accountant, manager, tmp_path, settings):
+    """On PostgreSQL a big file is read in a second process (ledger.importing.apart): lines go
+    in as COPY text, the hooks see them rebuilt from it."""
+    from django.db import connection
+
+    from villagebooks.funds.tests.support import advance_to
+    from villagebooks.ledger.models import VoucherLine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the import reads apart on PostgreSQL only")
+    settings.IMPORT_APART_MIN_BYTES = 0
+    advance_to(road, manager, "P01", "实施")
+    path = tmp_path / "v.csv"
+    path.write_text(PROJECT_IMPORT, encoding="utf-8")
+    problems = "\n".join(command_fails("import_vouchers", path, "--post", "--user", "accountant"))
+    assert "第6行" in problems and "超预算" in problems, problems
+    path.write_text(PROJECT_IMPORT.replace("60000", "50000"), encoding="utf-8")
+    run_command("import_vouchers", path, "--post", "--user", "accountant")
+    assert VoucherLine.objects.filter(project__code="P01").count() == 2
