@@ -148,3 +148,38 @@ def test_the_allocation_of_another_ledger_does_not_count_here(road, other_ledger
     )
     assert AllocationShare.objects.filter(ledger=road).count() == 1
     assert ProjectEntry.objects.filter(ledger=other_ledger).count() == 0
+
+
+def test_the_negative_list_refuses_an_account_it_names(approved, accountant, reviewer):
+    from villagebooks.funds.models import Allocation
+
+    Allocation.objects.update(allowed_accounts="", forbidden_accounts="51305")
+    post(approved, accountant, reviewer, RECEIPT)
+    services.account_add(actor=accountant, ledger=approved, parent_code="513", code="51305", name="误工补贴")
+    with pytest.raises(DomainError) as error:
+        draft(approved, accountant, spend("500.00", account="51305", project=""))
+    assert "负面清单" in str(error.value) and "51305" in str(error.value)
+
+
+def test_under_warn_every_rule_passes_and_is_recorded(approved, accountant, reviewer):
+    from villagebooks.funds.models import Allocation
+
+    Allocation.objects.update(control=Control.WARN)
+    BudgetLine.objects.update(control=Control.WARN)
+    ProjectEntry.objects.update(control=Control.WARN)
+    # Nothing received: the bank goes negative; 514 is not allowed; the fund has 300,000.
+    [voucher] = post(approved, accountant, reviewer, spend("90000.00", account="514", project=""))
+    rules = set(VoucherWarning.objects.filter(voucher=voucher).values_list("rule", flat=True))
+    assert rules == {"超范围支出", "余额为负"}
+    assert Voucher.objects.get(pk=voucher.pk).status == VoucherStatus.POSTED
+
+
+def test_a_reversal_is_not_refused_for_lowering_what_is_used(approved, accountant, reviewer):
+    from datetime import date
+
+    post(approved, accountant, reviewer, RECEIPT)
+    [paid] = post(approved, accountant, reviewer, spend("200000.00"))
+    red = services.voucher_reverse(actor=accountant, voucher=paid, reason="重复支付", date=date(2025, 3, 20))
+    services.voucher_review(actor=reviewer, voucher=red)
+    services.voucher_post(actor=accountant, voucher=red)
+    post(approved, accountant, reviewer, spend("200000.00"))  # the budget is free again
