@@ -62,6 +62,14 @@ class ActOut(Schema):
     documents: str
 
 
+class MilestoneOut(Schema):
+    name: str
+    due_state: str
+    amount: str
+    is_deposit: bool = Field(description="质保金")
+    due: bool = Field(description="项目已到该状态：应付")
+
+
 class ProjectOut(Schema):
     ledger: str
     code: str
@@ -86,6 +94,7 @@ class ProjectDetailOut(ProjectOut):
     next_state: str | None = Field(description="下一步状态；没有则为 null")
     may_advance: bool = Field(description="调用者能否推进到下一步")
     budget_lines: list[BudgetLineOut]
+    milestones: list[MilestoneOut]
     acts: list[ActOut]
 
 
@@ -164,6 +173,16 @@ def _project_detail(user, ledger: Ledger, code: str) -> dict:
                 "control": row.line.control,
             }
             for row in selectors.budget_rows(entry)
+        ],
+        "milestones": [
+            {
+                "name": row.milestone.name,
+                "due_state": row.milestone.due_state,
+                "amount": money_text(row.milestone.amount_fen),
+                "is_deposit": row.milestone.is_deposit,
+                "due": row.due,
+            }
+            for row in selectors.milestone_rows(entry)
         ],
         "acts": [
             {

@@ -100,6 +100,18 @@ def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) ->
     for ledger, projects in zip(ledgers, PROJECTS, strict=True):
         for code, _name, _kind, _account, _budget, _control, state in projects:
             _walk(actor=manager, ledger=ledger, code=code, state=state, entered=issued)
+    # The road's payments follow its milestones: 40 % at the start, 50 % once accepted, 10 %
+    # held as a quality deposit until the evaluation.
+    services.milestones_set(
+        actor=accountant,
+        ledger=ledgers[0],
+        code="P01",
+        milestones=[
+            services.MilestoneInput("开工预付款", "实施", 100_000_00),
+            services.MilestoneInput("验收合格后支付", "验收", 125_000_00),
+            services.MilestoneInput("质量保证金", "评价", 25_000_00, is_deposit=True),
+        ],
+    )
     # Spending in the open month of the first village, waiting for review: the road within its
     # budget, the planting base beyond its budget (its control is "warn": it passes and carries
     # the warning), and the road again beyond its budget (refused: "stop").

@@ -33,3 +33,4 @@ PUBLICITY_TOO_SHORT = _("公示自 {since} 起未满 {days} 天（{until} 之后
 DATE_BEFORE_STATE = _("日期 {date} 早于项目进入当前状态的日期 {since}")
 UNKNOWN_PROJECT = _("项目 {code} 不存在于账套 {ledger}")
 NOT_IN_LIBRARY = _("项目 {code} 未入项目库")
+MILESTONES_OVER_BUDGET = _("付款计划合计 {planned} 元，超过项目预算 {budget} 元")

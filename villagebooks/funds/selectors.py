@@ -18,6 +18,7 @@ from villagebooks.funds.models import (
     Allocation,
     AllocationShare,
     BudgetLine,
+    MilestonePayment,
     ProjectEntry,
     ProjectState,
 )
@@ -83,6 +84,21 @@ class BudgetRow:
 def budget_rows(entry: ProjectEntry) -> list[BudgetRow]:
     used = project_used(entry.project)
     return [BudgetRow(line, used.get(line.pk, 0)) for line in entry.budget_lines.all()]
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone: MilestonePayment
+    due: bool  # the project has reached the state the payment waits for
+
+
+def milestone_rows(entry: ProjectEntry) -> list[MilestoneRow]:
+    """The payment plan and what of it is due at the project's state."""
+    reached = STATE_ORDER.index(entry.state)
+    return [
+        MilestoneRow(milestone, STATE_ORDER.index(milestone.due_state) <= reached)
+        for milestone in entry.milestones.order_by("position")
+    ]
 
 
 def next_state(entry: ProjectEntry) -> str | None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem
-from villagebooks.common.money import MoneyError, yuan_to_fen
+from villagebooks.common.money import MoneyError, format_fen, yuan_to_fen
 from villagebooks.common.tabular import picker, table_open
 from villagebooks.funds import errors as E
 from villagebooks.funds.access import ADVANCE, EVALUATE, MANAGE
@@ -720,3 +720,73 @@ def project_advance(
             note=note.strip(),
         )
     return entry
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    name: str
+    due_state: str  # a state by its Chinese name or code: the payment is due once it is reached
+    amount_fen: int
+    is_deposit: bool = False  # a quality deposit (质保金), held until its state
+
+
+def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[MilestoneInput]) -> list:
+    """Replace project ``code``'s payment plan (e.g. 40 % at 实施, 50 % at 验收, 10 % held).
+
+    Raises:
+        DomainError: an unknown project or state, an amount not above zero, or a plan larger
+            than the project's budget.
+    """
+    from villagebooks.funds.models import MilestonePayment
+
+    require(actor, ledger, MANAGE)
+    problems = []
+    states = []
+    for row, milestone in enumerate(milestones, start=1):
+        if not milestone.name.strip():
+            problems.append(FieldProblem("name", REQUIRED, row))
+        if len(milestone.name.strip()) > 100:
+            problems.append(FieldProblem("name", TOO_LONG.format(limit=100), row))
+        if milestone.amount_fen <= 0:
+            problems.append(FieldProblem("amount", AMOUNT_NOT_POSITIVE, row))
+        try:
+            states.append(project_state(milestone.due_state))
+        except DomainError as error:
+            problems += [FieldProblem("due_state", p.message, row) for p in error.problems]
+    if problems:
+        raise DomainError(problems=problems)
+    with transaction.atomic():
+        entry = ProjectEntry.objects.select_for_update().filter(ledger=ledger, project__code=code).first()
+        if entry is None:
+            raise DomainError(E.UNKNOWN_PROJECT.format(code=code, ledger=ledger.code), field="project")
+        budget = sum(entry.budget_lines.values_list("budget_fen", flat=True))
+        planned = sum(milestone.amount_fen for milestone in milestones)
+        if planned > budget:
+            raise DomainError(
+                E.MILESTONES_OVER_BUDGET.format(planned=format_fen(planned), budget=format_fen(budget)),
+                field="amount",
+            )
+        MilestonePayment.objects.filter(entry=entry).delete()
+        rows = MilestonePayment.objects.bulk_create(
+            [
+                MilestonePayment(
+                    ledger=ledger,
+                    entry=entry,
+                    position=position,
+                    name=milestone.name.strip(),
+                    due_state=state,
+                    amount_fen=milestone.amount_fen,
+                    is_deposit=milestone.is_deposit,
+                )
+                for position, (milestone, state) in enumerate(zip(milestones, states, strict=True), start=1)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="milestones_set",
+            ledger_id=ledger.pk,
+            obj=entry,
+            project=code,
+            plan=[[m.name, s, m.amount_fen, m.is_deposit] for m, s in zip(milestones, states, strict=True)],
+        )
+    return rows

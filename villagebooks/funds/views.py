@@ -81,6 +81,7 @@ def _project_context(request: HttpRequest, ledger, entry) -> dict:
         "budget_fen": sum(row.line.budget_fen for row in rows),
         "used_fen": sum(row.used_fen for row in rows),
         "acts": entry.acts.select_related("actor").order_by("id"),
+        "milestones": selectors.milestone_rows(entry),
         "next_state": ProjectState(following) if following else None,
         "may_advance": selectors.may_advance(request.user, entry),
         "today": date.today().isoformat(),

@@ -4,6 +4,7 @@ nothing written; warnings recorded with the imported vouchers), and the year clo
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from villagebooks.funds.models import AllocationShare, Control, VoucherWarning
 from villagebooks.ledger.models import Voucher
@@ -109,17 +110,14 @@ def test_the_chinese_header_of_the_project_column(road, accountant, manager, tmp
     assert Voucher.objects.filter(lines__project__code="P01").distinct().count() == 2
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the import reads apart on PostgreSQL only")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_file_read_apart_carries_its_projects_too(road, accountant, manager, tmp_path, settings):
     """On PostgreSQL a big file is read in a second process (ledger.importing.apart): lines go
     in as COPY text, the hooks see them rebuilt from it."""
-    from django.db import connection
-
     from villagebooks.funds.tests.support import advance_to
     from villagebooks.ledger.models import VoucherLine
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the import reads apart on PostgreSQL only")
     settings.IMPORT_APART_MIN_BYTES = 0
     advance_to(road, manager, "P01", "实施")
     path = tmp_path / "v.csv"

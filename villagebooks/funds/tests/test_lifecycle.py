@@ -109,3 +109,40 @@ def test_another_townships_manager_cannot_see_the_project(declared, make_user, r
     far = make_user("far-manager", "agency-manager", region_tree["510781101000"])
     with pytest.raises(NotPermitted):
         advance(declared, far, "审核", date(2025, 2, 2))
+
+
+def test_the_payment_plan_shows_what_is_due_at_the_projects_state(declared, accountant, manager):
+    plan = [
+        services.MilestoneInput("开工预付款", "实施", 8_000_000),
+        services.MilestoneInput("验收后支付", "验收", 10_000_000),
+        services.MilestoneInput("质保金", "评价", 2_000_000, is_deposit=True),
+    ]
+    services.milestones_set(actor=accountant, ledger=declared, code="P01", milestones=plan)
+    from villagebooks.funds.tests.support import advance_to
+
+    entry = advance_to(declared, manager, "P01", "实施")
+    from villagebooks.funds.selectors import milestone_rows
+
+    assert [(row.milestone.name, row.due) for row in milestone_rows(entry)] == [
+        ("开工预付款", True),
+        ("验收后支付", False),
+        ("质保金", False),
+    ]
+
+
+def test_a_payment_plan_beyond_the_budget_or_with_a_bad_row_is_refused(declared, accountant):
+    from villagebooks.funds.models import MilestonePayment
+
+    with pytest.raises(DomainError, match="超过项目预算 200,000.00"):
+        services.milestones_set(
+            actor=accountant,
+            ledger=declared,
+            code="P01",
+            milestones=[services.MilestoneInput("全款", "实施", 30_000_000)],
+        )
+    with pytest.raises(DomainError) as error:
+        services.milestones_set(
+            actor=accountant, ledger=declared, code="P01", milestones=[services.MilestoneInput("", "开工", 0)]
+        )
+    assert {p.field for p in error.value.problems} == {"name", "amount", "due_state"}
+    assert not MilestonePayment.objects.exists()
