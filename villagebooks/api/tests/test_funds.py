@@ -127,3 +127,28 @@ def test_budget_control_on_the_api_path(road, acc, manager):
     detail = acc.get(f"/api/ledgers/HT01/vouchers/{warned.json()['id']}").json()
     assert {w["rule"] for w in detail["warnings"]} >= {"超预算", "余额为负"}
     assert detail["lines"][0]["project"] == "P01"
+
+
+def test_the_payment_plan_in_the_project(road, acc, accountant):
+    from villagebooks.funds import services
+
+    services.milestones_set(
+        actor=accountant,
+        ledger=road,
+        code="P01",
+        milestones=[
+            services.MilestoneInput("开工预付款", "实施", 8_000_000),
+            services.MilestoneInput("质保金", "评价", 1_000_000, is_deposit=True),
+        ],
+    )
+    plan = acc.get("/api/ledgers/HT01/projects/P01").json()["milestones"]
+    assert plan == [
+        {
+            "name": "开工预付款",
+            "due_state": "implementing",
+            "amount": "80000.00",
+            "is_deposit": False,
+            "due": False,
+        },
+        {"name": "质保金", "due_state": "evaluated", "amount": "10000.00", "is_deposit": True, "due": False},
+    ]
