@@ -104,3 +104,50 @@ def test_the_warning_shows_on_the_voucher_and_the_review_desk(road, accountant, 
     assert 'id="voucher-warnings"' in page and "超预算" in page and "项目 P01" in page
     desk = client_of(reviewer).get(f"/ledgers/HT01/review/{voucher.pk}/").content.decode()
     assert 'id="voucher-warnings"' in desk and "超预算" in desk
+
+
+def test_the_entry_page_refuses_a_stop_and_keeps_a_drafts_project(road, accountant, reviewer, manager):
+    """Budget control on the page path: the voucher entry grid's save is refused with the rule's
+    words; a draft made elsewhere with a project keeps it when saved again from the grid."""
+    from villagebooks.ledger.models import Voucher, VoucherLine
+    from villagebooks.workspace.tests.vouchers_pages import grid_post
+
+    client = client_of(accountant)
+    rows = [
+        {"summary": "道路工程款", "account": "514", "fund": "县交通局道路补助", "debit": "100.00"},
+        {"summary": "道路工程款", "account": "102", "credit": "100.00"},
+    ]
+    response = client.post("/ledgers/HT01/entry/", grid_post("2025-03-10", rows, action="save"))
+    assert response.status_code == 400
+    assert "超范围支出" in response.content.decode()
+    assert not Voucher.objects.exists()
+
+    advance_to(road, manager, "P01", "实施")
+    post(
+        road,
+        accountant,
+        reviewer,
+        "2025-03-02 收到补助\n 借 102 银行存款 300000.00\n 贷 241 专项应付款 300000.00 fund=县交通局道路补助",
+    )
+    [(day, _s, lines)] = parse_vouchers(
+        """
+        2025-03-10 道路工程款
+          借 153 在建工程   1000.00  fund=县交通局道路补助 project=P01
+          贷 102 银行存款   1000.00
+        """
+    )
+    voucher = services.voucher_create(actor=accountant, ledger=road, date=day, lines=lines)
+    page = client.get(f"/ledgers/HT01/vouchers/{voucher.pk}/edit/").content.decode()
+    assert 'name="line-0-project" value="P01"' in page
+    rows = [
+        {"summary": "道路工程款", "account": "153", "fund": "县交通局道路补助", "debit": "1200.00"},
+        {"summary": "道路工程款", "account": "102", "credit": "1200.00"},
+    ]
+    client.post(
+        f"/ledgers/HT01/vouchers/{voucher.pk}/edit/",
+        grid_post("2025-03-10", rows, action="save", **{"line-0-project": "P01"}),
+    )
+    assert list(VoucherLine.objects.filter(voucher=voucher).values_list("project__code", "debit_fen")) == [
+        ("P01", 120_000),
+        (None, 0),
+    ]
