@@ -9,7 +9,8 @@ with an allocation is held against:
 - the project's budget line for the line's fund and account (the longest matching prefix);
 - the project's state: nothing is spent before 立项;
 - the allocations of the fund: the accounts they allow, their 负面清单, and the amount sent;
-- cash, bank and 专项应付款 (per fund), which must not go negative.
+- cash, bank and 专项应付款 (per fund), which must not go negative (at posting only: a draft's
+  payment may be entered before the receipt that funds it).
 
 A breach under "stop" refuses the voucher (``VoucherRefused``: an import reports it at the
 voucher's row and writes nothing); under "warn" it passes and the warning is stored with the
@@ -303,8 +304,11 @@ def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, 
                 state.guarded_balance[key] += int(net)
 
 
-def _check_voucher(voucher: posting.VoucherToPost, state: _LedgerState) -> list[Finding]:
-    """The findings of one voucher, against the totals so far; adds its amounts to them."""
+def _check_voucher(
+    voucher: posting.VoucherToPost, state: _LedgerState, *, accumulate: bool = True
+) -> list[Finding]:
+    """The findings of one voucher, against the totals so far; adds its amounts to them when it
+    passes and ``accumulate`` (vouchers being posted, not drafts being saved)."""
     findings: list[Finding] = []
     budget_delta: dict[int, int] = defaultdict(int)
     fund_delta: dict[int, int] = defaultdict(int)
@@ -423,7 +427,9 @@ def _check_voucher(voucher: posting.VoucherToPost, state: _LedgerState) -> list[
                 "fund",
             )
     guarded_delta: dict[tuple[int, int], int] = defaultdict(int)
-    if strictest is not None:
+    # Cash, bank and 专项应付款 depend on the order vouchers are posted in (a payment entered
+    # before the receipt that funds it): checked at posting only, not when a draft is saved.
+    if strictest is not None and accumulate:
         for line in voucher.lines:
             code, category = state.accounts[line.account_id]
             if code.startswith(state.guarded):
@@ -453,7 +459,7 @@ def _check_voucher(voucher: posting.VoucherToPost, state: _LedgerState) -> list[
                     "account",
                 )
     stops = [finding for finding in findings if finding.control == Control.STOP]
-    if not stops:  # it passes: its amounts count for the vouchers after it
+    if accumulate and not stops:  # it passes: its amounts count for the vouchers after it
         for budget_id, delta in budget_delta.items():
             state.budget_used[budget_id] += delta
         for fund_id, delta in fund_delta.items():
@@ -463,8 +469,10 @@ def _check_voucher(voucher: posting.VoucherToPost, state: _LedgerState) -> list[
     return findings
 
 
-def check(vouchers: list[posting.VoucherToPost]) -> list[Finding]:
-    """Every finding of ``vouchers`` (in order, each against the ones before it)."""
+def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> list[Finding]:
+    """Every finding of ``vouchers``: to be posted, in order, each against what is posted and the
+    ones before it; saved (``accumulate`` False), each against what is posted only, as a draft
+    counts for nothing until it is posted."""
     by_ledger: dict[int, tuple[set[int], set[int], set[int]]] = {}
     for voucher in vouchers:
         for line in voucher.lines:
@@ -484,7 +492,7 @@ def check(vouchers: list[posting.VoucherToPost]) -> list[Finding]:
     for voucher in vouchers:
         state = states.get(voucher.ledger_id)
         if state is not None:
-            findings += _check_voucher(voucher, state)
+            findings += _check_voucher(voucher, state, accumulate=accumulate)
     return findings
 
 
@@ -527,7 +535,7 @@ def _tagged(voucher: posting.VoucherToPost) -> bool:
 
 
 def before_saving(vouchers: list[posting.VoucherToPost]) -> None:
-    findings = _refuse_stops(check(vouchers))
+    findings = _refuse_stops(check(vouchers, accumulate=False))
     _delete_warnings([voucher.voucher_id for voucher in vouchers])
     if findings:
         VoucherWarning.objects.bulk_create(_warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers}))

@@ -115,6 +115,30 @@ def run_before_saving(voucher: Voucher) -> None:
         _run(before_saving, [_voucher_to_post(voucher)])
 
 
+def saving_refusal(
+    describe: Callable[[list[int] | None], list[VoucherToPost]], date_rows: list[int]
+) -> FieldProblem | None:
+    """An import's batch of unposted vouchers, just written, shown to the ``before_saving`` hooks:
+    the problem that refuses one, at its row (the import then rolls back everything)."""
+    if not before_saving:
+        return None
+    described = describe(None)
+    try:
+        _run(before_saving, described)
+    except DomainError as error:
+        return _refusal(error, described, date_rows)
+    return None
+
+
+def _refusal(error: DomainError, vouchers: list[VoucherToPost], date_rows: list[int]) -> FieldProblem:
+    """A hook's refusal of a batch as the import reports it: at the refused voucher's row."""
+    problem = error.problems[0]
+    if isinstance(error, VoucherRefused) and problem.row is None:
+        index = next(i for i, voucher in enumerate(vouchers) if voucher.voucher_id == error.voucher_id)
+        return replace(problem, row=date_rows[index])
+    return problem
+
+
 def register_before_posting(hook: PostingHook) -> PostingHook:
     """Run ``hook(vouchers)`` before every posting; a ``DomainError`` it raises refuses the posting."""
     before_posting.append(hook)
@@ -340,14 +364,8 @@ class BatchPosting:
             described = describe(None)
             try:
                 _run(before_posting, described)
-            except VoucherRefused as error:
-                index = next(
-                    i for i, voucher in enumerate(described) if voucher.voucher_id == error.voucher_id
-                )
-                problem = error.problems[0]
-                return problem if problem.row is not None else replace(problem, row=date_rows[index])
             except DomainError as error:
-                return error.problems[0]
+                return _refusal(error, described, date_rows)
         write_rows(numbers)
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():

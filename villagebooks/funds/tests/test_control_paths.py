@@ -43,11 +43,27 @@ def test_under_warn_the_import_passes_and_the_voucher_carries_the_warning(road, 
     assert warning.rule == "资金余额不足"
 
 
-def test_an_import_without_post_checks_nothing_until_posting(road, accountant, tmp_path):
+def test_an_import_without_post_is_checked_as_saved_drafts_are(road, accountant, tmp_path):
+    """Unposted, the vouchers count for nothing used yet: only a rule that one voucher breaks
+    alone refuses (here 514, which the allocation does not allow), at its row."""
     path = tmp_path / "v.csv"
     path.write_text(IMPORT, encoding="utf-8")
     run_command("import_vouchers", path, "--user", "accountant")
     assert Voucher.objects.filter(ledger=road).count() == 3
+    path.write_text(IMPORT.replace("J-00", "K-00").replace(",513,", ",514,"), encoding="utf-8")
+    before = books_state()
+    problems = "\n".join(command_fails("import_vouchers", path, "--user", "accountant"))
+    assert "第4行" in problems and "超范围支出" in problems, problems
+    assert books_state() == before
+
+
+def test_an_unposted_import_under_warn_keeps_the_warnings(road, accountant, tmp_path):
+    AllocationShare.objects.get().allocation.__class__.objects.update(control=Control.WARN)
+    path = tmp_path / "v.csv"
+    path.write_text(IMPORT.replace(",513,", ",514,"), encoding="utf-8")
+    run_command("import_vouchers", path, "--user", "accountant")
+    keys = VoucherWarning.objects.filter(rule="超范围支出").values_list("voucher__external_key", flat=True)
+    assert sorted(keys) == ["J-002", "J-003"]
 
 
 PROJECT_IMPORT = """ledger,voucher,date,summary,account,debit,credit,fund,counterparty,project
