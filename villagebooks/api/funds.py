@@ -107,6 +107,14 @@ class AdvanceIn(Schema):
     date: dt.date | None = Field(None, description="日期，默认今天")
 
 
+class DescriptionIn(Schema):
+    place: text(200) | None = Field(None, description="实施地点")
+    content: text(2000) | None = Field(None, description="建设内容及规模")
+    implementer: text(100) | None = Field(None, description="实施单位")
+    performance_target: text(2000) | None = Field(None, description="绩效目标")
+    beneficiaries: text(2000) | None = Field(None, description="受益对象及联农带农机制")
+
+
 def _share_out(share: AllocationShare) -> dict:
     return {
         "ledger": share.ledger.code,
@@ -225,6 +233,20 @@ def projects(request, code: Code):
 )
 def project_detail(request, code: Code, project: Code):
     ledger = ledger_or_404(request.auth, code)
+    return _project_detail(request.auth, ledger, project)
+
+
+@router.put(
+    "/ledgers/{code}/projects/{project}",
+    response={200: ProjectDetailOut, **S.ERRORS},
+    summary="填写项目库信息（未给出的字段不变）",
+)
+def project_describe(request, code: Code, project: Code, payload: DescriptionIn):
+    ledger = ledger_or_404(request.auth, code)
+    if selectors.project_get(ledger, project) is None:
+        raise NotFound(UNKNOWN_PROJECT.format(code=project))
+    fields = {name: value for name, value in payload.dict().items() if value is not None}
+    services.project_describe(actor=request.auth, ledger=ledger, code=project, **fields)
     return _project_detail(request.auth, ledger, project)
 
 

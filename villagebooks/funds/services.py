@@ -790,3 +790,46 @@ def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[Milesto
             plan=[[m.name, s, m.amount_fen, m.is_deposit] for m, s in zip(milestones, states, strict=True)],
         )
     return rows
+
+
+DESCRIPTION_FIELDS = {
+    "place": 200,
+    "content": 2000,
+    "implementer": 100,
+    "performance_target": 2000,
+    "beneficiaries": 2000,
+}
+
+
+def project_describe(*, actor, ledger: Ledger, code: str, **fields: str) -> ProjectEntry:
+    """Set the library's fields of project ``code`` (实施地点, 建设内容及规模, 实施单位, 绩效目标,
+    受益对象及联农带农机制); the fields not given stay as they are. One audit row with the changes."""
+    require(actor, ledger, MANAGE)
+    unknown = set(fields) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+    problems = [
+        FieldProblem(name, TOO_LONG.format(limit=DESCRIPTION_FIELDS[name]))
+        for name, value in fields.items()
+        if len(value.strip()) > DESCRIPTION_FIELDS[name]
+    ]
+    if problems:
+        raise DomainError(problems=problems)
+    with transaction.atomic():
+        entry = ProjectEntry.objects.select_for_update().filter(ledger=ledger, project__code=code).first()
+        if entry is None:
+            raise DomainError(E.UNKNOWN_PROJECT.format(code=code, ledger=ledger.code), field="project")
+        before = {name: getattr(entry, name) for name in fields}
+        for name, value in fields.items():
+            setattr(entry, name, value.strip())
+        entry.save(update_fields=[*fields, "updated_at"])
+        audit_record(
+            actor=actor,
+            action="project_describe",
+            ledger_id=ledger.pk,
+            obj=entry,
+            project=code,
+            before=before,
+            after={name: getattr(entry, name) for name in fields},
+        )
+    return entry

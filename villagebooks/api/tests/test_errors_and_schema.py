@@ -40,6 +40,7 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
         ("GET", "/api/allocations/{code}"),
         ("GET", "/api/ledgers/{code}/projects"),
         ("GET", "/api/ledgers/{code}/projects/{project}"),
+        ("PUT", "/api/ledgers/{code}/projects/{project}"),
         ("POST", "/api/ledgers/{code}/projects/{project}/advance"),
         ("GET", "/api/me"),
         ("GET", "/api/tokens"),

@@ -152,3 +152,26 @@ def test_the_payment_plan_in_the_project(road, acc, accountant):
         },
         {"name": "质保金", "due_state": "evaluated", "amount": "10000.00", "is_deposit": True, "due": False},
     ]
+
+
+def test_the_library_fields_are_filled_through_the_api(road, acc, rev, api_as, outsider):
+    body = {
+        "place": "黑滩村二组",
+        "performance_target": "硬化道路 1.2 公里，受益 320 户",
+        "implementer": "新安镇建设站",
+    }
+    response = acc.put("/api/ledgers/HT01/projects/P01", body)
+    assert response.status_code == 200, response.content
+    detail = response.json()
+    assert (detail["place"], detail["performance_target"], detail["implementer"], detail["content"]) == (
+        "黑滩村二组",
+        "硬化道路 1.2 公里，受益 320 户",
+        "新安镇建设站",
+        "",
+    )
+    assert (
+        acc.put("/api/ledgers/HT01/projects/P01", {"content": "C20 混凝土路面"}).json()["place"]
+        == "黑滩村二组"
+    )
+    assert rev.put("/api/ledgers/HT01/projects/P01", {"place": "x"}).status_code == 403
+    assert api_as(outsider).put("/api/ledgers/HT01/projects/P01", {"place": "x"}).status_code == 404
