@@ -100,6 +100,16 @@ def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) ->
     for ledger, projects in zip(ledgers, PROJECTS, strict=True):
         for code, _name, _kind, _account, _budget, _control, state in projects:
             _walk(actor=manager, ledger=ledger, code=code, state=state, entered=issued)
+    services.project_describe(
+        actor=accountant,
+        ledger=ledgers[0],
+        code="P01",
+        place="二组至四组",
+        content="硬化村组道路 1.2 公里，路面宽 4.5 米，C25 混凝土",
+        implementer="新安镇农业综合服务中心",
+        performance_target="新增硬化道路 1.2 公里；群众满意度不低于 90%",
+        beneficiaries="受益农户 320 户，其中脱贫户 46 户；务工优先雇用本村脱贫劳动力",
+    )
     # The road's payments follow its milestones: 40 % at the start, 50 % once accepted, 10 %
     # held as a quality deposit until the evaluation.
     services.milestones_set(
