@@ -10,7 +10,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "villagebooks"
 # claims turn a village's receipts into draft vouchers (above ledger); funds (allocations, projects,
-# budget control) sits beside claims; the registry of households and subsidy lists charges funds;
+# budget control) sits beside claims, and so does banking (bank statements matched with the posted
+# lines of 银行存款: it reads the books and writes only its own tables; the month close asks it
+# through ledger.closing_checks' hook, and reports lists its 调节表); the registry of households and subsidy lists charges funds;
 # village affairs (members, contracts, assets) builds on the registry; supervision reads all of them;
 # reports and the public disclosure read everything below; the page, API and demo apps sit on top.
 # ops (backup, restore) works on tables and runs migrate and verify by name: it needs no other app.
@@ -21,6 +23,7 @@ LAYERS = {
     "ledger": 2,
     "claims": 3,
     "funds": 3,
+    "banking": 3,
     "registry": 4,
     "affairs": 5,
     "supervision": 6,

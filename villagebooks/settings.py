@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "villagebooks.workspace",
     "villagebooks.claims",
     "villagebooks.funds",  # allocations, the project library, budget control at posting
+    "villagebooks.banking",  # bank statements and reconciliation (银行对账)
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums
@@ -246,3 +247,8 @@ CLAIM_PHOTO_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_CLAIM_PHOTO_MAX_BYTES",
 # one process.
 _import_apart = os.environ.get("VILLAGEBOOKS_IMPORT_APART_MIN_BYTES", "4000000")
 IMPORT_APART_MIN_BYTES = None if _import_apart.lower() == "off" else int(_import_apart)
+# Bank reconciliation (银行对账): a bank line and a posted line of 102 are matched automatically
+# when their amounts agree and their dates are at most this many days apart; items still
+# unreconciled this many days before a month's end block its close. Counties may differ on both.
+BANK_MATCH_WINDOW_DAYS = int(os.environ.get("VILLAGEBOOKS_BANK_MATCH_WINDOW_DAYS", 3))
+BANK_UNRECONCILED_BLOCK_DAYS = int(os.environ.get("VILLAGEBOOKS_BANK_UNRECONCILED_BLOCK_DAYS", 30))

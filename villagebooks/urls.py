@@ -5,6 +5,7 @@ urlpatterns = [
     # Django's set_language (POST language, next): the user menu's language switch.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("villagebooks.web.urls")),
+    path("ledgers/<str:code>/bank/", include("villagebooks.banking.urls")),
     path("ledgers/<str:code>/", include("villagebooks.workspace.urls")),
     path("claims/", include("villagebooks.claims.urls")),
     path("funds/", include("villagebooks.funds.urls")),

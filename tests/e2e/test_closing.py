@@ -129,7 +129,7 @@ def test_a_ledger_is_set_up_and_its_first_month_closed(pages, app, new_ledger, t
     # The voucher is reviewed and posted; the checklist clears and January closes.
     app_command(app, "shell", "-c", POST_THE_SUBMITTED_VOUCHER)
     page.reload()
-    expect(page.locator('#checklist li[data-check="ok"]')).to_have_count(4)
+    expect(page.locator('#checklist li[data-check="ok"]')).to_have_count(5)
     expect(page.locator("#unposted")).to_have_count(0)
     close = page.get_by_role("button", name="结账 2025-01")
     expect(close).to_be_enabled()
@@ -153,7 +153,9 @@ def test_a_ledger_is_set_up_and_its_first_month_closed(pages, app, new_ledger, t
     assert _server_ms(page) < PAGE_BUDGET_MS
     expect(page.locator('#year-checklist li[data-check="earlier_open"]')).to_contain_text("先结账 2025-02")
     first = page.locator('#plan table[data-voucher="1"]')
-    expect(first.locator("caption")).to_have_text("1. 结转本年收益")
+    expect(first.locator("caption")).to_contain_text("1. 结转本年收益")
+    # Posted by the system at the close, reviewed by nobody.
+    expect(first.locator("caption [data-stage]")).to_have_attribute("data-stage", "now")
     expect(first.locator('tbody tr[data-code="51301"] td')).to_have_text(
         ["结转本年收益", "51301 办公费", "", "", "", "200.00"]
     )

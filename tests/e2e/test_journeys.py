@@ -107,7 +107,17 @@ def test_accountant_logs_in_reads_the_trial_balance_downloads_it_and_logs_out(pa
     page.get_by_role("link", name="资金来源汇总表", exact=True).click()
     fund = page.locator('#fund-summary tr[data-fund="县交通局道路补助"] > *')
     expect(fund).to_have_text(
-        ["县交通局道路补助", "上级专项资金", "0.00", "50,000.00", "0.00", "30,000.00", "20,000.00"]
+        [
+            "县交通局道路补助",
+            "上级专项资金",
+            "0.00",
+            "50,000.00",
+            "0.00",
+            "30,000.00",
+            "20,000.00",
+            "0.00",
+            "20,000.00",
+        ]
     )
     screenshot(page, "06-fund-summary")
 

@@ -339,7 +339,7 @@ def voucher_out(voucher: Voucher) -> dict:
         "amount": money_text(voucher.amount_fen),
         "attachment_count": voucher.attachment_count,
         "prepared_by": voucher.prepared_by.username,
-        "reviewed_by": _user(voucher.reviewed_by),
+        "reviewed_by": _user(voucher.shown_reviewer),  # nobody for a closing voucher
         "posted_by": _user(voucher.posted_by),
         "submitted_at": voucher.submitted_at,
         "reviewed_at": voucher.reviewed_at,

@@ -2,16 +2,18 @@
 
 Services call ``audit_record`` inside their transaction, so a write and its log row commit or
 roll back together; a change records the amounts and, for what it changed, the values before
-and after (``changes``). Reads that the log must show are recorded here too, each in ONE insert:
+and after (``changes``). Reads that the log must show are recorded here too, each as one row:
 reports viewed or downloaded (``record_report_view``) and personal data shown unmasked
 (``record_personal_data_view``). Details go to the row's JSON column, compact: plain values,
-money in fen, no key whose value did not change.
+money in fen, no key whose value did not change. Each row is appended to the log's hash chain
+(``audit_chain``), under its lock, held to the end of the caller's transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from villagebooks.common.audit_chain import append
 from villagebooks.common.models import AuditEntry
 
 REPORT_VIEW = "report_view"
@@ -21,7 +23,8 @@ PERSONAL_DATA_VIEW = "personal_data_view"
 def audit_record(
     *, actor, action: str, ledger_id: int | None = None, obj: Any = None, **detail: Any
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """Append a row to the operation log, at the end of its hash chain (``audit_chain``)."""
+    return append(
         actor=actor,
         action=action,
         ledger_id=ledger_id,
@@ -69,8 +72,8 @@ def record_report_view(
     """Log that ``actor`` viewed or downloaded a report: which (its slug), of what (one ledger, or
     a region's ledgers of one chart), over which months, in which form (``fmt``: page, csv, xlsx,
     pdf, json, table) and through what (``via``: page, api, cli). ``options`` are the report's
-    own choices (an account, a breakdown), logged when given. One insert, outside any transaction
-    of the caller's: a report only reads.
+    own choices (an account, a breakdown), logged when given. One row, appended to the chain in a
+    short transaction of its own when the caller has none: a report only reads.
     """
     detail: dict[str, Any] = {
         "report": report,

@@ -4,7 +4,8 @@ Everything goes through the services a user's actions go through, so the demo an
 benchmarks exercise the real rules: ``regions_import_csv`` for the region tree,
 ``ledger_create``, ``account_add``, ``fund_create``, ``counterparty_create`` and
 ``opening_balances_set`` for each ledger, ``vouchers_import`` for the vouchers (the bulk path),
-``period_close`` and ``year_close`` for the closes and ``voucher_create`` / ``voucher_review``
+``bank_statement_import`` for the bank's statements (``demo/bank.py``), ``period_close`` and
+``year_close`` for the closes and ``voucher_create`` / ``voucher_review``
 for the vouchers left in the review queue. The command and the benchmark decide who acts and
 in which transaction.
 """
@@ -20,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from villagebooks.common.money import format_fen, yuan_to_fen
+from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
@@ -144,12 +146,22 @@ def months_close(*, actor, ledger: Ledger, year: int, through_month: int) -> Non
         services.period_close(actor=actor, ledger=ledger, year=year, month=month)
 
 
-def year_end_close(*, actor, ledger: Ledger, year: int, profit_fen: int) -> services.YearCloseResult:
-    """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金."""
+def year_end_close(
+    *, actor, reviewer, ledger: Ledger, year: int, profit_fen: int
+) -> services.YearCloseResult:
+    """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金: the
+    distribution voucher the year close makes is reviewed by ``reviewer`` (not the closer) and
+    posted by the closer, then the year close runs again and finishes."""
     months_close(actor=actor, ledger=ledger, year=year, through_month=11)
     reserve = profit_fen * RESERVE_SHARE_PERCENT // 100 if profit_fen > 0 else 0
     appropriations = {"提取公积公益金": reserve} if reserve else {}
-    return services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+    result = services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+    if result.closed:
+        return result
+    for voucher in result.distributions:
+        services.voucher_review(actor=reviewer, voucher=voucher)
+        services.voucher_post(actor=actor, voucher=voucher)
+    return services.year_close(actor=actor, ledger=ledger, year=year)
 
 
 @dataclass(frozen=True)
@@ -287,18 +299,31 @@ def demo_load(
     # the books: vouchers are prepared, posted and closed in their names.
     setups = ledgers_load(actor_for=lambda township: system, files=files)
     summary.ledgers = len(setups)
+    township_of = {s.code: s.township for s in setups}
     for year in years:
         say(f"导入并记账 {year} 年凭证……")
         result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)
         summary.posted[year] = result.posted
         summary.lines += result.lines
-        say(f"{year} 年结账……")
         ledgers = {x.code: x for x in Ledger.objects.filter(code__in=[s.code for s in setups])}
+        say(f"导入 {year} 年银行对账单并勾对……")
+        bank_statements_load(
+            actor_for=lambda ledger: accountant[township_of[ledger.code]],
+            ledgers=[ledgers[s.code] for s in setups],
+            year=year,
+            end=end,
+            folder=files.directory,
+        )
+        say(f"{year} 年结账……")
         for setup in setups:
             actor = accountant[setup.township]
             if year < end.year:
                 year_end_close(
-                    actor=actor, ledger=ledgers[setup.code], year=year, profit_fen=setup.profit_fen(year)
+                    actor=actor,
+                    reviewer=reviewer[setup.township],
+                    ledger=ledgers[setup.code],
+                    year=year,
+                    profit_fen=setup.profit_fen(year),
                 )
             else:
                 months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=end.month - 1)

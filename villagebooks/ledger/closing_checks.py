@@ -5,10 +5,18 @@ the closing page lists every one, with what to open to clear it. Both read the b
 (``services._close_checks`` raises the first of ``period_blockers``), so the checklist cannot
 say "ready" for a month that the close then refuses, nor the other way round. Reads only:
 nothing here writes, not even the periods of a year that has none yet.
+
+Warnings (``period_warnings``) are what a close lets pass but shows on the checklist and
+records with the close: a fund spent beyond what it received, a fund's 专项应付款 below zero.
+
+Apps above the ledger add their own rules without ``ledger`` importing them: a check registered
+with ``register_close_check`` (in the app's ``AppConfig.ready()``) returns blockers of its own
+kind, with the links that clear them; they come after the ledger's own rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -16,17 +24,24 @@ from enum import StrEnum
 from django.db.models import Count, Q, Sum
 
 from villagebooks.common.errors import DomainError
+from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
+from villagebooks.ledger.domain.fund_flows import fund_flow_rules
 from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.fund_balances import fund_positions
 from villagebooks.ledger.models import (
+    Account,
     AccountBalance,
+    Fund,
     Ledger,
     LedgerStatus,
     Period,
     PeriodStatus,
     Voucher,
+    VoucherKind,
     VoucherStatus,
 )
+from villagebooks.ledger.selectors import balance_window
 
 UNPOSTED_STATUSES = (VoucherStatus.DRAFT, VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED)
 
@@ -39,6 +54,26 @@ class BlockerKind(StrEnum):
     EARLIER_OPEN = "earlier_open"  # an earlier month is still open
     UNPOSTED = "unposted"  # vouchers of the month are not posted
     TRIAL_UNBALANCED = "trial_unbalanced"  # the balances do not add up
+    CASH_NEGATIVE = "cash_negative"  # 库存现金 or a 银行存款 account ends the month below zero
+    # A registered check (another app's rule) gives its blockers a kind of its own, a plain str.
+
+
+class WarningKind(StrEnum):
+    FUND_NEGATIVE = "fund_negative"  # a fund has spent more than it received
+    HELD_NEGATIVE = "held_negative"  # a fund's 专项应付款 (or 一事一议资金) sub-balance is below zero
+
+
+@dataclass(frozen=True)
+class CloseWarning:
+    """Something a close lets pass but shows and records: the month-end figure that is wrong.
+
+    ``fund`` is the fund's name; ``amount_fen`` the (negative) balance.
+    """
+
+    kind: WarningKind
+    message: str
+    fund: str
+    amount_fen: int
 
 
 @dataclass(frozen=True)
@@ -63,16 +98,32 @@ class Blocker:
     ``by_status`` their number per status and ``vouchers`` the first of them (by date).
     """
 
-    kind: BlockerKind
+    kind: BlockerKind | str
     message: str
     period_key: int | None = None
     count: int = 0
     by_status: tuple[tuple[str, int], ...] = ()
     vouchers: tuple[UnpostedVoucher, ...] = ()
+    # (text, url) of the pages that clear a registered check's blocker; the ledger's own kinds
+    # are linked by the closing page, which knows their pages.
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def period_text(self) -> str:
         return period_label(self.period_key) if self.period_key else ""
+
+
+CloseCheck = Callable[[Ledger, Period], list[Blocker]]
+
+# A plain list, so that a test (or an app) can see what is registered.
+close_checks: list[CloseCheck] = []
+
+
+def register_close_check(check: CloseCheck) -> CloseCheck:
+    """Run ``check(ledger, period)`` with the month-close rules; each blocker it returns refuses
+    the close (and the year close of December) and is listed on the closing page."""
+    close_checks.append(check)
+    return check
 
 
 def period_blockers(ledger: Ledger, period: Period, *, voucher_limit: int = 0) -> list[Blocker]:
@@ -114,7 +165,89 @@ def period_blockers(ledger: Ledger, period: Period, *, voucher_limit: int = 0) -
                 BlockerKind.TRIAL_UNBALANCED, E.TRIAL_UNBALANCED.format(period=period), period_key=period.key
             )
         )
+    blocker = _negative_cash(ledger, period)
+    if blocker is not None:
+        blockers.append(blocker)
+    if period.status != PeriodStatus.CLOSED:
+        for check in close_checks:
+            blockers.extend(check(ledger, period))
     return blockers
+
+
+def _month_end_window(ledger: Ledger, period: Period) -> Q:
+    # Up to the end of the month: before key + 1 (for December, the month "13" of its year).
+    return balance_window(carried_year=ledger.carried_year, year=period.year, before_key=period.key + 1)
+
+
+def _negative_cash(ledger: Ledger, period: Period) -> Blocker | None:
+    """库存现金 and each 银行存款 account (``cash`` in data/fund-flows.json) may not end below zero:
+    money cannot be paid that the village does not have, so such books hide an error."""
+    rules = fund_flow_rules(ledger.chart)
+    cash = Q(pk__in=[])
+    for prefix in rules.cash:
+        cash |= Q(account__code__startswith=prefix)
+    rows = (
+        AccountBalance.objects.filter(ledger=ledger)
+        .filter(_month_end_window(ledger, period), cash)
+        .values("account__code", "account__name")
+        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+        .order_by("account__code")
+    )
+    negative = [
+        E.NEGATIVE_ACCOUNT.format(
+            code=row["account__code"], name=row["account__name"], amount=format_fen(net)
+        )
+        for row in rows
+        if (net := (row["debit"] or 0) - (row["credit"] or 0)) < 0
+    ]
+    if not negative:
+        return None
+    return Blocker(
+        BlockerKind.CASH_NEGATIVE,
+        E.CASH_NEGATIVE.format(period=period, accounts="，".join(str(text) for text in negative)),
+        period_key=period.key,
+    )
+
+
+def period_warnings(ledger: Ledger, period: Period) -> list[CloseWarning]:
+    """What a close of ``period`` lets pass but warns about: every fund whose balance (received −
+    used, see ``domain.fund_flows``) is below zero at the month's end, and every fund whose
+    专项应付款 or 一事一议资金 sub-balance is (money paid out of it that it never received)."""
+    positions = fund_positions(ledger_ids=[ledger.pk], chart=ledger.chart, before_keys=[period.key + 1])[0]
+    names = dict(Fund.objects.filter(ledger=ledger).values_list("pk", "name"))
+    accounts = dict(
+        Account.objects.filter(ledger=ledger, code__in=fund_flow_rules(ledger.chart).held_on).values_list(
+            "code", "name"
+        )
+    )
+    warnings = []
+    for fund_id, position in sorted(positions.items(), key=lambda item: names.get(item[0], "")):
+        name = names.get(fund_id)
+        if name is None:  # the untagged rows of the held_on accounts
+            continue
+        if position.balance < 0:
+            warnings.append(
+                CloseWarning(
+                    WarningKind.FUND_NEGATIVE,
+                    E.FUND_NEGATIVE.format(period=period, fund=name, amount=format_fen(position.balance)),
+                    name,
+                    position.balance,
+                )
+            )
+        for code, held in sorted(position.held.items()):
+            if held < 0:
+                account = f"{code} {accounts.get(code, '')}".strip()
+                warnings.append(
+                    CloseWarning(
+                        WarningKind.HELD_NEGATIVE,
+                        E.HELD_NEGATIVE.format(
+                            period=period, account=account, fund=name, amount=format_fen(held)
+                        ),
+                        name,
+                        held,
+                    )
+                )
+    return warnings
 
 
 def _unposted(ledger: Ledger, period: Period, voucher_limit: int) -> Blocker | None:
@@ -160,6 +293,11 @@ def _period_to_check(ledger: Ledger, year: int, month: int) -> Period:
     return period or Period(ledger=ledger, year=year, month=month, status=PeriodStatus.OPEN)
 
 
+def period_close_warnings(*, ledger: Ledger, year: int, month: int) -> list[CloseWarning]:
+    """``period_warnings`` of ``year-month`` (for the closing page)."""
+    return period_warnings(ledger, _period_to_check(ledger, year, month))
+
+
 def period_close_blockers(*, ledger: Ledger, year: int, month: int, voucher_limit: int = 20) -> list[Blocker]:
     """Everything that makes ``services.period_close`` refuse ``year-month`` now, in its order.
 
@@ -171,6 +309,14 @@ def period_close_blockers(*, ledger: Ledger, year: int, month: int, voucher_limi
     if ledger.status != LedgerStatus.ACTIVE:
         blockers.append(Blocker(BlockerKind.NOT_ACTIVE, E.LEDGER_NOT_ACTIVE))
     return blockers + period_blockers(ledger, period, voucher_limit=voucher_limit)
+
+
+def year_distributions(ledger: Ledger, year: int):
+    """The distribution vouchers (收益分配) a year close made for ``year``, in the order made: while
+    one of them is not posted the year close cannot finish (every December voucher must be)."""
+    return Voucher.objects.filter(
+        ledger=ledger, period__year=year, period__month=12, kind=VoucherKind.DISTRIBUTION
+    ).order_by("id")
 
 
 def year_close_blockers(*, ledger: Ledger, year: int, voucher_limit: int = 20) -> list[Blocker]:

@@ -234,6 +234,14 @@ class VoucherKind(models.TextChoices):
     NORMAL = "normal", _("记账凭证")
     REVERSAL = "reversal", _("红字冲销")
     CLOSING = "closing", _("结转凭证")
+    # 收益分配 made by the year close (提取公积公益金, 向成员分配): the village's decision, so
+    # reviewed by someone other than its preparer and posted like any voucher, before the year
+    # close can finish.
+    DISTRIBUTION = "distribution", _("收益分配凭证")
+
+
+# The kinds a preparer makes and may change while they are drafts, and that may be reversed.
+PREPARED_KINDS = (VoucherKind.NORMAL, VoucherKind.DISTRIBUTION)
 
 
 class Voucher(models.Model):
@@ -311,6 +319,17 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return f"记-{self.number}" if self.number else f"草稿#{self.pk}"
+
+    @property
+    def posted_by_closing(self) -> bool:
+        """A closing voucher (结转凭证): the year close posts it as the system's mechanical entry,
+        reviewed by nobody; it names no reviewer (before that rule the closer was recorded as one)."""
+        return self.kind == VoucherKind.CLOSING
+
+    @property
+    def shown_reviewer(self):
+        """The reviewer a page or print names: nobody for a closing voucher, whatever was recorded."""
+        return None if self.posted_by_closing else self.reviewed_by
 
     @property
     def reviewed_outside(self) -> bool:

@@ -36,12 +36,13 @@ from villagebooks.ledger import errors as E
 from villagebooks.ledger import posting
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
-from villagebooks.ledger.closing_checks import period_blockers
+from villagebooks.ledger.closing_checks import period_blockers, period_warnings, year_distributions
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
 from villagebooks.ledger.domain.vouchers import LINE_TOO_LARGE, LineInput, check_voucher, negate
 from villagebooks.ledger.models import (
+    PREPARED_KINDS,
     Account,
     AccountBalance,
     Attachment,
@@ -587,7 +588,7 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         ledger = voucher.ledger
         require(actor, ledger, Action.PREPARE)
         _require_status(voucher, [VoucherStatus.DRAFT], pgettext("action", "修改"))
-        if voucher.kind != VoucherKind.NORMAL:
+        if voucher.kind not in PREPARED_KINDS:
             raise DomainError(gettext("红字冲销凭证和结转凭证不能修改"), field="kind")
         period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
@@ -732,7 +733,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
         original = _locked_voucher(voucher)
         ledger = original.ledger
         require(actor, ledger, Action.PREPARE)
-        if original.status != VoucherStatus.POSTED or original.kind != VoucherKind.NORMAL:
+        if original.status != VoucherStatus.POSTED or original.kind not in PREPARED_KINDS:
             raise DomainError(E.CANNOT_REVERSE, field="voucher")
         if Voucher.objects.filter(reverses=original).exists():
             raise DomainError(E.ALREADY_REVERSED, field="voucher")
@@ -977,9 +978,14 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         _close_checks(ledger, period)
+        warnings = period_warnings(ledger, period)
         period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         period.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-        audit_record(actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period))
+        # The close passes with its warnings, recorded so that a later review sees what it let by.
+        detail = {"warnings": [str(w.message) for w in warnings]} if warnings else {}
+        audit_record(
+            actor=actor, action="period_close", ledger_id=ledger.pk, obj=period, period=str(period), **detail
+        )
     return period
 
 
@@ -1018,8 +1024,12 @@ def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) 
 @dataclass(frozen=True)
 class YearCloseResult:
     year: int
-    vouchers: list[Voucher]
+    vouchers: list[Voucher]  # the closing vouchers this run posted
     carried_rows: int
+    # The distribution vouchers (收益分配) this run made, submitted for review. While any of them
+    # is not posted the year stays open (``closed`` False); the year close run again finishes it.
+    distributions: list[Voucher] = field(default_factory=list)
+    closed: bool = True
 
 
 def _year_end_balances(ledger: Ledger, year: int, categories: list[str]) -> list[dict]:
@@ -1077,9 +1087,21 @@ def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int]
 def year_close(
     *, actor, ledger: Ledger, year: int, appropriations: dict[str, int] | None = None
 ) -> YearCloseResult:
-    """Year close (年结) by accounting-rules.md §3: closing vouchers, December closed, balances
-    carried into the next year as its opening (month-0) balances."""
+    """Year close (年结) by accounting-rules.md §3, in one or two runs.
+
+    The closing vouchers (income and expenses to 本年收益, 本年收益 to 未分配收益, the
+    appropriations to 未分配收益) are the system's mechanical entries: posted at once, with no
+    reviewer named (``Voucher.posted_by_closing``). The distribution of the year's profit
+    (``appropriations``: 提取公积公益金, 向成员分配, …) is the village's decision, so it is made as
+    distribution vouchers submitted for review: a reviewer other than the closer approves them and
+    they are posted on the normal path. That run stops there; the year stays open. Run again
+    (without appropriations) once they are posted, the year close posts the last closing voucher,
+    closes December and carries the balances into the next year as its opening (month-0) balances.
+    A year with no appropriation closes in one run.
+    """
     require(actor, ledger, Action.CLOSE)
+    appropriations = appropriations or {}
+    distributing = any(amount > 0 for amount in appropriations.values())
     with transaction.atomic():
         ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
         if year < ledger.carried_year:
@@ -1089,37 +1111,41 @@ def year_close(
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
         december = _period_or_error(ledger, year, 12, actor=actor)
+        if distributing and year_distributions(ledger, year).exists():
+            raise DomainError(E.DISTRIBUTIONS_MADE.format(year=year), field="appropriation")
+        # Every voucher of December posted: the distribution vouchers of a first run too.
         _close_checks(ledger, december)
+        warnings = period_warnings(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
-        if appropriations and appropriations.get("向成员分配", 0) > 0:
+        if appropriations.get("向成员分配", 0) > 0:
             Counterparty.objects.get_or_create(
                 ledger=ledger, name=MEMBERS_COUNTERPARTY, defaults={"kind": CounterpartyKind.ORGANISATION}
             )
         directory = LedgerDirectory.load(ledger)
-        year_end = date(year, 12, 31)
-        posted = []
+        posted, distributions = [], []
         for planned in plan:
             problems = check_voucher(list(planned.lines)) + directory.resolve(list(planned.lines))
             if problems:
                 raise DomainError(problems=problems)
-            now = timezone.now()
-            voucher = Voucher.objects.create(
-                ledger=ledger,
-                period=december,
-                date=year_end,
-                note=planned.summary,
-                kind=VoucherKind.CLOSING if planned.is_system_closing else VoucherKind.NORMAL,
-                prepared_by=actor,
-                reviewed_by=actor,
-                reviewed_at=now,
-                submitted_at=now,
-                amount_fen=sum(line.debit_fen for line in planned.lines),
-                status=VoucherStatus.REVIEWED,
+            if not planned.is_system_closing:
+                distributions.append(_distribution_make(actor, ledger, december, planned, directory))
+            elif not distributions:
+                posted.append(_closing_post(actor, ledger, december, planned, directory))
+            # else: the appropriations' closing voucher, which needs them posted: the next run's.
+        if distributions:
+            audit_record(
+                actor=actor,
+                action="year_close_distributions",
+                ledger_id=ledger.pk,
+                obj=ledger,
+                year=year,
+                vouchers=[v.pk for v in posted],
+                distributions=[v.pk for v in distributions],
+                appropriations=appropriations,
             )
-            VoucherLine.objects.bulk_create(directory.line_rows(voucher, list(planned.lines)))
-            # Closing vouchers are the system's: reviewed and posted in the same act, recorded.
-            posting.post_voucher(voucher=voucher, actor=actor, savepoint=True)
-            posted.append(voucher)
+            return YearCloseResult(
+                year=year, vouchers=posted, carried_rows=0, distributions=distributions, closed=False
+            )
         december.refresh_from_db()
         _close_checks(ledger, december)
         december.status, december.closed_at, december.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
@@ -1135,9 +1161,50 @@ def year_close(
             obj=ledger,
             year=year,
             vouchers=[v.pk for v in posted],
-            appropriations=appropriations or {},
+            appropriations=appropriations,
+            **({"warnings": [str(w.message) for w in warnings]} if warnings else {}),
         )
     return YearCloseResult(year=year, vouchers=posted, carried_rows=carried)
+
+
+def _closing_post(actor, ledger: Ledger, december: Period, planned, directory: LedgerDirectory) -> Voucher:
+    """A closing voucher of the year close, posted at once as the system's entry: the closer
+    prepares and posts it; nobody reviewed it, so no reviewer is recorded."""
+    now = timezone.now()
+    voucher = Voucher.objects.create(
+        ledger=ledger,
+        period=december,
+        date=date(december.year, 12, 31),
+        note=planned.summary,
+        kind=VoucherKind.CLOSING,
+        prepared_by=actor,
+        submitted_at=now,
+        amount_fen=sum(line.debit_fen for line in planned.lines),
+        status=VoucherStatus.REVIEWED,
+    )
+    VoucherLine.objects.bulk_create(directory.line_rows(voucher, list(planned.lines)))
+    posting.post_voucher(voucher=voucher, actor=actor, savepoint=True)
+    return voucher
+
+
+def _distribution_make(
+    actor, ledger: Ledger, december: Period, planned, directory: LedgerDirectory
+) -> Voucher:
+    """A distribution voucher of the year close, submitted for review (待审核), the closer its preparer."""
+    now = timezone.now()
+    voucher = Voucher.objects.create(
+        ledger=ledger,
+        period=december,
+        date=date(december.year, 12, 31),
+        note=planned.summary,
+        kind=VoucherKind.DISTRIBUTION,
+        prepared_by=actor,
+        submitted_at=now,
+        amount_fen=sum(line.debit_fen for line in planned.lines),
+        status=VoucherStatus.SUBMITTED,
+    )
+    VoucherLine.objects.bulk_create(directory.line_rows(voucher, list(planned.lines)))
+    return voucher
 
 
 def _carry_forward(ledger: Ledger, year: int) -> int:

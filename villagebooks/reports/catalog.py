@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import record_report_view
 from villagebooks.reports import (
+    bank_reconciliation,
     books,
     breakdown,
     comparisons,
@@ -81,6 +82,8 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=fund_summary.build_fund_summary,
             rows=_fund_summary_rows,
             total=lambda report: [report.total.name, "", *report.total.amounts()],
+            # getattr: a kind made from this one may render without a report (tests of the files)
+            warning=lambda report: getattr(report, "warning", None),
         ),
         ReportKind(
             slug="balance-sheet",
@@ -136,6 +139,19 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=books.build_bank_journal,
             rows=books.detail_rows,
             total=books.detail_total,
+            ledger_only=True,
+        ),
+        ReportKind(
+            slug="bank-reconciliation",
+            title=_("银行存款余额调节表"),
+            columns=bank_reconciliation.COLUMNS,
+            headers=bank_reconciliation.HEADERS,
+            text_columns=3,
+            build=bank_reconciliation.build_bank_reconciliation,
+            rows=bank_reconciliation.bank_reconciliation_rows,
+            total=bank_reconciliation.bank_reconciliation_total,
+            warning=lambda report: report.warning,
+            needs_account=True,
             ledger_only=True,
         ),
         ReportKind(

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.banking.selectors import BankReconciliation
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
@@ -300,6 +301,8 @@ def _fund_summary_table(kind: ReportKind, report: FundSummary, links: Links) -> 
         head=_single_head(kind.headers, kind.text_columns),
         body=[row(r.name, r.name, r.kind, r.amounts()) for r in report.rows],
         foot=[row("total", _("合计"), "", report.total.amounts(), css="total")],
+        # The funds' 专项应付款 and 一事一议资金 against the balance sheet's, when they differ.
+        alerts=[Alert(report.warning)] if report.warning else [],
         empty_text=NO_FUNDS,
         wide=True,
     )
@@ -355,12 +358,45 @@ def _book_table(kind: ReportKind, report: DetailLedger, links: Links) -> Table:
     )
 
 
+def _bank_reconciliation_table(kind: ReportKind, report: BankReconciliation, links: Links) -> Table:
+    """The 调节表 as rows that say what each is (the CSV keeps the machine ``kind``); an item of
+    the books opens its voucher."""
+
+    bold = {"book_balance", "bank_balance", "adjusted_book", "adjusted_bank"}
+
+    def row(item, css: str = "") -> Row:
+        link = reverse("voucher", args=[report.ledger.code, item.voucher_id]) if item.voucher_id else ""
+        cells = [
+            Cell(item.kind_label, row_header=True, css="account"),
+            Cell(item.date.isoformat() if item.date else ""),
+            Cell("" if item.kind in bold else item.summary, link=link),  # a balance's words are its label
+            _amount(item.amount_fen),
+        ]
+        return Row(key=item.kind, cells=cells, css=css)
+
+    total = kind.total(report)
+    foot = Row(
+        key="difference",
+        cells=[Cell(_("差额"), row_header=True), Cell(total[1]), Cell(total[2]), _amount(total[3])],
+        css="total",
+    )
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-kind",
+        head=_single_head(kind.headers, kind.text_columns),
+        body=[row(item, "bold" if item.kind in bold else "") for item in report.rows()],
+        foot=[foot],
+        alerts=[Alert(report.warning)] if report.warning else [],
+    )
+
+
 # Reports whose printed form the pages know, by what their builder returns.
 _SHAPED = (
     (TrialBalance, _trial_balance_table),
     (FundSummary, _fund_summary_table),
     (Statement, _statement_table),
     (DetailLedger, _book_table),
+    (BankReconciliation, _bank_reconciliation_table),
 )
 
 

@@ -18,13 +18,15 @@ from django.utils.functional import Promise
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
+from villagebooks.api import banking as api_banking
 from villagebooks.api import reports as api_reports
 from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
     flatmap_path_parameters,
     in_process_requests,
     seeded,
 )
-from villagebooks.common import money
+from villagebooks.banking import errors as banking_errors
+from villagebooks.common import money, tabular
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
@@ -35,7 +37,16 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 schema.hook(flatmap_path_parameters)
 
 # Where the rules of the books live; every message of these modules may answer a well-formed request…
-RULE_MODULES: list[ModuleType] = [ledger_errors, voucher_rules, scope, breakdown, api_reports]
+RULE_MODULES: list[ModuleType] = [
+    ledger_errors,
+    voucher_rules,
+    scope,
+    breakdown,
+    api_reports,
+    banking_errors,  # a bank account that does not exist, a statement's rows
+    api_banking,
+    tabular,  # an uploaded statement that is no table
+]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
 # … except these, which are about the form of a value, and which the schema states.

@@ -96,6 +96,13 @@ def test_last_year_closed_by_year_close_and_this_year_up_to_last_month(loaded):
         assert Voucher.objects.filter(
             ledger=ledger, kind=VoucherKind.CLOSING, date=date(2025, 12, 31)
         ).exists()
+        # The closing vouchers name no reviewer; a distribution, reviewed by another than the closer.
+        assert not Voucher.objects.filter(
+            ledger=ledger, kind=VoucherKind.CLOSING, reviewed_by__isnull=False
+        ).exists()
+        for distribution in Voucher.objects.filter(ledger=ledger, kind=VoucherKind.DISTRIBUTION):
+            assert distribution.status == VoucherStatus.POSTED
+            assert distribution.reviewed_by_id not in (None, distribution.prepared_by_id)
         waiting = (
             Voucher.objects.filter(ledger=ledger, date__month=11, date__year=2026)
             .exclude(status=VoucherStatus.POSTED)
@@ -104,6 +111,22 @@ def test_last_year_closed_by_year_close_and_this_year_up_to_last_month(loaded):
         )
         assert waiting.filter(status=VoucherStatus.DRAFT).count() == 1
         assert waiting.filter(status__in=[VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED]).count() == 2
+
+
+def test_the_bank_reconciliation_ties_every_month_and_only_this_months_fee_is_open(loaded):
+    from villagebooks.banking.models import BankLine
+    from villagebooks.banking.selectors import bank_reconciliation_get
+
+    for ledger in Ledger.objects.all():
+        assert BankLine.objects.filter(ledger=ledger).exists()
+        for key in [*(202500 + m for m in range(1, 13)), *(202600 + m for m in range(1, 12))]:
+            rec = bank_reconciliation_get(ledger=ledger, account_code="10201", period_key=key)
+            assert rec.warning is None and rec.difference_fen == 0, (ledger.code, key)
+            assert all(item.date.day >= 25 for item in rec.items if key != 202611), (ledger.code, key)
+        november = bank_reconciliation_get(ledger=ledger, account_code="10201", period_key=202611)
+        assert [(item.kind, item.summary, item.amount_fen) for item in november.items] == [
+            ("bank_only_out", "账户管理费", 1200)
+        ]
 
 
 def test_a_user_for_every_role_in_the_right_place(loaded):

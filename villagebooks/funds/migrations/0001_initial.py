@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('ledger', '0010_voucher_line_project'),
+        ('ledger', '0011_voucher_line_project'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

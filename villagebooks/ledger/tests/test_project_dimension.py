@@ -1,4 +1,4 @@
-"""Projects as a line dimension (migration 0010): a line names a project of its own ledger by
+"""Projects as a line dimension (migration 0011): a line names a project of its own ledger by
 code, never one created on the fly; the column was added without rebuilding the lines' table,
 so a posted line's project is as immutable as the rest of it."""
 

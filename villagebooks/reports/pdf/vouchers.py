@@ -70,6 +70,8 @@ class PrintedVoucher:
     note: str = ""
     # Posted by an import: reviewed outside, in this file (name, SHA-256), instead of by a reviewer.
     reviewed_outside: tuple[str, str] | None = None
+    # A closing voucher: posted by the year close as the system's entry, reviewed by nobody.
+    posted_by_closing: bool = False
     status: str = ""  # empty once posted; otherwise what it still is (草稿, 待审核, 已审核)
 
     @property
@@ -162,9 +164,10 @@ def _printed(voucher: Voucher, accounts: dict[int, dict]) -> PrintedVoucher:
         attachments=voucher.attachment_count,
         lines=tuple(_printed_line(line, accounts) for line in voucher.lines.all()),
         prepared_by=_person(voucher.prepared_by),
-        reviewed_by=_person(voucher.reviewed_by),
+        reviewed_by=_person(voucher.shown_reviewer),
         posted_by=_person(voucher.posted_by),
         reviewed_outside=(voucher.source_file, voucher.source_sha256) if voucher.reviewed_outside else None,
+        posted_by_closing=voucher.posted_by_closing,
         note=voucher.note,
         status="" if voucher.status == VoucherStatus.POSTED else str(voucher.get_status_display()),
     )
@@ -285,13 +288,20 @@ def _draw(
     with document.style(size=10):
         third = WIDTH / 3
         document.line_at(f"记账：{clean(voucher.posted_by)}", LEFT + 2, y + 2, third, 7, "L")
-        reviewer = "外部（随文件导入）" if voucher.reviewed_outside else clean(voucher.reviewed_by)
+        if voucher.reviewed_outside:
+            reviewer = "外部（随文件导入）"
+        elif voucher.posted_by_closing:
+            reviewer = "无（系统结转）"
+        else:
+            reviewer = clean(voucher.reviewed_by)
         document.line_at(f"审核：{reviewer}", LEFT + third, y + 2, third, 7, "C")
         document.line_at(f"制单：{clean(voucher.prepared_by)}", LEFT + 2 * third, y + 2, third - 2, 7, "R")
     remarks = []
     if voucher.reviewed_outside:  # first: the print must say where the review was
         file_name, sha256 = voucher.reviewed_outside
         remarks.append(f"外部审核：随文件 {clean(file_name)} 导入，SHA-256 {sha256}")
+    if voucher.posted_by_closing:
+        remarks.append("结转凭证：年结时由系统记账，不经审核")
     if voucher.note:
         remarks.append(f"说明：{clean(voucher.note)}")
     if remarks:

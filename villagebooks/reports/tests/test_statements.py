@@ -21,11 +21,12 @@ import re
 from dataclasses import replace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger import services
-from villagebooks.ledger.tests.books import post
+from villagebooks.ledger.tests.books import post, year_close_through
 from villagebooks.regions.services import system_user
 from villagebooks.reports.catalog import REPORT_KINDS
 from villagebooks.reports.models import StatementKind, StatementLayout
@@ -61,7 +62,12 @@ def _ledger_scope(user, from_key, to_key, code="HT01"):
 def _close_year(ledger, user, appropriations=None):
     for month in range(1, 12):
         services.period_close(actor=user, ledger=ledger, year=2025, month=month)
-    services.year_close(actor=user, ledger=ledger, year=2025, appropriations=appropriations or {})
+    year_close_through(ledger, user, _a_reviewer() if appropriations else None, 2025, appropriations or {})
+
+
+def _a_reviewer():
+    """The ``reviewer`` fixture's user: the distribution vouchers need a reviewer who is not the closer."""
+    return get_user_model().objects.get(username="reviewer")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.chart import DATA_DIR
-from villagebooks.ledger.tests.books import post
+from villagebooks.ledger.tests.books import post, year_close_through
 from villagebooks.reports.breakdown import build_village_statements, village_rows
 from villagebooks.reports.models import StatementKind, StatementLayout
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
@@ -150,12 +150,10 @@ def test_income_statement_of_the_year(old_books, accountant):
     assert _figures(report) == _expected(INCOME_LINES, expected)
 
 
-def test_statements_after_the_year_close(old_books, accountant):
+def test_statements_after_the_year_close(old_books, accountant, reviewer):
     for month in range(1, 12):
         services.period_close(actor=accountant, ledger=old_books, year=2023, month=month)
-    services.year_close(
-        actor=accountant, ledger=old_books, year=2023, appropriations={"提取公积公益金": 100_000}
-    )
+    year_close_through(old_books, accountant, reviewer, 2023, {"提取公积公益金": 100_000})
     sheet = build_balance_sheet(_scope(accountant, 202312, 202312))
     # 9,150 closed to 322; 1,000 of it appropriated to 公积公益金.
     assert sheet.is_balanced

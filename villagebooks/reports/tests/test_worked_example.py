@@ -9,11 +9,12 @@ appropriates 5,000.00 to 公积公益金.
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import services
 from villagebooks.ledger.models import AccountBalance, VoucherKind
-from villagebooks.ledger.tests.books import post
+from villagebooks.ledger.tests.books import post, year_close_through
 from villagebooks.reports.fund_summary import build_fund_summary
 from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 from villagebooks.reports.trial_balance import build_trial_balance
@@ -61,7 +62,14 @@ def books(ledger, accountant, reviewer):
 def _close_year(ledger, user, appropriations=None):
     for month in range(1, 12):
         services.period_close(actor=user, ledger=ledger, year=2025, month=month)
-    return services.year_close(actor=user, ledger=ledger, year=2025, appropriations=appropriations or {})
+    return year_close_through(
+        ledger, user, _a_reviewer() if appropriations else None, 2025, appropriations or {}
+    )
+
+
+def _a_reviewer():
+    """The ``reviewer`` fixture's user: the distribution vouchers need a reviewer who is not the closer."""
+    return get_user_model().objects.get(username="reviewer")
 
 
 def test_trial_balance_of_one_quarter(books, accountant):
@@ -88,8 +96,16 @@ def test_year_close_posts_the_closing_vouchers_in_order(books, accountant):
     assert [v.kind for v in result.vouchers] == [
         VoucherKind.CLOSING,
         VoucherKind.CLOSING,
-        VoucherKind.NORMAL,
+        VoucherKind.DISTRIBUTION,
         VoucherKind.CLOSING,
+    ]
+    # The closing vouchers are the system's: nobody reviewed them, and none names a reviewer. The
+    # distribution was reviewed by the reviewer, not by the closer who prepared it.
+    assert [(v.prepared_by.username, v.reviewed_by and v.reviewed_by.username) for v in result.vouchers] == [
+        ("accountant", None),
+        ("accountant", None),
+        ("accountant", "reviewer"),
+        ("accountant", None),
     ]
     first = {(line.account.code, line.debit_fen, line.credit_fen) for line in result.vouchers[0].lines.all()}
     assert first == {
@@ -157,7 +173,7 @@ def test_a_loss_goes_to_the_debit_of_undistributed_income(ledger, accountant, re
         """
         2025-02-01 支付会议费
           借 513 管理费用   700.00
-          贷 101 库存现金   700.00
+          贷 102 银行存款   700.00
     """,
     )
     _close_year(ledger, accountant)

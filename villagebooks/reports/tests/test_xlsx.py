@@ -132,22 +132,42 @@ def test_fund_summary_workbook_keeps_formula_like_names_as_text(books, accountan
     _workbook, sheet = _sheet(data)
 
     assert sheet.title == "资金来源汇总表"
-    assert (sheet["A2"].value, sheet["C2"].value, sheet["G2"].value) == (TITLE_TEXT, PERIOD_TEXT, "单位：元")
-    assert sorted(str(r) for r in sheet.merged_cells.ranges) == ["A1:G1", "A2:B2", "C2:F2"]
+    assert (sheet["A2"].value, sheet["C2"].value, sheet["I2"].value) == (TITLE_TEXT, PERIOD_TEXT, "单位：元")
+    assert sorted(str(r) for r in sheet.merged_cells.ranges) == ["A1:I1", "A2:B2", "C2:H2"]
     assert sheet.freeze_panes == "A4"
     assert _values(sheet) == [
-        ("资金来源", "资金类别", "下达金额", "期初余额", "本期收到", "本期使用", "期末余额"),
-        ("=SUM(A1)", "上级专项资金", y("50000.00"), 0, y("50000.00"), 0, y("50000.00")),
-        ("县交通局道路补助", "上级专项资金", 0, 0, 0, 0, 0),
-        ("#N/A", "村办公经费", 0, 0, 0, 0, 0),
-        ("村级组织运转经费", "村办公经费", 0, 0, y("30000.00"), y("1234.56"), y("28765.44")),
-        ("合计", None, y("50000.00"), 0, y("80000.00"), y("1234.56"), y("78765.44")),
+        (
+            "资金来源",
+            "资金类别",
+            "下达金额",
+            "期初余额",
+            "本期收到",
+            "本期使用",
+            "期末余额",
+            "转入公积公益金",
+            "账面结存",
+        ),
+        ("=SUM(A1)", "上级专项资金", y("50000.00"), 0, y("50000.00"), 0, y("50000.00"), 0, y("50000.00")),
+        ("县交通局道路补助", "上级专项资金", 0, 0, 0, 0, 0, 0, 0),
+        ("#N/A", "村办公经费", 0, 0, 0, 0, 0, 0, 0),
+        ("村级组织运转经费", "村办公经费", 0, 0, y("30000.00"), y("1234.56"), y("28765.44"), 0, 0),
+        ("合计", None, y("50000.00"), 0, y("80000.00"), y("1234.56"), y("78765.44"), 0, y("50000.00")),
     ]
     formula_like, error_like = sheet["A4"], sheet["A6"]
     assert (formula_like.value, formula_like.data_type, formula_like.quotePrefix) == ("=SUM(A1)", "s", True)
     assert (error_like.value, error_like.data_type, error_like.quotePrefix) == ("#N/A", "s", False)
     assert all(c.font.b for c in sheet[8]) and not any(c.font.b for c in sheet[7])
-    assert [sheet.column_dimensions[letter].width for letter in "ABCDEFG"] == [18, 18, 11, 10, 11, 10, 11]
+    assert [sheet.column_dimensions[letter].width for letter in "ABCDEFGHI"] == [
+        18,
+        18,
+        11,
+        10,
+        11,
+        10,
+        11,
+        16,
+        11,
+    ]
 
 
 def test_no_cell_in_the_file_is_a_formula(books, accountant):
@@ -155,8 +175,10 @@ def test_no_cell_in_the_file_is_a_formula(books, accountant):
     township = scope_for_region(user=accountant, region_code="510781100000", from_key=202501, to_key=202506)
     for slug, kind in REPORT_KINDS.items():
         scope = township if kind.region_only else _half_year(accountant)
-        # 241 carries the fund named =SUM(A1) (the dimension report shows it by fund).
-        report = kind.build(scope, account="241") if kind.needs_account else kind.build(scope)
+        # 241 carries the fund named =SUM(A1) (the dimension report shows it by fund); the bank
+        # reconciliation is of a bank account only.
+        account = "102" if slug == "bank-reconciliation" else "241"
+        report = kind.build(scope, account=account) if kind.needs_account else kind.build(scope)
         xml = _sheet_xml(render_xlsx(kind, scope, report))
         assert "<f>" not in xml and "<f " not in xml, slug
     for slug in ("trial-balance", "fund-summary"):
@@ -171,9 +193,9 @@ def test_region_roll_up_names_the_region(books, accountant):
     _workbook, sheet = _sheet(_render("fund-summary", scope))
     assert sheet["A2"].value == "汇总范围：江油市（汇总 1 个账套）"
     assert _values(sheet)[1:] == [
-        ("上级专项资金", "上级专项资金", y("50000.00"), 0, y("50000.00"), 0, y("50000.00")),
-        ("村办公经费", "村办公经费", 0, 0, y("30000.00"), y("1234.56"), y("28765.44")),
-        ("合计", None, y("50000.00"), 0, y("80000.00"), y("1234.56"), y("78765.44")),
+        ("上级专项资金", "上级专项资金", y("50000.00"), 0, y("50000.00"), 0, y("50000.00"), 0, y("50000.00")),
+        ("村办公经费", "村办公经费", 0, 0, y("30000.00"), y("1234.56"), y("28765.44"), 0, 0),
+        ("合计", None, y("50000.00"), 0, y("80000.00"), y("1234.56"), y("78765.44"), 0, y("50000.00")),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The bar that joins a ledger's pages: vouchers, reports, claims, chart and opening, closing.
+"""The bar that joins a ledger's pages: vouchers, reports, claims, bank reconciliation, chart and
+opening, closing.
 
 Every page of one ledger (web, workspace, claims) shows it, so that the sections read as one
 product; it offers only what the user may open, decided by ``access.actions_on`` in one query.
@@ -10,7 +11,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import pgettext
 
+from villagebooks.banking.access import VIEW as BANKING_VIEW
 from villagebooks.ledger.access import Action, actions_on
+from villagebooks.regions import permissions
 
 register = template.Library()
 
@@ -31,12 +34,15 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
             reverse("ledger_report", args=[code, "trial-balance"]),
         ),
         ("claims", pgettext("ledger section", "报账单"), reverse("claims:ledger", args=[code])),
+        ("banking", pgettext("ledger section", "银行对账"), reverse("banking:reconcile", args=[code])),
         ("funds", pgettext("ledger section", "资金项目"), reverse("funds:ledger", args=[code])),
         ("setup", pgettext("ledger section", "科目与期初"), reverse("setup:accounts", args=[code])),
         ("closing", pgettext("ledger section", "结账"), reverse("setup:closing", args=[code])),
     ]
     if Action.VIEW not in actions:
         items = []
+    elif not permissions.can(context["request"].user, BANKING_VIEW, ledger):
+        items = [item for item in items if item[0] != "banking"]
     return {
         "items": [
             {"key": key, "title": title, "url": url, "current": key == current} for key, title, url in items

@@ -147,7 +147,7 @@ def test_fund_summary_page_and_csv_show_the_builders_figures(client, books, acco
     response = client.get(FS, {"from": "2025-01", "to": "2025-03"})
     assert response.status_code == 200
     rows, _ = table_rows(response.content.decode(), "data-fund")
-    # Name, kind, allocated, opening, received, spent, balance.
+    # Name, kind, allocated, opening, received, spent, balance, transferred, held.
     assert rows["县交通局道路补助"] == [
         "县交通局道路补助",
         "上级专项资金",
@@ -155,6 +155,8 @@ def test_fund_summary_page_and_csv_show_the_builders_figures(client, books, acco
         "0.00",
         "50,000.00",
         "30,000.00",
+        "20,000.00",
+        "0.00",
         "20,000.00",
     ]
     expected = fund_summary.build_fund_summary(
@@ -166,8 +168,8 @@ def test_fund_summary_page_and_csv_show_the_builders_figures(client, books, acco
 
     csv = client.get(FS_CSV, {"from": "2025-01", "to": "2025-03"})
     lines = csv.content.decode("utf-8").removeprefix("\ufeff").splitlines()
-    assert lines[0] == "fund,kind,allocated,opening,received,spent,balance"
-    assert "县交通局道路补助,上级专项资金,0.00,0.00,50000.00,30000.00,20000.00" in lines
+    assert lines[0] == "fund,kind,allocated,opening,received,spent,balance,transferred,held"
+    assert "县交通局道路补助,上级专项资金,0.00,0.00,50000.00,30000.00,20000.00,0.00,20000.00" in lines
 
 
 def test_report_tabs_keep_the_months(client, books, accountant):

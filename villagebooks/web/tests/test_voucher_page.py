@@ -241,3 +241,35 @@ def test_an_imported_voucher_shows_it_came_reviewed_from_outside(client, books, 
     text = _pdf_text(client.get(f"/ledgers/HT01/vouchers/{voucher.pk}.pdf"))
     assert "记账：李会计 审核：外部（随文件导入） 制单：李会计" in text
     assert f"外部审核：随文件 旧账2025.csv 导入，SHA-256 {digest}" in text.replace("\n", "")
+
+
+def test_a_closing_voucher_names_no_reviewer_and_says_the_year_close_posted_it(client, books, accountant):
+    from villagebooks.ledger.models import Voucher, VoucherKind
+
+    accountant.first_name = "李会计"
+    accountant.save()
+    for month in range(1, 12):
+        services.period_close(actor=accountant, ledger=books, year=2025, month=month)
+    services.year_close(actor=accountant, ledger=books, year=2025)
+    voucher = Voucher.objects.filter(ledger=books, kind=VoucherKind.CLOSING).order_by("number").first()
+    assert voucher.reviewed_by is None and voucher.posted_by == accountant
+    client.force_login(accountant)
+
+    html = client.get(_url(voucher)).content.decode()
+    assert (
+        'data-step="reviewed"><span data-reviewed="closing">无（结转凭证：年结时由系统记账，不经审核）'
+        in html
+    )
+    assert 'data-step="posted">李会计 <span class="muted">' in html
+
+    text = _pdf_text(client.get(f"/ledgers/HT01/vouchers/{voucher.pk}.pdf"))
+    assert "记账：李会计 审核：无（系统结转） 制单：李会计" in text
+    assert "结转凭证：年结时由系统记账，不经审核" in text.replace("\n", "")
+
+
+def test_a_closing_voucher_recorded_with_a_reviewer_before_shows_none(accountant):
+    # Closing vouchers posted before this rule recorded the closer as reviewer; none is shown.
+    from villagebooks.ledger.models import Voucher, VoucherKind
+
+    assert Voucher(kind=VoucherKind.CLOSING, reviewed_by=accountant).shown_reviewer is None
+    assert Voucher(kind=VoucherKind.NORMAL, reviewed_by=accountant).shown_reviewer == accountant

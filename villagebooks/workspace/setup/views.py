@@ -27,8 +27,11 @@ from villagebooks.ledger.access import Action, actions_on, can, require
 from villagebooks.ledger.closing_checks import (
     Blocker,
     BlockerKind,
+    CloseWarning,
     period_close_blockers,
+    period_close_warnings,
     year_close_blockers,
+    year_distributions,
 )
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.periods import period_label
@@ -69,6 +72,7 @@ MONTH_CHECKS = (
     (BlockerKind.EARLIER_OPEN, gettext_lazy("之前的月份都已结账")),
     (BlockerKind.UNPOSTED, gettext_lazy("本月凭证都已记账")),
     (BlockerKind.TRIAL_UNBALANCED, gettext_lazy("试算平衡")),
+    (BlockerKind.CASH_NEGATIVE, gettext_lazy("库存现金、银行存款月末不为负数")),
 )
 
 
@@ -344,8 +348,11 @@ def opening(request: HttpRequest, code: str) -> HttpResponse:
 # Closing
 
 
-def _checklist(ledger: Ledger, blockers: list[Blocker], *, year_close: bool) -> list[dict]:
-    """Every rule as a checklist item, ticked or with what blocks it and where to clear it."""
+def _checklist(
+    ledger: Ledger, blockers: list[Blocker], *, year_close: bool, warnings: list[CloseWarning] = ()
+) -> list[dict]:
+    """Every rule as a checklist item, ticked or with what blocks it and where to clear it, then
+    the warnings, which do not stop the close (a fund or its 专项应付款 below zero)."""
     by_kind = {blocker.kind: blocker for blocker in blockers}
     checks = list(MONTH_CHECKS)
     extra = [b for b in blockers if b.kind not in dict(checks)]
@@ -357,7 +364,15 @@ def _checklist(ledger: Ledger, blockers: list[Blocker], *, year_close: bool) -> 
         items.append(
             {"label": label, "ok": blocker is None, "blocker": blocker, "links": _links(ledger, blocker)}
         )
+    for warning in warnings:
+        items.append(
+            {"label": warning.message, "ok": True, "warning": warning, "links": _warning_links(ledger)}
+        )
     return items
+
+
+def _warning_links(ledger: Ledger) -> list[dict]:
+    return [{"text": _("查看资金来源汇总表"), "url": _url("ledger_report", ledger.code, "fund-summary")}]
 
 
 def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
@@ -380,12 +395,12 @@ def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
             }
             for status, count in blocker.by_status
         ]
-    if blocker.kind == BlockerKind.TRIAL_UNBALANCED:
+    if blocker.kind in (BlockerKind.TRIAL_UNBALANCED, BlockerKind.CASH_NEGATIVE):
         query = {"from": blocker.period_text, "to": blocker.period_text}
         return [
             {"text": _("查看科目余额表"), "url": _url("ledger_report", code, "trial-balance", query=query)}
         ]
-    return []
+    return [{"text": text, "url": url} for text, url in blocker.links]  # another app's check
 
 
 def _voucher_links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
@@ -415,7 +430,8 @@ def _render_closing(
             blockers = period_close_blockers(
                 ledger=ledger, year=next_open.year, month=next_open.month, voucher_limit=VOUCHERS_LISTED
             )
-        checklist = _checklist(ledger, blockers, year_close=by_year_close)
+        warnings = period_close_warnings(ledger=ledger, year=next_open.year, month=next_open.month)
+        checklist = _checklist(ledger, blockers, year_close=by_year_close, warnings=warnings)
         blocked = bool(blockers)
         unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     last_closed = overview.last_closed
@@ -505,17 +521,23 @@ def period_reopen(request: HttpRequest, code: str) -> HttpResponse:
 def _plan_tables(ledger: Ledger, plan) -> list[dict]:
     codes = {line.account_code for voucher in plan for line in voucher.lines}
     names = account_names(ledger, codes)
-    return [
-        {
-            "summary": voucher.summary,
-            "lines": [
-                {"line": line, "account_name": names.get(line.account_code, "")} for line in voucher.lines
-            ],
-            "debit_fen": sum(line.debit_fen for line in voucher.lines),
-            "credit_fen": sum(line.credit_fen for line in voucher.lines),
-        }
-        for voucher in plan
-    ]
+    tables, distributing = [], False
+    for voucher in plan:
+        distributing = distributing or not voucher.is_system_closing
+        tables.append(
+            {
+                "summary": voucher.summary,
+                "lines": [
+                    {"line": line, "account_name": names.get(line.account_code, "")} for line in voucher.lines
+                ],
+                "debit_fen": sum(line.debit_fen for line in voucher.lines),
+                "credit_fen": sum(line.credit_fen for line in voucher.lines),
+                # What the year close does with it (services.year_close): posts it now as the
+                # system's entry, submits it for review, or posts it when run again afterwards.
+                "stage": "review" if not voucher.is_system_closing else "later" if distributing else "now",
+            }
+        )
+    return tables
 
 
 @_pages
@@ -555,6 +577,21 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
                 numbers = _("、").join(
                     _("记-%(number)s") % {"number": v.number} for v in result.vouchers
                 ) or _("无")
+                if not result.closed:
+                    messages.success(
+                        request,
+                        _(
+                            "已过账结转凭证 %(count)s 张（%(numbers)s）；收益分配凭证 %(drafts)s 张已提交审核。"
+                            "由制单人以外的审核人审核、记账后，再回到本页完成 %(year)s 年度年结"
+                        )
+                        % {
+                            "year": year,
+                            "count": len(result.vouchers),
+                            "numbers": numbers,
+                            "drafts": len(result.distributions),
+                        },
+                    )
+                    return redirect(reverse("setup:year_close", args=[ledger.code]))
                 messages.success(
                     request,
                     _(
@@ -566,15 +603,28 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
     blockers = year_close_blockers(ledger=ledger, year=year, voucher_limit=VOUCHERS_LISTED)
     unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     planned = form.total_fen() if plan is not None else 0
+    plan_tables = _plan_tables(ledger, plan) if plan is not None else None
     context = _nav(ledger, "year") | {
         "year": year,
         "form": form,
-        "plan": _plan_tables(ledger, plan) if plan is not None else None,
+        "plan": plan_tables,
+        "distributing": any(table["stage"] == "review" for table in plan_tables or []),
+        "distributions": [
+            {"voucher": v, "url": _url("voucher", ledger.code, v.id)}
+            for v in year_distributions(ledger, year)
+        ],
         "fingerprint": plan_fingerprint(plan) if plan is not None else "",
         "appropriations": [(name, form.kinds[name], form.cleaned_data.get(name, 0)) for name in form.kinds]
         if plan is not None
         else [],
-        "checklist": _checklist(ledger, blockers, year_close=True),
+        "checklist": _checklist(
+            ledger,
+            blockers,
+            year_close=True,
+            warnings=period_close_warnings(ledger=ledger, year=year, month=12)
+            if year == ledger.carried_year
+            else [],
+        ),
         "unposted": _voucher_links(ledger, unposted_blocker),
         "unposted_more": unposted_blocker.count - len(unposted_blocker.vouchers) if unposted_blocker else 0,
         "blocked": bool(blockers),

@@ -52,6 +52,7 @@ def test_the_checklist_shows_an_unposted_voucher_with_links_and_the_close_waits(
         ("ok", "✓ 之前的月份都已结账 ：通过"),
         ("unposted", "✗ 本月凭证都已记账 期间 2025-01 还有 1 张未记账凭证 草稿 1 张"),
         ("ok", "✓ 试算平衡 ：通过"),
+        ("ok", "✓ 库存现金、银行存款月末不为负数 ：通过"),
     ]
     html = response.content.decode()
     assert 'href="/ledgers/HT01/vouchers/?period=2025-01&amp;status=draft"' in html
@@ -78,7 +79,7 @@ def test_once_posted_the_month_closes_from_the_page(client, ledger, accountant, 
     accountant.save()
     client.force_login(accountant)
     page = client.get(URL)
-    assert [kind for kind, _text in _checks(page)] == ["ok", "ok", "ok", "ok"]
+    assert [kind for kind, _text in _checks(page)] == ["ok", "ok", "ok", "ok", "ok"]
     assert 'id="close-button">结账 2025-01</button>' in page.content.decode()
 
     response = client.post(URL + "close/", {"year": "2025", "month": "1"})
@@ -111,7 +112,7 @@ def test_the_next_month_to_close_is_the_earliest_open_one(client, ledger, accoun
     client.force_login(accountant)
     response = client.get(URL)
     assert "下一个结账月份：2025-02" in text(response)
-    assert [kind for kind, _text in _checks(response)] == ["ok", "ok", "ok", "ok"]
+    assert [kind for kind, _text in _checks(response)] == ["ok", "ok", "ok", "ok", "ok"]
 
 
 def test_unbalanced_books_block_with_a_link_to_the_trial_balance(client, ledger, accountant):
@@ -251,3 +252,34 @@ def test_the_closing_page_costs_the_same_queries_whatever_the_number_of_vouchers
     """,
     )
     assert queries_of(client, URL) == few
+
+
+def test_negative_cash_blocks_and_a_fund_below_zero_warns_on_the_checklist(
+    client, ledger, accountant, reviewer
+):
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-01-10 支付会议费
+          借 513 管理费用   700.00
+          贷 101 库存现金   700.00
+        2025-01-25 支付路灯电费
+          借 514 公益支出   300.00  fund=村级组织运转经费
+          贷 102 银行存款   300.00
+        """,
+    )
+    client.force_login(accountant)
+    checks = _checks(client.get(URL))
+    assert (
+        "cash_negative",
+        "✗ 库存现金、银行存款月末不为负数 期间 2025-01 末库存现金或银行存款为负数：101 库存现金 -700.00 元 查看科目余额表",
+    ) in checks
+    assert checks[-1] == (
+        "fund_negative",
+        "! 警告： 期间 2025-01 末资金 村级组织运转经费 的结余为负数（-300.00 元）：支出超过了收到的资金 查看资金来源汇总表",
+    )
+    html = client.get(URL).content.decode()
+    assert 'href="/ledgers/HT01/reports/fund-summary/"' in html
+    assert re.search(r'<button type="submit" class="button button-primary" id="close-button" disabled', html)

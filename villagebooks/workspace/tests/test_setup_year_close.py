@@ -51,9 +51,9 @@ def _plan(response) -> list[tuple[str, list[list[str]]]]:
     )
     plan = []
     for table in tables:
-        caption = " ".join(
-            re.sub(r"<[^>]+>", " ", re.search(r"<caption>(.*?)</caption>", table, re.S).group(1)).split()
-        )
+        caption_html = re.search(r"<caption>(.*?)</caption>", table, re.S).group(1)
+        caption_html = re.sub(r'<span class="muted" data-stage=.*?</span>', "", caption_html, flags=re.S)
+        caption = " ".join(re.sub(r"<[^>]+>", " ", caption_html).split())
         body = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]
         plan.append(
             (
@@ -105,11 +105,11 @@ def test_the_closing_vouchers_are_shown_with_their_lines_and_amounts(client, rea
         "planned": "0.00",
         "remaining": "8,765.44",
     }
-    assert [kind for kind in re.findall(r'data-check="([a-z_]+)"', response.content.decode())] == ["ok"] * 4
+    assert [kind for kind in re.findall(r'data-check="([a-z_]+)"', response.content.decode())] == ["ok"] * 5
     assert "确认年结：过账以上 2 张凭证并结账 2025-12" in text(response)
 
 
-def test_appropriations_add_their_vouchers_and_the_confirmation_posts_them(client, ready, accountant):
+def test_appropriations_are_reviewed_by_another_before_the_year_closes(client, ready, accountant, reviewer):
     client.force_login(accountant)
     preview = client.get(URL, {RESERVE: "1,000.00", MEMBERS: ""})
     assert [caption for caption, _rows in _plan(preview)] == [
@@ -118,30 +118,61 @@ def test_appropriations_add_their_vouchers_and_the_confirmation_posts_them(clien
         "3. 2025年度收益分配：提取公积公益金",
         "4. 结转各项分配至未分配收益",
     ]
+    # What the year close does with each: posts it now, submits it for review, posts it later.
+    assert re.findall(r'data-stage="(\w+)"', preview.content.decode()) == ["now", "now", "review", "later"]
     assert _plan(preview)[2][1][:2] == [
         ["2025年度收益分配：提取公积公益金", "32202 各项分配", "", "", "1,000.00", ""],
         ["2025年度收益分配：提取公积公益金", "311 公积公益金", "", "", "", "1,000.00"],
     ]
     assert _figures(preview)["planned"] == "1,000.00" and _figures(preview)["remaining"] == "7,765.44"
+    assert "确认：过账结转凭证，收益分配凭证提交审核" in text(preview)
     fingerprint = preview.context["fingerprint"]
     assert f'name="plan" value="{fingerprint}"' in preview.content.decode()
     assert f'<input type="hidden" name="{RESERVE}" value="1,000.00">' in preview.content.decode()
 
+    # First: the closing vouchers posted, the distribution submitted for review; the year stays open.
     response = client.post(URL, {RESERVE: "1,000.00", MEMBERS: "", "plan": fingerprint})
+    assert response.status_code == 302 and response["Location"] == URL
+    ledger = Ledger.objects.get(pk=ready.pk)
+    assert ledger.carried_year == 2025
+    assert Period.objects.get(ledger=ledger, year=2025, month=12).status == PeriodStatus.OPEN
+    distribution = Voucher.objects.get(ledger=ledger, kind=VoucherKind.DISTRIBUTION)
+    assert (distribution.status, distribution.prepared_by, distribution.reviewed_by) == (
+        VoucherStatus.SUBMITTED,
+        accountant,
+        None,
+    )
+    page = client.get(URL)
+    assert "已过账结转凭证 2 张（记-1、记-2）；收益分配凭证 1 张已提交审核" in text(page)
+    assert f'data-voucher="{distribution.pk}"' in page.content.decode()
+    assert page.context["blocked"]  # December has a voucher not posted: the distribution
+    # Appropriating again is refused: the distribution is made already.
+    again = client.get(URL, {RESERVE: "1,000.00", MEMBERS: ""})
+    refused = client.post(URL, {RESERVE: "1,000.00", MEMBERS: "", "plan": again.context["fingerprint"]})
+    assert refused.status_code == 400 and "收益分配凭证已经生成" in text(refused)
+    # The closer cannot review what they prepared.
+    with pytest.raises(services.NotPermitted):
+        services.voucher_review(actor=accountant, voucher=distribution)
+
+    services.voucher_review(actor=reviewer, voucher=distribution)
+    services.voucher_post(actor=accountant, voucher=distribution)
+    last = client.get(URL)
+    assert [caption for caption, _rows in _plan(last)] == ["1. 结转各项分配至未分配收益"]
+    response = client.post(URL, {RESERVE: "", MEMBERS: "", "plan": last.context["fingerprint"]})
     assert response.status_code == 302 and response["Location"] == "/ledgers/HT01/closing/?year=2025"
     ledger = Ledger.objects.get(pk=ready.pk)
     assert ledger.carried_year == 2026
     assert Period.objects.get(ledger=ledger, year=2025, month=12).status == PeriodStatus.CLOSED
     closing = Voucher.objects.filter(ledger=ledger, period__month=12).order_by("number")
-    assert [(v.number, v.note, v.kind, v.status) for v in closing] == [
-        (1, "结转本年收益", VoucherKind.CLOSING, VoucherStatus.POSTED),
-        (2, "结转本年收益至未分配收益", VoucherKind.CLOSING, VoucherStatus.POSTED),
-        (3, "2025年度收益分配：提取公积公益金", VoucherKind.NORMAL, VoucherStatus.POSTED),
-        (4, "结转各项分配至未分配收益", VoucherKind.CLOSING, VoucherStatus.POSTED),
+    assert [(v.number, v.note, v.kind, v.status, v.reviewed_by) for v in closing] == [
+        (1, "结转本年收益", VoucherKind.CLOSING, VoucherStatus.POSTED, None),
+        (2, "结转本年收益至未分配收益", VoucherKind.CLOSING, VoucherStatus.POSTED, None),
+        (3, "2025年度收益分配：提取公积公益金", VoucherKind.DISTRIBUTION, VoucherStatus.POSTED, reviewer),
+        (4, "结转各项分配至未分配收益", VoucherKind.CLOSING, VoucherStatus.POSTED, None),
     ]
     assert balance(ledger, "311") == -100_000 and balance(ledger, "32201") == -776_544
     page = client.get(response["Location"])
-    assert "2025 年度已年结：过账结转凭证 4 张（记-1、记-2、记-3、记-4），余额已结转至 2026 年" in text(page)
+    assert "2025 年度已年结：过账结转凭证 1 张（记-4），余额已结转至 2026 年" in text(page)
 
 
 def test_a_confirmation_of_vouchers_that_changed_since_is_refused(client, ready, accountant, reviewer):
@@ -199,7 +230,7 @@ def test_open_months_block_the_year_close_with_a_link_to_the_first(client, year_
     client.force_login(accountant)
     response = client.get(URL)
     html = response.content.decode()
-    assert re.findall(r'data-check="([a-z_]+)"', html) == ["ok", "earlier_open", "ok", "ok"]
+    assert re.findall(r'data-check="([a-z_]+)"', html) == ["ok", "earlier_open", "ok", "ok", "ok"]
     assert 'href="/ledgers/HT01/closing/?year=2025#month-202501">先结账 2025-01</a>' in html
     assert re.search(r'id="year-close-button" disabled', html)
     response = client.post(URL, {RESERVE: "", MEMBERS: "", "plan": response.context["fingerprint"]})

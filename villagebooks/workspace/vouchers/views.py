@@ -31,7 +31,7 @@ from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
-from villagebooks.ledger.models import Ledger, Voucher, VoucherKind, VoucherStatus
+from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherStatus
 from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
@@ -186,6 +186,9 @@ def _entry_text() -> dict:
         "balanced": _("借贷平衡"),
         "unbalanced": _("借贷不平衡，差额 %s"),
         "noMatch": _("没有匹配的科目"),
+        "parentAccount": _("科目 {code} 有下级科目，请选择末级科目：{subs}"),
+        "andMore": _("等 {count} 个"),
+        "pickLeaf": _("有下级科目，请用 ↑↓ 选择一个末级科目"),
         "notMoney": _("不是有效的金额（最多两位小数）"),
         "remove": _("移除"),
         "tooLarge": _("文件超过 %s MB，不能上传"),
@@ -364,7 +367,7 @@ def edit(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     ledger = _ledger(request, code)
     voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
-    if voucher.status != VoucherStatus.DRAFT or voucher.kind != VoucherKind.NORMAL or not perms.prepare:
+    if voucher.status != VoucherStatus.DRAFT or voucher.kind not in PREPARED_KINDS or not perms.prepare:
         if request.method == "POST":
             _require_prepare(ledger, perms)
             messages.error(request, str(NOT_A_DRAFT) % {"status": voucher.get_status_display()})
@@ -482,7 +485,7 @@ def _desk_context(
         "amount_words": amount_in_words(debit),
         "attachments": attachments,
         "preview": _preview(request, attachments),
-        "can_edit": status == VoucherStatus.DRAFT and voucher.kind == VoucherKind.NORMAL and perms.prepare,
+        "can_edit": status == VoucherStatus.DRAFT and voucher.kind in PREPARED_KINDS and perms.prepare,
         "can_submit": status == VoucherStatus.DRAFT and perms.prepare,
         "can_delete": status == VoucherStatus.DRAFT and perms.prepare,
         "can_review": status == VoucherStatus.SUBMITTED and perms.review and not own,
@@ -491,7 +494,7 @@ def _desk_context(
         "can_post": status == VoucherStatus.REVIEWED and perms.post,
         "can_reverse": (
             status == VoucherStatus.POSTED
-            and voucher.kind == VoucherKind.NORMAL
+            and voucher.kind in PREPARED_KINDS
             and reversed_by is None
             and perms.prepare
         ),

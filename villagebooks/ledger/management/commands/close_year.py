@@ -7,7 +7,10 @@ from villagebooks.regions.commands import ActorCommand
 
 
 class Command(ActorCommand):
-    help = "年末结账：生成结转凭证并结转下年期初"
+    help = (
+        "年末结账：过账结转凭证并结转下年期初；有收益分配时先生成待审核的收益分配凭证，"
+        "审核记账后再次运行完成年结"
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -46,6 +49,13 @@ class Command(ActorCommand):
             actor=self.actor(options), ledger=ledger, year=options["year"], appropriations=appropriations
         )
         numbers = "、".join(f"记-{v.number}" for v in result.vouchers) or "无"
+        if not result.closed:
+            drafts = "、".join(f"{v.note}（草稿#{v.pk}）" for v in result.distributions)
+            self.stdout.write(
+                f"{result.year} 年度尚未年结：结转凭证 {numbers} 已记账；收益分配凭证 {drafts}已提交审核。"
+                "请由制单人以外的审核人审核、记账后，再次运行本命令（不带 --appropriate）完成年结"
+            )
+            return
         self.stdout.write(
             f"{result.year} 年度已年结：结转凭证 {numbers}；结转下年期初 {result.carried_rows} 行"
         )

@@ -1,4 +1,5 @@
-"""``villagebooks verify [--ledger CODE]``: recompute every stored balance from the source rows.
+"""``villagebooks verify [--ledger CODE]``: recompute every stored balance from the source rows,
+and walk the operation log's hash chain (``common.audit_chain``).
 
 Exits with an error naming each figure that disagrees (ledger, account, period, both
 figures); prints one line of Chinese when everything agrees.
@@ -11,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from villagebooks.common.audit_chain import chain_verify
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
 from villagebooks.ledger.models import Ledger
 from villagebooks.ledger.verification import ledger_verify
@@ -40,6 +42,9 @@ class Command(BaseCommand):
             lines += report.lines
             vouchers += report.vouchers
             found.extend(report.discrepancies)
+        # The operation log's hash chain: the whole log (it is one chain), with or without --ledger.
+        audit = chain_verify(limit=SHOWN)
+        found.extend(audit.discrepancies)
         elapsed = time.monotonic() - started
         if found:
             shown = [str(d) for d in found[:SHOWN]]
@@ -48,5 +53,5 @@ class Command(BaseCommand):
             raise CommandError(f"校验未通过，发现 {len(found)} 处不符：\n" + "\n".join(shown))
         self.stdout.write(
             f"校验通过：{count} 个账套，{balance_rows} 行余额、{vouchers} 张已记账凭证（{lines} 条分录）"
-            f"全部相符，用时 {elapsed:.2f} 秒"
+            f"全部相符，操作日志 {audit.rows} 条哈希链完整，用时 {elapsed:.2f} 秒"
         )

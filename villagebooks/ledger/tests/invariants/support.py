@@ -10,6 +10,7 @@ from itertools import count
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import Account, AccountBalance, Voucher
+from villagebooks.ledger.tests.books import year_close_through
 
 VILLAGE = "510781100201"
 FUND = "县交通局道路补助"
@@ -57,11 +58,12 @@ def reverse(ledger, preparer, reviewer, voucher: Voucher, day: date) -> Voucher:
     return services.voucher_post(actor=preparer, voucher=red)
 
 
-def close_year(ledger, actor, year: int, appropriations: dict[str, int] | None = None):
-    """Close months 1..11, then the year (which closes December)."""
+def close_year(ledger, actor, year: int, appropriations: dict[str, int] | None = None, *, reviewer=None):
+    """Close months 1..11, then the year (which closes December); the distribution vouchers of
+    ``appropriations`` reviewed by ``reviewer`` and posted on the way."""
     for month in range(1, 12):
         services.period_close(actor=actor, ledger=ledger, year=year, month=month)
-    result = services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+    result = year_close_through(ledger, actor, reviewer, year, appropriations)
     ledger.refresh_from_db()
     return result
 

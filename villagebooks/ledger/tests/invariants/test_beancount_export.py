@@ -45,6 +45,9 @@ BOOKS_2025 = """
     2025-09-30 补助收入
       借 102 银行存款      5000.00
       贷 503 补助收入      5000.00  fund=县交通局道路补助
+    2025-01-05 提取备用金
+      借 101 库存现金      5000.00
+      贷 102 银行存款      5000.00
 """
 BOOKS_2026 = """
     2026-01-20 支付成员分红
@@ -72,7 +75,13 @@ def books(ledger, accountant, reviewer):
           贷 101 库存现金       650.00
     """,
     )
-    close_year(ledger, accountant, 2025, appropriations={"提取公积公益金": 200_000, "向成员分配": 500_000})
+    close_year(
+        ledger,
+        accountant,
+        2025,
+        appropriations={"提取公积公益金": 200_000, "向成员分配": 500_000},
+        reviewer=reviewer,
+    )
     post(ledger, accountant, reviewer, BOOKS_2026)
     return ledger
 

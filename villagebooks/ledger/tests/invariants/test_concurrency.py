@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -133,9 +134,15 @@ def _paused_in(ledger, accountant, monkeypatch, action: str):
     return reached, go
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_month_does_not_close_while_a_voucher_is_being_made_in_it(ledger, accountant, monkeypatch):
-    reached, go = _paused_in(ledger, accountant, monkeypatch, "voucher_create")
+LINES = [
+    LineInput(summary="收款", account_code="102", debit_fen=100),
+    LineInput(summary="收款", account_code="501", credit_fen=100),
+]
+
+
+def _race(reached, go, first: tuple[str, Callable], then: tuple[str, Callable]) -> dict[str, object]:
+    """Run ``first`` until it pauses before committing (``reached``), start ``then``, let it
+    wait on the lock ``first`` holds, let ``first`` commit (``go``): each one's result or error."""
     outcomes: dict[str, object] = {}
 
     def run(name, call):
@@ -146,32 +153,32 @@ def test_a_month_does_not_close_while_a_voucher_is_being_made_in_it(ledger, acco
         finally:
             connections.close_all()
 
-    lines = [
-        LineInput(summary="收款", account_code="102", debit_fen=100),
-        LineInput(summary="收款", account_code="501", credit_fen=100),
-    ]
-    creating = threading.Thread(
-        target=run,
-        args=(
-            "create",
-            lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=lines),
-        ),
-    )
-    closing = threading.Thread(
-        target=run,
-        args=("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
-    )
-    creating.start()
-    assert reached.wait(timeout=60)  # the voucher is written, not yet committed
-    closing.start()
+    leading = threading.Thread(target=run, args=first)
+    following = threading.Thread(target=run, args=then)
+    leading.start()
+    assert reached.wait(timeout=60)  # written, not yet committed
+    following.start()
     deadline = time.monotonic() + 30
-    while closing.is_alive() and _waiting_on_locks() < 1 and time.monotonic() < deadline:
+    while following.is_alive() and _waiting_on_locks() < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
     go.set()
-    creating.join(timeout=60)
-    closing.join(timeout=60)
+    leading.join(timeout=60)
+    following.join(timeout=60)
+    assert not leading.is_alive() and not following.is_alive()
+    return outcomes
 
-    assert not creating.is_alive() and not closing.is_alive()
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_month_does_not_close_while_a_voucher_is_being_made_in_it(ledger, accountant, monkeypatch):
+    reached, go = _paused_in(ledger, accountant, monkeypatch, "voucher_create")
+
+    outcomes = _race(
+        reached,
+        go,
+        ("create", lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=LINES)),
+        ("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
+    )
+
     assert isinstance(outcomes["create"], Voucher)
     # The close waited for the voucher, saw it and refused.
     assert isinstance(outcomes["close"], services.DomainError)
@@ -183,42 +190,14 @@ def test_a_month_does_not_close_while_a_voucher_is_being_made_in_it(ledger, acco
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_voucher_is_not_made_in_a_month_that_closed_while_it_waited(ledger, accountant, monkeypatch):
     reached, go = _paused_in(ledger, accountant, monkeypatch, "period_close")
-    outcomes: dict[str, object] = {}
 
-    def run(name, call):
-        try:
-            outcomes[name] = call()
-        except BaseException as exc:  # reported by the main thread
-            outcomes[name] = exc
-        finally:
-            connections.close_all()
-
-    lines = [
-        LineInput(summary="收款", account_code="102", debit_fen=100),
-        LineInput(summary="收款", account_code="501", credit_fen=100),
-    ]
-    closing = threading.Thread(
-        target=run,
-        args=("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
+    outcomes = _race(
+        reached,
+        go,
+        ("close", lambda: services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)),
+        ("create", lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=LINES)),
     )
-    creating = threading.Thread(
-        target=run,
-        args=(
-            "create",
-            lambda: services.voucher_create(actor=accountant, ledger=ledger, date=DAY, lines=lines),
-        ),
-    )
-    closing.start()
-    assert reached.wait(timeout=60)  # closed, not yet committed
-    creating.start()
-    deadline = time.monotonic() + 30
-    while creating.is_alive() and _waiting_on_locks() < 1 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    go.set()
-    closing.join(timeout=60)
-    creating.join(timeout=60)
 
-    assert not creating.is_alive() and not closing.is_alive()
     assert isinstance(outcomes["close"], Period)
     assert isinstance(outcomes["create"], services.DomainError)
     assert "已结账" in str(outcomes["create"])

@@ -112,11 +112,22 @@ def test_the_opening_rows_must_equal_the_opening_balances(books):
         call_command("verify")
 
 
-def test_after_a_year_close_the_carried_opening_is_checked_too(books, accountant):
-    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000})
+def test_after_a_year_close_the_carried_opening_is_checked_too(books, accountant, reviewer):
+    # The loan to 张三 was paid from 库存现金: cash drawn first, or the month close refuses it.
+    post(
+        books,
+        accountant,
+        reviewer,
+        """
+        2025-04-01 提取备用金
+          借 101 库存现金      2000.00
+          贷 102 银行存款      2000.00
+        """,
+    )
+    close_year(books, accountant, 2025, appropriations={"提取公积公益金": 100_000}, reviewer=reviewer)
     assert _only(books) == []
     carried = _row(books, "102", 202600).get()
-    assert carried.debit_fen == 8_000_000 + 5_000_000 - 3_000_000 + 1_200_000
+    assert carried.debit_fen == 8_000_000 + 5_000_000 - 3_000_000 + 1_200_000 - 200_000
     _row(books, "102", 202600).update(debit_fen=F("debit_fen") - 100)
     # The closing entries are their own rows (is_closing) and are checked as such.
     _row(books, "321", 202512, is_closing=True).update(credit_fen=F("credit_fen") + 7)

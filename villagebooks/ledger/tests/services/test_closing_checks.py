@@ -139,3 +139,34 @@ def test_a_closed_year_is_blocked_as_closed(ledger, accountant):
     assert _summary(year_close_blockers(ledger=ledger, year=2025)) == [
         (BlockerKind.YEAR_CLOSED, "2025 年度已经年结", "")
     ]
+
+
+def test_another_apps_registered_check_refuses_the_close_after_the_ledgers_own(ledger, accountant):
+    """``register_close_check``: an app above the ledger adds a rule; its blockers come after the
+    ledger's own, refuse the month close and the year close of December, and carry their links."""
+    from villagebooks.ledger.closing_checks import Blocker, close_checks, register_close_check
+
+    def outstanding(checked_ledger, period):
+        if period.month != 3:
+            return []
+        return [
+            Blocker("elsewhere", "另一个应用的规则：3 月还有事未办", period.key, links=(("去处理", "/x/"),))
+        ]
+
+    register_close_check(outstanding)
+    try:
+        services.period_close(actor=accountant, ledger=ledger, year=2025, month=1)
+        services.period_close(actor=accountant, ledger=ledger, year=2025, month=2)
+        blockers = period_close_blockers(ledger=ledger, year=2025, month=3)
+        assert [(b.kind, b.message, b.links) for b in blockers] == [
+            ("elsewhere", "另一个应用的规则：3 月还有事未办", (("去处理", "/x/"),))
+        ]
+        with pytest.raises(DomainError, match="3 月还有事未办"):
+            services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)
+        assert Period.objects.get(ledger=ledger, year=2025, month=3).status == PeriodStatus.OPEN
+        # A closed month is not asked again: only "closed" blocks it.
+        assert [b.kind for b in period_close_blockers(ledger=ledger, year=2025, month=1)] == [
+            BlockerKind.CLOSED
+        ]
+    finally:
+        close_checks.remove(outstanding)

@@ -21,7 +21,7 @@ REFUSED = "资金未下达，不能记账"  # what a funds rule would say
 OFFICE = """
     2025-03-05 办公用品
       借 513 管理费用   300.00
-      贷 101 库存现金   300.00
+      贷 102 银行存款   300.00
 """
 
 IMPORT = f"""{HEADER}

@@ -10,6 +10,7 @@ from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
+MONTHS_NEEDED = "请用 --period YYYY-MM 指定一个月，或用 --from 和 --to 指定起止月份"
 
 
 class Command(ActorCommand):
@@ -21,12 +22,13 @@ class Command(ActorCommand):
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--ledger", help="账套编号")
         target.add_argument("--region", help="区划代码（汇总其下所有账套）")
-        parser.add_argument("--from", dest="from_period", required=True, help="YYYY-MM")
-        parser.add_argument("--to", dest="to_period", required=True, help="YYYY-MM")
+        parser.add_argument("--from", dest="from_period", help="YYYY-MM")
+        parser.add_argument("--to", dest="to_period", help="YYYY-MM")
+        parser.add_argument("--period", help="YYYY-MM：一个月（即 --from 与 --to 同为该月）")
         parser.add_argument(
             "--chart", default="2023", choices=["2023", "2004"], help="汇总哪种会计制度的账套"
         )
-        parser.add_argument("--account", help="科目编码（明细账）")
+        parser.add_argument("--account", help="科目编码（明细账、银行存款余额调节表）")
         parser.add_argument("--by", help="辅助核算：fund（资金来源）或 counterparty（往来单位）")
         parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx", "pdf"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
@@ -38,8 +40,13 @@ class Command(ActorCommand):
             raise CommandError(XLSX_NEEDS_OUTPUT)
         if options["format"] == "pdf" and not options["output"]:
             raise CommandError(PDF_NEEDS_OUTPUT)
-        from_key = parse_period(options["from_period"], field="from")
-        to_key = parse_period(options["to_period"], field="to")
+        if options["period"] and not (options["from_period"] or options["to_period"]):
+            from_key = to_key = parse_period(options["period"], field="period")
+        elif options["from_period"] and options["to_period"] and not options["period"]:
+            from_key = parse_period(options["from_period"], field="from")
+            to_key = parse_period(options["to_period"], field="to")
+        else:
+            raise CommandError(MONTHS_NEEDED)
         if options["ledger"]:
             scope = scope_for_ledger(
                 user=user, ledger_code=options["ledger"], from_key=from_key, to_key=to_key

@@ -6,6 +6,9 @@
    page carries; a new line copies the summary above (".." the line above, "//" the first line);
    entering an empty line's amount fills the difference that balances the voucher ("=" does it on
    demand, Space moves an amount to the other side); Ctrl+S saves and opens the next voucher.
+   Lines take leaf accounts only: a parent's code (513) lists its sub-accounts to choose from
+   instead of taking one of them. Saving leaves out trailing lines that hold nothing but the
+   summary copied into them (the line Enter opened after the last amount).
 
    The page works without this script: the cells are a plain form that the server reads and checks
    again. Money is handled as integer fen here too (never floating point). */
@@ -184,6 +187,22 @@
     return scored.slice(0, MENU_SIZE).map(function (pair) { return pair[1]; });
   }
 
+  // The sub-accounts of a parent account's code typed in full (513 → 51301, 51302 …): the line
+  // needs one of them, and which one is the accountant's choice, never the first of the list.
+  // The page carries leaf accounts only, so a code of 3 digits or more that begins leaf codes
+  // without being one is a parent's (or the start of one's) code.
+  function subAccounts(value) {
+    var first = value.trim().split(/\s+/)[0];
+    if (!/^\d{3,}$/.test(first) || byCode.has(first)) return [];
+    return accounts.filter(function (a) { return a.code.indexOf(first) === 0; });
+  }
+
+  function parentMessage(value, subs) {
+    var listed = subs.slice(0, 5).map(function (a) { return a.code + " " + a.name; }).join("、");
+    if (subs.length > 5) listed += text.andMore.replace("{count}", String(subs.length));
+    return text.parentAccount.replace("{code}", value.trim().split(/\s+/)[0]).replace("{subs}", listed);
+  }
+
   // The one account a typed text means: a code, or an exact and unique name, path or initials.
   function exact(value) {
     var t = value.trim();
@@ -202,9 +221,16 @@
   var menuIndex = -1;
 
   function openMenu(input) {
-    menuItems = search(input.value);
+    var subs = subAccounts(input.value);
+    menuItems = subs.length ? subs.slice(0, MENU_SIZE) : search(input.value);
     menuFor = input;
     menu.textContent = "";
+    if (subs.length) {
+      var hint = document.createElement("li");
+      hint.className = "none";
+      hint.textContent = text.pickLeaf;
+      menu.appendChild(hint);
+    }
     if (!menuItems.length) {
       var none = document.createElement("li");
       none.className = "none";
@@ -239,7 +265,8 @@
     menu.style.top = box.bottom + window.scrollY + "px";
     menu.hidden = false;
     input.setAttribute("aria-expanded", "true");
-    highlight(menuItems.length ? 0 : -1);
+    // Nothing is taken by Enter under a parent's code until an arrow key picks a sub-account.
+    highlight(menuItems.length && !subs.length ? 0 : -1);
   }
 
   function highlight(index) {
@@ -290,6 +317,12 @@
   function commitAccount(input) {
     var value = input.value.trim();
     if (!value) { applyAccount(rowOf(input)); return true; }
+    var subs = subAccounts(value);
+    if (subs.length) {
+      applyAccount(rowOf(input));
+      showError(input, parentMessage(value, subs));
+      return false;
+    }
     var account = exact(value);
     if (!account) {
       var found = search(value);
@@ -481,7 +514,10 @@
     if (event.shiftKey) { movePrevious(input); return; }
     if (name === "account") {
       if (menuOpen && menuIndex >= 0) choose(input, menuItems[menuIndex]);
-      else if (!commitAccount(input)) { closeMenu(); return; }
+      else if (!commitAccount(input)) {
+        if (subAccounts(input.value).length) openMenu(input); else closeMenu();
+        return;
+      }
       if (!input.value.trim()) return; // an account is needed before the line goes on
     }
     if (name === "summary") {
@@ -515,7 +551,27 @@
   });
 
   window.addEventListener("resize", closeMenu);
+  // Trailing lines that hold only the summary copied into them were opened by Enter, not meant:
+  // emptied, the server leaves them out as the blank lines they are. A summary typed or edited
+  // there (no longer "copied") is the accountant's, and the server's checks answer it.
+  function dropCopiedTail() {
+    var all = rows();
+    for (var i = all.length - 1; i > 0; i--) {
+      if (rowIsBlank(all[i])) continue; // the grid's spare lines below
+      var summary = cellOf(all[i], "summary");
+      var onlyCopied = summary.hasAttribute("data-copied") &&
+        ["account", "fund", "counterparty", "debit", "credit"].every(function (name) {
+          return !cellOf(all[i], name).value.trim();
+        });
+      if (!onlyCopied) return;
+      summary.value = "";
+      summary.removeAttribute("data-copied");
+      clearError(summary);
+    }
+  }
+
   form.addEventListener("submit", function () {
+    dropCopiedTail();
     // Blank lines are left out by the server; nothing to do but keep the count honest.
     countInput.value = String(Math.max(parseInt(countInput.value, 10), rows().length));
   });

@@ -15,7 +15,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0009_voucher_reviewed_outside'),
+        ('ledger', '0010_voucher_kind_distribution'),
     ]
 
     operations = [
