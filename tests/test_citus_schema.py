@@ -24,6 +24,7 @@ REFERENCE = {
     "regions_region",
     "regions_roleassignment",  # a role may name a ledger, or a region: it travels with its user
     "ledger_ledger",  # its code is unique across the platform; distributed tables refer to it
+    "funds_allocation",  # one transfer document split over many ledgers (its shares are distributed)
     "reports_statementlayout",
     "reports_statementline",
     "api_apitoken",
@@ -101,6 +102,13 @@ def test_the_ledger_scoped_tables_are_the_books():
         "banking_bankstatement",
         "banking_bankline",
         "banking_bankmatch",
+        "ledger_project",
+        "funds_allocationshare",
+        "funds_projectentry",
+        "funds_budgetline",
+        "funds_projectact",
+        "funds_milestonepayment",
+        "funds_voucherwarning",
     }
 
 

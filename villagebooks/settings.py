@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "villagebooks.web",
     "villagebooks.workspace",
     "villagebooks.claims",
+    "villagebooks.funds",  # allocations, the project library, budget control at posting
     "villagebooks.banking",  # bank statements and reconciliation (银行对账)
     "villagebooks.registry",  # households, persons, subsidy lists (信息管理)
     "villagebooks.demo",

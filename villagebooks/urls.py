@@ -9,4 +9,5 @@ urlpatterns = [
     path("ledgers/<str:code>/", include("villagebooks.workspace.urls")),
     path("claims/", include("villagebooks.claims.urls")),
     path("registry/", include("villagebooks.registry.urls")),
+    path("funds/", include("villagebooks.funds.urls")),
 ]

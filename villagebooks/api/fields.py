@@ -135,6 +135,7 @@ Money = Annotated[
     Field(json_schema_extra={"pattern": MONEY_PATTERN}),
 ]
 Name = text(100)
+ProjectCode = text(32)  # a project's code on a line: empty for none
 FilledName = text(100, filled=True)  # a name the service requires
 Note = text(200)
 Reason = text(500, filled=True)

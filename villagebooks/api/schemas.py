@@ -15,6 +15,7 @@ from villagebooks.api.fields import (
     Money,
     Name,
     Note,
+    ProjectCode,
     Reason,
     Summary,
     masked_id_number,
@@ -235,6 +236,7 @@ class LineIn(Schema):
     credit: Money | None = Field("", description="贷方金额（元），字符串", examples=[""])
     fund: Name | None = Field("", description="资金来源名称")
     counterparty: Name | None = Field("", description="往来单位名称")
+    project: ProjectCode | None = Field("", description="项目编号（项目库中的项目）")
 
 
 class VoucherIn(Schema):
@@ -266,6 +268,13 @@ class LineOut(Schema):
     credit: str
     fund: str | None
     counterparty: str | None
+    project: str | None
+
+
+class WarningOut(Schema):
+    rule: str = Field(description="预算控制规则")
+    message: str
+    created_at: dt.datetime
 
 
 class AttachmentOut(Schema):
@@ -305,6 +314,7 @@ class VoucherDetailOut(VoucherOut):
     reversed_by: int | None = Field(description="冲销本凭证的凭证 id")
     lines: list[LineOut]
     attachments: list[AttachmentOut]
+    warnings: list[WarningOut] = Field(description="预算控制的预警（按“预警”方式放行时记录）")
 
 
 class VoucherPage(Schema):
@@ -366,10 +376,15 @@ def voucher_detail_out(voucher: Voucher, lines, attachments: list[dict]) -> dict
                 "credit": money_text(line.credit_fen),
                 "fund": line.fund.name if line.fund_id else None,
                 "counterparty": line.counterparty.name if line.counterparty_id else None,
+                "project": line.project.code if line.project_id else None,
             }
             for line in lines
         ],
         "attachments": attachments,
+        "warnings": [
+            {"rule": warning.rule, "message": warning.message, "created_at": warning.created_at}
+            for warning in voucher.fund_warnings.all()
+        ],
     }
 
 

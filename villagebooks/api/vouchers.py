@@ -61,6 +61,7 @@ def _line_inputs(lines: list[S.LineIn]) -> list[LineInput]:
                 credit_fen=credit,
                 fund_name=line.fund or "",
                 counterparty_name=line.counterparty or "",
+                project_code=line.project or "",
                 row=row,
             )
         )

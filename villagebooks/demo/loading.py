@@ -274,6 +274,7 @@ class DemoSummary:
     closed: list[str] = field(default_factory=list)  # what is closed, in words
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
     registry: object = None  # demo.registry.RegistrySummary
+    funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
 
 
 def demo_load(
@@ -383,6 +384,19 @@ def demo_load(
         end=end,
         seed=len(villages),
     )
+    manager_login = next((x for x in logins if x.role == "agency-manager"), None)
+    if manager_login is not None and manager_login.region_code in accountant:
+        from villagebooks.demo.funds import demo_funds_load
+
+        say("生成资金下达、项目库和项目支出……")
+        codes = [s.code for s in setups if s.township == manager_login.region_code]
+        township_ledgers = list(Ledger.objects.filter(code__in=codes).order_by("code"))
+        summary.funds = demo_funds_load(
+            accountant=accountant[manager_login.region_code],
+            manager=users[manager_login.username],
+            ledgers=township_ledgers,
+            end=end,
+        )
     return summary
 
 

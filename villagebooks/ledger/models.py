@@ -162,6 +162,31 @@ class Counterparty(models.Model):
         return self.name
 
 
+class Project(models.Model):
+    """A project (项目) as a dimension of voucher lines, beside fund and counterparty.
+
+    Only what a line needs: its code and name in the ledger. The project library's fields, its
+    lifecycle and budgets belong to ``funds``, which links one row to each of these (the ledger
+    must not know that app, see architecture.md's layers).
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="projects")
+    code = models.CharField("项目编号", max_length=32)
+    name = models.CharField("项目名称", max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "code"]
+        verbose_name = "项目"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "code"], name="project_code_unique_in_ledger")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
 class PeriodStatus(models.TextChoices):
     OPEN = "open", _("未结账")
     CLOSED = "closed", _("已结账")
@@ -335,6 +360,10 @@ class VoucherLine(models.Model):
     counterparty = models.ForeignKey(
         Counterparty, null=True, blank=True, on_delete=models.PROTECT, related_name="lines", db_index=False
     )
+    # Nullable and last: SQLite adds the column without rebuilding the table (and its triggers).
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
 
     class Meta:
         ordering = ["voucher_id", "line_no"]
@@ -345,6 +374,7 @@ class VoucherLine(models.Model):
             models.Index(
                 fields=["counterparty"], condition=Q(counterparty__isnull=False), name="line_counterparty"
             ),
+            models.Index(fields=["project"], condition=Q(project__isnull=False), name="line_project"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -24,8 +24,10 @@ row locks.
 
 Other apps add rules without ``ledger`` importing them: ``before_posting`` hooks see what is
 about to be posted (as plain values) and refuse it by raising a ``DomainError``, before anything
-is written; ``after_posting`` hooks see what was posted, numbered, in the same transaction. An
-app registers in its ``AppConfig.ready()``. With no hook registered posting costs nothing more.
+is written; ``after_posting`` hooks see what was posted, numbered, in the same transaction;
+``before_saving`` hooks see a draft as it is saved (created or changed; its lines are written, in
+the saving transaction), so that a rule refuses a voucher as early as it can. An app registers in
+its ``AppConfig.ready()``. With no hook registered posting costs nothing more.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class LineToPost:
     credit_fen: int
     fund_id: int | None
     counterparty_id: int | None
+    project_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,52 @@ PostingHook = Callable[[list[VoucherToPost]], None]
 # Plain lists, so that a test (or an app) can see what is registered.
 before_posting: list[PostingHook] = []
 after_posting: list[PostingHook] = []
+before_saving: list[PostingHook] = []
+
+
+class VoucherRefused(DomainError):
+    """A hook's refusal of one voucher of those it was given: an import reports it at that
+    voucher's row (``BatchPosting.post``)."""
+
+    def __init__(self, message, *, voucher_id: int, field: str = ""):
+        self.voucher_id = voucher_id
+        super().__init__(message, field=field)
+
+
+def register_before_saving(hook: PostingHook) -> PostingHook:
+    """Run ``hook([voucher])`` when a draft is created or changed; a ``DomainError`` refuses it."""
+    before_saving.append(hook)
+    return hook
+
+
+def run_before_saving(voucher: Voucher) -> None:
+    """Let the ``before_saving`` hooks see ``voucher`` as saved (called by the draft services)."""
+    if before_saving:
+        _run(before_saving, [_voucher_to_post(voucher)])
+
+
+def saving_refusal(
+    describe: Callable[[list[int] | None], list[VoucherToPost]], date_rows: list[int]
+) -> FieldProblem | None:
+    """An import's batch of unposted vouchers, just written, shown to the ``before_saving`` hooks:
+    the problem that refuses one, at its row (the import then rolls back everything)."""
+    if not before_saving:
+        return None
+    described = describe(None)
+    try:
+        _run(before_saving, described)
+    except DomainError as error:
+        return _refusal(error, described, date_rows)
+    return None
+
+
+def _refusal(error: DomainError, vouchers: list[VoucherToPost], date_rows: list[int]) -> FieldProblem:
+    """A hook's refusal of a batch as the import reports it: at the refused voucher's row."""
+    problem = error.problems[0]
+    if isinstance(error, VoucherRefused) and problem.row is None:
+        index = next(i for i, voucher in enumerate(vouchers) if voucher.voucher_id == error.voucher_id)
+        return replace(problem, row=date_rows[index])
+    return problem
 
 
 def register_before_posting(hook: PostingHook) -> PostingHook:
@@ -135,7 +184,14 @@ def _voucher_to_post(voucher: Voucher) -> VoucherToPost:
         lines=tuple(
             LineToPost(*values)
             for values in lines.values_list(
-                "line_no", "summary", "account_id", "debit_fen", "credit_fen", "fund_id", "counterparty_id"
+                "line_no",
+                "summary",
+                "account_id",
+                "debit_fen",
+                "credit_fen",
+                "fund_id",
+                "counterparty_id",
+                "project_id",
             )
         ),
     )
@@ -333,10 +389,11 @@ class BatchPosting:
         if isinstance(numbers, FieldProblem):
             return numbers
         if before_posting:
+            described = describe(None)
             try:
-                _run(before_posting, describe(None))
+                _run(before_posting, described)
             except DomainError as error:
-                return error.problems[0]
+                return _refusal(error, described, date_rows)
         write_rows(numbers)
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():

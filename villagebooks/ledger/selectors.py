@@ -47,9 +47,9 @@ def voucher_get(*, user, ledger_code: str, voucher_id: int, details: bool = True
         "reversed_by",
     )
     if details:
-        lines = VoucherLine.objects.select_related("account__parent", "fund", "counterparty").order_by(
-            "line_no"
-        )
+        lines = VoucherLine.objects.select_related(
+            "account__parent", "fund", "counterparty", "project"
+        ).order_by("line_no")
         vouchers = vouchers.prefetch_related(
             Prefetch("lines", queryset=lines),
             Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by").order_by("id")),

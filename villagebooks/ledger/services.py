@@ -57,6 +57,7 @@ from villagebooks.ledger.models import (
     OpeningBalance,
     Period,
     PeriodStatus,
+    Project,
     Voucher,
     VoucherKind,
     VoucherLine,
@@ -188,8 +189,11 @@ def fund_create(
     issuer: str = "",
     document_number: str = "",
     amount_fen: int = 0,
+    permission: str = Action.SETUP,
 ) -> Fund:
-    require(actor, ledger, Action.SETUP)
+    """A new fund (资金来源) of ``ledger``. ``permission``: the action the actor must hold, when
+    another app records a fund as part of its own work (``funds.manage`` for an allocation)."""
+    require(actor, ledger, permission)
     name = name.strip()
     if not name:
         raise DomainError(E.NAME_REQUIRED, field="name")
@@ -238,6 +242,53 @@ def counterparty_create(
     return counterparty
 
 
+PROJECT_CODE_MAX_LENGTH = Project._meta.get_field("code").max_length
+PROJECT_NAME_MAX_LENGTH = Project._meta.get_field("name").max_length
+
+
+def project_save(
+    *, actor, ledger: Ledger, code: str, name: str, permission: str = Action.SETUP
+) -> tuple[Project, bool]:
+    """The project ``code`` of ``ledger`` as a line dimension, created or renamed to ``name``;
+    returns it and whether it was created. The project library around it is ``funds``'s, which
+    passes its own ``permission`` (``funds.manage``)."""
+    require(actor, ledger, permission)
+    code, name = code.strip(), name.strip()
+    if not code:
+        raise DomainError(gettext("项目编号不能为空"), field="project")
+    if len(code) > PROJECT_CODE_MAX_LENGTH:
+        raise DomainError(
+            gettext("项目编号最长 {limit} 个字符").format(limit=PROJECT_CODE_MAX_LENGTH), field="project"
+        )
+    if not name:
+        raise DomainError(E.NAME_REQUIRED, field="name")
+    if len(name) > PROJECT_NAME_MAX_LENGTH:
+        raise DomainError(
+            gettext("项目名称最长 {limit} 个字符").format(limit=PROJECT_NAME_MAX_LENGTH), field="name"
+        )
+    with transaction.atomic():
+        project = Project.objects.filter(ledger=ledger, code=code).first()
+        if project is not None:
+            if project.name != name:
+                before = project.name
+                project.name = name
+                project.save(update_fields=["name", "updated_at"])
+                audit_record(
+                    actor=actor,
+                    action="project_rename",
+                    ledger_id=ledger.pk,
+                    obj=project,
+                    before=before,
+                    after=name,
+                )
+            return project, False
+        project = Project.objects.create(ledger=ledger, code=code, name=name)
+        audit_record(
+            actor=actor, action="project_create", ledger_id=ledger.pk, obj=project, code=code, name=name
+        )
+    return project, True
+
+
 # ---------------------------------------------------------------------------------------------
 # Resolving user input against one ledger
 
@@ -254,6 +305,7 @@ class LedgerDirectory:
     accounts: dict[str, Account] = field(default_factory=dict)
     funds: dict[str, int] = field(default_factory=dict)
     counterparties: dict[str, int] = field(default_factory=dict)
+    projects: dict[str, int] = field(default_factory=dict)  # by code; never created by an import
     created_funds: list[str] = field(default_factory=list)
     created_counterparties: list[str] = field(default_factory=list)
 
@@ -264,6 +316,7 @@ class LedgerDirectory:
             accounts={a.code: a for a in Account.objects.filter(ledger=ledger)},
             funds=dict(Fund.objects.filter(ledger=ledger).values_list("name", "id")),
             counterparties=dict(Counterparty.objects.filter(ledger=ledger).values_list("name", "id")),
+            projects=dict(Project.objects.filter(ledger=ledger).values_list("code", "id")),
         )
 
     def resolve(self, lines: list[LineInput], *, create_missing: bool = False) -> list[FieldProblem]:
@@ -303,6 +356,10 @@ class LedgerDirectory:
                     problems.append(
                         FieldProblem("counterparty", E.UNKNOWN_COUNTERPARTY.format(name=party), line.row)
                     )
+            project = line.project_code.strip()
+            if project and project not in self.projects:
+                # Never created on the fly: a project is entered in the library first (funds).
+                problems.append(FieldProblem("project", E.UNKNOWN_PROJECT.format(code=project), line.row))
         return problems
 
     # Where resolve(create_missing=True) creates a name; an import read in another process asks
@@ -325,6 +382,7 @@ class LedgerDirectory:
                 credit_fen=line.credit_fen,
                 fund_id=self.funds.get(line.fund_name.strip()),
                 counterparty_id=self.counterparties.get(line.counterparty_name.strip()),
+                project_id=self.projects.get(line.project_code.strip()),
             )
             for number, line in enumerate(lines, start=1)
         ]
@@ -443,6 +501,7 @@ def voucher_create(
             submitted_at=timezone.now() if submit else None,
         )
         VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
+        posting.run_before_saving(voucher)
         audit_record(
             actor=actor,
             action="voucher_create",
@@ -467,12 +526,14 @@ def _draft_record(day: date, note: str, lines: list[tuple]) -> dict:
     }
 
 
-def _line_record(summary, account, debit_fen, credit_fen, fund, counterparty) -> dict:
+def _line_record(summary, account, debit_fen, credit_fen, fund, counterparty, project=None) -> dict:
     record = {"summary": summary, "account": account, "debit_fen": debit_fen, "credit_fen": credit_fen}
     if fund:
         record["fund"] = fund
     if counterparty:
         record["counterparty"] = counterparty
+    if project:
+        record["project"] = project
     return record
 
 
@@ -486,6 +547,7 @@ def _given_lines(lines: list[LineInput]) -> list[tuple]:
             line.credit_fen,
             line.fund_name.strip(),
             line.counterparty_name.strip(),
+            line.project_code.strip(),
         )
         for line in lines
     ]
@@ -493,7 +555,13 @@ def _given_lines(lines: list[LineInput]) -> list[tuple]:
 
 def _stored_record(voucher: Voucher) -> dict:
     lines = voucher.lines.order_by("line_no").values_list(
-        "summary", "account__code", "debit_fen", "credit_fen", "fund__name", "counterparty__name"
+        "summary",
+        "account__code",
+        "debit_fen",
+        "credit_fen",
+        "fund__name",
+        "counterparty__name",
+        "project__code",
     )
     return _draft_record(voucher.date, voucher.note, list(lines))
 
@@ -532,6 +600,7 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         voucher.date, voucher.period, voucher.note = date, period, note
         voucher.amount_fen = sum(line.debit_fen for line in lines)
         voucher.save()
+        posting.run_before_saving(voucher)
         audit_record(
             actor=actor,
             action="voucher_update",
@@ -678,8 +747,9 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
                 credit_fen=line.credit_fen,
                 fund_name=line.fund.name if line.fund else "",
                 counterparty_name=line.counterparty.name if line.counterparty else "",
+                project_code=line.project.code if line.project else "",
             )
-            for line in original.lines.select_related("account", "fund", "counterparty")
+            for line in original.lines.select_related("account", "fund", "counterparty", "project")
         ]
         red_lines = negate(lines)
         note = f"注销{original.date:%Y年%m月%d日}记字第{original.number}号凭证：{reason.strip()}"[:200]

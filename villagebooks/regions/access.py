@@ -35,9 +35,9 @@ ROLE_RANK: dict[str, int] = {
     Role.REVIEWER: 2,
     Role.REPORTER: 1,
 }
-# The roles that only look (the apps give them nothing but ``ledger.view``; a test keeps the two
-# lists in step). They may not grant, whatever their rank: an office that reads the books must not
-# be able to make itself, or a friend, someone who writes them.
+# The roles that only look at the books (the book-keeping apps give them nothing but their "view";
+# a test keeps the two lists in step). They may not grant, whatever their rank: an office that
+# reads the books must not be able to make itself, or a friend, someone who writes them.
 READ_ONLY_ROLES = (Role.COUNTY, Role.SUPERVISOR)
 # The roles that manage users within their region. Only the administrator: every other role lacks
 # some power of the roles it could hand out (an agency head neither prepares nor reviews nor posts),

@@ -58,6 +58,7 @@ def test_a_voucher_is_prepared_reviewed_posted_and_reversed(ledger, acc, rev, ac
             "credit": "0.00",
             "fund": None,
             "counterparty": None,
+            "project": None,
         },
         {
             "line_no": 2,
@@ -68,6 +69,7 @@ def test_a_voucher_is_prepared_reviewed_posted_and_reversed(ledger, acc, rev, ac
             "credit": "1200.00",
             "fund": None,
             "counterparty": None,
+            "project": None,
         },
     ]
     assert acc.post(f"{BASE}/{vid}/submit").json()["status"] == "submitted"

@@ -38,6 +38,7 @@ class LineInput(NamedTuple):
     fund_name: str = ""
     counterparty_name: str = ""
     row: int | None = None
+    project_code: str = ""  # last, so that positional construction stays as it was
 
 
 def check_line(line: LineInput, *, allow_negative: bool = False) -> list[FieldProblem]:
@@ -100,6 +101,7 @@ def negate(lines: list[LineInput]) -> list[LineInput]:
             credit_fen=-line.credit_fen,
             fund_name=line.fund_name,
             counterparty_name=line.counterparty_name,
+            project_code=line.project_code,
         )
         for line in lines
     ]

@@ -48,6 +48,7 @@ _LINE_FIELDS = (
     "credit_fen",
     "fund",
     "counterparty",
+    "project",
 )
 
 
@@ -95,7 +96,7 @@ class _WriteBatch:
         else:
             vouchers, lines = self.voucher_rows, self.line_rows
         by_voucher: dict[int, list[LineToPost]] = defaultdict(list)
-        for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party in lines:
+        for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party, project in lines:
             by_voucher[int(voucher_id)].append(
                 LineToPost(
                     line_no=int(line_no),
@@ -105,6 +106,7 @@ class _WriteBatch:
                     credit_fen=int(credit),
                     fund_id=None if fund is None else int(fund),
                     counterparty_id=None if party is None else int(party),
+                    project_id=None if project is None else int(project),
                 )
             )
         return [

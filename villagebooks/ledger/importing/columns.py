@@ -17,6 +17,8 @@ VOUCHER_COLUMNS = {
     "credit": ("credit", "贷方"),
     "fund": ("fund", "资金来源"),
     "counterparty": ("counterparty", "往来单位"),
+    # Optional: a project of the ledger's library (by code); an import never creates one.
+    "project": ("project", "项目"),
 }
 VOUCHER_REQUIRED = ("ledger", "voucher", "date", "summary", "account", "debit", "credit")
 OPENING_COLUMNS = {
@@ -34,6 +36,7 @@ FIELD_LABELS = {
     "credit": _("贷方"),
     "fund": _("资金来源"),
     "counterparty": _("往来单位"),
+    "project": _("项目"),
     "header": _("表头"),
     "file": _("文件"),
     "lines": _("凭证"),

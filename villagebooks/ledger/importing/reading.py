@@ -68,9 +68,20 @@ from villagebooks.ledger.services import (
 )
 
 # Where each column's text is in a row as ``picker`` hands it over (the order of VOUCHER_COLUMNS).
-_LEDGER, _VOUCHER, _DATE, _SUMMARY, _ACCOUNT, _DEBIT, _CREDIT, _FUND, _COUNTERPARTY = (
+_LEDGER, _VOUCHER, _DATE, _SUMMARY, _ACCOUNT, _DEBIT, _CREDIT, _FUND, _COUNTERPARTY, _PROJECT = (
     COLUMN_POSITIONS[name]
-    for name in ("ledger", "voucher", "date", "summary", "account", "debit", "credit", "fund", "counterparty")
+    for name in (
+        "ledger",
+        "voucher",
+        "date",
+        "summary",
+        "account",
+        "debit",
+        "credit",
+        "fund",
+        "counterparty",
+        "project",
+    )
 )
 
 # Vouchers per write batch. 400 keeps every IN (...) list of a batch under SQLite's default
@@ -255,6 +266,7 @@ class _VoucherImport:
                 fund_name=cells[_FUND],
                 counterparty_name=cells[_COUNTERPARTY],
                 row=number,
+                project_code=cells[_PROJECT],
             )
         )
 
@@ -340,21 +352,24 @@ class _VoucherImport:
             period_key = period.key
             directory = state.directory
             accounts, funds, parties = directory.accounts, directory.funds, directory.counterparties
+            projects = directory.projects
             lines = pending.lines
             amount = 0
             for number, line in enumerate(lines, start=1):
                 account_id = accounts[line.account_code].id
                 fund_id = funds.get(line.fund_name)
                 party_id = parties.get(line.counterparty_name)
+                project_id = projects.get(line.project_code) if line.project_code else None
                 debit, credit = line.debit_fen, line.credit_fen
                 amount += debit
                 if as_copy_text:
                     fund_text = _COPY_NULL if fund_id is None else fund_id
                     party_text = _COPY_NULL if party_id is None else party_id
+                    project_text = _COPY_NULL if project_id is None else project_id
                     summary = line.summary.translate(_COPY_ESCAPES)
                     line_rows.append(
                         f"{ledger_id}\t{voucher_id}\t{number}\t{summary}\t{account_id}\t{debit}\t{credit}"
-                        f"\t{fund_text}\t{party_text}\n"
+                        f"\t{fund_text}\t{party_text}\t{project_text}\n"
                     )
                 else:
                     line_rows.append(
@@ -368,6 +383,7 @@ class _VoucherImport:
                             credit,
                             fund_id,
                             party_id,
+                            project_id,
                         )
                     )
                 amounts = sums[(ledger_id, account_id, period_key, fund_id or 0, party_id or 0)]

@@ -10,6 +10,7 @@ from django.db import connection
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import FieldProblem
 from villagebooks.ledger import errors as E
+from villagebooks.ledger import posting
 from villagebooks.ledger.importing.batches import _LINE_FIELDS, _VOUCHER_FIELDS, _LedgerSummary, _WriteBatch
 from villagebooks.ledger.importing.sql import _analyze, _insert
 from villagebooks.ledger.models import (
@@ -67,6 +68,9 @@ class _BatchWriter:
             problem = self.lock_periods_shared(batch)
             if problem is None:
                 self.insert(batch, [None] * len(batch.period_ids))
+                # Saved unposted: the hooks that check a saved voucher see the batch once it is
+                # written (their records may refer to it); a refusal rolls the import back.
+                problem = posting.saving_refusal(batch.to_post, batch.date_rows)
         if problem is not None:
             self.stopped = True
             return problem

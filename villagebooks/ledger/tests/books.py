@@ -49,6 +49,7 @@ def parse_vouchers(text: str) -> list[tuple[date, str, list[LineInput]]]:
                 credit_fen=fen if side == "贷" else 0,
                 fund_name=dims.get("fund", ""),
                 counterparty_name=dims.get("party", ""),
+                project_code=dims.get("project", ""),
             )
         )
     return vouchers

@@ -57,9 +57,8 @@ def _fresh(user):
 
 def test_every_role_answers_every_action_as_before(ledger, new_ledger, region_tree, township):
     # The apps that existed then; later apps (registry, …) check their own tables.
-    assert set(permissions.declared_actions("ledger")) | set(permissions.declared_actions("claims")) == set(
-        NAMES.values()
-    )
+    before = {action for app in ("ledger", "claims", "banking") for action in permissions.declared_actions(app)}
+    assert before == set(NAMES.values())
     other_township = region_tree["510781101000"]
     for role, allowed in BEFORE.items():
         user = get_user_model().objects.create_user(username=f"table-{role}")
@@ -96,26 +95,28 @@ def test_a_user_who_cannot_log_in_may_do_nothing_and_a_superuser_everything(ledg
 
 
 def test_a_new_apps_actions_are_declared_and_answered_without_the_ledger(registry, region_tree, make_user):
-    """A ``funds`` app declares its own actions; nothing of the ledger app is involved (the ledger
-    asked about is anything with a pk and a village path)."""
-    names = permissions.declare("funds", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values})
-    assert names == ("funds.approve", "funds.view")
-    assert permissions.declared_actions("funds") == ["funds.approve", "funds.view"]
+    """A new app (``registry``, not written yet) declares its own actions; nothing of the ledger
+    app is involved (the ledger asked about is anything with a pk and a village path)."""
+    names = permissions.declare(
+        "registry", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values}
+    )
+    assert names == ("registry.approve", "registry.view")
+    assert permissions.declared_actions("registry") == ["registry.approve", "registry.view"]
     heitan = SimpleNamespace(pk=10_001, village=region_tree["510781100201"])
     qinglin = SimpleNamespace(pk=10_002, village=region_tree["510781101201"])
-    manager = make_user("funds-manager", "agency-manager", region_tree["510781100000"])
-    reporter = make_user("funds-reporter", "reporter", region_tree["510781100201"])
+    manager = make_user("registry-manager", "agency-manager", region_tree["510781100000"])
+    reporter = make_user("registry-reporter", "reporter", region_tree["510781100201"])
 
-    assert permissions.can(manager, "funds.approve", heitan)
-    assert not permissions.can(manager, "funds.approve", qinglin)  # the other township
-    assert not permissions.can(reporter, "funds.approve", heitan)
-    assert permissions.can(reporter, "funds.view", heitan)
-    assert permissions.actions_on_ledgers(manager, [heitan, qinglin], app="funds") == {
-        heitan.pk: {"funds.approve", "funds.view"},
+    assert permissions.can(manager, "registry.approve", heitan)
+    assert not permissions.can(manager, "registry.approve", qinglin)  # the other township
+    assert not permissions.can(reporter, "registry.approve", heitan)
+    assert permissions.can(reporter, "registry.view", heitan)
+    assert permissions.actions_on_ledgers(manager, [heitan, qinglin], app="registry") == {
+        heitan.pk: {"registry.approve", "registry.view"},
         qinglin.pk: frozenset(),
     }
-    assert permissions.can_in_region(manager, "funds.approve", region_tree["510781100202"])
-    assert not permissions.can_in_region(manager, "funds.approve", region_tree["510781000000"])
+    assert permissions.can_in_region(manager, "registry.approve", region_tree["510781100202"])
+    assert not permissions.can_in_region(manager, "registry.approve", region_tree["510781000000"])
     # Nothing changed for the ledger's own actions.
     assert permissions.roles_holding("ledger.prepare") == {Role.ADMIN, Role.ACCOUNTANT}
 

@@ -40,6 +40,9 @@ class GridRow:
     counterparty: str = ""
     debit: str = ""
     credit: str = ""
+    # A line's project (code), kept through the page in a hidden field: the grid has no cell for
+    # it yet, and saving a draft made elsewhere (API, claims) must not drop it.
+    project: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     def is_blank(self) -> bool:
@@ -134,7 +137,7 @@ def rows_from_post(data: Mapping[str, str]) -> tuple[list[GridRow], str]:
         problem = _("一张凭证最多 %(max)s 条分录") % {"max": MAX_LINES}
         count = MAX_LINES
     rows = [
-        GridRow(**{cell: str(data.get(f"line-{index}-{cell}", "")).strip() for cell in CELLS})
+        GridRow(**{cell: str(data.get(f"line-{index}-{cell}", "")).strip() for cell in (*CELLS, "project")})
         for index in range(max(count, 0))
     ]
     return rows, problem
@@ -184,6 +187,7 @@ def lines_from_rows(rows: list[GridRow], accounts: list[AccountChoice]) -> list[
                 fund_name=row.fund,
                 counterparty_name=row.counterparty,
                 row=index,
+                project_code=row.project,
             )
         )
     return lines
@@ -226,6 +230,7 @@ def rows_from_lines(lines) -> list[GridRow]:
             counterparty=line.counterparty.name if line.counterparty_id else "",
             debit=fen_to_text(line.debit_fen) if line.debit_fen else "",
             credit=fen_to_text(line.credit_fen) if line.credit_fen else "",
+            project=line.project.code if line.project_id else "",
         )
         for line in lines
     ]

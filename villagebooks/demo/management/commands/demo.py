@@ -75,6 +75,14 @@ class Command(BaseCommand):
             self.stdout.write(f"留在本月待处理的凭证：{pending}")
         if summary.claims:
             self.stdout.write(f"村报账员提交、等待会计处理的报账单：{summary.claims} 张")
+        if summary.funds is not None and summary.funds.projects:
+            funds = summary.funds
+            self.stdout.write(
+                f"资金下达 {funds.allocations} 份，项目库项目 {funds.projects} 个（各流程状态），"
+                f"带预算预警的凭证预警 {funds.warnings} 条"
+            )
+            for message in funds.refused:
+                self.stdout.write(f"被预算控制拒绝的凭证：{message}")
         for text in summary.closed:
             self.stdout.write(text)
         if summary.registry is not None:

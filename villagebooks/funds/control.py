@@ -1,0 +1,570 @@
+"""Budget control at the voucher: the checks posting runs before it writes (and a draft's save).
+
+Registered with ``ledger.posting``'s ``before_saving`` and ``before_posting`` steps, so every way a
+voucher is saved or posted (the services behind pages and API, the import, the year close) is
+checked the same way. A voucher's spending (the net debit of an expense, cost or spending-asset
+account, ``data/funds-rules.json``) on a line tagged with a project of the library or a fund
+with an allocation is held against:
+
+- the project's budget line for the line's fund and account (the longest matching prefix);
+- the project's state: nothing is spent before 立项;
+- the allocations of the fund: the accounts they allow, their 负面清单, and the amount sent;
+- cash, bank and 专项应付款 (per fund), which must not go negative (at posting only: a draft's
+  payment may be entered before the receipt that funds it).
+
+A breach under "stop" refuses the voucher (``VoucherRefused``: an import reports it at the
+voucher's row and writes nothing); under "warn" it passes and the warning is stored with the
+voucher (``VoucherWarning``), replaced each time the voucher is checked again.
+
+Used amounts are what is posted: budget lines from the project's lines (a partial index), funds
+and guarded accounts from the balance rows. Vouchers of one batch add up in memory, in order.
+A voucher with no tagged line costs no query.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.db import connection
+
+from villagebooks.common.money import format_fen
+from villagebooks.funds import errors as E
+from villagebooks.funds.models import (
+    STATE_ORDER,
+    Allocation,
+    AllocationShare,
+    BudgetLine,
+    Control,
+    ProjectEntry,
+    ProjectState,
+    VoucherWarning,
+)
+from villagebooks.ledger import posting
+from villagebooks.ledger.domain.chart import DATA_DIR
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Category,
+    Fund,
+    Ledger,
+    Project,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
+
+APPROVED_AT = STATE_ORDER.index(ProjectState.APPROVED)
+
+
+@cache
+def _rules(chart: str) -> dict:
+    return json.loads((DATA_DIR / "funds-rules.json").read_text(encoding="utf-8"))[chart]
+
+
+@dataclass(frozen=True)
+class Finding:
+    voucher_id: int
+    rule: str
+    control: str
+    message: str
+    field: str
+
+
+@dataclass
+class _Budget:
+    id: int
+    fund_id: int | None
+    prefix: str
+    budget_fen: int
+    control: str
+    fund_name: str
+
+
+@dataclass
+class _Entry:
+    project_id: int
+    label: str
+    state: str
+    control: str
+    lines: list[_Budget] = field(default_factory=list)
+
+    def line_for(self, account_code: str, fund_id: int | None) -> _Budget | None:
+        """The budget line a spending line is charged to: the longest prefix of its account,
+        one for its own fund before one for any fund."""
+        best = None
+        for line in self.lines:
+            if not account_code.startswith(line.prefix) or line.fund_id not in (None, fund_id):
+                continue
+            rank = (len(line.prefix), line.fund_id is not None)
+            if best is None or rank > best[0]:
+                best = (rank, line)
+        return best[1] if best else None
+
+
+@dataclass
+class _FundRules:
+    name: str
+    allocated_fen: int = 0
+    documents: list[str] = field(default_factory=list)
+    allowed: list[str] | None = None  # None: any account (an allocation without a list allows any)
+    forbidden: list[str] = field(default_factory=list)
+    control: str = Control.WARN
+
+
+@dataclass
+class _LedgerState:
+    """What one ledger's checks need, loaded once per call, and the running totals."""
+
+    accounts: dict[int, tuple[str, str]]  # id → (code, category)
+    spending_prefixes: tuple[str, ...]
+    guarded: tuple[str, ...]
+    carried_year: int
+    entries: dict[int, _Entry]
+    funds: dict[int, _FundRules]
+    budget_used: dict[int, int]  # budget line id → fen
+    fund_used: dict[int, int]  # fund id → fen
+    guarded_balance: dict[tuple[int, int], int] = field(default_factory=dict)  # (account, fund) → D−C
+
+    def is_spending(self, account_id: int) -> bool:
+        code, category = self.accounts[account_id]
+        return category in (Category.EXPENSE, Category.COST) or code.startswith(self.spending_prefixes)
+
+
+def _yuan(fen: int) -> str:
+    return format_fen(fen)
+
+
+# The reads are SQL of our own, not the ORM's: compiling a queryset costs more than running
+# it, and this runs on every posting of a voucher with a fund or project (issue 12: < 2 ms).
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _in(values) -> tuple[str, list]:
+    values = list(values)
+    return ", ".join(["%s"] * len(values)), values
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _spending(rules: dict) -> tuple[str, list]:
+    """The accounts (alias ``a``) whose net debit is spending, as SQL and its parameters."""
+    likes = " OR ".join(["a.code LIKE %s"] * len(rules["spending_asset_prefixes"]))
+    params = [
+        Category.EXPENSE.value,
+        Category.COST.value,
+        *(f"{code}%" for code in rules["spending_asset_prefixes"]),
+    ]
+    return f"(a.category IN (%s, %s){' OR ' + likes if likes else ''})", params
+
+
+def _load(
+    ledger_id: int, project_ids: set[int], fund_ids: set[int], account_ids: set[int]
+) -> _LedgerState | None:
+    """What the checks of one ledger's vouchers need; None when nothing there is controlled.
+
+    Few queries, none per line: the entries with their budget lines, the shares (each with the
+    ledger's chart and carried year), the vouchers' accounts, and what is used, summed in SQL.
+    """
+    entries: dict[int, _Entry] = {}
+    budget_used: dict[int, int] = {}
+    ledger = None  # (chart, carried year)
+    if project_ids:
+        marks, params = _in(project_ids)
+        rows = _rows(
+            "SELECT e.project_id, p.code, p.name, e.state, e.control, l.chart, l.carried_year,"
+            " b.id, b.fund_id, f.name, b.account_prefix, b.budget_fen, b.control"
+            f" FROM {_table(ProjectEntry)} e JOIN {_table(Project)} p ON p.id = e.project_id"
+            f" JOIN {_table(Ledger)} l ON l.id = e.ledger_id"
+            f" LEFT JOIN {_table(BudgetLine)} b ON b.entry_id = e.id"
+            f" LEFT JOIN {_table(Fund)} f ON f.id = b.fund_id"
+            f" WHERE e.ledger_id = %s AND e.project_id IN ({marks})",
+            [ledger_id, *params],
+        )
+        for (
+            project_id,
+            code,
+            name,
+            state,
+            control,
+            chart,
+            carried,
+            line_id,
+            fund_id,
+            fund,
+            prefix,
+            budget,
+            line_control,
+        ) in rows:
+            entry = entries.get(project_id)
+            if entry is None:
+                entry = entries[project_id] = _Entry(project_id, f"{name}({code})", state, control)
+            if line_id is not None:
+                entry.lines.append(_Budget(line_id, fund_id, prefix, budget, line_control, fund or ""))
+                budget_used[line_id] = 0
+            ledger = (chart, carried)
+    funds: dict[int, _FundRules] = {}
+    if fund_ids:
+        marks, params = _in(fund_ids)
+        rows = _rows(
+            "SELECT s.fund_id, f.name, s.amount_fen, a.document_number, a.allowed_accounts,"
+            " a.forbidden_accounts, a.control, l.chart, l.carried_year"
+            f" FROM {_table(AllocationShare)} s JOIN {_table(Fund)} f ON f.id = s.fund_id"
+            f" JOIN {_table(Allocation)} a ON a.id = s.allocation_id"
+            f" JOIN {_table(Ledger)} l ON l.id = s.ledger_id"
+            f" WHERE s.ledger_id = %s AND s.fund_id IN ({marks})",
+            [ledger_id, *params],
+        )
+        for fund_id, name, amount, document, allowed, forbidden, control, chart, carried in rows:
+            rules = funds.setdefault(fund_id, _FundRules(name=name, allowed=[]))
+            rules.allocated_fen += amount
+            rules.documents.append(document)
+            prefixes = [code for code in allowed.split(";") if code]
+            if rules.allowed is not None:
+                rules.allowed = rules.allowed + prefixes if prefixes else None
+            rules.forbidden += [code for code in forbidden.split(";") if code]
+            if control == Control.STOP:
+                rules.control = Control.STOP
+            ledger = (chart, carried)
+    if ledger is None:
+        return None
+    chart, carried_year = ledger
+    rules = _rules(chart)
+    accounts = []
+    if account_ids:
+        marks, params = _in(account_ids)
+        accounts = _rows(f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
+    state = _LedgerState(
+        accounts={pk: (code, category) for pk, code, category in accounts},
+        spending_prefixes=tuple(rules["spending_asset_prefixes"]),
+        guarded=tuple(rules["never_negative"]),
+        carried_year=carried_year,
+        entries=entries,
+        funds=funds,
+        budget_used=budget_used,
+        fund_used=dict.fromkeys(funds, 0),
+    )
+    spending, spending_params = _spending(rules)
+    if entries:
+        marks, params = _in(entries)
+        rows = _rows(
+            "SELECT vl.project_id, a.code, vl.fund_id, SUM(vl.debit_fen - vl.credit_fen)"
+            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+            f" WHERE vl.project_id IN ({marks}) AND v.status = %s AND {spending}"
+            " GROUP BY vl.project_id, a.code, vl.fund_id",
+            [*params, VoucherStatus.POSTED.value, *spending_params],
+        )
+        for project_id, code, fund_id, net in rows:
+            line = entries[project_id].line_for(code, fund_id)
+            if line is not None:
+                budget_used[line.id] += int(net)  # PostgreSQL's SUM of bigint is numeric
+    if funds:
+        # Movements of the months (not month 0, which repeats them as opening balances) and
+        # not the year close's, which empties expense accounts into the year's result.
+        marks, params = _in(funds)
+        rows = _rows(
+            "SELECT b.fund_key, SUM(b.debit_fen - b.credit_fen)"
+            f" FROM {_table(AccountBalance)} b JOIN {_table(Account)} a ON a.id = b.account_id"
+            f" WHERE b.ledger_id = %s AND b.fund_key IN ({marks}) AND b.month >= 1 AND b.is_closing = %s"
+            f" AND {spending} GROUP BY b.fund_key",
+            [ledger_id, *params, False, *spending_params],
+        )
+        for fund_id, net in rows:
+            state.fund_used[fund_id] += int(net)
+    return state
+
+
+def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, int]]) -> None:
+    """The balances (debit − credit) of the guarded accounts the voucher touches, as posted."""
+    missing = {key for key in keys if key not in state.guarded_balance}
+    if not missing:
+        return
+    for key in missing:
+        state.guarded_balance[key] = 0
+    start = state.carried_year * 100  # the carried year's opening, and every month after it
+    marks, params = _in({account for account, _fund in missing})
+    rows = _rows(
+        "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
+        f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
+        " AND (period_key = %s OR (period_key > %s AND month >= 1)) GROUP BY account_id, fund_key",
+        [ledger_id, *params, start, start],
+    )
+    for account_id, fund_key, net in rows:
+        for key in {(account_id, 0), (account_id, fund_key)}:
+            if key in missing:
+                state.guarded_balance[key] += int(net)
+
+
+def _check_voucher(
+    voucher: posting.VoucherToPost, state: _LedgerState, *, accumulate: bool = True
+) -> list[Finding]:
+    """The findings of one voucher, against the totals so far; adds its amounts to them when it
+    passes and ``accumulate`` (vouchers being posted, not drafts being saved)."""
+    findings: list[Finding] = []
+    budget_delta: dict[int, int] = defaultdict(int)
+    fund_delta: dict[int, int] = defaultdict(int)
+    strictest = None  # the control of the subjects (project, fund) the voucher touches
+
+    def find(rule, control, message, field_name):
+        findings.append(Finding(voucher.voucher_id, str(rule), control, str(message), field_name))
+
+    for line in voucher.lines:
+        entry = state.entries.get(line.project_id) if line.project_id else None
+        fund = state.funds.get(line.fund_id) if line.fund_id else None
+        if entry is None and fund is None:
+            continue
+        for control in (entry.control if entry else None, fund.control if fund else None):
+            if control == Control.STOP or (control and strictest is None):
+                strictest = control
+        net = line.debit_fen - line.credit_fen
+        if not state.is_spending(line.account_id) or net <= 0:
+            continue
+        code = state.accounts[line.account_id][0]
+        if entry is not None:
+            if STATE_ORDER.index(entry.state) < APPROVED_AT:
+                find(
+                    E.RULE_BEFORE_APPROVAL,
+                    entry.control,
+                    E.BEFORE_APPROVAL.format(
+                        rule=E.RULE_BEFORE_APPROVAL,
+                        project=entry.label,
+                        state=ProjectState(entry.state).label,
+                        amount=_yuan(net),
+                    ),
+                    "project",
+                )
+            budget = entry.line_for(code, line.fund_id)
+            if budget is None:
+                find(
+                    E.RULE_BUDGET,
+                    entry.control,
+                    E.OVER_BUDGET.format(
+                        rule=E.RULE_BUDGET,
+                        project=entry.label,
+                        line=E.NO_BUDGET_LINE.format(account=code),
+                        budget=_yuan(0),
+                        used=_yuan(0),
+                        after=_yuan(net),
+                    ),
+                    "project",
+                )
+            else:
+                budget_delta[budget.id] += net
+        if fund is not None:
+            fund_delta[line.fund_id] += net
+            documents = "、".join(fund.documents)
+            if fund.allowed is not None and not code.startswith(tuple(fund.allowed)):
+                find(
+                    E.RULE_NOT_ALLOWED,
+                    fund.control,
+                    E.NOT_ALLOWED.format(
+                        rule=E.RULE_NOT_ALLOWED,
+                        fund=fund.name,
+                        documents=documents,
+                        allowed="、".join(fund.allowed),
+                        account=code,
+                        amount=_yuan(net),
+                    ),
+                    "fund",
+                )
+            if fund.forbidden and code.startswith(tuple(fund.forbidden)):
+                find(
+                    E.RULE_FORBIDDEN,
+                    fund.control,
+                    E.FORBIDDEN.format(
+                        rule=E.RULE_FORBIDDEN,
+                        fund=fund.name,
+                        documents=documents,
+                        account=code,
+                        amount=_yuan(net),
+                    ),
+                    "fund",
+                )
+    for entry in state.entries.values():
+        for budget in entry.lines:
+            delta = budget_delta.get(budget.id)
+            if not delta:
+                continue
+            used = state.budget_used[budget.id]
+            if used + delta > budget.budget_fen:
+                line_text = f"{budget.fund_name} {budget.prefix}".strip()
+                find(
+                    E.RULE_BUDGET,
+                    budget.control,
+                    E.OVER_BUDGET.format(
+                        rule=E.RULE_BUDGET,
+                        project=entry.label,
+                        line=line_text,
+                        budget=_yuan(budget.budget_fen),
+                        used=_yuan(used),
+                        after=_yuan(used + delta),
+                    ),
+                    "project",
+                )
+    for fund_id, delta in fund_delta.items():
+        fund = state.funds[fund_id]
+        used = state.fund_used[fund_id]
+        if used + delta > fund.allocated_fen:
+            find(
+                E.RULE_FUND_EMPTY,
+                fund.control,
+                E.FUND_EMPTY.format(
+                    rule=E.RULE_FUND_EMPTY,
+                    fund=fund.name,
+                    budget=_yuan(fund.allocated_fen),
+                    used=_yuan(used),
+                    after=_yuan(used + delta),
+                ),
+                "fund",
+            )
+    guarded_delta: dict[tuple[int, int], int] = defaultdict(int)
+    # Cash, bank and 专项应付款 depend on the order vouchers are posted in (a payment entered
+    # before the receipt that funds it): checked at posting only, not when a draft is saved.
+    if strictest is not None and accumulate:
+        for line in voucher.lines:
+            code, category = state.accounts[line.account_id]
+            if code.startswith(state.guarded):
+                # Liabilities (专项应付款) per fund, cash and bank as a whole.
+                key = (line.account_id, (line.fund_id or 0) if category == Category.LIABILITY else 0)
+                guarded_delta[key] += line.debit_fen - line.credit_fen
+        if guarded_delta:
+            _guarded_balances(state, voucher.ledger_id, set(guarded_delta))
+        fund_names = {fund_id: rules.name for fund_id, rules in state.funds.items()}
+        for key, delta in guarded_delta.items():
+            code, category = state.accounts[key[0]]
+            sign = -1 if category == Category.LIABILITY else 1
+            before = sign * state.guarded_balance[key]
+            after = before + sign * delta
+            if sign * delta < 0 and after < 0:  # lowered, and below zero
+                fund_text = f"（{fund_names.get(key[1], '')}）" if key[1] and key[1] in fund_names else ""
+                find(
+                    E.RULE_NEGATIVE,
+                    strictest,
+                    E.NEGATIVE.format(
+                        rule=E.RULE_NEGATIVE,
+                        account=code,
+                        fund=fund_text,
+                        used=_yuan(before),
+                        after=_yuan(after),
+                    ),
+                    "account",
+                )
+    stops = [finding for finding in findings if finding.control == Control.STOP]
+    if accumulate and not stops:  # it passes: its amounts count for the vouchers after it
+        for budget_id, delta in budget_delta.items():
+            state.budget_used[budget_id] += delta
+        for fund_id, delta in fund_delta.items():
+            state.fund_used[fund_id] += delta
+        for key, delta in guarded_delta.items():
+            state.guarded_balance[key] += delta
+    return findings
+
+
+def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> list[Finding]:
+    """Every finding of ``vouchers``: to be posted, in order, each against what is posted and the
+    ones before it; saved (``accumulate`` False), each against what is posted only, as a draft
+    counts for nothing until it is posted."""
+    by_ledger: dict[int, tuple[set[int], set[int], set[int]]] = {}
+    for voucher in vouchers:
+        for line in voucher.lines:
+            if line.project_id or line.fund_id:
+                projects, funds, _accounts = by_ledger.setdefault(voucher.ledger_id, (set(), set(), set()))
+                if line.project_id:
+                    projects.add(line.project_id)
+                if line.fund_id:
+                    funds.add(line.fund_id)
+    if not by_ledger:
+        return []
+    for voucher in vouchers:  # every account of a checked ledger's vouchers (cash lines too)
+        if voucher.ledger_id in by_ledger:
+            by_ledger[voucher.ledger_id][2].update(line.account_id for line in voucher.lines)
+    states = {ledger_id: _load(ledger_id, *ids) for ledger_id, ids in by_ledger.items()}
+    findings: list[Finding] = []
+    for voucher in vouchers:
+        state = states.get(voucher.ledger_id)
+        if state is not None:
+            findings += _check_voucher(voucher, state, accumulate=accumulate)
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# The hooks
+
+
+# Warnings found before posting, written after it (an imported voucher's row does not exist
+# yet when the batch is checked). Per thread: each request or command posts in its own.
+_pending = threading.local()
+
+
+def _refuse_stops(findings: list[Finding]) -> list[Finding]:
+    for finding in findings:
+        if finding.control == Control.STOP:
+            raise posting.VoucherRefused(finding.message, voucher_id=finding.voucher_id, field=finding.field)
+    return findings
+
+
+def _warnings(findings: list[Finding], ledger_of: dict[int, int]) -> list[VoucherWarning]:
+    return [
+        VoucherWarning(
+            ledger_id=ledger_of[finding.voucher_id],
+            voucher_id=finding.voucher_id,
+            rule=finding.rule,
+            message=finding.message[:500],
+        )
+        for finding in findings
+    ]
+
+
+def _delete_warnings(voucher_ids: list[int]) -> None:
+    marks, params = _in(voucher_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(VoucherWarning)} WHERE voucher_id IN ({marks})", params)
+
+
+def _tagged(voucher: posting.VoucherToPost) -> bool:
+    return any(line.project_id or line.fund_id for line in voucher.lines)
+
+
+def before_saving(vouchers: list[posting.VoucherToPost]) -> None:
+    findings = _refuse_stops(check(vouchers, accumulate=False))
+    _delete_warnings([voucher.voucher_id for voucher in vouchers])
+    if findings:
+        VoucherWarning.objects.bulk_create(_warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers}))
+
+
+def before_posting(vouchers: list[posting.VoucherToPost]) -> None:
+    _pending.findings = _refuse_stops(check(vouchers))
+
+
+def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
+    findings = getattr(_pending, "findings", None) or []
+    _pending.findings = None
+    if len(vouchers) == 1 and _tagged(vouchers[0]):
+        # One voucher posted by the service: it was a draft, and may carry warnings of then
+        # (only if it has a tagged line: a draft's warnings are replaced whenever it changes).
+        _delete_warnings([vouchers[0].voucher_id])
+    if findings:
+        VoucherWarning.objects.bulk_create(_warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers}))
+
+
+def register() -> None:
+    """Join posting's steps (once, however often ``ready`` runs)."""
+    if before_posting not in posting.before_posting:
+        posting.register_before_saving(before_saving)
+        posting.register_before_posting(before_posting)
+        posting.register_after_posting(after_posting)
+
+
+def project_used(project: Project) -> dict[int, int]:
+    """What is posted against each budget line of ``project`` (budget line id → fen)."""
+    state = _load(project.ledger_id, {project.pk}, set(), set())
+    return dict(state.budget_used) if state else {}

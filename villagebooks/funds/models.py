@@ -1,0 +1,227 @@
+"""Allocations (资金下达), the project library (项目库) with its lifecycle and budgets, and the
+warnings budget control left on vouchers.
+
+An allocation is one transfer document that may be split over many ledgers: the document row
+has no ledger, each ledger's share does (and names the fund it is booked under in that ledger).
+Everything else here is ledger-scoped and carries ``ledger_id`` in every unique key, like the
+ledger's own tables. A project's code and name, the dimension voucher lines carry, are the
+ledger's ``Project``; ``ProjectEntry`` holds the library's fields for it, one to one.
+Money is integer fen.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from villagebooks.ledger.models import Fund, FundKind, Ledger, Project, Voucher
+
+
+class Control(models.TextChoices):
+    STOP = "stop", _("禁止")
+    WARN = "warn", _("预警")
+
+
+class Allocation(models.Model):
+    """A transfer document (下达文件): who sent how much, for what, under which rules."""
+
+    code = models.CharField("下达编号", max_length=64, unique=True)
+    issuer = models.CharField("下达单位", max_length=100)
+    document_number = models.CharField("文号", max_length=100)
+    date = models.DateField("下达日期")
+    fund_kind = models.CharField("资金类别", max_length=32, choices=FundKind.choices)
+    purpose = models.CharField("用途", max_length=200, blank=True)
+    # ";"-separated account codes or prefixes spending from it may debit; empty: any.
+    allowed_accounts = models.CharField("允许支出科目", max_length=500, blank=True)
+    # 负面清单: account codes or prefixes it must never pay, ";"-separated.
+    forbidden_accounts = models.CharField("负面清单科目", max_length=500, blank=True)
+    forbidden_uses = models.TextField("负面清单", blank=True)
+    control = models.CharField("控制方式", max_length=8, choices=Control.choices, default=Control.STOP)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "code"]
+        verbose_name = "资金下达"
+
+    def __str__(self) -> str:
+        return f"{self.document_number}（{self.code}）"
+
+    @property
+    def allowed_prefixes(self) -> list[str]:
+        return [code for code in self.allowed_accounts.split(";") if code]
+
+    @property
+    def forbidden_prefixes(self) -> list[str]:
+        return [code for code in self.forbidden_accounts.split(";") if code]
+
+
+class AllocationShare(models.Model):
+    """One ledger's part of an allocation, booked under one of its funds."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="shares")
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField("下达金额(分)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "allocation_id"]
+        verbose_name = "资金下达份额"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "allocation"], name="allocation_share_once_per_ledger"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="allocation_share_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id}/{self.ledger_id}: {self.amount_fen}"
+
+
+class ProjectKind(models.TextChoices):
+    INDUSTRY = "industry", _("产业发展")
+    INFRASTRUCTURE = "infrastructure", _("基础设施")
+    PUBLIC_WELFARE = "public_welfare", _("公益")
+    HOUSEHOLD = "household", _("到户")
+
+
+class ProjectState(models.TextChoices):
+    """The lifecycle, in order: a project moves only forward, one or more steps at a time."""
+
+    DECLARED = "declared", _("申报")
+    REVIEWED = "reviewed", _("审核")
+    APPROVED = "approved", _("立项")
+    PUBLICISED = "publicised", _("公示")
+    IMPLEMENTING = "implementing", _("实施")
+    ACCEPTED = "accepted", _("验收")
+    TRANSFERRED = "transferred", _("移交")
+    EVALUATED = "evaluated", _("评价")
+
+
+STATE_ORDER = list(ProjectState.values)
+
+
+class ProjectEntry(models.Model):
+    """A project in the library (项目库): the fields a 衔接资金 library asks for, and its state."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    # One entry per project: the unique key below (with the ledger, as every key of a
+    # ledger-scoped table must have it, tests/test_citus_schema.py).
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("项目类别", max_length=16, choices=ProjectKind.choices)
+    place = models.CharField("实施地点", max_length=200, blank=True)
+    content = models.TextField("建设内容及规模", blank=True)
+    implementer = models.CharField("实施单位", max_length=100, blank=True)
+    performance_target = models.TextField("绩效目标", blank=True)
+    beneficiaries = models.TextField("受益对象及联农带农机制", blank=True)
+    start = models.DateField("计划开工")
+    end = models.DateField("计划完工")
+    state = models.CharField(
+        "状态", max_length=16, choices=ProjectState.choices, default=ProjectState.DECLARED
+    )
+    state_since = models.DateField("进入当前状态日期")
+    # How a breach of this project's rules (its budget lines, spending before 立项) is met.
+    control = models.CharField("控制方式", max_length=8, choices=Control.choices, default=Control.STOP)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ledger_id", "project__code"]
+        verbose_name = "项目库项目"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "project"], name="project_entry_once_per_ledger"),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="project_entry_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.project)
+
+
+class BudgetLine(models.Model):
+    """A project's budget for one fund (or any, when empty) and one account or account prefix."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(ProjectEntry, on_delete=models.CASCADE, related_name="budget_lines")
+    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    account_prefix = models.CharField("科目", max_length=20)
+    budget_fen = models.BigIntegerField("预算(分)")
+    control = models.CharField("控制方式", max_length=8, choices=Control.choices, default=Control.STOP)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "entry_id", "account_prefix", "id"]
+        verbose_name = "项目预算"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "entry", "fund", "account_prefix"], name="budget_line_unique_in_project"
+            ),
+            models.CheckConstraint(condition=Q(budget_fen__gte=0), name="budget_line_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.account_prefix}: {self.budget_fen}"
+
+
+class ProjectAct(models.Model):
+    """One recorded step of a project's lifecycle: who moved it, when, why, with what papers."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(ProjectEntry, on_delete=models.PROTECT, related_name="acts")
+    from_state = models.CharField(max_length=16, choices=ProjectState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=ProjectState.choices)
+    acted_on = models.DateField("日期")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("说明", max_length=500, blank=True)
+    documents = models.CharField("附件", max_length=500, blank=True)  # names or numbers of the papers
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "entry_id", "id"]
+        verbose_name = "项目流程记录"
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.from_state} → {self.to_state}"
+
+
+class MilestonePayment(models.Model):
+    """A step of a project's payment plan (e.g. 40 % at start, 10 % after 验收, a held deposit)."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(ProjectEntry, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField("节点", max_length=100)
+    due_state = models.CharField("应付状态", max_length=16, choices=ProjectState.choices)
+    amount_fen = models.BigIntegerField("金额(分)")
+    is_deposit = models.BooleanField("质保金", default=False)
+
+    class Meta:
+        ordering = ["ledger_id", "entry_id", "position"]
+        verbose_name = "付款节点"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "entry", "position"], name="milestone_position_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="milestone_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VoucherWarning(models.Model):
+    """A budget rule a voucher broke under "warn": kept with the voucher, shown wherever it is."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="fund_warnings")
+    rule = models.CharField(max_length=32)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "voucher_id", "id"]
+        verbose_name = "预算预警"
+        indexes = [models.Index(fields=["ledger", "voucher"], name="voucher_warning_voucher")]
+
+    def __str__(self) -> str:
+        return self.message
