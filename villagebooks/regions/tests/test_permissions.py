@@ -57,7 +57,9 @@ def _fresh(user):
 
 def test_every_role_answers_every_action_as_before(ledger, new_ledger, region_tree, township):
     # The apps that existed then; later apps (registry, …) check their own tables.
-    before = {action for app in ("ledger", "claims", "banking") for action in permissions.declared_actions(app)}
+    before = {
+        action for app in ("ledger", "claims", "banking") for action in permissions.declared_actions(app)
+    }
     assert before == set(NAMES.values())
     other_township = region_tree["510781101000"]
     for role, allowed in BEFORE.items():
