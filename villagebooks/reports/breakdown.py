@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +29,7 @@ from villagebooks.ledger.domain.chart import DATA_DIR
 from villagebooks.ledger.models import Account, Ledger
 from villagebooks.reports.dimensions import net_sides
 from villagebooks.reports.models import StatementKind
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window
 
 # The statement machinery is reused, not copied, so that a village's figure here is the figure
 # of its own statement, and the column adds up to the region's consolidated statement.
@@ -141,9 +141,12 @@ def build_village_trial_balance(scope: ReportScope, *, account: str | None = Non
     code = (account or "").strip()
     name = gettext("合计")
     if code:
-        name = Account.objects.filter(scope.balance_filter(), code=code).aggregate(name=Min("name"))["name"]
-        if name is None:
+        names = Account.objects.filter(scope.balance_filter(), code=code).aggregate(
+            first=Min("name"), last=Max("name")
+        )
+        if names["first"] is None:
             raise DomainError(UNKNOWN_ACCOUNT.format(code=code), field="account")
+        name = consolidated_name(code, names["first"], names["last"], chart=scope.chart)
     opening = opening_window(scope, before_key=scope.from_key)
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
     balances = scope.balances().filter(opening | movement)

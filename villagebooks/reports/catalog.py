@@ -49,6 +49,16 @@ class ReportKind:
     # Only for one ledger (its books, voucher by voucher): a region's scope is refused.
     ledger_only: bool = False
 
+    @property
+    def region_slug(self) -> str:
+        """This report for a region, or the trial balance when a region cannot have it."""
+        return "trial-balance" if self.ledger_only else self.slug
+
+    @property
+    def ledger_slug(self) -> str:
+        """This report for one ledger, or the trial balance when one ledger cannot have it."""
+        return "trial-balance" if self.region_only else self.slug
+
 
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
     return [[row.code, row.name, *row.amounts()] for row in report.rows]

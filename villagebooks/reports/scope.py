@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger
 from villagebooks.ledger.selectors import balance_window, ledger_get
@@ -24,6 +25,7 @@ UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
 UNKNOWN_REGION = _("区划 {code} 不存在")
 RANGE_REVERSED = _("起始期间不能晚于结束期间")
 NO_LEDGERS = _("该区域内没有您可以查看的 {chart} 制度账套")
+VILLAGE_DETAIL = _("{parent} — 各村明细")
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,20 @@ def opening_window(scope: ReportScope, *, before_key: int) -> Q:
             part &= Q(ledger__carried_year=carried)
         window |= part
     return window
+
+
+def consolidated_name(code: str, first: str, last: str, *, chart: str) -> str:
+    """The name of account ``code`` added up over many ledgers, whose names run from ``first``
+    to ``last`` in sort order.
+
+    The chart's accounts have one name everywhere. Sub-accounts are each ledger's own: 10201 is
+    one village's 农商行 and another's 信用社, so where the ledgers name a code differently its
+    row says what it is (银行存款 — 各村明细), never one village's name.
+    """
+    if first == last:
+        return first
+    names = {template.code: template.name for template in chart_templates(chart)}
+    if code in names:
+        return names[code]
+    parent = next((code[:n] for n in range(len(code) - 1, 2, -1) if code[:n] in names), "")
+    return gettext(VILLAGE_DETAIL).format(parent=names.get(parent, first))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import Account
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window
 
 COLUMNS = [
     "code",
@@ -110,6 +110,7 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         .values("account__code")
         .annotate(
             name=Min("account__name"),
+            last_name=Max("account__name"),
             opening=Sum(
                 Case(When(opening, then="debit_fen"), default=zero, output_field=IntegerField())
                 - Case(When(opening, then="credit_fen"), default=zero, output_field=IntegerField())
@@ -120,7 +121,13 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         .order_by()
     )
     return {
-        r["account__code"]: (r["name"], r["opening"] or 0, r["debit"] or 0, r["credit"] or 0) for r in rows
+        r["account__code"]: (
+            consolidated_name(r["account__code"], r["name"], r["last_name"], chart=scope.chart),
+            r["opening"] or 0,
+            r["debit"] or 0,
+            r["credit"] or 0,
+        )
+        for r in rows
     }
 
 
@@ -129,14 +136,21 @@ def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> Tr
     accounts = (
         Account.objects.filter(scope.balance_filter())
         .values("code")
-        .annotate(name=Min("name"), level=Min("level"))
+        .annotate(first_name=Min("name"), last_name=Max("name"), level=Min("level"))
         .order_by("code")
     )
     if scope.single_ledger is None:
         # Across many ledgers only the accounts that carry figures (and their parents) matter.
         wanted = {code[:length] for code in leaves for length in range(3, len(code) + 1)}
         accounts = accounts.filter(code__in=wanted)
-    rows = {a["code"]: TrialBalanceRow(code=a["code"], name=a["name"], level=a["level"]) for a in accounts}
+    rows = {
+        a["code"]: TrialBalanceRow(
+            code=a["code"],
+            name=consolidated_name(a["code"], a["first_name"], a["last_name"], chart=scope.chart),
+            level=a["level"],
+        )
+        for a in accounts
+    }
     ordered_codes = sorted(rows)
     for code, (name, opening, debit, credit) in leaves.items():
         row = rows.setdefault(code, TrialBalanceRow(code=code, name=name, level=1))

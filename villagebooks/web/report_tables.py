@@ -39,6 +39,7 @@ from villagebooks.web.selectors import posted_voucher_ids
 
 DETAIL_LEDGER = "detail-ledger"
 TRIAL_BALANCE = "trial-balance"
+VILLAGE_TRIAL_BALANCE = "village-trial-balance"
 ACCOUNT_COLUMNS = ("code", "account")
 LEDGER_COLUMN = "ledger_code"
 # Printed account books leave the unused side of a line empty; balances always show, 0.00 too.
@@ -147,10 +148,17 @@ class Links:
         return f"{reverse(f'{level}_statement_line', args=[code, slug, line_no])}?{self.query}"
 
     def account(self, code: str) -> str:
-        """The detail ledger of ``code`` for the same months, or "" where there is none."""
-        if self.ledger is None or DETAIL_LEDGER not in REPORT_KINDS or not str(code).isdigit():
+        """Where an account leads for the same months: one ledger's detail ledger of ``code``; a
+        region's breakdown of ``code`` per village (each row then opens the village's own)."""
+        if not str(code).isdigit():
             return ""
-        return self.report(DETAIL_LEDGER, account=code)
+        if self.ledger is None:
+            return (
+                self.report(VILLAGE_TRIAL_BALANCE, account=code)
+                if VILLAGE_TRIAL_BALANCE in REPORT_KINDS
+                else ""
+            )
+        return self.report(DETAIL_LEDGER, account=code) if DETAIL_LEDGER in REPORT_KINDS else ""
 
     def village_ledger(self, code: str) -> str:
         """A village's ledger from a region's row: the account's detail ledger, or its trial balance."""
