@@ -29,6 +29,7 @@ from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region
 from villagebooks.reports.books import DetailLedger
+from villagebooks.reports.breakdown import VillageBreakdown, township_groups
 from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
 from villagebooks.reports.fund_summary import FundSummary
 from villagebooks.reports.models import StatementKind
@@ -142,6 +143,11 @@ class Links:
         level, code = self._target()
         extra = urlencode(params)
         return f"{reverse(f'{level}_report', args=[code, slug])}?{self.query}{'&' + extra if extra else ''}"
+
+    def township(self, code: str, slug: str) -> str:
+        """Another region's report (a township's, from a county's breakdown) for the same months."""
+        extra = f"&{urlencode({'account': self.report_account})}" if self.report_account else ""
+        return f"{reverse('region_report', args=[code, slug])}?{self.query}{extra}"
 
     def statement_line(self, slug: str, line_no: int) -> str:
         level, code = self._target()
@@ -365,12 +371,60 @@ def _book_table(kind: ReportKind, report: DetailLedger, links: Links) -> Table:
     )
 
 
+def _village_table(kind: ReportKind, report: VillageBreakdown, links: Links) -> Table:
+    """One row a village, grouped by township with a subtotal each when the region spans several
+    townships; the village's name is the row's header, the township's subtotal opens its own
+    consolidated report."""
+    groups = township_groups(report)
+    subtotals = len(groups) > 1 or (
+        links.region is not None and links.region.kind not in ("township", "village")
+    )
+    body = []
+    for group in groups:
+        for row in group.rows:
+            values = row.cells()
+            line = catalogue_row(kind, values, links, key=row.ledger_code)
+            cells = list(line.cells)
+            cells[1] = Cell(row.village_name, row_header=True, css="village-name")
+            body.append(Row(key=line.key, cells=cells))
+        if subtotals and group.code:
+            label = gettext("{township} 小计").format(township=group.name)
+            body.append(
+                Row(
+                    key=f"township-{group.code}",
+                    css="subtotal",
+                    cells=[
+                        Cell(group.code, css="code"),
+                        Cell(
+                            label,
+                            row_header=True,
+                            link=links.township(group.code, kind.slug),
+                            css="village-name",
+                        ),
+                        Cell(gettext("{count} 个账套").format(count=len(group.rows))),
+                        *(_amount(a) for a in group.subtotal),
+                    ],
+                )
+            )
+    warning = kind.warning(report)
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-row",
+        head=_single_head(kind.headers, kind.text_columns),
+        body=body,
+        foot=[catalogue_row(kind, kind.total(report), links, key="total", css="total")],
+        alerts=[Alert(warning)] if warning else [],
+        wide=True,
+    )
+
+
 # Reports whose printed form the pages know, by what their builder returns.
 _SHAPED = (
     (TrialBalance, _trial_balance_table),
     (FundSummary, _fund_summary_table),
     (Statement, _statement_table),
     (DetailLedger, _book_table),
+    (VillageBreakdown, _village_table),
 )
 
 
