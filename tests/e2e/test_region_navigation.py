@@ -32,7 +32,9 @@ def test_the_county_picks_a_township_and_drills_an_account_down_per_village(page
     page = pages.open()
     log_in(page, app, "xian")
     picker = page.locator("#id_region_pick")
-    expect(picker.locator("option")).to_have_count(5)  # 江油市, its 2 townships and their 2 villages, as a tree
+    expect(picker.locator("option")).to_have_count(
+        5
+    )  # 江油市, its 2 townships and their 2 villages, as a tree
     picker.select_option(WUDU)
     page.get_by_role("button", name="打开").click()
     expect(page).to_have_url(re.compile(rf"/regions/{WUDU}/reports/trial-balance/$"))
