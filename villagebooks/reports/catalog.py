@@ -60,6 +60,11 @@ class ReportKind:
         return "trial-balance" if self.region_only else self.slug
 
 
+def _joined(*texts: str | None) -> str | None:
+    """The warnings that apply, one after the other (None when none does)."""
+    return " ".join(t for t in texts if t) or None
+
+
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
     return [[row.code, row.name, *row.amounts()] for row in report.rows]
 
@@ -80,7 +85,9 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=trial_balance.build_trial_balance,
             rows=_trial_balance_rows,
             total=lambda report: ["", report.total.name, *report.total.amounts()],
-            warning=lambda report: None if report.is_balanced else str(UNBALANCED_WARNING),
+            warning=lambda report: _joined(
+                None if report.is_balanced else str(UNBALANCED_WARNING), report.scope.mapping_note
+            ),
         ),
         ReportKind(
             slug="fund-summary",
@@ -103,7 +110,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=statements.build_balance_sheet,
             rows=statements.statement_rows,
             total=statements.statement_total,
-            warning=lambda report: report.warning,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
         ),
         ReportKind(
             slug="income-statement",
@@ -114,7 +121,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=statements.build_income_statement,
             rows=statements.statement_rows,
             total=statements.statement_total,
-            warning=lambda report: report.warning,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
         ),
         ReportKind(
             slug="detail-ledger",

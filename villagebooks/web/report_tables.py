@@ -298,6 +298,7 @@ def _trial_balance_table(kind: ReportKind, report: TrialBalance, links: Links) -
         body=trial_balance_rows(report.rows, links),
         foot=[total],
         alerts=[] if report.is_balanced else [_trial_balance_alert(report)],
+        notes=[report.scope.mapping_note] if report.scope.mapping_note else [],
         empty_text=NOTHING_IN_RANGE,
         wide=True,
     )
@@ -341,6 +342,8 @@ def _statement_table(kind: ReportKind, report: Statement, links: Links) -> Table
     if report.check is not None and report.is_balanced:
         left, right = (report.labels[n] for n in report.check)
         notes.append(str(STATEMENT_BALANCED).format(left=left, right=right))
+    if report.scope.mapping_note:
+        notes.append(report.scope.mapping_note)
     return Table(
         dom_id=kind.slug,
         key_attribute="data-line",
