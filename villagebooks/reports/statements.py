@@ -56,6 +56,7 @@ FORMULA_WITHOUT_LINE = _("有公式的行必须填写行次")
 LABEL_MISSING = _("项目名称不能为空")
 CHECK_LINE_UNKNOWN = _("平衡校验引用的行次 {line} 不存在")
 UNKNOWN_CHART = _("会计制度 {chart} 不存在")
+ACROSS_YEARS = _("收益及收益分配表按年度编制，所选期间跨越 {start} 年和 {end} 年，请在同一年内选择起止月份")
 NO_LAYOUT = _("{chart} 会计制度的{statement}格式尚未设置")
 FORBIDDEN_LAYOUT = _("只有系统管理员可以修改平台的报表格式")
 FORBIDDEN_OVERRIDE = _("只有“{region}”或其上级的管理员可以修改该县(区)的报表格式")
@@ -825,6 +826,12 @@ def build_balance_sheet(scope: ReportScope) -> Statement:
 
 
 def build_income_statement(scope: ReportScope) -> Statement:
+    """The income statement; its columns are the months asked for and the year to their end,
+    so the months must lie in one year (across two, 本年累计 would mean nothing)."""
+    if scope.from_key // 100 != scope.to_key // 100:
+        raise DomainError(
+            ACROSS_YEARS.format(start=scope.from_key // 100, end=scope.to_key // 100), field="from"
+        )
     return build_statement(scope, StatementKind.INCOME)
 
 

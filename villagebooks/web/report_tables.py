@@ -33,6 +33,7 @@ from villagebooks.reports.breakdown import VillageBreakdown, township_groups
 from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
 from villagebooks.reports.fund_summary import FundSummary
 from villagebooks.reports.models import StatementKind
+from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.scope import ReportScope
 from villagebooks.reports.statements import Statement
 from villagebooks.reports.trial_balance import TrialBalance, TrialBalanceRow
@@ -117,6 +118,9 @@ class Table:
     empty_text: str = NO_ROWS
     wide: bool = False  # printed on landscape paper
     compact: bool = False  # as wide as its content, not the page
+    # An official form's lines above and below the table: 表号, 编制单位, date, unit; signatures.
+    form_head: list[str] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -421,6 +425,46 @@ def _village_table(kind: ReportKind, report: VillageBreakdown, links: Links) -> 
     )
 
 
+STATEMENT_SLUGS = {StatementKind.BALANCE_SHEET: "balance-sheet", StatementKind.INCOME: "income-statement"}
+
+
+def _form_table(kind: ReportKind, report: OfficialForm, links: Links) -> Table:
+    """An official form as printed: its header lines, its columns (two sides for 账户式), headings
+    and subtotals in bold, each line's item opening the accounts behind it, the signatures."""
+    statement_slug = STATEMENT_SLUGS[report.kind]
+    body = []
+    for index, row in enumerate(report.rows, 1):
+        cells = []
+        for position, cell in enumerate(row):
+            css = ["bold" if cell.bold else ""]
+            if cell.amount:
+                cells.append(_amount(cell.fen) if cell.fen is not None else Cell("", numeric=True))
+                continue
+            if position % 4 == 0:
+                css.append(f"account indent-{cell.indent}")
+                link = links.statement_line(statement_slug, cell.line_no) if cell.line_no else ""
+                cells.append(
+                    Cell(cell.text, link=link, row_header=position == 0, css=" ".join(c for c in css if c))
+                )
+            else:
+                cells.append(Cell(cell.text, css="line-no"))
+        body.append(Row(key=str(index), cells=cells))
+    notes = [report.note] if report.note else []
+    if report.scope.mapping_note:
+        notes.append(report.scope.mapping_note)
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-row",
+        head=_single_head(report.headers, 0),
+        body=body,
+        alerts=[Alert(report.warning)] if report.warning else [],
+        notes=notes,
+        wide=len(report.headers) > 4,
+        form_head=[report.table_no, report.organisation, report.date_text, report.unit_text],
+        signatures=report.signatures,
+    )
+
+
 # Reports whose printed form the pages know, by what their builder returns.
 _SHAPED = (
     (TrialBalance, _trial_balance_table),
@@ -428,6 +472,7 @@ _SHAPED = (
     (Statement, _statement_table),
     (DetailLedger, _book_table),
     (VillageBreakdown, _village_table),
+    (OfficialForm, _form_table),
 )
 
 
