@@ -127,10 +127,12 @@ def build_balance_sheet_form(scope: ReportScope) -> OfficialForm:
         columns = form.get("columns_before_december", columns)
     left_title = form.get("left_title", "资产")
     right_title = form.get("right_title", "负债和所有者权益")
-    rows = [
-        _side(a, a.amounts if a else None) + _side(b, b.amounts if b else None)
-        for a, b in zip_longest(left, right)
+    # As printed, both totals (资产总计, 负债和所有者权益总计) share the last row; the shorter side
+    # is padded with empty rows above its total.
+    pairs = list(zip_longest(left[:-1], right[:-1])) + [
+        (left[-1] if left else None, right[-1] if right else None)
     ]
+    rows = [_side(a, a.amounts if a else None) + _side(b, b.amounts if b else None) for a, b in pairs]
     return OfficialForm(
         scope=scope,
         statement=statement,

@@ -292,7 +292,8 @@ def render_form_pdf(form: OfficialForm) -> bytes:
     )
     width = document.w - 2 * MARGIN
     widths = _form_widths(form, width)
-    bottom = document.h - FOOTER - 3 * FORM_ROW
+    row_height = FORM_ROW if not landscape else 5.6  # 账户式 on landscape: ~25 lines on one page
+    bottom = document.h - FOOTER
 
     def head() -> float:
         document.add_page()
@@ -321,18 +322,18 @@ def render_form_pdf(form: OfficialForm) -> bytes:
 
     y = head()
     for row in form.rows:
-        if y + FORM_ROW > bottom:
+        if y + row_height > bottom:
             y = head()
         x = MARGIN
         for column in widths:
-            document.rect(x, y, column, FORM_ROW)
+            document.rect(x, y, column, row_height)
             x += column
         x = MARGIN
         for cell, column in zip(row, widths, strict=True):
             with document.style(size=FORM_SIZE, bold=cell.bold):
                 if cell.amount:
                     text = format_fen(cell.fen) if cell.fen is not None else ""
-                    document.line_at(text, x + PAD_X, y, column - 2 * PAD_X, FORM_ROW, "R")
+                    document.line_at(text, x + PAD_X, y, column - 2 * PAD_X, row_height, "R")
                 else:
                     shift = INDENT_MM * cell.indent
                     size = document.fitting_size(cell.text, column - 2 * PAD_X - shift, FORM_SIZE, 5.0)
@@ -342,14 +343,17 @@ def render_form_pdf(form: OfficialForm) -> bytes:
                             cell.text, x + PAD_X + shift, y, column - 2 * PAD_X - shift, FORM_ROW, align
                         )
             x += column
-        y += FORM_ROW
+        y += row_height
+    notes = [note for note in (form.note, form.scope.mapping_note) if note]
+    if y + 4 + FORM_ROW + 2 + 5 * len(notes) > bottom:  # the signatures never sit alone on a page
+        y = head()
     y += 4
     with document.style(size=10):
         step = width / max(len(form.signatures), 1)
         for index, role in enumerate(form.signatures):
             document.line_at(role, MARGIN + index * step, y, step, FORM_ROW, "L")
     y += FORM_ROW + 2
-    for note in (form.note, form.scope.mapping_note):
+    for note in notes:
         if note:
             with document.style(size=8, color=GREY):
                 for line in document.wrap(note, width, 8):

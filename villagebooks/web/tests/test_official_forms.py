@@ -13,7 +13,7 @@ import re
 import openpyxl
 import pytest
 
-from villagebooks.reports.tests.pdf_reading import page_lines
+from villagebooks.reports.tests.pdf_reading import keep_for_looking, page_lines
 from villagebooks.web.tests.pages import table_rows
 
 BS = "/ledgers/HT01/reports/balance-sheet-form"
@@ -93,6 +93,7 @@ def test_balance_sheet_pdf_keeps_headings_bold_subtotals_and_signatures(client, 
     client.force_login(accountant)
     response = client.get(BS + ".pdf", MONTHS)
     assert response.status_code == 200
+    keep_for_looking("balance-sheet-form", response.content)
     lines = [" ".join(line) for page in page_lines(response.content) for line in page]
     text = "\n".join(lines)
     assert lines[0] == "资产负债表"
@@ -101,7 +102,9 @@ def test_balance_sheet_pdf_keeps_headings_bold_subtotals_and_signatures(client, 
     )
     assert any(line.startswith("资产 行次 年初数 期末数 负债和所有者权益") for line in lines)
     assert any(line.startswith("流动资产： 流动负债：") for line in lines)
-    assert any(line.startswith("资产总计 21 80,000.00 98,765.44") for line in lines)
+    # Both totals share the form's last row.
+    assert "资产总计 21 负债和所有者权益总计 46" in lines
+    assert "80,000.00 98,765.44 80,000.00 98,765.44" in lines
     assert any(line == " ".join(SIGNATURES) for line in lines)
     # Bold is drawn as fill-and-stroke text (render mode 2): the subtotals use it.
     assert b"2 Tr" in _content(response.content)
@@ -155,3 +158,50 @@ def test_a_township_consolidates_the_form(client, books, other_ledger, accountan
     client.force_login(accountant)
     html = _page(client, "/regions/510781100000/reports/balance-sheet-form")
     assert "汇总单位：新安镇（汇总 2 个账套）" in html and "会农01表" in html
+
+
+def test_a_2004_ledger_gets_the_2004_forms(client, region_tree, accountant, reviewer):
+    from villagebooks.ledger import services
+    from villagebooks.ledger.tests.books import post
+
+    ledger = services.ledger_create(
+        actor=accountant,
+        village_code="510781100202",
+        code="TM04",
+        name="土门村集体经济组织",
+        chart="2004",
+        start_year=2023,
+        start_month=1,
+    )
+    services.opening_balances_set(
+        actor=accountant,
+        ledger=ledger,
+        rows=[
+            services.OpeningInput(account_code="102", debit_fen=5_000_000),
+            services.OpeningInput(account_code="301", credit_fen=5_000_000),
+        ],
+    )
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2023-03-01 收到土地发包款
+          借 102 银行存款          8000.00
+          贷 511 发包及上交收入    8000.00
+        """,
+    )
+    client.force_login(accountant)
+    html = _page(client, "/ledgers/TM04/reports/balance-sheet-form", {"from": "2023-01", "to": "2023-12"})
+    assert "村会01表" in html and "2023 年 12 月 31 日" in html
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
+    assert headers == ["资产", "行次", "年初数", "年末数", "负债及所有者权益", "行次", "年初数", "年末数"]
+    rows, _classes = table_rows(html, "data-row")
+    last = list(rows.values())[-1]
+    assert last[0] == "资产总计" and last[4] == "负债和所有者权益总计" and last[3] == last[7] == "58,000.00"
+    income = _page(
+        client, "/ledgers/TM04/reports/income-statement-form", {"from": "2023-01", "to": "2023-12"}
+    )
+    assert "村会02表" in income and "2023 年度" in income
+    rows, _classes = table_rows(income, "data-row")
+    assert next(c for c in rows.values() if c[0] == "加：发包及上交收入")[1:] == ["2", "8,000.00", "0.00"]
