@@ -177,3 +177,24 @@ def test_a_township_user_cannot_reach_another_township(client, county_books, acc
     html = _get(client, f"/regions/{XINAN}/reports/trial-balance/")
     assert "江油市" in html and f'href="/regions/{COUNTY}/' not in html
     assert "青林村" not in html and "QL01" not in html
+
+
+def test_the_county_breakdown_has_township_subtotals_and_readable_village_names(client, county_books):
+    client.force_login(county_books)
+    html = _get(client, f"/regions/{COUNTY}/reports/village-statements/")
+    rows, classes = table_rows(html, "data-row")
+    order = list(rows)
+    assert order == ["HT01", "TM01", f"township-{XINAN}", "QL01", f"township-{WUDU}", "total"]
+    assert rows[f"township-{XINAN}"][:3] == [XINAN, "新安镇 小计", "2 个账套"]
+    assert classes[f"township-{XINAN}"] == "subtotal"
+    assert rows[f"township-{XINAN}"][3] == "3,000.00"  # 货币资金: 1,000 + 2,000
+    assert rows[f"township-{WUDU}"][3] == "4,000.00"
+    assert '<th scope="row" class="village-name">黑滩村</th>' in html
+    # A subtotal opens the township's own breakdown, for the same months.
+    assert (
+        f'href="/regions/{WUDU}/reports/village-statements/?from=2025-01&amp;to=2025-03&amp;chart=2023"'
+        in html
+    )
+    # A township's own breakdown has no subtotal of itself.
+    township = _get(client, f"/regions/{XINAN}/reports/village-statements/")
+    assert "township-" not in township
