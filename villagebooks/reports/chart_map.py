@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.common.errors import DomainError
 from villagebooks.common.home import instance_home
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
 
@@ -105,6 +106,10 @@ def _cached(path: Path, mtime: float) -> ChartMap:
 
 
 def chart_map() -> ChartMap:
-    """The map in force (re-read when its file changes)."""
+    """The map in force (re-read when its file changes). A broken map is the reports' error at
+    their chart field (the page shows why), never figures added up by a wrong map."""
     path = map_file()
-    return _cached(path, path.stat().st_mtime)
+    try:
+        return _cached(path, path.stat().st_mtime)
+    except ChartMapError as error:
+        raise DomainError(str(error), field="chart") from error

@@ -192,3 +192,18 @@ def test_an_installation_corrects_the_map_and_a_broken_one_is_refused(tmp_path, 
     broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ChartMapError, match="999"):
         load_map(broken)
+
+
+def test_a_broken_installation_map_is_an_error_at_the_chart_field_not_wrong_figures(
+    client, county, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("VILLAGEBOOKS_HOME", str(tmp_path))
+    data = json.loads((DATA_DIR / FILE_NAME).read_text(encoding="utf-8"))
+    data["accounts"] = [row for row in data["accounts"] if row["from"] != "541"]
+    (tmp_path / FILE_NAME).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    client.force_login(county)
+    response = client.get(f"/regions/{COUNTY}/reports/trial-balance/", {"from": "2023-01", "to": "2023-12"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "新旧科目对照表 chart-map-2004-2023.json 有误" in html and "541" in html
+    assert 'data-code="102"' not in html
