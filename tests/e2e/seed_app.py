@@ -61,6 +61,7 @@ def main(password: str) -> None:
     accountant = _user("kuaiji", password, "李会计", "accountant", "510781100000")
     reviewer = _user("shenhe", password, "赵审核", "reviewer", "510781100000")
     outsider = _user("wudu", password, "武都会计", "accountant", "510781101000")
+    _user("xian", password, "县农经站", "county", "510781000000")  # the county's view
 
     ledger = _ledger(
         accountant,

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +29,7 @@ from villagebooks.ledger.domain.chart import DATA_DIR
 from villagebooks.ledger.models import Account, Ledger
 from villagebooks.reports.dimensions import net_sides
 from villagebooks.reports.models import StatementKind
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window
 
 # The statement machinery is reused, not copied, so that a village's figure here is the figure
 # of its own statement, and the column adds up to the region's consolidated statement.
@@ -91,6 +91,9 @@ class VillageRow:
     village_name: str
     ledger_code: str
     amounts: list[int] = field(default_factory=list)
+    # The village's township: the page groups the rows by it with subtotals (not a CSV column).
+    township_code: str = ""
+    township_name: str = ""
 
     def cells(self) -> list:
         return [self.village_code, self.village_name, self.ledger_code, *self.amounts]
@@ -116,11 +119,20 @@ def _ledger_rows(scope: ReportScope, width: int) -> dict[int, VillageRow]:
     ledgers = (
         Ledger.objects.filter(pk__in=scope.ledger_ids)
         .order_by("village__code", "code")
-        .values_list("pk", "code", "village__code", "village__name")
+        .values_list(
+            "pk", "code", "village__code", "village__name", "village__parent__code", "village__parent__name"
+        )
     )
     return {
-        pk: VillageRow(village_code=village, village_name=name, ledger_code=code, amounts=[0] * width)
-        for pk, code, village, name in ledgers
+        pk: VillageRow(
+            village_code=village,
+            village_name=name,
+            ledger_code=code,
+            amounts=[0] * width,
+            township_code=township or "",
+            township_name=township_name or "",
+        )
+        for pk, code, village, name, township, township_name in ledgers
     }
 
 
@@ -141,9 +153,12 @@ def build_village_trial_balance(scope: ReportScope, *, account: str | None = Non
     code = (account or "").strip()
     name = gettext("合计")
     if code:
-        name = Account.objects.filter(scope.balance_filter(), code=code).aggregate(name=Min("name"))["name"]
-        if name is None:
+        names = Account.objects.filter(scope.balance_filter(), code=code).aggregate(
+            first=Min("name"), last=Max("name")
+        )
+        if names["first"] is None:
             raise DomainError(UNKNOWN_ACCOUNT.format(code=code), field="account")
+        name = consolidated_name(code, names["first"], names["last"], chart=scope.chart)
     opening = opening_window(scope, before_key=scope.from_key)
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
     balances = scope.balances().filter(opening | movement)
@@ -317,3 +332,27 @@ def village_rows(report: VillageBreakdown) -> list[list]:
 
 def village_total(report: VillageBreakdown) -> list:
     return ["", gettext("合计"), gettext("{count} 个账套").format(count=len(report.rows)), *report.total]
+
+
+@dataclass(frozen=True)
+class TownshipGroup:
+    """A township's villages in a breakdown and their subtotal (the columns added up)."""
+
+    code: str
+    name: str
+    rows: list[VillageRow]
+    subtotal: list[int]
+
+
+def township_groups(report: VillageBreakdown) -> list[TownshipGroup]:
+    """The rows by township, in the rows' order (village codes start with their township's)."""
+    groups: dict[str, list[VillageRow]] = {}
+    names: dict[str, str] = {}
+    for row in report.rows:
+        groups.setdefault(row.township_code, []).append(row)
+        names[row.township_code] = row.township_name
+    width = len(report.total)
+    return [
+        TownshipGroup(code=code, name=names[code], rows=rows, subtotal=_column_totals(rows, width))
+        for code, rows in groups.items()
+    ]

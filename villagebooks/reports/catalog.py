@@ -20,6 +20,7 @@ from villagebooks.reports import (
     comparisons,
     dimensions,
     fund_summary,
+    official_forms,
     statements,
     trial_balance,
 )
@@ -50,6 +51,21 @@ class ReportKind:
     # Only for one ledger (its books, voucher by voucher): a region's scope is refused.
     ledger_only: bool = False
 
+    @property
+    def region_slug(self) -> str:
+        """This report for a region, or the trial balance when a region cannot have it."""
+        return "trial-balance" if self.ledger_only else self.slug
+
+    @property
+    def ledger_slug(self) -> str:
+        """This report for one ledger, or the trial balance when one ledger cannot have it."""
+        return "trial-balance" if self.region_only else self.slug
+
+
+def _joined(*texts: str | None) -> str | None:
+    """The warnings that apply, one after the other (None when none does)."""
+    return " ".join(t for t in texts if t) or None
+
 
 def _trial_balance_rows(report: trial_balance.TrialBalance) -> list[list]:
     return [[row.code, row.name, *row.amounts()] for row in report.rows]
@@ -71,7 +87,9 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=trial_balance.build_trial_balance,
             rows=_trial_balance_rows,
             total=lambda report: ["", report.total.name, *report.total.amounts()],
-            warning=lambda report: None if report.is_balanced else str(UNBALANCED_WARNING),
+            warning=lambda report: _joined(
+                None if report.is_balanced else str(UNBALANCED_WARNING), report.scope.mapping_note
+            ),
         ),
         ReportKind(
             slug="fund-summary",
@@ -94,7 +112,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=statements.build_balance_sheet,
             rows=statements.statement_rows,
             total=statements.statement_total,
-            warning=lambda report: report.warning,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
         ),
         ReportKind(
             slug="income-statement",
@@ -105,7 +123,29 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=statements.build_income_statement,
             rows=statements.statement_rows,
             total=statements.statement_total,
-            warning=lambda report: report.warning,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
+        ),
+        ReportKind(
+            slug="balance-sheet-form",
+            title=_("资产负债表（正式格式）"),
+            columns=official_forms.FORM_COLUMNS,
+            headers=[_("行次"), _("项目"), _("年初数"), _("年末数")],
+            text_columns=2,
+            build=official_forms.build_balance_sheet_form,
+            rows=official_forms.form_rows,
+            total=official_forms.form_total,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
+        ),
+        ReportKind(
+            slug="income-statement-form",
+            title=_("收益及收益分配表（正式格式）"),
+            columns=official_forms.FORM_COLUMNS,
+            headers=[_("行次"), _("项目"), _("本年数"), _("上年数")],
+            text_columns=2,
+            build=official_forms.build_income_statement_form,
+            rows=official_forms.form_rows,
+            total=official_forms.form_total,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
         ),
         ReportKind(
             slug="detail-ledger",

@@ -7,7 +7,7 @@ so they are never summed together).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger
 from villagebooks.ledger.selectors import balance_window, ledger_get
@@ -24,6 +25,12 @@ UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
 UNKNOWN_REGION = _("区划 {code} 不存在")
 RANGE_REVERSED = _("起始期间不能晚于结束期间")
 NO_LEDGERS = _("该区域内没有您可以查看的 {chart} 制度账套")
+VILLAGE_DETAIL = _("{parent} — 各村明细")
+CHART_COUNT = _("{count} 个 {chart} 制度账套")
+MAPPED_COUNT = _("{count} 个 {chart} 制度账套，另有 {mapped} 个 {old} 制度账套按新旧衔接科目对照并入")
+MAPPING_NOTE = _("本表汇总{composition}；对照未经核实（UNSURE）的科目：{unsure}。")
+# Ledgers on this chart are added to a region's 2023 reports through the 新旧衔接 map.
+MAPPED_CHART = Chart.CHART_2004
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,43 @@ class ReportScope:
     to_key: int
     single_ledger: Ledger | None = None
     region: Region | None = None
+    # A region's ledgers on the 2004 chart, added to its 2023 trial balance and statements
+    # through the 新旧衔接 map (``reports.chart_map``); the other reports leave them out.
+    mapped_ledger_ids: tuple[int, ...] = ()
+
+    @property
+    def composition(self) -> str:
+        """What a consolidated report added up, by chart ("" for one ledger)."""
+        if self.single_ledger is not None:
+            return ""
+        if not self.mapped_ledger_ids:
+            return gettext(CHART_COUNT).format(count=len(self.ledger_ids), chart=self.chart)
+        return gettext(MAPPED_COUNT).format(
+            count=len(self.ledger_ids), chart=self.chart, mapped=len(self.mapped_ledger_ids), old=MAPPED_CHART
+        )
+
+    @property
+    def mapping_note(self) -> str:
+        """For a report that added 2004 ledgers through the 新旧衔接 map: how many, on which
+        chart, and the pairs of the map that are not confirmed ("" when none was added)."""
+        if not self.mapped_ledger_ids:
+            return ""
+        from villagebooks.reports.chart_map import chart_map  # the map's file is read only here
+
+        unsure = "、".join(f"{p.old}→{p.new}" for p in chart_map().unsure)
+        return gettext(MAPPING_NOTE).format(composition=self.composition, unsure=unsure)
+
+    def native(self) -> ReportScope:
+        """The scope without the mapped ledgers."""
+        return replace(self, mapped_ledger_ids=())
+
+    def mapped(self) -> ReportScope:
+        """The mapped ledgers alone, as a scope of their own chart (codes still the old ones)."""
+        return replace(self, ledger_ids=self.mapped_ledger_ids, chart=MAPPED_CHART, mapped_ledger_ids=())
+
+    def everything(self) -> ReportScope:
+        """Every ledger of the scope, both charts, for what is decided by place (the layouts)."""
+        return replace(self, ledger_ids=self.ledger_ids + self.mapped_ledger_ids, mapped_ledger_ids=())
 
     @property
     def period_text(self) -> str:
@@ -96,6 +140,14 @@ def scope_for_region(
     )
     if not ids:
         raise NotPermitted(NO_LEDGERS.format(chart=chart))
+    mapped: tuple[int, ...] = ()
+    if chart == Chart.CHART_2023:
+        mapped = tuple(
+            ledgers_in_scope(user, Action.VIEW)
+            .filter(village__path__startswith=region.path, chart=MAPPED_CHART)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     return ReportScope(
         title=gettext("{region}（汇总 {count} 个账套）").format(region=region.name, count=len(ids)),
         ledger_ids=ids,
@@ -103,6 +155,7 @@ def scope_for_region(
         from_key=from_key,
         to_key=to_key,
         region=region,
+        mapped_ledger_ids=mapped,
     )
 
 
@@ -126,3 +179,20 @@ def opening_window(scope: ReportScope, *, before_key: int) -> Q:
             part &= Q(ledger__carried_year=carried)
         window |= part
     return window
+
+
+def consolidated_name(code: str, first: str, last: str, *, chart: str) -> str:
+    """The name of account ``code`` added up over many ledgers, whose names run from ``first``
+    to ``last`` in sort order.
+
+    The chart's accounts have one name everywhere. Sub-accounts are each ledger's own: 10201 is
+    one village's 农商行 and another's 信用社, so where the ledgers name a code differently its
+    row says what it is (银行存款 — 各村明细), never one village's name.
+    """
+    if first == last:
+        return first
+    names = {template.code: template.name for template in chart_templates(chart)}
+    if code in names:
+        return names[code]
+    parent = next((code[:n] for n in range(len(code) - 1, 2, -1) if code[:n] in names), "")
+    return gettext(VILLAGE_DETAIL).format(parent=names.get(parent, first))

@@ -42,6 +42,7 @@ from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
+from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
 from villagebooks.reports.scope import ReportScope, opening_window
 
@@ -55,6 +56,7 @@ FORMULA_WITHOUT_LINE = _("有公式的行必须填写行次")
 LABEL_MISSING = _("项目名称不能为空")
 CHECK_LINE_UNKNOWN = _("平衡校验引用的行次 {line} 不存在")
 UNKNOWN_CHART = _("会计制度 {chart} 不存在")
+ACROSS_YEARS = _("收益及收益分配表按年度编制，所选期间跨越 {start} 年和 {end} 年，请在同一年内选择起止月份")
 NO_LAYOUT = _("{chart} 会计制度的{statement}格式尚未设置")
 FORBIDDEN_LAYOUT = _("只有系统管理员可以修改平台的报表格式")
 FORBIDDEN_OVERRIDE = _("只有“{region}”或其上级的管理员可以修改该县(区)的报表格式")
@@ -683,6 +685,38 @@ def _income_figures(scope: ReportScope) -> _Figures:
     return figures
 
 
+def _statement_figures(
+    scope: ReportScope, kind: str, formulas: dict[int, list[Term]], split=None
+) -> _Figures:
+    if kind == StatementKind.BALANCE_SHEET:
+        return _balance_sheet_figures(scope, _side_split_codes(formulas) if split is None else split)
+    return _income_figures(scope)
+
+
+def _add_mapped_figures(
+    figures: _Figures, scope: ReportScope, kind: str, formulas: dict[int, list[Term]]
+) -> None:
+    """Add the scope's 2004 ledgers to ``figures`` under their 2023 codes (新旧衔接 map)."""
+    mapping = chart_map()
+    split = [
+        old + code[3:]
+        for code in _side_split_codes(formulas)
+        for old, pair in mapping.pairs.items()
+        if pair.new == code[:3]
+    ]
+    old_figures = _statement_figures(scope.mapped(), kind, formulas, split=split)
+    figures.groups.extend((mapping.new_code(code), amounts) for code, amounts in old_figures.groups)
+    for name in ("debit", "credit"):
+        target = getattr(figures, name)
+        for code, pair in getattr(old_figures, name).items():
+            new = mapping.new_code(code)
+            before = target.get(new, (0, 0))
+            target[new] = (before[0] + pair[0], before[1] + pair[1])
+    for code, value in old_figures.opening.items():
+        new = mapping.new_code(code)
+        figures.opening[new] = figures.opening.get(new, 0) + value
+
+
 def _reference_values(chart: str, kind: str, figures: _Figures, refs: set[Ref]) -> dict[Ref, tuple[int, int]]:
     """The value of every account reference, per column, in its natural direction."""
     sides = _normal_sides(chart)
@@ -735,17 +769,24 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
     It needs the layouts to have the same lines (numbers, items, headings); when they do not,
     there is no correct total to show and the report is refused (``LAYOUTS_DIFFER``).
     """
-    groups = layouts_for(scope, kind)
+    # The layouts go by place, so a 2004 ledger added through the 新旧衔接 map is computed with
+    # the layout of its county, as its 2023 neighbours are.
+    groups = layouts_for(scope.everything() if scope.mapped_ledger_ids else scope, kind)
     if len(groups) > 1:
         _require_one_form(groups, kind)
     results: dict[int, tuple[int, int]] = {}
+    mapped = set(scope.mapped_ledger_ids)
     for layout, ledger_ids in groups:
-        part = scope if len(groups) == 1 else replace(scope, ledger_ids=ledger_ids)
-        _lines, formulas = _parsed(layout)
-        if kind == StatementKind.BALANCE_SHEET:
-            figures = _balance_sheet_figures(part, _side_split_codes(formulas))
+        native_ids = tuple(pk for pk in ledger_ids if pk not in mapped)
+        mapped_ids = tuple(pk for pk in ledger_ids if pk in mapped)
+        if len(groups) == 1 and not mapped_ids:
+            part = scope
         else:
-            figures = _income_figures(part)
+            part = replace(scope, ledger_ids=native_ids, mapped_ledger_ids=mapped_ids)
+        _lines, formulas = _parsed(layout)
+        figures = _statement_figures(part.native(), kind, formulas) if native_ids else _Figures(groups=[])
+        if mapped_ids:
+            _add_mapped_figures(figures, part, kind, formulas)
         for line_no, pair in evaluate_lines(scope.chart, kind, formulas, figures).items():
             before = results.get(line_no, (0, 0))
             results[line_no] = (before[0] + pair[0], before[1] + pair[1])
@@ -785,6 +826,12 @@ def build_balance_sheet(scope: ReportScope) -> Statement:
 
 
 def build_income_statement(scope: ReportScope) -> Statement:
+    """The income statement; its columns are the months asked for and the year to their end,
+    so the months must lie in one year (across two, 本年累计 would mean nothing)."""
+    if scope.from_key // 100 != scope.to_key // 100:
+        raise DomainError(
+            ACROSS_YEARS.format(start=scope.from_key // 100, end=scope.to_key // 100), field="from"
+        )
     return build_statement(scope, StatementKind.INCOME)
 
 

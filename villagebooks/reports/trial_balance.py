@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.models import Account
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.chart_map import chart_map
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window
 
 COLUMNS = [
     "code",
@@ -110,6 +112,7 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         .values("account__code")
         .annotate(
             name=Min("account__name"),
+            last_name=Max("account__name"),
             opening=Sum(
                 Case(When(opening, then="debit_fen"), default=zero, output_field=IntegerField())
                 - Case(When(opening, then="credit_fen"), default=zero, output_field=IntegerField())
@@ -120,27 +123,68 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         .order_by()
     )
     return {
-        r["account__code"]: (r["name"], r["opening"] or 0, r["debit"] or 0, r["credit"] or 0) for r in rows
+        r["account__code"]: (
+            consolidated_name(r["account__code"], r["name"], r["last_name"], chart=scope.chart),
+            r["opening"] or 0,
+            r["debit"] or 0,
+            r["credit"] or 0,
+        )
+        for r in rows
     }
 
 
+def _mapped_leaf_figures(scope: ReportScope, leaves: dict[str, tuple[str, int, int, int]]) -> None:
+    """Add the scope's 2004 ledgers to ``leaves`` under their 2023 codes (新旧衔接 map)."""
+    mapping = chart_map()
+    names = {t.code: t.name for t in chart_templates(scope.chart)}
+    for old_code, (name, opening, debit, credit) in _leaf_figures(scope.mapped()).items():
+        code = mapping.new_code(old_code)
+        if code in names:
+            name = names[code]
+        before = leaves.get(code)
+        if before is not None:
+            if before[0] != name:
+                first, last = sorted((before[0], name))
+                name = consolidated_name(code, first, last, chart=scope.chart)
+            opening, debit, credit = before[1] + opening, before[2] + debit, before[3] + credit
+        leaves[code] = (name, opening, debit, credit)
+
+
+def _level(code: str) -> int:
+    """The level of a code no 2023 ledger of the scope has (a 2004 sub-account under its new parent):
+    level 1 is three digits, each level after it two or three more."""
+    return 1 + (len(code) - 2) // 2
+
+
 def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> TrialBalance:
-    leaves = _leaf_figures(scope)
+    leaves = _leaf_figures(scope.native())
+    if scope.mapped_ledger_ids:
+        _mapped_leaf_figures(scope, leaves)
     accounts = (
         Account.objects.filter(scope.balance_filter())
         .values("code")
-        .annotate(name=Min("name"), level=Min("level"))
+        .annotate(first_name=Min("name"), last_name=Max("name"), level=Min("level"))
         .order_by("code")
     )
     if scope.single_ledger is None:
         # Across many ledgers only the accounts that carry figures (and their parents) matter.
         wanted = {code[:length] for code in leaves for length in range(3, len(code) + 1)}
         accounts = accounts.filter(code__in=wanted)
-    rows = {a["code"]: TrialBalanceRow(code=a["code"], name=a["name"], level=a["level"]) for a in accounts}
+    rows = {
+        a["code"]: TrialBalanceRow(
+            code=a["code"],
+            name=consolidated_name(a["code"], a["first_name"], a["last_name"], chart=scope.chart),
+            level=a["level"],
+        )
+        for a in accounts
+    }
     ordered_codes = sorted(rows)
     for code, (name, opening, debit, credit) in leaves.items():
-        row = rows.setdefault(code, TrialBalanceRow(code=code, name=name, level=1))
-        row.opening_fen, row.debit_fen, row.credit_fen = opening, debit, credit
+        row = rows.setdefault(code, TrialBalanceRow(code=code, name=name, level=_level(code)))
+        # Added, not set: across ledgers one code can be a leaf in one and a parent in another.
+        row.opening_fen += opening
+        row.debit_fen += debit
+        row.credit_fen += credit
         # Parents are the rows whose codes are proper prefixes of this one.
         for parent_code in ordered_codes:
             if parent_code != code and code.startswith(parent_code):

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from villagebooks.common.money import fen_to_text, format_fen
 from villagebooks.common.spreadsheet import GuardedSheet, Number, xlsx_workbook
 from villagebooks.reports.catalog import ReportKind
+from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.render import display_width
 from villagebooks.reports.scope import ReportScope
 
@@ -94,8 +95,13 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
         report: what ``kind.build(scope)`` returned.
         target: a path, or a binary file object (``BytesIO``, an ``HttpResponse``).
     """
+    if isinstance(report, OfficialForm):
+        _write_form(kind, report, target)
+        return
     rows = kind.rows(report)
     total = kind.total(report)
+    # A statement without a balance check ends on its own last line (年末未分配收益): printed once.
+    totals = [] if rows and total == rows[-1] else [total]
     warning = kind.warning(report)
     workbook = xlsx_workbook()
     title = str(kind.title)
@@ -107,14 +113,15 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
         workbook.add_named_style(style)
     sheet = workbook.create_sheet(sheet_name(title))
     columns = len(kind.headers)
-    _set_up_sheet(sheet, kind, scope, columns, rows + [total])
+    _set_up_sheet(sheet, kind, scope, columns, rows + totals)
 
     sheet.append_row([sheet.text_cell(title, TITLE)])
     sheet.append_row(_scope_row(sheet, kind, scope, columns))
     sheet.append_row([sheet.text_cell(header, HEADER) for header in kind.headers])
     for row in rows:
         sheet.append_row(_data_row(sheet, row, kind.text_columns, TEXT, AMOUNT))
-    sheet.append_row(_data_row(sheet, total, kind.text_columns, TOTAL_TEXT, TOTAL_AMOUNT))
+    for row in totals:
+        sheet.append_row(_data_row(sheet, row, kind.text_columns, TOTAL_TEXT, TOTAL_AMOUNT))
     if warning:
         # The command prints this on stderr; in a file it must travel with the figures.
         sheet.append_row([sheet.text_cell(warning, WARNING)])
@@ -211,3 +218,76 @@ def _data_row(
         else:
             cells.append(sheet.number_cell(Number(fen_to_text(value)), amount_style))
     return cells
+
+
+# The official forms' rows above the column headers: title, table number, unit and date line.
+FORM_TITLE_ROWS = 4
+INDENT = "\u3000"
+
+
+def _form_cell(sheet: GuardedSheet, cell) -> Any:
+    if cell.amount:
+        style = TOTAL_AMOUNT if cell.bold else AMOUNT
+        return sheet.number_cell(None if cell.fen is None else Number(fen_to_text(cell.fen)), style)
+    return sheet.text_cell(INDENT * cell.indent + cell.text, TOTAL_TEXT if cell.bold else TEXT)
+
+
+def _write_form(kind: ReportKind, form: OfficialForm, target: BinaryIO | Path | str) -> None:
+    """An official form as printed: title, 表号, 编制单位 / date / unit, the column headers, the
+    lines (headings and subtotals bold, items indented), the signature lines, the notes."""
+    workbook = xlsx_workbook()
+    workbook.properties.title = f"{form.title} {form.organisation} {form.date_text}"
+    workbook.properties.subject = form.title
+    workbook.properties.creator = CREATOR
+    workbook.properties.lastModifiedBy = CREATOR
+    for style in _named_styles():
+        workbook.add_named_style(style)
+    sheet = workbook.create_sheet(sheet_name(form.title))
+    columns = len(form.headers)
+    last = get_column_letter(columns)
+    widths = []
+    for index, header in enumerate(form.headers):
+        texts = [str(header)] + [
+            (format_fen(row[index].fen) if row[index].fen is not None else "")
+            if row[index].amount
+            else INDENT * row[index].indent + row[index].text
+            for row in form.rows
+        ]
+        widths.append(min(max(max(display_width(t) for t in texts) + 2, MIN_WIDTH), MAX_WIDTH))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.merged_cells.add(f"A1:{last}1")
+    sheet.row_dimensions[1].height = 28
+    sheet.freeze_panes = f"A{FORM_TITLE_ROWS + 1}"
+    sheet.print_title_rows = f"1:{FORM_TITLE_ROWS}"
+    sheet.page_setup.orientation = "landscape" if columns > 4 else "portrait"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+
+    sheet.append_row([sheet.text_cell(form.title, TITLE)])
+    table_no = [None] * columns
+    table_no[-1] = sheet.text_cell(form.table_no, RIGHT)
+    sheet.append_row(table_no)
+    line = [None] * columns
+    line[0] = sheet.text_cell(form.organisation, LEFT)
+    line[columns // 2 - 1 if columns > 4 else 1] = sheet.text_cell(form.date_text, CENTER)
+    line[-1] = sheet.text_cell(form.unit_text, RIGHT)
+    sheet.append_row(line)
+    sheet.append_row([sheet.text_cell(header, HEADER) for header in form.headers])
+    for row in form.rows:
+        sheet.append_row([_form_cell(sheet, cell) for cell in row])
+    sheet.append_row([])
+    signatures = [None] * columns
+    step = max(columns // max(len(form.signatures), 1), 1)
+    for index, role in enumerate(form.signatures):
+        signatures[min(index * step, columns - 1)] = sheet.text_cell(role, LEFT)
+    sheet.append_row(signatures)
+    for note in (form.note, form.scope.mapping_note):
+        if note:
+            sheet.append_row([sheet.text_cell(note, LEFT)])
+    if form.warning:
+        sheet.append_row([sheet.text_cell(form.warning, WARNING)])
+    workbook.save(target)

@@ -30,9 +30,11 @@ from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region
 from villagebooks.reports.books import DetailLedger
+from villagebooks.reports.breakdown import VillageBreakdown, township_groups
 from villagebooks.reports.catalog import REPORT_KINDS, ReportKind
 from villagebooks.reports.fund_summary import FundSummary
 from villagebooks.reports.models import StatementKind
+from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.scope import ReportScope
 from villagebooks.reports.statements import Statement
 from villagebooks.reports.trial_balance import TrialBalance, TrialBalanceRow
@@ -40,6 +42,7 @@ from villagebooks.web.selectors import posted_voucher_ids
 
 DETAIL_LEDGER = "detail-ledger"
 TRIAL_BALANCE = "trial-balance"
+VILLAGE_TRIAL_BALANCE = "village-trial-balance"
 ACCOUNT_COLUMNS = ("code", "account")
 LEDGER_COLUMN = "ledger_code"
 # Printed account books leave the unused side of a line empty; balances always show, 0.00 too.
@@ -116,6 +119,9 @@ class Table:
     empty_text: str = NO_ROWS
     wide: bool = False  # printed on landscape paper
     compact: bool = False  # as wide as its content, not the page
+    # An official form's lines above and below the table: 表号, 编制单位, date, unit; signatures.
+    form_head: list[str] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,15 +149,27 @@ class Links:
         extra = urlencode(params)
         return f"{reverse(f'{level}_report', args=[code, slug])}?{self.query}{'&' + extra if extra else ''}"
 
+    def township(self, code: str, slug: str) -> str:
+        """Another region's report (a township's, from a county's breakdown) for the same months."""
+        extra = f"&{urlencode({'account': self.report_account})}" if self.report_account else ""
+        return f"{reverse('region_report', args=[code, slug])}?{self.query}{extra}"
+
     def statement_line(self, slug: str, line_no: int) -> str:
         level, code = self._target()
         return f"{reverse(f'{level}_statement_line', args=[code, slug, line_no])}?{self.query}"
 
     def account(self, code: str) -> str:
-        """The detail ledger of ``code`` for the same months, or "" where there is none."""
-        if self.ledger is None or DETAIL_LEDGER not in REPORT_KINDS or not str(code).isdigit():
+        """Where an account leads for the same months: one ledger's detail ledger of ``code``; a
+        region's breakdown of ``code`` per village (each row then opens the village's own)."""
+        if not str(code).isdigit():
             return ""
-        return self.report(DETAIL_LEDGER, account=code)
+        if self.ledger is None:
+            return (
+                self.report(VILLAGE_TRIAL_BALANCE, account=code)
+                if VILLAGE_TRIAL_BALANCE in REPORT_KINDS
+                else ""
+            )
+        return self.report(DETAIL_LEDGER, account=code) if DETAIL_LEDGER in REPORT_KINDS else ""
 
     def village_ledger(self, code: str) -> str:
         """A village's ledger from a region's row: the account's detail ledger, or its trial balance."""
@@ -285,6 +303,7 @@ def _trial_balance_table(kind: ReportKind, report: TrialBalance, links: Links) -
         body=trial_balance_rows(report.rows, links),
         foot=[total],
         alerts=[] if report.is_balanced else [_trial_balance_alert(report)],
+        notes=[report.scope.mapping_note] if report.scope.mapping_note else [],
         empty_text=NOTHING_IN_RANGE,
         wide=True,
     )
@@ -328,6 +347,8 @@ def _statement_table(kind: ReportKind, report: Statement, links: Links) -> Table
     if report.check is not None and report.is_balanced:
         left, right = (report.labels[n] for n in report.check)
         notes.append(str(STATEMENT_BALANCED).format(left=left, right=right))
+    if report.scope.mapping_note:
+        notes.append(report.scope.mapping_note)
     return Table(
         dom_id=kind.slug,
         key_attribute="data-line",
@@ -390,6 +411,93 @@ def _bank_reconciliation_table(kind: ReportKind, report: BankReconciliation, lin
     )
 
 
+def _village_table(kind: ReportKind, report: VillageBreakdown, links: Links) -> Table:
+    """One row a village, grouped by township with a subtotal each when the region spans several
+    townships; the village's name is the row's header, the township's subtotal opens its own
+    consolidated report."""
+    groups = township_groups(report)
+    subtotals = len(groups) > 1 or (
+        links.region is not None and links.region.kind not in ("township", "village")
+    )
+    body = []
+    for group in groups:
+        for row in group.rows:
+            values = row.cells()
+            line = catalogue_row(kind, values, links, key=row.ledger_code)
+            cells = list(line.cells)
+            cells[1] = Cell(row.village_name, row_header=True, css="village-name")
+            body.append(Row(key=line.key, cells=cells))
+        if subtotals and group.code:
+            label = gettext("{township} 小计").format(township=group.name)
+            body.append(
+                Row(
+                    key=f"township-{group.code}",
+                    css="subtotal",
+                    cells=[
+                        Cell(group.code, css="code"),
+                        Cell(
+                            label,
+                            row_header=True,
+                            link=links.township(group.code, kind.slug),
+                            css="village-name",
+                        ),
+                        Cell(gettext("{count} 个账套").format(count=len(group.rows))),
+                        *(_amount(a) for a in group.subtotal),
+                    ],
+                )
+            )
+    warning = kind.warning(report)
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-row",
+        head=_single_head(kind.headers, kind.text_columns),
+        body=body,
+        foot=[catalogue_row(kind, kind.total(report), links, key="total", css="total")],
+        alerts=[Alert(warning)] if warning else [],
+        wide=True,
+    )
+
+
+STATEMENT_SLUGS = {StatementKind.BALANCE_SHEET: "balance-sheet", StatementKind.INCOME: "income-statement"}
+
+
+def _form_table(kind: ReportKind, report: OfficialForm, links: Links) -> Table:
+    """An official form as printed: its header lines, its columns (two sides for 账户式), headings
+    and subtotals in bold, each line's item opening the accounts behind it, the signatures."""
+    statement_slug = STATEMENT_SLUGS[report.kind]
+    body = []
+    for index, row in enumerate(report.rows, 1):
+        cells = []
+        for position, cell in enumerate(row):
+            css = ["bold" if cell.bold else ""]
+            if cell.amount:
+                cells.append(_amount(cell.fen) if cell.fen is not None else Cell("", numeric=True))
+                continue
+            if position % 4 == 0:
+                css.append(f"account indent-{cell.indent}")
+                link = links.statement_line(statement_slug, cell.line_no) if cell.line_no else ""
+                cells.append(
+                    Cell(cell.text, link=link, row_header=position == 0, css=" ".join(c for c in css if c))
+                )
+            else:
+                cells.append(Cell(cell.text, css="line-no"))
+        body.append(Row(key=str(index), cells=cells))
+    notes = [report.note] if report.note else []
+    if report.scope.mapping_note:
+        notes.append(report.scope.mapping_note)
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-row",
+        head=_single_head(report.headers, 0),
+        body=body,
+        alerts=[Alert(report.warning)] if report.warning else [],
+        notes=notes,
+        wide=len(report.headers) > 4,
+        form_head=[report.table_no, report.organisation, report.date_text, report.unit_text],
+        signatures=report.signatures,
+    )
+
+
 # Reports whose printed form the pages know, by what their builder returns.
 _SHAPED = (
     (TrialBalance, _trial_balance_table),
@@ -397,6 +505,8 @@ _SHAPED = (
     (Statement, _statement_table),
     (DetailLedger, _book_table),
     (BankReconciliation, _bank_reconciliation_table),
+    (VillageBreakdown, _village_table),
+    (OfficialForm, _form_table),
 )
 
 

@@ -12,11 +12,13 @@ queries whatever the size of the books.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import (
     Count,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -44,6 +46,7 @@ from villagebooks.ledger.models import (
 from villagebooks.ledger.selectors import account_list
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
+from villagebooks.reports.scope import consolidated_name
 from villagebooks.reports.statements import FormulaError, parse_formula
 
 # A full-width space a level: the account picker shows sub-accounts under their parents.
@@ -110,17 +113,20 @@ def region_account_choices(*, user, region: Region, chart: str) -> list[tuple[st
     """(code, "code name") of the accounts of the region's ledgers of ``chart`` that ``user`` sees.
 
     Sub-accounts are the ledgers' own, so one code may carry different names in two villages:
-    the picker shows the first name in code order, as the consolidated trial balance does.
+    the picker names such a code as the consolidated trial balance does (银行存款 — 各村明细).
     """
     ledgers = ledgers_in_scope(user, Action.VIEW).filter(village__path__startswith=region.path, chart=chart)
     accounts = (
         Account.objects.filter(ledger__in=ledgers)
         .values("code")
-        .annotate(name=Min("name"), level=Min("level"))
+        .annotate(first=Min("name"), last=Max("name"), level=Min("level"))
         .order_by("code")
-        .values_list("code", "name", "level")
+        .values_list("code", "first", "last", "level")
     )
-    return [(code, f"{ACCOUNT_INDENT * (level - 1)}{code} {name}") for code, name, level in accounts]
+    return [
+        (code, f"{ACCOUNT_INDENT * (level - 1)}{code} {consolidated_name(code, name, last, chart=chart)}")
+        for code, name, last, level in accounts
+    ]
 
 
 def posted_voucher_ids(*, ledger: Ledger, from_key: int, to_key: int) -> dict[tuple[int, int], int]:
@@ -191,3 +197,111 @@ def ledger_actions(*, user, ledgers: list[Ledger]) -> dict[int, dict[str, bool]]
     return {
         pk: {name: action in actions for name, action in names.items()} for pk, actions in allowed.items()
     }
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region as the pages offer it: in the breadcrumb, in the region picker, as a child row.
+
+    ``depth`` indents it in the picker (0 for the highest region the user may open); ``summary``
+    says whether the user may open its consolidated reports (a region-wide role covering it);
+    ``ledger_code`` is the village's own ledger the user may view, if there is exactly one.
+    """
+
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    depth: int = 0
+    summary: bool = False
+    ledger_code: str = ""
+
+    @property
+    def indent(self) -> str:
+        return ACCOUNT_INDENT * self.depth
+
+
+def _place(region: Region, *, depth: int = 0, summary: bool = False, ledger_code: str = "") -> Place:
+    return Place(
+        code=region.code,
+        name=region.name,
+        kind=region.kind,
+        kind_label=str(region.get_kind_display()),
+        depth=depth,
+        summary=summary,
+        ledger_code=ledger_code,
+    )
+
+
+def _village_ledgers(user, paths: list[str]) -> dict[str, str]:
+    """Village code → the code of the one ledger ``user`` may view there (villages with two are left out)."""
+    ledgers = ledgers_in_scope(user, Action.VIEW)
+    if paths:
+        match = Q()
+        for path in paths:
+            match |= Q(village__path__startswith=path)
+        ledgers = ledgers.filter(match)
+    found: dict[str, list[str]] = {}
+    for village, code in ledgers.order_by("code").values_list("village__code", "code"):
+        found.setdefault(village, []).append(code)
+    return {village: codes[0] for village, codes in found.items() if len(codes) == 1}
+
+
+def region_trail(*, user, region: Region) -> list[Place]:
+    """The breadcrumb down to ``region``: its ancestors and itself, by name, highest first.
+
+    Each step says whether ``user`` may open its consolidated reports, so that the page links
+    only the steps that lead somewhere (a township accountant's trail names the county unlinked).
+    Two queries whatever the depth.
+    """
+    codes = [code for code in region.path.split("/") if code]
+    regions = sorted(Region.objects.filter(code__in=codes), key=lambda r: len(r.path))
+    paths = permissions.region_paths(user, Action.VIEW)
+    return [
+        _place(r, depth=i, summary=paths is None or any(r.path.startswith(p) for p in paths))
+        for i, r in enumerate(regions)
+    ]
+
+
+def region_children(*, user, region: Region) -> list[Place]:
+    """The regions directly under ``region`` that hold ledgers ``user`` may view, with their ledger."""
+    paths = permissions.region_paths(user, Action.VIEW)
+    children = list(Region.objects.filter(parent=region).order_by("code"))
+    holding = set(
+        ledgers_in_scope(user, Action.VIEW)
+        .filter(village__path__startswith=region.path)
+        .values_list("village__path", flat=True)
+        .distinct()
+    )
+    ledgers = _village_ledgers(user, [region.path])
+    return [
+        _place(
+            child,
+            summary=paths is None or any(child.path.startswith(p) for p in paths),
+            ledger_code=ledgers.get(child.code, ""),
+        )
+        for child in children
+        if any(path.startswith(child.path) for path in holding)
+    ]
+
+
+def region_picker(*, user) -> list[Place]:
+    """Every region ``user`` may open consolidated reports of, as a tree in path order: the
+    regions of the user's region-wide roles and everything under them (county, townships,
+    villages). Empty for a user with roles on single ledgers only. Three queries."""
+    paths = permissions.region_paths(user, Action.VIEW)
+    if paths == []:
+        return []
+    regions = Region.objects.all()
+    if paths is not None:
+        match = Q()
+        for path in paths:
+            match |= Q(path__startswith=path)
+        regions = regions.filter(match)
+    regions = list(regions.order_by("path"))
+    top = min((r.path.count("/") for r in regions), default=0)
+    ledgers = _village_ledgers(user, paths or [])
+    return [
+        _place(r, depth=r.path.count("/") - top, summary=True, ledger_code=ledgers.get(r.code, ""))
+        for r in regions
+    ]

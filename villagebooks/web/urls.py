@@ -57,6 +57,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("regions/go/", views.region_go, name="region_go"),
     *_report_routes("ledger", "ledgers/<str:code>"),
     *_report_routes("region", "regions/<str:code>"),
     path("ledgers/<str:code>/vouchers/<int:voucher_id>/", views.voucher_page, name="voucher"),

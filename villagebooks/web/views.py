@@ -18,7 +18,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,7 +60,10 @@ from villagebooks.web.selectors import (
     ledger_actions,
     ledger_overview,
     region_account_choices,
+    region_children,
     region_for_summary,
+    region_picker,
+    region_trail,
     statement_line_terms,
     summary_regions,
 )
@@ -110,8 +119,33 @@ def home(request: HttpRequest) -> HttpResponse:
     for ledger in shown:
         ledger.claims_waiting = waiting.get(ledger.pk, 0)
         ledger.may = allowed[ledger.pk]
-    context = {"page": page, "search": search, "regions": regions}
+    context = {"page": page, "search": search, "regions": regions, "picker": region_picker(user=request.user)}
     return render(request, "web/home.html", context)
+
+
+@_pages
+def region_go(request: HttpRequest) -> HttpResponse:
+    """Where the region picker leads: the chosen region's consolidated report, or a village's own.
+
+    A village whose one ledger the user may view opens that ledger's report; any other region
+    opens its consolidated report (``report``, the trial balance by default, kept when the other
+    level offers it). The months and the chart travel along. A region the user may not open is
+    the same 404 as an unknown one.
+    """
+    code = request.GET.get("region", "")
+    kind = REPORT_KINDS.get(request.GET.get("report", "")) or REPORT_KINDS["trial-balance"]
+    place = next((p for p in region_picker(user=request.user) if p.code == code), None)
+    if place is None:
+        raise _NotFound(str(UNKNOWN_REGION).format(code=code[:12]))
+    params = {name: request.GET[name] for name in ("from", "to", "chart") if request.GET.get(name)}
+    if place.ledger_code:
+        slug = kind.slug if _offered(kind, for_ledger=True) else "trial-balance"
+        params.pop("chart", None)
+        path = reverse("ledger_report", args=[place.ledger_code, slug])
+    else:
+        slug = kind.slug if _offered(kind, for_ledger=False) else "trial-balance"
+        path = reverse("region_report", args=[place.code, slug])
+    return HttpResponseRedirect(f"{path}?{urlencode(params)}" if params else path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,8 +368,23 @@ def _print_urls(request: HttpRequest) -> dict[str, str]:
     return {"print_url": f"{request.path}?{params.urlencode()}", "screen_url": screen}
 
 
+def _picker_hidden(parsed: _ReportRequest) -> dict[str, str]:
+    """What the region picker carries to the region chosen: the report, its months, its chart."""
+    hidden = {"report": parsed.kind.slug}
+    if parsed.scope is not None:
+        hidden |= {"from": period_label(parsed.scope.from_key), "to": period_label(parsed.scope.to_key)}
+        if parsed.region is not None:
+            hidden["chart"] = parsed.scope.chart
+    return hidden
+
+
 def _page_context(request: HttpRequest, parsed: _ReportRequest) -> dict:
+    place = parsed.region if parsed.region is not None else parsed.ledger.village
     return {
+        "trail": region_trail(user=request.user, region=place),
+        "children": region_children(user=request.user, region=parsed.region) if parsed.region else [],
+        "picker": region_picker(user=request.user),
+        "picker_hidden": _picker_hidden(parsed),
         "parsed": parsed,
         "kind": parsed.kind,
         "form": parsed.form,

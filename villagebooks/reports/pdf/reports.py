@@ -27,6 +27,7 @@ from villagebooks.common.money import format_fen
 from villagebooks.ledger import checkpoints
 from villagebooks.ledger.models import Checkpoint
 from villagebooks.reports.catalog import ReportKind
+from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.pdf.document import GREY, HEADER_FILL, RED, Document, clean
 from villagebooks.reports.scope import ReportScope
 
@@ -63,18 +64,24 @@ def render_report_pdf(kind: ReportKind, scope: ReportScope, report: Any) -> byte
         scope: the ledger or region and the period the report covers.
         report: what ``kind.build(scope)`` returned.
     """
+    if isinstance(report, OfficialForm):
+        return render_form_pdf(report)
     # The title and headers in the active language, once, as the plain text the layout measures.
     kind = replace(kind, title=str(kind.title), headers=[str(header) for header in kind.headers])
-    rows = [_cells(row, kind.text_columns) for row in kind.rows(report)]
-    total = _cells(kind.total(report), kind.text_columns)
+    values = kind.rows(report)
+    rows = [_cells(row, kind.text_columns) for row in values]
+    # A statement without a balance check ends on its own last line (年末未分配收益): printed once.
+    totals = (
+        [] if values and kind.total(report) == values[-1] else [_cells(kind.total(report), kind.text_columns)]
+    )
     landscape = len(kind.headers) > PORTRAIT_MAX_COLUMNS
     document = Document(
         title=f"{kind.title} {scope.title} {scope.period_text}", subject=kind.title, landscape=landscape
     )
-    layout = _layout(document, kind, rows + [total])
+    layout = _layout(document, kind, rows + totals)
     form = _Form(document, kind, scope, layout, warning=kind.warning(report), account=_account_line(report))
     form.checkpoint = report_checkpoint(scope)
-    planned = [form.plan(row) for row in rows] + [form.plan(total, total=True)]
+    planned = [form.plan(row) for row in rows] + [form.plan(total, total=True) for total in totals]
     pages = form.paginate(planned)
     for number, page in enumerate(pages, start=1):
         y = form.head(number, len(pages))
@@ -310,3 +317,100 @@ class _Form:
                 )
                 x += width
         return y + row.height
+
+
+FORM_ROW = 6.5  # mm, one line of an official form
+FORM_SIZE = 9.0
+INDENT_MM = 3.5
+
+
+def _form_widths(form: OfficialForm, width: float) -> list[float]:
+    """Item columns take what the line numbers and amounts leave (two sides: the same twice)."""
+    sides = len(form.headers) // 4
+    line, amount = 10.0, 26.0
+    item = (width - sides * (line + 2 * amount)) / sides
+    return [item, line, amount, amount] * sides
+
+
+def render_form_pdf(form: OfficialForm) -> bytes:
+    """An official form on A4 (账户式 on landscape): title, 表号, 编制单位 / date / unit, headers
+    on every page, headings and subtotals in bold, the signature lines and notes at the end."""
+    landscape = len(form.headers) > 4
+    document = Document(
+        title=f"{form.title} {form.organisation} {form.date_text}", subject=form.title, landscape=landscape
+    )
+    width = document.w - 2 * MARGIN
+    widths = _form_widths(form, width)
+    row_height = FORM_ROW if not landscape else 5.6  # 账户式 on landscape: ~25 lines on one page
+    bottom = document.h - FOOTER
+
+    def head() -> float:
+        document.add_page()
+        y = MARGIN
+        with document.style(size=16, bold=True):
+            document.line_at(form.title, MARGIN, y, width, 9, "C")
+        y += 9
+        with document.style(size=9):
+            document.line_at(form.table_no, MARGIN, y, width, 5, "R")
+            y += 5
+            document.line_at(form.organisation, MARGIN, y, width, 6, "L")
+            document.line_at(form.date_text, MARGIN, y, width, 6, "C")
+            document.line_at(form.unit_text, MARGIN, y, width, 6, "R")
+        y += 7
+        x = MARGIN
+        with document.local_context(fill_color=HEADER_FILL):
+            for column in widths:
+                document.rect(x, y, column, FORM_ROW, style="DF")
+                x += column
+        x = MARGIN
+        with document.style(size=FORM_SIZE, bold=True):
+            for header, column in zip(form.headers, widths, strict=True):
+                document.line_at(str(header), x, y, column, FORM_ROW, "C")
+                x += column
+        return y + FORM_ROW
+
+    y = head()
+    for row in form.rows:
+        if y + row_height > bottom:
+            y = head()
+        x = MARGIN
+        for column in widths:
+            document.rect(x, y, column, row_height)
+            x += column
+        x = MARGIN
+        for cell, column in zip(row, widths, strict=True):
+            with document.style(size=FORM_SIZE, bold=cell.bold):
+                if cell.amount:
+                    text = format_fen(cell.fen) if cell.fen is not None else ""
+                    document.line_at(text, x + PAD_X, y, column - 2 * PAD_X, row_height, "R")
+                else:
+                    shift = INDENT_MM * cell.indent
+                    size = document.fitting_size(cell.text, column - 2 * PAD_X - shift, FORM_SIZE, 5.0)
+                    with document.style(size=size, bold=cell.bold):
+                        align = "L" if cell.text and not cell.text.isdigit() else "C"
+                        document.line_at(
+                            cell.text, x + PAD_X + shift, y, column - 2 * PAD_X - shift, FORM_ROW, align
+                        )
+            x += column
+        y += row_height
+    notes = [note for note in (form.note, form.scope.mapping_note) if note]
+    if y + 4 + FORM_ROW + 2 + 5 * len(notes) > bottom:  # the signatures never sit alone on a page
+        y = head()
+    y += 4
+    with document.style(size=10):
+        step = width / max(len(form.signatures), 1)
+        for index, role in enumerate(form.signatures):
+            document.line_at(role, MARGIN + index * step, y, step, FORM_ROW, "L")
+    y += FORM_ROW + 2
+    for note in notes:
+        if note:
+            with document.style(size=8, color=GREY):
+                for line in document.wrap(note, width, 8):
+                    document.line_at(line, MARGIN, y, width, 4.5, "L")
+                    y += 4.5
+    if form.warning:
+        with document.style(size=10, bold=True, color=RED):
+            for line in document.wrap(form.warning, width, 10):
+                document.line_at(line, MARGIN, y, width, 5.5, "L")
+                y += 5.5
+    return document.to_bytes()

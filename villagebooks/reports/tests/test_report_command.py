@@ -121,3 +121,28 @@ def test_a_report_printed_by_the_command_is_logged(ledger, accountant, reviewer)
         "to": "2025-12",
         "account": "102",
     }
+
+
+def test_the_official_forms_from_the_command_line(ledger, accountant, reviewer, tmp_path):
+    post(ledger, accountant, reviewer, RECEIPTS)
+    table = _run("income-statement-form", "--ledger", "HT01", "--from", "2025-01", "--to", "2025-12")
+    assert "本年数" in table and "上年数" in table
+    assert table.count("年末未分配收益") == 1  # the form's last line, printed once
+    target = tmp_path / "bs.xlsx"
+    _run(
+        "balance-sheet-form",
+        "--ledger",
+        "HT01",
+        "--from",
+        "2025-01",
+        "--to",
+        "2025-12",
+        "--format",
+        "xlsx",
+        "--output",
+        str(target),
+    )
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["H2"].value == "会农01表" and sheet["A4"].value == "资产"

@@ -99,9 +99,10 @@ class Command(ActorCommand):
                 else kind.title
             )
             title = f"{heading}  {scope.title}  {scope.period_text}  单位：元"
-            text = render_table(
-                title, kind.headers, rows + [kind.total(report)], text_columns=kind.text_columns
-            )
+            total = kind.total(report)
+            # A statement without a balance check ends on its own last line: printed once.
+            totals = [] if rows and total == rows[-1] else [total]
+            text = render_table(title, kind.headers, rows + totals, text_columns=kind.text_columns)
         if options["output"]:
             self._write_file(options["output"], text.encode("utf-8"))
         else:
