@@ -97,28 +97,28 @@ def test_a_user_who_cannot_log_in_may_do_nothing_and_a_superuser_everything(ledg
 
 
 def test_a_new_apps_actions_are_declared_and_answered_without_the_ledger(registry, region_tree, make_user):
-    """A new app (``registry``, not written yet) declares its own actions; nothing of the ledger
+    """A new app (``sample``, made up here) declares its own actions; nothing of the ledger
     app is involved (the ledger asked about is anything with a pk and a village path)."""
     names = permissions.declare(
-        "registry", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values}
+        "sample", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values}
     )
-    assert names == ("registry.approve", "registry.view")
-    assert permissions.declared_actions("registry") == ["registry.approve", "registry.view"]
+    assert names == ("sample.approve", "sample.view")
+    assert permissions.declared_actions("sample") == ["sample.approve", "sample.view"]
     heitan = SimpleNamespace(pk=10_001, village=region_tree["510781100201"])
     qinglin = SimpleNamespace(pk=10_002, village=region_tree["510781101201"])
-    manager = make_user("registry-manager", "agency-manager", region_tree["510781100000"])
-    reporter = make_user("registry-reporter", "reporter", region_tree["510781100201"])
+    manager = make_user("sample-manager", "agency-manager", region_tree["510781100000"])
+    reporter = make_user("sample-reporter", "reporter", region_tree["510781100201"])
 
-    assert permissions.can(manager, "registry.approve", heitan)
-    assert not permissions.can(manager, "registry.approve", qinglin)  # the other township
-    assert not permissions.can(reporter, "registry.approve", heitan)
-    assert permissions.can(reporter, "registry.view", heitan)
-    assert permissions.actions_on_ledgers(manager, [heitan, qinglin], app="registry") == {
-        heitan.pk: {"registry.approve", "registry.view"},
+    assert permissions.can(manager, "sample.approve", heitan)
+    assert not permissions.can(manager, "sample.approve", qinglin)  # the other township
+    assert not permissions.can(reporter, "sample.approve", heitan)
+    assert permissions.can(reporter, "sample.view", heitan)
+    assert permissions.actions_on_ledgers(manager, [heitan, qinglin], app="sample") == {
+        heitan.pk: {"sample.approve", "sample.view"},
         qinglin.pk: frozenset(),
     }
-    assert permissions.can_in_region(manager, "registry.approve", region_tree["510781100202"])
-    assert not permissions.can_in_region(manager, "registry.approve", region_tree["510781000000"])
+    assert permissions.can_in_region(manager, "sample.approve", region_tree["510781100202"])
+    assert not permissions.can_in_region(manager, "sample.approve", region_tree["510781000000"])
     # Nothing changed for the ledger's own actions.
     assert permissions.roles_holding("ledger.prepare") == {Role.ADMIN, Role.ACCOUNTANT}
 
