@@ -99,9 +99,7 @@ def test_a_user_who_cannot_log_in_may_do_nothing_and_a_superuser_everything(ledg
 def test_a_new_apps_actions_are_declared_and_answered_without_the_ledger(registry, region_tree, make_user):
     """A new app (``sample``, made up here) declares its own actions; nothing of the ledger
     app is involved (the ledger asked about is anything with a pk and a village path)."""
-    names = permissions.declare(
-        "sample", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values}
-    )
+    names = permissions.declare("sample", {"approve": [Role.ADMIN, Role.AGENCY_MANAGER], "view": Role.values})
     assert names == ("sample.approve", "sample.view")
     assert permissions.declared_actions("sample") == ["sample.approve", "sample.view"]
     heitan = SimpleNamespace(pk=10_001, village=region_tree["510781100201"])
