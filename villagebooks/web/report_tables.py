@@ -172,7 +172,7 @@ class Links:
                 ledger=self.ledger, from_key=self.scope.from_key, to_key=self.scope.to_key
             )
         pk = self._voucher_ids.get((int(when[1]) * 100 + int(when[2]), int(number[1])))
-        return reverse("voucher", args=[self.ledger.code, pk]) if pk else ""
+        return reverse("vouchers:desk", args=[self.ledger.code, pk]) if pk else ""
 
 
 def _voucher_number(text: str) -> re.Match | None:

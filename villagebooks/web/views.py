@@ -475,8 +475,10 @@ def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpRespon
         "credit_fen": credit,
         "amount_words": amount_in_words(debit),
         "attachments": list(voucher.attachments.all()),
-        "print_view": request.GET.get("print") == "1",
-        **_print_urls(request),
+        # The voucher's page is the workspace's (vouchers:desk): this address is its print layout.
+        "print_view": True,
+        "print_url": request.path,
+        "screen_url": reverse("vouchers:desk", args=[code, voucher_id]),
     }
     return render(request, "web/voucher.html", context)
 
@@ -490,7 +492,7 @@ def voucher_pdf(request: HttpRequest, code: str, voucher_id: int) -> HttpRespons
     name = (
         _("记字第{number}号").format(number=voucher.number)
         if voucher.number
-        else _("凭证草稿{id}").format(id=voucher.pk)
+        else _("凭证草稿{id}").format(id=voucher.draft_no or voucher.pk)
     )
     filename = f"{code}-{voucher.date:%Y-%m}-{name}.pdf"
     return _pdf_response(render_vouchers_pdf([voucher]), filename)

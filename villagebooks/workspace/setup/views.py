@@ -406,7 +406,7 @@ def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
 def _voucher_links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
     if blocker is None or blocker.kind != BlockerKind.UNPOSTED:
         return []
-    return [{"voucher": v, "url": _url("voucher", ledger.code, v.id)} for v in blocker.vouchers]
+    return [{"voucher": v, "url": _url("vouchers:desk", ledger.code, v.id)} for v in blocker.vouchers]
 
 
 def _render_closing(
@@ -610,7 +610,7 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
         "plan": plan_tables,
         "distributing": any(table["stage"] == "review" for table in plan_tables or []),
         "distributions": [
-            {"voucher": v, "url": _url("voucher", ledger.code, v.id)}
+            {"voucher": v, "url": _url("vouchers:desk", ledger.code, v.id)}
             for v in year_distributions(ledger, year)
         ],
         "fingerprint": plan_fingerprint(plan) if plan is not None else "",
