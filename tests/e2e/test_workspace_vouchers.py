@@ -114,7 +114,7 @@ def test_a_voucher_typed_with_the_keyboard_is_approved_posted_and_reported(pages
     keys.press("Control+S")
     page.wait_for_url(f"{app.url}/ledgers/{CODE}/entry/?date=2025-04-08")
     expect(page.locator(".alert-success")).to_have_text(
-        re.compile(r"凭证#\d+（2025-04-08，金额 50,000.00）已提交审核")
+        re.compile(r"黑滩村经济合作社（凭证录入） 草稿 \d+（2025-04-08，金额 50,000.00）已提交审核")
     )
     expect(page.locator("#line-0-summary")).to_be_focused()
     expect(page.locator("#line-0-summary")).to_have_value("")

@@ -45,7 +45,7 @@ def test_drafts_are_numbered_within_their_ledger_and_named_so_on_the_page(ledger
     # A deleted draft's number is not given again.
     assert office_voucher(ledger, accountant, day=date(2025, 4, 3)).draft_no == second.draft_no + 1
     html = logged_in(accountant).get(page(first)).content.decode()
-    assert f'<dd id="voucher-label">草稿 {first.draft_no}' in html
+    assert f'<dd id="voucher-number">草稿 {first.draft_no}' in html
     assert f"<title>{ledger.name} 草稿 {first.draft_no}" in html
     assert f"#{first.pk}" not in html
 
@@ -66,7 +66,7 @@ def test_the_page_shows_each_user_what_they_may_do(
     posted = services.voucher_post(actor=accountant, voucher=voucher)
     html = logged_in(accountant).get(page(voucher)).content.decode()
     assert actions(html) == {"reverse", "print"}
-    assert f'<dd id="voucher-label">记-{posted.number}</dd>' in html
+    assert f'<dd id="voucher-number">记-{posted.number}</dd>' in html
     reporter = make_user("cun", "reporter", region_tree["510781100201"], ledger_id=ledger.pk)
     assert actions(logged_in(reporter).get(page(voucher)).content.decode()) == {"print"}
 

@@ -107,6 +107,15 @@ def _ledger(request: HttpRequest, code: str) -> Ledger:
     return ledger
 
 
+def _ledger_of_voucher(request: HttpRequest, code: str) -> Ledger:
+    """The ledger behind a voucher's address: one out of scope is the voucher's own 404 (the page
+    does not tell whether the ledger or the voucher is missing)."""
+    ledger = ledger_get(user=request.user, code=code)
+    if ledger is None:
+        raise _NotFound(str(UNKNOWN_VOUCHER))
+    return ledger
+
+
 def _voucher(request: HttpRequest, ledger: Ledger, voucher_id: int) -> Voucher:
     voucher = voucher_get(user=request.user, ledger_code=ledger.code, voucher_id=voucher_id)
     if voucher is None:
@@ -527,7 +536,7 @@ def desk(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     do to it now (修改, 提交, 撤回, 审核/退回, 记账, 冲销, print), as ``access`` allows."""
     if request.GET.get("print") == "1":  # the print layout's first address
         return redirect("voucher_print", code, voucher_id)
-    ledger = _ledger(request, code)
+    ledger = _ledger_of_voucher(request, code)
     voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     return render(request, "workspace/vouchers/desk.html", _desk_context(request, ledger, voucher, perms))
@@ -538,7 +547,7 @@ def desk(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
 def desk_moved(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     """The desk's first address (review/<id>/): kept working, it leads to the voucher's page
     (after the same 404 as the page for a voucher out of scope)."""
-    ledger = _ledger(request, code)
+    ledger = _ledger_of_voucher(request, code)
     voucher = _voucher(request, ledger, voucher_id)
     return redirect("vouchers:desk", ledger.code, voucher.pk)
 
