@@ -92,6 +92,19 @@ def region_for_summary(*, user, code: str) -> Region | None:
     return region
 
 
+def review_waiting(*, user) -> int | None:
+    """How many vouchers others prepared wait for ``user``'s review across the ledgers they may
+    review; None for a user who reviews nowhere (their home page shows no review queue)."""
+    ledgers = ledgers_in_scope(user, Action.REVIEW)
+    if not ledgers.exists():
+        return None
+    return (
+        Voucher.objects.filter(ledger__in=ledgers, status=VoucherStatus.SUBMITTED)
+        .exclude(prepared_by=user)
+        .count()
+    )
+
+
 def summary_regions(*, user) -> list[Region]:
     """The regions whose consolidated reports ``user`` may open, highest first."""
     paths = permissions.region_paths(user, Action.VIEW)

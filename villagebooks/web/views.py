@@ -55,6 +55,7 @@ from villagebooks.web.selectors import (
     ledger_overview,
     region_account_choices,
     region_for_summary,
+    review_waiting,
     statement_line_terms,
     summary_regions,
 )
@@ -110,7 +111,13 @@ def home(request: HttpRequest) -> HttpResponse:
     for ledger in shown:
         ledger.claims_waiting = waiting.get(ledger.pk, 0)
         ledger.may = allowed[ledger.pk]
-    context = {"page": page, "search": search, "regions": regions}
+    # A reviewer's day starts from the queue across their ledgers (/review/), above the table.
+    context = {
+        "page": page,
+        "search": search,
+        "regions": regions,
+        "review_waiting": review_waiting(user=request.user),
+    }
     return render(request, "web/home.html", context)
 
 

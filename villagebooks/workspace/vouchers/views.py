@@ -44,8 +44,9 @@ from villagebooks.workspace.vouchers.selectors import (
     counterparty_matches,
     fund_names,
     last_send_back,
-    next_in_queue,
+    next_across,
     review_queue,
+    review_queue_across,
     voucher_list,
     with_lines,
 )
@@ -521,7 +522,7 @@ def _desk_context(
         "reason_form": ReasonForm(),
         "sent_back": last_send_back(voucher),
         "entry_text": _entry_text(),
-        "next_voucher": next_in_queue(ledger=ledger, after=voucher, user=request.user)
+        "next_voucher": next_across(user=request.user, after=voucher)
         if perms.review and status == VoucherStatus.SUBMITTED
         else None,
     }
@@ -554,9 +555,9 @@ def desk_moved(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse
 
 def _after_review(request: HttpRequest, ledger: Ledger, voucher: Voucher) -> HttpResponse:
     """On to the next voucher waiting, or back to the queue when it is empty."""
-    following = next_in_queue(ledger=ledger, after=voucher, user=request.user)
+    following = next_across(user=request.user, after=voucher)
     if following is not None:
-        return redirect("vouchers:desk", ledger.code, following.pk)
+        return redirect("vouchers:desk", following.ledger.code, following.pk)
     messages.info(request, _("审核队列中没有其他待审核的凭证"))
     return redirect("vouchers:review", ledger.code)
 
@@ -759,6 +760,18 @@ def reverse_voucher(request: HttpRequest, code: str, voucher_id: int) -> HttpRes
         "form": form,
     }
     return render(request, "workspace/vouchers/reverse.html", context, status=400 if form.errors else 200)
+
+
+@_workspace
+@require_GET
+def review_all(request: HttpRequest) -> HttpResponse:
+    """One review queue across every ledger the user may review, oldest first; "next" on a
+    voucher's page moves across them too."""
+    page = Paginator(review_queue_across(request.user), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    rows = _rows(list(page.object_list))
+    first = next((r.voucher for r in rows if r.voucher.prepared_by_id != request.user.pk), None)
+    context = {"page": page, "rows": rows, "first": first}
+    return render(request, "workspace/vouchers/review_all.html", context)
 
 
 @_workspace
