@@ -188,3 +188,24 @@ def test_bulk_review_refuses_the_reviewers_own_vouchers_and_goes_on(ledger, acco
         own.pk: VoucherStatus.SUBMITTED,
         theirs.pk: VoucherStatus.REVIEWED,
     }
+
+
+@pytest.mark.parametrize(
+    "typed", ["2025-03", "2025-3", "2025/3", "2025.03", "2025年3月", "202503", " 2025 03 "]
+)
+def test_a_month_typed_into_a_plain_text_box_filters_too(typed):
+    """Browsers without <input type=month> show a text box: the usual ways to type a month work."""
+    from villagebooks.workspace.vouchers.forms import VoucherFilterForm
+
+    form = VoucherFilterForm({"period": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["period"] == 202503
+
+
+@pytest.mark.parametrize("typed", ["2025-13", "25-03", "2025年", "三月"])
+def test_a_month_that_is_not_one_is_refused_at_the_field(typed):
+    from villagebooks.workspace.vouchers.forms import VoucherFilterForm
+
+    form = VoucherFilterForm({"period": typed})
+    assert not form.is_valid()
+    assert form.errors["period"] == ["期间格式应为 YYYY-MM"]
