@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from villagebooks.common.errors import DomainError, NotPermitted
-from villagebooks.common.money import fen_to_text, format_fen, yuan_to_fen
+from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.ledger import services
 from villagebooks.ledger.access import Action, actions_on, can, require
 from villagebooks.ledger.closing_checks import (
@@ -245,8 +245,9 @@ def _stored_rows(grid) -> list[GridRow]:
                     account=account,
                     fund=fund,
                     counterparty=party,
-                    debit=fen_to_text(debit) if debit else "",
-                    credit=fen_to_text(credit) if credit else "",
+                    # With thousands separators, as the books print them (the grid reads them back).
+                    debit=format_fen(debit) if debit else "",
+                    credit=format_fen(credit) if credit else "",
                 )
             )
     return rows
