@@ -416,7 +416,10 @@ def report_file(request: HttpRequest, code: str, slug: str, level: str, fmt: str
     kind, scope = parsed.kind, parsed.scope
     _record_view(request, parsed, fmt)
     if fmt == "csv":
-        text = render_csv(kind.columns, kind.rows(report), text_columns=kind.text_columns)
+        # Chinese headers, as the page and the XLSX show them; ``?headers=codes`` gives the
+        # English column codes of the CLI's CSV (its contract) for scripts.
+        headers = kind.columns if request.GET.get("headers") == "codes" else kind.headers
+        text = render_csv(headers, kind.rows(report), text_columns=kind.text_columns)
         return _download(CSV_BOM + text, "text/csv; charset=utf-8", _filename(parsed, "csv"))
     if fmt == "xlsx":
         return _download(render_xlsx(kind, scope, report), XLSX_CONTENT_TYPE, _filename(parsed, "xlsx"))
