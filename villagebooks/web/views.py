@@ -55,6 +55,7 @@ from villagebooks.web.selectors import (
     ledger_overview,
     region_account_choices,
     region_for_summary,
+    reporter_claims,
     review_waiting,
     statement_line_terms,
     summary_regions,
@@ -117,6 +118,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "search": search,
         "regions": regions,
         "review_waiting": review_waiting(user=request.user),
+        # A village reporter's day starts from their claims.
+        "reporter_claims": reporter_claims(user=request.user),
     }
     return render(request, "web/home.html", context)
 
