@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.browsing import app_command, log_in, screenshot
+from tests.e2e.browsing import PHONE, app_command, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -95,6 +95,17 @@ def test_one_voucher_page_withdraw_and_a_queue_across_ledgers(pages, app, two_le
     expect(page.locator("#voucher-status")).to_have_text("已审核")
     expect(page.locator("#withdraw")).to_have_count(0)
     expect(page.locator("#post")).to_be_visible()
+
+    # On a phone the list is one card a voucher: nothing scrolls sideways.
+    phone = pages.open(viewport=PHONE)
+    log_in(phone, app, "kuaiji")
+    phone.goto(f"{app.url}/ledgers/HT07/vouchers/")
+    expect(phone.locator("#voucher-list tbody tr")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.evaluate(
+        "[...document.querySelectorAll('.table-scroll')].every(e => e.scrollWidth <= e.clientWidth)"
+    )
+    screenshot(phone, "voucher-page-03-list-on-a-phone")
 
     other = pages.open()
     log_in(other, app, "wudu")
