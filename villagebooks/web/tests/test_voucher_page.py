@@ -79,7 +79,7 @@ def test_a_draft_has_no_number_and_nobody_has_reviewed_it(client, books, account
     draft = services.voucher_create(actor=accountant, ledger=books, date=day, lines=lines)
     client.force_login(accountant)
     html = client.get(_url(draft)).content.decode()
-    assert '<dd id="voucher-number">未编号（记账时编号）</dd>' in html
+    assert f'<dd id="voucher-number">草稿 {draft.draft_no}（记账时编号）</dd>' in html
     assert "tag-status-draft" in html and ">草稿</span>" in html
     assert 'data-step="reviewed"><span class="muted">未审核</span>' in html
     assert 'data-step="posted"><span class="muted">未记账</span>' in html
