@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from villagebooks.workspace.vouchers.views import review_all
+
 urlpatterns = [
     path("api/", include("villagebooks.api.urls")),
     # Django's set_language (POST language, next): the user menu's language switch.
@@ -10,4 +12,6 @@ urlpatterns = [
     path("claims/", include("villagebooks.claims.urls")),
     path("registry/", include("villagebooks.registry.urls")),
     path("funds/", include("villagebooks.funds.urls")),
+    # The review queue across every ledger the user may review (a township reviewer's 8).
+    path("review/", review_all, name="review_all"),
 ]

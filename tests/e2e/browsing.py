@@ -107,6 +107,9 @@ class Pages:
         url = route.request.url
         if url.startswith(self.app.url + "/"):
             route.continue_()
+        elif url.startswith(("chrome://", "chrome-extension://")):
+            # Chromium's own PDF viewer, drawing a PDF attachment the page frames: not the page.
+            route.continue_()
         else:
             self.external.append(url)
             route.abort()

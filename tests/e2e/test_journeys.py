@@ -92,15 +92,16 @@ def test_accountant_logs_in_reads_the_trial_balance_downloads_it_and_logs_out(pa
     assert download.suggested_filename == "HT01-科目余额表-2025-02至2025-02.csv"
     text = open(download.path(), encoding="utf-8-sig").read()
     rows = list(csv.reader(io.StringIO(text)))
+    # Chinese headers, as on the page (the column codes with ?headers=codes).
     assert rows[0] == [
-        "code",
-        "name",
-        "opening_debit",
-        "opening_credit",
-        "debit",
-        "credit",
-        "closing_debit",
-        "closing_credit",
+        "科目编码",
+        "科目名称",
+        "期初借方",
+        "期初贷方",
+        "本期借方",
+        "本期贷方",
+        "期末借方",
+        "期末贷方",
     ]
     assert ["102", "银行存款", "130000.00", "0.00", "0.00", "30000.00", "100000.00", "0.00"] in rows
 

@@ -114,7 +114,7 @@ def test_a_voucher_typed_with_the_keyboard_is_approved_posted_and_reported(pages
     keys.press("Control+S")
     page.wait_for_url(f"{app.url}/ledgers/{CODE}/entry/?date=2025-04-08")
     expect(page.locator(".alert-success")).to_have_text(
-        re.compile(r"凭证#\d+（2025-04-08，金额 50,000.00）已提交审核")
+        re.compile(r"黑滩村经济合作社（凭证录入） 草稿 \d+（2025-04-08，金额 50,000.00）已提交审核")
     )
     expect(page.locator("#line-0-summary")).to_be_focused()
     expect(page.locator("#line-0-summary")).to_have_value("")
@@ -134,8 +134,10 @@ def test_a_voucher_typed_with_the_keyboard_is_approved_posted_and_reported(pages
     _no_sideways_scroll(desk)
     screenshot(desk, "vouchers-07-review-desk")
     desk.keyboard.press("Enter")
-    expect(desk).to_have_url(f"{app.url}/ledgers/{CODE}/review/")
+    # On to the next voucher waiting in the reviewer's other ledgers (HT01's, from the seed).
+    expect(desk).to_have_url(re.compile(r"/ledgers/HT01/vouchers/\d+/$"))
     expect(desk.locator(".alert-success")).to_contain_text("已审核通过")
+    desk.goto(f"{app.url}/ledgers/{CODE}/review/")
     expect(desk.locator("#review-queue")).to_have_count(0)
 
     # The accountant posts it from the list, and the trial balance shows it.

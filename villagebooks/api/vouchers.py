@@ -186,6 +186,16 @@ def voucher_submit(request, code: Code, voucher_id: VoucherId):
 
 
 @router.post(
+    "/ledgers/{code}/vouchers/{voucher_id}/withdraw",
+    response={200: S.VoucherDetailOut, **S.ERRORS},
+    summary="撤回（制单人收回未审核的凭证）",
+)
+def voucher_withdraw(request, code: Code, voucher_id: VoucherId):
+    services.voucher_withdraw(actor=request.auth, voucher=voucher_or_404(request.auth, code, voucher_id))
+    return _detail(request, code, voucher_id)
+
+
+@router.post(
     "/ledgers/{code}/vouchers/{voucher_id}/review",
     response={200: S.VoucherDetailOut, **S.ERRORS},
     summary="审核通过",

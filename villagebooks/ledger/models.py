@@ -54,6 +54,9 @@ class Ledger(models.Model):
     # Balances of years before this one are carried: its month-0 balance rows are the opening
     # balances of the year. Starts at start_year; each year close moves it one year on.
     carried_year = models.PositiveSmallIntegerField()
+    # The last 草稿 n given in this ledger: a draft is named by it (not by the county-wide id),
+    # and a counter rather than max()+1 so that a deleted draft's number is never given again.
+    last_draft_no = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -253,6 +256,9 @@ class Voucher(models.Model):
     date = models.DateField("日期")
     # 记字第N号: given when the voucher is posted, so posted numbers have no gaps.
     number = models.PositiveIntegerField("凭证号", null=True, blank=True)
+    # 草稿 n: the voucher's number within its ledger before it is posted (Ledger.last_draft_no).
+    # NULL for vouchers posted without being drafted (imports, closing) and those made before it.
+    draft_no = models.PositiveIntegerField("草稿号", null=True, blank=True)
     status = models.CharField(
         "状态", max_length=16, choices=VoucherStatus.choices, default=VoucherStatus.DRAFT
     )
@@ -318,7 +324,9 @@ class Voucher(models.Model):
         indexes = [models.Index(fields=["ledger", "status"], name="voucher_ledger_status")]
 
     def __str__(self) -> str:
-        return f"记-{self.number}" if self.number else f"草稿#{self.pk}"
+        if self.number:
+            return f"记-{self.number}"
+        return f"草稿 {self.draft_no}" if self.draft_no else f"草稿#{self.pk}"
 
     @property
     def posted_by_closing(self) -> bool:

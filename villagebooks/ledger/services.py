@@ -25,7 +25,7 @@ from datetime import date
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
@@ -479,6 +479,13 @@ def _validated(directory: LedgerDirectory, lines: list[LineInput], *, allow_nega
         raise DomainError(problems=problems)
 
 
+def _next_draft_no(ledger: Ledger) -> int:
+    """The ledger's next 草稿 n. The UPDATE holds the ledger row until the transaction ends, so two
+    drafts made at once in one ledger get different numbers (drafts of other ledgers do not wait)."""
+    Ledger.objects.filter(pk=ledger.pk).update(last_draft_no=F("last_draft_no") + 1)
+    return Ledger.objects.values_list("last_draft_no", flat=True).get(pk=ledger.pk)
+
+
 def voucher_create(
     *, actor, ledger: Ledger, date: date, lines: list[LineInput], note: str = "", submit: bool = False
 ) -> Voucher:
@@ -495,6 +502,7 @@ def voucher_create(
             period=period,
             date=date,
             note=note,
+            draft_no=_next_draft_no(ledger),
             prepared_by=actor,
             amount_fen=sum(line.debit_fen for line in lines),
             status=VoucherStatus.SUBMITTED if submit else VoucherStatus.DRAFT,
@@ -646,6 +654,25 @@ def voucher_submit(*, actor, voucher: Voucher) -> Voucher:
     return voucher
 
 
+def voucher_withdraw(*, actor, voucher: Voucher) -> Voucher:
+    """The preparer takes back a submitted voucher nobody has reviewed yet (撤回), as a draft.
+
+    Once reviewed it is the reviewer's to send back; a reversal made from a posted voucher is
+    withdrawn like any other and can then be deleted.
+    """
+    with transaction.atomic():
+        voucher = _locked_voucher(voucher)
+        require(actor, voucher.ledger, Action.PREPARE)
+        if voucher.prepared_by_id != actor.pk:
+            raise NotPermitted(E.WITHDRAW_OWN_ONLY, field="prepared_by")
+        _require_status(voucher, [VoucherStatus.SUBMITTED], pgettext("action", "撤回"))
+        _require_period_open(voucher)
+        voucher.status, voucher.submitted_at = VoucherStatus.DRAFT, None
+        voucher.save(update_fields=["status", "submitted_at", "updated_at"])
+        audit_record(actor=actor, action="voucher_withdraw", ledger_id=voucher.ledger_id, obj=voucher)
+    return voucher
+
+
 def voucher_review(*, actor, voucher: Voucher) -> Voucher:
     """Approve a submitted voucher; the reviewer must not be the one who prepared it."""
     with transaction.atomic():
@@ -760,6 +787,7 @@ def voucher_reverse(*, actor, voucher: Voucher, reason: str, date: date) -> Vouc
             note=note,
             kind=VoucherKind.REVERSAL,
             reverses=original,
+            draft_no=_next_draft_no(ledger),
             prepared_by=actor,
             amount_fen=-original.amount_fen,
             status=VoucherStatus.SUBMITTED,
@@ -1213,6 +1241,7 @@ def _distribution_make(
         date=date(december.year, 12, 31),
         note=planned.summary,
         kind=VoucherKind.DISTRIBUTION,
+        draft_no=_next_draft_no(ledger),
         prepared_by=actor,
         submitted_at=now,
         amount_fen=sum(line.debit_fen for line in planned.lines),

@@ -191,7 +191,7 @@ class Links:
                 ledger=self.ledger, from_key=self.scope.from_key, to_key=self.scope.to_key
             )
         pk = self._voucher_ids.get((int(when[1]) * 100 + int(when[2]), int(number[1])))
-        return reverse("voucher", args=[self.ledger.code, pk]) if pk else ""
+        return reverse("vouchers:desk", args=[self.ledger.code, pk]) if pk else ""
 
 
 def _voucher_number(text: str) -> re.Match | None:
@@ -386,7 +386,7 @@ def _bank_reconciliation_table(kind: ReportKind, report: BankReconciliation, lin
     bold = {"book_balance", "bank_balance", "adjusted_book", "adjusted_bank"}
 
     def row(item, css: str = "") -> Row:
-        link = reverse("voucher", args=[report.ledger.code, item.voucher_id]) if item.voucher_id else ""
+        link = reverse("vouchers:desk", args=[report.ledger.code, item.voucher_id]) if item.voucher_id else ""
         cells = [
             Cell(item.kind_label, row_header=True, css="account"),
             Cell(item.date.isoformat() if item.date else ""),

@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from villagebooks.claims.access import SUBMIT
+from villagebooks.claims.selectors import my_claims
 from villagebooks.ledger.access import (
     Action,
     can_in_region,
@@ -93,6 +94,31 @@ def region_for_summary(*, user, code: str) -> Region | None:
     if region is None or not can_in_region(user, region, Action.VIEW):
         return None
     return region
+
+
+def review_waiting(*, user) -> int | None:
+    """How many vouchers others prepared wait for ``user``'s review across the ledgers they may
+    review; None for a user who reviews nowhere (their home page shows no review queue)."""
+    ledgers = ledgers_in_scope(user, Action.REVIEW)
+    if not ledgers.exists():
+        return None
+    return (
+        Voucher.objects.filter(ledger__in=ledgers, status=VoucherStatus.SUBMITTED)
+        .exclude(prepared_by=user)
+        .count()
+    )
+
+
+REPORTER_CLAIMS_SHOWN = 5
+
+
+def reporter_claims(*, user) -> list | None:
+    """A village reporter's latest claims, for the top of their home page; None for a user who
+    submits no claims or who keeps books (their home page is the ledger table)."""
+
+    if ledgers_in_scope(user, Action.PREPARE).exists() or not ledgers_in_scope(user, SUBMIT).exists():
+        return None
+    return list(my_claims(user=user)[:REPORTER_CLAIMS_SHOWN])
 
 
 def summary_regions(*, user) -> list[Region]:

@@ -60,7 +60,9 @@ urlpatterns = [
     path("regions/go/", views.region_go, name="region_go"),
     *_report_routes("ledger", "ledgers/<str:code>"),
     *_report_routes("region", "regions/<str:code>"),
-    path("ledgers/<str:code>/vouchers/<int:voucher_id>/", views.voucher_page, name="voucher"),
+    # The voucher's own page (/ledgers/<code>/vouchers/<id>/) is the workspace's (vouchers:desk);
+    # this is its print layout.
+    path("ledgers/<str:code>/vouchers/<int:voucher_id>/print/", views.voucher_page, name="voucher_print"),
     path("ledgers/<str:code>/vouchers/<int:voucher_id>.pdf", views.voucher_pdf, name="voucher_pdf"),
     path("ledgers/<str:code>/vouchers/print.pdf", views.month_vouchers_pdf, name="month_vouchers_pdf"),
     path(

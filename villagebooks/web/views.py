@@ -64,6 +64,8 @@ from villagebooks.web.selectors import (
     region_for_summary,
     region_picker,
     region_trail,
+    reporter_claims,
+    review_waiting,
     statement_line_terms,
     summary_regions,
 )
@@ -119,7 +121,16 @@ def home(request: HttpRequest) -> HttpResponse:
     for ledger in shown:
         ledger.claims_waiting = waiting.get(ledger.pk, 0)
         ledger.may = allowed[ledger.pk]
-    context = {"page": page, "search": search, "regions": regions, "picker": region_picker(user=request.user)}
+    # A reviewer's day starts from the queue across their ledgers (/review/), above the table.
+    context = {
+        "page": page,
+        "search": search,
+        "regions": regions,
+        "picker": region_picker(user=request.user),
+        "review_waiting": review_waiting(user=request.user),
+        # A village reporter's day starts from their claims.
+        "reporter_claims": reporter_claims(user=request.user),
+    }
     return render(request, "web/home.html", context)
 
 
@@ -458,7 +469,10 @@ def report_file(request: HttpRequest, code: str, slug: str, level: str, fmt: str
     kind, scope = parsed.kind, parsed.scope
     _record_view(request, parsed, fmt)
     if fmt == "csv":
-        text = render_csv(kind.columns, kind.rows(report), text_columns=kind.text_columns)
+        # Chinese headers, as the page and the XLSX show them; ``?headers=codes`` gives the
+        # English column codes of the CLI's CSV (its contract) for scripts.
+        headers = kind.columns if request.GET.get("headers") == "codes" else kind.headers
+        text = render_csv(headers, kind.rows(report), text_columns=kind.text_columns)
         return _download(CSV_BOM + text, "text/csv; charset=utf-8", _filename(parsed, "csv"))
     if fmt == "xlsx":
         return _download(render_xlsx(kind, scope, report), XLSX_CONTENT_TYPE, _filename(parsed, "xlsx"))
@@ -524,8 +538,10 @@ def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpRespon
         "credit_fen": credit,
         "amount_words": amount_in_words(debit),
         "attachments": list(voucher.attachments.all()),
-        "print_view": request.GET.get("print") == "1",
-        **_print_urls(request),
+        # The voucher's page is the workspace's (vouchers:desk): this address is its print layout.
+        "print_view": True,
+        "print_url": request.path,
+        "screen_url": reverse("vouchers:desk", args=[code, voucher_id]),
     }
     return render(request, "web/voucher.html", context)
 
@@ -539,7 +555,7 @@ def voucher_pdf(request: HttpRequest, code: str, voucher_id: int) -> HttpRespons
     name = (
         _("记字第{number}号").format(number=voucher.number)
         if voucher.number
-        else _("凭证草稿{id}").format(id=voucher.pk)
+        else _("凭证草稿{id}").format(id=voucher.draft_no or voucher.pk)
     )
     filename = f"{code}-{voucher.date:%Y-%m}-{name}.pdf"
     return _pdf_response(render_vouchers_pdf([voucher]), filename)

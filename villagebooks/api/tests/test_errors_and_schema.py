@@ -28,6 +28,7 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
         ("PUT", "/api/ledgers/{code}/vouchers/{voucher_id}"),
         ("DELETE", "/api/ledgers/{code}/vouchers/{voucher_id}"),
         ("POST", "/api/ledgers/{code}/vouchers/{voucher_id}/submit"),
+        ("POST", "/api/ledgers/{code}/vouchers/{voucher_id}/withdraw"),
         ("POST", "/api/ledgers/{code}/vouchers/{voucher_id}/review"),
         ("POST", "/api/ledgers/{code}/vouchers/{voucher_id}/send-back"),
         ("POST", "/api/ledgers/{code}/vouchers/{voucher_id}/post"),

@@ -43,7 +43,7 @@ def test_a_voucher_is_prepared_reviewed_posted_and_reversed(ledger, acc, rev, ac
     voucher = created.json()
     vid = voucher["id"]
     assert (voucher["label"], voucher["status"], voucher["number"], voucher["amount"]) == (
-        f"草稿#{vid}",
+        "草稿 1",
         "draft",
         None,
         "1200.00",
@@ -212,6 +212,30 @@ def test_a_reviewer_sends_a_voucher_back_with_a_reason(ledger, acc, rev):
     response = rev.post(f"{BASE}/{vid}/send-back", {"reason": "附件不全"})
     assert response.json()["status"] == "draft"
     assert AuditEntry.objects.get(action="voucher_send_back").detail["reason"] == "附件不全"
+
+
+def test_the_preparer_withdraws_a_submitted_voucher_until_it_is_reviewed(
+    ledger, acc, rev, make_user, township, api_as
+):
+    vid = acc.post(BASE, office(submit=True)).json()["id"]
+    colleague = api_as(make_user("colleague", "accountant", township))
+    before = _snapshot()
+    for other in (colleague, rev):  # another preparer of the ledger; a reviewer (who sends back)
+        refused = other.post(f"{BASE}/{vid}/withdraw")
+        assert refused.status_code == 403, refused.content
+    assert error_of(colleague.post(f"{BASE}/{vid}/withdraw"))["message"] == E.WITHDRAW_OWN_ONLY
+    assert _snapshot() == before
+    response = acc.post(f"{BASE}/{vid}/withdraw")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "draft"
+    entry = AuditEntry.objects.get(action="voucher_withdraw")
+    assert (entry.object_id, entry.actor.username) == (vid, "accountant")
+    # Once reviewed it is no longer the preparer's to take back.
+    acc.post(f"{BASE}/{vid}/submit")
+    rev.post(f"{BASE}/{vid}/review")
+    late = acc.post(f"{BASE}/{vid}/withdraw")
+    assert late.status_code == 409
+    assert Voucher.objects.get(pk=vid).status == VoucherStatus.REVIEWED
 
 
 def test_the_preparer_may_not_review_their_own_voucher(ledger, accountant, township, api_as):

@@ -210,8 +210,8 @@ def test_the_accountant_books_a_claim_in_one_step(as_user, reporter, accountant,
     voucher = Voucher.objects.get(ledger=ledger)
     assert (str(voucher.date), voucher.amount_fen, voucher.attachment_count) == ("2025-03-12", 8650, 2)
     html = client.get(response["Location"]).content.decode()
-    assert f"已生成凭证草稿 草稿#{voucher.pk}，票据已作为附件。" in html
-    assert f'<a href="/ledgers/HT01/vouchers/{voucher.pk}/">草稿#{voucher.pk}</a>' in html
+    assert f"已生成凭证草稿 草稿 {voucher.draft_no}，票据已作为附件。" in html
+    assert f'<a href="/ledgers/HT01/vouchers/{voucher.pk}/">草稿 {voucher.draft_no}</a>' in html
     assert "没有等待处理的报账单。" in client.get("/claims/ledger/HT01/").content.decode()
     assert f'data-claim="{claim.pk}"' in client.get("/claims/ledger/HT01/?show=all").content.decode()
     # The voucher page shows the receipts as its attachments.

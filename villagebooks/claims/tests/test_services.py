@@ -193,7 +193,7 @@ def test_a_receipt_already_on_a_voucher_cannot_be_claimed(reporter, ledger, acco
     with pytest.raises(DomainError) as error:
         submit(reporter, ledger)
     assert problems(error.value) == [
-        ("photos", E.PHOTO_ALREADY_BOOKED.format(name="发票.jpg", voucher=f"草稿#{voucher.pk}"))
+        ("photos", E.PHOTO_ALREADY_BOOKED.format(name="发票.jpg", voucher=f"草稿 {voucher.draft_no}"))
     ]
     assert Claim.objects.count() == 0
 

@@ -104,7 +104,7 @@ def test_detail_ledger_csv_names_the_account(client, books, accountant):
         "attachment; filename*=utf-8''HT01-%E6%98%8E%E7%BB%86%E8%B4%A6-102-2025-01%E8%87%B32025-03.csv"
     )
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "date,voucher,account,summary,direction,debit,credit,balance"
+    assert lines[0] == "日期,凭证号,科目,摘要,借或贷,借方,贷方,余额"  # Chinese headers by default
     assert lines[2] == "2025-01-10,记-1,102,收到道路补助,借,50000.00,0.00,130000.00"
 
 

@@ -52,7 +52,12 @@ def test_every_report_has_a_ledger_page_and_its_files(client, books, accountant,
     report = _built(slug, _ledger_scope(accountant))
     csv = client.get(f"/ledgers/HT01/reports/{slug}.csv", _params(slug))
     assert csv.status_code == 200
+    # Chinese headers by default; the CLI's column codes on request.
     assert csv.content.decode("utf-8") == "\ufeff" + render_csv(
+        kind.headers, kind.rows(report), text_columns=kind.text_columns
+    )
+    codes = client.get(f"/ledgers/HT01/reports/{slug}.csv", {**_params(slug), "headers": "codes"})
+    assert codes.content.decode("utf-8") == "\ufeff" + render_csv(
         kind.columns, kind.rows(report), text_columns=kind.text_columns
     )
     xlsx = client.get(f"/ledgers/HT01/reports/{slug}.xlsx", _params(slug))
@@ -80,10 +85,13 @@ def test_every_report_has_a_region_page_and_its_files(client, books, other_ledge
     assert f'id="{slug}"' in html and "field-error" not in html
     assert "新安镇（汇总 2 个账套）" in html
     report = _built(slug, _region_scope(accountant))
-    csv = client.get(f"{base}.csv", _params(slug))
+    csv = client.get(f"{base}.csv", {**_params(slug), "headers": "codes"})
     assert csv.status_code == 200
     assert csv.content.decode("utf-8") == "\ufeff" + render_csv(
         kind.columns, kind.rows(report), text_columns=kind.text_columns
+    )
+    assert client.get(f"{base}.csv", _params(slug)).content.decode("utf-8").splitlines()[0] == (
+        "\ufeff" + ",".join(str(header) for header in kind.headers)
     )
     assert csv["Content-Disposition"].startswith(f"attachment; filename*=utf-8''{XINAN}-")
     assert client.get(f"{base}.xlsx", _params(slug)).status_code == 200

@@ -112,7 +112,7 @@ def test_an_unbalanced_trial_balance_is_shouted_about(client, books, accountant)
 
 def test_trial_balance_csv_has_the_cli_columns_and_the_builders_figures(client, books, accountant):
     client.force_login(accountant)
-    response = client.get(TB_CSV, {"from": "2025-02", "to": "2025-03"})
+    response = client.get(TB_CSV, {"from": "2025-02", "to": "2025-03", "headers": "codes"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''HT01-")
@@ -166,7 +166,7 @@ def test_fund_summary_page_and_csv_show_the_builders_figures(client, books, acco
         assert rows[row.name] == [row.name, row.kind, *_cells(row.amounts(), blank_zero=False)]
     assert rows["total"][2:] == _cells(expected.total.amounts(), blank_zero=False)
 
-    csv = client.get(FS_CSV, {"from": "2025-01", "to": "2025-03"})
+    csv = client.get(FS_CSV, {"from": "2025-01", "to": "2025-03", "headers": "codes"})
     lines = csv.content.decode("utf-8").removeprefix("\ufeff").splitlines()
     assert lines[0] == "fund,kind,allocated,opening,received,spent,balance,transferred,held"
     assert "县交通局道路补助,上级专项资金,0.00,0.00,50000.00,30000.00,20000.00,0.00,20000.00" in lines

@@ -19,8 +19,14 @@ LABOUR = """
 """
 
 
-def _url(voucher, code="HT01") -> str:
+def _page(voucher, code="HT01") -> str:
+    """The voucher's one page (the workspace's desk)."""
     return f"/ledgers/{code}/vouchers/{voucher.pk}/"
+
+
+def _url(voucher, code="HT01") -> str:
+    """Its print layout, this app's page."""
+    return f"{_page(voucher, code)}print/"
 
 
 @pytest.fixture
@@ -65,7 +71,7 @@ def test_lines_link_to_the_accounts_detail_ledger_for_the_vouchers_month(client,
     link = "/ledgers/HT01/reports/detail-ledger/?from=2025-03&amp;to=2025-03&amp;account=241"
     assert f'<a href="{link}">' in html
     detail = client.get(link.replace("&amp;", "&")).content.decode()
-    assert f'href="{_url(labour)}"' in detail
+    assert f'href="{_page(labour)}"' in detail
 
 
 def test_a_draft_has_no_number_and_nobody_has_reviewed_it(client, books, accountant):
@@ -73,7 +79,7 @@ def test_a_draft_has_no_number_and_nobody_has_reviewed_it(client, books, account
     draft = services.voucher_create(actor=accountant, ledger=books, date=day, lines=lines)
     client.force_login(accountant)
     html = client.get(_url(draft)).content.decode()
-    assert '<dd id="voucher-number">未编号（记账时编号）</dd>' in html
+    assert f'<dd id="voucher-number">草稿 {draft.draft_no}（记账时编号）</dd>' in html
     assert "tag-status-draft" in html and ">草稿</span>" in html
     assert 'data-step="reviewed"><span class="muted">未审核</span>' in html
     assert 'data-step="posted"><span class="muted">未记账</span>' in html
@@ -88,11 +94,11 @@ def test_a_reversal_and_the_voucher_it_cancels_link_to_each_other(client, books,
     client.force_login(accountant)
     html = client.get(_url(reversal)).content.decode()
     assert '<h2 id="voucher-title">红字冲销</h2>' in html
-    assert f'本凭证冲销：<a href="{_url(original)}">记-1（2025-02-15）</a>' in html
+    assert f'本凭证冲销：<a href="{_page(original)}">记-1（2025-02-15）</a>' in html
     rows, _ = table_rows(html, "data-line")
     assert rows["total"] == ["合计人民币（大写）：负叁万元整", "-30,000.00", "-30,000.00"]
     original_html = client.get(_url(original)).content.decode()
-    assert f'已被冲销：<a href="{_url(reversal)}">' in original_html
+    assert f'已被冲销：<a href="{_page(reversal)}">' in original_html
 
 
 def test_a_voucher_of_another_ledger_under_this_ledgers_address_is_404(
@@ -117,7 +123,7 @@ def test_a_user_of_another_township_gets_404_for_the_voucher_and_its_attachment(
 ):
     client.force_login(make_user("wudu", "accountant", region_tree["510781101000"]))
     attachment = labour.attachments.get()
-    for path in (_url(labour), f"{_url(labour)}attachments/{attachment.pk}/"):
+    for path in (_page(labour), _url(labour), f"{_page(labour)}attachments/{attachment.pk}/"):
         response = client.get(path)
         assert response.status_code == 404
         assert "劳务费" not in response.content.decode()
@@ -127,13 +133,15 @@ def test_a_village_reporter_of_the_ledger_may_read_its_voucher(client, labour, b
     reporter = make_user("cun", "reporter", region_tree["510781100201"], ledger_id=books.pk)
     client.force_login(reporter)
     assert client.get(_url(labour)).status_code == 200
+    html = client.get(_page(labour)).content.decode()
+    assert "修改" not in html and 'id="post"' not in html and 'id="reverse"' not in html
 
 
 def test_an_attachment_downloads_under_its_own_name(client, labour, accountant):
     attachment = labour.attachments.get()
     client.force_login(accountant)
     html = client.get(_url(labour)).content.decode()
-    href = f"{_url(labour)}attachments/{attachment.pk}/"
+    href = f"{_page(labour)}attachments/{attachment.pk}/"
     assert f'href="{href}"' in html
     response = client.get(href)
     assert response.status_code == 200
@@ -150,7 +158,7 @@ def test_an_attachment_under_another_voucher_or_ledger_is_404(
     attachment = labour.attachments.get()
     other = books.vouchers.get(period__month=1, number=1)
     client.force_login(accountant)
-    assert client.get(f"{_url(other)}attachments/{attachment.pk}/").status_code == 404
+    assert client.get(f"{_page(other)}attachments/{attachment.pk}/").status_code == 404
     assert client.get(f"/ledgers/TM01/vouchers/{labour.pk}/attachments/{attachment.pk}/").status_code == 404
 
 
@@ -158,7 +166,7 @@ def test_an_attachment_whose_file_is_gone_is_a_clear_404(client, labour, account
     attachment = labour.attachments.get()
     (media / attachment.file.name).unlink()
     client.force_login(accountant)
-    response = client.get(f"{_url(labour)}attachments/{attachment.pk}/")
+    response = client.get(f"{_page(labour)}attachments/{attachment.pk}/")
     assert response.status_code == 404
     assert "附件文件已丢失，请联系管理员" in response.content.decode()
 
@@ -174,9 +182,11 @@ def test_the_voucher_page_needs_a_fixed_number_of_queries(
 
 def test_the_voucher_has_a_print_layout(client, labour, accountant):
     client.force_login(accountant)
-    html = client.get(_url(labour)).content.decode()
-    assert f'href="{_url(labour)}?print=1"' in html
-    printed = client.get(_url(labour), {"print": "1"}).content.decode()
+    html = client.get(_page(labour)).content.decode()
+    assert f'href="{_url(labour)}"' in html
+    # The old address of the print layout leads there.
+    assert client.get(_page(labour), {"print": "1"})["Location"] == _url(labour)
+    printed = client.get(_url(labour)).content.decode()
     assert '<body class=" print-view">' in printed and "data-print>" in printed and "web/print.js" in printed
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from villagebooks.common.errors import DomainError, NotPermitted
-from villagebooks.common.money import fen_to_text, format_fen, yuan_to_fen
+from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.ledger import services
 from villagebooks.ledger.access import Action, actions_on, can, require
 from villagebooks.ledger.closing_checks import (
@@ -245,8 +245,9 @@ def _stored_rows(grid) -> list[GridRow]:
                     account=account,
                     fund=fund,
                     counterparty=party,
-                    debit=fen_to_text(debit) if debit else "",
-                    credit=fen_to_text(credit) if credit else "",
+                    # With thousands separators, as the books print them (the grid reads them back).
+                    debit=format_fen(debit) if debit else "",
+                    credit=format_fen(credit) if credit else "",
                 )
             )
     return rows
@@ -406,7 +407,7 @@ def _links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
 def _voucher_links(ledger: Ledger, blocker: Blocker | None) -> list[dict]:
     if blocker is None or blocker.kind != BlockerKind.UNPOSTED:
         return []
-    return [{"voucher": v, "url": _url("voucher", ledger.code, v.id)} for v in blocker.vouchers]
+    return [{"voucher": v, "url": _url("vouchers:desk", ledger.code, v.id)} for v in blocker.vouchers]
 
 
 def _render_closing(
@@ -610,7 +611,7 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
         "plan": plan_tables,
         "distributing": any(table["stage"] == "review" for table in plan_tables or []),
         "distributions": [
-            {"voucher": v, "url": _url("voucher", ledger.code, v.id)}
+            {"voucher": v, "url": _url("vouchers:desk", ledger.code, v.id)}
             for v in year_distributions(ledger, year)
         ],
         "fingerprint": plan_fingerprint(plan) if plan is not None else "",

@@ -103,7 +103,9 @@ def test_save_and_next_creates_a_submitted_voucher_from_codes_names_and_initials
         ("购买打印纸", "102", 0, 120_050, "", ""),
     ]
     following = client.get(response["Location"])
-    assert page_messages(following) == [f"凭证#{voucher.pk}（2025-04-02，金额 1,200.50）已提交审核"]
+    assert page_messages(following) == [
+        f'<a href="/ledgers/HT01/vouchers/{voucher.pk}/">{voucher.ledger.name} 草稿 {voucher.draft_no}</a>（2025-04-02，金额 1,200.50）已提交审核'
+    ]
 
 
 def test_save_as_draft_opens_the_draft_for_editing(ledger, accountant):
@@ -225,7 +227,7 @@ def test_files_posted_with_the_voucher_are_attached(ledger, accountant, settings
     assert sorted(Attachment.objects.values_list("original_name", flat=True)) == ["发票.png", "清单.pdf"]
     assert page_messages(response) == [
         "附件“说明.txt”未能上传：附件只能是 PDF、JPEG、PNG、WEBP 或 GIF 文件",
-        f"凭证#{voucher.pk}（2025-04-02，金额 9.00）已保存为草稿，附件 2 个",
+        f'<a href="/ledgers/HT01/vouchers/{voucher.pk}/">{voucher.ledger.name} 草稿 {voucher.draft_no}</a>（2025-04-02，金额 9.00）已保存为草稿，附件 2 个',
     ]
     html = response.content.decode()
     attachment = Attachment.objects.get(original_name="发票.png")
@@ -251,7 +253,7 @@ def test_editing_a_draft_replaces_its_lines_and_may_submit_it(ledger, accountant
         submit="1",
     )
     response = client.post(url, data)
-    assert response["Location"] == f"/ledgers/HT01/review/{voucher.pk}/"
+    assert response["Location"] == f"/ledgers/HT01/vouchers/{voucher.pk}/"
     voucher.refresh_from_db()
     assert (voucher.status, voucher.date, voucher.amount_fen) == (
         VoucherStatus.SUBMITTED,
@@ -264,10 +266,10 @@ def test_editing_a_draft_replaces_its_lines_and_may_submit_it(ledger, accountant
         ("102", 0, 30_000),
     ]
     # Past draft it is no longer edited here: the desk shows it.
-    assert client.get(url)["Location"] == f"/ledgers/HT01/review/{voucher.pk}/"
+    assert client.get(url)["Location"] == f"/ledgers/HT01/vouchers/{voucher.pk}/"
     response = client.post(url, data, follow=True)
     assert page_messages(response) == [
-        f"凭证#{voucher.pk}（2025-04-05，金额 350.00）已提交审核",
+        f'<a href="/ledgers/HT01/vouchers/{voucher.pk}/">{voucher.ledger.name} 草稿 {voucher.draft_no}</a>（2025-04-05，金额 350.00）已提交审核',
         "凭证当前状态为“待审核”，不能修改",
     ]
 

@@ -62,7 +62,7 @@ def test_the_list_shows_every_voucher_newest_first_with_its_lines(books, account
         "",
         "查看",
     ]
-    assert rows[str(b["draft"].pk)][2] == f"#{b['draft'].pk}"
+    assert rows[str(b["draft"].pk)][2] == f"草稿 {b['draft'].draft_no}"
     assert rows[str(b["draft"].pk)][-1] == "修改"
 
 
@@ -123,9 +123,9 @@ def test_bulk_review_reviews_each_and_reports_each_failure(books, accountant, re
     )
     assert response.redirect_chain[-1][0] == LIST + "?status=submitted"
     assert page_messages(response) == [
-        f"已审核 2 张凭证：2025-04-03 凭证#{books['submitted'].pk}、2025-04-04 凭证#{more.pk}",
+        f"已审核 2 张凭证：2025-04-03 草稿 {books['submitted'].draft_no}、2025-04-04 草稿 {more.draft_no}",
         "#999999 未能审核：凭证 #999999 不存在或不属于本账套",
-        f"2025-04-02 凭证#{books['draft'].pk} 未能审核：凭证当前状态为“草稿”，不能审核",
+        f"2025-04-02 草稿 {books['draft'].draft_no} 未能审核：凭证当前状态为“草稿”，不能审核",
     ]
     statuses = dict(Voucher.objects.values_list("pk", "status"))
     assert statuses[books["submitted"].pk] == statuses[more.pk] == VoucherStatus.REVIEWED
@@ -181,10 +181,31 @@ def test_bulk_review_refuses_the_reviewers_own_vouchers_and_goes_on(ledger, acco
         LIST + "bulk/", {"action": "review", "ids": [own.pk, theirs.pk]}, follow=True
     )
     assert page_messages(response) == [
-        f"已审核 1 张凭证：2025-04-02 凭证#{theirs.pk}",
-        f"2025-04-01 凭证#{own.pk} 未能审核：审核人不能是制单人",
+        f"已审核 1 张凭证：2025-04-02 草稿 {theirs.draft_no}",
+        f"2025-04-01 草稿 {own.draft_no} 未能审核：审核人不能是制单人",
     ]
     assert dict(Voucher.objects.values_list("pk", "status")) == {
         own.pk: VoucherStatus.SUBMITTED,
         theirs.pk: VoucherStatus.REVIEWED,
     }
+
+
+@pytest.mark.parametrize(
+    "typed", ["2025-03", "2025-3", "2025/3", "2025.03", "2025年3月", "202503", " 2025 03 "]
+)
+def test_a_month_typed_into_a_plain_text_box_filters_too(typed):
+    """Browsers without <input type=month> show a text box: the usual ways to type a month work."""
+    from villagebooks.workspace.vouchers.forms import VoucherFilterForm
+
+    form = VoucherFilterForm({"period": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["period"] == 202503
+
+
+@pytest.mark.parametrize("typed", ["2025-13", "25-03", "2025年", "三月"])
+def test_a_month_that_is_not_one_is_refused_at_the_field(typed):
+    from villagebooks.workspace.vouchers.forms import VoucherFilterForm
+
+    form = VoucherFilterForm({"period": typed})
+    assert not form.is_valid()
+    assert form.errors["period"] == ["期间格式应为 YYYY-MM"]

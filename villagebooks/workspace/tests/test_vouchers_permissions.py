@@ -31,7 +31,7 @@ def outsider(make_user, region_tree):
 
 def test_another_villages_voucher_is_not_found_through_this_ledger(ledger, accountant, foreign):
     client = logged_in(accountant)
-    for path in ("review/{id}/", "vouchers/{id}/edit/", "vouchers/{id}/reverse/"):
+    for path in ("review/{id}/", "vouchers/{id}/", "vouchers/{id}/edit/", "vouchers/{id}/reverse/"):
         response = client.get("/ledgers/HT01/" + path.format(id=foreign.pk))
         assert response.status_code == 404, path
         assert "凭证不存在或您无权查看" in response.content.decode()
@@ -48,10 +48,19 @@ def test_another_villages_voucher_is_not_found_through_this_ledger(ledger, accou
 def test_a_ledger_out_of_scope_is_not_found_at_all(ledger, accountant, outsider):
     voucher = office_voucher(ledger, accountant, submit=True)
     client = logged_in(outsider)
-    for path in ("entry/", "vouchers/", "review/", f"review/{voucher.pk}/", "entry/counterparties/?q=张"):
+    for path in (
+        "entry/",
+        "vouchers/",
+        "review/",
+        f"review/{voucher.pk}/",
+        f"vouchers/{voucher.pk}/",
+        "entry/counterparties/?q=张",
+    ):
         response = client.get("/ledgers/HT01/" + path)
         assert response.status_code == 404, path
-        assert "账套 HT01 不存在或您无权查看" in response.content.decode()
+        # A voucher's page names the voucher, not the ledger, as the voucher page always did.
+        message = "凭证不存在或您无权查看" if str(voucher.pk) in path else "账套 HT01 不存在或您无权查看"
+        assert message in response.content.decode(), path
     assert client.post("/ledgers/HT01/entry/", grid_post("2025-04-02", LINES)).status_code == 404
     assert client.post(f"/ledgers/HT01/vouchers/{voucher.pk}/post/").status_code == 404
     assert Voucher.objects.count() == 1
@@ -71,7 +80,7 @@ def test_roles_that_only_look_see_no_entry_or_post_buttons_and_are_refused(
     listing = client.get("/ledgers/HT01/vouchers/").content.decode()
     assert f'data-voucher="{reviewed.pk}"' in listing
     assert not re.search(r'data-tab="entry"|data-bulk=|name="ids"|/edit/', listing)
-    page = client.get(f"/ledgers/HT01/review/{reviewed.pk}/").content.decode()
+    page = client.get(f"/ledgers/HT01/vouchers/{reviewed.pk}/").content.decode()
     assert not re.search(r'id="(post|approve|send-back|submit|delete|reverse)"|id="dropzone"', page)
 
     refusals = {

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def desk(voucher) -> str:
-    return f"/ledgers/HT01/review/{voucher.pk}/"
+    return f"/ledgers/HT01/vouchers/{voucher.pk}/"
 
 
 def test_the_queue_lists_what_waits_for_review_oldest_first(ledger, accountant, reviewer):
@@ -35,7 +35,7 @@ def test_the_queue_lists_what_waits_for_review_oldest_first(ledger, accountant, 
     html = logged_in(reviewer).get("/ledgers/HT01/review/").content.decode()
     assert "2 张凭证待审核" in html
     assert html.index(f'data-voucher="{earlier.pk}"') < html.index(f'data-voucher="{later.pk}"')
-    assert f'href="/ledgers/HT01/review/{earlier.pk}/" id="start-review"' in html
+    assert f'href="/ledgers/HT01/vouchers/{earlier.pk}/" id="start-review"' in html
 
 
 def test_the_desk_shows_the_voucher_beside_its_attachments(ledger, accountant, reviewer, settings, tmp_path):
@@ -67,8 +67,8 @@ def test_approving_moves_on_to_the_next_voucher_waiting(ledger, accountant, revi
     response = client.post(desk(second) + "approve/", follow=True)
     assert response.redirect_chain[-1][0] == "/ledgers/HT01/review/"
     assert page_messages(response) == [
-        f"凭证#{first.pk} 已审核通过",
-        f"凭证#{second.pk} 已审核通过",
+        f"草稿 {first.draft_no} 已审核通过",
+        f"草稿 {second.draft_no} 已审核通过",
         "审核队列中没有其他待审核的凭证",
     ]
 
@@ -100,7 +100,7 @@ def test_sending_back_needs_a_reason_and_makes_a_draft_again(ledger, accountant,
     assert voucher.status == VoucherStatus.SUBMITTED
     response = client.post(desk(voucher) + "send-back/", {"reason": "缺少发票"}, follow=True)
     assert page_messages(response) == [
-        f"凭证#{voucher.pk} 已退回制单人：缺少发票",
+        f"草稿 {voucher.draft_no} 已退回制单人：缺少发票",
         "审核队列中没有其他待审核的凭证",
     ]
     voucher.refresh_from_db()

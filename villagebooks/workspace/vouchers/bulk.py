@@ -41,11 +41,16 @@ class BulkOutcome:
     message: str = ""
 
 
-def voucher_label(voucher: Voucher) -> str:
-    """How a voucher is named in messages: 记-N once posted, else its date and id."""
+def voucher_name(voucher: Voucher) -> str:
+    """记-n once posted, else 草稿 n: the voucher's name within its ledger (never the database id)."""
     if voucher.number:
-        return _("%(date)s 记-%(number)s") % {"date": voucher.date.isoformat(), "number": voucher.number}
-    return _("%(date)s 凭证#%(id)s") % {"date": voucher.date.isoformat(), "id": voucher.pk}
+        return _("记-%(number)s") % {"number": voucher.number}
+    return _("草稿 %(number)s") % {"number": voucher.draft_no or voucher.pk}
+
+
+def voucher_label(voucher: Voucher) -> str:
+    """How a voucher is named in messages: its date and name."""
+    return f"{voucher.date.isoformat()} {voucher_name(voucher)}"
 
 
 def vouchers_bulk(*, actor, ledger: Ledger, action: str, ids: list[int]) -> list[BulkOutcome]:

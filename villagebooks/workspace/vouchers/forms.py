@@ -6,6 +6,8 @@ English ones. (The entry grid is read by ``grid``: it is rows of cells, not a fi
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,22 @@ UNKNOWN_STATUS = _("状态 %(value)s 无效")
 
 
 class MonthInput(forms.TextInput):
+    """``<input type=month>``; a browser without it shows a text box, which takes YYYY-MM and the
+    ways people type a month there (2025/4, 2025.04, 2025年4月, 202504): ``month_text``."""
+
     input_type = "month"
+
+
+# 2025/4, 2025.04, 2025年4月, 2025 04, 202504 → 2025-04 (what a text box gets when type=month is missing)
+_MONTH_TYPED = re.compile(r"\s*(\d{4})\s*(?:[-/.年\s]\s*(\d{1,2})\s*月?|(\d{2}))\s*")
+
+
+def month_text(text: str) -> str:
+    """``text`` as YYYY-MM when it is a month typed another common way; else unchanged."""
+    match = _MONTH_TYPED.fullmatch(text)
+    if not match:
+        return text
+    return f"{match.group(1)}-{int(match.group(2) or match.group(3)):02d}"
 
 
 class DateInput(forms.TextInput):
@@ -35,7 +52,9 @@ class VoucherFilterForm(forms.Form):
     """``?period=2025-04&status=submitted&account=513&min=100&max=2000&q=办公``; all optional."""
 
     period = forms.CharField(
-        label=_("月份"), required=False, widget=MonthInput(attrs={"placeholder": "YYYY-MM"})
+        label=_("月份"),
+        required=False,
+        widget=MonthInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric", "size": 8}),
     )
     status = forms.ChoiceField(
         label=_("状态"),
@@ -55,7 +74,7 @@ class VoucherFilterForm(forms.Form):
         if not text:
             return None
         try:
-            return parse_period(text, field="period")
+            return parse_period(month_text(text), field="period")
         except DomainError as error:
             raise forms.ValidationError([p.message for p in error.problems]) from error
 

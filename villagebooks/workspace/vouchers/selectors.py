@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Abs
 
 from villagebooks.common.models import AuditEntry
-from villagebooks.ledger.access import Action, actions_on
+from villagebooks.ledger.access import Action, actions_on, ledgers_in_scope
 from villagebooks.ledger.models import (
     Account,
     Counterparty,
@@ -162,10 +162,22 @@ def review_queue(ledger: Ledger) -> QuerySet[Voucher]:
     )
 
 
-def next_in_queue(*, ledger: Ledger, after: Voucher, user) -> Voucher | None:
-    """The voucher to review after ``after``: the next one waiting that ``user`` did not prepare,
-    wrapping round to the start of the queue."""
-    waiting = review_queue(ledger).exclude(pk=after.pk).exclude(prepared_by=user)
+def review_queue_across(user) -> QuerySet[Voucher]:
+    """Every voucher waiting for review in the ledgers ``user`` may review (a township reviewer's
+    8 ledgers as one queue), oldest first, for a paginator."""
+    return (
+        Voucher.objects.filter(
+            ledger__in=ledgers_in_scope(user, Action.REVIEW), status=VoucherStatus.SUBMITTED
+        )
+        .select_related("ledger", "prepared_by")
+        .order_by("date", "id")
+    )
+
+
+def next_across(*, user, after: Voucher) -> Voucher | None:
+    """The voucher to review after ``after`` in the queue across ledgers: the next one waiting
+    that ``user`` did not prepare, whichever ledger it is in, wrapping round to the start."""
+    waiting = review_queue_across(user).exclude(pk=after.pk).exclude(prepared_by=user)
     later = waiting.filter(Q(date__gt=after.date) | Q(date=after.date, pk__gt=after.pk)).first()
     return later or waiting.first()
 

@@ -1,7 +1,9 @@
 """Routes of the workspace's voucher pages, under /ledgers/<code>/ (namespace ``vouchers``).
 
-The read-only voucher page and its downloads are the web app's (/ledgers/<code>/vouchers/<id>/);
-these are the pages that change vouchers, so they live beside it at other addresses.
+One voucher has one page, ``vouchers:desk`` at /ledgers/<code>/vouchers/<id>/, which every link
+opens (claims, books, reports, the review queue) and which shows what the user may do to it; its
+print layout and PDF are the web app's (``voucher_print``, ``voucher_pdf``). The desk's first
+address (review/<id>/) redirects to it.
 """
 
 from django.urls import path
@@ -15,7 +17,9 @@ urlpatterns = [
     path("entry/counterparties/", views.counterparties, name="counterparties"),
     path("vouchers/", views.voucher_index, name="list"),
     path("vouchers/bulk/", views.bulk, name="bulk"),
+    path("vouchers/<int:voucher_id>/", views.desk, name="desk"),
     path("vouchers/<int:voucher_id>/edit/", views.edit, name="edit"),
+    path("vouchers/<int:voucher_id>/withdraw/", views.withdraw, name="withdraw"),
     path("vouchers/<int:voucher_id>/submit/", views.submit, name="submit"),
     path("vouchers/<int:voucher_id>/delete/", views.delete, name="delete"),
     path("vouchers/<int:voucher_id>/post/", views.post, name="post"),
@@ -23,7 +27,10 @@ urlpatterns = [
     path("vouchers/<int:voucher_id>/upload/", views.upload, name="upload"),
     path("vouchers/<int:voucher_id>/files/<int:attachment_id>/", views.attachment_file, name="file"),
     path("review/", views.review, name="review"),
-    path("review/<int:voucher_id>/", views.desk, name="desk"),
-    path("review/<int:voucher_id>/approve/", views.approve, name="approve"),
-    path("review/<int:voucher_id>/send-back/", views.send_back, name="send_back"),
+    path("review/<int:voucher_id>/", views.desk_moved, name="desk_moved"),
+    path("vouchers/<int:voucher_id>/approve/", views.approve, name="approve"),
+    path("vouchers/<int:voucher_id>/send-back/", views.send_back, name="send_back"),
+    # The review desk's first addresses, for a page opened before they moved.
+    path("review/<int:voucher_id>/approve/", views.approve),
+    path("review/<int:voucher_id>/send-back/", views.send_back),
 ]

@@ -21,6 +21,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +36,7 @@ from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherS
 from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
-from villagebooks.workspace.vouchers.bulk import BULK_ACTIONS, MAX_BULK, vouchers_bulk
+from villagebooks.workspace.vouchers.bulk import BULK_ACTIONS, MAX_BULK, voucher_name, vouchers_bulk
 from villagebooks.workspace.vouchers.forms import ReasonForm, ReverseForm, VoucherFilterForm
 from villagebooks.workspace.vouchers.selectors import (
     Permissions,
@@ -43,8 +44,9 @@ from villagebooks.workspace.vouchers.selectors import (
     counterparty_matches,
     fund_names,
     last_send_back,
-    next_in_queue,
+    next_across,
     review_queue,
+    review_queue_across,
     voucher_list,
     with_lines,
 )
@@ -106,6 +108,15 @@ def _ledger(request: HttpRequest, code: str) -> Ledger:
     return ledger
 
 
+def _ledger_of_voucher(request: HttpRequest, code: str) -> Ledger:
+    """The ledger behind a voucher's address: one out of scope is the voucher's own 404 (the page
+    does not tell whether the ledger or the voucher is missing)."""
+    ledger = ledger_get(user=request.user, code=code)
+    if ledger is None:
+        raise _NotFound(str(UNKNOWN_VOUCHER))
+    return ledger
+
+
 def _voucher(request: HttpRequest, ledger: Ledger, voucher_id: int) -> Voucher:
     voucher = voucher_get(user=request.user, ledger_code=ledger.code, voucher_id=voucher_id)
     if voucher is None:
@@ -117,6 +128,16 @@ def _require_prepare(ledger: Ledger, perms: Permissions) -> None:
     # Only to refuse the page itself: the service refuses the write again on its own.
     if not perms.prepare:
         raise NotPermitted(str(CANNOT_PREPARE) % {"ledger": ledger.name})
+
+
+def _voucher_link(ledger: Ledger, voucher: Voucher):
+    """The ledger and the voucher's name, a link to its page (safe HTML for a message)."""
+    return format_html(
+        '<a href="{}">{} {}</a>',
+        reverse("vouchers:desk", args=[ledger.code, voucher.pk]),
+        ledger.name,
+        voucher_name(voucher),
+    )
 
 
 def _problems_text(error: DomainError) -> str:
@@ -334,15 +355,14 @@ def _grid_page(
         )
     attached = _save_attachments(request, saved)
     done = _("已提交审核") if saved.status == VoucherStatus.SUBMITTED else _("已保存为草稿")
-    text = _("凭证#%(id)s（%(date)s，金额 %(amount)s）%(done)s") % {
-        "id": saved.pk,
+    text = _("（%(date)s，金额 %(amount)s）%(done)s") % {
         "date": saved.date.isoformat(),
         "amount": format_fen(saved.amount_fen),
         "done": done,
     }
     if attached:
         text += _("，附件 %(count)s 个") % {"count": attached}
-    messages.success(request, text)
+    messages.success(request, format_html("{}{}", _voucher_link(ledger, saved), text))
     if action == "save-next":
         return redirect(f"{reverse('vouchers:entry', args=[ledger.code])}?date={saved.date.isoformat()}")
     if saved.status == VoucherStatus.DRAFT:
@@ -479,6 +499,7 @@ def _desk_context(
         "perms": perms,
         "tab": "review" if status == VoucherStatus.SUBMITTED else "list",
         "voucher": voucher,
+        "label": voucher_name(voucher),
         "lines": lines,
         "debit_fen": debit,
         "credit_fen": sum(line.credit_fen for line in lines),
@@ -487,6 +508,7 @@ def _desk_context(
         "preview": _preview(request, attachments),
         "can_edit": status == VoucherStatus.DRAFT and voucher.kind in PREPARED_KINDS and perms.prepare,
         "can_submit": status == VoucherStatus.DRAFT and perms.prepare,
+        "can_withdraw": status == VoucherStatus.SUBMITTED and perms.prepare and own,
         "can_delete": status == VoucherStatus.DRAFT and perms.prepare,
         "can_review": status == VoucherStatus.SUBMITTED and perms.review and not own,
         "own_voucher": status == VoucherStatus.SUBMITTED and perms.review and own,
@@ -503,7 +525,7 @@ def _desk_context(
         "reason_form": ReasonForm(),
         "sent_back": last_send_back(voucher),
         "entry_text": _entry_text(),
-        "next_voucher": next_in_queue(ledger=ledger, after=voucher, user=request.user)
+        "next_voucher": next_across(user=request.user, after=voucher)
         if perms.review and status == VoucherStatus.SUBMITTED
         else None,
     }
@@ -514,26 +536,40 @@ def _desk_context(
 @_workspace
 @require_GET
 def desk(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
-    """A voucher with its attachments beside it, and what the user may do to it now."""
-    ledger = _ledger(request, code)
+    """The voucher's one page: the voucher with its attachments beside it, and what the user may
+    do to it now (修改, 提交, 撤回, 审核/退回, 记账, 冲销, print), as ``access`` allows."""
+    if request.GET.get("print") == "1":  # the print layout's first address
+        return redirect("voucher_print", code, voucher_id)
+    ledger = _ledger_of_voucher(request, code)
     voucher = _voucher(request, ledger, voucher_id)
     perms = Permissions.of(request.user, ledger)
     return render(request, "workspace/vouchers/desk.html", _desk_context(request, ledger, voucher, perms))
 
 
+@_workspace
+@require_GET
+def desk_moved(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
+    """The desk's first address (review/<id>/): kept working, it leads to the voucher's page
+    (after the same 404 as the page for a voucher out of scope)."""
+    ledger = _ledger_of_voucher(request, code)
+    voucher = _voucher(request, ledger, voucher_id)
+    return redirect("vouchers:desk", ledger.code, voucher.pk)
+
+
 def _after_review(request: HttpRequest, ledger: Ledger, voucher: Voucher) -> HttpResponse:
     """On to the next voucher waiting, or back to the queue when it is empty."""
-    following = next_in_queue(ledger=ledger, after=voucher, user=request.user)
+    following = next_across(user=request.user, after=voucher)
     if following is not None:
-        return redirect("vouchers:desk", ledger.code, following.pk)
+        return redirect("vouchers:desk", following.ledger.code, following.pk)
     messages.info(request, _("审核队列中没有其他待审核的凭证"))
     return redirect("vouchers:review", ledger.code)
 
 
 def _single(
-    request: HttpRequest, code: str, voucher_id: int, act: Callable[[Voucher], Voucher], done: str
+    request: HttpRequest, code: str, voucher_id: int, act: Callable[[Voucher], Voucher], done
 ) -> tuple[Ledger, Voucher | None]:
-    """Run one service on one voucher; its refusal is a message (a 403 stays a 403)."""
+    """Run one service on one voucher; its refusal is a message (a 403 stays a 403), its success
+    ``done`` with the voucher's name as ``%(voucher)s``."""
     ledger = _ledger(request, code)
     voucher = _voucher(request, ledger, voucher_id)
     try:
@@ -543,8 +579,9 @@ def _single(
     except DomainError as error:
         messages.error(request, _problems_text(error))
         return ledger, None
-    messages.success(request, done)
-    return ledger, result if result is not None else voucher
+    result = result if result is not None else voucher
+    messages.success(request, done % {"voucher": voucher_name(result)})
+    return ledger, result
 
 
 @_workspace
@@ -555,7 +592,7 @@ def approve(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
         code,
         voucher_id,
         lambda v: services.voucher_review(actor=request.user, voucher=v),
-        _("凭证#%(id)s 已审核通过") % {"id": voucher_id},
+        gettext_lazy("%(voucher)s 已审核通过"),
     )
     if reviewed is None:
         return redirect("vouchers:desk", ledger.code, voucher_id)
@@ -583,8 +620,8 @@ def send_back(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("凭证#%(id)s 已退回制单人：%(reason)s")
-                % {"id": voucher.pk, "reason": form.cleaned_data["reason"]},
+                _("%(voucher)s 已退回制单人：%(reason)s")
+                % {"voucher": voucher_name(voucher), "reason": form.cleaned_data["reason"]},
             )
             return _after_review(request, ledger, voucher)
     context = _desk_context(request, ledger, voucher, perms, reason_form=form)
@@ -616,7 +653,21 @@ def submit(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
         code,
         voucher_id,
         lambda v: services.voucher_submit(actor=request.user, voucher=v),
-        _("凭证#%(id)s 已提交审核") % {"id": voucher_id},
+        gettext_lazy("%(voucher)s 已提交审核"),
+    )
+    return redirect("vouchers:desk", ledger.code, voucher_id)
+
+
+@_workspace
+@require_POST
+def withdraw(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
+    """撤回: the preparer takes back a submitted voucher not yet reviewed, as a draft to change."""
+    ledger, withdrawn = _single(
+        request,
+        code,
+        voucher_id,
+        lambda v: services.voucher_withdraw(actor=request.user, voucher=v),
+        gettext_lazy("%(voucher)s 已撤回为草稿，可以修改后重新提交"),
     )
     return redirect("vouchers:desk", ledger.code, voucher_id)
 
@@ -633,7 +684,7 @@ def delete(request: HttpRequest, code: str, voucher_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, _problems_text(error))
         return redirect("vouchers:desk", ledger.code, voucher.pk)
-    messages.success(request, _("凭证#%(id)s 已删除") % {"id": voucher_id})
+    messages.success(request, _("%(voucher)s 已删除") % {"voucher": voucher_name(voucher)})
     return redirect("vouchers:list", ledger.code)
 
 
@@ -700,7 +751,7 @@ def reverse_voucher(request: HttpRequest, code: str, voucher_id: int) -> HttpRes
             else:
                 messages.success(
                     request,
-                    _("已生成红字冲销凭证#%(id)s，待审核后记账") % {"id": reversal.pk},
+                    format_html("{}{}", _("已生成红字冲销凭证："), _voucher_link(ledger, reversal)),
                 )
                 return redirect("vouchers:desk", ledger.code, reversal.pk)
     context = {
@@ -712,6 +763,18 @@ def reverse_voucher(request: HttpRequest, code: str, voucher_id: int) -> HttpRes
         "form": form,
     }
     return render(request, "workspace/vouchers/reverse.html", context, status=400 if form.errors else 200)
+
+
+@_workspace
+@require_GET
+def review_all(request: HttpRequest) -> HttpResponse:
+    """One review queue across every ledger the user may review, oldest first; "next" on a
+    voucher's page moves across them too."""
+    page = Paginator(review_queue_across(request.user), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    rows = _rows(list(page.object_list))
+    first = next((r.voucher for r in rows if r.voucher.prepared_by_id != request.user.pk), None)
+    context = {"page": page, "rows": rows, "first": first}
+    return render(request, "workspace/vouchers/review_all.html", context)
 
 
 @_workspace

@@ -84,6 +84,14 @@
     if (button) addRow(button);
   });
   table.addEventListener("input", recompute);
+  // An amount typed plainly (12345.6) reads back with thousands separators (12,345.60) once the
+  // cell is left, as the books print it; one that is not an amount stays as typed, marked red.
+  table.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input.amount") || input.value.trim() === "") return;
+    var fen = toFen(input.value);
+    if (fen !== null) input.value = format(fen);
+  });
   form.addEventListener("submit", function (event) {
     recompute();
     if (save.disabled) event.preventDefault();
