@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "villagebooks.workspace",
     "villagebooks.claims",
     "villagebooks.registry",
+    "villagebooks.supervision",
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums
