@@ -39,7 +39,7 @@ from stdnum.cn import ric
 
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Ledger, Voucher
+from villagebooks.ledger.models import AccountBalance, Category, Ledger, Voucher
 from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv, role_grant, system_user
 from villagebooks.registry.models import (
@@ -364,13 +364,6 @@ class _Builder:
             self.plant("related_party_payment", village, vouchers={vid})
             self.batch(village, "C", date(R, 10, 10), [relative])
             self.near["related_party_payment"] += 1
-        org = village.party(f"{village.region.name}建筑公司", "organisation")
-        if rng.random() < chance:  # year_end_rush: December five times the monthly mean
-            village.pay(date(R, 12, 20), org, self.odd(90_000, 110_000))
-            self.plant("year_end_rush", village, period=f"{R}-12")
-        else:  # near miss: December twice the mean
-            village.pay(date(R, 12, 20), org, self.odd(15_000, 20_000))
-            self.near["year_end_rush"] += 1
         if rng.random() < chance:  # round_amounts, and two round payments
             party = village.party(f"{village.region.name}咨询公司", "organisation")
             ids = {village.pay(date(R, m, 14), party, rng.randint(6, 12) * 1_000_00) for m in (2, 5, 9)}
@@ -392,6 +385,16 @@ class _Builder:
             vid = village.pay(date(R, rng.randint(1, 11), 17), party, self.odd(5_000, 20_000), attachments=0)
             self.plant("white_slip", village, vouchers={vid})
             self.near["white_slip"] += 1
+        # year_end_rush after every other expense: December made 5 × the monthly mean of
+        # January–November as booked (so 5/16 ≈ 31 % of the year), or 2 × for the near miss.
+        org = village.party(f"{village.region.name}建筑公司", "organisation")
+        before, december = self._expenses(village)
+        if rng.random() < chance:
+            village.pay(date(R, 12, 20), org, max(5 * before // 11 - december, 1_000_00) + 37)
+            self.plant("year_end_rush", village, period=f"{R}-12")
+        else:
+            village.pay(date(R, 12, 20), org, max(2 * before // 11 - december, 1_000_00) + 37)
+            self.near["year_end_rush"] += 1
         # negative_balance last: the bank balance is known once everything else is booked.
         if rng.random() < chance:
             self._bank_to_cash(village, date(R, 12, 30), village.bank + self.odd(1_000, 5_000))
@@ -399,6 +402,14 @@ class _Builder:
         else:  # near miss: the bank brought to exactly zero at the year's end
             self._bank_to_cash(village, date(R, 12, 30), village.bank)
             self.near["negative_balance"] += 1
+
+    def _expenses(self, village: _Village) -> tuple[int, int]:
+        """Expense debits booked so far: January–November, and December."""
+        rows = AccountBalance.objects.filter(
+            ledger=village.ledger, year=YEAR, month__gte=1, account__category=Category.EXPENSE
+        ).values_list("month", "debit_fen")
+        before = sum(d for m, d in rows if m < 12)
+        return before, sum(d for m, d in rows if m == 12)
 
     def _bank_to_cash(self, village: _Village, day: date, fen: int) -> None:
         """Cash drawn from the bank (提现): no counterparty, so no payment rule looks at it."""
