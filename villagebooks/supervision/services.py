@@ -43,6 +43,7 @@ CSV_COLUMNS = [
     "evidence",
 ]
 
+FORBIDDEN = _("您没有权限对账套“{ledger}”执行此操作")
 UNKNOWN_LEDGER = _("账套 {code} 不存在")
 UNKNOWN_REGION = _("区划 {code} 不存在")
 UNKNOWN_RULE = _("规则 {rule} 不存在（可用：{rules}）")
@@ -68,10 +69,12 @@ def parse_month(text: str, field: str) -> tuple[int, int]:
 
 
 def _ledger_for(actor, code: str, action: str) -> Ledger:
-    ledger = ledgers_in_scope(actor, action).select_related("village").filter(code=code).first()
+    ledger = ledgers_in_scope(actor).select_related("village").filter(code=code).first()
     if ledger is None:
         # Not there, or not the user's to see: the same answer (the API answers 404).
         raise DomainError(str(UNKNOWN_LEDGER.format(code=code)), field="ledger")
+    if not permissions.can(actor, action, ledger):
+        raise NotPermitted(str(FORBIDDEN.format(ledger=ledger.name)))
     return ledger
 
 

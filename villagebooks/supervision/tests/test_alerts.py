@@ -141,7 +141,7 @@ def test_supervisor_of_another_township_sees_nothing(books, region_tree, make_us
 
 def test_reporter_may_not_list_alerts(books, region_tree, make_user):
     reporter = make_user("reporter", "reporter", region_tree["510781100201"])
-    with pytest.raises(DomainError, match="不存在"):
+    with pytest.raises(NotPermitted):
         alerts_list(actor=reporter, ledger_code="HT01", first="2025-01", last="2025-12")
 
 
