@@ -8,4 +8,5 @@ urlpatterns = [
     path("ledgers/<str:code>/", include("villagebooks.workspace.urls")),
     path("claims/", include("villagebooks.claims.urls")),
     path("registry/", include("villagebooks.registry.urls")),
+    path("supervision/", include("villagebooks.supervision.urls")),
 ]
