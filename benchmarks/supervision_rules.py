@@ -48,7 +48,10 @@ def main() -> None:
     from django.core.management import call_command
 
     from villagebooks.demo.planted import plant_county, score
+    from villagebooks.ledger.models import Voucher
+    from villagebooks.regions.services import system_user
     from villagebooks.supervision.rules import RULE_BY_NAME, Scope, run_rules
+    from villagebooks.supervision.services import voucher_alerts
 
     call_command("migrate", verbosity=0)
     if args.database_url:
@@ -66,6 +69,19 @@ def main() -> None:
               f"on {database}; near misses planted: {sum(county.near_misses.values())}", file=sys.stderr)  # fmt: skip
         for s in score(county, alerts, list(RULE_BY_NAME)).values():
             rows.append((seed, s, county.near_misses.get(s.rule, 0)))
+        vouchers = list(
+            Voucher.objects.filter(ledger=county.ledgers[0]).select_related("ledger__village")[:50]
+        )
+        actor = system_user()
+        timings = []
+        for voucher in vouchers:
+            started = time.perf_counter()
+            voucher_alerts(actor=actor, voucher=voucher)
+            timings.append(time.perf_counter() - started)
+        timings.sort()
+        print(f"seed {seed}: one voucher's alerts (review desk), {len(timings)} vouchers of a ledger of "
+              f"{Voucher.objects.filter(ledger=county.ledgers[0]).count()}: median "
+              f"{1000 * timings[len(timings) // 2]:.0f} ms, max {1000 * timings[-1]:.0f} ms", file=sys.stderr)  # fmt: skip
     if args.markdown:
         print(
             "| seed | rule | planted | found | missed | false alarms | alerts | near misses | recall | false share |"

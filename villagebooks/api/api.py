@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
-from villagebooks.api import ledgers, regions, registry, reports, tokens, vouchers
+from villagebooks.api import ledgers, regions, registry, reports, supervision, tokens, vouchers
 from villagebooks.api.auth import AUTH
 from villagebooks.api.errors import install_error_handlers
 
@@ -58,5 +58,5 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, registry, tokens):
+for module in (regions, ledgers, vouchers, reports, registry, supervision, tokens):
     api.add_router("", module.router)

@@ -122,9 +122,14 @@ class Scope:
     start: date  # first day of the first month
     end: date  # last day of the last month
     thresholds: Thresholds
+    # A voucher not posted yet, judged as if it were (the review desk shows its alerts before
+    # approval); None: posted vouchers only.
+    pending: int | None = None
 
     @classmethod
-    def of(cls, ledgers, first: tuple[int, int], last: tuple[int, int], thresholds=None) -> Scope:
+    def of(
+        cls, ledgers, first: tuple[int, int], last: tuple[int, int], thresholds=None, pending=None
+    ) -> Scope:
         infos = {
             ledger.pk: LedgerInfo(
                 ledger.pk,
@@ -138,7 +143,11 @@ class Scope:
         }
         end_day = calendar.monthrange(last[0], last[1])[1]
         return cls(
-            infos, date(first[0], first[1], 1), date(last[0], last[1], end_day), thresholds or Thresholds()
+            infos,
+            date(first[0], first[1], 1),
+            date(last[0], last[1], end_day),
+            thresholds or Thresholds(),
+            pending,
         )
 
     def value(self, ledger_id: int, rule: str, name: str):
@@ -170,9 +179,12 @@ def _alert(scope: Scope, rule: str, ledger_id: int, day: date, amount: int, evid
 
 
 def _posted_lines(scope: Scope):
+    posted = Q(voucher__status=VoucherStatus.POSTED)
+    if scope.pending is not None:
+        posted |= Q(voucher_id=scope.pending)
     return VoucherLine.objects.filter(
+        posted,
         ledger_id__in=scope.ids,
-        voucher__status=VoucherStatus.POSTED,
         voucher__kind=VoucherKind.NORMAL,
         voucher__reversed_by__isnull=True,
         voucher__date__range=(scope.start, scope.end),
@@ -795,6 +807,17 @@ RULES: list[Callable[[Scope], list[Alert]]] = [
     check_related_party_payment,
     check_year_end_rush,
     check_negative_balance,
+    check_round_amounts,
+    check_backdated_entry,
+    check_white_slip,
+]
+
+
+# The rules that judge one voucher (the others judge lists, months or balances).
+VOUCHER_RULES = [
+    check_split_payment,
+    check_cash_over_limit,
+    check_related_party_payment,
     check_round_amounts,
     check_backdated_entry,
     check_white_slip,

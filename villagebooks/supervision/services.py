@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -29,7 +29,7 @@ from villagebooks.registry import access as registry_access
 from villagebooks.registry.domain.identity import mask
 from villagebooks.supervision import access
 from villagebooks.supervision.models import Dismissal, Finding, FindingState, FindingStep, StepKind
-from villagebooks.supervision.rules import RULE_BY_NAME, Alert, Scope, run_rules
+from villagebooks.supervision.rules import RULE_BY_NAME, VOUCHER_RULES, Alert, Scope, run_rules
 
 CSV_COLUMNS = [
     "rule",
@@ -132,6 +132,22 @@ def alerts_list(
             alert.id_number = mask(alert.id_number)
     shown.sort(key=lambda a: (a.ledger, a.period, a.rule))
     return AlertsResult(shown, len(alerts) - len(shown), len(ledgers))
+
+
+def voucher_alerts(*, actor, voucher) -> list[Alert]:
+    """The alerts a voucher raises, judged as if posted (a submitted voucher in the review desk),
+    over its ledger's year (and a month either side, for payments split across the new year).
+    Empty for a user who may not see alerts."""
+    ledger = voucher.ledger
+    if not permissions.can(actor, access.VIEW_ALERTS, ledger):
+        return []
+    before, after = voucher.date - timedelta(days=31), voucher.date + timedelta(days=31)
+    first = min((before.year, before.month), (voucher.date.year, 1))
+    last = max((after.year, after.month), (voucher.date.year, 12))
+    scope = Scope.of([ledger], first, last, pending=voucher.pk)
+    alerts = [a for check in VOUCHER_RULES for a in check(scope) if voucher.pk in {v.id for v in a.vouchers}]
+    dismissed = set(Dismissal.objects.filter(ledger=ledger).values_list("alert_key", flat=True))
+    return [a for a in alerts if a.key not in dismissed]
 
 
 def alert_row(alert: Alert) -> list:

@@ -39,6 +39,8 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
         ("GET", "/api/registry/households"),
         ("GET", "/api/registry/households/{household_id}"),
         ("GET", "/api/registry/reconciliation"),
+        ("GET", "/api/supervision/alerts"),
+        ("GET", "/api/supervision/findings"),
         ("GET", "/api/me"),
         ("GET", "/api/tokens"),
         ("POST", "/api/tokens"),

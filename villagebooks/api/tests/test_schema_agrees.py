@@ -30,13 +30,22 @@ from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
 from villagebooks.registry import subsidies
 from villagebooks.reports import breakdown, scope
+from villagebooks.supervision import services as supervision
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 schema.hook(flatmap_path_parameters)
 
 # Where the rules of the books live; every message of these modules may answer a well-formed request…
-RULE_MODULES: list[ModuleType] = [ledger_errors, voucher_rules, scope, breakdown, api_reports, subsidies]
+RULE_MODULES: list[ModuleType] = [
+    ledger_errors,
+    voucher_rules,
+    scope,
+    breakdown,
+    api_reports,
+    subsidies,
+    supervision,
+]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
 # … except these, which are about the form of a value, and which the schema states.
@@ -53,6 +62,8 @@ FORM_RULES = {
     voucher_rules.SUMMARY_TOO_LONG,
     voucher_rules.EMPTY_ACCOUNT,
     periods.BAD_PERIOD,
+    supervision.BAD_MONTH,
+    supervision.SCOPE_NEEDED,
 }
 
 
