@@ -125,6 +125,8 @@ class Scope:
     # A voucher not posted yet, judged as if it were (the review desk shows its alerts before
     # approval); None: posted vouchers only.
     pending: int | None = None
+    # Reads several rules share (the payments, the list vouchers), made once per scope.
+    shared: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -202,7 +204,14 @@ class Payment:
 
 
 def _payments(scope: Scope) -> list[Payment]:
-    """Every posted payment of the scope, one row per voucher (one aggregated query)."""
+    """Every posted payment of the scope, one row per voucher (one aggregated query, shared by
+    the rules that read payments)."""
+    if "payments" not in scope.shared:
+        scope.shared["payments"] = _read_payments(scope)
+    return scope.shared["payments"]
+
+
+def _read_payments(scope: Scope) -> list[Payment]:
     cash_or_bank = Q(account__code__startswith=CASH) | Q(account__code__startswith=BANK)
     rows = (
         _posted_lines(scope)
@@ -234,11 +243,14 @@ def _parties(ids) -> dict[int, Counterparty]:
 
 def _list_vouchers(scope: Scope) -> set[int]:
     """The vouchers that pay a subsidy list: judged by the subsidy rules, not the payment rules."""
-    return set(
+    if "lists" in scope.shared:
+        return scope.shared["lists"]
+    scope.shared["lists"] = set(
         SubsidyBatch.objects.filter(ledger_id__in=scope.ids, voucher__isnull=False).values_list(
             "voucher_id", flat=True
         )
     )
+    return scope.shared["lists"]
 
 
 def check_split_payment(scope: Scope) -> list[Alert]:
