@@ -113,3 +113,22 @@ def test_steps_cannot_be_deleted_by_the_services(ledger, supervisor):
     finding = _open(supervisor)
     with pytest.raises(ProtectedError):
         finding.delete()
+
+
+def test_supervisor_reads_books_but_cannot_change_them(ledger, supervisor):
+    from datetime import date
+
+    from villagebooks.ledger import services as ledger_services
+    from villagebooks.ledger.access import ledgers_in_scope
+    from villagebooks.ledger.domain.vouchers import LineInput
+
+    assert list(ledgers_in_scope(supervisor)) == [ledger]
+    with pytest.raises(NotPermitted):
+        ledger_services.voucher_create(
+            actor=supervisor, ledger=ledger, date=date(2025, 3, 1),
+            lines=[LineInput(summary="x", account_code="513", debit_fen=100),
+                   LineInput(summary="x", account_code="102", credit_fen=100)],
+        )  # fmt: skip
+    with pytest.raises(NotPermitted):  # the village answers, not the supervisor
+        _open(supervisor)
+        services.finding_respond(actor=supervisor, ledger_code="HT01", number=1, measures="x")
