@@ -226,9 +226,8 @@ class _Builder:
 
     def person(self, village: _Village, **values) -> Person:
         self.serial += 1
-        household = Household.objects.create(
-            village=village.region, number=f"H{self.serial:05d}", status="一般户"
-        )
+        household = Household(village=village.region, number=f"H{self.serial:05d}", status="一般户")
+        household.save()
         return Person.objects.create(
             household=household, village=village.region, name=values.pop("name", None) or self.name(),
             id_number=self.id_number(), relation="户主", sex="M", birth_date=date(1970, 1, 1), **values,

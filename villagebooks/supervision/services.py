@@ -244,11 +244,21 @@ def finding_open(
     with transaction.atomic():
         Ledger.objects.select_for_update().filter(pk=ledger.pk).first()  # numbers without gaps or twins
         number = (Finding.objects.filter(ledger=ledger).aggregate(n=Max("number"))["n"] or 0) + 1
-        finding = Finding.objects.create(
-            ledger=ledger, number=number, title=title[:200], rule=rule, period=period,
-            voucher_keys=voucher_keys[:500], amount_fen=amount_fen, evidence=evidence, deadline=deadline,
-            responsible=responsible[:100], created_by=actor,
-        )  # fmt: skip
+        # A finding's own number (问题线索编号), not a voucher's: built, then saved.
+        finding = Finding(
+            ledger=ledger,
+            number=number,
+            title=title[:200],
+            rule=rule,
+            period=period,
+            voucher_keys=voucher_keys[:500],
+            amount_fen=amount_fen,
+            evidence=evidence,
+            deadline=deadline,
+            responsible=responsible[:100],
+            created_by=actor,
+        )
+        finding.save()
         FindingStep.objects.create(
             ledger=ledger, finding=finding, kind=StepKind.OPENED, text=evidence, actor=actor,
             actor_role=_role_of(actor, ledger),
