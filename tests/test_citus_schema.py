@@ -43,6 +43,7 @@ REFERENCE = {
     "registry_helper",
     "registry_registrychange",
     "registry_programme",  # a county's (or province's) programmes, read by every village's lists
+    "supervision_thresholdsetting",  # a county's thresholds for the supervision rules: few, read by every run
 }
 COORDINATOR = {
     "django_migrations",

@@ -14,4 +14,5 @@ urlpatterns = [
     path("funds/", include("villagebooks.funds.urls")),
     # The review queue across every ledger the user may review (a township reviewer's 8).
     path("review/", review_all, name="review_all"),
+    path("supervision/", include("villagebooks.supervision.urls")),
 ]

@@ -7,7 +7,17 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
-from villagebooks.api import banking, funds, ledgers, regions, registry, reports, tokens, vouchers
+from villagebooks.api import (
+    banking,
+    funds,
+    ledgers,
+    regions,
+    registry,
+    reports,
+    supervision,
+    tokens,
+    vouchers,
+)
 from villagebooks.api.auth import AUTH
 from villagebooks.api.errors import install_error_handlers
 
@@ -58,5 +68,5 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, banking, funds, registry, tokens):
+for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, tokens):
     api.add_router("", module.router)

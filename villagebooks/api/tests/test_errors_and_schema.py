@@ -51,6 +51,8 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
         ("GET", "/api/ledgers/{code}/projects/{project}"),
         ("PUT", "/api/ledgers/{code}/projects/{project}"),
         ("POST", "/api/ledgers/{code}/projects/{project}/advance"),
+        ("GET", "/api/supervision/alerts"),
+        ("GET", "/api/supervision/findings"),
         ("GET", "/api/me"),
         ("GET", "/api/tokens"),
         ("POST", "/api/tokens"),

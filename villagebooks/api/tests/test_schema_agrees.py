@@ -32,6 +32,7 @@ from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
 from villagebooks.registry import subsidies
 from villagebooks.reports import breakdown, scope
+from villagebooks.supervision import services as supervision
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE])
@@ -48,6 +49,7 @@ RULE_MODULES: list[ModuleType] = [
     api_banking,
     tabular,  # an uploaded statement that is no table
     subsidies,
+    supervision,
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
@@ -65,6 +67,8 @@ FORM_RULES = {
     voucher_rules.SUMMARY_TOO_LONG,
     voucher_rules.EMPTY_ACCOUNT,
     periods.BAD_PERIOD,
+    supervision.BAD_MONTH,
+    supervision.SCOPE_NEEDED,
 }
 
 

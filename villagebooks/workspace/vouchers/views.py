@@ -34,6 +34,7 @@ from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
 from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherStatus
 from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
+from villagebooks.supervision.services import voucher_alerts
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.vouchers import grid
 from villagebooks.workspace.vouchers.bulk import BULK_ACTIONS, MAX_BULK, voucher_name, vouchers_bulk
@@ -495,6 +496,10 @@ def _desk_context(
     reversed_by = getattr(voucher, "reversed_by", None) if status == VoucherStatus.POSTED else None
     unposted = status != VoucherStatus.POSTED
     context = {
+        # What the supervision rules say of it, beside it before anyone approves it.
+        "alerts": voucher_alerts(actor=request.user, voucher=voucher)
+        if status != VoucherStatus.DRAFT
+        else [],
         "ledger": ledger,
         "perms": perms,
         "tab": "review" if status == VoucherStatus.SUBMITTED else "list",

@@ -1,0 +1,851 @@
+"""The supervision rules: each a small, documented function ``check_<rule>(scope) -> list[Alert]``.
+
+In the spirit of ``ledger.verification``: a rule reads what it needs over the whole scope (the
+ledgers and months asked about) with one aggregated query (plus, where it needs them, the small
+dimension rows it names: counterparties, cadres), never one query per voucher, and decides in
+plain Python. The thresholds are data a county may change (``thresholds.py``); each alert says
+in one or two sentences of plain Chinese why it was raised, with the numbers it used.
+
+Posted vouchers only; a reversed voucher and its red reversal are left out (the books say the
+payment did not happen). A "payment" is a voucher crediting 101 库存现金 or 102 银行存款 (or a
+sub-account); its amount is what those credits sum to, its counterparty the one named on its lines.
+
+Not here yet: ``earmark_misuse`` (needs the funds app's allocations and projects),
+``no_decision_record`` and ``contract_arrears`` (need village affairs' decisions and contracts).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from villagebooks.common.money import format_fen
+from villagebooks.ledger.models import (
+    AccountBalance,
+    Category,
+    Counterparty,
+    CounterpartyKind,
+    Side,
+    Voucher,
+    VoucherKind,
+    VoucherLine,
+    VoucherStatus,
+)
+from villagebooks.registry.models import ListProblem, Person, SubsidyBatch, SubsidyLine
+from villagebooks.registry.subsidies import INELIGIBLE, NOT_IN_REGISTRY
+from villagebooks.supervision.thresholds import Thresholds
+
+CASH, BANK = "101", "102"
+
+RULE_NAMES = {
+    "split_payment": _("拆分支付"),
+    "cash_over_limit": _("大额现金"),
+    "subsidy_deceased": _("死亡人员领取"),
+    "subsidy_duplicate": _("重复领取"),
+    "subsidy_unregistered": _("名册外领取"),
+    "related_party_payment": _("优亲厚友"),
+    "year_end_rush": _("年底突击花钱"),
+    "negative_balance": _("余额为负"),
+    "round_amounts": _("整数金额"),
+    "backdated_entry": _("事后补录"),
+    "white_slip": _("白条入账"),
+}
+
+E_SPLIT = _("{days} 天内向 {party} 付款 {count} 笔，每笔低于 {limit} 元审批线，合计 {total} 元。")
+E_CASH = _("一笔现金支付 {amount} 元，超过现金限额 {limit} 元（{summary}）。")
+E_DECEASED = _("{name} 已于 {death} 死亡，{paid} 仍领取{programme} {amount} 元（批次 {batch}）。")
+E_DUPLICATE_SAME = _("{name} 在{programme} {period} 期领取 {count} 次（批次 {batches}），合计 {total} 元。")
+E_DUPLICATE_EXCLUDED = _(
+    "{name} 同年领取互斥的{first}（批次 {first_batch}）和{second}（批次 {second_batch}）。"
+)
+E_UNREGISTERED = _("名册第 {row} 行 {name}：{problem}，经放行后发放 {amount} 元（放行理由：{reason}）。")
+E_RELATED = _("向{relation} {party} 付款 {amount} 元，未见相关决策记录。")
+E_RELATION_CADRE = _("本村干部（{role}）")
+E_RELATION_RELATIVE = _("村干部 {cadre} 的近亲属")
+E_RUSH = _("{year} 年 12 月费用支出 {december} 元，是 1–11 月月均 {mean} 元的 {times} 倍，占全年 {share}%。")
+E_NEGATIVE = _("{period} 月末 {account} 余额为 {balance} 元，低于零。")
+E_ROUND = _("{year} 年向 {party} 付款 {count} 笔，每笔都是 {unit} 元的整数倍，合计 {total} 元。")
+E_BACKDATED = _("凭证日期 {date}，{entered} 才录入，相隔 {days} 天（超过 {limit} 天）。")
+E_WHITE_SLIP = _("向单位 {party} 付款 {amount} 元，凭证没有附件（发票）。")
+
+
+@dataclass(frozen=True)
+class VoucherRef:
+    id: int
+    number: int | None
+    key: str  # the voucher's key in its import file, "" when it was entered here
+
+
+@dataclass
+class Alert:
+    rule: str
+    ledger_id: int
+    ledger: str  # the ledger's code
+    period: str  # YYYY-MM
+    amount_fen: int
+    evidence: str
+    vouchers: tuple[VoucherRef, ...] = ()
+    batch: str = ""
+    id_number: str = ""  # unmasked here: the caller masks it for whoever sees it
+    person: str = ""
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable across runs, so that a dismissal or a finding names the same alert next time."""
+        refs = ",".join(str(v.id) for v in self.vouchers)
+        return f"{self.rule}:{self.ledger_id}:{self.period}:{refs}:{self.batch}:{self.id_number}"
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    id: int
+    code: str
+    village_id: int
+    village_path: str
+    start_year: int
+    start_month: int
+
+
+@dataclass
+class Scope:
+    """The ledgers and months the rules look at, and the thresholds in force for each ledger."""
+
+    ledgers: dict[int, LedgerInfo]
+    start: date  # first day of the first month
+    end: date  # last day of the last month
+    thresholds: Thresholds
+    # A voucher not posted yet, judged as if it were (the review desk shows its alerts before
+    # approval); None: posted vouchers only.
+    pending: int | None = None
+    # Reads several rules share (the payments, the list vouchers), made once per scope.
+    shared: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(
+        cls, ledgers, first: tuple[int, int], last: tuple[int, int], thresholds=None, pending=None
+    ) -> Scope:
+        infos = {
+            ledger.pk: LedgerInfo(
+                ledger.pk,
+                ledger.code,
+                ledger.village_id,
+                ledger.village.path,
+                ledger.start_year,
+                ledger.start_month,
+            )
+            for ledger in ledgers
+        }
+        end_day = calendar.monthrange(last[0], last[1])[1]
+        return cls(
+            infos,
+            date(first[0], first[1], 1),
+            date(last[0], last[1], end_day),
+            thresholds or Thresholds(),
+            pending,
+        )
+
+    def value(self, ledger_id: int, rule: str, name: str):
+        return self.thresholds.get(rule, name, self.ledgers[ledger_id].village_path)
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self.ledgers)
+
+
+def _yuan(fen: int) -> str:
+    return format_fen(fen)
+
+
+def _period(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def _alert(scope: Scope, rule: str, ledger_id: int, day: date, amount: int, evidence, **more) -> Alert:
+    return Alert(
+        rule=rule,
+        ledger_id=ledger_id,
+        ledger=scope.ledgers[ledger_id].code,
+        period=_period(day),
+        amount_fen=amount,
+        evidence=str(evidence),
+        **more,
+    )
+
+
+def _posted_lines(scope: Scope):
+    posted = Q(voucher__status=VoucherStatus.POSTED)
+    if scope.pending is not None:
+        posted |= Q(voucher_id=scope.pending)
+    return VoucherLine.objects.filter(
+        posted,
+        ledger_id__in=scope.ids,
+        voucher__kind=VoucherKind.NORMAL,
+        voucher__reversed_by__isnull=True,
+        voucher__date__range=(scope.start, scope.end),
+    )
+
+
+@dataclass(frozen=True)
+class Payment:
+    ledger_id: int
+    voucher: VoucherRef
+    date: date
+    amount_fen: int
+    party_id: int | None
+    attachments: int
+
+
+def _payments(scope: Scope) -> list[Payment]:
+    """Every posted payment of the scope, one row per voucher (one aggregated query, shared by
+    the rules that read payments)."""
+    if "payments" not in scope.shared:
+        scope.shared["payments"] = _read_payments(scope)
+    return scope.shared["payments"]
+
+
+def _read_payments(scope: Scope) -> list[Payment]:
+    cash_or_bank = Q(account__code__startswith=CASH) | Q(account__code__startswith=BANK)
+    rows = (
+        _posted_lines(scope)
+        .values("ledger_id", "voucher_id", "voucher__number", "voucher__external_key", "voucher__date")
+        .annotate(
+            paid=Sum("credit_fen", filter=cash_or_bank),
+            party=Max("counterparty_id"),
+            attachments=Max("voucher__attachment_count"),
+        )
+        .filter(paid__gt=0)
+        .order_by("ledger_id", "voucher__date", "voucher_id")
+    )
+    return [
+        Payment(
+            r["ledger_id"],
+            VoucherRef(r["voucher_id"], r["voucher__number"], r["voucher__external_key"] or ""),
+            r["voucher__date"],
+            r["paid"],
+            r["party"],
+            r["attachments"] or 0,
+        )
+        for r in rows
+    ]
+
+
+def _parties(ids) -> dict[int, Counterparty]:
+    return {c.pk: c for c in Counterparty.objects.filter(pk__in={i for i in ids if i})}
+
+
+def _list_vouchers(scope: Scope) -> set[int]:
+    """The vouchers that pay a subsidy list: judged by the subsidy rules, not the payment rules."""
+    if "lists" in scope.shared:
+        return scope.shared["lists"]
+    scope.shared["lists"] = set(
+        SubsidyBatch.objects.filter(ledger_id__in=scope.ids, voucher__isnull=False).values_list(
+            "voucher_id", flat=True
+        )
+    )
+    return scope.shared["lists"]
+
+
+def check_split_payment(scope: Scope) -> list[Alert]:
+    """拆分支付: two or more payments to one counterparty within ``window_days``, each below the
+    approval limit and together at or above it. The payments of a counterparty are walked in date
+    order; the longest run starting at a payment that fits in the window and reaches the limit is
+    one alert, and the walk goes on after it (a payment belongs to one alert at most)."""
+    by_party: dict[tuple[int, int], list[Payment]] = defaultdict(list)
+    payments = _payments(scope)
+    for payment in payments:
+        if payment.party_id:
+            by_party[(payment.ledger_id, payment.party_id)].append(payment)
+    parties = _parties(party for _ledger, party in by_party)
+    alerts = []
+    for (ledger_id, party_id), items in by_party.items():
+        limit = scope.value(ledger_id, "split_payment", "approval_limit")
+        window = scope.value(ledger_id, "split_payment", "window_days")
+        small = [p for p in items if p.amount_fen < limit]
+        i = 0
+        while i < len(small):
+            j = i
+            while j + 1 < len(small) and (small[j + 1].date - small[i].date).days <= window:
+                j += 1
+            group = small[i : j + 1]
+            total = sum(p.amount_fen for p in group)
+            if len(group) >= 2 and total >= limit:
+                evidence = E_SPLIT.format(
+                    days=window,
+                    party=parties[party_id].name,
+                    count=len(group),
+                    limit=_yuan(limit),
+                    total=_yuan(total),
+                )
+                alerts.append(
+                    _alert(
+                        scope,
+                        "split_payment",
+                        ledger_id,
+                        group[0].date,
+                        total,
+                        evidence,
+                        vouchers=tuple(p.voucher for p in group),
+                    )
+                )
+                i = j + 1
+            else:
+                i += 1
+    return alerts
+
+
+def check_cash_over_limit(scope: Scope) -> list[Alert]:
+    """大额现金: one posted line crediting 101 库存现金 by more than the cash limit."""
+    rows = (
+        _posted_lines(scope)
+        .filter(account__code__startswith=CASH, credit_fen__gt=0)
+        .values_list(
+            "ledger_id",
+            "voucher_id",
+            "voucher__number",
+            "voucher__external_key",
+            "voucher__date",
+            "credit_fen",
+            "summary",
+        )
+        .order_by("ledger_id", "voucher__date", "voucher_id", "line_no")
+    )
+    alerts = []
+    for ledger_id, voucher_id, number, key, day, credit, summary in rows:
+        limit = scope.value(ledger_id, "cash_over_limit", "cash_limit")
+        if credit > limit:
+            evidence = E_CASH.format(amount=_yuan(credit), limit=_yuan(limit), summary=summary)
+            alerts.append(
+                _alert(
+                    scope,
+                    "cash_over_limit",
+                    ledger_id,
+                    day,
+                    credit,
+                    evidence,
+                    vouchers=(VoucherRef(voucher_id, number, key or ""),),
+                )
+            )
+    return alerts
+
+
+def _paid_lines(scope: Scope):
+    """Subsidy list lines paid in the scope: the list's voucher posted and not reversed, and the
+    money not returned after a failed payment."""
+    return SubsidyLine.objects.filter(
+        ledger_id__in=scope.ids,
+        batch__pay_date__range=(scope.start, scope.end),
+        batch__voucher__status=VoucherStatus.POSTED,
+        batch__voucher__reversed_by__isnull=True,
+    ).exclude(resolution="returned")
+
+
+def _line_voucher(row: dict) -> tuple[VoucherRef, ...]:
+    return (
+        VoucherRef(
+            row["batch__voucher_id"], row["batch__voucher__number"], row["batch__voucher__external_key"] or ""
+        ),
+    )
+
+
+_LINE_FIELDS = (
+    "ledger_id", "batch__code", "batch__pay_date", "batch__period", "batch__programme__name", "batch__voucher_id",
+    "batch__voucher__number", "batch__voucher__external_key", "id_number", "name", "amount_fen", "row",
+)  # fmt: skip
+
+
+def check_subsidy_deceased(scope: Scope) -> list[Alert]:
+    """死亡人员领取: a paid list line whose person died before the list's payment date (a death on
+    the payment day or after it is not one)."""
+    # Dates are compared here, not in SQL: few paid persons are dead, and SQLite and PostgreSQL
+    # then agree without a date expression.
+    rows = (
+        _paid_lines(scope)
+        .filter(person__death_date__isnull=False)
+        .values(*_LINE_FIELDS, "person__death_date")
+        .order_by("ledger_id", "batch__pay_date", "row")
+    )
+    alerts = []
+    for r in rows:
+        if not r["person__death_date"] < r["batch__pay_date"]:
+            continue
+        evidence = E_DECEASED.format(
+            name=r["name"],
+            death=r["person__death_date"],
+            paid=r["batch__pay_date"],
+            programme=r["batch__programme__name"],
+            amount=_yuan(r["amount_fen"]),
+            batch=r["batch__code"],
+        )
+        alerts.append(
+            _alert(
+                scope,
+                "subsidy_deceased",
+                r["ledger_id"],
+                r["batch__pay_date"],
+                r["amount_fen"],
+                evidence,
+                vouchers=_line_voucher(r),
+                batch=r["batch__code"],
+                id_number=r["id_number"],
+                person=r["name"],
+            )
+        )
+    return alerts
+
+
+def check_subsidy_duplicate(scope: Scope) -> list[Alert]:
+    """重复领取: one ID number paid twice for one programme and period, or in one year by two
+    programmes of which one excludes the other (``Programme.excludes``). One query: the paid lines
+    of every ID number that appears more than once in the scope."""
+    repeated = (
+        _paid_lines(scope).values("id_number").annotate(n=Count("id")).filter(n__gt=1).values("id_number")
+    )
+    rows = list(
+        _paid_lines(scope)
+        .filter(id_number__in=repeated)
+        .values(*_LINE_FIELDS, "batch__programme__code", "batch__programme__excludes")
+        .order_by("id_number", "batch__pay_date", "batch_id", "row")
+    )
+    by_id: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_id[r["id_number"]].append(r)
+    alerts = []
+    for id_number, lines in by_id.items():
+        if len(lines) < 2:
+            continue
+        same: dict[tuple, list[dict]] = defaultdict(list)
+        for r in lines:
+            same[(r["batch__programme__code"], r["batch__period"])].append(r)
+        for (_code, period), group in same.items():
+            if len(group) > 1:
+                total = sum(r["amount_fen"] for r in group)
+                first = group[0]
+                evidence = E_DUPLICATE_SAME.format(
+                    name=first["name"],
+                    programme=first["batch__programme__name"],
+                    period=period,
+                    count=len(group),
+                    batches="、".join(r["batch__code"] for r in group),
+                    total=_yuan(total),
+                )
+                alerts.append(
+                    _alert(
+                        scope,
+                        "subsidy_duplicate",
+                        group[-1]["ledger_id"],
+                        group[-1]["batch__pay_date"],
+                        total,
+                        evidence,
+                        vouchers=tuple(v for r in group for v in _line_voucher(r)),
+                        batch=";".join(r["batch__code"] for r in group),
+                        id_number=id_number,
+                        person=first["name"],
+                    )
+                )
+        seen_pairs = set()
+        for a in lines:
+            for b in lines:
+                if a is b or a["batch__pay_date"].year != b["batch__pay_date"].year:
+                    continue
+                if b["batch__programme__code"] not in (a["batch__programme__excludes"] or []):
+                    continue
+                pair = tuple(sorted((a["batch__code"], b["batch__code"])))
+                if pair in seen_pairs:
+                    continue
+                seen_pairs.add(pair)
+                first, second = sorted((a, b), key=lambda r: r["batch__pay_date"])
+                evidence = E_DUPLICATE_EXCLUDED.format(
+                    name=a["name"],
+                    first=first["batch__programme__name"],
+                    first_batch=first["batch__code"],
+                    second=second["batch__programme__name"],
+                    second_batch=second["batch__code"],
+                )
+                alerts.append(
+                    _alert(
+                        scope,
+                        "subsidy_duplicate",
+                        second["ledger_id"],
+                        second["batch__pay_date"],
+                        second["amount_fen"],
+                        evidence,
+                        vouchers=_line_voucher(first) + _line_voucher(second),
+                        batch=f"{first['batch__code']};{second['batch__code']}",
+                        id_number=id_number,
+                        person=a["name"],
+                    )
+                )
+    return alerts
+
+
+def check_subsidy_unregistered(scope: Scope) -> list[Alert]:
+    """名册外领取: a paid list line that the registry check refused (not in the registry, or not
+    eligible for the programme on the payment date) and that was paid through an override."""
+    amount = SubsidyLine.objects.filter(batch=OuterRef("batch"), row=OuterRef("row")).values("amount_fen")[:1]
+    name = SubsidyLine.objects.filter(batch=OuterRef("batch"), row=OuterRef("row")).values("name")[:1]
+    rows = (
+        ListProblem.objects.filter(
+            ledger_id__in=scope.ids,
+            kind__in=(NOT_IN_REGISTRY, INELIGIBLE),
+            batch__pay_date__range=(scope.start, scope.end),
+            batch__voucher__status=VoucherStatus.POSTED,
+            batch__voucher__reversed_by__isnull=True,
+        )
+        .annotate(amount_fen=Subquery(amount), name=Subquery(name))
+        .values(
+            "ledger_id",
+            "batch__code",
+            "batch__pay_date",
+            "batch__voucher_id",
+            "batch__voucher__number",
+            "batch__voucher__external_key",
+            "row",
+            "id_number",
+            "message",
+            "reason",
+            "amount_fen",
+            "name",
+        )
+        .order_by("ledger_id", "batch__pay_date", "batch_id", "row", "id")
+    )
+    alerts, seen = [], set()
+    for r in rows:
+        if (r["batch__code"], r["row"], r["ledger_id"]) in seen:
+            continue  # one line with two problems: one alert
+        seen.add((r["batch__code"], r["row"], r["ledger_id"]))
+        evidence = E_UNREGISTERED.format(
+            row=r["row"],
+            name=r["name"] or "",
+            problem=r["message"],
+            amount=_yuan(r["amount_fen"] or 0),
+            reason=r["reason"],
+        )
+        alerts.append(
+            _alert(
+                scope,
+                "subsidy_unregistered",
+                r["ledger_id"],
+                r["batch__pay_date"],
+                r["amount_fen"] or 0,
+                evidence,
+                vouchers=_line_voucher(r),
+                batch=r["batch__code"],
+                id_number=r["id_number"],
+                person=r["name"] or "",
+            )
+        )
+    return alerts
+
+
+def check_related_party_payment(
+    scope: Scope, decided_vouchers: Callable[[Scope], set[int]] | None = None
+) -> list[Alert]:
+    """优亲厚友: a payment to a cadre of the ledger's village or to a close relative of one (the
+    registry's ``cadre_role`` and ``cadre_of``), matched by ID number, or by name where the
+    counterparty has no ID number and the name is one cadre's or relative's alone in that village.
+    Payments of a subsidy list are left to the subsidy rules. ``decided_vouchers`` will name the
+    vouchers with a decision record once village affairs keeps them; until then every such
+    payment is shown."""
+    payments = [p for p in _payments(scope) if p.party_id]
+    exempt = _list_vouchers(scope) | (decided_vouchers(scope) if decided_vouchers else set())
+    villages = {info.village_id for info in scope.ledgers.values()}
+    people = list(
+        Person.objects.filter(village_id__in=villages)
+        .filter(~Q(cadre_role="") | Q(cadre_of__isnull=False))
+        .values("id_number", "name", "village_id", "cadre_role", "cadre_of__name")
+    )
+    by_id = {(p["village_id"], p["id_number"]): p for p in people}
+    by_name: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for p in people:
+        by_name[(p["village_id"], p["name"])].append(p)
+    parties = _parties(p.party_id for p in payments)
+    alerts = []
+    for payment in payments:
+        if payment.voucher.id in exempt:
+            continue
+        party = parties[payment.party_id]
+        village = scope.ledgers[payment.ledger_id].village_id
+        if party.id_number:
+            person = by_id.get((village, party.id_number))
+        else:
+            named = by_name.get((village, party.name), [])
+            person = named[0] if len(named) == 1 else None
+        if person is None:
+            continue
+        if payment.amount_fen < scope.value(payment.ledger_id, "related_party_payment", "min_amount"):
+            continue
+        relation = (
+            E_RELATION_CADRE.format(role=person["cadre_role"])
+            if person["cadre_role"]
+            else E_RELATION_RELATIVE.format(cadre=person["cadre_of__name"])
+        )
+        evidence = E_RELATED.format(relation=relation, party=party.name, amount=_yuan(payment.amount_fen))
+        alerts.append(
+            _alert(
+                scope,
+                "related_party_payment",
+                payment.ledger_id,
+                payment.date,
+                payment.amount_fen,
+                evidence,
+                vouchers=(payment.voucher,),
+                id_number=person["id_number"],
+                person=person["name"],
+            )
+        )
+    return alerts
+
+
+def check_year_end_rush(scope: Scope) -> list[Alert]:
+    """年底突击花钱: a ledger whose December debits to expense accounts exceed ``mean_multiple`` ×
+    its monthly mean of January–November (the months it kept books) and ``year_share`` of its
+    year's. Read from the balance table (no lines), for each year whose December is in scope."""
+    years = [
+        y for y in range(scope.start.year, scope.end.year + 1) if scope.start <= date(y, 12, 31) <= scope.end
+    ]
+    if not years:
+        return []
+    rows = (
+        AccountBalance.objects.filter(
+            ledger_id__in=scope.ids,
+            year__in=years,
+            month__gte=1,
+            is_closing=False,
+            account__category=Category.EXPENSE,
+        )
+        .values("ledger_id", "year", "month")
+        .annotate(debit=Sum("debit_fen"))
+        .order_by()
+    )
+    months: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for r in rows:
+        months[(r["ledger_id"], r["year"])][r["month"]] = r["debit"]
+    alerts = []
+    for (ledger_id, year), spent in sorted(months.items()):
+        december = spent.get(12, 0)
+        info = scope.ledgers[ledger_id]
+        # A ledger's first year counts from the month it started keeping books.
+        first = info.start_month if year == info.start_year else 1
+        before = [spent.get(m, 0) for m in range(first, 12)]
+        if not before:
+            continue
+        total = sum(before) + december
+        multiple = scope.value(ledger_id, "year_end_rush", "mean_multiple")
+        share = scope.value(ledger_id, "year_end_rush", "year_share")
+        # December > multiple × mean, in whole fen: December × months > multiple × their sum.
+        if december <= 0 or december * len(before) <= multiple * sum(before) or december <= share * total:
+            continue
+        mean = sum(before) / len(before)
+        times = f"{december / mean:.1f}" if mean > 0 else "∞"
+        evidence = E_RUSH.format(
+            year=year,
+            december=_yuan(december),
+            mean=_yuan(round(mean)),
+            times=times,
+            share=f"{100 * december / total:.0f}",
+        )
+        alerts.append(_alert(scope, "year_end_rush", ledger_id, date(year, 12, 1), december, evidence))
+    return alerts
+
+
+def check_negative_balance(scope: Scope) -> list[Alert]:
+    """余额为负: cash, bank or 专项应付款 (the ``accounts`` listed, each with its sub-accounts)
+    below zero at a month's end, on its normal side. One alert when it first goes below zero
+    (a month after a month at or above zero, or the first month in scope), not every month it stays."""
+    wanted: dict[int, tuple[str, ...]] = {
+        i: scope.value(i, "negative_balance", "accounts") for i in scope.ids
+    }
+    codes = {c for cs in wanted.values() for c in cs}
+    if not codes:
+        return []
+    prefix = Q()
+    for code in codes:
+        prefix |= Q(account__code__startswith=code)
+    end_key = scope.end.year * 100 + scope.end.month
+    rows = (
+        AccountBalance.objects.filter(
+            prefix, ledger_id__in=scope.ids, period_key__lte=end_key, is_closing=False
+        )
+        .values("ledger_id", "account__code", "account__normal_side", "period_key", "year", "month")
+        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+        .order_by("ledger_id", "period_key")
+    )
+    # (ledger, code) → period_key → (movement, is an opening row), on the account's normal side.
+    series: dict[tuple[int, str], dict[int, list]] = defaultdict(lambda: defaultdict(lambda: [0, False]))
+    for r in rows:
+        code = next((c for c in wanted[r["ledger_id"]] if r["account__code"].startswith(c)), None)
+        if code is None:
+            continue
+        net = r["debit"] - r["credit"]
+        if r["account__normal_side"] == Side.CREDIT:
+            net = -net
+        cell = series[(r["ledger_id"], code)][r["period_key"]]
+        cell[0] += net
+        cell[1] = r["month"] == 0
+    start_key = scope.start.year * 100 + scope.start.month
+    alerts = []
+    for (ledger_id, code), cells in sorted(series.items()):
+        info = scope.ledgers[ledger_id]
+        balance, was_negative = 0, False
+        for key in sorted(cells):
+            movement, opening = cells[key]
+            # A later year's opening row carries the balance brought forward: start again from it.
+            balance = movement if opening and key // 100 > info.start_year else balance + movement
+            if opening:
+                continue
+            negative = balance < 0
+            if negative and not (was_negative and key > start_key) and key >= start_key:
+                evidence = E_NEGATIVE.format(
+                    period=f"{key // 100}-{key % 100:02d}", account=code, balance=_yuan(balance)
+                )
+                alerts.append(
+                    _alert(
+                        scope,
+                        "negative_balance",
+                        ledger_id,
+                        date(key // 100, key % 100, 1),
+                        balance,
+                        evidence,
+                        detail={"account": code},
+                    )
+                )
+            was_negative = negative
+    return alerts
+
+
+def check_round_amounts(scope: Scope) -> list[Alert]:
+    """整数金额: in one year, at least ``min_count`` payments to one counterparty, every one a
+    whole multiple of ``unit`` (round sums paid again and again are a sign of invented bills).
+    Subsidy lists (flat standards, round by nature) are left out."""
+    exempt = _list_vouchers(scope)
+    groups: dict[tuple[int, int, int], list[Payment]] = defaultdict(list)
+    for p in _payments(scope):
+        if p.party_id and p.voucher.id not in exempt:
+            groups[(p.ledger_id, p.party_id, p.date.year)].append(p)
+    parties = _parties(party for _l, party, _y in groups)
+    alerts = []
+    for (ledger_id, party_id, year), items in groups.items():
+        unit = scope.value(ledger_id, "round_amounts", "unit")
+        if not unit or len(items) < scope.value(ledger_id, "round_amounts", "min_count"):
+            continue
+        if any(p.amount_fen % unit for p in items):
+            continue
+        total = sum(p.amount_fen for p in items)
+        evidence = E_ROUND.format(
+            year=year, party=parties[party_id].name, count=len(items), unit=_yuan(unit), total=_yuan(total)
+        )
+        alerts.append(
+            _alert(
+                scope,
+                "round_amounts",
+                ledger_id,
+                items[-1].date,
+                total,
+                evidence,
+                vouchers=tuple(p.voucher for p in items),
+            )
+        )
+    return alerts
+
+
+def check_backdated_entry(scope: Scope) -> list[Alert]:
+    """事后补录: a posted voucher entered more than ``max_lag_days`` after its date. An imported
+    voucher (books kept elsewhere before) is left out: its entry date is the import's."""
+    rows = (
+        Voucher.objects.filter(
+            ledger_id__in=scope.ids,
+            status=VoucherStatus.POSTED,
+            kind=VoucherKind.NORMAL,
+            date__range=(scope.start, scope.end),
+            source_sha256__isnull=True,
+        )
+        .values_list("ledger_id", "id", "number", "external_key", "date", "created_at", "amount_fen")
+        .order_by("ledger_id", "date", "id")
+    )
+    alerts = []
+    for ledger_id, voucher_id, number, key, day, created, amount in rows:
+        entered = timezone.localtime(created).date()
+        lag = (entered - day).days
+        limit = scope.value(ledger_id, "backdated_entry", "max_lag_days")
+        if lag > limit:
+            evidence = E_BACKDATED.format(date=day, entered=entered, days=lag, limit=limit)
+            alerts.append(
+                _alert(
+                    scope,
+                    "backdated_entry",
+                    ledger_id,
+                    day,
+                    amount,
+                    evidence,
+                    vouchers=(VoucherRef(voucher_id, number, key or ""),),
+                )
+            )
+    return alerts
+
+
+def check_white_slip(scope: Scope) -> list[Alert]:
+    """白条入账: a payment to an organisation (a counterparty of kind 单位) whose voucher has no
+    attachment at all: a business must give an invoice."""
+    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0]
+    parties = _parties(p.party_id for p in payments)
+    alerts = []
+    for p in payments:
+        party = parties[p.party_id]
+        if party.kind != CounterpartyKind.ORGANISATION:
+            continue
+        if p.amount_fen < scope.value(p.ledger_id, "white_slip", "min_amount"):
+            continue
+        evidence = E_WHITE_SLIP.format(party=party.name, amount=_yuan(p.amount_fen))
+        alerts.append(
+            _alert(scope, "white_slip", p.ledger_id, p.date, p.amount_fen, evidence, vouchers=(p.voucher,))
+        )
+    return alerts
+
+
+RULES: list[Callable[[Scope], list[Alert]]] = [
+    check_split_payment,
+    check_cash_over_limit,
+    check_subsidy_deceased,
+    check_subsidy_duplicate,
+    check_subsidy_unregistered,
+    check_related_party_payment,
+    check_year_end_rush,
+    check_negative_balance,
+    check_round_amounts,
+    check_backdated_entry,
+    check_white_slip,
+]
+
+
+# The rules that judge one voucher (the others judge lists, months or balances).
+VOUCHER_RULES = [
+    check_split_payment,
+    check_cash_over_limit,
+    check_related_party_payment,
+    check_round_amounts,
+    check_backdated_entry,
+    check_white_slip,
+]
+
+
+def rule_name(check: Callable) -> str:
+    return check.__name__.removeprefix("check_")
+
+
+RULE_BY_NAME = {rule_name(check): check for check in RULES}
+
+
+def run_rules(scope: Scope, rules: list[str] | None = None) -> list[Alert]:
+    alerts = []
+    for check in RULES:
+        if rules is None or rule_name(check) in rules:
+            alerts.extend(check(scope))
+    return alerts
