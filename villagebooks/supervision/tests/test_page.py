@@ -57,6 +57,6 @@ def test_review_desk_shows_a_submitted_vouchers_alerts(client, ledger, accountan
         ],
     )  # fmt: skip
     client.force_login(reviewer)
-    page = client.get(f"/ledgers/{ledger.code}/review/{voucher.pk}/")
+    page = client.get(f"/ledgers/{ledger.code}/review/{voucher.pk}/", follow=True)  # to the one voucher page
     assert page.status_code == 200
     assert "一笔现金支付 2,000.00 元" in page.content.decode()
