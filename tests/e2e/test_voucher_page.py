@@ -2,7 +2,7 @@
 (撤回) a submitted voucher and submits it again, a township reviewer works one queue across two
 ledgers with "next" moving between them, and another township's accountant finds nothing.
 
-Two ledgers of their own (HT07, HT08, made with the CLI) keep the other journeys' figures intact.
+Two ledgers of their own (HT17, HT18, made with the CLI) keep the other journeys' figures intact.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def two_ledgers(app):
-    for code in ("HT07", "HT08"):
+    for code in ("HT17", "HT18"):
         app_command(
             app,
             "create-ledger",
@@ -30,7 +30,7 @@ def two_ledgers(app):
             "--start=2025-01",
             "--no-opening",
         )
-    return ("HT07", "HT08")
+    return ("HT17", "HT18")
 
 
 def _enter(page, app, code: str, day: str, summary: str) -> None:
@@ -51,11 +51,11 @@ def test_one_voucher_page_withdraw_and_a_queue_across_ledgers(pages, app, two_le
 
     page = pages.open()
     log_in(page, app, "kuaiji")
-    _enter(page, app, "HT07", "2025-05-06", "买墨盒")
+    _enter(page, app, "HT17", "2025-05-06", "买墨盒")
     message = page.locator(".alert-success a")
-    expect(message).to_have_text(re.compile(r"^黑滩村（HT07） 草稿 \d+$"))
+    expect(message).to_have_text(re.compile(r"^黑滩村（HT17） 草稿 \d+$"))
     message.click()
-    expect(page).to_have_url(re.compile(r"/ledgers/HT07/vouchers/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/ledgers/HT17/vouchers/\d+/$"))
     first_url = page.url
     expect(page.locator("#voucher-status")).to_have_text("待审核")
     expect(page.locator("#voucher-number")).to_contain_text("草稿")
@@ -70,8 +70,8 @@ def test_one_voucher_page_withdraw_and_a_queue_across_ledgers(pages, app, two_le
     expect(page.locator("#voucher-status")).to_have_text("待审核")
     expect(page.locator("#withdraw")).to_be_visible()
 
-    _enter(page, app, "HT08", "2025-05-07", "买纸")
-    expect(page.locator(".alert-success a")).to_have_text(re.compile(r"^黑滩村（HT08） 草稿 \d+$"))
+    _enter(page, app, "HT18", "2025-05-07", "买纸")
+    expect(page.locator(".alert-success a")).to_have_text(re.compile(r"^黑滩村（HT18） 草稿 \d+$"))
     second_url = app.url + page.locator(".alert-success a").get_attribute("href")
 
     # The township reviewer: home → one queue across the ledgers → approve → the other ledger's.
@@ -80,8 +80,8 @@ def test_one_voucher_page_withdraw_and_a_queue_across_ledgers(pages, app, two_le
     expect(desk.locator("#review-waiting")).to_be_visible()
     desk.locator("#open-review-queue").click()
     expect(desk).to_have_url(f"{app.url}/review/")
-    expect(desk.locator('#review-queue tr[data-ledger="HT07"]')).to_have_count(1)
-    expect(desk.locator('#review-queue tr[data-ledger="HT08"]')).to_have_count(1)
+    expect(desk.locator('#review-queue tr[data-ledger="HT17"]')).to_have_count(1)
+    expect(desk.locator('#review-queue tr[data-ledger="HT18"]')).to_have_count(1)
     screenshot(desk, "voucher-page-02-queue-across-ledgers")
     desk.goto(first_url)
     expect(desk.locator("#withdraw")).to_have_count(0)
@@ -99,7 +99,7 @@ def test_one_voucher_page_withdraw_and_a_queue_across_ledgers(pages, app, two_le
     # On a phone the list is one card a voucher: nothing scrolls sideways.
     phone = pages.open(viewport=PHONE)
     log_in(phone, app, "kuaiji")
-    phone.goto(f"{app.url}/ledgers/HT07/vouchers/")
+    phone.goto(f"{app.url}/ledgers/HT17/vouchers/")
     expect(phone.locator("#voucher-list tbody tr")).to_have_count(1)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert phone.evaluate(

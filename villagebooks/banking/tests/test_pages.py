@@ -113,6 +113,10 @@ def test_the_report_page_says_each_row_in_words_and_the_csv_keeps_the_kinds(
     assert 'data-kind="bank_only_in"' in html and "加：银行已收、企业未收" in html
     voucher = VoucherLine.objects.get(ledger=books, summary="购买办公用品", account__code="102").voucher_id
     assert f'href="/ledgers/HT01/vouchers/{voucher}/">记-3 购买办公用品</a>' in html
+    # A download has Chinese headers; the column codes (the CLI's contract) on request.
+    csv = client.get("/ledgers/HT01/reports/bank-reconciliation.csv", query).content.decode("utf-8-sig")
+    assert csv.splitlines()[0] == "项目,日期,摘要,金额"
+    query["headers"] = "codes"
     csv = client.get("/ledgers/HT01/reports/bank-reconciliation.csv", query).content.decode("utf-8-sig")
     assert csv.splitlines()[0] == "kind,date,summary,amount"
     assert csv.splitlines()[5] == "book_only_out,2025-01-30,记-3 购买办公用品,1234.56"
