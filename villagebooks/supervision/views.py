@@ -49,6 +49,11 @@ def supervision_page(request: HttpRequest) -> HttpResponse:
         "rules": RULE_NAMES,
     }
     if not (region or ledger):
+        # Opened from the menu: the widest region the user holds a role over (the scope check
+        # below still decides what they may see).
+        region = _home_region(request.user)
+        context["region"] = region
+    if not (region or ledger):
         return render(request, "supervision/home.html", context)
     try:
         result = alerts_list(
@@ -93,3 +98,14 @@ def supervision_page(request: HttpRequest) -> HttpResponse:
         states=dict(Finding._meta.get_field("state").choices),
     )
     return render(request, "supervision/home.html", context)
+
+
+def _home_region(user) -> str:
+    """The code of the widest region (fewest path segments) of the user's region-wide roles."""
+    from villagebooks.regions.models import RoleAssignment
+
+    paths = RoleAssignment.objects.filter(user=user, ledger_id__isnull=True).values_list(
+        "region__code", "region__path"
+    )
+    widest = min(paths, key=lambda row: (len(row[1]), row[0]), default=None)
+    return widest[0] if widest else ""

@@ -60,3 +60,15 @@ def test_review_desk_shows_a_submitted_vouchers_alerts(client, ledger, accountan
     page = client.get(f"/ledgers/{ledger.code}/review/{voucher.pk}/", follow=True)  # to the one voucher page
     assert page.status_code == 200
     assert "一笔现金支付 2,000.00 元" in page.content.decode()
+
+
+def test_opened_from_the_menu_the_page_shows_the_users_own_region(client, books, region_tree, make_user):
+    """The top bar's 监督预警 opens the page without a region: it shows the user's widest region;
+    a village reporter, who may not see alerts, is offered no such link."""
+    client.force_login(make_user("sup", "supervisor", region_tree["510781100000"]))
+    home = client.get("/").content.decode()
+    assert 'href="/supervision/"' in home
+    page = client.get("/supervision/", {"from": "2025-01", "to": "2025-12"}).content.decode()
+    assert 'value="510781100000"' in page and "一笔现金支付 1,500.00 元" in page
+    client.force_login(make_user("rep", "reporter", region_tree["510781100201"]))
+    assert 'href="/supervision/"' not in client.get("/").content.decode()

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 from villagebooks.banking.access import VIEW as BANKING_VIEW
 from villagebooks.ledger.access import Action, actions_on
 from villagebooks.regions import permissions
+from villagebooks.supervision.access import VIEW_ALERTS
 
 register = template.Library()
 
@@ -49,3 +50,13 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
         ],
         "ledger": ledger,
     }
+
+
+@register.simple_tag
+def may_view_alerts(user) -> bool:
+    """Whether the top bar offers 监督预警: the user holds, somewhere, a role that sees alerts."""
+    if not user.is_authenticated:
+        return False
+    holding = permissions.roles_holding(VIEW_ALERTS)
+    # The assignments the request has read already (kept on the user): no query of its own.
+    return user.is_superuser or any(held.role in holding for held in permissions.assignments_of(user))
