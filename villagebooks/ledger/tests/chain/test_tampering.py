@@ -22,7 +22,9 @@ from villagebooks.ledger.tests.books import post
 from villagebooks.ledger.verification import ledgers_verify
 
 TWO_ROLES = owner_configured(connection)
-pytestmark = pytest.mark.django_db(transaction=TWO_ROLES)
+# serialized_rollback: the flush after a transactional test would also remove the data that
+# migrations seed (content types, statement layouts), which later tests need.
+pytestmark = pytest.mark.django_db(transaction=TWO_ROLES, serialized_rollback=TWO_ROLES)
 
 BOOKS = """
     2025-03-01 收到道路补助

@@ -84,7 +84,14 @@ def test_the_single_column_keys_were_replaced(db):
         voucher_keys = connection.introspection.get_constraints(cursor, VOUCHER)
     line_fks = sorted(tuple(info["columns"]) for info in line_keys.values() if info["foreign_key"])
     voucher_fks = sorted(tuple(info["columns"]) for info in voucher_keys.values() if info["foreign_key"])
-    assert line_fks == [("account_id",), ("counterparty_id",), ("fund_id",), ("voucher_id", "ledger_id")]
+    # A line's project (ledger 0013) is, like its fund and counterparty, a row of its own ledger.
+    assert line_fks == [
+        ("account_id",),
+        ("counterparty_id",),
+        ("fund_id",),
+        ("project_id",),
+        ("voucher_id", "ledger_id"),
+    ]
     assert voucher_fks == [
         ("period_id", "ledger_id"),
         ("posted_by_id",),
