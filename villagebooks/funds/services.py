@@ -317,15 +317,7 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
         control_value = _control(control)
         if control_value is None:
             problems.append(FieldProblem("control", BAD_CONTROL, row))
-        amount_fen = 0
-        if amount:
-            try:
-                amount_fen = yuan_to_fen(amount)
-            except MoneyError as error:
-                problems.append(FieldProblem("amount", str(error), row))
-            else:
-                if amount_fen <= 0:
-                    problems.append(FieldProblem("amount", AMOUNT_NOT_POSITIVE, row))
+        amount_fen = _fen_cell("amount", amount, row, problems, lowest=1, below=AMOUNT_NOT_POSITIVE)
         ledger = ledgers.get(ledger_code) if ledger_code else None
         if ledger_code and ledger is None:
             problems.append(FieldProblem("ledger", UNKNOWN_LEDGER.format(code=ledger_code), row))
@@ -511,15 +503,7 @@ def projects_import(*, actor, path: Path, entered_on: date | None = None) -> Pro
         control_value = _control(control)
         if control_value is None:
             problems.append(FieldProblem("control", BAD_CONTROL, row))
-        budget_fen = 0
-        if budget:
-            try:
-                budget_fen = yuan_to_fen(budget)
-            except MoneyError as error:
-                problems.append(FieldProblem("budget", str(error), row))
-            else:
-                if budget_fen < 0:
-                    problems.append(FieldProblem("budget", BUDGET_NEGATIVE, row))
+        budget_fen = _fen_cell("budget", budget, row, problems, lowest=0, below=BUDGET_NEGATIVE)
         ledger = ledgers.get(ledger_code) if ledger_code else None
         if ledger_code and ledger is None:
             problems.append(FieldProblem("ledger", UNKNOWN_LEDGER.format(code=ledger_code), row))
@@ -833,3 +817,17 @@ def project_describe(*, actor, ledger: Ledger, code: str, **fields: str) -> Proj
             after={name: getattr(entry, name) for name in fields},
         )
     return entry
+
+
+def _fen_cell(column: str, text: str, row: int, problems: list, *, lowest: int, below) -> int:
+    """A file's amount in fen (0 when empty); a bad or too small one adds its problem at ``row``."""
+    if not text:
+        return 0
+    try:
+        fen = yuan_to_fen(text)
+    except MoneyError as error:
+        problems.append(FieldProblem(column, str(error), row))
+        return 0
+    if fen < lowest:
+        problems.append(FieldProblem(column, below, row))
+    return fen
