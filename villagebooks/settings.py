@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "villagebooks.funds",  # allocations, the project library, budget control at posting
     "villagebooks.banking",  # bank statements and reconciliation (银行对账)
     "villagebooks.registry",  # households, persons, subsidy lists (信息管理)
+    "villagebooks.affairs",  # members, shares, contracts, assets, decisions (村务管理)
     "villagebooks.supervision",  # alerts, thresholds, findings (监督管理)
+    "villagebooks.disclosure",  # public pages of each village (村务公开)
     "villagebooks.demo",
     "villagebooks.api",
     "villagebooks.ops",  # backup, restore, table checksums

@@ -15,4 +15,7 @@ urlpatterns = [
     # The review queue across every ledger the user may review (a township reviewer's 8).
     path("review/", review_all, name="review_all"),
     path("supervision/", include("villagebooks.supervision.urls")),
+    path("affairs/", include("villagebooks.affairs.urls")),
+    # Public pages of each village: no login (村务公开).
+    path("public/", include("villagebooks.disclosure.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Published disclosures: each a frozen snapshot carrying its ledger checkpoint."""
