@@ -32,6 +32,10 @@ UTF-8, amounts as fixed-scale strings (``"1234.50"``, red amounts ``"-12.00"``):
      "note": "…", "number": 7, "period": "2025-03", "posted_by": "…", "prepared_by": "…",
      "reversed_voucher": null or {"number": 3, "period": "2025-02"}, "reviewed_by": "…",
      "reviewed_outside": null or {"file": "…", "sha256": "…"}, "v": 1}
+
+Version 2 (vouchers posted since the funds' project dimension) is version 1 with one more key on
+each line, ``"project"``: the line's project code, ``""`` when it has none. An entry keeps the
+version it was written in; both verify.
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-CHAIN_VERSION = 1
+CHAIN_VERSION = 2
+# Line keys added by each version after the first (a record of an older version lacks them).
+LINE_KEYS_SINCE = {2: ("project",)}
 DEFAULT_ALGORITHM = "sha256"
 # The algorithms a chain entry or checkpoint may name. A later one (SM3, once a maintained package
 # exists) is added here; old chains keep verifying with the one they name.
@@ -384,6 +390,7 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         records[(record["period"], record["number"])] = record
     found: dict[tuple[str, int], dict] = {}
     for row in _csv_rows(archive, "vouchers.csv"):
+        record = records.get((row["period"], int(row["number"] or 0)))
         if row["status"] != "posted":
             continue
         key = (row["period"], int(row["number"]))
@@ -410,6 +417,7 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
                 "credit": row["credit"],
                 "fund": _cell(row["fund"]),
                 "counterparty": _cell(row["counterparty"]),
+                **_newer_line_keys(row, record),
             }
         )
     by_id = {voucher["id"]: voucher for voucher in found.values()}
@@ -438,6 +446,14 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         if sorted(voucher["attachments"]) != record["attachments"]:
             problems.append(f"{key[0]} 记-{key[1]}：附件与哈希链不符")
     return problems
+
+
+def _newer_line_keys(row: dict, record: dict | None) -> dict:
+    """The line keys of the versions after the first that the chain's record has (an export
+    written before a key existed lacks its column: the line then differs, as it should)."""
+    version = record.get("v", 1) if record else 1
+    keys = [key for since, added in LINE_KEYS_SINCE.items() if version >= since for key in added]
+    return {key: _cell(row.get(key) or "") for key in keys}
 
 
 def _line_diff(chained: list[dict], exported: list[dict]) -> str:

@@ -151,6 +151,22 @@ KINDS = [
         "2025-03 记-2：第1行往来单位：记账时 张三，现为 （空）",
     ),
     (
+        "a line's project",
+        lambda b: [
+            (
+                "INSERT INTO ledger_project (ledger_id, code, name, created_at, updated_at)"
+                " VALUES (%s, 'P9', '别的项目', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                [b["ledger"].pk],
+            ),
+            (
+                f"UPDATE {L} SET project_id = (SELECT id FROM ledger_project WHERE ledger_id = %s AND code = 'P9')"
+                " WHERE id = %s",
+                [b["ledger"].pk, b["line"][(b["v1"], 1)]],
+            ),
+        ],
+        "2025-03 记-1：第1行项目：记账时 （空），现为 P9",
+    ),
+    (
         "a line's summary",
         lambda b: [(f"UPDATE {L} SET summary = '收到补助（改）' WHERE id = %s", [b["line"][(b["v1"], 2)]])],
         "2025-03 记-1：第2行摘要：记账时 收到道路补助，现为 收到补助（改）",
@@ -259,18 +275,19 @@ def _recomputed_chain(ledger_id: int) -> list[tuple[str, list]]:
     posted = chain.posted_from_rows(ledger_id)
     for sequence, voucher in enumerate(posted, start=1):
         canonical = chain.canonical_bytes(voucher.record)
-        digest = verify_books.entry_hash("sha256", 1, previous, canonical)
+        digest = verify_books.entry_hash("sha256", chain.VERSION, previous, canonical)
         statements.append(
             (
                 "INSERT INTO ledger_chainentry (ledger_id, sequence, voucher_id, period_key, number, version,"
                 " algorithm, canonical, previous_hash, entry_hash, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, 1, 'sha256', %s, %s, %s, '2025-12-01 00:00:00')",
+                " VALUES (%s, %s, %s, %s, %s, %s, 'sha256', %s, %s, %s, '2025-12-01 00:00:00')",
                 [
                     ledger_id,
                     sequence,
                     voucher.voucher_id,
                     voucher.period_key,
                     voucher.number,
+                    chain.VERSION,
                     canonical.decode(),
                     previous,
                     digest,
