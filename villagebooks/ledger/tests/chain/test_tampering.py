@@ -264,13 +264,12 @@ def test_a_balance_row_edited_is_named_by_its_account(books):
     assert "账套 HT01 科目 513 期间 2025-04：借方发生额：应为 800.00，实为 800.01" in _failures()
 
 
-def _recomputed_chain(ledger_id: int) -> list[tuple[str, list]]:
+def _recomputed_chain(ledger_id: int, *, drop_checkpoints: bool = True) -> list[tuple[str, list]]:
     """What someone with the database and this source code could do: the chain made again from
-    the changed rows, its head moved, the stored checkpoints gone."""
-    statements = [
-        ("DELETE FROM ledger_chainentry WHERE ledger_id = %s", [ledger_id]),
-        ("DELETE FROM ledger_checkpoint WHERE ledger_id = %s", [ledger_id]),
-    ]
+    the changed rows, its head moved, the ledger's stored checkpoints gone (unless kept)."""
+    statements = [("DELETE FROM ledger_chainentry WHERE ledger_id = %s", [ledger_id])]
+    if drop_checkpoints:
+        statements.append(("DELETE FROM ledger_checkpoint WHERE ledger_id = %s", [ledger_id]))
     previous = chain.GENESIS
     posted = chain.posted_from_rows(ledger_id)
     for sequence, voucher in enumerate(posted, start=1):
@@ -312,6 +311,36 @@ def test_a_whole_chain_recomputed_is_caught_against_the_published_checkpoint(boo
     # ... but not with the checkpoint published before.
     text = _failures(checkpoint=[str(books["published"])])
     assert "账套 HT01：哈希链前 3 条的根哈希与校验点文件" in text, text
+
+
+def test_an_earlier_stored_checkpoint_catches_a_chain_recomputed_and_signed_again(books):
+    """Someone with the database and the signing key recomputes the chain and signs a new
+    checkpoint: the newest agrees, the one stored before (which no one can delete) does not."""
+    ledger, first = books["ledger"], books["checkpoint"]
+    tamper((f"UPDATE {L} SET summary = '改过的摘要' WHERE id = %s", [books["line"][(books["v1"], 1)]]))
+    tamper(*_recomputed_chain(ledger.pk, drop_checkpoints=False))
+    newest = checkpoints.make_ledger_checkpoint(ledger)
+    text = _failures()
+    assert f"哈希链前 3 条的根哈希与校验点（#{first.pk}）不符" in text, text
+    assert f"校验点（#{newest.pk}）" not in text
+
+
+def test_a_stored_region_checkpoint_catches_a_chain_recomputed(books, accountant):
+    ledger = books["ledger"]
+    region = checkpoints.region_checkpoint(actor=accountant, region=ledger.village)
+    tamper((f"UPDATE {L} SET summary = '改过的摘要' WHERE id = %s", [books["line"][(books["v1"], 1)]]))
+    tamper(*_recomputed_chain(ledger.pk))  # the ledger's own checkpoints gone; the region's remain
+    text = _failures()
+    assert f"哈希链前 3 条的根哈希与地区校验点（#{region.pk}）不符" in text, text
+
+
+def test_a_stored_region_checkpoint_rewritten_is_named_on_its_ledgers(books, accountant):
+    region = checkpoints.region_checkpoint(actor=accountant, region=books["ledger"].village)
+    body = json.loads(region.body)
+    body["ledgers"][0]["tree_size"] = 2
+    tamper(("UPDATE ledger_checkpoint SET body = %s WHERE id = %s", [json.dumps(body), region.pk]))
+    text = _failures()
+    assert f"账套 HT01：地区校验点（#{region.pk}）签名无效" in text, text
 
 
 def test_a_forged_checkpoint_file_is_refused(books, tmp_path):
