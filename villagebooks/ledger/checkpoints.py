@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks import verify_books
+from villagebooks.common import audit_chain
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import chain
@@ -212,6 +213,8 @@ def _ledger_body(ledger: Ledger) -> dict:
         "root": root,
         "algorithm": chain.ALGORITHM,
         "time": _now_text(),
+        # The ledger's operation log as it stands: rows removed from its end show against it.
+        "audit": audit_chain.anchor(ledger.pk),
     }
 
 
@@ -248,7 +251,9 @@ def region_checkpoint(*, actor, region: Region) -> Checkpoint:
     listed = []
     for ledger in ledgers:
         size, root = ledger_tree(ledger.pk)
-        listed.append({"ledger": ledger.code, "tree_size": size, "root": root})
+        listed.append(
+            {"ledger": ledger.code, "tree_size": size, "root": root, "audit": audit_chain.anchor(ledger.pk)}
+        )
     root = verify_books.tree_root(chain.ALGORITHM, [verify_books.region_leaf(entry) for entry in listed])
     body = {
         "kind": verify_books.CHECKPOINT_KIND,
@@ -261,6 +266,7 @@ def region_checkpoint(*, actor, region: Region) -> Checkpoint:
         "root": root.hex(),
         "algorithm": chain.ALGORITHM,
         "time": _now_text(),
+        "audit": audit_chain.anchor(0),  # the operation log of no ledger (logins, users, …)
     }
     with transaction.atomic():
         body, signature = _sign(body)
@@ -412,7 +418,26 @@ def stored_checkpoint_problems(
     for where, claim in region_claims.claims.get(ledger.code, []):
         claims.append((where, claim))
     problems += region_claims.problems.get(ledger.code, [])
-    return problems + _prefix_problems(entries, claims)
+    return problems + _prefix_problems(entries, claims) + _audit_problems(ledger, claims)
+
+
+def _audit_problems(ledger: Ledger, claims: list[tuple[str, dict]]) -> list[str]:
+    """The ledger's operation log against the ends the checkpoints anchored (those that carry one)."""
+    return audit_chain.anchor_problems(ledger.pk, [(where, body.get("audit")) for where, body in claims])
+
+
+def stored_audit_anchor_problems(published: list[dict] = ()) -> list[str]:
+    """The operation log of no ledger against the ends the stored region checkpoints (and the
+    published region checkpoint files) anchored, signatures checked."""
+    anchors = []
+    for row in Checkpoint.objects.filter(region__isnull=False).order_by("id"):
+        body, found = _stored_body(row, f"地区校验点（#{row.pk}）")
+        if body is not None and not found:
+            anchors.append((f"地区校验点（#{row.pk}）", body.get("audit")))
+    for body in published:
+        if body.get("scope") == "region":
+            anchors.append((f"校验点文件（{body.get('time', '')}）", body.get("audit")))
+    return audit_chain.anchor_problems(0, anchors)
 
 
 @dataclass
@@ -437,6 +462,7 @@ def stored_region_claims() -> RegionClaims:
                     "tree_size": entry["tree_size"],
                     "root": entry["root"],
                     "algorithm": body["algorithm"],
+                    "audit": entry.get("audit"),
                 }
                 result.claims.setdefault(code, []).append((where, claim))
         if body is not None:
@@ -484,4 +510,4 @@ def published_checkpoint_problems(
             listed = [entry for entry in body.get("ledgers", []) if entry.get("ledger") == ledger.code]
             if listed:
                 claims.append((where, listed[0] | {"algorithm": body["algorithm"]}))
-    return _prefix_problems(entries, claims)
+    return _prefix_problems(entries, claims) + _audit_problems(ledger, claims)

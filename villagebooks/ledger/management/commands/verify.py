@@ -62,6 +62,7 @@ class Command(BaseCommand):
         # The operation log's hash chain: the whole log (it is one chain), with or without --ledger.
         audit = chain_verify(limit=SHOWN)
         found.extend(audit.discrepancies)
+        found.extend(checkpoints.stored_audit_anchor_problems(published))
         elapsed = time.monotonic() - started
         if found:
             shown = [str(d) for d in found[:SHOWN]]

@@ -287,7 +287,10 @@ def test_a_region_checkpoint_lists_its_ledgers_under_one_root(
     body = published["body"]
     assert body["scope"] == "region" and [e["ledger"] for e in body["ledgers"]] == ["HT01"]
     size, root = checkpoints.ledger_tree(ledger.pk)
-    assert body["ledgers"][0] == {"ledger": "HT01", "tree_size": size, "root": root}
+    audit = {"size": AuditEntry.objects.filter(ledger_id=ledger.pk).count(), "hash": ""}
+    audit["hash"] = AuditEntry.objects.get(ledger_id=ledger.pk, seq=audit["size"]).hash
+    assert body["ledgers"][0] == {"ledger": "HT01", "tree_size": size, "root": root, "audit": audit}
+    assert body["audit"]["size"] == AuditEntry.objects.filter(ledger_id__isnull=True).count() - 1
     leaves = [verify_books.region_leaf(entry) for entry in body["ledgers"]]
     assert verify_books.tree_root("sha256", leaves).hex() == body["root"]
     call_command("verify", "--checkpoint", str(target), stdout=io.StringIO())

@@ -43,6 +43,7 @@ TABLES = (
     "ledger_chainentry",
     "ledger_checkpoint",
     "ledger_accountbalance",
+    "common_auditentry",
 )
 
 
@@ -341,6 +342,27 @@ def test_a_stored_region_checkpoint_rewritten_is_named_on_its_ledgers(books, acc
     tamper(("UPDATE ledger_checkpoint SET body = %s WHERE id = %s", [json.dumps(body), region.pk]))
     text = _failures()
     assert f"账套 HT01：地区校验点（#{region.pk}）签名无效" in text, text
+
+
+def test_rows_cut_from_the_end_of_a_ledgers_operation_log_show_against_its_checkpoint(books):
+    """The log's chain alone cannot show its last rows removed; the checkpoint anchored its end."""
+    ledger, checkpoint = books["ledger"], books["checkpoint"]
+    anchored = json.loads(checkpoint.body)["audit"]["size"]
+    assert anchored > 0
+    tamper(("DELETE FROM common_auditentry WHERE ledger_id = %s AND seq >= %s", [ledger.pk, anchored]))
+    text = _failures()
+    assert f"第 {anchored} 条（校验点（#{checkpoint.pk}）记下的末尾）已不在" in text, text
+
+
+def test_rows_cut_from_the_end_of_the_log_of_no_ledger_show_against_a_region_checkpoint(books, accountant):
+    region = checkpoints.region_checkpoint(actor=accountant, region=books["ledger"].village)
+    anchored = json.loads(region.body)["audit"]["size"]
+    assert anchored > 0
+    tamper(("DELETE FROM common_auditentry WHERE ledger_id IS NULL AND seq >= %s", [anchored]))
+    text = _failures()
+    assert f"操作日志（不属于账套）第 {anchored} 条（地区校验点（#{region.pk}）记下的末尾）已不在" in text, (
+        text
+    )
 
 
 def test_a_forged_checkpoint_file_is_refused(books, tmp_path):
