@@ -11,7 +11,9 @@ class AffairsConfig(AppConfig):
     def ready(self) -> None:
         # Members, shares, dividends and decisions: their actions, and the year close's split of
         # 向成员分配 by the share register (ledger's extension point).
-        from villagebooks.affairs import access  # noqa: F401
-        from villagebooks.affairs import dividends
+        from villagebooks.affairs import (
+            access,  # noqa: F401
+            dividends,
+        )
 
         dividends.install()

@@ -103,9 +103,9 @@ def split(ledger: Ledger, on: date, amount_fen: int) -> list[Part]:
     heads: dict[int, str] = {}
     head = registry_terms().head_relation
     for household_id, name, relation in (
-        Person.objects.filter(household_id__in=per_household).order_by("household_id", "id").values_list(
-            "household_id", "name", "relation"
-        )
+        Person.objects.filter(household_id__in=per_household)
+        .order_by("household_id", "id")
+        .values_list("household_id", "name", "relation")
     ):
         if relation == head:
             heads[household_id] = name
@@ -136,7 +136,9 @@ def year_profit(ledger: Ledger, year: int) -> int:
     for planned in year_close_plan(ledger=ledger, year=year):
         if planned.summary == CLOSE_PROFIT:
             return sum(
-                line.credit_fen - line.debit_fen for line in planned.lines if line.account_code == rules.undistributed_code
+                line.credit_fen - line.debit_fen
+                for line in planned.lines
+                if line.account_code == rules.undistributed_code
             )
     return 0
 
@@ -185,7 +187,9 @@ def dividends_distribute(
         )
     if reserve_fen + welfare_fen + amount_fen > profit:
         raise DomainError(
-            E.OVER_PROFIT.format(total=format_fen(reserve_fen + welfare_fen + amount_fen), profit=format_fen(profit)),
+            E.OVER_PROFIT.format(
+                total=format_fen(reserve_fen + welfare_fen + amount_fen), profit=format_fen(profit)
+            ),
             field="amount",
         )
     appropriations = {"提取公积公益金": reserve_fen}

@@ -46,7 +46,9 @@ CONCURRENT_CHANGE = _("其他人同时修改了这些信息，未作任何更改
 # Dividends
 NO_SHARES = _("“{village}”在 {date} 没有成员（户）持有的份额，不能按股分红")
 AMOUNT_POSITIVE = _("分配金额必须大于零")
-RESERVE_TOO_LOW = _("提取公积公益金 {reserve} 元低于本县规定的最低比例 {percent}%（本年收益 {profit} 元，至少 {minimum} 元）")
+RESERVE_TOO_LOW = _(
+    "提取公积公益金 {reserve} 元低于本县规定的最低比例 {percent}%（本年收益 {profit} 元，至少 {minimum} 元）"
+)
 OVER_PROFIT = _("提取公积公益金、福利费与分配金额合计 {total} 元超过本年收益 {profit} 元")
 NO_PROFIT = _("{year} 年没有收益可供分配")
 DIVIDEND_EXISTS = _("{year} 年已按股分红（凭证草稿#{voucher}），不能重复分配")

@@ -33,7 +33,17 @@ from villagebooks.regions.models import Region
 from villagebooks.registry.households import parse_date as _registry_date
 from villagebooks.registry.models import Person
 
-MEMBER_COLUMNS = ("village", "id_number", "name", "since", "basis", "basis_note", "ended_on", "end_reason", "end_note")
+MEMBER_COLUMNS = (
+    "village",
+    "id_number",
+    "name",
+    "since",
+    "basis",
+    "basis_note",
+    "ended_on",
+    "end_reason",
+    "end_note",
+)
 MEMBER_REQUIRED = ("village", "id_number", "name", "since", "basis")
 MEMBER_ALIASES: Aliases = {
     "village": ("village", "村", "村代码", "所属村"),
@@ -68,7 +78,9 @@ def read_rows(path: Path, aliases: Aliases, columns: tuple, required: tuple) -> 
     with table_open(Path(path), aliases, required=required) as table:
         if table.unknown:
             raise DomainError(
-                problems=[FieldProblem("header", E.UNKNOWN_COLUMNS.format(columns=", ".join(table.unknown)), 1)]
+                problems=[
+                    FieldProblem("header", E.UNKNOWN_COLUMNS.format(columns=", ".join(table.unknown)), 1)
+                ]
             )
         pick = picker(table.columns, columns)
         for number, cells in table.rows:
@@ -177,9 +189,9 @@ def members_import(*, actor, path: Path) -> ImportResult:
     villages = villages_by_code(v["village"] for _, v in rows)
     persons = {
         p.id_number: p
-        for p in Person.objects.filter(id_number__in={v["id_number"].upper() for _, v in rows}).select_related(
-            "household"
-        )
+        for p in Person.objects.filter(
+            id_number__in={v["id_number"].upper() for _, v in rows}
+        ).select_related("household")
     }
     open_now = {
         m.person_id: m for m in Membership.objects.filter(person__in=persons.values(), ended_on__isnull=True)
@@ -276,7 +288,11 @@ def members_import(*, actor, path: Path) -> ImportResult:
                     village, person = target
                     created.append(
                         Membership(
-                            village=village, person=person, household=person.household, recorded_by=actor, **values
+                            village=village,
+                            person=person,
+                            household=person.household,
+                            recorded_by=actor,
+                            **values,
                         )
                     )
                 elif kind == "end":
@@ -303,7 +319,9 @@ def members_import(*, actor, path: Path) -> ImportResult:
     return result
 
 
-def membership_end(*, actor, membership: Membership, ended_on: date, reason: str, note: str = "") -> Membership:
+def membership_end(
+    *, actor, membership: Membership, ended_on: date, reason: str, note: str = ""
+) -> Membership:
     """End one membership (from a page or the API) for a lawful reason."""
     access.require_village(actor, access.MEMBERS_EDIT, membership.village)
     key, why = end_reason_key(reason)

@@ -130,7 +130,9 @@ def shares_import(*, actor, path: Path) -> ImportResult:
     problems: list[FieldProblem] = []
     villages = villages_by_code(v["village"] for _, v in rows)
     ids = {v["id_number"].upper() for _, v in rows} | {v["from_id_number"].upper() for _, v in rows}
-    persons = {p.id_number: p for p in Person.objects.filter(id_number__in=ids - {""}).select_related("household")}
+    persons = {
+        p.id_number: p for p in Person.objects.filter(id_number__in=ids - {""}).select_related("household")
+    }
     classes = {(c.village_id, c.code): c for c in ShareClass.objects.filter(village__in=villages.values())}
     new_classes: dict[tuple[int, str], ShareClass] = {}
     allowed: dict[str, bool] = {}
@@ -158,7 +160,10 @@ def shares_import(*, actor, path: Path) -> ImportResult:
             bad("shares", E.BAD_NUMBER.format(value=v["shares"]))
         change = choice_key(v["change"], CHANGE_LABELS) if v["change"] else ShareChange.ALLOT
         if change is None:
-            bad("change", E.UNKNOWN_CHANGE.format(value=v["change"], choices="、".join(CHANGE_LABELS.values())))
+            bad(
+                "change",
+                E.UNKNOWN_CHANGE.format(value=v["change"], choices="、".join(CHANGE_LABELS.values())),
+            )
         if shares is not None and (shares == 0 or (shares < 0 and change != ShareChange.ADJUST)):
             bad("shares", E.ZERO_SHARES)
             shares = None
@@ -177,7 +182,9 @@ def shares_import(*, actor, path: Path) -> ImportResult:
                 elif kind == "collective" and not t.collective_shares_allowed:
                     bad("class_kind", E.COLLECTIVE_NOT_ALLOWED)
                 else:
-                    share_class = ShareClass(village=village, code=v["share_class"], name=v["class_name"][:30], kind=kind)
+                    share_class = ShareClass(
+                        village=village, code=v["share_class"], name=v["class_name"][:30], kind=kind
+                    )
                     new_classes[key] = share_class
         collective = share_class is not None and share_class.kind == "collective"
         holder = from_person = None
@@ -206,7 +213,9 @@ def shares_import(*, actor, path: Path) -> ImportResult:
                 if from_person is None or (village and from_person.village_id != village.pk):
                     bad("from_id_number", E.UNKNOWN_PERSON.format(id=from_id))
                     from_person = None
-        if not (village and share_class and on and shares is not None and change) or (not collective and not holder):
+        if not (village and share_class and on and shares is not None and change) or (
+            not collective and not holder
+        ):
             continue
         if change in MOVES and from_person is None:
             continue
@@ -260,7 +269,9 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
         last = max(item["date"] for item in items)
         # Per household and class code: the register's holding (all dates) plus the file's rows.
         held: dict[tuple[int | None, str], Decimal] = defaultdict(Decimal)
-        for entry in ShareEntry.objects.filter(village=village).values("household_id", "share_class__code", "shares"):
+        for entry in ShareEntry.objects.filter(village=village).values(
+            "household_id", "share_class__code", "shares"
+        ):
             held[(entry["household_id"], entry["share_class__code"])] += entry["shares"]
         numbers: dict[int, str] = {}
         for item in items:
@@ -292,7 +303,11 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
                 problems.append(
                     FieldProblem(
                         "shares",
-                        str(E.NEGATIVE_HOLDING.format(share_class=item["share_class"].name, held=held[(to_household, code)])),
+                        str(
+                            E.NEGATIVE_HOLDING.format(
+                                share_class=item["share_class"].name, held=held[(to_household, code)]
+                            )
+                        ),
                         item["row"],
                     )
                 )
@@ -303,7 +318,9 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
             continue
         from villagebooks.registry.models import Household
 
-        numbers.update(dict(Household.objects.filter(pk__in=[h for h in totals if h]).values_list("pk", "number")))
+        numbers.update(
+            dict(Household.objects.filter(pk__in=[h for h in totals if h]).values_list("pk", "number"))
+        )
         for message in cap_problems(totals, numbers):
             problems.append(FieldProblem("shares", f"{message}（截至 {last}）"))
     return problems

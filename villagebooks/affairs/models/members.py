@@ -51,7 +51,8 @@ class Membership(models.Model):
                 fields=["person"], condition=Q(ended_on__isnull=True), name="membership_one_open_per_person"
             ),
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True, end_reason="") | Q(ended_on__isnull=False) & ~Q(end_reason=""),
+                condition=Q(ended_on__isnull=True, end_reason="")
+                | Q(ended_on__isnull=False) & ~Q(end_reason=""),
                 name="membership_end_has_reason",
             ),
         ]
@@ -110,7 +111,9 @@ class ShareEntry(models.Model):
 
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="entries")
-    household = models.ForeignKey(Household, null=True, on_delete=models.PROTECT, related_name="share_entries")
+    household = models.ForeignKey(
+        Household, null=True, on_delete=models.PROTECT, related_name="share_entries"
+    )
     person = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="share_entries")
     shares = models.DecimalField("份额", max_digits=14, decimal_places=4)
     date = models.DateField("变动日期")

@@ -141,7 +141,10 @@ def build_year_close(
         vouchers.append(
             ClosingVoucher(
                 summary,
-                (LineInput(summary=summary, account_code=rules.appropriation_code, debit_fen=amount), *credits),
+                (
+                    LineInput(summary=summary, account_code=rules.appropriation_code, debit_fen=amount),
+                    *credits,
+                ),
                 False,
             )
         )
