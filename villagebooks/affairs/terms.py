@@ -36,6 +36,7 @@ class Terms:
     quorum_ordinary: Quorum
     quorum_major: Quorum
     decision_threshold_fen: int
+    payment_accounts: tuple[str, ...]  # a voucher crediting these (cash, bank) pays out
 
 
 def _quorum(data: dict) -> Quorum:
@@ -61,6 +62,7 @@ def _load(path: str) -> Terms:
         quorum_ordinary=_quorum(data["quorum"]["ordinary"]),
         quorum_major=_quorum(data["quorum"]["major"]),
         decision_threshold_fen=int(data["decision_threshold_fen"]),
+        payment_accounts=tuple(data.get("payment_accounts", ("101", "102"))),
     )
 
 
