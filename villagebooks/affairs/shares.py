@@ -73,6 +73,11 @@ MOVES = (ShareChange.INHERIT, ShareChange.TRANSFER, ShareChange.GIFT)
 CHANGE_LABELS = {c.value: str(c.label) for c in ShareChange}
 
 
+def number_text(value: Decimal) -> str:
+    """A number of shares as people write it: 4, 0.5, 1.25 (never 4.0000 or 3E+1)."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def holdings(village: Region, on: date, *, members_only: bool = False) -> list[dict]:
     """Holdings on ``on`` per household and class, in SQL: [{household_id, share_class_id, shares}],
     the collective's (household None) included unless ``members_only``."""
@@ -108,9 +113,9 @@ def cap_problems(totals: dict[int | None, Decimal], numbers: dict[int, str]) -> 
             str(
                 E.OVER_CAP.format(
                     household=numbers.get(household_id, household_id),
-                    held=held.normalize(),
+                    held=number_text(held),
                     percent=(held * 100 / total).quantize(Decimal("0.01")),
-                    cap=(cap * 100).normalize(),
+                    cap=number_text(cap * 100),
                 )
             )
         )
@@ -288,9 +293,9 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
                             str(
                                 E.NOT_ENOUGH_SHARES.format(
                                     date=item["date"],
-                                    held=held[source].normalize(),
+                                    held=number_text(held[source]),
                                     share_class=item["share_class"].name,
-                                    shares=item["shares"].normalize(),
+                                    shares=number_text(item["shares"]),
                                 )
                             ),
                             item["row"],
@@ -305,7 +310,8 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
                         "shares",
                         str(
                             E.NEGATIVE_HOLDING.format(
-                                share_class=item["share_class"].name, held=held[(to_household, code)]
+                                share_class=item["share_class"].name,
+                                held=number_text(held[(to_household, code)]),
                             )
                         ),
                         item["row"],
@@ -322,7 +328,7 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
             dict(Household.objects.filter(pk__in=[h for h in totals if h]).values_list("pk", "number"))
         )
         for message in cap_problems(totals, numbers):
-            problems.append(FieldProblem("shares", f"{message}（截至 {last}）"))
+            problems.append(FieldProblem("shares", str(E.AS_OF.format(message=message, date=last))))
     return problems
 
 
