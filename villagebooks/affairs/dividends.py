@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.affairs import access
 from villagebooks.affairs import errors as E
 from villagebooks.affairs.models import Dividend, DividendLine
-from villagebooks.affairs.shares import holdings
+from villagebooks.affairs.shares import holdings, number_text
 from villagebooks.affairs.terms import terms
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import Conflict, DomainError
@@ -179,7 +179,7 @@ def dividends_distribute(
         raise DomainError(
             E.RESERVE_TOO_LOW.format(
                 reserve=format_fen(reserve_fen),
-                percent=(ratio * 100).normalize(),
+                percent=number_text(ratio * 100),
                 profit=format_fen(profit),
                 minimum=format_fen(minimum),
             ),
