@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date as Date
 
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from villagebooks.affairs import access
 from villagebooks.affairs.decisions import decision_create, payment_link
@@ -305,7 +305,7 @@ def dividend_distribute(request, code: Code, payload: DividendIn):
         reserve_fen=fen["reserve"],
         welfare_fen=fen["welfare"],
     )
-    return 201, _dividend_out(ledger, payload.year)
+    return Status(201, _dividend_out(ledger, payload.year))
 
 
 @router.get(
@@ -343,7 +343,7 @@ def decision_new(request, code: Code, payload: DecisionIn):
         for key, value in payload.dict().items()
     }
     decision = decision_create(actor=request.auth, village=village, values=values)
-    return 201, _decision_row(decision)
+    return Status(201, _decision_row(decision))
 
 
 def _decision_row(decision: Decision) -> dict:
@@ -391,4 +391,4 @@ def decision_payment(request, code: Code, decision: Code, payload: LinkIn):
     if voucher is None:
         raise NotFound(UNKNOWN_VOUCHER.format(voucher=payload.voucher))
     payment_link(actor=request.auth, decision=found, voucher=voucher)
-    return 201, _decision_row(found)
+    return Status(201, _decision_row(found))
