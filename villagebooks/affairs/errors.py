@@ -40,7 +40,7 @@ FROM_SAME = _("转出人与转入人相同")
 NOT_ENOUGH_SHARES = _("转出人在 {date} 只持有 {held} 份“{share_class}”，不足 {shares} 份")
 NEGATIVE_HOLDING = _("调整后该户的“{share_class}”份额为负（{held}）")
 ZERO_SHARES = _("份额必须大于零（调整可为负数）")
-OVER_CAP = _("户 {household} 持有 {held} 份，占总份额 {percent}%，超过本县规定的上限 {cap}%")
+OVER_CAP = _("{holder} 持有 {held} 份，占总份额 {percent}%，超过本县规定的上限 {cap}%")
 TRANSFER_OUTSIDE = _("转让只能在本集体经济组织成员之间进行：{id} 不是本村成员")
 CONCURRENT_CHANGE = _("其他人同时修改了这些信息，未作任何更改，请重新导入")
 # Dividends

@@ -99,20 +99,22 @@ def household_totals(village: Region, on: date) -> dict[int | None, Decimal]:
     return dict(totals)
 
 
-def cap_problems(totals: dict[int | None, Decimal], numbers: dict[int, str]) -> list[str]:
-    """The households holding more than the county's cap of the total, as messages."""
+def cap_problems(totals: dict, labels: dict) -> list[str]:
+    """The holders (members; a household for shares held per household) holding more than the
+    county's cap of the village's total shares, as messages; ``totals`` keyed by holder (None:
+    the collective, never capped), ``labels`` naming each."""
     cap = terms().max_holding_ratio
     total = sum(totals.values(), Decimal(0))
     if total <= 0:
         return []
     found = []
-    for household_id, held in sorted(totals.items(), key=lambda kv: kv[0] or 0):
-        if household_id is None or held <= cap * total:
+    for holder, held in sorted(totals.items(), key=lambda kv: str(kv[0])):
+        if holder is None or held <= cap * total:
             continue
         found.append(
             str(
                 E.OVER_CAP.format(
-                    household=numbers.get(household_id, household_id),
+                    holder=labels.get(holder, holder),
                     held=number_text(held),
                     percent=(held * 100 / total).quantize(Decimal("0.01")),
                     cap=number_text(cap * 100),
@@ -278,12 +280,9 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
             "household_id", "share_class__code", "shares"
         ):
             held[(entry["household_id"], entry["share_class__code"])] += entry["shares"]
-        numbers: dict[int, str] = {}
         for item in items:
             code = item["share_class"].code
             to_household = item["holder"].household_id if item["holder"] else None
-            if item["holder"]:
-                numbers[to_household] = item["holder"].household.number
             if item["from"]:
                 source = (item["from"].household_id, code)
                 if held[source] < item["shares"]:
@@ -317,19 +316,37 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
                         item["row"],
                     )
                 )
-        totals: dict[int | None, Decimal] = defaultdict(Decimal)
-        for (household_id, _code), shares in held.items():
-            totals[household_id] += shares
-        if not numbers:
-            continue
-        from villagebooks.registry.models import Household
-
-        numbers.update(
-            dict(Household.objects.filter(pk__in=[h for h in totals if h]).values_list("pk", "number"))
-        )
-        for message in cap_problems(totals, numbers):
+        # The cap: per holder (a member; a household when no member is named), at the file's end.
+        totals: dict = defaultdict(Decimal)
+        labels: dict = {}
+        for entry in ShareEntry.objects.filter(village=village).values(
+            "person_id", "person__name", "household_id", "household__number", "shares"
+        ):
+            key = _holder_key(entry["person_id"], entry["household_id"])
+            totals[key] += entry["shares"]
+            labels[key] = _holder_label(entry["person__name"], entry["household__number"])
+        for item in items:
+            for person, sign in ((item["holder"], 1), (item["from"], -1)):
+                if person is None:
+                    continue
+                key = ("p", person.pk)
+                totals[key] += sign * item["shares"]
+                labels[key] = _holder_label(person.name, person.household.number)
+            if item["holder"] is None:
+                totals[None] += item["shares"]
+        for message in cap_problems(totals, labels):
             problems.append(FieldProblem("shares", str(E.AS_OF.format(message=message, date=last))))
     return problems
+
+
+def _holder_key(person_id, household_id):
+    if person_id:
+        return ("p", person_id)
+    return ("h", household_id) if household_id else None
+
+
+def _holder_label(name, number) -> str:
+    return f"{name}（{number}）" if name else str(number or "")
 
 
 def _write(actor, item: dict) -> None:

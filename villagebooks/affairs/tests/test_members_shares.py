@@ -79,7 +79,7 @@ def test_the_cap_is_data_and_refuses_a_holder_over_it(shares, import_shares, set
     from villagebooks.affairs.terms import DEFAULT_PATH, _load
 
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    data["max_holding_ratio"] = "0.3"
+    data["max_holding_ratio"] = "0.25"
     path = tmp_path / "cap.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     settings.VILLAGEBOOKS_AFFAIRS_TERMS = str(path)
@@ -88,7 +88,7 @@ def test_the_cap_is_data_and_refuses_a_holder_over_it(shares, import_shares, set
         import_shares([share(shares["zhang"], "2", date="2025-07-01")])
     [problem] = error.value.problems
     assert problem.field == "shares" and problem.message.startswith(
-        "户 H001 持有 4 份，占总份额 40.00%，超过本县规定的上限 30%"
+        "张三（H001） 持有 3 份，占总份额 30.00%，超过本县规定的上限 25%"
     )
     assert ShareEntry.objects.count() == 7
     _load.cache_clear()
