@@ -174,7 +174,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "kind": kind,
             "title": title,
-            "columns": ",".join(columns),
+            "columns": ", ".join(columns),
             "problems": problems,
             "summary": summary,
         },
