@@ -21,6 +21,8 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from villagebooks.affairs import access
 from villagebooks.affairs import errors as E
@@ -98,10 +100,10 @@ DECISION_ALIASES = {
 }
 BODIES = {"members": "成员大会", "representatives": "成员代表大会"}
 STEPS = (
-    ("proposed_on", "党组织提议"),
-    ("discussed_on", "两委商议"),
-    ("reviewed_on", "党员大会审议"),
-    ("resolved_on", "成员(代表)大会决议"),
+    ("proposed_on", _("党组织提议")),
+    ("discussed_on", _("两委商议")),
+    ("reviewed_on", _("党员大会审议")),
+    ("resolved_on", _("成员(代表)大会决议")),
 )
 YES, NO = {"是", "1", "true", "yes", "y"}, {"否", "0", "false", "no", "n", ""}
 _VOUCHER_REF = re.compile(r"^(\d{4})-(\d{1,2})/(\d+)$")
@@ -116,11 +118,11 @@ class QuorumCheck:
 
 def _rule_text(share: Decimal, strict: bool) -> str:
     if share == Decimal("0.5") and strict:
-        return "过半数"
+        return gettext("过半数")
     if abs(share - Decimal(2) / 3) < Decimal("0.0001"):
-        return "三分之二以上" if not strict else "超过三分之二"
+        return gettext("三分之二以上") if not strict else gettext("超过三分之二")
     percent = (share * 100).quantize(Decimal("0.01")).normalize()
-    return f"{'超过' if strict else '不少于'}{percent}%"
+    return (gettext("超过 {percent}%") if strict else gettext("不少于 {percent}%")).format(percent=percent)
 
 
 def _meets(
@@ -210,7 +212,7 @@ def decision_problems(values: dict, *, today: date) -> tuple[dict, list[tuple[st
             problems.append((column, str(E.STEP_ORDER.format(later=label, earlier=earlier[1]))))
         if parsed[column]:
             earlier = (column, label)
-    for column, label in (("resolution_notice_on", "决议公开"), ("result_notice_on", "实施结果公开")):
+    for column, label in (("resolution_notice_on", _("决议公开")), ("result_notice_on", _("实施结果公开"))):
         if parsed[column] and parsed["resolved_on"] and parsed[column] < parsed["resolved_on"]:
             problems.append((column, str(E.NOTICE_BEFORE.format(notice=label))))
     body = _body_key(values.get("body", ""))
@@ -363,7 +365,7 @@ def notice_record(*, actor, decision: Decision, which: str, on: date) -> Decisio
         raise DomainError(E.DATE_IN_FUTURE, field=column)
     if on < decision.resolved_on:
         raise DomainError(
-            E.NOTICE_BEFORE.format(notice="决议公开" if which == "resolution" else "实施结果公开"),
+            E.NOTICE_BEFORE.format(notice=_("决议公开") if which == "resolution" else _("实施结果公开")),
             field=column,
         )
     setattr(decision, column, on)
