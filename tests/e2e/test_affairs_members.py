@@ -42,7 +42,9 @@ def test_the_member_register_is_imported_and_shown_on_a_phone(pages, app, tmp_pa
     assert download.value.suggested_filename == "members-template.csv"
     page.locator("input[type=file]").set_input_files(str(bad))
     page.get_by_role("button", name="导入").click()
-    expect(page.locator("#import-problems")).to_contain_text("第3行 end_reason: “外出务工”不是丧失成员身份的法定事由")
+    expect(page.locator("#import-problems")).to_contain_text(
+        "第3行 end_reason: “外出务工”不是丧失成员身份的法定事由"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator("input[type=file]").set_input_files(str(good))
     page.get_by_role("button", name="导入").click()
