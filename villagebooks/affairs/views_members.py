@@ -237,3 +237,41 @@ def decision_notice(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, NOTICE_SAVED)
     return redirect("affairs:members_village", code=code)
+
+
+@login_required
+@require_GET
+def dividend_list(request: HttpRequest, code: str, ledger_code: str, year: int) -> HttpResponse:
+    """The dividend list per household as CSV (户编号, 户主, 份额, 金额), with the totals, the amount
+    per share and the method at the end, so that each household can recompute its own."""
+    from villagebooks.affairs.public import public_dividends
+    from villagebooks.common.money import fen_to_text
+
+    village = village_or_404(request.user, code)
+    ledger = Ledger.objects.filter(village=village, code=ledger_code).first()
+    found = public_dividends(ledger, year) if ledger else []
+    if not found:
+        raise Http404
+    dividend = found[0]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(h) for h in DIVIDEND_HEADERS])
+    for row in dividend["households"]:
+        writer.writerow([row["household"], row["head_name"], row["shares"], fen_to_text(row["amount_fen"])])
+    writer.writerow([str(TOTAL), "", dividend["total_shares"], fen_to_text(dividend["amount_fen"])])
+    writer.writerow([str(PER_SHARE), "", "", dividend["per_share_yuan"]])
+    writer.writerow([str(METHOD), dividend["method"], "", ""])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dividends-{ledger.code}-{year}.csv"'
+    return response
+
+
+DIVIDEND_HEADERS = (
+    gettext_lazy("户编号"),
+    gettext_lazy("户主"),
+    gettext_lazy("份额"),
+    gettext_lazy("金额（元）"),
+)
+TOTAL = gettext_lazy("合计")
+PER_SHARE = gettext_lazy("每份金额（元）")
+METHOD = gettext_lazy("分配方法")

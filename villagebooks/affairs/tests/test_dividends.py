@@ -155,3 +155,20 @@ def test_the_command(books, accountant):
         "--user", "accountant",
     )  # fmt: skip
     assert any("2025 年已按股分红" in line for line in error)
+
+
+def test_the_list_per_household_downloads_for_the_village_only(
+    books, accountant, client, make_user, region_tree
+):
+    from villagebooks.affairs.tests.conftest import TUMEN
+
+    dividends_distribute(actor=accountant, ledger=books, year=2025, amount_fen=500_000, reserve_fen=100_000)
+    client.force_login(accountant)
+    page = client.get(f"/affairs/members/{HEITAN}/").content.decode()
+    assert f"/affairs/members/{HEITAN}/dividends/HT01/2025.csv" in page
+    text = client.get(f"/affairs/members/{HEITAN}/dividends/HT01/2025.csv").content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[:2] == ["户编号,户主,份额,金额（元）", "H001,张三,2,1666.67"]
+    assert "合计,,6,5000.00" in lines and "每份金额（元）,,,833.333333" in lines
+    client.force_login(make_user("reporter-tm", "reporter", region_tree[TUMEN]))
+    assert client.get(f"/affairs/members/{HEITAN}/dividends/HT01/2025.csv").status_code == 404
