@@ -274,6 +274,7 @@ class DemoSummary:
     closed: list[str] = field(default_factory=list)  # what is closed, in words
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
     registry: object = None  # demo.registry.RegistrySummary
+    affairs_members: object = None  # demo.affairs_members.AffairsMembersSummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
 
 
@@ -383,6 +384,15 @@ def demo_load(
         reviewer_for=lambda village: reviewer[village.parent.code],
         end=end,
         seed=len(villages),
+    )
+    say("生成集体经济组织成员、份额和四议两公开记录……")
+    from villagebooks.demo.affairs_members import demo_affairs_members_load
+
+    summary.affairs_members = demo_affairs_members_load(
+        actor=system,
+        villages=villages,
+        accountant_for=lambda village: accountant[village.parent.code],
+        end=end,
     )
     manager_login = next((x for x in logins if x.role == "agency-manager"), None)
     if manager_login is not None and manager_login.region_code in accountant:

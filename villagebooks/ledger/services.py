@@ -32,7 +32,7 @@ from django.utils.translation import gettext, pgettext
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MAX_FEN, format_fen
-from villagebooks.ledger import chain, checkpoints, posting
+from villagebooks.ledger import chain, checkpoints, extensions, posting
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
@@ -1122,6 +1122,11 @@ def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int]
         appropriation_net_debit_fen=equity.get(rules.appropriation_code, 0),
         appropriations=appropriations,
         members_counterparty=MEMBERS_COUNTERPARTY,
+        member_split=(
+            extensions.member_split(ledger=ledger, year=year, amount_fen=appropriations["向成员分配"])
+            if appropriations.get("向成员分配", 0) > 0
+            else None
+        ),
     )
 
 
@@ -1159,9 +1164,20 @@ def year_close(
         warnings = period_warnings(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations.get("向成员分配", 0) > 0:
-            Counterparty.objects.get_or_create(
-                ledger=ledger, name=MEMBERS_COUNTERPARTY, defaults={"kind": CounterpartyKind.ORGANISATION}
-            )
+            # One counterparty for all members, or (a share register's split) one per household.
+            members_payable = chart_rules(ledger.chart).appropriations["向成员分配"]
+            for planned in plan:
+                for line in planned.lines:
+                    if line.account_code == members_payable and line.counterparty_name and line.credit_fen:
+                        Counterparty.objects.get_or_create(
+                            ledger=ledger,
+                            name=line.counterparty_name,
+                            defaults={
+                                "kind": CounterpartyKind.ORGANISATION
+                                if line.counterparty_name == MEMBERS_COUNTERPARTY
+                                else CounterpartyKind.HOUSEHOLD
+                            },
+                        )
         directory = LedgerDirectory.load(ledger)
         posted, distributions = [], []
         for planned in plan:

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
+from villagebooks.affairs import errors as affairs_errors
 from villagebooks.api import banking as api_banking
 from villagebooks.api import reports as api_reports
 from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
@@ -50,6 +51,7 @@ RULE_MODULES: list[ModuleType] = [
     tabular,  # an uploaded statement that is no table
     subsidies,
     supervision,
+    affairs_errors,  # members, shares, dividends, decisions (quorums, lawful ends, the reserve)
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
