@@ -1,4 +1,5 @@
 """Village affairs (村务管理): members and shares, contracts, assets and resources, decisions."""
+
 from django.apps import AppConfig
 
 

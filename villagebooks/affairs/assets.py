@@ -94,7 +94,10 @@ def _card(cells: Cells, ledger: Ledger | None, actor) -> AssetCard:
             E.OPENING_OVER.format(opening=format_fen(opening), depreciable=format_fen(card.depreciable_fen)),
         )
     elif opening and card.method == DepreciationMethod.NONE and opening > original:
-        cells.bad("opening_depreciation", E.OPENING_OVER.format(opening=format_fen(opening), depreciable=format_fen(original)))
+        cells.bad(
+            "opening_depreciation",
+            E.OPENING_OVER.format(opening=format_fen(opening), depreciable=format_fen(original)),
+        )
     project_code = cells.text("project", limit=32)
     if project_code:
         card.project = Project.objects.filter(ledger=ledger, code=project_code).first()
@@ -102,7 +105,9 @@ def _card(cells: Cells, ledger: Ledger | None, actor) -> AssetCard:
             cells.bad("project", E.UNKNOWN_PROJECT.format(code=project_code, ledger=ledger.code))
     allocation_code = cells.text("allocation", limit=64)
     if allocation_code:
-        card.allocation = AllocationShare.objects.filter(ledger=ledger, allocation__code=allocation_code).first()
+        card.allocation = AllocationShare.objects.filter(
+            ledger=ledger, allocation__code=allocation_code
+        ).first()
         if card.allocation is None:
             cells.bad("allocation", E.UNKNOWN_ALLOCATION.format(code=allocation_code, ledger=ledger.code))
     return card
@@ -130,7 +135,11 @@ def assets_import(*, actor, path: Path) -> int:
         if key in seen:
             cells.bad("card", E.CARD_DUPLICATE.format(code=card.code, row=seen[key]))
         seen.setdefault(key, row)
-        if ledger is not None and card.code and AssetCard.objects.filter(ledger=ledger, code=card.code).exists():
+        if (
+            ledger is not None
+            and card.code
+            and AssetCard.objects.filter(ledger=ledger, code=card.code).exists()
+        ):
             cells.bad("card", E.CARD_EXISTS.format(code=card.code))
         if len(problems) == before:
             planned.append(card)

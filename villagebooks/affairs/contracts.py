@@ -168,7 +168,9 @@ def contracts_import(*, actor, path: Path) -> int:
         _check_schedule(contract, problems)
     for contract in planned.values():
         if Contract.objects.filter(ledger=contract.ledger, code=contract.code).exists():
-            problems.append(FieldProblem("contract", str(E.CONTRACT_EXISTS.format(code=contract.code)), contract.row))
+            problems.append(
+                FieldProblem("contract", str(E.CONTRACT_EXISTS.format(code=contract.code)), contract.row)
+            )
     if problems:
         raise DomainError(problems=sorted(problems, key=lambda p: p.row or 0))
     with transaction.atomic():
@@ -234,7 +236,11 @@ def _check_schedule(contract: _Planned, problems: list[FieldProblem]) -> None:
             )
         )
     for row, due, _amount in contract.instalments:
-        if values["signed"] and values["end"] and not (min(values["signed"], values["start"]) <= due <= values["end"]):
+        if (
+            values["signed"]
+            and values["end"]
+            and not (min(values["signed"], values["start"]) <= due <= values["end"])
+        ):
             problems.append(FieldProblem("due", str(E.SCHEDULE_OUTSIDE.format(date=due)), row))
 
 
@@ -309,15 +315,25 @@ def contract_terminate(*, actor, contract: Contract, on_date: date, reason: str)
             raise Conflict(E.ALREADY_TERMINATED.format(date=contract.terminated_on), field="terminated_on")
         if not contract.start <= on_date <= contract.end:
             raise DomainError(
-                E.TERMINATION_OUTSIDE.format(date=on_date, start=contract.start, end=contract.end), field="date"
+                E.TERMINATION_OUTSIDE.format(date=on_date, start=contract.start, end=contract.end),
+                field="date",
             )
         contract.terminated_on, contract.termination_reason = on_date, reason.strip()[:200]
         contract.save(update_fields=["terminated_on", "termination_reason"])
         ContractEvent.objects.create(
-            ledger=contract.ledger, contract=contract, act="terminated", on_date=on_date, note=reason[:200], actor=actor
+            ledger=contract.ledger,
+            contract=contract,
+            act="terminated",
+            on_date=on_date,
+            note=reason[:200],
+            actor=actor,
         )
         audit_record(
-            actor=actor, action="contract_terminate", ledger_id=contract.ledger_id, obj=contract, reason=reason
+            actor=actor,
+            action="contract_terminate",
+            ledger_id=contract.ledger_id,
+            obj=contract,
+            reason=reason,
         )
     return contract
 
@@ -382,7 +398,9 @@ def receipts_match(*, actor, ledger: Ledger) -> int:
                 item = queue[0]
                 amount = min(available, item[1])
                 matches.append(
-                    ReceiptMatch(ledger=ledger, instalment=item[0], voucher_line_id=line["id"], amount_fen=amount)
+                    ReceiptMatch(
+                        ledger=ledger, instalment=item[0], voucher_line_id=line["id"], amount_fen=amount
+                    )
                 )
                 available -= amount
                 item[1] -= amount

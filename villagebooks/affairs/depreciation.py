@@ -97,7 +97,9 @@ class Charge:
     contra: str
 
 
-def month_charges(ledger: Ledger, year: int, month: int, *, expense: dict[str, str] | None = None) -> list[Charge]:
+def month_charges(
+    ledger: Ledger, year: int, month: int, *, expense: dict[str, str] | None = None
+) -> list[Charge]:
     """Each card's charge for the month (cards with nothing to charge left out)."""
     terms = property_terms()
     accounts = terms["asset_accounts"][ledger.chart]
@@ -191,9 +193,12 @@ def depreciation_run(
                     ledger=ledger, year=year, month=month, voucher=voucher, total_fen=total, created_by=actor
                 )
         except IntegrityError:  # another run of the same month committed first
-            raise Conflict(E.ALREADY_RUN.format(period=label, voucher="-", status="-"), field="period") from None
+            raise Conflict(
+                E.ALREADY_RUN.format(period=label, voucher="-", status="-"), field="period"
+            ) from None
         DepreciationLine.objects.bulk_create(
-            DepreciationLine(ledger=ledger, run=run, card=item.card, amount_fen=item.amount_fen) for item in charges
+            DepreciationLine(ledger=ledger, run=run, card=item.card, amount_fen=item.amount_fen)
+            for item in charges
         )
         audit_record(
             actor=actor,

@@ -44,7 +44,9 @@ def read_rows(path: Path, aliases: dict, required: tuple) -> list[tuple[int, dic
         if missing:
             problems.append(FieldProblem("header", E.MISSING_COLUMNS.format(columns=", ".join(missing))))
         if table.unknown:
-            problems.append(FieldProblem("header", E.UNKNOWN_COLUMNS.format(columns=", ".join(table.unknown))))
+            problems.append(
+                FieldProblem("header", E.UNKNOWN_COLUMNS.format(columns=", ".join(table.unknown)))
+            )
         if problems:
             raise DomainError(problems=problems)
         pick = picker(table.columns, columns)

@@ -48,7 +48,9 @@ def resources_import(*, actor, path: Path) -> int:
         location = cells.text("location")
         area = cells.decimal("area", required=True)
         note = cells.text("note")
-        if area is not None and (area <= 0 or area != area.quantize(area.__class__("0.01")) or area >= 10**12):
+        if area is not None and (
+            area <= 0 or area != area.quantize(area.__class__("0.01")) or area >= 10**12
+        ):
             cells.bad("area", E.NOT_POSITIVE if area <= 0 else E.BAD_NUMBER.format(text=values["area"]))
         if ledger_code not in ledgers:
             ledger = Ledger.objects.filter(code=ledger_code).first()
@@ -65,8 +67,14 @@ def resources_import(*, actor, path: Path) -> int:
         if len(problems) == before:
             planned.append(
                 Resource(
-                    ledger=ledger, code=code, name=name, kind=kind, land_use=land_use,
-                    location=location, area=area, note=note,
+                    ledger=ledger,
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    land_use=land_use,
+                    location=location,
+                    area=area,
+                    note=note,
                 )  # fmt: skip
             )
     if problems:

@@ -105,15 +105,22 @@ def receivables(ledger: Ledger, on_date: date, *, contract: Contract | None = No
         .annotate(total=Sum("amount_fen"))
         .values_list("instalment_id", "total")
     )
-    instalments = _receivable_instalments(ledger).select_related("contract").order_by(
-        "due_on", "contract__code", "seq"
+    instalments = (
+        _receivable_instalments(ledger).select_related("contract").order_by("due_on", "contract__code", "seq")
     )
     if contract is not None:
         instalments = instalments.filter(contract=contract)
     return [
         Receivable(
-            i.contract.code, i.contract_id, i.contract.party_name, i.contract.counterparty_id, i.seq,
-            i.due_on, i.amount_fen, received.get(i.pk, 0), on_date,
+            i.contract.code,
+            i.contract_id,
+            i.contract.party_name,
+            i.contract.counterparty_id,
+            i.seq,
+            i.due_on,
+            i.amount_fen,
+            received.get(i.pk, 0),
+            on_date,
         )  # fmt: skip
         for i in instalments
     ]
@@ -218,12 +225,14 @@ def receivable_reconciliation(ledger: Ledger, on_date: date) -> list[PartyReconc
     for contract in Contract.objects.filter(ledger=ledger).order_by("code"):
         names.setdefault(contract.counterparty_id, (contract.party_name, []))[1].append(contract.code)
     others = dict(
-        Counterparty.objects.filter(ledger=ledger, pk__in=[k for k in by_party if k not in names]).values_list(
-            "id", "name"
-        )
+        Counterparty.objects.filter(
+            ledger=ledger, pk__in=[k for k in by_party if k not in names]
+        ).values_list("id", "name")
     )
     rows = []
-    for counterparty_id in sorted(set(by_party) | set(names), key=lambda k: names.get(k, (others.get(k, ""),))[0]):
+    for counterparty_id in sorted(
+        set(by_party) | set(names), key=lambda k: names.get(k, (others.get(k, ""),))[0]
+    ):
         party, codes = names.get(counterparty_id, (others.get(counterparty_id, "—"), []))
         books_fen, contract_fen = by_party.get(counterparty_id, 0), owed.get(counterparty_id, 0)
         if not codes and books_fen == 0:
@@ -243,15 +252,17 @@ def receivable_reconciliation(ledger: Ledger, on_date: date) -> list[PartyReconc
 def accumulated_depreciation(ledger: Ledger, *, on_date: date | None = None) -> dict[int, int]:
     """Card → accumulated depreciation: its opening figure plus its lines in runs whose voucher
     is posted (dated by ``on_date``) and not reversed."""
-    lines = DepreciationLine.objects.filter(
-        ledger=ledger, run__voucher__status=VoucherStatus.POSTED
-    ).exclude(run__voucher_id__in=_reversed_voucher_ids(ledger))
+    lines = DepreciationLine.objects.filter(ledger=ledger, run__voucher__status=VoucherStatus.POSTED).exclude(
+        run__voucher_id__in=_reversed_voucher_ids(ledger)
+    )
     if on_date is not None:
         lines = lines.filter(run__voucher__date__lte=on_date)
     posted = dict(lines.values("card_id").annotate(total=Sum("amount_fen")).values_list("card_id", "total"))
     return {
         card_id: opening + posted.get(card_id, 0)
-        for card_id, opening in AssetCard.objects.filter(ledger=ledger).values_list("id", "opening_depreciation_fen")
+        for card_id, opening in AssetCard.objects.filter(ledger=ledger).values_list(
+            "id", "opening_depreciation_fen"
+        )
     }
 
 
@@ -297,11 +308,17 @@ def asset_reconciliation(ledger: Ledger, on_date: date) -> list[AccountReconcili
             rows_by_account.setdefault(kind["depreciation"], [0, 0])[1] += row.accumulated_fen
     codes = sorted(
         {kind["account"] for name, kind in accounts.items() if isinstance(kind, dict)}
-        | {kind["depreciation"] for name, kind in accounts.items() if isinstance(kind, dict) and kind["depreciation"]}
+        | {
+            kind["depreciation"]
+            for name, kind in accounts.items()
+            if isinstance(kind, dict) and kind["depreciation"]
+        }
     )
     books = _month_end_balances(ledger, on_date, codes)
     names = dict(Account.objects.filter(ledger=ledger, code__in=codes).values_list("code", "name"))
-    contra = {kind["depreciation"] for kind in accounts.values() if isinstance(kind, dict) and kind["depreciation"]}
+    contra = {
+        kind["depreciation"] for kind in accounts.values() if isinstance(kind, dict) and kind["depreciation"]
+    }
     result = []
     for code in codes:
         original, accumulated = rows_by_account.get(code, [0, 0])
@@ -344,8 +361,12 @@ def handover_reconciliation(ledger: Ledger) -> list[HandoverRow]:
         found = totals.get(entry.project_id, {"total": 0, "count": 0})
         rows.append(
             HandoverRow(
-                entry.project.code, entry.project.name, entry.get_state_display(), handed.get(entry.pk),
-                found["count"], found["total"] or 0,
+                entry.project.code,
+                entry.project.name,
+                entry.get_state_display(),
+                handed.get(entry.pk),
+                found["count"],
+                found["total"] or 0,
             )  # fmt: skip
         )
     return rows
@@ -364,4 +385,6 @@ def resources_with_state(ledger: Ledger, on_date: date) -> list[ResourceRow]:
         ledger=ledger, resource__isnull=False, start__lte=on_date, end__gte=on_date
     ).filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=on_date)):
         in_force[contract.resource_id] = contract
-    return [ResourceRow(r, in_force.get(r.pk)) for r in Resource.objects.filter(ledger=ledger).order_by("code")]
+    return [
+        ResourceRow(r, in_force.get(r.pk)) for r in Resource.objects.filter(ledger=ledger).order_by("code")
+    ]

@@ -162,10 +162,14 @@ class Contract(models.Model):
     party_name = models.CharField("对方名称", max_length=100)
     party_kind = models.CharField("对方类别", max_length=16, choices=PartyKind.choices)
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The party as the books know it: receipts are the lines with this counterparty.
     counterparty = models.ForeignKey(Counterparty, on_delete=models.PROTECT, related_name="+")
-    asset = models.ForeignKey(AssetCard, null=True, blank=True, on_delete=models.PROTECT, related_name="contracts")
+    asset = models.ForeignKey(
+        AssetCard, null=True, blank=True, on_delete=models.PROTECT, related_name="contracts"
+    )
     resource = models.ForeignKey(
         Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="contracts"
     )

@@ -45,7 +45,14 @@ def test_every_bad_row_named_and_nothing_written(ledger, accountant, tmp_path):
     with pytest.raises(DomainError) as error:
         import_assets(tmp_path, accountant, text)
     found = {(p.row, p.field) for p in error.value.problems}
-    assert {(2, "original"), (3, "acquired"), (4, "nature"), (5, "opening_depreciation"), (5, "project"), (7, "card")} <= found
+    assert {
+        (2, "original"),
+        (3, "acquired"),
+        (4, "nature"),
+        (5, "opening_depreciation"),
+        (5, "project"),
+        (7, "card"),
+    } <= found
     assert not AssetCard.objects.exists()
 
 
@@ -87,4 +94,6 @@ def test_handed_over_project_without_card_is_listed(ledger, accountant, manager,
     import_assets(tmp_path, accountant, text)
     card = AssetCard.objects.get(code="ZC-010")
     assert card.allocation.allocation.code == "A-2025-01"
-    assert [(r.project, r.cards, r.cards_fen) for r in S.handover_reconciliation(ledger)] == [("P01", 1, 20_000_000)]
+    assert [(r.project, r.cards, r.cards_fen) for r in S.handover_reconciliation(ledger)] == [
+        ("P01", 1, 20_000_000)
+    ]

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _row(code="HT-2025-09", kind="租赁", start="2025-02-01", end="2027-01-31", due="2025-03-01", amount="100.00",
          price="100.00", obj="", renews="", ledger="HT01"):  # fmt: skip
-    return (
-        f"{code},{ledger},{kind},李四,单位,,,{obj},机动地,2025-01-10,{start},{end},{price},0,否,,{renews},{due},{amount}"
-    )
+    return f"{code},{ledger},{kind},李四,单位,,,{obj},机动地,2025-01-10,{start},{end},{price},0,否,,{renews},{due},{amount}"
 
 
 def test_import_records_contract_with_schedule_and_counterparty(ledger, accountant, tmp_path):
@@ -160,12 +158,16 @@ def test_receivable_reconciliation_names_the_difference(ledger, accountant, revi
 def test_termination_is_recorded_once_and_stops_later_instalments(ledger, accountant, tmp_path):
     import_contracts(tmp_path, accountant)
     contract = Contract.objects.get(code="HT-2025-01")
-    contracts.contract_terminate(actor=accountant, contract=contract, on_date=date(2025, 10, 15), reason="承租人退租")
+    contracts.contract_terminate(
+        actor=accountant, contract=contract, on_date=date(2025, 10, 15), reason="承租人退租"
+    )
     owed = [r.due_on for r in S.receivables(ledger, date(2026, 6, 1))]
     assert owed == [date(2025, 3, 1), date(2025, 9, 1)]
     assert S.contract_state(Contract.objects.get(pk=contract.pk), date(2025, 11, 1)) == str(S.TERMINATED)
     with pytest.raises(Conflict):
-        contracts.contract_terminate(actor=accountant, contract=contract, on_date=date(2025, 11, 1), reason="再次")
+        contracts.contract_terminate(
+            actor=accountant, contract=contract, on_date=date(2025, 11, 1), reason="再次"
+        )
     assert list(ContractEvent.objects.filter(contract=contract).values_list("act", flat=True)) == [
         "signed",
         "terminated",
@@ -177,7 +179,10 @@ def test_terminate_needs_the_permission(ledger, accountant, make_user, region_tr
     reporter = make_user("reporter", "reporter", region_tree["510781100201"])
     with pytest.raises(DomainError):
         contracts.contract_terminate(
-            actor=reporter, contract=Contract.objects.get(code="HT-2025-01"), on_date=date(2025, 10, 1), reason="x"
+            actor=reporter,
+            contract=Contract.objects.get(code="HT-2025-01"),
+            on_date=date(2025, 10, 1),
+            reason="x",
         )
     assert Contract.objects.get(code="HT-2025-01").terminated_on is None
 

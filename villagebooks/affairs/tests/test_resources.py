@@ -57,4 +57,6 @@ def test_bad_rows_named_and_nothing_written(ledger, accountant, tmp_path):
 
 def test_missing_column_named_in_chinese(ledger, accountant, tmp_path):
     with pytest.raises(DomainError, match="面积（亩）"):
-        import_resources(tmp_path, accountant, "资源编号,账套,名称,资源类别,用途\nR1,HT01,鱼塘,水面,养殖水面\n")
+        import_resources(
+            tmp_path, accountant, "资源编号,账套,名称,资源类别,用途\nR1,HT01,鱼塘,水面,养殖水面\n"
+        )

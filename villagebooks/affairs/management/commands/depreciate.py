@@ -15,7 +15,9 @@ class Command(ActorCommand):
         super().add_arguments(parser)
         parser.add_argument("--ledger", required=True)
         parser.add_argument("--period", required=True, help="YYYY-MM")
-        parser.add_argument("--operating-account", default="", help="经营性资产折旧的借方科目（默认见数据文件）")
+        parser.add_argument(
+            "--operating-account", default="", help="经营性资产折旧的借方科目（默认见数据文件）"
+        )
         parser.add_argument("--public-account", default="", help="其他资产折旧的借方科目（默认见数据文件）")
 
     def handle(self, *args, **options):
@@ -26,7 +28,11 @@ class Command(ActorCommand):
         if options["public_account"]:
             expense["public"] = options["public_account"]
         result = depreciation_run(
-            actor=self.actor(options), ledger=ledger_by_code(options["ledger"]), year=year, month=month, expense=expense
+            actor=self.actor(options),
+            ledger=ledger_by_code(options["ledger"]),
+            year=year,
+            month=month,
+            expense=expense,
         )
         self.stdout.write(
             f"{options['period']} 折旧 {format_fen(result.run.total_fen)} 元（{result.cards} 张卡片），"
