@@ -168,7 +168,7 @@ def asset_dispose(*, actor, card: AssetCard, on_date: date, note: str) -> AssetC
     with transaction.atomic():
         card = AssetCard.objects.select_for_update().get(pk=card.pk)
         if card.disposed_on is not None:
-            raise Conflict(E.ALREADY_DISPOSED.format(date=card.disposed_on), field="disposed_on")
+            raise Conflict(E.ALREADY_DISPOSED.format(date=card.disposed_on), field="status")
         if on_date < card.acquired_on:
             raise DomainError(E.DISPOSAL_BEFORE.format(date=card.acquired_on), field="date")
         card.disposed_on, card.disposal_note = on_date, note.strip()[:200]

@@ -312,7 +312,7 @@ def contract_terminate(*, actor, contract: Contract, on_date: date, reason: str)
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.terminated_on is not None:
-            raise Conflict(E.ALREADY_TERMINATED.format(date=contract.terminated_on), field="terminated_on")
+            raise Conflict(E.ALREADY_TERMINATED.format(date=contract.terminated_on), field="status")
         if not contract.start <= on_date <= contract.end:
             raise DomainError(
                 E.TERMINATION_OUTSIDE.format(date=on_date, start=contract.start, end=contract.end),

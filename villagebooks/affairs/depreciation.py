@@ -166,7 +166,7 @@ def depreciation_run(
                 number = voucher.number if voucher.number else gettext("草稿 {n}").format(n=voucher.draft_no)
                 raise Conflict(
                     E.ALREADY_RUN.format(period=label, voucher=number, status=voucher.get_status_display()),
-                    field="period",
+                    field="status",
                 )
             run.void = True
             run.save(update_fields=["void"])
@@ -194,7 +194,7 @@ def depreciation_run(
                 )
         except IntegrityError:  # another run of the same month committed first
             raise Conflict(
-                E.ALREADY_RUN.format(period=label, voucher="-", status="-"), field="period"
+                E.ALREADY_RUN.format(period=label, voucher="-", status="-"), field="status"
             ) from None
         DepreciationLine.objects.bulk_create(
             DepreciationLine(ledger=ledger, run=run, card=item.card, amount_fen=item.amount_fen)

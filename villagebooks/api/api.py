@@ -8,6 +8,7 @@ from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from villagebooks.api import (
+    affairs_property,
     banking,
     funds,
     ledgers,
@@ -68,5 +69,16 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, tokens):
+for module in (
+    regions,
+    ledgers,
+    vouchers,
+    reports,
+    banking,
+    funds,
+    registry,
+    supervision,
+    affairs_property,
+    tokens,
+):
     api.add_router("", module.router)

@@ -25,6 +25,7 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
     in_process_requests,
     seeded,
 )
+from villagebooks.affairs import errors_property as affairs_property_errors
 from villagebooks.banking import errors as banking_errors
 from villagebooks.common import money, tabular
 from villagebooks.ledger import errors as ledger_errors
@@ -50,6 +51,7 @@ RULE_MODULES: list[ModuleType] = [
     tabular,  # an uploaded statement that is no table
     subsidies,
     supervision,
+    affairs_property_errors,  # a month with nothing to depreciate, a contract's term
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
@@ -69,6 +71,8 @@ FORM_RULES = {
     periods.BAD_PERIOD,
     supervision.BAD_MONTH,
     supervision.SCOPE_NEEDED,
+    affairs_property_errors.REASON_REQUIRED,
+    affairs_property_errors.BAD_PERIOD,
 }
 
 
