@@ -4,14 +4,13 @@ import pytest
 
 from villagebooks.affairs.models import Contract, DepreciationRun
 from villagebooks.affairs.tests.property_support import import_assets, import_contracts, import_resources
-from villagebooks.api.tests.conftest import ApiCaller  # noqa: F401
 from villagebooks.api.services import api_token_create
+from villagebooks.api.tests.conftest import ApiCaller  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 def _api(user):
-    from villagebooks.api.tests.conftest import ApiCaller
 
     return ApiCaller(api_token_create(actor=user, name="测试").secret)
 

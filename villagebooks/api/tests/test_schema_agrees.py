@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
+from villagebooks.affairs import errors_property as affairs_property_errors
 from villagebooks.api import banking as api_banking
 from villagebooks.api import reports as api_reports
 from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
@@ -25,7 +26,6 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
     in_process_requests,
     seeded,
 )
-from villagebooks.affairs import errors_property as affairs_property_errors
 from villagebooks.banking import errors as banking_errors
 from villagebooks.common import money, tabular
 from villagebooks.ledger import errors as ledger_errors
