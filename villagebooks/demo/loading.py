@@ -275,6 +275,7 @@ class DemoSummary:
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
     registry: object = None  # demo.registry.RegistrySummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
+    affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
 
 
 def demo_load(
@@ -397,6 +398,13 @@ def demo_load(
             ledgers=township_ledgers,
             end=end,
         )
+    say("生成合同、资源台账和资产卡片……")
+    from villagebooks.demo.affairs_property import demo_affairs_property_load
+
+    summary.affairs_property = demo_affairs_property_load(
+        accountant_for=lambda ledger: accountant[township_of[ledger.code]],
+        ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+    )
     return summary
 
 
