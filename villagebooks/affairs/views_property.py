@@ -12,6 +12,7 @@ user's scope answers 404 like one that does not exist; a write without the actio
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tempfile
 from datetime import date
@@ -44,6 +45,7 @@ TERMINATED = gettext_lazy("合同已解除")
 DEPRECIATED = gettext_lazy("{period} 折旧凭证已生成并提交审核（{count} 张卡片）")
 DISPOSED = gettext_lazy("资产已登记处置")
 BAD_DATE = gettext_lazy("日期“{text}”无效，应为 YYYY-MM-DD")
+NOT_FOUND = gettext_lazy("账套、合同或资产卡片不存在，或您无权查看")
 
 # The import templates: header (Chinese) and one example row per file.
 TEMPLATES = {
@@ -76,6 +78,20 @@ def _message(request: HttpRequest, message: str, *, status: int, title: str) -> 
     )
 
 
+def _found_or_404(view):
+    """A ledger, contract or card outside the user's scope (or absent) answers the site's own
+    404 page, the same for both."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return _message(request, str(NOT_FOUND), status=404, title=_("未找到"))
+
+    return wrapped
+
+
 def _ledger(request: HttpRequest, code: str):
     ledger = ledger_get(user=request.user, code=code)
     if ledger is None:
@@ -101,6 +117,7 @@ def _forbidden(request: HttpRequest, error: NotPermitted) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_GET
 def contract_list(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -124,6 +141,7 @@ def contract_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_GET
 def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -149,6 +167,7 @@ def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpRespo
 
 
 @login_required
+@_found_or_404
 @require_POST
 def contract_terminate(request: HttpRequest, code: str, contract: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -175,6 +194,7 @@ def contract_terminate(request: HttpRequest, code: str, contract: str) -> HttpRe
 
 
 @login_required
+@_found_or_404
 @require_POST
 def receipts_match(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -187,6 +207,7 @@ def receipts_match(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_GET
 def receivable_reconciliation(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -206,6 +227,7 @@ def receivable_reconciliation(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_GET
 def asset_list(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -229,6 +251,7 @@ def asset_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_POST
 def depreciate(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -246,6 +269,7 @@ def depreciate(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_POST
 def asset_dispose(request: HttpRequest, code: str, card: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -268,6 +292,7 @@ def asset_dispose(request: HttpRequest, code: str, card: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_GET
 def resource_list(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -283,6 +308,7 @@ def resource_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@_found_or_404
 @require_POST
 def import_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     ledger = _ledger(request, code)
@@ -311,6 +337,7 @@ def import_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     return redirect(PAGE_OF[kind], ledger.code)
 
 
+@_found_or_404
 @require_GET
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """The import file's header (Chinese names) and an example row, as UTF-8 CSV with a BOM so
