@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from villagebooks.affairs import assets, contracts, depreciation, resources
 from villagebooks.affairs import selectors_property as S
 from villagebooks.affairs.access_property import ASSETS, CONTRACTS, DEPRECIATE, RESOURCES
-from villagebooks.affairs.models import AssetCard, Contract, DepreciationRun
+from villagebooks.affairs.models import AssetCard, AssetKind, AssetNature, Contract, DepreciationRun
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import can
 from villagebooks.ledger.selectors import ledger_get
@@ -68,6 +68,12 @@ IMPORTERS = {
     "contracts": contracts.contracts_import,
     "assets": assets.assets_import,
     "resources": resources.resources_import,
+}
+# The registers the asset page can narrow to: 经营性, 公益性资产, 生物资产.
+REGISTERS = {
+    "operating": lambda card: card.nature == AssetNature.OPERATING,
+    "public": lambda card: card.nature == AssetNature.PUBLIC,
+    "biological": lambda card: card.kind != AssetKind.FIXED,
 }
 PAGE_OF = {"contracts": "affairs:contracts", "assets": "affairs:assets", "resources": "affairs:resources"}
 
@@ -233,6 +239,9 @@ def asset_list(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger(request, code)
     on = _on_date(request)
     rows = S.cards(ledger, on, include_disposed=True)
+    register = request.GET.get("register", "")
+    if register in REGISTERS:
+        rows = [row for row in rows if REGISTERS[register](row.card)]
     context = {
         "ledger": ledger,
         "on": on,
@@ -246,6 +255,7 @@ def asset_list(request: HttpRequest, code: str) -> HttpResponse:
         "may_depreciate": can(request.user, ledger, DEPRECIATE),
         "kind": "assets",
         "period": f"{on.year}-{on.month:02d}",
+        "register": register if register in REGISTERS else "",
     }
     return render(request, "affairs/property/assets.html", context)
 

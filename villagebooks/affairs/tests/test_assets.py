@@ -97,3 +97,13 @@ def test_handed_over_project_without_card_is_listed(ledger, accountant, manager,
     assert [(r.project, r.cards, r.cards_fen) for r in S.handover_reconciliation(ledger)] == [
         ("P01", 1, 20_000_000)
     ]
+
+
+def test_public_benefit_register_on_the_page(client, ledger, accountant, tmp_path):
+    from django.urls import reverse
+
+    import_assets(tmp_path, accountant)
+    client.force_login(accountant)
+    page = client.get(reverse("affairs:assets", args=["HT01"]), {"register": "public", "on": "2025-06-30"})
+    text = page.content.decode()
+    assert "ZC-003" in text and "ZC-001" not in text
