@@ -10,9 +10,11 @@ class AffairsConfig(AppConfig):
 
     def ready(self) -> None:
         # Members, shares, dividends and decisions: their actions, and the year close's split of
-        # 向成员分配 by the share register (ledger's extension point).
+        # 向成员分配 by the share register (ledger's extension point). Contracts, assets and
+        # resources: their actions.
         from villagebooks.affairs import (
             access,  # noqa: F401
+            access_property,  # noqa: F401
             dividends,
         )
 

@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from villagebooks.api import (
     affairs_members,
+    affairs_property,
     banking,
     funds,
     ledgers,
@@ -80,5 +81,6 @@ for module in (
     supervision,
     tokens,
     affairs_members,
+    affairs_property,
 ):
     api.add_router("", module.router)

@@ -276,6 +276,7 @@ class DemoSummary:
     registry: object = None  # demo.registry.RegistrySummary
     affairs_members: object = None  # demo.affairs_members.AffairsMembersSummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
+    affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
 
 
 def demo_load(
@@ -407,6 +408,13 @@ def demo_load(
             ledgers=township_ledgers,
             end=end,
         )
+    say("生成合同、资源台账和资产卡片……")
+    from villagebooks.demo.affairs_property import demo_affairs_property_load
+
+    summary.affairs_property = demo_affairs_property_load(
+        accountant_for=lambda ledger: accountant[township_of[ledger.code]],
+        ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+    )
     return summary
 
 

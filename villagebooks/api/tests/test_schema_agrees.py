@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
 from villagebooks.affairs import errors as affairs_errors
+from villagebooks.affairs import errors_property as affairs_property_errors
 from villagebooks.api import banking as api_banking
 from villagebooks.api import reports as api_reports
 from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
@@ -52,6 +53,7 @@ RULE_MODULES: list[ModuleType] = [
     subsidies,
     supervision,
     affairs_errors,  # members, shares, dividends, decisions (quorums, lawful ends, the reserve)
+    affairs_property_errors,  # a month with nothing to depreciate, a contract's term
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
@@ -71,6 +73,8 @@ FORM_RULES = {
     periods.BAD_PERIOD,
     supervision.BAD_MONTH,
     supervision.SCOPE_NEEDED,
+    affairs_property_errors.REASON_REQUIRED,
+    affairs_property_errors.BAD_PERIOD,
 }
 
 
