@@ -64,7 +64,8 @@ def contract_state(contract: Contract, on_date: date) -> str:
     if on_date < contract.start:
         return str(NOT_STARTED)
     if on_date > contract.end:
-        return str(RENEWED) if contract.renewals.exists() else str(EXPIRED)
+        # all(): the prefetched renewals when the caller loaded them (contracts_summary does)
+        return str(RENEWED) if len(contract.renewals.all()) else str(EXPIRED)
     return str(IN_FORCE)
 
 
