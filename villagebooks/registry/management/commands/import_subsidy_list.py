@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from villagebooks.common.money import format_fen
-from villagebooks.ledger.models import VoucherStatus
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
+from villagebooks.ledger.models import VoucherStatus
 from villagebooks.regions.commands import ActorCommand
 from villagebooks.registry.subsidies import subsidy_list_import
 
