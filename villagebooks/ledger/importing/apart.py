@@ -48,6 +48,7 @@ from villagebooks.ledger.importing.messages import ImportFailed, _problems_in_or
 from villagebooks.ledger.importing.reading import _read_file, _VoucherImport, progress_bar
 from villagebooks.ledger.importing.writing import ImportResult, _BatchWriter
 from villagebooks.ledger.models import Ledger, Period
+from villagebooks.ledger.counterparty_resolvers import PersonParty
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
 
 # The foreign keys are checked batch by batch from this batch on (8,000 vouchers), while the
@@ -177,6 +178,8 @@ def _answer(actor, question: str, ledger_id: int, value):
         directory = LedgerDirectory(ledger=ledger)
         if question == "fund":
             return ("ok", directory.fund_create(value))
+        if question == "person":
+            return ("ok", directory.person_counterparty(PersonParty(*value)))
         return ("ok", directory.counterparty_create(value))
     except DomainError as exc:
         return ("error", exc.problems)
@@ -207,6 +210,9 @@ class _DirectoryAskingWriter(LedgerDirectory):
 
     def counterparty_create(self, name: str) -> int:
         return self.ask("counterparty", self.ledger, name)
+
+    def person_counterparty(self, person: PersonParty) -> tuple[int, str]:
+        return tuple(self.ask("person", self.ledger, tuple(person)))
 
 
 class _ReadingApart(_VoucherImport):
