@@ -36,8 +36,8 @@ from villagebooks.ledger import chain, checkpoints, posting
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
-from villagebooks.ledger.counterparty_resolvers import PersonParty, resolve_persons
 from villagebooks.ledger.closing_checks import period_blockers, period_warnings, year_distributions
+from villagebooks.ledger.counterparty_resolvers import PersonParty, resolve_persons
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import latest_voucher_date, period_label

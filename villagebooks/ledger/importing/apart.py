@@ -43,12 +43,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.ledger.counterparty_resolvers import PersonParty
 from villagebooks.ledger.importing.batches import _WriteBatch
 from villagebooks.ledger.importing.messages import ImportFailed, _problems_in_order
 from villagebooks.ledger.importing.reading import _read_file, _VoucherImport, progress_bar
 from villagebooks.ledger.importing.writing import ImportResult, _BatchWriter
 from villagebooks.ledger.models import Ledger, Period
-from villagebooks.ledger.counterparty_resolvers import PersonParty
 from villagebooks.ledger.services import LedgerDirectory, period_for_date
 
 # The foreign keys are checked batch by batch from this batch on (8,000 vouchers), while the
