@@ -151,6 +151,79 @@ def reconciliation(request, filters: Query[ReconciliationFilter]):
     ]
 
 
+class ReceivedFilter(Schema):
+    region: text(12, min_length=1) = Field(..., description="村、乡镇或县的区划代码")
+    from_period: Period = Field(..., alias="from", description="起始期间 YYYY-MM", examples=["2025-01"])
+    to_period: Period = Field(..., alias="to", description="截止期间 YYYY-MM", examples=["2025-12"])
+
+
+class ReceivedRowOut(Schema):
+    village: str
+    household: str
+    name: str
+    id_number: str = Field(description="总是掩码")
+    status: str
+    cadre: bool
+    programme: str
+    batch: str
+    date: str
+    amount: str
+    state: str
+
+
+class ReceivedTotalOut(Schema):
+    key: str
+    persons: int
+    amount: str
+
+
+class ReceivedOut(Schema):
+    region: str
+    rows: list[ReceivedRowOut]
+    by_programme: list[ReceivedTotalOut]
+    by_status: list[ReceivedTotalOut]
+    total: str
+    cadres: str
+    cadres_share: float | None = Field(description="村干部及其近亲属户所得占比（%）")
+    population_share: float | None = Field(description="这些户的人口占比（%）")
+
+
+@router.get("/registry/received", response={200: ReceivedOut, **S.ERRORS}, summary="农户补贴领取情况")
+def received(request, filters: Query[ReceivedFilter]):
+    """Who of the villages under ``region`` received what in the months, totals by programme and
+    household status, and the share of cadres' households against their share of the persons."""
+    from villagebooks.registry.received import received as received_report
+
+    report = received_report(
+        user=request.auth,
+        region_code=filters.region.strip(),
+        from_key=parse_period(filters.from_period, field="from"),
+        to_key=parse_period(filters.to_period, field="to"),
+    )
+
+    def total(t):
+        return {"key": t.key, "persons": t.persons, "amount": fen_to_text(t.amount_fen)}
+
+    return {
+        "region": report.region.code,
+        "rows": [
+            {
+                **r,
+                "date": r["date"].isoformat(),
+                "amount": fen_to_text(r["amount_fen"]),
+                "state": str(r["state"]),
+            }
+            for r in report.rows
+        ],
+        "by_programme": [total(t) for t in report.by_programme],
+        "by_status": [total(t) for t in report.by_status],
+        "total": fen_to_text(report.total_fen),
+        "cadres": fen_to_text(report.cadres_fen),
+        "cadres_share": report.cadres_share,
+        "population_share": report.population_share,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Writes
 

@@ -199,6 +199,33 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def received_page(request: HttpRequest) -> HttpResponse:
+    """What households of a village or region received in some months: each person's payments,
+    the totals by programme and by household status, and the cadres' households' share."""
+    from villagebooks.registry.received import received
+
+    region = request.GET.get("region", "").strip()[:12]
+    from_text, to_text = request.GET.get("from", "").strip()[:7], request.GET.get("to", "").strip()[:7]
+    report, error = None, ""
+    if region and from_text and to_text:
+        try:
+            report = received(
+                user=request.user,
+                region_code=region,
+                from_key=parse_period(from_text, field="from"),
+                to_key=parse_period(to_text, field="to"),
+            )
+        except DomainError as failure:
+            error = "；".join(p.message for p in failure.problems)
+    return render(
+        request,
+        "registry/received.html",
+        {"report": report, "region": region, "from": from_text, "to": to_text, "error": error},
+    )
+
+
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_TOO_LARGE = gettext_lazy("文件超过 20 MB")
 IMPORT_NO_FILE = gettext_lazy("请选择要导入的文件")
