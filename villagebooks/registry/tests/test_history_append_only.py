@@ -41,7 +41,7 @@ def history(region_tree, import_rows, ledger, accountant, manager, tmp_path):
                              fund_kind="livelihood_subsidy", basis="person", standard_fen=50000, frequency="year")  # fmt: skip
     path = write_csv(tmp_path / "l.csv", [[zhang.id_number, "张三", "1", "500", "500", make_card()]],
                      columns=S.LIST_COLUMNS)  # fmt: skip
-    S.subsidy_list_import(actor=manager, path=path, ledger=ledger, programme_code="TP", batch_code="B1",
+    S.subsidy_list_import(actor=system_user(), path=path, ledger=ledger, programme_code="TP", batch_code="B1",
                           pay_date=date(2025, 3, 1), override_reason="乡镇已核实")  # fmt: skip
     persons_shown(system_user(), [zhang], reveal=True, via="cli")
     assert HouseholdStatus.objects.count() == 2 and RegistryChange.objects.count() >= 2

@@ -57,7 +57,9 @@ def _pdf(content: bytes) -> str:
 def _xlsx(content: bytes) -> str:
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     return "\n".join(
-        " ".join("" if v is None else str(v) for v in row) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+        " ".join("" if v is None else str(v) for v in row)
+        for sheet in workbook
+        for row in sheet.iter_rows(values_only=True)
     )
 
 
@@ -110,7 +112,9 @@ def outputs(client, user) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", ["reviewer", "supervisor", "county"])
-def test_no_output_anywhere_shows_a_full_identifier_to_a_masked_role(client, books, make_user, region_tree, role):
+def test_no_output_anywhere_shows_a_full_identifier_to_a_masked_role(
+    client, books, make_user, region_tree, role
+):
     user = make_user(f"{role}-1", role, region_tree["510781100000" if role != "county" else "510781000000"])
     texts = outputs(client, user)
     masked = f"{books['id'][:4]}********{books['id'][-4:]}"
@@ -127,6 +131,8 @@ def test_the_accountant_gets_the_reconciliation_file_unmasked_and_it_is_recorded
     client.force_login(accountant)
     content = client.get("/registry/reconciliation.xlsx", {"ledger": "HT01", **MONTHS}).content
     assert books["id"] in _xlsx(content)
-    assert AuditEntry.objects.filter(action="personal_data_view", actor=accountant, detail__via="xlsx").exists()
+    assert AuditEntry.objects.filter(
+        action="personal_data_view", actor=accountant, detail__via="xlsx"
+    ).exists()
     # The household list and a household's payments are masked for everyone.
     assert books["id"] not in client.get("/registry/households.csv").content.decode("utf-8-sig")
