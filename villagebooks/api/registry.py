@@ -228,13 +228,15 @@ def received(request, filters: Query[ReceivedFilter]):
 # Writes
 
 FILE_TOO_LARGE = "文件过大：最大 {size} MB"
+NO_FILE = "请上传要导入的文件（表单字段 file）"
 UNKNOWN_LEDGER = "账套 {code} 不存在或您无权查看"
-BAD_DATE = "日期“{value}”无效，应为 YYYY-MM-DD"
 
 
 @contextmanager
 def _saved(file: UploadedFile, stem: str):
     """The upload as a file on disk (the services read paths), refused beyond the size limit."""
+    if file is None:
+        raise DomainError(NO_FILE, field="file")
     limit = settings.ATTACHMENT_MAX_BYTES
     if file.size and file.size > limit:
         raise DomainError(FILE_TOO_LARGE.format(size=limit // (1024 * 1024)), field="file")
@@ -267,7 +269,7 @@ class HouseholdsImportOut(Schema):
     response={201: HouseholdsImportOut, **S.ERRORS},
     summary="导入农户信息（import-households 的列，CSV 或 XLSX）",
 )
-def households_import(request, file: File[UploadedFile]):
+def households_import(request, file: File[UploadedFile] = None):
     """All or nothing; every bad row named. A village reporter imports persons of their own village only."""
     with _saved(file, "households") as path:
         result = households_service.households_import(actor=request.auth, path=path)
@@ -293,7 +295,7 @@ class ProgrammesImportOut(Schema):
     response={201: ProgrammesImportOut, **S.ERRORS},
     summary="导入补贴项目（import-programmes 的列）",
 )
-def programmes_import(request, file: File[UploadedFile]):
+def programmes_import(request, file: File[UploadedFile] = None):
     with _saved(file, "programmes") as path:
         result = subsidies.programmes_import(actor=request.auth, path=path)
     return Status(201, {"created": result.created, "changed": result.changed})
@@ -302,7 +304,7 @@ def programmes_import(request, file: File[UploadedFile]):
 class SubsidyListIn(Schema):
     programme: text(32, min_length=1) = Field(..., description="补贴项目编码")
     batch: text(32, min_length=1) = Field(..., description="批次编号")
-    date: text(10, min_length=10) = Field(..., description="发放日期 YYYY-MM-DD")
+    date: Date = Field(..., description="发放日期 YYYY-MM-DD")
     fund: text(100) = Field("", description="资金名称（默认：账套中该项目资金类别的唯一资金）")
     project: text(32) = Field("", description="项目编号：发放凭证各行记入该项目")
     pay: bool = Field(False, description="核对无误后生成发放凭证（无 reviewer 时提交审核）")
@@ -331,14 +333,11 @@ class SubsidyListOut(Schema):
     response={201: SubsidyListOut, **S.ERRORS},
     summary="导入补贴名册并核对；pay 生成发放凭证",
 )
-def subsidy_list_import(request, code: Code, payload: Form[SubsidyListIn], file: File[UploadedFile]):
+def subsidy_list_import(request, code: Code, payload: Form[SubsidyListIn], file: File[UploadedFile] = None):
     """The list's columns: id_number,name,quantity,standard,amount,bank_card. The registry's
     problems refuse it (422, each named) unless ``override`` is given by a role that may."""
     ledger = _ledger(request.auth, code)
-    try:
-        pay_date = Date.fromisoformat(payload.date)
-    except ValueError as error:
-        raise DomainError(BAD_DATE.format(value=payload.date), field="date") from error
+    pay_date = payload.date
     with _saved(file, "list") as path:
         result = subsidies.subsidy_list_import(
             actor=request.auth,
@@ -381,7 +380,7 @@ class BankReturnOut(Schema):
     response={201: BankReturnOut, **S.ERRORS},
     summary="导入银行回盘文件",
 )
-def bank_return_import(request, code: Code, batch: Code, file: File[UploadedFile]):
+def bank_return_import(request, code: Code, batch: Code, file: File[UploadedFile] = None):
     """Columns id_number,name,bank_card,amount,status,reason (status 成功/失败)."""
     ledger = _ledger(request.auth, code)
     with _saved(file, "return") as path:
