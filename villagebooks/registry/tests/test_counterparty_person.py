@@ -110,3 +110,22 @@ def test_an_id_number_of_nobody_in_the_registry_stays_an_unknown_counterparty(
     with pytest.raises(DomainError) as excinfo:
         ledger_services.voucher_create(actor=accountant, ledger=ledger, date=date(2025, 3, 5), lines=lines)
     assert [p.field for p in excinfo.value.problems] == ["counterparty"]
+
+
+def test_the_household_page_lists_the_books_lines_of_its_persons(
+    client, zhang, ledger, accountant, tmp_path, make_user, region_tree
+):
+    _import(tmp_path, accountant, zhang.id_number)
+    voucher = Voucher.objects.get()
+    client.force_login(accountant)
+    page = client.get(f"/registry/households/{zhang.household_id}/").content.decode()
+    assert 'id="booked"' in page and "借给农户" in page and f"/ledgers/HT01/vouchers/{voucher.pk}/" in page
+    assert zhang.id_number not in page
+    # A user who sees the household but not the ledger (the county of another township's books is
+    # not the case here: a village reporter of another ledger) does not see the line.
+    other = ledger_services.ledger_create(actor=accountant, village_code="510781100201", code="HT02",
+                                          name="黑滩村另一账套", chart="2023", start_year=2025, start_month=1)  # fmt: skip
+    reporter = make_user("cun2", "reporter", region_tree["510781100201"], ledger_id=other.pk)
+    client.force_login(reporter)
+    page = client.get(f"/registry/households/{zhang.household_id}/").content.decode()
+    assert "张三" in page and 'id="booked"' not in page
