@@ -129,3 +129,19 @@ def test_the_household_page_lists_the_books_lines_of_its_persons(
     client.force_login(reporter)
     page = client.get(f"/registry/households/{zhang.household_id}/").content.decode()
     assert "张三" in page and 'id="booked"' not in page
+
+
+def test_the_entry_grid_page_takes_an_id_number_and_shows_the_name(client, zhang, ledger, accountant):
+    from villagebooks.workspace.tests.vouchers_pages import grid_post
+
+    client.force_login(accountant)
+    rows = [
+        {"summary": "借给农户", "account": "112", "counterparty": zhang.id_number, "debit": "800"},
+        {"summary": "借给农户", "account": "101", "credit": "800"},
+    ]
+    response = client.post("/ledgers/HT01/entry/", grid_post("2025-03-05", rows))
+    assert response.status_code == 302, response.content.decode()[:500]
+    voucher = Voucher.objects.get()
+    assert voucher.lines.get(line_no=1).counterparty.person_key == zhang.pk
+    edit = client.get(f"/ledgers/HT01/vouchers/{voucher.pk}/edit/").content.decode()
+    assert "张三（" in edit and zhang.id_number not in edit
