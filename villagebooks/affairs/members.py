@@ -193,9 +193,10 @@ def members_import(*, actor, path: Path) -> ImportResult:
             id_number__in={v["id_number"].upper() for _, v in rows}
         ).select_related("household")
     }
-    open_now = {
-        m.person_id: m for m in Membership.objects.filter(person__in=persons.values(), ended_on__isnull=True)
-    }
+    history: dict[int, list[Membership]] = {}
+    for m in Membership.objects.filter(person__in=persons.values()).order_by("since"):
+        history.setdefault(m.person_id, []).append(m)
+    open_now = {pid: m for pid, rows_ in history.items() for m in rows_ if m.ended_on is None}
     allowed: dict[str, bool] = {}
     seen: dict[str, int] = {}
     plan: list[tuple[str, object, dict]] = []
@@ -259,14 +260,14 @@ def members_import(*, actor, path: Path) -> ImportResult:
             "end_note": v["end_note"],
         }
         if current is None:
-            ended = Membership.objects.filter(person=person, since=since).first()
+            ended = next((m for m in history.get(person.pk, []) if m.since == since), None)
             if ended is not None:
                 if ended.ended_on != ended_on:
                     bad("ended_on", E.ALREADY_ENDED.format(date=ended.ended_on))
                 else:
                     plan.append(("same", ended, values))
                 continue
-            later = Membership.objects.filter(person=person, ended_on__gt=since).first()
+            later = next((m for m in history.get(person.pk, []) if m.ended_on and m.ended_on > since), None)
             if later is not None:
                 bad("since", E.ALREADY_ENDED.format(date=later.ended_on))
                 continue

@@ -29,14 +29,13 @@ from villagebooks.affairs import errors as E
 from villagebooks.affairs.members import (
     ImportResult,
     choice_key,
-    member_on,
     parse_date,
     parse_shares,
     read_rows,
     village_checked,
     villages_by_code,
 )
-from villagebooks.affairs.models import ShareClass, ShareEntry
+from villagebooks.affairs.models import Membership, ShareClass, ShareEntry
 from villagebooks.affairs.models.members import ShareChange
 from villagebooks.affairs.terms import terms
 from villagebooks.common.audit import audit_record
@@ -142,6 +141,12 @@ def shares_import(*, actor, path: Path) -> ImportResult:
     }
     classes = {(c.village_id, c.code): c for c in ShareClass.objects.filter(village__in=villages.values())}
     new_classes: dict[tuple[int, str], ShareClass] = {}
+    # Every membership of the persons named, for the "a member on that date" check in memory.
+    spans: dict[int, list[tuple]] = {}
+    for person_id, since, ended_on in Membership.objects.filter(person__in=persons.values()).values_list(
+        "person_id", "since", "ended_on"
+    ):
+        spans.setdefault(person_id, []).append((since, ended_on))
     allowed: dict[str, bool] = {}
     # Running holdings per (village, household or None, class) as the file changes them, from
     # the register's holdings on each row's date (rows are applied in file order).
@@ -207,7 +212,7 @@ def shares_import(*, actor, path: Path) -> ImportResult:
                 if holder is None or (village and holder.village_id != village.pk):
                     bad("id_number", E.UNKNOWN_PERSON.format(id=id_number))
                     holder = None
-            if holder and on and change != ShareChange.INHERIT and member_on(holder.pk, on) is None:
+            if holder and on and change != ShareChange.INHERIT and not _member_on(spans, holder.pk, on):
                 bad("id_number", E.NOT_A_MEMBER.format(id=id_number, date=on))
                 holder = None
         if change in MOVES:
@@ -249,9 +254,14 @@ def shares_import(*, actor, path: Path) -> ImportResult:
         with transaction.atomic():
             for share_class in new_classes.values():
                 share_class.save()
+            plain = []
             for item in pending:
-                _write(actor, item)
+                if item["from"] is None:
+                    plain.append(_entry(actor, item, item["holder"], item["shares"]))
+                else:
+                    _write(actor, item)
                 result.created += 1
+            ShareEntry.objects.bulk_create(plain, batch_size=1000)
             audit_record(
                 actor=actor,
                 action="affairs_import_shares",
@@ -339,6 +349,12 @@ def _check_holdings(pending: list[dict]) -> list[FieldProblem]:
     return problems
 
 
+def _member_on(spans: dict, person_id: int, on: date) -> bool:
+    return any(
+        since <= on and (ended_on is None or ended_on > on) for since, ended_on in spans.get(person_id, ())
+    )
+
+
 def _holder_key(person_id, household_id):
     if person_id:
         return ("p", person_id)
@@ -347,6 +363,21 @@ def _holder_key(person_id, household_id):
 
 def _holder_label(name, number) -> str:
     return f"{name}（{number}）" if name else str(number or "")
+
+
+def _entry(actor, item: dict, person, shares, pair=None) -> ShareEntry:
+    return ShareEntry(
+        village=item["village"],
+        share_class=item["share_class"],
+        household_id=person.household_id if person else None,
+        person=person,
+        shares=shares,
+        date=item["date"],
+        change=item["change"],
+        pair=pair,
+        note=item["note"],
+        recorded_by=actor,
+    )
 
 
 def _write(actor, item: dict) -> None:

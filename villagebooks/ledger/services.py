@@ -1221,18 +1221,25 @@ def year_close(
         if appropriations.get("向成员分配", 0) > 0:
             # One counterparty for all members, or (a share register's split) one per household.
             members_payable = chart_rules(ledger.chart).appropriations["向成员分配"]
-            for planned in plan:
-                for line in planned.lines:
-                    if line.account_code == members_payable and line.counterparty_name and line.credit_fen:
-                        Counterparty.objects.get_or_create(
-                            ledger=ledger,
-                            name=line.counterparty_name,
-                            defaults={
-                                "kind": CounterpartyKind.ORGANISATION
-                                if line.counterparty_name == MEMBERS_COUNTERPARTY
-                                else CounterpartyKind.HOUSEHOLD
-                            },
-                        )
+            names = {
+                line.counterparty_name
+                for planned in plan
+                for line in planned.lines
+                if line.account_code == members_payable and line.counterparty_name and line.credit_fen
+            }
+            names -= set(
+                Counterparty.objects.filter(ledger=ledger, name__in=names).values_list("name", flat=True)
+            )
+            Counterparty.objects.bulk_create(
+                Counterparty(
+                    ledger=ledger,
+                    name=name,
+                    kind=CounterpartyKind.ORGANISATION
+                    if name == MEMBERS_COUNTERPARTY
+                    else CounterpartyKind.HOUSEHOLD,
+                )
+                for name in sorted(names)
+            )
         directory = LedgerDirectory.load(ledger)
         posted, distributions = [], []
         for planned in plan:
