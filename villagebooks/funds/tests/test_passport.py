@@ -15,7 +15,6 @@ from villagebooks.funds.tests.support import (
     ALLOCATION_HEADER,
     advance_to,
     import_allocations,
-    import_projects,
 )
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.models import CounterpartyKind, Fund
