@@ -584,6 +584,14 @@ class ExecutionRow:
         return self.budget_fen - self.paid_fen - self.committed_fen
 
     @property
+    def state_label(self) -> str:
+        return str(ProjectState(self.state).label)
+
+    def is_overdue(self, as_of: date) -> bool:
+        """Past its planned end at ``as_of`` and not yet 验收."""
+        return self.end < as_of and STATE_ORDER.index(self.state) < STATE_ORDER.index(ProjectState.ACCEPTED)
+
+    @property
     def rate_bp(self) -> int | None:
         """执行率 in hundredths of a percent (8525 is 85.25 %), None with no budget."""
         if not self.budget_fen:
@@ -686,12 +694,7 @@ def unspent_allocations(
 
 def overdue_projects(ledger_ids: Iterable[int], as_of: date) -> list[ExecutionRow]:
     """Projects past their planned end at ``as_of`` and not yet 验收 (accepted)."""
-    accepted = STATE_ORDER.index(ProjectState.ACCEPTED)
-    return [
-        row
-        for row in project_execution(ledger_ids, as_of)
-        if row.end < as_of and STATE_ORDER.index(row.state) < accepted
-    ]
+    return [row for row in project_execution(ledger_ids, as_of) if row.is_overdue(as_of)]
 
 
 __all__ = [

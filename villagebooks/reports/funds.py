@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError
 from villagebooks.funds import passport
-from villagebooks.funds.models import ProjectState
 from villagebooks.reports.scope import ReportScope
 
 EXECUTION_COLUMNS = [
@@ -151,7 +150,7 @@ def execution_rows(report: ProjectExecution) -> list[list]:
             row.rate_bp,
             row.period_paid_fen,
             row.due_fen,
-            str(ProjectState(row.state).label),
+            row.state_label,
             row.end.isoformat(),
         ]
         for row in report.rows
