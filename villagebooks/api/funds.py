@@ -41,6 +41,8 @@ class AllocationOut(Schema):
     fund_kind_label: str
     purpose: str
     allowed_accounts: list[str]
+    forbidden_accounts: list[str] = Field(description="负面清单：禁止支出的科目编码或前缀")
+    forbidden_kinds: list[str] = Field(description="负面清单：禁止用于的项目类别")
     control: str
     shares: list[ShareOut] = Field(description="您可以查看的账套的份额")
 
@@ -137,6 +139,8 @@ def _allocation_out(allocation: Allocation, shares) -> dict:
         "fund_kind_label": str(allocation.get_fund_kind_display()),
         "purpose": allocation.purpose,
         "allowed_accounts": allocation.allowed_prefixes,
+        "forbidden_accounts": allocation.forbidden_prefixes,
+        "forbidden_kinds": allocation.forbidden_kind_list,
         "control": allocation.control,
         "shares": [_share_out(share) for share in shares],
     }

@@ -53,6 +53,9 @@ ALLOCATION_COLUMNS = (
     "project",
     "control",
 )
+# Optional after the issue's columns: the 负面清单, ";"-separated account codes or prefixes and
+# project kinds (产业发展 … or their codes) that spending from the allocation must never reach.
+ALLOCATION_OPTIONAL = ("forbidden",)
 # Canonical column → the headers accepted (the second, Chinese, names a missing column).
 ALLOCATION_ALIASES = {
     "allocation": ("allocation", "下达编号"),
@@ -67,6 +70,7 @@ ALLOCATION_ALIASES = {
     "allowed_accounts": ("allowed_accounts", "允许支出科目"),
     "project": ("project", "项目"),
     "control": ("control", "控制方式"),
+    "forbidden": ("forbidden", "负面清单"),
 }
 ALLOCATION_REQUIRED = (
     "allocation",
@@ -116,6 +120,7 @@ BAD_CONTROL = _("控制方式只能是 stop 或 warn（禁止、预警）")
 UNKNOWN_FUND_KIND = _("资金类别“{kind}”无效")
 UNKNOWN_KIND = _("项目类别“{kind}”无效，应为：{kinds}")
 BAD_ACCOUNT = _("科目“{code}”不是本账套的科目编码或其前缀")
+BAD_FORBIDDEN = _("负面清单中的“{item}”既不是本账套的科目编码或前缀，也不是项目类别（{kinds}）")
 AMOUNT_NOT_POSITIVE = _("金额必须大于零")
 BUDGET_NEGATIVE = _("预算不能为负数")
 ALLOCATION_EXISTS = _("下达编号 {code} 已存在")
@@ -260,6 +265,8 @@ class _Document:
     purpose: str
     allowed: str
     control: str
+    forbidden_accounts: str = ""
+    forbidden_kinds: str = ""
     shares: list[_Share] = field(default_factory=list)
 
 
@@ -273,7 +280,7 @@ class AllocationsImportResult:
 def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
     """Record transfer documents and their ledger shares from a CSV or XLSX file (columns
     ``ALLOCATION_COLUMNS`` or their Chinese names), all or nothing: every bad row is reported."""
-    rows = _read(path, ALLOCATION_ALIASES, ALLOCATION_REQUIRED, ALLOCATION_COLUMNS)
+    rows = _read(path, ALLOCATION_ALIASES, ALLOCATION_REQUIRED, ALLOCATION_COLUMNS + ALLOCATION_OPTIONAL)
     ledgers = _Ledgers(actor)
     problems: list[FieldProblem] = []
     documents: dict[str, _Document] = {}
@@ -293,9 +300,10 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
             allowed,
             project_code,
             control,
+            forbidden,
         ) = cells
         bad = len(problems)
-        for name, value in zip(ALLOCATION_COLUMNS, cells, strict=True):
+        for name, value in zip(ALLOCATION_COLUMNS + ALLOCATION_OPTIONAL, cells, strict=True):
             if name in ALLOCATION_REQUIRED and not value:
                 problems.append(FieldProblem(name, REQUIRED, row))
         for name, value, limit in (
@@ -305,6 +313,7 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
             ("fund", fund_name, 100),
             ("purpose", purpose, 200),
             ("allowed_accounts", allowed, 500),
+            ("forbidden", forbidden, 500),
         ):
             if len(value) > limit:
                 problems.append(FieldProblem(name, TOO_LONG.format(limit=limit), row))
@@ -322,11 +331,25 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
         if ledger_code and ledger is None:
             problems.append(FieldProblem("ledger", UNKNOWN_LEDGER.format(code=ledger_code), row))
         prefixes = [item.strip() for item in allowed.split(";") if item.strip()]
+        forbidden_accounts, forbidden_kinds = [], []
         project = None
         if ledger is not None:
             for prefix in prefixes:
                 if not ledgers.is_account_or_prefix(ledger, prefix):
                     problems.append(FieldProblem("allowed_accounts", BAD_ACCOUNT.format(code=prefix), row))
+            for item in (item.strip() for item in forbidden.replace("；", ";").split(";")):
+                if not item:
+                    continue
+                kind_value = _choice(item, ProjectKind.choices)
+                if kind_value is not None:
+                    forbidden_kinds.append(kind_value)
+                elif ledgers.is_account_or_prefix(ledger, item):
+                    forbidden_accounts.append(item)
+                else:
+                    kinds = "、".join(str(label) for _value, label in ProjectKind.choices)
+                    problems.append(
+                        FieldProblem("forbidden", BAD_FORBIDDEN.format(item=item, kinds=kinds), row)
+                    )
             if project_code:
                 project = ledgers.project(ledger, project_code)
                 if project is None:
@@ -358,6 +381,7 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
                     "purpose": purpose,
                     "allowed_accounts": ";".join(prefixes),
                     "control": control,
+                    "forbidden": ";".join(forbidden_accounts + forbidden_kinds),
                 },
                 gettext("下达编号"),
                 problems,
@@ -367,7 +391,16 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
         document = documents.get(code)
         if document is None:
             document = documents[code] = _Document(
-                code, issuer, number, parsed_date, fund_kind, purpose, ";".join(prefixes), control_value
+                code,
+                issuer,
+                number,
+                parsed_date,
+                fund_kind,
+                purpose,
+                ";".join(prefixes),
+                control_value,
+                ";".join(forbidden_accounts),
+                ";".join(forbidden_kinds),
             )
         document.shares.append(
             _Share(row, ledger, fund_name, ledgers.fund(ledger, fund_name), amount_fen, project)
@@ -391,6 +424,8 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
                     fund_kind=document.fund_kind,
                     purpose=document.purpose,
                     allowed_accounts=document.allowed,
+                    forbidden_accounts=document.forbidden_accounts,
+                    forbidden_kinds=document.forbidden_kinds,
                     control=document.control,
                     created_by=actor,
                 )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.funds import charts, passport, selectors, services
-from villagebooks.funds.models import ProjectState
+from villagebooks.funds.models import ProjectKind, ProjectState
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import CounterpartyKind, Fund, Project
 from villagebooks.ledger.selectors import ledger_get
@@ -57,7 +57,12 @@ def allocation_detail(request: HttpRequest, code: str) -> HttpResponse:
     if allocation is None:
         return _not_found(request, str(UNKNOWN_ALLOCATION).format(code=code))
     total = sum(share.amount_fen for share in allocation.visible_shares)
-    return render(request, "funds/allocation.html", {"allocation": allocation, "total_fen": total})
+    kinds = [str(ProjectKind(kind).label) for kind in allocation.forbidden_kind_list]
+    return render(
+        request,
+        "funds/allocation.html",
+        {"allocation": allocation, "total_fen": total, "forbidden_kinds": kinds},
+    )
 
 
 @login_required
