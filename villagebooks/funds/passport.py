@@ -268,7 +268,8 @@ def _committed(ledger_ids: tuple[int, ...], as_of: date, spent: dict) -> dict[tu
             continue
         for fund_id, planned in plan.planned.items():
             paid = spent.get((plan.ledger_id, fund_id, plan.project_id), [0, 0])[0]
-            result[(plan.ledger_id, plan.project_id, fund_id)] = max(0, planned - paid)
+            # A refund above what was paid does not promise more than the plan.
+            result[(plan.ledger_id, plan.project_id, fund_id)] = max(0, min(planned, planned - paid))
     provided: dict[tuple, int] = defaultdict(int)
     for provider in _providers:
         for item in provider(ledger_ids, as_of):

@@ -224,7 +224,7 @@ def test_households_among_the_payees(ledger, accountant, reviewer):
 
 DB_SETTINGS = settings(
     deadline=None,
-    max_examples=20,
+    max_examples=15,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # (kind, month, yuan): spending on the project's 153, on 513 from the fund alone, a refund of
@@ -292,7 +292,8 @@ def test_the_identity_holds_for_any_vouchers_and_date(
             assert row.allocated_fen == 30_000_000
             assert row.spent_fen == spent
             assert row.returned_fen == returned
-            assert row.committed_fen == max(0, planned * 5_000_000 - project_paid)
+            plan = planned * 5_000_000
+            assert row.committed_fen == max(0, min(plan, plan - project_paid))
             assert row.allocated_fen == row.spent_fen + row.committed_fen + row.balance_fen + row.returned_fen
             lines = passport.passport_lines([road.pk], as_of, figure="spent")
             assert sum(line.amount_fen for line in lines) == row.spent_fen
