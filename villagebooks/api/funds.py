@@ -56,6 +56,13 @@ class BudgetLineOut(Schema):
     control: str
 
 
+class ActFileOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class ActOut(Schema):
     from_state: str
     to_state: str
@@ -64,6 +71,7 @@ class ActOut(Schema):
     actor: str
     note: str
     documents: str
+    files: list[ActFileOut] = Field(description="附件文件（PDF 或图片，SHA-256）")
 
 
 class MilestoneOut(Schema):
@@ -207,8 +215,17 @@ def _project_detail(user, ledger: Ledger, code: str) -> dict:
                 "actor": act.actor.username,
                 "note": act.note,
                 "documents": act.documents,
+                "files": [
+                    {
+                        "name": f.original_name,
+                        "content_type": f.content_type,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                    }
+                    for f in act.files.all()
+                ],
             }
-            for act in entry.acts.select_related("actor").order_by("id")
+            for act in entry.acts.select_related("actor").prefetch_related("files").order_by("id")
         ],
     }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet, Sum
 
-from villagebooks.funds.access import ADVANCE, EVALUATE
+from villagebooks.funds.access import action_for
 from villagebooks.funds.control import project_used
 from villagebooks.funds.models import (
     STATE_ORDER,
@@ -20,7 +20,6 @@ from villagebooks.funds.models import (
     BudgetLine,
     MilestonePayment,
     ProjectEntry,
-    ProjectState,
 )
 from villagebooks.ledger.access import Action, can, ledgers_in_scope
 from villagebooks.ledger.models import Ledger
@@ -112,7 +111,7 @@ def may_advance(user, entry: ProjectEntry) -> bool:
     target = next_state(entry)
     if target is None:
         return False
-    return can(user, entry.ledger, EVALUATE if target == ProjectState.EVALUATED else ADVANCE)
+    return can(user, entry.ledger, action_for(target))
 
 
 # ---------------------------------------------------------------------------------------------

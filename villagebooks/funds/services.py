@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -23,7 +24,7 @@ from villagebooks.common.errors import Conflict, DomainError, FieldProblem
 from villagebooks.common.money import MoneyError, format_fen, yuan_to_fen
 from villagebooks.common.tabular import picker, table_open
 from villagebooks.funds import errors as E
-from villagebooks.funds.access import ADVANCE, EVALUATE, MANAGE
+from villagebooks.funds.access import MANAGE, action_for
 from villagebooks.funds.models import (
     STATE_ORDER,
     Allocation,
@@ -31,6 +32,7 @@ from villagebooks.funds.models import (
     BudgetLine,
     Control,
     ProjectAct,
+    ProjectDocument,
     ProjectEntry,
     ProjectKind,
     ProjectState,
@@ -129,6 +131,7 @@ DUPLICATE_SHARE = _("下达 {code} 在账套 {ledger} 的份额重复（第 {row
 DUPLICATE_BUDGET = _("项目 {code} 的预算行（资金“{fund}”，科目 {account}）重复（第 {row} 行）")
 UNKNOWN_FUND = _("资金来源“{name}”不存在于账套 {ledger}（请先导入资金下达或登记资金来源）")
 END_BEFORE_START = _("完工日期早于开工日期")
+TOO_MANY_FILES = _("一次最多附 {limit} 个文件")
 TOO_LONG = _("最长 {limit} 个字符")
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -668,22 +671,59 @@ def publicity_days() -> int:
     return int(getattr(settings, "VILLAGEBOOKS_PUBLICITY_DAYS", 10))
 
 
+@dataclass(frozen=True)
+class DocumentInput:
+    """A paper attached to a lifecycle act: its file name and content (PDF or image)."""
+
+    name: str
+    content: bytes
+
+
+MAX_ACT_DOCUMENTS = 20
+
+
 def project_advance(
-    *, actor, ledger: Ledger, code: str, to: str, note: str = "", documents: str = "", on: date | None = None
+    *,
+    actor,
+    ledger: Ledger,
+    code: str,
+    to: str,
+    note: str = "",
+    documents: str = "",
+    on: date | None = None,
+    files: list[DocumentInput] | tuple = (),
 ) -> ProjectEntry:
-    """Move project ``code`` of ``ledger`` to the next state of its lifecycle, as a recorded act.
+    """Move project ``code`` of ``ledger`` to the next state of its lifecycle, as a recorded act,
+    with ``files`` attached to the act (each checked by content like a voucher's attachment and
+    kept with its SHA-256; a file given twice is kept once).
 
     Raises:
-        NotPermitted: the actor does not hold the step (``funds.advance``, ``funds.evaluate``).
+        NotPermitted: the actor does not hold the step (``funds.advance`` or, for 审核, 验收, 评价, ``funds.decide``).
         DomainError: unknown project or state, a step back or skipped, 公示 shorter than allowed.
     """
     target = project_state(to)
-    require(actor, ledger, EVALUATE if target == ProjectState.EVALUATED else ADVANCE)
+    require(actor, ledger, action_for(target))
     on = on or timezone.localdate()
     if len(note) > 500:
         raise DomainError(TOO_LONG.format(limit=500), field="note")
     if len(documents) > 500:
         raise DomainError(TOO_LONG.format(limit=500), field="documents")
+    if len(files) > MAX_ACT_DOCUMENTS:
+        raise DomainError(TOO_MANY_FILES.format(limit=MAX_ACT_DOCUMENTS), field="document")
+    checked = {}
+    problems = []
+    for number, paper in enumerate(files, start=1):
+        try:
+            content_type, digest, extension = ledger_services.attachment_checked(paper.content)
+        except DomainError as error:
+            problems += [
+                FieldProblem("document", f"{paper.name or number}：{problem.message}")
+                for problem in error.problems
+            ]
+            continue
+        checked.setdefault(digest, (paper, content_type, extension))
+    if problems:
+        raise DomainError(problems=problems)
     with transaction.atomic():
         entry = (
             ProjectEntry.objects.select_for_update(of=("self",))
@@ -717,7 +757,7 @@ def project_advance(
         before = entry.state
         entry.state, entry.state_since = target, on
         entry.save(update_fields=["state", "state_since", "updated_at"])
-        ProjectAct.objects.create(
+        act = ProjectAct.objects.create(
             ledger=ledger,
             entry=entry,
             from_state=before,
@@ -727,6 +767,25 @@ def project_advance(
             note=note.strip(),
             documents=documents.strip(),
         )
+        stored = []
+        try:
+            for digest, (paper, content_type, extension) in checked.items():
+                document = ProjectDocument(
+                    ledger=ledger,
+                    act=act,
+                    original_name=(paper.name or digest)[:255],
+                    content_type=content_type,
+                    size=len(paper.content),
+                    sha256=digest,
+                    uploaded_by=actor,
+                )
+                document.file.save(f"{digest}{extension}", ContentFile(paper.content), save=False)
+                stored.append(document)
+                document.save()
+        except Exception:
+            for document in stored:  # the files of a step not recorded are not kept
+                document.file.delete(save=False)
+            raise
         audit_record(
             actor=actor,
             action="project_advance",
@@ -737,6 +796,7 @@ def project_advance(
             after=target,
             on=on.isoformat(),
             note=note.strip(),
+            files={document.original_name: document.sha256 for document in stored},
         )
     return entry
 

@@ -15,4 +15,9 @@ urlpatterns = [
     path("ledger/<str:code>/", views.ledger_funds, name="ledger"),
     path("ledger/<str:code>/projects/<str:project>/", views.project_detail, name="project"),
     path("ledger/<str:code>/projects/<str:project>/advance/", views.project_advance, name="advance"),
+    path(
+        "ledger/<str:code>/projects/<str:project>/documents/<int:document_id>/",
+        views.project_document,
+        name="document",
+    ),
 ]

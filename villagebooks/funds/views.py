@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.funds import charts, passport, selectors, services
-from villagebooks.funds.models import ProjectKind, ProjectState
+from villagebooks.funds.models import ProjectDocument, ProjectKind, ProjectState
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import CounterpartyKind, Fund, Project
 from villagebooks.ledger.selectors import ledger_get
@@ -32,6 +33,7 @@ UNKNOWN_LEDGER = gettext_lazy("账套 {code} 不存在或您无权查看")
 UNKNOWN_ALLOCATION = gettext_lazy("资金下达 {code} 不存在或您无权查看")
 UNKNOWN_PROJECT = gettext_lazy("项目 {code} 不存在或您无权查看")
 ADVANCED = gettext_lazy("项目已进入“{state}”。")
+UNKNOWN_DOCUMENT = gettext_lazy("附件不存在或您无权查看")
 
 
 def _message(request: HttpRequest, message: str, *, status: int, title: str) -> HttpResponse:
@@ -89,7 +91,15 @@ def _project_context(request: HttpRequest, ledger, entry) -> dict:
         "rows": rows,
         "budget_fen": sum(row.line.budget_fen for row in rows),
         "used_fen": sum(row.used_fen for row in rows),
-        "acts": entry.acts.select_related("actor").order_by("id"),
+        "acts": entry.acts.select_related("actor").prefetch_related("files").order_by("id"),
+        "execution": next(
+            iter(
+                row
+                for row in passport.project_execution([ledger.pk], date.today())
+                if row.project_id == entry.project_id
+            ),
+            None,
+        ),
         "milestones": selectors.milestone_rows(entry),
         "next_state": ProjectState(following) if following else None,
         "may_advance": selectors.may_advance(request.user, entry),
@@ -130,6 +140,11 @@ def project_advance(request: HttpRequest, code: str, project: str) -> HttpRespon
             note=request.POST.get("note", ""),
             documents=request.POST.get("documents", ""),
             on=on,
+            # One byte over the limit is enough for the check to say the file is too large.
+            files=[
+                services.DocumentInput(upload.name, upload.read(settings.ATTACHMENT_MAX_BYTES + 1))
+                for upload in request.FILES.getlist("document")
+            ],
         )
     except NotPermitted as error:
         return _message(request, error.problems[0].message, status=403, title=_("无权操作"))
@@ -139,6 +154,29 @@ def project_advance(request: HttpRequest, code: str, project: str) -> HttpRespon
         return render(request, "funds/project.html", context, status=400)
     messages.success(request, str(ADVANCED).format(state=entry.get_state_display()))
     return redirect("funds:project", code=ledger.code, project=project)
+
+
+@login_required
+@require_GET
+def project_document(request: HttpRequest, code: str, project: str, document_id: int) -> HttpResponse:
+    """A paper of a lifecycle act, to whoever may view the ledger."""
+    ledger = ledger_get(user=request.user, code=code)
+    document = (
+        ProjectDocument.objects.filter(
+            pk=document_id, ledger=ledger, act__entry__project__code=project
+        ).first()
+        if ledger is not None
+        else None
+    )
+    if document is None:
+        return _not_found(request, str(UNKNOWN_DOCUMENT))
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        return _not_found(request, str(UNKNOWN_DOCUMENT))
+    return FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
 
 
 # ---------------------------------------------------------------------------------------------
