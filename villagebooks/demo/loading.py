@@ -396,6 +396,8 @@ def demo_load(
             manager=users[manager_login.username],
             ledgers=township_ledgers,
             end=end,
+            reviewer=reviewer.get(manager_login.region_code),
+            county=next((users[x.username] for x in logins if x.role == "county"), None),
         )
     return summary
 

@@ -46,6 +46,7 @@ from django.db import connection
 
 from villagebooks.funds.models import (
     STATE_ORDER,
+    Allocation,
     AllocationShare,
     BudgetLine,
     MilestonePayment,
@@ -177,20 +178,64 @@ def _spent(ledger_ids: tuple[int, ...], as_of: date, since: date | None = None) 
         )
         for ledger_id, fund_id, project_id, net, recent in rows:
             result[(ledger_id, fund_id, project_id)] = [int(net), int(recent)]
+        direct, direct_params = _direct_condition(chart)
+        rows = _rows(
+            "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
+            " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
+            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND vl.fund_id IS NOT NULL AND {posted} AND {direct}"
+            " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
+            [*since_params, *ids, *posted_params, *direct_params],
+        )
+        for ledger_id, fund_id, project_id, net, recent in rows:
+            total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
+            total[0] += int(net)
+            total[1] += int(recent)
     return result
 
 
+def _credits(rule: list[str]) -> tuple[str, list]:
+    """The voucher of line ``vl`` credits an account of ``rule`` (prefixes)."""
+    credit = " OR ".join(["ca.code LIKE %s"] * len(rule))
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(VoucherLine)} cl JOIN {_table(Account)} ca ON ca.id = cl.account_id"
+        f" WHERE cl.voucher_id = vl.voucher_id AND cl.credit_fen <> 0 AND ({credit}))",
+        [f"{code}%" for code in rule],
+    )
+
+
+def _to_issuer() -> str:
+    """A line of the voucher of ``vl`` names as counterparty the issuer of ``vl``'s fund (the
+    fund's 下达单位, or the issuer of one of its allocations)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(VoucherLine)} pl JOIN {_table(Counterparty)} pc"
+        " ON pc.id = pl.counterparty_id WHERE pl.voucher_id = vl.voucher_id AND ("
+        f"pc.name = (SELECT fi.issuer FROM {_table(Fund)} fi WHERE fi.id = vl.fund_id)"
+        f" OR pc.name IN (SELECT al.issuer FROM {_table(AllocationShare)} sh"
+        f" JOIN {_table(Allocation)} al ON al.id = sh.allocation_id WHERE sh.fund_id = vl.fund_id)))"
+    )
+
+
 def _returns_condition(chart: str) -> tuple[str, list]:
-    """A return: the fund's line debits a return account, and the voucher credits cash or bank."""
+    """A return: the fund's line debits a return account (专项应付款), the voucher credits cash or
+    bank, and names the fund's issuer as counterparty (the money goes back to who sent it)."""
     rule = _rules(chart)["returns"]
     debit = " OR ".join(["a.code LIKE %s"] * len(rule["debit"]))
-    credit = " OR ".join(["ca.code LIKE %s"] * len(rule["credit"]))
-    sql = (
-        f"vl.debit_fen <> 0 AND ({debit}) AND EXISTS (SELECT 1 FROM {_table(VoucherLine)} cl"
-        f" JOIN {_table(Account)} ca ON ca.id = cl.account_id"
-        f" WHERE cl.voucher_id = vl.voucher_id AND cl.credit_fen <> 0 AND ({credit}))"
-    )
-    return sql, [*(f"{code}%" for code in rule["debit"]), *(f"{code}%" for code in rule["credit"])]
+    credits, credit_params = _credits(rule["credit"])
+    sql = f"vl.debit_fen <> 0 AND ({debit}) AND {credits} AND {_to_issuer()}"
+    return sql, [*(f"{code}%" for code in rule["debit"]), *credit_params]
+
+
+def _direct_condition(chart: str) -> tuple[str, list]:
+    """A direct use: the fund's line debits a source account (专项应付款, 一事一议资金) against
+    cash, bank or a payable (a subsidy paid out of 241 per household), and it is not a return."""
+    rule = _rules(chart)["direct_uses"]
+    debit = " OR ".join(["a.code LIKE %s"] * len(rule["debit"]))
+    credits, credit_params = _credits(rule["credit"])
+    returns, return_params = _returns_condition(chart)
+    sql = f"vl.debit_fen <> 0 AND ({debit}) AND {credits} AND NOT ({returns})"
+    return sql, [*(f"{code}%" for code in rule["debit"]), *credit_params, *return_params]
 
 
 def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int], int]:
@@ -487,10 +532,14 @@ def passport_lines(
     for chart, ids in _by_chart(ledger_ids).items():
         if figure == "returned":
             condition, params = _returns_condition(chart)
-            amount = "vl.debit_fen"
-        else:
-            condition, params = _spending_condition(chart)
-            amount = "vl.debit_fen - vl.credit_fen"
+            amount, amount_params = "vl.debit_fen", []
+        else:  # spending accounts, or a direct use of the fund's source account
+            spending, spending_params = _spending_condition(chart)
+            direct, direct_params = _direct_condition(chart)
+            condition = f"({spending} OR (vl.fund_id IS NOT NULL AND {direct}))"
+            params = [*spending_params, *direct_params]
+            amount = f"CASE WHEN {spending} THEN vl.debit_fen - vl.credit_fen ELSE vl.debit_fen END"
+            amount_params = spending_params
         posted, posted_params = _posted(as_of)
         extra, extra_params = "", []
         if fund_id is not None:
@@ -512,7 +561,7 @@ def passport_lines(
             f"SELECT MIN(ol.counterparty_id) FROM {_table(VoucherLine)} ol WHERE ol.voucher_id = vl.voucher_id))"
             f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {posted} AND {condition}{extra}"
             f" ORDER BY v.date DESC, v.number DESC, vl.line_no LIMIT {int(limit)}",
-            [*ids, *posted_params, *params, *extra_params],
+            [*amount_params, *ids, *posted_params, *params, *extra_params],
         )
         for ledger, vid, number, day, summary, account, fund, project, payee, kind, value in rows:
             if isinstance(day, str):

@@ -20,6 +20,9 @@ def _books(ledger, accountant, reviewer, manager, tmp_path):
         code="P01",
         milestones=[services.MilestoneInput("开工预付 40%", "实施", 8_000_000)],
     )
+    from villagebooks.ledger import services as ledger_services
+
+    ledger_services.counterparty_create(actor=accountant, ledger=ledger, name="江油市交通运输局")
     post(
         ledger,
         accountant,
@@ -32,7 +35,7 @@ def _books(ledger, accountant, reviewer, manager, tmp_path):
           借 153 在建工程   50000.00  fund={FUND} project=P01
           贷 102 银行存款   50000.00
         2025-11-10 结余退回
-          借 241 专项应付款  20000.00  fund={FUND}
+          借 241 专项应付款  20000.00  fund={FUND} party=江油市交通运输局
           贷 102 银行存款    20000.00
         """,
     )

@@ -21,6 +21,7 @@ from villagebooks.ledger.models import CounterpartyKind, Fund
 from villagebooks.ledger.tests.books import post
 
 FUND = "县交通局道路补助"
+ISSUER = "江油市交通运输局"  # the road allocation's issuer
 RECEIPT = f"""
 2025-03-02 收到道路补助
   借 102 银行存款   300000.00
@@ -45,6 +46,7 @@ def test_the_identity_with_spending_commitment_and_return(road, accountant, revi
     advance_to(road, manager, "P01", "实施")
     _plan(road, accountant)
     ledger_services.counterparty_create(actor=accountant, ledger=road, name="江油路桥公司")
+    ledger_services.counterparty_create(actor=accountant, ledger=road, name=ISSUER)
     post(
         road,
         accountant,
@@ -55,7 +57,7 @@ def test_the_identity_with_spending_commitment_and_return(road, accountant, revi
           借 153 在建工程   120000.00  fund={FUND} project=P01 party=江油路桥公司
           贷 102 银行存款   120000.00
         2025-12-20 结余资金退回县交通局
-          借 241 专项应付款  30000.00  fund={FUND}
+          借 241 专项应付款  30000.00  fund={FUND} party=江油市交通运输局
           贷 102 银行存款    30000.00
         """,
     )
@@ -76,6 +78,7 @@ def test_the_identity_with_spending_commitment_and_return(road, accountant, revi
     assert sum(line.amount_fen for line in spent) == row.spent_fen
     assert [line.counterparty for line in spent] == ["江油路桥公司"]
     returned = passport.passport_lines([road.pk], date(2025, 12, 31), figure="returned")
+    assert [line.counterparty for line in returned] == [ISSUER]
     assert [(line.account, line.amount_fen) for line in returned] == [("241", 3_000_000)]
     [payee] = passport.passport_payees(spent)
     assert (payee.name, payee.amount_fen, payee.lines) == ("江油路桥公司", 12_000_000, 1)
@@ -228,10 +231,11 @@ DB_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # (kind, month, yuan): spending on the project's 153, on 513 from the fund alone, a refund of
-# spending (a credit to 153), money sent back to the issuer (借 241 贷 102), or a receipt.
+# spending (a credit to 153), money sent back to the issuer (借 241 贷 102, the issuer named), a
+# subsidy paid straight out of 241 (the same entry, no issuer: a direct use), or a receipt.
 STEPS = st.lists(
     st.tuples(
-        st.sampled_from(["153", "513", "refund", "return", "receipt"]),
+        st.sampled_from(["153", "513", "refund", "return", "direct", "receipt"]),
         st.integers(3, 12),
         st.integers(1, 90_000),
     ),
@@ -250,7 +254,11 @@ def _voucher(kind: str, month: int, fen: int) -> str:
     if kind == "refund":
         return f"{day} 退回多付工程款\n 借 102 银行存款 {yuan}\n 贷 153 在建工程 {yuan} fund={FUND} project=P01\n"
     if kind == "return":
-        return f"{day} 结余退回\n 借 241 专项应付款 {yuan} fund={FUND}\n 贷 102 银行存款 {yuan}\n"
+        return (
+            f"{day} 结余退回\n 借 241 专项应付款 {yuan} fund={FUND} party={ISSUER}\n 贷 102 银行存款 {yuan}\n"
+        )
+    if kind == "direct":
+        return f"{day} 发放补助\n 借 241 专项应付款 {yuan} fund={FUND}\n 贷 102 银行存款 {yuan}\n"
     return f"{day} 收到补助\n 借 102 银行存款 {yuan}\n 贷 241 专项应付款 {yuan} fund={FUND}\n"
 
 
@@ -261,6 +269,7 @@ def test_the_identity_holds_for_any_vouchers_and_date(
 ):
     with transaction.atomic():
         Allocation.objects.update(control="warn")
+        ledger_services.counterparty_create(actor=accountant, ledger=road, name=ISSUER)
         road_entry = advance_to(road, manager, "P01", "实施")
         type(road_entry).objects.filter(pk=road_entry.pk).update(control="warn")
         road_entry.budget_lines.update(control="warn")
@@ -274,9 +283,9 @@ def test_the_identity_holds_for_any_vouchers_and_date(
         post(road, accountant, reviewer, RECEIPT + "".join(_voucher(*step) for step in steps))
         as_of = passport.month_end(202500 + as_of_month)
         spent = sum(
-            (fen if kind in ("153", "513") else -fen)
+            (fen if kind in ("153", "513", "direct") else -fen)
             for kind, month, fen in steps
-            if kind in ("153", "513", "refund") and month <= as_of_month
+            if kind in ("153", "513", "direct", "refund") and month <= as_of_month
         )
         project_paid = sum(
             (fen if kind == "153" else -fen)

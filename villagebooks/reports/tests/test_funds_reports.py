@@ -32,6 +32,9 @@ def road(ledger, accountant, reviewer, manager, tmp_path):
             services.MilestoneInput("质保金 10%", "评价", 2_000_000, is_deposit=True),
         ],
     )
+    from villagebooks.ledger import services as ledger_services
+
+    ledger_services.counterparty_create(actor=accountant, ledger=ledger, name="江油市交通运输局")
     post(
         ledger,
         accountant,
@@ -44,7 +47,7 @@ def road(ledger, accountant, reviewer, manager, tmp_path):
           借 153 在建工程   50000.00  fund={FUND} project=P01
           贷 102 银行存款   50000.00
         2025-12-20 结余资金退回
-          借 241 专项应付款  10000.00  fund={FUND}
+          借 241 专项应付款  10000.00  fund={FUND} party=江油市交通运输局
           贷 102 银行存款    10000.00
         """,
     )
