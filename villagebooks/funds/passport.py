@@ -159,10 +159,38 @@ def _posted(as_of: date) -> tuple[str, list]:
     ]
 
 
-def _spent(ledger_ids: tuple[int, ...], as_of: date, since: date | None = None) -> dict:
-    """(ledger, fund or None, project or None) → (net spending to ``as_of``, of it since ``since``)."""
+def _source_accounts(rule: list[str], ids: list[int]) -> tuple[str, list]:
+    """Line ``vl``'s account is one of ``rule``'s (prefixes) in ``ids``: as a sub-select, so
+    that the lines are found through the (ledger, account) index, not by reading every line."""
+    likes = " OR ".join(["sa.code LIKE %s"] * len(rule))
+    return (
+        f"vl.account_id IN (SELECT sa.id FROM {_table(Account)} sa WHERE sa.ledger_id IN ({_marks(ids)})"
+        f" AND ({likes}))",
+        [*ids, *(f"{code}%" for code in rule)],
+    )
+
+
+def _tagged(by: str, ids: list[int]) -> tuple[str, list]:
+    """The lines a report reads: those of the ledgers' projects in the library (``project``,
+    through the partial index of tagged lines), or those carrying one of their funds (``fund``)."""
+    if by == "project":
+        return (
+            f"vl.project_id IN (SELECT e.project_id FROM {_table(ProjectEntry)} e"
+            f" WHERE e.ledger_id IN ({_marks(ids)}))",
+            list(ids),
+        )
+    return f"vl.fund_id IN (SELECT tf.id FROM {_table(Fund)} tf WHERE tf.ledger_id IN ({_marks(ids)}))", list(
+        ids
+    )
+
+
+def _spent(ledger_ids: tuple[int, ...], as_of: date, since: date | None = None, *, by: str = "fund") -> dict:
+    """(ledger, fund or None, project or None) → (net spending to ``as_of``, of it since
+    ``since``), of the lines with a fund (``by="fund"``) or with a project of the library
+    (``by="project"``)."""
     result: dict[tuple, list[int]] = {}
     for chart, ids in _by_chart(ledger_ids).items():
+        tagged, tagged_params = _tagged(by, ids)
         spending, spending_params = _spending_condition(chart)
         posted, posted_params = _posted(as_of)
         since_params = [since or date.min]
@@ -171,22 +199,23 @@ def _spent(ledger_ids: tuple[int, ...], as_of: date, since: date | None = None) 
             " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen - vl.credit_fen ELSE 0 END)"
             f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
             f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND (vl.fund_id IS NOT NULL OR vl.project_id IS NOT NULL)"
-            f" AND {posted} AND {spending}"
+            f" WHERE {tagged} AND {posted} AND {spending}"
             " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
-            [*since_params, *ids, *posted_params, *spending_params],
+            [*since_params, *tagged_params, *posted_params, *spending_params],
         )
         for ledger_id, fund_id, project_id, net, recent in rows:
             result[(ledger_id, fund_id, project_id)] = [int(net), int(recent)]
         direct, direct_params = _direct_condition(chart)
+        sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
         rows = _rows(
             "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
             " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
             f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
             f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND vl.fund_id IS NOT NULL AND {posted} AND {direct}"
+            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND {tagged} AND vl.fund_id IS NOT NULL"
+            f" AND {posted} AND {direct}"
             " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
-            [*since_params, *ids, *posted_params, *direct_params],
+            [*since_params, *ids, *source_params, *tagged_params, *posted_params, *direct_params],
         )
         for ledger_id, fund_id, project_id, net, recent in rows:
             total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
@@ -244,13 +273,14 @@ def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int],
     for chart, ids in _by_chart(ledger_ids).items():
         condition, params = _returns_condition(chart)
         posted, posted_params = _posted(as_of)
+        sources, source_params = _source_accounts(_rules(chart)["returns"]["debit"], ids)
         rows = _rows(
             "SELECT vl.ledger_id, vl.fund_id, SUM(vl.debit_fen)"
             f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
             f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND vl.fund_id IS NOT NULL AND {posted} AND {condition}"
-            " GROUP BY vl.ledger_id, vl.fund_id",
-            [*ids, *posted_params, *params],
+            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND vl.fund_id IS NOT NULL AND {posted}"
+            f" AND {condition} GROUP BY vl.ledger_id, vl.fund_id",
+            [*ids, *source_params, *posted_params, *params],
         )
         for ledger_id, fund_id, amount in rows:
             result[(ledger_id, fund_id)] = int(amount)
@@ -278,10 +308,12 @@ def _states(ledger_ids: tuple[int, ...], as_of: date) -> dict[int, str]:
     return states
 
 
-def _plans(ledger_ids: tuple[int, ...], as_of: date) -> dict[int, _Plan]:
+def _plans(
+    ledger_ids: tuple[int, ...], as_of: date, states: dict[int, str] | None = None
+) -> dict[int, _Plan]:
     """Project id → its payment plan by fund (a milestone's own fund, or the project's one fund),
     with the project's state at ``as_of`` (projects not yet entered then are left out)."""
-    states = _states(ledger_ids, as_of)
+    states = _states(ledger_ids, as_of) if states is None else states
     single_fund: dict[int, set] = defaultdict(set)
     for entry_id, fund_id in BudgetLine.objects.filter(ledger_id__in=ledger_ids).values_list(
         "entry_id", "fund_id"
@@ -304,11 +336,14 @@ def _plans(ledger_ids: tuple[int, ...], as_of: date) -> dict[int, _Plan]:
     return plans
 
 
-def _committed(ledger_ids: tuple[int, ...], as_of: date, spent: dict) -> dict[tuple, int]:
+def _committed(
+    ledger_ids: tuple[int, ...], as_of: date, spent: dict, plans: dict[int, _Plan] | None = None
+) -> dict[tuple, int]:
     """(ledger, project, fund or None) → promised and unpaid at ``as_of``: the payment plan of a
     project 立项 by then (its recorded acts say when), less what it paid from the fund."""
     result: dict[tuple, int] = {}
-    for plan in _plans(ledger_ids, as_of).values():
+    plans = _plans(ledger_ids, as_of) if plans is None else plans
+    for plan in plans.values():
         if STATE_ORDER.index(plan.state) < APPROVED_AT:
             continue
         for fund_id, planned in plan.planned.items():
@@ -657,10 +692,10 @@ def project_execution(
     ledger_ids = tuple(ledger_ids)
     if not ledger_ids:
         return []
-    spent = _spent(ledger_ids, as_of, since)
-    committed = _committed(ledger_ids, as_of, spent)
-    plans = _plans(ledger_ids, as_of)
+    spent = _spent(ledger_ids, as_of, since, by="project")
     states = _states(ledger_ids, as_of)
+    plans = _plans(ledger_ids, as_of, states)
+    committed = _committed(ledger_ids, as_of, spent, plans)
     paid: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for (_ledger, _fund, project_id), (net, recent) in spent.items():
         if project_id is not None:
