@@ -807,6 +807,7 @@ class MilestoneInput:
     due_state: str  # a state by its Chinese name or code: the payment is due once it is reached
     amount_fen: int
     is_deposit: bool = False  # a quality deposit (质保金), held until its state
+    fund: str = ""  # the fund it is paid from, by name; empty: the project's one fund
 
 
 def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[MilestoneInput]) -> list:
@@ -832,6 +833,14 @@ def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[Milesto
             states.append(project_state(milestone.due_state))
         except DomainError as error:
             problems += [FieldProblem("due_state", p.message, row) for p in error.problems]
+    funds = {fund.name: fund for fund in Fund.objects.filter(ledger=ledger)}
+    for row, milestone in enumerate(milestones, start=1):
+        if milestone.fund.strip() and milestone.fund.strip() not in funds:
+            problems.append(
+                FieldProblem(
+                    "fund", UNKNOWN_FUND.format(name=milestone.fund.strip(), ledger=ledger.code), row
+                )
+            )
     if problems:
         raise DomainError(problems=problems)
     with transaction.atomic():
@@ -856,6 +865,7 @@ def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[Milesto
                     due_state=state,
                     amount_fen=milestone.amount_fen,
                     is_deposit=milestone.is_deposit,
+                    fund=funds.get(milestone.fund.strip()),
                 )
                 for position, (milestone, state) in enumerate(zip(milestones, states, strict=True), start=1)
             ]

@@ -153,3 +153,62 @@ def test_the_page_uploads_and_serves_the_documents(declared, county_user, make_u
     assert b"".join(client.get(url).streaming_content) == PDF
     outsider = make_user("wudu", "agency-manager", region_tree["510781101000"])
     assert client_of(outsider).get(url).status_code == 404
+
+
+def test_the_payment_plan_command_by_shares_of_the_budget(declared):
+    out = run_command(
+        "project_milestones",
+        "--ledger",
+        "HT01",
+        "--project",
+        "P01",
+        "--milestone",
+        "开工预付款,实施,40%",
+        "--milestone",
+        "完工款,验收,50%",
+        "--milestone",
+        "质保金,评价,10%,deposit,fund=县交通局道路补助",
+        "--user",
+        "accountant",
+    )
+    assert "80,000.00" in out and "质保金" in out
+    plan = list(
+        ProjectEntry.objects.get()
+        .milestones.order_by("position")
+        .values_list("amount_fen", "is_deposit", "fund__name")
+    )
+    assert plan == [
+        (8_000_000, False, None),
+        (10_000_000, False, None),
+        (2_000_000, True, "县交通局道路补助"),
+    ]
+    problems = "\n".join(
+        command_fails(
+            "project_milestones",
+            "--ledger",
+            "HT01",
+            "--project",
+            "P01",
+            "--milestone",
+            "多付,实施,90%",
+            "--milestone",
+            "再付,验收,20%",
+            "--user",
+            "accountant",
+        )
+    )
+    assert "超过项目预算" in problems
+    problems = "\n".join(
+        command_fails(
+            "project_milestones",
+            "--ledger",
+            "HT01",
+            "--project",
+            "P01",
+            "--milestone",
+            "付,实施,10%,fund=没有",
+            "--user",
+            "accountant",
+        )
+    )
+    assert "没有" in problems
