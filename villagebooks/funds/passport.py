@@ -463,6 +463,11 @@ def fund_passport(
     ledger_ids = tuple(ledger_ids)
     if not ledger_ids:
         return Passport(as_of, [])
+    if allocation is not None:
+        # The fund's other allocations still come first: share the fund's figures out over all
+        # of them, then keep the one asked for.
+        every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id)
+        return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
     spent = _spent(ledger_ids, as_of)
     returned = _returned(ledger_ids, as_of)
     committed = _committed(ledger_ids, as_of, spent)
@@ -485,8 +490,6 @@ def fund_passport(
     )
     if project_id is not None:
         shares = shares.filter(project_id=project_id)
-    if allocation is not None:
-        shares = shares.filter(allocation__code=allocation)
     if fund_id is not None:
         shares = shares.filter(fund_id=fund_id)
     by_fund: dict[tuple[int, int], list[PassportRow]] = defaultdict(list)
@@ -505,24 +508,19 @@ def fund_passport(
                 share.amount_fen,
             )
         )
-    if allocation is None:
-        # Funds used with no allocation by the date (spent before its document, or never sent).
-        used = {key for key, amount in (fund_spent | fund_committed).items() if amount}
-        used |= {key for key, amount in returned.items() if amount}
-        missing = [key for key in used if key not in by_fund and (fund_id is None or key[1] == fund_id)]
-        if missing:
-            funds = {f.pk: f for f in Fund.objects.filter(pk__in={key[1] for key in missing})}
-            ledgers = {x.pk: x for x in Ledger.objects.filter(pk__in={key[0] for key in missing})}
-            for key in missing:
-                ledger, fund = ledgers[key[0]], funds[key[1]]
-                by_fund[key].append(
-                    PassportRow(ledger.pk, ledger.code, ledger.name, "", "", "", None, fund.pk, fund.name, 0)
-                )
-    # When one allocation is asked for, the fund's other allocations still come first: share the
-    # fund's figures out over all of them, then keep the one asked for.
-    if allocation is not None:
-        every = fund_passport(ledger_ids, as_of, project_id=project_id)
-        return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
+    # Funds used with no allocation by the date (spent before its document, or never sent).
+    used = {
+        key for figures in (fund_spent, fund_committed, returned) for key, amount in figures.items() if amount
+    }
+    missing = [key for key in used if key not in by_fund and (fund_id is None or key[1] == fund_id)]
+    if missing:
+        funds = {f.pk: f for f in Fund.objects.filter(pk__in={key[1] for key in missing})}
+        ledgers = {x.pk: x for x in Ledger.objects.filter(pk__in={key[0] for key in missing})}
+        for key in missing:
+            ledger, fund = ledgers[key[0]], funds[key[1]]
+            by_fund[key].append(
+                PassportRow(ledger.pk, ledger.code, ledger.name, "", "", "", None, fund.pk, fund.name, 0)
+            )
     rows: list[PassportRow] = []
     for key in sorted(by_fund, key=lambda k: (by_fund[k][0].ledger_code, by_fund[k][0].fund, k[1])):
         fund_rows = by_fund[key]
