@@ -5,16 +5,18 @@ its one service (403 when the caller may view the ledger but not take the step).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Router, Schema
 
 from villagebooks.api import schemas as S
 from villagebooks.api.errors import NotFound
-from villagebooks.api.fields import Code, money_text, text
+from villagebooks.api.fields import Code, Period, money_text, text
 from villagebooks.api.selectors import ledger_or_404
-from villagebooks.funds import selectors, services
+from villagebooks.funds import passport, selectors, services
 from villagebooks.funds.models import Allocation, AllocationShare, ProjectEntry, ProjectState
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.domain.periods import parse_period
+from villagebooks.ledger.models import Fund, Ledger, Project
 
 router = Router(tags=["资金项目"])
 
@@ -39,6 +41,8 @@ class AllocationOut(Schema):
     fund_kind_label: str
     purpose: str
     allowed_accounts: list[str]
+    forbidden_accounts: list[str] = Field(description="负面清单：禁止支出的科目编码或前缀")
+    forbidden_kinds: list[str] = Field(description="负面清单：禁止用于的项目类别")
     control: str
     shares: list[ShareOut] = Field(description="您可以查看的账套的份额")
 
@@ -52,6 +56,13 @@ class BudgetLineOut(Schema):
     control: str
 
 
+class ActFileOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class ActOut(Schema):
     from_state: str
     to_state: str
@@ -60,6 +71,7 @@ class ActOut(Schema):
     actor: str
     note: str
     documents: str
+    files: list[ActFileOut] = Field(description="附件文件（PDF 或图片，SHA-256）")
 
 
 class MilestoneOut(Schema):
@@ -135,6 +147,8 @@ def _allocation_out(allocation: Allocation, shares) -> dict:
         "fund_kind_label": str(allocation.get_fund_kind_display()),
         "purpose": allocation.purpose,
         "allowed_accounts": allocation.allowed_prefixes,
+        "forbidden_accounts": allocation.forbidden_prefixes,
+        "forbidden_kinds": allocation.forbidden_kind_list,
         "control": allocation.control,
         "shares": [_share_out(share) for share in shares],
     }
@@ -201,8 +215,17 @@ def _project_detail(user, ledger: Ledger, code: str) -> dict:
                 "actor": act.actor.username,
                 "note": act.note,
                 "documents": act.documents,
+                "files": [
+                    {
+                        "name": f.original_name,
+                        "content_type": f.content_type,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                    }
+                    for f in act.files.all()
+                ],
             }
-            for act in entry.acts.select_related("actor").order_by("id")
+            for act in entry.acts.select_related("actor").prefetch_related("files").order_by("id")
         ],
     }
 
@@ -269,3 +292,223 @@ def project_advance(request, code: Code, project: Code, payload: AdvanceIn):
         on=payload.date,
     )
     return _project_detail(request.auth, ledger, project)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fund passport and project execution
+
+UNKNOWN_SCOPE = "账套或区划 {code} 不存在或其中没有您可以查看的账套"
+
+
+class PassportRowOut(Schema):
+    ledger: str
+    ledger_name: str
+    allocation: str = Field(description="下达编号；空：没有下达文件的支出")
+    document_number: str
+    issuer: str
+    date: dt.date | None
+    fund: str
+    fund_id: int
+    allocated: str
+    spent: str
+    committed: str
+    balance: str
+    returned: str
+
+
+class PassportOut(Schema):
+    as_of: dt.date
+    identity: str = Field(description="下达 = 已支出 + 已承诺 + 结余 + 已退回")
+    rows: list[PassportRowOut]
+    villages: list[PassportRowOut] = Field(description="分村合计（区划）")
+    total: PassportRowOut
+
+
+class PassportLineOut(Schema):
+    ledger: str
+    voucher_id: int
+    voucher_number: int | None
+    date: dt.date
+    summary: str
+    account: str
+    fund: str
+    project: str
+    counterparty: str
+    counterparty_kind: str = Field(description="household（农户）、person、organisation；空：未记")
+    amount: str
+
+
+class PayeeOut(Schema):
+    name: str
+    kind: str
+    amount: str
+    lines: int
+
+
+class PassportLinesOut(Schema):
+    figure: str
+    total: str
+    payees: list[PayeeOut]
+    lines: list[PassportLineOut]
+
+
+class ExecutionOut(Schema):
+    ledger: str
+    project: str
+    name: str
+    kind: str
+    state: str
+    state_label: str
+    end: dt.date
+    budget: str
+    committed: str
+    paid: str
+    balance: str
+    rate: str | None = Field(description="执行率（%），无预算为 null")
+    due: str = Field(description="付款计划已到期未付")
+    overdue: bool = Field(description="已过计划完工日期且未验收")
+
+
+def _scope(user, code: str):
+    scope = selectors.funds_scope(user, ledger_code=code) or selectors.funds_scope(user, region_code=code)
+    if scope is None:
+        raise NotFound(UNKNOWN_SCOPE.format(code=code))
+    return scope
+
+
+def _as_of(to: str) -> dt.date:
+    return passport.month_end(parse_period(to, field="to"))
+
+
+def _row_out(row: passport.PassportRow) -> dict:
+    return {
+        "ledger": row.ledger_code,
+        "ledger_name": row.ledger_name,
+        "allocation": row.allocation,
+        "document_number": row.document_number,
+        "issuer": row.issuer,
+        "date": row.allocated_on,
+        "fund": row.fund,
+        "fund_id": row.fund_id,
+        "allocated": money_text(row.allocated_fen),
+        "spent": money_text(row.spent_fen),
+        "committed": money_text(row.committed_fen),
+        "balance": money_text(row.balance_fen),
+        "returned": money_text(row.returned_fen),
+    }
+
+
+def _narrowing(scope, fund: int | None, project: str) -> tuple[int | None, int | None]:
+    fund_id = project_id = None
+    if fund is not None:
+        if not Fund.objects.filter(pk=fund, ledger_id__in=scope.ledger_ids).exists():
+            raise NotFound(f"资金 {fund} 不存在或您无权查看")
+        fund_id = fund
+    if project:
+        found = Project.objects.filter(ledger_id__in=scope.ledger_ids, code=project)
+        if scope.ledger is None or not found.exists():
+            raise NotFound(UNKNOWN_PROJECT.format(code=project))
+        project_id = found.get().pk
+    return fund_id, project_id
+
+
+@router.get(
+    "/funds/{code}/passport",
+    response={200: PassportOut, **S.ERRORS},
+    summary="资金护照（账套或区划，截至某月末；可按下达、资金、项目）",
+)
+def fund_passport(
+    request,
+    code: Code,
+    to: Period,
+    allocation: text(64) = "",
+    fund: int | None = None,
+    project: text(32) = "",
+):
+    scope = _scope(request.auth, code)
+    fund_id, project_id = _narrowing(scope, fund, project)
+    result = passport.fund_passport(
+        scope.ledger_ids, _as_of(to), fund_id=fund_id, project_id=project_id, allocation=allocation or None
+    )
+    return {
+        "as_of": result.as_of,
+        "identity": "下达 = 已支出 + 已承诺 + 结余 + 已退回",
+        "rows": [_row_out(row) for row in result.rows],
+        "villages": [_row_out(row) for row in result.by_ledger()] if scope.region is not None else [],
+        "total": _row_out(result.total()),
+    }
+
+
+@router.get(
+    "/funds/{code}/passport/lines",
+    response={200: PassportLinesOut, **S.ERRORS},
+    summary="资金护照明细：已支出或已退回的凭证分录与收款人",
+)
+def fund_passport_lines(
+    request,
+    code: Code,
+    to: Period,
+    figure: Literal["spent", "returned"] = "spent",
+    fund: int | None = None,
+    project: text(32) = "",
+):
+    scope = _scope(request.auth, code)
+    fund_id, project_id = _narrowing(scope, fund, project)
+    lines = passport.passport_lines(
+        scope.ledger_ids, _as_of(to), figure=figure, fund_id=fund_id, project_id=project_id
+    )
+    return {
+        "figure": figure,
+        "total": money_text(sum(line.amount_fen for line in lines)),
+        "payees": [
+            {"name": p.name, "kind": p.kind, "amount": money_text(p.amount_fen), "lines": p.lines}
+            for p in passport.passport_payees(lines)
+        ],
+        "lines": [
+            {
+                "ledger": line.ledger_code,
+                "voucher_id": line.voucher_id,
+                "voucher_number": line.voucher_number,
+                "date": line.date,
+                "summary": line.summary,
+                "account": line.account,
+                "fund": line.fund,
+                "project": line.project,
+                "counterparty": line.counterparty,
+                "counterparty_kind": line.counterparty_kind,
+                "amount": money_text(line.amount_fen),
+            }
+            for line in lines
+        ],
+    }
+
+
+@router.get(
+    "/funds/{code}/execution",
+    response={200: list[ExecutionOut], **S.ERRORS},
+    summary="项目执行情况（账套或区划，截至某月末）",
+)
+def project_execution(request, code: Code, to: Period, overdue: bool = False):
+    scope = _scope(request.auth, code)
+    as_of = _as_of(to)
+    rows = passport.project_execution(scope.ledger_ids, as_of)
+    return [
+        {
+            "ledger": row.ledger_code,
+            "project": row.project,
+            "name": row.name,
+            "kind": row.kind,
+            "state": row.state,
+            "state_label": row.state_label,
+            "end": row.end,
+            "budget": money_text(row.budget_fen),
+            "committed": money_text(row.committed_fen),
+            "paid": money_text(row.paid_fen),
+            "balance": money_text(row.balance_fen),
+            "rate": None if row.rate_bp is None else money_text(row.rate_bp),
+            "due": money_text(row.due_fen),
+            "overdue": row.is_overdue(as_of),
+        }
+        for row in rows
+        if not overdue or row.is_overdue(as_of)
+    ]

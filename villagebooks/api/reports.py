@@ -62,7 +62,11 @@ def _keys(query: PeriodRange) -> tuple[int, int]:
 def _cells(kind: ReportKind, values: list) -> dict:
     """A row as an object keyed by the report's columns: amounts as decimal strings (null: blank)."""
     return {
-        column: (value if index < kind.text_columns or value is None else money_text(value))
+        column: (
+            value
+            if index < kind.text_columns or value is None or isinstance(value, str)
+            else money_text(value)
+        )
         for index, (column, value) in enumerate(zip(kind.columns, values, strict=True))
     }
 

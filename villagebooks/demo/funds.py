@@ -14,13 +14,18 @@ from pathlib import Path
 
 from villagebooks.common.errors import DomainError
 from villagebooks.funds import services
+from villagebooks.funds.access import COUNTY_STEPS
 from villagebooks.funds.models import STATE_ORDER, ProjectState
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Account, Fund, FundKind, Ledger
+from villagebooks.ledger.models import Account, Counterparty, Fund, FundKind, Ledger
 
-ALLOCATION_HEADER = "allocation,ledger,date,issuer,document_number,fund,fund_kind,amount,purpose,allowed_accounts,project,control"
+ALLOCATION_HEADER = (
+    "allocation,ledger,date,issuer,document_number,fund,fund_kind,amount,purpose,allowed_accounts,project,control,"
+    "负面清单"
+)
 PROJECT_HEADER = "ledger,project,name,kind,fund,account,budget,start,end,control"
+ISSUER = "江油市财政局"
 # (code, name, kind, budget line account, budget yuan, control, state it reaches), per village.
 PROJECTS = [
     [
@@ -44,6 +49,7 @@ class FundsSummary:
     projects: int = 0
     warnings: int = 0
     refused: list[str] = field(default_factory=list)  # the stop rules' messages
+    posted: int = 0  # vouchers posted for the passport (milestone payments, a return)
 
 
 def _leaf(ledger: Ledger, prefix: str) -> str:
@@ -52,17 +58,24 @@ def _leaf(ledger: Ledger, prefix: str) -> str:
     return leaves.order_by("code").values_list("code", flat=True).first() or prefix
 
 
-def _walk(*, actor, ledger: Ledger, code: str, state: str, entered: date) -> None:
-    """Take a project from 申报 to ``state``, a step every ten days or so (公示 its ten days)."""
+def _walk(*, actor, ledger: Ledger, code: str, state: str, entered: date, county=None) -> None:
+    """Take a project from 申报 to ``state``, a step every ten days or so (公示 its ten days); the
+    county's decisions by ``county`` when given."""
     day = entered
     target = STATE_ORDER.index(services.project_state(state))
     for name in STATE_ORDER[1 : target + 1]:
         day += timedelta(days=11 if name == ProjectState.IMPLEMENTING else 7)
-        services.project_advance(actor=actor, ledger=ledger, code=code, to=name, on=day, note="演示")
+        who = county if county is not None and name in COUNTY_STEPS else actor
+        services.project_advance(actor=who, ledger=ledger, code=code, to=name, on=day, note="演示")
 
 
-def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) -> FundsSummary:
-    """Allocations, projects and tagged spending in the first two ``ledgers`` (this year's open month)."""
+def demo_funds_load(
+    *, accountant, manager, ledgers: list[Ledger], end: date, reviewer=None, county=None
+) -> FundsSummary:
+    """Allocations, projects and tagged spending in the first two ``ledgers`` (this year's open
+    month); with a ``reviewer``, the second village's milestone payments and a return of unspent
+    money posted, so that its fund passport has every figure; the county's decisions (审核, 验收,
+    评价) taken by ``county`` when given."""
     summary = FundsSummary()
     ledgers = ledgers[:2]
     if len(ledgers) < 2:
@@ -78,8 +91,9 @@ def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) ->
     allocation_rows = [ALLOCATION_HEADER]
     for ledger, amount in zip(ledgers, ("300000", "200000"), strict=True):
         allocation_rows.append(
-            f"DEMO-{year}-01,{ledger.code},{issued},江油市财政局,江财农〔{year}〕18号,{funds[ledger.pk]},"
-            f"财政专项扶贫资金,{amount},巩固衔接项目,153;514,,warn"
+            f"DEMO-{year}-01,{ledger.code},{issued},{ISSUER},江财农〔{year}〕18号,{funds[ledger.pk]},"
+            # 负面清单: never 管理费用 (521), nor 公益 projects from this 衔接资金 document.
+            f"财政专项扶贫资金,{amount},巩固衔接项目,153;514,,warn,521;公益"
         )
     project_rows = [PROJECT_HEADER]
     for ledger, projects in zip(ledgers, PROJECTS, strict=True):
@@ -99,7 +113,7 @@ def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) ->
         ).created
     for ledger, projects in zip(ledgers, PROJECTS, strict=True):
         for code, _name, _kind, _account, _budget, _control, state in projects:
-            _walk(actor=manager, ledger=ledger, code=code, state=state, entered=issued)
+            _walk(actor=manager, ledger=ledger, code=code, state=state, entered=issued, county=county)
     services.project_describe(
         actor=accountant,
         ledger=ledgers[0],
@@ -145,4 +159,70 @@ def demo_funds_load(*, accountant, manager, ledgers: list[Ledger], end: date) ->
             summary.refused.append(error.problems[0].message)
             continue
         summary.warnings += voucher.fund_warnings.count()
+    if reviewer is not None:
+        summary.posted = _second_village_paid(
+            accountant=accountant, reviewer=reviewer, ledger=ledgers[1], fund=funds[ledgers[1].pk], end=end
+        )
     return summary
+
+
+def _second_village_paid(*, accountant, reviewer, ledger: Ledger, fund: str, end: date) -> int:
+    """The irrigation channel (评价 reached) paid by its plan — 40 % at the start, 50 % after 验收,
+    10 % held as a quality deposit and paid after the evaluation — and 8,000 of the document sent
+    back unspent (借 专项应付款 贷 银行存款): every figure of the passport, posted. The money came
+    in the generated books' months (their 专项应付款 receipts of the fund)."""
+    services.milestones_set(
+        actor=accountant,
+        ledger=ledger,
+        code="P01",
+        milestones=[
+            services.MilestoneInput("开工预付款 40%", "实施", 72_000_00),
+            services.MilestoneInput("基本完工 50%", "验收", 90_000_00),
+            services.MilestoneInput("质量保证金 10%", "评价", 18_000_00, is_deposit=True),
+        ],
+    )
+    services.milestones_set(  # the cold store (移交): its deposit not yet due
+        actor=accountant,
+        ledger=ledger,
+        code="P02",
+        milestones=[
+            services.MilestoneInput("开工预付款 40%", "实施", 48_000_00),
+            services.MilestoneInput("基本完工 50%", "验收", 60_000_00),
+            services.MilestoneInput("质量保证金 10%", "评价", 12_000_00, is_deposit=True),
+        ],
+    )
+    works, bank, payable = _leaf(ledger, "153"), _leaf(ledger, "102"), _leaf(ledger, "241")
+    # A return names the issuer as counterparty (data/funds-rules.json "returns").
+    if not Counterparty.objects.filter(ledger=ledger, name=ISSUER).exists():
+        ledger_services.counterparty_create(actor=accountant, ledger=ledger, name=ISSUER)
+    vouchers = [
+        *(
+            [
+                LineInput(text, works, debit_fen=fen, fund_name=fund, project_code=project),
+                LineInput(text, bank, credit_fen=fen),
+            ]
+            for project, text, fen in (
+                ("P01", "灌溉水渠开工预付款", 72_000_00),
+                ("P01", "灌溉水渠完工款", 90_000_00),
+                ("P02", "冷库开工预付款", 48_000_00),
+            )
+        ),
+        [
+            LineInput(
+                "结余资金退回县财政局", payable, debit_fen=8_000_00, fund_name=fund, counterparty_name=ISSUER
+            ),
+            LineInput("结余资金退回县财政局", bank, credit_fen=8_000_00),
+        ],
+    ]
+    posted = 0
+    for lines in vouchers:
+        try:
+            voucher = ledger_services.voucher_create(
+                actor=accountant, ledger=ledger, date=end, lines=lines, note=lines[0].summary, submit=True
+            )
+            ledger_services.voucher_review(actor=reviewer, voucher=voucher)
+            ledger_services.voucher_post(actor=accountant, voucher=voucher)
+        except DomainError:
+            continue  # a chart without the account: the demo goes on without that voucher
+        posted += 1
+    return posted

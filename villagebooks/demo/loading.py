@@ -407,6 +407,8 @@ def demo_load(
             manager=users[manager_login.username],
             ledgers=township_ledgers,
             end=end,
+            reviewer=reviewer.get(manager_login.region_code),
+            county=next((users[x.username] for x in logins if x.role == "county"), None),
         )
     say("生成合同、资源台账和资产卡片……")
     from villagebooks.demo.affairs_property import demo_affairs_property_load

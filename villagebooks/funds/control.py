@@ -40,6 +40,7 @@ from villagebooks.funds.models import (
     BudgetLine,
     Control,
     ProjectEntry,
+    ProjectKind,
     ProjectState,
     VoucherWarning,
 )
@@ -90,6 +91,7 @@ class _Entry:
     label: str
     state: str
     control: str
+    kind: str = ""
     lines: list[_Budget] = field(default_factory=list)
 
     def line_for(self, account_code: str, fund_id: int | None) -> _Budget | None:
@@ -112,6 +114,7 @@ class _FundRules:
     documents: list[str] = field(default_factory=list)
     allowed: list[str] | None = None  # None: any account (an allocation without a list allows any)
     forbidden: list[str] = field(default_factory=list)
+    forbidden_kinds: list[str] = field(default_factory=list)
     control: str = Control.WARN
 
 
@@ -180,7 +183,7 @@ def _load(
     if project_ids:
         marks, params = _in(project_ids)
         rows = _rows(
-            "SELECT e.project_id, p.code, p.name, e.state, e.control, l.chart, l.carried_year,"
+            "SELECT e.project_id, p.code, p.name, e.state, e.control, e.kind, l.chart, l.carried_year,"
             " b.id, b.fund_id, f.name, b.account_prefix, b.budget_fen, b.control"
             f" FROM {_table(ProjectEntry)} e JOIN {_table(Project)} p ON p.id = e.project_id"
             f" JOIN {_table(Ledger)} l ON l.id = e.ledger_id"
@@ -195,6 +198,7 @@ def _load(
             name,
             state,
             control,
+            kind,
             chart,
             carried,
             line_id,
@@ -206,7 +210,7 @@ def _load(
         ) in rows:
             entry = entries.get(project_id)
             if entry is None:
-                entry = entries[project_id] = _Entry(project_id, f"{name}({code})", state, control)
+                entry = entries[project_id] = _Entry(project_id, f"{name}({code})", state, control, kind)
             if line_id is not None:
                 entry.lines.append(_Budget(line_id, fund_id, prefix, budget, line_control, fund or ""))
                 budget_used[line_id] = 0
@@ -216,14 +220,14 @@ def _load(
         marks, params = _in(fund_ids)
         rows = _rows(
             "SELECT s.fund_id, f.name, s.amount_fen, a.document_number, a.allowed_accounts,"
-            " a.forbidden_accounts, a.control, l.chart, l.carried_year"
+            " a.forbidden_accounts, a.forbidden_kinds, a.control, l.chart, l.carried_year"
             f" FROM {_table(AllocationShare)} s JOIN {_table(Fund)} f ON f.id = s.fund_id"
             f" JOIN {_table(Allocation)} a ON a.id = s.allocation_id"
             f" JOIN {_table(Ledger)} l ON l.id = s.ledger_id"
             f" WHERE s.ledger_id = %s AND s.fund_id IN ({marks})",
             [ledger_id, *params],
         )
-        for fund_id, name, amount, document, allowed, forbidden, control, chart, carried in rows:
+        for fund_id, name, amount, document, allowed, forbidden, kinds, control, chart, carried in rows:
             rules = funds.setdefault(fund_id, _FundRules(name=name, allowed=[]))
             rules.allocated_fen += amount
             rules.documents.append(document)
@@ -231,6 +235,7 @@ def _load(
             if rules.allowed is not None:
                 rules.allowed = rules.allowed + prefixes if prefixes else None
             rules.forbidden += [code for code in forbidden.split(";") if code]
+            rules.forbidden_kinds += [kind for kind in kinds.split(";") if kind]
             if control == Control.STOP:
                 rules.control = Control.STOP
             ledger = (chart, carried)
@@ -372,6 +377,20 @@ def _check_voucher(
                         documents=documents,
                         allowed="、".join(fund.allowed),
                         account=code,
+                        amount=_yuan(net),
+                    ),
+                    "fund",
+                )
+            if entry is not None and entry.kind in fund.forbidden_kinds:
+                find(
+                    E.RULE_FORBIDDEN,
+                    fund.control,
+                    E.FORBIDDEN_KIND.format(
+                        rule=E.RULE_FORBIDDEN,
+                        fund=fund.name,
+                        documents=documents,
+                        project=entry.label,
+                        kind=ProjectKind(entry.kind).label,
                         amount=_yuan(net),
                     ),
                     "fund",

@@ -22,6 +22,9 @@ FORBIDDEN = _(
 FUND_EMPTY = _(
     "【{rule}】资金“{fund}”已下达 {budget} 元，已用 {used} 元，本凭证后将为 {after} 元，超出下达金额"
 )
+FORBIDDEN_KIND = _(
+    "【{rule}】资金“{fund}”（{documents}）的负面清单禁止用于{kind}类项目，本凭证为项目“{project}”支出 {amount} 元"
+)
 BEFORE_APPROVAL = _(
     "【{rule}】项目“{project}”当前状态为“{state}”，立项之前不能支出（本凭证支出 {amount} 元）"
 )

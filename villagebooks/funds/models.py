@@ -36,6 +36,8 @@ class Allocation(models.Model):
     # 负面清单: account codes or prefixes it must never pay, ";"-separated.
     forbidden_accounts = models.CharField("负面清单科目", max_length=500, blank=True)
     forbidden_uses = models.TextField("负面清单", blank=True)
+    # 负面清单 by project kind (ProjectKind values, ";"-separated): no spending on such projects.
+    forbidden_kinds = models.CharField("负面清单项目类别", max_length=200, blank=True)
     control = models.CharField("控制方式", max_length=8, choices=Control.choices, default=Control.STOP)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,6 +57,10 @@ class Allocation(models.Model):
     @property
     def forbidden_prefixes(self) -> list[str]:
         return [code for code in self.forbidden_accounts.split(";") if code]
+
+    @property
+    def forbidden_kind_list(self) -> list[str]:
+        return [kind for kind in self.forbidden_kinds.split(";") if kind]
 
 
 class AllocationShare(models.Model):
@@ -186,6 +192,31 @@ class ProjectAct(models.Model):
         return f"{self.entry_id}: {self.from_state} → {self.to_state}"
 
 
+class ProjectDocument(models.Model):
+    """A paper attached to a lifecycle act (审核意见, 公示照片, 验收报告 …): a PDF or image checked
+    by content like a voucher's attachment, kept with its SHA-256."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    act = models.ForeignKey(ProjectAct, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to="project-documents/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "act_id", "id"]
+        verbose_name = "项目流程附件"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "act", "sha256"], name="project_document_once_per_act"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class MilestonePayment(models.Model):
     """A step of a project's payment plan (e.g. 40 % at start, 10 % after 验收, a held deposit)."""
 
@@ -196,6 +227,8 @@ class MilestonePayment(models.Model):
     due_state = models.CharField("应付状态", max_length=16, choices=ProjectState.choices)
     amount_fen = models.BigIntegerField("金额(分)")
     is_deposit = models.BooleanField("质保金", default=False)
+    # The fund it is paid from; empty: the project's one fund (when its budget names only one).
+    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["ledger_id", "entry_id", "position"]

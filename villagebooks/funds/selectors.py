@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet, Sum
 
-from villagebooks.funds.access import ADVANCE, EVALUATE
+from villagebooks.funds.access import action_for
 from villagebooks.funds.control import project_used
 from villagebooks.funds.models import (
     STATE_ORDER,
@@ -20,10 +20,10 @@ from villagebooks.funds.models import (
     BudgetLine,
     MilestonePayment,
     ProjectEntry,
-    ProjectState,
 )
 from villagebooks.ledger.access import Action, can, ledgers_in_scope
 from villagebooks.ledger.models import Ledger
+from villagebooks.regions.models import Region, RoleAssignment
 
 
 def allocations_visible(user) -> QuerySet[Allocation]:
@@ -111,4 +111,43 @@ def may_advance(user, entry: ProjectEntry) -> bool:
     target = next_state(entry)
     if target is None:
         return False
-    return can(user, entry.ledger, EVALUATE if target == ProjectState.EVALUATED else ADVANCE)
+    return can(user, entry.ledger, action_for(target))
+
+
+# ---------------------------------------------------------------------------------------------
+# The passport's and execution's scope: one ledger, or every ledger of a region the user sees
+
+
+@dataclass(frozen=True)
+class FundsScope:
+    title: str
+    ledger_ids: tuple[int, ...]
+    ledger: Ledger | None = None
+    region: Region | None = None
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {"ledger": self.ledger.code} if self.ledger is not None else {"region": self.region.code}
+
+
+def funds_scope(user, *, ledger_code: str = "", region_code: str = "") -> FundsScope | None:
+    """The ledger ``ledger_code`` or the ledgers below region ``region_code`` that ``user`` may
+    view (every chart: passports add no account codes together); None when there is none."""
+    ledgers = ledgers_in_scope(user, Action.VIEW)
+    if ledger_code:
+        ledger = ledgers.filter(code=ledger_code).select_related("village").first()
+        return FundsScope(ledger.name, (ledger.pk,), ledger=ledger) if ledger is not None else None
+    region = Region.objects.filter(code=region_code).first() if region_code else None
+    if region is None:
+        return None
+    ids = tuple(
+        ledgers.filter(village__path__startswith=region.path).order_by("code").values_list("pk", flat=True)
+    )
+    return FundsScope(region.name, ids, region=region) if ids else None
+
+
+def home_region(user) -> Region | None:
+    """The widest region of the user's role assignments (a county user: the county)."""
+    assignments = RoleAssignment.objects.filter(user=user, ledger_id__isnull=True).select_related("region")
+    regions = sorted((a.region for a in assignments), key=lambda region: len(region.path))
+    return regions[0] if regions else None

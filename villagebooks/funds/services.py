@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -23,7 +24,7 @@ from villagebooks.common.errors import Conflict, DomainError, FieldProblem
 from villagebooks.common.money import MoneyError, format_fen, yuan_to_fen
 from villagebooks.common.tabular import picker, table_open
 from villagebooks.funds import errors as E
-from villagebooks.funds.access import ADVANCE, EVALUATE, MANAGE
+from villagebooks.funds.access import MANAGE, action_for
 from villagebooks.funds.models import (
     STATE_ORDER,
     Allocation,
@@ -31,6 +32,7 @@ from villagebooks.funds.models import (
     BudgetLine,
     Control,
     ProjectAct,
+    ProjectDocument,
     ProjectEntry,
     ProjectKind,
     ProjectState,
@@ -53,6 +55,9 @@ ALLOCATION_COLUMNS = (
     "project",
     "control",
 )
+# Optional after the issue's columns: the 负面清单, ";"-separated account codes or prefixes and
+# project kinds (产业发展 … or their codes) that spending from the allocation must never reach.
+ALLOCATION_OPTIONAL = ("forbidden",)
 # Canonical column → the headers accepted (the second, Chinese, names a missing column).
 ALLOCATION_ALIASES = {
     "allocation": ("allocation", "下达编号"),
@@ -67,6 +72,7 @@ ALLOCATION_ALIASES = {
     "allowed_accounts": ("allowed_accounts", "允许支出科目"),
     "project": ("project", "项目"),
     "control": ("control", "控制方式"),
+    "forbidden": ("forbidden", "负面清单"),
 }
 ALLOCATION_REQUIRED = (
     "allocation",
@@ -116,6 +122,7 @@ BAD_CONTROL = _("控制方式只能是 stop 或 warn（禁止、预警）")
 UNKNOWN_FUND_KIND = _("资金类别“{kind}”无效")
 UNKNOWN_KIND = _("项目类别“{kind}”无效，应为：{kinds}")
 BAD_ACCOUNT = _("科目“{code}”不是本账套的科目编码或其前缀")
+BAD_FORBIDDEN = _("负面清单中的“{item}”既不是本账套的科目编码或前缀，也不是项目类别（{kinds}）")
 AMOUNT_NOT_POSITIVE = _("金额必须大于零")
 BUDGET_NEGATIVE = _("预算不能为负数")
 ALLOCATION_EXISTS = _("下达编号 {code} 已存在")
@@ -124,6 +131,7 @@ DUPLICATE_SHARE = _("下达 {code} 在账套 {ledger} 的份额重复（第 {row
 DUPLICATE_BUDGET = _("项目 {code} 的预算行（资金“{fund}”，科目 {account}）重复（第 {row} 行）")
 UNKNOWN_FUND = _("资金来源“{name}”不存在于账套 {ledger}（请先导入资金下达或登记资金来源）")
 END_BEFORE_START = _("完工日期早于开工日期")
+TOO_MANY_FILES = _("一次最多附 {limit} 个文件")
 TOO_LONG = _("最长 {limit} 个字符")
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -260,6 +268,8 @@ class _Document:
     purpose: str
     allowed: str
     control: str
+    forbidden_accounts: str = ""
+    forbidden_kinds: str = ""
     shares: list[_Share] = field(default_factory=list)
 
 
@@ -273,7 +283,7 @@ class AllocationsImportResult:
 def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
     """Record transfer documents and their ledger shares from a CSV or XLSX file (columns
     ``ALLOCATION_COLUMNS`` or their Chinese names), all or nothing: every bad row is reported."""
-    rows = _read(path, ALLOCATION_ALIASES, ALLOCATION_REQUIRED, ALLOCATION_COLUMNS)
+    rows = _read(path, ALLOCATION_ALIASES, ALLOCATION_REQUIRED, ALLOCATION_COLUMNS + ALLOCATION_OPTIONAL)
     ledgers = _Ledgers(actor)
     problems: list[FieldProblem] = []
     documents: dict[str, _Document] = {}
@@ -293,9 +303,10 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
             allowed,
             project_code,
             control,
+            forbidden,
         ) = cells
         bad = len(problems)
-        for name, value in zip(ALLOCATION_COLUMNS, cells, strict=True):
+        for name, value in zip(ALLOCATION_COLUMNS + ALLOCATION_OPTIONAL, cells, strict=True):
             if name in ALLOCATION_REQUIRED and not value:
                 problems.append(FieldProblem(name, REQUIRED, row))
         for name, value, limit in (
@@ -305,6 +316,7 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
             ("fund", fund_name, 100),
             ("purpose", purpose, 200),
             ("allowed_accounts", allowed, 500),
+            ("forbidden", forbidden, 500),
         ):
             if len(value) > limit:
                 problems.append(FieldProblem(name, TOO_LONG.format(limit=limit), row))
@@ -322,11 +334,25 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
         if ledger_code and ledger is None:
             problems.append(FieldProblem("ledger", UNKNOWN_LEDGER.format(code=ledger_code), row))
         prefixes = [item.strip() for item in allowed.split(";") if item.strip()]
+        forbidden_accounts, forbidden_kinds = [], []
         project = None
         if ledger is not None:
             for prefix in prefixes:
                 if not ledgers.is_account_or_prefix(ledger, prefix):
                     problems.append(FieldProblem("allowed_accounts", BAD_ACCOUNT.format(code=prefix), row))
+            for item in (item.strip() for item in forbidden.replace("；", ";").split(";")):
+                if not item:
+                    continue
+                kind_value = _choice(item, ProjectKind.choices)
+                if kind_value is not None:
+                    forbidden_kinds.append(kind_value)
+                elif ledgers.is_account_or_prefix(ledger, item):
+                    forbidden_accounts.append(item)
+                else:
+                    kinds = "、".join(str(label) for _value, label in ProjectKind.choices)
+                    problems.append(
+                        FieldProblem("forbidden", BAD_FORBIDDEN.format(item=item, kinds=kinds), row)
+                    )
             if project_code:
                 project = ledgers.project(ledger, project_code)
                 if project is None:
@@ -358,6 +384,7 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
                     "purpose": purpose,
                     "allowed_accounts": ";".join(prefixes),
                     "control": control,
+                    "forbidden": ";".join(forbidden_accounts + forbidden_kinds),
                 },
                 gettext("下达编号"),
                 problems,
@@ -367,7 +394,16 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
         document = documents.get(code)
         if document is None:
             document = documents[code] = _Document(
-                code, issuer, number, parsed_date, fund_kind, purpose, ";".join(prefixes), control_value
+                code,
+                issuer,
+                number,
+                parsed_date,
+                fund_kind,
+                purpose,
+                ";".join(prefixes),
+                control_value,
+                ";".join(forbidden_accounts),
+                ";".join(forbidden_kinds),
             )
         document.shares.append(
             _Share(row, ledger, fund_name, ledgers.fund(ledger, fund_name), amount_fen, project)
@@ -391,6 +427,8 @@ def allocations_import(*, actor, path: Path) -> AllocationsImportResult:
                     fund_kind=document.fund_kind,
                     purpose=document.purpose,
                     allowed_accounts=document.allowed,
+                    forbidden_accounts=document.forbidden_accounts,
+                    forbidden_kinds=document.forbidden_kinds,
                     control=document.control,
                     created_by=actor,
                 )
@@ -633,22 +671,59 @@ def publicity_days() -> int:
     return int(getattr(settings, "VILLAGEBOOKS_PUBLICITY_DAYS", 10))
 
 
+@dataclass(frozen=True)
+class DocumentInput:
+    """A paper attached to a lifecycle act: its file name and content (PDF or image)."""
+
+    name: str
+    content: bytes
+
+
+MAX_ACT_DOCUMENTS = 20
+
+
 def project_advance(
-    *, actor, ledger: Ledger, code: str, to: str, note: str = "", documents: str = "", on: date | None = None
+    *,
+    actor,
+    ledger: Ledger,
+    code: str,
+    to: str,
+    note: str = "",
+    documents: str = "",
+    on: date | None = None,
+    files: list[DocumentInput] | tuple = (),
 ) -> ProjectEntry:
-    """Move project ``code`` of ``ledger`` to the next state of its lifecycle, as a recorded act.
+    """Move project ``code`` of ``ledger`` to the next state of its lifecycle, as a recorded act,
+    with ``files`` attached to the act (each checked by content like a voucher's attachment and
+    kept with its SHA-256; a file given twice is kept once).
 
     Raises:
-        NotPermitted: the actor does not hold the step (``funds.advance``, ``funds.evaluate``).
+        NotPermitted: the actor does not hold the step (``funds.advance`` or, for 审核, 验收, 评价, ``funds.decide``).
         DomainError: unknown project or state, a step back or skipped, 公示 shorter than allowed.
     """
     target = project_state(to)
-    require(actor, ledger, EVALUATE if target == ProjectState.EVALUATED else ADVANCE)
+    require(actor, ledger, action_for(target))
     on = on or timezone.localdate()
     if len(note) > 500:
         raise DomainError(TOO_LONG.format(limit=500), field="note")
     if len(documents) > 500:
         raise DomainError(TOO_LONG.format(limit=500), field="documents")
+    if len(files) > MAX_ACT_DOCUMENTS:
+        raise DomainError(TOO_MANY_FILES.format(limit=MAX_ACT_DOCUMENTS), field="document")
+    checked = {}
+    problems = []
+    for number, paper in enumerate(files, start=1):
+        try:
+            content_type, digest, extension = ledger_services.attachment_checked(paper.content)
+        except DomainError as error:
+            problems += [
+                FieldProblem("document", f"{paper.name or number}：{problem.message}")
+                for problem in error.problems
+            ]
+            continue
+        checked.setdefault(digest, (paper, content_type, extension))
+    if problems:
+        raise DomainError(problems=problems)
     with transaction.atomic():
         entry = (
             ProjectEntry.objects.select_for_update(of=("self",))
@@ -682,7 +757,7 @@ def project_advance(
         before = entry.state
         entry.state, entry.state_since = target, on
         entry.save(update_fields=["state", "state_since", "updated_at"])
-        ProjectAct.objects.create(
+        act = ProjectAct.objects.create(
             ledger=ledger,
             entry=entry,
             from_state=before,
@@ -692,6 +767,25 @@ def project_advance(
             note=note.strip(),
             documents=documents.strip(),
         )
+        stored = []
+        try:
+            for digest, (paper, content_type, extension) in checked.items():
+                document = ProjectDocument(
+                    ledger=ledger,
+                    act=act,
+                    original_name=(paper.name or digest)[:255],
+                    content_type=content_type,
+                    size=len(paper.content),
+                    sha256=digest,
+                    uploaded_by=actor,
+                )
+                document.file.save(f"{digest}{extension}", ContentFile(paper.content), save=False)
+                stored.append(document)
+                document.save()
+        except Exception:
+            for document in stored:  # the files of a step not recorded are not kept
+                document.file.delete(save=False)
+            raise
         audit_record(
             actor=actor,
             action="project_advance",
@@ -702,6 +796,7 @@ def project_advance(
             after=target,
             on=on.isoformat(),
             note=note.strip(),
+            files={document.original_name: document.sha256 for document in stored},
         )
     return entry
 
@@ -712,6 +807,7 @@ class MilestoneInput:
     due_state: str  # a state by its Chinese name or code: the payment is due once it is reached
     amount_fen: int
     is_deposit: bool = False  # a quality deposit (质保金), held until its state
+    fund: str = ""  # the fund it is paid from, by name; empty: the project's one fund
 
 
 def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[MilestoneInput]) -> list:
@@ -737,6 +833,14 @@ def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[Milesto
             states.append(project_state(milestone.due_state))
         except DomainError as error:
             problems += [FieldProblem("due_state", p.message, row) for p in error.problems]
+    funds = {fund.name: fund for fund in Fund.objects.filter(ledger=ledger)}
+    for row, milestone in enumerate(milestones, start=1):
+        if milestone.fund.strip() and milestone.fund.strip() not in funds:
+            problems.append(
+                FieldProblem(
+                    "fund", UNKNOWN_FUND.format(name=milestone.fund.strip(), ledger=ledger.code), row
+                )
+            )
     if problems:
         raise DomainError(problems=problems)
     with transaction.atomic():
@@ -761,6 +865,7 @@ def milestones_set(*, actor, ledger: Ledger, code: str, milestones: list[Milesto
                     due_state=state,
                     amount_fen=milestone.amount_fen,
                     is_deposit=milestone.is_deposit,
+                    fund=funds.get(milestone.fund.strip()),
                 )
                 for position, (milestone, state) in enumerate(zip(milestones, states, strict=True), start=1)
             ]

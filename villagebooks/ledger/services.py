@@ -880,8 +880,10 @@ def _sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def attachment_add(*, actor, voucher: Voucher, name: str, content: bytes) -> Attachment:
-    """Attach a scanned source document (PDF or image, checked by content) to an unposted voucher."""
+def attachment_checked(content: bytes) -> tuple[str, str, str]:
+    """A scanned document's content type, SHA-256 and file name extension, checked by content (PDF
+    or image, not empty, not over ``ATTACHMENT_MAX_BYTES``): the one check of every attachment
+    (vouchers here, other apps' papers through this function)."""
     if not content:
         raise DomainError(E.ATTACHMENT_EMPTY, field="file")
     if len(content) > settings.ATTACHMENT_MAX_BYTES:
@@ -890,7 +892,12 @@ def attachment_add(*, actor, voucher: Voucher, name: str, content: bytes) -> Att
     content_type = _sniff_content_type(content[:16])
     if content_type is None:
         raise DomainError(E.ATTACHMENT_TYPE, field="file")
-    digest = hashlib.sha256(content).hexdigest()
+    return content_type, hashlib.sha256(content).hexdigest(), _extension(content_type)
+
+
+def attachment_add(*, actor, voucher: Voucher, name: str, content: bytes) -> Attachment:
+    """Attach a scanned source document (PDF or image, checked by content) to an unposted voucher."""
+    content_type, digest, _ext = attachment_checked(content)
     with transaction.atomic():
         voucher = _locked_voucher(voucher)
         require(actor, voucher.ledger, Action.PREPARE)

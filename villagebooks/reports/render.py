@@ -22,7 +22,10 @@ def render_table(title: str, headers: list[str], rows: list[list], *, text_colum
     """An aligned text table; the first ``text_columns`` columns are text, the rest fen (None: blank)."""
     headers = [str(header) for header in headers]  # lazy titles, in the active language
     cells = [
-        [str(v) if i < text_columns else "" if v is None else format_fen(v) for i, v in enumerate(row)]
+        [
+            str(v) if i < text_columns or isinstance(v, str) else "" if v is None else format_fen(v)
+            for i, v in enumerate(row)
+        ]
         for row in rows
     ]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
@@ -38,7 +41,8 @@ def render_csv(columns: list[str], rows: list[list], *, text_columns: int) -> st
     """CSV with plain decimal amounts (``1234.50``), one header row of ``columns``.
 
     The first ``text_columns`` cells of a row are text, guarded against formulas; the others are
-    fen, written as numbers, so a negative amount stays a number.
+    fen, written as numbers, so a negative amount stays a number (a ``str`` among them, e.g. a
+    state after the amounts, is text).
     """
     buffer = io.StringIO()
     writer = csv_writer(buffer, lineterminator="\n")
@@ -46,7 +50,7 @@ def render_csv(columns: list[str], rows: list[list], *, text_columns: int) -> st
     for row in rows:
         writer.writerow(
             [
-                v if i < text_columns else None if v is None else Number(fen_to_text(v))
+                v if i < text_columns or isinstance(v, str) else None if v is None else Number(fen_to_text(v))
                 for i, v in enumerate(row)
             ]
         )

@@ -140,7 +140,14 @@ def column_widths(headers: list[str], rows: list[list], *, text_columns: int) ->
         if index < text_columns:
             texts = ["" if row[index] is None else str(row[index]) for row in rows]
         else:
-            texts = ["" if row[index] is None else format_fen(row[index]) for row in rows]
+            texts = [
+                ""
+                if row[index] is None
+                else row[index]
+                if isinstance(row[index], str)
+                else format_fen(row[index])
+                for row in rows
+            ]
         longest = max([display_width(str(header))] + [display_width(text) for text in texts])
         widths.append(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
     return widths
@@ -211,7 +218,7 @@ def _data_row(
 ) -> list:
     cells = []
     for index, value in enumerate(values):
-        if index < text_columns:
+        if index < text_columns or isinstance(value, str):  # a str after the amounts: text too
             cells.append(sheet.text_cell(value, text_style))
         elif value is None:  # no figure (a change in percent against zero): an empty cell
             cells.append(sheet.number_cell(None, amount_style))

@@ -45,6 +45,8 @@ TRIAL_BALANCE = "trial-balance"
 VILLAGE_TRIAL_BALANCE = "village-trial-balance"
 ACCOUNT_COLUMNS = ("code", "account")
 LEDGER_COLUMN = "ledger_code"
+# The funds' reports: a project opens its page, an allocation its passport, a ledger its passport.
+FUNDS_COLUMNS = ("project", "allocation")
 # Printed account books leave the unused side of a line empty; balances always show, 0.00 too.
 BLANK_ZERO_COLUMNS = ("debit", "credit")
 _DAY = re.compile(r"(\d{4})-(\d{2})-\d{2}")
@@ -181,6 +183,15 @@ class Links:
             return f"{path}?{months}&{urlencode({'account': self.report_account})}"
         return f"{reverse('ledger_report', args=[code, TRIAL_BALANCE])}?{months}"
 
+    def funds(self, column: str, ledger_code: str, text: str) -> str:
+        """A project's page, or an allocation's passport with its drill-down, as at the last month."""
+        if not ledger_code or not text or text.startswith("（"):
+            return ""
+        if column == "project":
+            return reverse("funds:project", args=[ledger_code, text])
+        query = urlencode({"ledger": ledger_code, "allocation": text, "to": period_label(self.scope.to_key)})
+        return f"{reverse('funds:passport')}?{query}"
+
     def voucher(self, day: str, number_text: str) -> str:
         """The page of the voucher a book row prints as ``day`` and 记-N, or "" if none."""
         number, when = _voucher_number(number_text), _DAY.fullmatch(day or "")
@@ -220,7 +231,7 @@ def catalogue_row(
     cells = []
     for index, value in enumerate(values):
         column = columns[index] if index < len(columns) else ""
-        if index >= kind.text_columns:
+        if index >= kind.text_columns and not isinstance(value, str):  # a str after the amounts: text
             cells.append(_amount(value, blank_zero=column in BLANK_ZERO_COLUMNS))
             continue
         text = "" if value is None else str(value)
@@ -231,6 +242,8 @@ def catalogue_row(
             link = links.voucher(str(day), text)
         elif column == LEDGER_COLUMN:
             link = links.village_ledger(text)
+        elif column in FUNDS_COLUMNS and "ledger" in columns:
+            link = links.funds(column, values[columns.index("ledger")], text)
         cells.append(Cell(text, link=link, css="code" if column in ACCOUNT_COLUMNS else ""))
     return Row(key=key, cells=cells, css=css)
 

@@ -63,7 +63,10 @@ def _expected(kind, scope, **options):
 
     def cells(values):
         return {
-            column: value if i < kind.text_columns or value is None else fen_to_text(value)
+            # a str after the amounts (a project's state) is text
+            column: value
+            if i < kind.text_columns or value is None or isinstance(value, str)
+            else fen_to_text(value)
             for i, (column, value) in enumerate(zip(kind.columns, values, strict=True))
         }
 

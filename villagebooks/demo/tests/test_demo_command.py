@@ -199,6 +199,24 @@ def test_the_demo_has_allocations_projects_in_every_state_a_warning_and_a_refusa
     assert set(ProjectEntry.objects.values_list("state", flat=True)) == set(ProjectState.values)
     assert VoucherWarning.objects.filter(rule="超预算").exists()
     assert "被预算控制拒绝的凭证：【超预算】" in loaded
+    allocation = Allocation.objects.get()
+    assert allocation.forbidden_prefixes == ["521"] and allocation.forbidden_kind_list == ["public_welfare"]
+
+
+def test_the_demo_passport_has_every_figure_and_adds_up(loaded):
+    from villagebooks.funds import passport
+
+    ledger = Ledger.objects.order_by("code")[1]
+    rows = passport.fund_passport([ledger.pk], date(2026, 11, 30)).rows
+    [row] = [row for row in rows if row.allocation]
+    assert row.spent_fen >= 210_000_00  # the channel's 40 % and 50 %, the cold store's 40 %
+    assert row.committed_fen > 0  # the channel's deposit and the cold store's rest, unpaid
+    assert row.returned_fen == 8_000_00
+    assert row.allocated_fen == row.spent_fen + row.committed_fen + row.balance_fen + row.returned_fen
+    [execution] = [
+        r for r in passport.project_execution([ledger.pk], date(2026, 11, 30)) if r.project == "P01"
+    ]
+    assert execution.paid_fen == 162_000_00 and execution.due_fen == 18_000_00  # the deposit, due at 评价
 
 
 def test_members_shares_and_decisions_with_some_payments_missing_one(loaded):

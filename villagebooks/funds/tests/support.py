@@ -43,3 +43,28 @@ def advance_to(ledger, actor, code: str, state: str, *, start: date = date(2025,
         day += timedelta(days=10 if name == "实施" else 1)
         entry = services.project_advance(actor=actor, ledger=ledger, code=code, to=name, on=day)
     return entry
+
+
+def library_for_reports(ledger, actor, tmp_path, fund: str = "县交通局道路补助") -> None:
+    """An allocation of ``fund`` sent in September 2024 and a road project planned to end in
+    February 2025, so that every funds report of the catalogue has a row on books of early 2025
+    (execution, the passport, money unspent six months on, a project past its end)."""
+    allocations_import = services.allocations_import
+    allocations_import(
+        actor=actor,
+        path=write(
+            tmp_path,
+            "report-allocations.csv",
+            f"{ALLOCATION_HEADER}\nR-2024-09,{ledger.code},2024-09-01,江油市交通运输局,江交〔2024〕9号,{fund},"
+            "上级专项资金,100000.00,村道硬化,,,warn\n",
+        ),
+    )
+    services.projects_import(
+        actor=actor,
+        path=write(
+            tmp_path,
+            "report-projects.csv",
+            f"{PROJECT_HEADER}\n{ledger.code},R01,村道硬化,基础设施,{fund},153,100000.00,2024-10-01,2025-02-28,warn\n",
+        ),
+        entered_on=date(2024, 9, 15),
+    )

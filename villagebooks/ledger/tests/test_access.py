@@ -120,13 +120,19 @@ def test_the_read_only_roles_of_user_management_are_the_roles_that_only_view():
 
     held = {role: {a for a in declared_actions() if role in roles_holding(a)} for role in Role.values}
     # Of the books they only see (every app's "view": the books, bank reconciliation …); what they
-    # may do elsewhere is not a power over the books (the county sets subsidy programmes).
+    # may do elsewhere is not a power over the books (the county sets subsidy programmes, and
+    # decides on projects: funds.decide, 审核/验收/评价).
     books_apps = ("ledger.", "claims.", "banking.", "funds.")
+    decisions = ("funds.decide",)
     only_view = {
         role
         for role, actions in held.items()
         if Action.VIEW in actions
-        and all(action.endswith(".view") for action in actions if action.startswith(books_apps))
+        and all(
+            action.endswith(".view") or action in decisions
+            for action in actions
+            if action.startswith(books_apps)
+        )
     }
     assert set(READ_ONLY_ROLES) == only_view
     assert not only_view & set(USER_MANAGING_ROLES)

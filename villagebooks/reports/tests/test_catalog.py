@@ -11,9 +11,12 @@ from villagebooks.reports.tests.township_books import write_heitan, write_tumen
 
 
 @pytest.fixture
-def scopes(ledger, other_ledger, accountant, reviewer):
+def scopes(ledger, other_ledger, accountant, reviewer, tmp_path):
+    from villagebooks.funds.tests.support import library_for_reports
+
     write_heitan(ledger, accountant, reviewer)
     write_tumen(other_ledger, accountant, reviewer)
+    library_for_reports(ledger, accountant, tmp_path)  # the funds reports' rows
     return {
         "ledger": scope_for_ledger(user=accountant, ledger_code="HT01", from_key=202501, to_key=202506),
         "region": scope_for_region(

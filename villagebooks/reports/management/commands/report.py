@@ -40,6 +40,9 @@ class Command(ActorCommand):
         )
         parser.add_argument("--account", help="科目编码（明细账、银行存款余额调节表）")
         parser.add_argument("--by", help="辅助核算：fund（资金来源）或 counterparty（往来单位）")
+        parser.add_argument(
+            "--months", help="funds-unspent：下达满多少个月仍未支出（默认 VILLAGEBOOKS_UNSPENT_MONTHS，6）"
+        )
         parser.add_argument("--format", default="table", choices=["table", "csv", "xlsx", "pdf"])
         parser.add_argument("--output", type=Path, help="写入文件（默认输出到屏幕）")
 
