@@ -689,3 +689,6 @@ class RecurringRun(models.Model):
         ordering = ["entry_id", "year", "month"]
         verbose_name = "定期凭证生成记录"
         constraints = [models.UniqueConstraint(fields=["entry", "year", "month"], name="recurring_run_month")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.year:04d}-{self.month:02d}"
