@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -48,6 +49,8 @@ GONE = gettext_lazy("预览的文件已不在服务器上（可能已导入）�
 SUFFIXES = (".csv", ".xlsx")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 PREVIEW_VOUCHERS = 200  # vouchers shown in full on the preview; the totals count them all
+PROBLEMS_SHOWN = 500  # problems listed on the page; the count says how many there are
+KEPT_SECONDS = 24 * 3600  # a previewed file not confirmed within a day is removed at the next upload
 
 # The template's columns, as the import reads them (Chinese headers).
 _VOUCHER_HEADERS = ("账套", "凭证号", "日期", "摘要", "科目", "借方", "贷方", "资金来源", "往来单位", "项目")
@@ -96,6 +99,7 @@ def _keep(request: HttpRequest, upload) -> Path:
     for chunk in upload.chunks():
         digest.update(chunk)
     sha256 = digest.hexdigest()
+    _remove_stale(_user_dir(request))
     folder = _user_dir(request) / sha256
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for old in folder.glob("*"):
@@ -109,6 +113,16 @@ def _keep(request: HttpRequest, upload) -> Path:
     return path
 
 
+def _remove_stale(user_dir: Path) -> None:
+    """Forget this user's previews older than ``KEPT_SECONDS`` (never confirmed)."""
+    if not user_dir.is_dir():
+        return
+    limit = time.time() - KEPT_SECONDS
+    for folder in user_dir.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _options(request: HttpRequest, kind: _Kind) -> dict:
     create_missing = request.POST.get("create_missing") == "1"
     if kind.key == "opening":
@@ -117,15 +131,26 @@ def _options(request: HttpRequest, kind: _Kind) -> dict:
 
 
 def _problem_rows(problems: list[FieldProblem]) -> list[dict]:
-    return [
+    """The problems as the page lists them (the first ``PROBLEMS_SHOWN``, then a count)."""
+    rows = [
         {
             "row": problem.row,
             "column": str(importing.FIELD_LABELS.get(problem.field, problem.field or "")),
             "field": problem.field,
             "message": problem.message,
         }
-        for problem in problems
+        for problem in problems[:PROBLEMS_SHOWN]
     ]
+    if len(problems) > PROBLEMS_SHOWN:
+        rows.append(
+            {
+                "row": None,
+                "column": "",
+                "field": "",
+                "message": str(importing.MORE_PROBLEMS).format(count=len(problems) - PROBLEMS_SHOWN),
+            }
+        )
+    return rows
 
 
 def _render(request, ledger, kind, *, status=200, **extra) -> HttpResponse:
@@ -185,6 +210,7 @@ def upload(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             kind_,
             status=400,
             problems=_problem_rows(failed.problems),
+            problem_count=len(failed.problems),
             file_name=path.name,
             options=options,
         )
@@ -223,6 +249,7 @@ def confirm(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             kind_,
             status=409,
             problems=_problem_rows(failed.problems),
+            problem_count=len(failed.problems),
             file_name=path.name,
             options=options,
         )

@@ -207,3 +207,49 @@ def test_opening_balances_preview_and_confirm(new_ledger, accountant):
     new_ledger.refresh_from_db()
     assert new_ledger.status == LedgerStatus.ACTIVE
     assert OpeningBalance.objects.filter(ledger=new_ledger).count() == 3
+
+
+def test_a_file_without_a_required_column_is_told_so_at_the_header_row(ledger, accountant):
+    response = logged_in(accountant).post(
+        "/ledgers/HT01/import/vouchers/",
+        {"file": _file("账套,凭证号,日期,摘要,科目,借方\nHT01,1,2025-03-01,x,513,1\n")},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-row="1" data-field="header"' in html
+    assert "贷方" in html
+
+
+def test_many_problems_are_listed_up_to_a_limit_and_counted(ledger, accountant, monkeypatch):
+    from villagebooks.workspace.imports import views
+
+    monkeypatch.setattr(views, "PROBLEMS_SHOWN", 3)
+    rows = "".join(
+        f"HT01,K-{n},2025-03-0{n},x,9999,1,,,\nHT01,K-{n},2025-03-0{n},x,101,,1,,\n" for n in range(1, 6)
+    )
+    html = (
+        logged_in(accountant)
+        .post("/ledgers/HT01/import/vouchers/", {"file": _file(HEADER + rows)})
+        .content.decode()
+    )
+    assert "有 5 处问题" in html
+    assert html.count('data-field="account"') == 3
+    assert "另有 2 处问题未列出" in html
+
+
+def test_a_preview_never_confirmed_is_removed_a_day_later(ledger, accountant, uploads):
+    import os
+    import time
+
+    client = logged_in(accountant)
+    html = client.post(
+        "/ledgers/HT01/import/vouchers/", {"file": _file(GOOD), "create_missing": "1"}
+    ).content.decode()
+    old = uploads / str(accountant.pk) / _hidden(html, "sha256")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    client.post(
+        "/ledgers/HT01/import/vouchers/", {"file": _file(GOOD.replace("300", "301")), "create_missing": "1"}
+    )
+    assert not old.exists()
+    assert len(list((uploads / str(accountant.pk)).iterdir())) == 1
