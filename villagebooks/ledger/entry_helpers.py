@@ -326,7 +326,7 @@ def recurring_generate(*, actor, ledger: Ledger, year: int, month: int) -> Recur
                     )
                     continue
                 RecurringRun.objects.create(
-                    entry=entry, year=year, month=month, voucher=voucher, created_by=actor
+                    ledger=ledger, entry=entry, year=year, month=month, voucher=voucher, created_by=actor
                 )
                 made.append((entry, voucher))
             if problems:

@@ -678,6 +678,7 @@ class RecurringEntry(models.Model):
 class RecurringRun(models.Model):
     """A month a definition was generated for: at most once (the draft may since be deleted)."""
 
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")  # the entry's
     entry = models.ForeignKey(RecurringEntry, on_delete=models.CASCADE, related_name="runs")
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
@@ -688,7 +689,9 @@ class RecurringRun(models.Model):
     class Meta:
         ordering = ["entry_id", "year", "month"]
         verbose_name = "定期凭证生成记录"
-        constraints = [models.UniqueConstraint(fields=["entry", "year", "month"], name="recurring_run_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "entry", "year", "month"], name="recurring_run_month")
+        ]
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.year:04d}-{self.month:02d}"

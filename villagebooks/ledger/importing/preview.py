@@ -5,7 +5,9 @@ There is one path. A dry run is the import (``vouchers_import`` / ``opening_impo
 savepoint: every check of reading, writing, numbering, posting's hooks (budget control) and the
 directory's ``--create-missing`` runs as it would, then the plan is read from the rows written
 and the savepoint is rolled back, so nothing stays written (ids taken from a PostgreSQL
-sequence are not given back, which no one sees). The confirm step runs the import again with
+sequence are not given back, which no one sees). This holds while posting's hooks write only
+rows of the database (they do: ``funds.control``); a hook with effects outside the transaction
+would need ``transaction.on_commit``. The confirm step runs the import again with
 the plan's digest: if what it wrote differs from what was previewed (the books changed meanwhile,
 say a fund was created, a month closed or a voucher key was imported), it is rolled back and
 refused with ``PLAN_CHANGED``.
