@@ -108,3 +108,14 @@ def test_another_townships_accountant_finds_nothing(ledger, accountant, make_use
     assert outsider.get("/ledgers/HT01/helpers/").status_code == 404
     assert outsider.post(f"/ledgers/HT01/vouchers/{voucher.pk}/copy/").status_code == 404
     assert Voucher.objects.count() == 1
+
+
+def test_a_template_of_another_ledger_or_a_bad_id_starts_an_empty_voucher(ledger, other_ledger, accountant):
+    voucher = office_voucher(other_ledger, accountant)
+    client = logged_in(accountant)
+    client.post(f"/ledgers/TM01/vouchers/{voucher.pk}/save-template/", {"name": "土门村的"})
+    template = VoucherTemplate.objects.get(name="土门村的")
+    for value in (str(template.pk), "²", "9" * 30, "x"):
+        response = client.get("/ledgers/HT01/entry/", {"template": value})
+        assert response.status_code == 200
+        assert 'id="line-0-account" value=""' in response.content.decode()

@@ -234,7 +234,9 @@ def _preview(request: HttpRequest, attachments: list) -> object | None:
 
 
 def _template(ledger: Ledger, text: str) -> VoucherTemplate | None:
-    return VoucherTemplate.objects.filter(ledger=ledger, pk=int(text)).first() if text.isdigit() else None
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # an id fits in 64 bits
+        return None
+    return VoucherTemplate.objects.filter(ledger=ledger, pk=int(text)).first()
 
 
 def _today_or(text: str) -> str:
