@@ -255,6 +255,9 @@ CLAIM_PHOTO_MAX_BYTES = int(os.environ.get("VILLAGEBOOKS_CLAIM_PHOTO_MAX_BYTES",
 # one process.
 _import_apart = os.environ.get("VILLAGEBOOKS_IMPORT_APART_MIN_BYTES", "4000000")
 IMPORT_APART_MIN_BYTES = None if _import_apart.lower() == "off" else int(_import_apart)
+# Files uploaded on the import pages, kept by their SHA-256 between the preview and the confirm
+# (workspace/imports); removed once imported. Not part of the books: a backup need not hold them.
+IMPORT_UPLOADS_DIR = Path(os.environ.get("VILLAGEBOOKS_IMPORT_UPLOADS_DIR", VAR_DIR / "imports"))
 # Bank reconciliation (银行对账): a bank line and a posted line of 102 are matched automatically
 # when their amounts agree and their dates are at most this many days apart; items still
 # unreconciled this many days before a month's end block its close. Counties may differ on both.

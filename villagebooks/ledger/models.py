@@ -597,3 +597,109 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_id or self.region_id}: {self.tree_size}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry helpers (ledger/entry_helpers.py): voucher templates, common summaries, recurring entries.
+# Their lines are kept as JSON records ({"summary", "account", "debit_fen", "credit_fen", "fund",
+# "counterparty", "project"}: codes and names, amounts in fen), checked against the ledger when
+# saved and again, by the voucher's own rules, when a voucher is made from them.
+
+
+class VoucherTemplate(models.Model):
+    """A named voucher pattern (凭证模板) a new voucher of the ledger starts from."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField("名称", max_length=60)
+    note = models.CharField(max_length=200, blank=True, default="")
+    lines = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "name"]
+        verbose_name = "凭证模板"
+        constraints = [models.UniqueConstraint(fields=["ledger", "name"], name="voucher_template_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommonSummary(models.Model):
+    """A summary (常用摘要) the entry grid offers: the ledger's (``user`` empty) or one user's."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField("摘要", max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "text"]
+        verbose_name = "常用摘要"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "text"], condition=Q(user__isnull=True), name="common_summary_ledger_text"
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "user", "text"],
+                condition=Q(user__isnull=False),
+                name="common_summary_user_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RecurringEntry(models.Model):
+    """A recurring voucher (定期凭证, e.g. 每月计提): its lines and the day of the month it is dated.
+
+    ``villagebooks recurring --ledger CODE --period YYYY-MM`` makes the month's drafts, one per
+    active definition and month (``RecurringRun``); a day past the month's end is its last day.
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField("名称", max_length=60)
+    day_of_month = models.PositiveSmallIntegerField("日")
+    note = models.CharField(max_length=200, blank=True, default="")
+    lines = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ledger_id", "name"]
+        verbose_name = "定期凭证"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "name"], name="recurring_entry_name"),
+            models.CheckConstraint(
+                condition=Q(day_of_month__gte=1, day_of_month__lte=31), name="recurring_entry_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecurringRun(models.Model):
+    """A month a definition was generated for: at most once (the draft may since be deleted)."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")  # the entry's
+    entry = models.ForeignKey(RecurringEntry, on_delete=models.CASCADE, related_name="runs")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry_id", "year", "month"]
+        verbose_name = "定期凭证生成记录"
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "entry", "year", "month"], name="recurring_run_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.year:04d}-{self.month:02d}"

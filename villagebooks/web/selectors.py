@@ -13,10 +13,11 @@ queries whatever the size of the books.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     Max,
     Min,
@@ -46,9 +47,10 @@ from villagebooks.ledger.models import (
 )
 from villagebooks.ledger.selectors import account_list
 from villagebooks.regions import permissions
-from villagebooks.regions.models import Region
+from villagebooks.regions.models import Region, RegionKind, Role
 from villagebooks.reports.scope import consolidated_name
 from villagebooks.reports.statements import FormulaError, parse_formula
+from villagebooks.supervision.models import Finding, FindingState
 
 # A full-width space a level: the account picker shows sub-accounts under their parents.
 ACCOUNT_INDENT = "\u3000"
@@ -127,6 +129,103 @@ def summary_regions(*, user) -> list[Region]:
     if paths is None:
         return list(Region.objects.filter(parent__isnull=True).order_by("path"))
     return list(Region.objects.filter(path__in=paths).order_by("path")) if paths else []
+
+
+# The read-only region roles whose home page opens on their region's state (辖区概况).
+REGION_STATE_ROLES = (Role.COUNTY, Role.SUPERVISOR)
+
+
+@dataclass
+class RegionState:
+    """A region's state for a county user's home: its villages' books at a glance."""
+
+    region: Region
+    rows: list[dict]  # one a township (or the region itself): name, code and the counts below
+    total: dict
+
+
+def _state_counts() -> dict:
+    return {
+        "villages": 0,
+        "ledgers": 0,
+        "closed_last_month": 0,
+        "behind": 0,
+        "drafts": 0,
+        "waiting": 0,
+        "findings_open": 0,
+    }
+
+
+def region_state(*, user, today: date) -> list[RegionState] | None:
+    """For a user holding a county-level read role (``REGION_STATE_ROLES``) region-wide: each of
+    their regions with, per township, its villages, ledgers, how many closed last month, how
+    many have an earlier month still open (behind), drafts, vouchers waiting for review and
+    open supervision findings. None for anyone else (their home is another).
+
+    Counted in SQL per ledger (``ledger_overview``'s annotations, one query) and added up per
+    township here; findings in one grouped query. Supervision alerts are not counted: they are
+    computed by running the rules over the books, not stored, which is a report, not a home page.
+    """
+    held = [
+        h for h in permissions.assignments_of(user) if h.ledger_id is None and h.role in REGION_STATE_ROLES
+    ]
+    if not held:
+        return None
+    paths = sorted({h.region_path for h in held})
+    # A region inside another of the user's is counted there.
+    paths = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    last = today.replace(day=1) - timedelta(days=1)
+    states = []
+    for region in Region.objects.filter(path__in=paths).order_by("path"):
+        ledgers = (
+            ledger_overview(user=user, today=today)
+            .filter(village__path__startswith=region.path)
+            .annotate(
+                closed_last_month=Exists(
+                    Period.objects.filter(
+                        ledger_id=OuterRef("pk"), year=last.year, month=last.month, status=PeriodStatus.CLOSED
+                    )
+                )
+            )
+        )
+        findings = dict(
+            Finding.objects.filter(ledger__in=ledgers.values("pk"))
+            .exclude(state=FindingState.CLOSED)
+            .values("ledger_id")
+            .annotate(n=Count("pk"))
+            .values_list("ledger_id", "n")
+        )
+        villages = dict(
+            Region.objects.filter(path__startswith=region.path, kind=RegionKind.VILLAGE)
+            .values("parent_id")
+            .annotate(n=Count("pk"))
+            .values_list("parent_id", "n")
+        )
+        groups: dict[int, dict] = {}
+        for ledger in ledgers:
+            township = ledger.village.parent if region.kind != RegionKind.VILLAGE else ledger.village
+            row = groups.setdefault(
+                township.pk, {"name": township.name, "code": township.code} | _state_counts()
+            )
+            row["ledgers"] += 1
+            row["closed_last_month"] += int(ledger.closed_last_month)
+            row["behind"] += int(ledger.open_past_count > 0)
+            row["drafts"] += ledger.draft_count
+            row["waiting"] += ledger.submitted_count
+            row["findings_open"] += findings.get(ledger.pk, 0)
+        for pk, row in groups.items():
+            row["villages"] = villages.get(pk, 1 if region.kind == RegionKind.VILLAGE else 0)
+        rows = sorted(groups.values(), key=lambda r: r["code"])
+        total = _state_counts()
+        for row in rows:
+            for key in total:
+                total[key] += row[key]
+        states.append(
+            RegionState(
+                region=region, rows=rows, total=total | {"last_month": f"{last.year}-{last.month:02d}"}
+            )
+        )
+    return states
 
 
 def account_choices(ledger: Ledger) -> list[tuple[str, str]]:

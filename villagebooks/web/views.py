@@ -63,6 +63,7 @@ from villagebooks.web.selectors import (
     region_children,
     region_for_summary,
     region_picker,
+    region_state,
     region_trail,
     reporter_claims,
     review_waiting,
@@ -130,6 +131,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "review_waiting": review_waiting(user=request.user),
         # A village reporter's day starts from their claims.
         "reporter_claims": reporter_claims(user=request.user),
+        # A county user's day starts from their region's state (辖区概况).
+        "region_state": region_state(user=request.user, today=timezone.localdate()),
     }
     return render(request, "web/home.html", context)
 

@@ -23,7 +23,9 @@ that the graph has no cycle):
 - ``writing``: batches written and posted, the audit records, the result;
 - ``apart``: a big PostgreSQL import read in a second process (started by ``reader_start``);
 - ``vouchers``: ``vouchers_import``, which runs the two sides in one process or two;
-- ``opening``: ``opening_import``.
+- ``opening``: ``opening_import``;
+- ``preview``: an import's plan by a dry run (the import itself, rolled back) and the confirmed
+  import that writes only what was previewed.
 
 This package's names are loaded when first asked for, not when the package is imported: the
 reading process starts as ``python -m villagebooks.ledger.importing.reader_start``, which imports
@@ -46,6 +48,7 @@ _PUBLIC = {
     ),
     "messages": (
         "NO_ROWS",
+        "OTHER_LEDGER",
         "LEDGER_REQUIRED",
         "KEY_REQUIRED",
         "KEY_TOO_LONG",
@@ -68,6 +71,17 @@ _PUBLIC = {
     "writing": ("ImportResult",),
     "vouchers": ("vouchers_import", "ANALYZE_AFTER_LINES"),
     "opening": ("opening_import",),
+    "preview": (
+        "ImportPlan",
+        "PlannedVoucher",
+        "PlannedLine",
+        "PLAN_CHANGED",
+        "FILE_CHANGED",
+        "vouchers_import_plan",
+        "vouchers_import_planned",
+        "opening_import_plan",
+        "opening_import_planned",
+    ),
 }
 # The file's own problems, which common.tabular reports (the tests compare against them here).
 _TABULAR = (

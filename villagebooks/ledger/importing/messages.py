@@ -23,6 +23,7 @@ BAD_AMOUNT = "{reason}：{value}"
 TOO_MANY_LINES = _("一张凭证最多 {limit} 条分录")
 NAME_TOO_LONG = _("名称不能超过{limit}个字")
 CONCURRENT_CHANGE = _("导入时账套被同时修改（{error}），未写入任何数据，请重试")
+OTHER_LEDGER = _("本页只导入账套 {only} 的凭证，这一行的账套是 {code}")
 MORE_PROBLEMS = _("另有 {count} 处问题未列出")
 
 # Problems kept in full; beyond this a file is surely the wrong one and only the count is kept,

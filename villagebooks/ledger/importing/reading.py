@@ -47,6 +47,7 @@ from villagebooks.ledger.importing.messages import (
     LEDGER_REQUIRED,
     MAX_PROBLEMS,
     NO_ROWS,
+    OTHER_LEDGER,
     TOO_MANY_LINES,
     ImportFailed,
     _problems_in_order,
@@ -149,9 +150,16 @@ class _VoucherImport:
     lines_as_copy_text = False
 
     def __init__(
-        self, *, actor, post: bool, create_missing: bool, write_batch: Callable[[_WriteBatch], None]
+        self,
+        *,
+        actor,
+        post: bool,
+        create_missing: bool,
+        write_batch: Callable[[_WriteBatch], None],
+        only_ledger: str | None = None,
     ):
         self.actor = actor
+        self.only_ledger = only_ledger
         self.post = post
         self.create_missing = create_missing
         self.write_batch = write_batch
@@ -187,6 +195,10 @@ class _VoucherImport:
         ledger = Ledger.objects.filter(code=code).first()
         state = _LedgerState(code=code, ledger=ledger, period_for_date=self.period_for_date)
         self.ledgers[code] = state
+        if self.only_ledger is not None and code != self.only_ledger:
+            state.ledger = None
+            state.problem = OTHER_LEDGER.format(code=code, only=self.only_ledger)
+            return state
         if ledger is None:
             state.problem = E.UNKNOWN_LEDGER.format(code=code)
             return state

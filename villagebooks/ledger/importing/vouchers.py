@@ -26,7 +26,14 @@ ANALYZE_AFTER_LINES = 10_000
 
 
 def vouchers_import(
-    *, actor, path: Path, post: bool = False, create_missing: bool = False, progress: bool = False
+    *,
+    actor,
+    path: Path,
+    post: bool = False,
+    create_missing: bool = False,
+    progress: bool = False,
+    only_ledger: str | None = None,
+    voucher_ids: list[int] | None = None,
 ) -> ImportResult:
     """Import the vouchers of a CSV or XLSX file, all or nothing.
 
@@ -36,12 +43,15 @@ def vouchers_import(
     and counterparties the ledger does not know are created (listed in the result).
 
     A big file on PostgreSQL is read in a second process while this one writes (``apart``).
+    ``only_ledger``: rows of any other ledger are refused (an upload page of one ledger).
+    ``voucher_ids``: a list that receives the ids of the vouchers written (``preview`` reads the
+    plan from them); the file is then read in this process.
 
     Raises:
         ImportFailed: every problem of the file; nothing was written.
     """
     path = Path(path)
-    two_processes = apart.worth_it(path)
+    two_processes = voucher_ids is None and only_ledger is None and apart.worth_it(path)
     try:
         with transaction.atomic():
             if two_processes:
@@ -50,7 +60,13 @@ def vouchers_import(
                 )
             else:
                 result = _vouchers_import_here(
-                    actor=actor, path=path, post=post, create_missing=create_missing, progress=progress
+                    actor=actor,
+                    path=path,
+                    post=post,
+                    create_missing=create_missing,
+                    progress=progress,
+                    only_ledger=only_ledger,
+                    voucher_ids=voucher_ids,
                 )
             if progress:  # on PostgreSQL the keys are checked at commit: a county's takes half a minute
                 print(gettext("正在检查并保存……"), file=sys.stderr, flush=True)
@@ -67,17 +83,30 @@ def vouchers_import(
 
 
 def _vouchers_import_here(
-    *, actor, path: Path, post: bool, create_missing: bool, progress: bool
+    *,
+    actor,
+    path: Path,
+    post: bool,
+    create_missing: bool,
+    progress: bool,
+    only_ledger: str | None = None,
+    voucher_ids: list[int] | None = None,
 ) -> ImportResult:
     """Read and write in this process, in the caller's transaction."""
-    writer = _BatchWriter(post=post)
+    writer = _BatchWriter(post=post, voucher_ids=voucher_ids)
 
     def write_batch(batch: _WriteBatch) -> None:
         problem = writer.write(batch)
         if problem is not None:  # the reader stops handing batches over, and reads on
             run.report(problem.field, problem.message, problem.row)
 
-    run = _VoucherImport(actor=actor, post=post, create_missing=create_missing, write_batch=write_batch)
+    run = _VoucherImport(
+        actor=actor,
+        post=post,
+        create_missing=create_missing,
+        write_batch=write_batch,
+        only_ledger=only_ledger,
+    )
     with progress_bar(progress) as bar:
         ledgers = _read_file(run, path, bar)
     return writer.finish(actor=actor, ledgers=ledgers, source=(path.name, run.source[1]))

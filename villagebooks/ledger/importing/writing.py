@@ -41,8 +41,11 @@ class _BatchWriter:
     it writes nothing more: the transaction will be rolled back.
     """
 
-    def __init__(self, *, post: bool, check_keys_from_batch: int | None = None):
+    def __init__(
+        self, *, post: bool, check_keys_from_batch: int | None = None, voucher_ids: list[int] | None = None
+    ):
         self.post = post
+        self.voucher_ids = voucher_ids  # receives the ids written (rows as tuples only)
         # PostgreSQL: check the deferred foreign keys after every batch from this one on, not all
         # at commit. Only worth it while another process reads meanwhile (``apart``).
         self.check_keys_from_batch = check_keys_from_batch
@@ -81,6 +84,8 @@ class _BatchWriter:
 
     def insert(self, batch: _WriteBatch, numbers: list[int | None]) -> None:
         voucher_rows = batch.vouchers_numbered(numbers)
+        if self.voucher_ids is not None:
+            self.voucher_ids.extend(row[0] for row in voucher_rows)
         # Posting: the immutability triggers (migrations 0002, 0003) refuse a line for a voucher
         # that is posted already. So the lines go in first, while their vouchers do not exist
         # yet, and the vouchers follow already posted, numbered and reviewed (no UPDATE flips

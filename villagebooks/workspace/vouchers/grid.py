@@ -236,6 +236,22 @@ def rows_from_lines(lines) -> list[GridRow]:
     ]
 
 
+def rows_from_records(records: list[dict]) -> list[GridRow]:
+    """Grid rows from stored line records (a voucher template's, ``ledger.entry_helpers``)."""
+    return [
+        GridRow(
+            summary=r.get("summary", ""),
+            account=r.get("account", ""),
+            fund=r.get("fund", ""),
+            counterparty=r.get("counterparty", ""),
+            debit=fen_to_text(r["debit_fen"]) if r.get("debit_fen") else "",
+            credit=fen_to_text(r["credit_fen"]) if r.get("credit_fen") else "",
+            project=r.get("project", ""),
+        )
+        for r in records
+    ]
+
+
 def totals(rows: list[GridRow]) -> tuple[int, int]:
     """Σdebit and Σcredit in fen of the cells that read as money (the rest count as 0)."""
     debit = credit = 0

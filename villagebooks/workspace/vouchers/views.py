@@ -32,7 +32,8 @@ from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
-from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherStatus
+from villagebooks.ledger.entry_helpers import summaries_for, templates_of
+from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherStatus, VoucherTemplate
 from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.supervision.services import voucher_alerts
 from villagebooks.workspace.pages import PageNotFound, workspace_page
@@ -177,6 +178,9 @@ def _entry_context(
     return {
         "ledger": ledger,
         "perms": perms,
+        # 常用摘要 offered in the summary cells; the templates a new voucher may start from.
+        "summaries": summaries_for(ledger, request.user),
+        "templates": templates_of(ledger) if voucher is None else [],
         "tab": "entry" if voucher is None else "list",
         "voucher": voucher,
         "rows": [(index, row, by_code.get(row.account.split(" ", 1)[0])) for index, row in enumerate(rows)],
@@ -227,6 +231,12 @@ def _preview(request: HttpRequest, attachments: list) -> object | None:
         if str(attachment.pk) == wanted:
             return attachment
     return attachments[0] if attachments else None
+
+
+def _template(ledger: Ledger, text: str) -> VoucherTemplate | None:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # an id fits in 64 bits
+        return None
+    return VoucherTemplate.objects.filter(ledger=ledger, pk=int(text)).first()
 
 
 def _today_or(text: str) -> str:
@@ -287,7 +297,11 @@ def _grid_page(
     """GET shows the grid; POST saves it (``action``: save, save-next, more-rows)."""
     accounts = account_choices(ledger)
     if request.method == "GET":
-        if voucher is None:
+        template = _template(ledger, request.GET.get("template", "")) if voucher is None else None
+        if template is not None:  # a new voucher started from a template (凭证模板)
+            rows = grid.compact(grid.rows_from_records(template.lines), minimum=len(template.lines) + 1)
+            day_text, note = _today_or(request.GET.get("date", "")), template.note
+        elif voucher is None:
             rows, day_text, note = grid.compact([]), _today_or(request.GET.get("date", "")), ""
         else:
             rows = grid.compact(
@@ -527,6 +541,8 @@ def _desk_context(
         ),
         "reversed_by": reversed_by,
         "can_upload": unposted and perms.prepare,
+        # 复制 / 存为模板 / 设为定期凭证 (workspace.helpers): vouchers a person prepared.
+        "can_copy": perms.prepare and voucher.kind in PREPARED_KINDS and voucher.reverses_id is None,
         "reason_form": ReasonForm(),
         "sent_back": last_send_back(voucher),
         "entry_text": _entry_text(),

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from villagebooks.ledger.importing import ImportFailed, describe_problems, opening_import
+from villagebooks.common.money import format_fen
+from villagebooks.ledger.importing import ImportFailed, describe_problems, opening_import, opening_import_plan
 from villagebooks.ledger.models import Counterparty, Fund
 from villagebooks.regions.commands import ActorCommand
 
@@ -22,9 +23,14 @@ class Command(ActorCommand):
         parser.add_argument(
             "--create-missing", action="store_true", help="自动新建账套中没有的资金来源和往来单位"
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="只检查并列出将导入的期初余额，不写入任何数据"
+        )
 
     def handle(self, *args, **options):
         code = options["ledger"]
+        if options["dry_run"]:
+            return self.dry_run(options)
         funds_before = set(Fund.objects.filter(ledger__code=code).values_list("name", flat=True))
         parties_before = set(Counterparty.objects.filter(ledger__code=code).values_list("name", flat=True))
         try:
@@ -46,3 +52,24 @@ class Command(ActorCommand):
             self.stdout.write("新建资金来源：" + "、".join(f"{code}:{f.name}" for f in funds))
         if parties:
             self.stdout.write("新建往来单位：" + "、".join(f"{code}:{p.name}" for p in parties))
+
+    def dry_run(self, options):
+        try:
+            plan = opening_import_plan(
+                actor=self.actor(options),
+                ledger_code=options["ledger"],
+                path=options["file"],
+                create_missing=options["create_missing"],
+            )
+        except ImportFailed as failed:
+            for line in describe_problems(failed.problems):
+                self.stderr.write(line)
+            raise CommandError(f"检查未通过：共 {len(failed.problems)} 处问题") from failed
+        self.stdout.write(
+            f"检查通过（未写入）：期初余额 {len(plan.openings)} 行，借方合计 {format_fen(plan.debit_fen)}，"
+            f"贷方合计 {format_fen(plan.credit_fen)}"
+        )
+        if plan.created_funds:
+            self.stdout.write("将新建资金来源：" + "、".join(plan.created_funds))
+        if plan.created_counterparties:
+            self.stdout.write("将新建往来单位：" + "、".join(plan.created_counterparties))

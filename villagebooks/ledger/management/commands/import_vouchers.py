@@ -5,7 +5,13 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from villagebooks.ledger.importing import ImportFailed, describe_problems, vouchers_import
+from villagebooks.common.money import format_fen
+from villagebooks.ledger.importing import (
+    ImportFailed,
+    describe_problems,
+    vouchers_import,
+    vouchers_import_plan,
+)
 from villagebooks.regions.commands import ActorCommand
 
 
@@ -25,9 +31,12 @@ class Command(ActorCommand):
         parser.add_argument(
             "--create-missing", action="store_true", help="自动新建账套中没有的资金来源和往来单位"
         )
+        parser.add_argument("--dry-run", action="store_true", help="只检查并列出将导入的内容，不写入任何数据")
         parser.add_argument("--progress", action="store_true", help="显示进度条（终端中默认显示）")
 
     def handle(self, *args, **options):
+        if options["dry_run"]:
+            return self.dry_run(options)
         try:
             result = vouchers_import(
                 actor=self.actor(options),
@@ -47,3 +56,29 @@ class Command(ActorCommand):
             self.stdout.write("新建资金来源：" + "、".join(result.created_funds))
         if result.created_counterparties:
             self.stdout.write("新建往来单位：" + "、".join(result.created_counterparties))
+
+    def dry_run(self, options):
+        try:
+            plan = vouchers_import_plan(
+                actor=self.actor(options),
+                path=options["file"],
+                post=options["post"],
+                create_missing=options["create_missing"],
+            )
+        except ImportFailed as failed:
+            for line in describe_problems(failed.problems):
+                self.stderr.write(line)
+            raise CommandError(f"检查未通过：共 {len(failed.problems)} 处问题") from failed
+        for voucher in plan.vouchers:
+            self.stdout.write(
+                f"{voucher.ledger_code} {voucher.key} {voucher.date} "
+                f"{len(voucher.lines)} 条分录 {format_fen(voucher.amount_fen)}"
+            )
+        self.stdout.write(
+            f"检查通过（未写入）：凭证 {len(plan.vouchers)} 张，分录 {len(plan.lines)} 条，"
+            f"借方合计 {format_fen(plan.debit_fen)}，贷方合计 {format_fen(plan.credit_fen)}"
+        )
+        if plan.created_funds:
+            self.stdout.write("将新建资金来源：" + "、".join(plan.created_funds))
+        if plan.created_counterparties:
+            self.stdout.write("将新建往来单位：" + "、".join(plan.created_counterparties))

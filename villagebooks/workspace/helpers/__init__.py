@@ -1,0 +1,1 @@
+"""Entry helper pages: common summaries, voucher templates, copies and recurring vouchers."""
