@@ -240,6 +240,39 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
                 split.update(_side_split_codes(formulas))
             formulas_of[kind] |= dict.fromkeys(ledger_ids, formulas)
 
+    per_ledger = ledger_figures(scope, sorted(split))
+
+    # 期末数 is the balance sheet's second column, 本期数 the income statement's first.
+    shown_column = {StatementKind.BALANCE_SHEET: 1, StatementKind.INCOME: 0}
+    rows = _ledger_rows(scope, len(KEY_FIGURES))
+    for ledger_id, pair in per_ledger.items():
+        row = rows.get(ledger_id)
+        if row is None:
+            continue
+        results = {
+            kind: evaluate_lines(scope.chart, kind, formulas_of[kind][ledger_id], data)
+            for kind, data in zip((StatementKind.BALANCE_SHEET, StatementKind.INCOME), pair, strict=True)
+        }
+        row.amounts = [results[kind][line_no][shown_column[kind]] for kind, line_no in wanted]
+    ordered = list(rows.values())
+    return VillageBreakdown(
+        scope=scope,
+        account_code="",
+        account_name="",
+        rows=ordered,
+        total=_column_totals(ordered, len(KEY_FIGURES)),
+        warning=_unbalanced_villages(ordered, wanted),
+    )
+
+
+def ledger_figures(
+    scope: ReportScope, split: list[str], *, codes=None
+) -> dict[int, tuple[_Figures, _Figures]]:
+    """Per ledger of the scope: the figures of its balance sheet (年初数, 期末数 at the end of the
+    range) and of its income statement (本期数 over the range; the second column zeros), through
+    ONE aggregation grouped by ledger and leaf account (and, for the accounts in ``split`` that a
+    formula reads by side, by counterparty). ``codes`` renames the leaf codes (the 新旧衔接 map
+    for a scope of 2004 ledgers)."""
     # ONE aggregation for both statements, grouped by ledger and leaf account (and, for the
     # accounts the balance sheet reads by side, by counterparty), as each statement groups them.
     year_start = scope.to_key // 100 * 100 + 1
@@ -271,7 +304,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
     per_ledger: dict[int, tuple[_Figures, _Figures]] = {}
     for figure in figures:
         sheet, income = per_ledger.setdefault(figure["ledger_id"], (_Figures(groups=[]), _Figures(groups=[])))
-        code = figure["account__code"]
+        code = figure["account__code"] if codes is None else codes(figure["account__code"])
         opening, debit, credit = figure["opening"] or 0, figure["debit"] or 0, figure["credit"] or 0
         sheet.groups.append((code, (opening, figure["closing"] or 0)))
         # The income statement's second column (本年累计数) is not shown here: zeros.
@@ -282,27 +315,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
         income.credit[code] = (before[0] + credit, 0)
         income.opening[code] = income.opening.get(code, 0) + opening
 
-    # 期末数 is the balance sheet's second column, 本期数 the income statement's first.
-    shown_column = {StatementKind.BALANCE_SHEET: 1, StatementKind.INCOME: 0}
-    rows = _ledger_rows(scope, len(KEY_FIGURES))
-    for ledger_id, pair in per_ledger.items():
-        row = rows.get(ledger_id)
-        if row is None:
-            continue
-        results = {
-            kind: evaluate_lines(scope.chart, kind, formulas_of[kind][ledger_id], data)
-            for kind, data in zip((StatementKind.BALANCE_SHEET, StatementKind.INCOME), pair, strict=True)
-        }
-        row.amounts = [results[kind][line_no][shown_column[kind]] for kind, line_no in wanted]
-    ordered = list(rows.values())
-    return VillageBreakdown(
-        scope=scope,
-        account_code="",
-        account_name="",
-        rows=ordered,
-        total=_column_totals(ordered, len(KEY_FIGURES)),
-        warning=_unbalanced_villages(ordered, wanted),
-    )
+    return per_ledger
 
 
 UNBALANCED_VILLAGES = _("警告：{count} 个账套的资产总计不等于负债与所有者权益合计之和：{ledgers}")
