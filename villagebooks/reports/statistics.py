@@ -49,8 +49,9 @@ CHECK_FAILED = _("{count} 项校验未通过")
 _CHECK = re.compile(r"^\s*(\d+)\s*=\s*(\d+(?:\s*[-+]\s*\d+)*)\s*$")
 _TERM = re.compile(r"([-+]?)\s*(\d+)")
 
-COLUMNS = ["line", "item", "value", "last_year", "change_percent"]
-HEADERS = [_("行次"), _("项目"), _("本年"), _("上年"), _("增减%")]
+COLUMNS = ["line", "item", "value", "last_year", "change_percent", "flagged"]
+HEADERS = [_("行次"), _("项目"), _("本年"), _("上年"), _("增减%"), _("需说明")]
+FLAG = "⚑"
 COUNT_UNIT = "count"
 
 
@@ -320,15 +321,19 @@ def _satisfies(value: int, where: dict) -> bool:
 
 def village_values(
     scope: ReportScope, form: StatisticsForm, year: int
-) -> tuple[dict[int, Village], dict[int, dict[int, int]]]:
-    """Every row's value per village: {row: {village: value}} (rows without a value left out)."""
+) -> tuple[dict[int, Village], dict[int, dict[int, int]], bool]:
+    """Every row's value per village: {row: {village: value}} (rows without a value left out), and
+    whether the books hold anything for the year (a year before the books began has no table)."""
     villages, of_ledger = _villages(scope)
     formulas = {row.no: parse_formula(row.formula) for row in form.rows if row.formula}
     values: dict[int, dict[int, int]] = {
         row.no: dict.fromkeys(villages, 0) for row in form.rows if row.has_value
     }
+    has_books = False
     if formulas:
-        for ledger_id, results in _book_values(scope, form, formulas).items():
+        book_values = _book_values(scope, form, formulas)
+        has_books = bool(book_values)
+        for ledger_id, results in book_values.items():
             village = of_ledger[ledger_id]
             for no, value in results.items():
                 values[no][village] += value
@@ -355,7 +360,7 @@ def village_values(
         elif row.count_where:
             source = values[int(row.count_where["row"])]
             values[row.no] = {pk: int(_satisfies(source[pk], row.count_where)) for pk in villages}
-    return villages, values
+    return villages, values, has_books
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,8 +459,15 @@ def build_statistics(scope: ReportScope, slug: str) -> StatisticsTable:
     year = scope.to_key // 100
     form = form_for(slug, year)
     scope = year_scope(scope, year)
-    villages, values = village_values(scope, form, year)
-    last_villages, last_values = village_values(year_scope(scope, year - 1), form, year - 1)
+    villages, values, _has_books = village_values(scope, form, year)
+    last_values: dict[int, dict[int, int]] = {}
+    if form.basis != "registry":
+        # The register is kept as it stands now, without a year: it has no last year to show.
+        _last_villages, last_values, last_has_books = village_values(
+            year_scope(scope, year - 1), form, year - 1
+        )
+        if not last_has_books:
+            last_values = {}
     threshold = threshold_percent()
     totals, last_totals = _totals(values), _totals(last_values)
     lines = []
@@ -502,6 +514,7 @@ def statistics_rows(table: StatisticsTable) -> list[list]:
             _cell(line, line.value),
             _cell(line, line.last),
             _pct_text(line.change_pct),
+            FLAG if line.flagged else "",
         ]
         for line in table.lines
     ]
@@ -510,7 +523,7 @@ def statistics_rows(table: StatisticsTable) -> list[list]:
 def statistics_total(table: StatisticsTable) -> list:
     passed = sum(1 for c in table.checks if c.passed)
     text = gettext("校验 {passed}/{count} 项通过").format(passed=passed, count=len(table.checks))
-    return ["", text, "", "", ""]
+    return ["", text, "", "", "", ""]
 
 
 @dataclass(frozen=True)
