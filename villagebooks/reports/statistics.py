@@ -543,5 +543,7 @@ def drill_rows(table: StatisticsTable, no: int) -> list[DrillRow]:
         )
         for pk, village in table.villages.items()
     ]
+    if table.line(no).is_count and not table.form.row(no).count == "villages":
+        rows = [r for r in rows if r.value or r.last]  # the villages counted, this year or last
     rows.sort(key=lambda r: (-abs(r.value - r.last), r.village.code))
     return rows
