@@ -266,7 +266,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
 
 
 def ledger_figures(
-    scope: ReportScope, split: list[str], *, codes=None
+    scope: ReportScope, split: list[str], *, codes=None, only: list[str] | None = None
 ) -> dict[int, tuple[_Figures, _Figures]]:
     """Per ledger of the scope: the figures of its balance sheet (年初数, 期末数 at the end of the
     range) and of its income statement (本期数 over the range; the second column zeros), through
@@ -288,10 +288,11 @@ def ledger_figures(
     else:
         party = Value(0, output_field=IntegerField())
     net = F("debit_fen") - F("credit_fen")
+    balances = scope.balances().filter(closing)
+    if only:
+        balances = balances.filter(_under(sorted(only)))
     figures = (
-        scope.balances()
-        .filter(closing)
-        .annotate(split_party=party)
+        balances.annotate(split_party=party)
         .values("ledger_id", "account__code", "split_party")
         .annotate(
             opening=_sum_when(year_open, net),

@@ -141,6 +141,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+DASHBOARD = "dashboard"
+
+
 @_pages
 def region_go(request: HttpRequest) -> HttpResponse:
     """Where the region picker leads: the chosen region's consolidated report, or a village's own.
@@ -155,6 +158,10 @@ def region_go(request: HttpRequest) -> HttpResponse:
     place = next((p for p in region_picker(user=request.user) if p.code == code), None)
     if place is None:
         raise _NotFound(str(UNKNOWN_REGION).format(code=code[:12]))
+    if request.GET.get("report") == DASHBOARD:  # a dashboard is a region's, a village's too
+        path = reverse("region_dashboard", args=[place.code])
+        year = request.GET.get("year", "")
+        return HttpResponseRedirect(f"{path}?{urlencode({'year': year})}" if year else path)
     params = {name: request.GET[name] for name in ("from", "to", "chart") if request.GET.get(name)}
     if place.ledger_code:
         slug = kind.slug if _offered(kind, for_ledger=True) else "trial-balance"
