@@ -552,20 +552,21 @@ def statistics_total(table: StatisticsTable) -> list:
 class DrillRow:
     village: Village
     value: int
-    last: int
+    last: int | None  # None: no table last year (the books began this year, or the register)
     change_pct: int | None
 
 
 def drill_rows(table: StatisticsTable, no: int) -> list[DrillRow]:
     """The villages behind row ``no``: this year's and last year's value, largest change first."""
-    current, last = table.per_village.get(no, {}), table.last_per_village.get(no, {})
-    rows = [
-        DrillRow(
-            village, current.get(pk, 0), last.get(pk, 0), change_percent(current.get(pk, 0), last.get(pk, 0))
+    current, last = table.per_village.get(no, {}), table.last_per_village.get(no)
+    rows = []
+    for pk, village in table.villages.items():
+        value = current.get(pk, 0)
+        before = None if last is None else last.get(pk, 0)
+        rows.append(
+            DrillRow(village, value, before, None if before is None else change_percent(value, before))
         )
-        for pk, village in table.villages.items()
-    ]
-    if table.line(no).is_count and not table.form.row(no).count == "villages":
+    if table.line(no).is_count and table.form.row(no).count != "villages":
         rows = [r for r in rows if r.value or r.last]  # the villages counted, this year or last
-    rows.sort(key=lambda r: (-abs(r.value - r.last), r.village.code))
+    rows.sort(key=lambda r: (-abs(r.value - (r.last or 0)), r.village.code))
     return rows

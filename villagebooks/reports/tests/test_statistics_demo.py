@@ -145,7 +145,7 @@ def test_every_cell_drills_to_the_villages_that_add_up_to_it(county_user):
         assert sum(r.value for r in rows) == line.value
         if line.last is not None:
             assert sum(r.last for r in rows) == line.last
-        changes = [abs(r.value - r.last) for r in rows]
+        changes = [abs(r.value - (r.last or 0)) for r in rows]
         assert changes == sorted(changes, reverse=True)
 
 
