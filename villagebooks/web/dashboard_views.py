@@ -25,7 +25,6 @@ from villagebooks.reports.scope import scope_for_region
 from villagebooks.web.selectors import region_children, region_trail
 from villagebooks.web.views import _NotFound, _pages
 
-MONTHS = [str(_("{month}月")).format(month=m) for m in range(1, 13)]
 NO_SUCH_REGION = _("区划 {code} 不存在或您无权查看")
 BAD_YEAR = _("年份应为四位数字，如 2026")
 
@@ -124,7 +123,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "charts": _charts(board),
         "months": list(
             zip(
-                MONTHS,
+                [gettext("{month}月").format(month=m) for m in range(1, 13)],
                 board.cash.this_year,
                 board.cash.last_year,
                 board.income.this_year,
