@@ -40,8 +40,8 @@ OPERATING_PROFIT_ROW = 7
 
 @dataclass
 class MonthSeries:
-    this_year: list[int]  # 12 values, fen (None-free: a month not yet booked repeats / is zero)
-    last_year: list[int]
+    this_year: list[int]  # 12 values, fen (a month not yet booked repeats the cash / is zero)
+    last_year: list[int] | None  # None: the books hold nothing for last year
 
 
 @dataclass
@@ -143,7 +143,7 @@ def _cash_opening(scope: ReportScope, year: int) -> int:
     )
 
 
-def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[int], list[int]]]:
+def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[int], list[int]] | None]:
     """For ``year`` and the year before: cash at each month's end, income and spending per month.
     Three aggregations: the opening cash of each year, then both years' movements by month and kind."""
     income_codes, expense_codes = _categories(scope.chart)
@@ -171,13 +171,19 @@ def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[i
         .order_by()
     )
     moves = {y: {"cash": [0] * 12, "income": [0] * 12, "expense": [0] * 12} for y in (year - 1, year)}
+    booked = set()
     for row in rows:
         net = (row["debit"] or 0) - (row["credit"] or 0)
         y, month = divmod(row["period_key"], 100)
+        booked.add(y)
         moves[y][row["kind"]][month - 1] += -net if row["kind"] == "income" else net
     result = {}
     for y in (year - 1, year):
-        balances, running = [], _cash_opening(scope, y)
+        opening = _cash_opening(scope, y)
+        if y < year and y not in booked and not opening:
+            result[y] = None  # the books began later
+            continue
+        balances, running = [], opening
         for month in range(12):
             running += moves[y]["cash"][month]
             balances.append(running)
@@ -295,7 +301,7 @@ def build_dashboard(scope: ReportScope, *, user) -> Dashboard:
     year = scope.to_key // 100
     monthly = _monthly(scope, year)
     cash, income, spending = monthly[year]
-    last_cash, last_income, last_spending = monthly[year - 1]
+    last_cash, last_income, last_spending = monthly[year - 1] or (None, None, None)
     bands, villages = _bands(scope, year)
     allocated = (
         AllocationShare.objects.filter(ledger_id__in=scope.ledger_ids, allocation__date__year=year).aggregate(

@@ -34,6 +34,11 @@ def _yuan(fen: int) -> float:
     return float(fen_to_text(fen))
 
 
+def _last(name: str, values: list[int] | None) -> list[dict]:
+    """Last year's series, or none when the books hold nothing for last year."""
+    return [] if values is None else [{"name": name, "data": [_yuan(v) for v in values]}]
+
+
 def _charts(board: Dashboard) -> dict:
     year, last = str(board.year), str(board.year - 1)
     shown = board.last_month or 12
@@ -44,7 +49,7 @@ def _charts(board: Dashboard) -> dict:
             "categories": months,
             "series": [
                 {"name": year, "data": [_yuan(v) for v in board.cash.this_year[:shown]]},
-                {"name": last, "data": [_yuan(v) for v in board.cash.last_year]},
+                *_last(last, board.cash.last_year),
             ],
         },
         "income": {
@@ -55,18 +60,12 @@ def _charts(board: Dashboard) -> dict:
                     "name": gettext("{year}年收入").format(year=year),
                     "data": [_yuan(v) for v in board.income.this_year],
                 },
-                {
-                    "name": gettext("{year}年收入").format(year=last),
-                    "data": [_yuan(v) for v in board.income.last_year],
-                },
+                *_last(gettext("{year}年收入").format(year=last), board.income.last_year),
                 {
                     "name": gettext("{year}年支出").format(year=year),
                     "data": [_yuan(v) for v in board.spending.this_year],
                 },
-                {
-                    "name": gettext("{year}年支出").format(year=last),
-                    "data": [_yuan(v) for v in board.spending.last_year],
-                },
+                *_last(gettext("{year}年支出").format(year=last), board.spending.last_year),
             ],
         },
         "bands": {
@@ -125,11 +124,11 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             zip(
                 [gettext("{month}月").format(month=m) for m in range(1, 13)],
                 board.cash.this_year,
-                board.cash.last_year,
+                board.cash.last_year or [None] * 12,
                 board.income.this_year,
-                board.income.last_year,
+                board.income.last_year or [None] * 12,
                 board.spending.this_year,
-                board.spending.last_year,
+                board.spending.last_year or [None] * 12,
                 strict=True,
             )
         ),

@@ -94,6 +94,7 @@ def test_the_dashboard_has_charts_data_tables_and_links(client, books, county_us
         re.search(r'<script id="chart-cash" type="application/json">(.*?)</script>', html, re.S)[1]
     )
     assert data["kind"] == "line" and data["series"][0]["data"][2] == 98765.44
+    assert [series["name"] for series in data["series"]] == ["2025"]  # no books in 2024: no series
     cash = re.search(r'id="table-cash">(.*?)</table>', html, re.S)[1]
     assert "98,765.44" in cash
     for name in ("cash", "income", "bands", "closing"):
