@@ -295,7 +295,7 @@ STATISTICS_PREFIX = "statistics-"
 REPORT_KINDS |= {
     f"{STATISTICS_PREFIX}{slug}": ReportKind(
         slug=f"{STATISTICS_PREFIX}{slug}",
-        title=format_lazy("{}：{}", _("统计年报"), statistics.form_title(slug)),
+        title=format_lazy(_("统计年报：{title}"), title=_(statistics.form_title(slug))),
         columns=statistics.COLUMNS,
         headers=statistics.HEADERS,
         text_columns=len(statistics.COLUMNS),

@@ -49,9 +49,17 @@ CHECK_FAILED = _("{count} 项校验未通过")
 _CHECK = re.compile(r"^\s*(\d+)\s*=\s*(\d+(?:\s*[-+]\s*\d+)*)\s*$")
 _TERM = re.compile(r"([-+]?)\s*(\d+)")
 
+# The shipped forms' titles, so that makemessages finds them (a title in the data file is a msgid;
+# a county's own title without a translation shows as it is).
+SHIPPED_TITLES = (
+    _("村集体经济组织收益分配情况"),
+    _("村集体经济组织资产负债情况"),
+    _("村集体经济组织基本情况"),
+)
+
 COLUMNS = ["line", "item", "value", "last_year", "change_percent", "flagged"]
 HEADERS = [_("行次"), _("项目"), _("本年"), _("上年"), _("增减%"), _("需说明")]
-FLAG = "⚑"
+FLAG = "※"
 COUNT_UNIT = "count"
 
 

@@ -358,7 +358,7 @@ def _write_statistics(kind: ReportKind, table: StatisticsTable, target: BinaryIO
                 sheet.text_cell(label, style),
                 figure(line.value if row.has_value else None, count=line.is_count, bold=row.bold),
                 figure(line.last if row.has_value else None, count=line.is_count, bold=row.bold),
-                sheet.text_cell(("⚑ " if line.flagged else "") + change, TEXT),
+                sheet.text_cell(("※ " if line.flagged else "") + change, TEXT),
             ]
         )
     sheet.append_row([])

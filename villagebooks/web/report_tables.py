@@ -528,7 +528,7 @@ def _statistics_table(kind: ReportKind, report: StatisticsTable, links: Links) -
         pct = line.change_pct
         change = "" if pct is None or not row.has_value else f"{pct / 100:+.1f}%"
         if line.flagged:
-            change = f"⚑ {change or gettext('新增')}"
+            change = f"※ {change or gettext('新增')}"
         body.append(
             Row(
                 key=str(row.no),
@@ -599,7 +599,7 @@ def _statistics_table(kind: ReportKind, report: StatisticsTable, links: Links) -
         head=_single_head([str(h) for h in kind.headers[:5]], 2),
         body=body,
         alerts=[Alert(report.warning)] if report.warning else [],
-        notes=[flagged_title + "：⚑", *notes],
+        notes=[flagged_title + "：※", *notes],
         form_head=form_head,
         extra=[(gettext(CHECKS_TITLE), check_table)] if checks else [],
     )
