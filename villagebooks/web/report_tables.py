@@ -553,8 +553,7 @@ def _statistics_table(kind: ReportKind, report: StatisticsTable, links: Links) -
         )
     checks = []
     for index, result in enumerate(report.checks, 1):
-        count_rows = {report.form.row(result.check.left).is_count}
-        is_count = all(count_rows)
+        is_count = report.form.row(result.check.left).is_count
         failing = ""
         if result.failing:
             names = gettext("、").join(v.name for v, _a, _b in result.failing[:10])
