@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Substr
 
@@ -30,9 +31,13 @@ from villagebooks.ledger.models import AccountBalance, Period, PeriodStatus, Vou
 from villagebooks.registry.models import SubsidyBatch
 from villagebooks.reports.scope import ReportScope, opening_window
 from villagebooks.reports.statistics import Village, form_for, village_values, year_scope
-from villagebooks.supervision.services import findings_list
+from villagebooks.supervision.services import alerts_list, findings_list
 
 CASH_PREFIXES = ("101", "102")
+# Open alerts are found by running supervision's rules over the year's lines: a village or a
+# township's dozen ledgers in tens of milliseconds, a county's hundreds in about a second. Up to
+# this many ledgers the dashboard counts them; above, it links to the supervision page instead.
+ALERT_LEDGERS_DEFAULT = 12
 # The statistics form whose rows give the 经营收益 bands (row 7 and the count rows that read it).
 BAND_FORM = "income-distribution"
 OPERATING_PROFIT_ROW = 7
@@ -91,6 +96,7 @@ class Dashboard:
     overdue_findings: int
     villages: int
     findings_visible: bool = True
+    open_alerts: int | None = None  # None: not counted here (too many ledgers, or not the user's to see)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -296,6 +302,11 @@ def _subsidies(scope: ReportScope, year: int) -> tuple[int, int]:
     return paid["n"] or 0, paid["total"] or 0
 
 
+def alert_ledgers() -> int:
+    """How many ledgers a dashboard counts the open alerts of (``VILLAGEBOOKS_DASHBOARD_ALERT_LEDGERS``)."""
+    return int(getattr(settings, "VILLAGEBOOKS_DASHBOARD_ALERT_LEDGERS", ALERT_LEDGERS_DEFAULT))
+
+
 def build_dashboard(scope: ReportScope, *, user) -> Dashboard:
     """The dashboard of the scope's region for the year its range ends in."""
     year = scope.to_key // 100
@@ -317,6 +328,15 @@ def build_dashboard(scope: ReportScope, *, user) -> Dashboard:
         findings, findings_visible = [], False
     ids = set(scope.ledger_ids)
     findings = [f for f in findings if f.ledger_id in ids]
+    open_alerts = None
+    if len(scope.ledger_ids) + len(scope.mapped_ledger_ids) <= alert_ledgers():
+        try:
+            found = alerts_list(
+                actor=user, region_code=scope.region.code, first=f"{year}-01", last=f"{year}-12"
+            )
+            open_alerts = len(found.alerts)
+        except (DomainError, NotPermitted):  # a role that does not see alerts
+            open_alerts = None
     return Dashboard(
         scope=year_scope(scope, year),
         year=year,
@@ -334,4 +354,5 @@ def build_dashboard(scope: ReportScope, *, user) -> Dashboard:
         overdue_findings=sum(1 for f in findings if f.overdue),
         villages=len(villages),
         findings_visible=findings_visible,
+        open_alerts=open_alerts,
     )

@@ -139,6 +139,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "allocations": reverse("funds:allocations"),
             "subsidies": reverse("registry:reconciliation"),
             "findings": f"{reverse('supervision:home')}?{urlencode({'region': code})}",
+            "alerts": f"{reverse('supervision:home')}?{urlencode({'region': code, 'from': f'{year}-01', 'to': f'{year}-12'})}",
             "villages": report("village-statements"),
         },
         "bands": [

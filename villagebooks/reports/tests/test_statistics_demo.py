@@ -257,3 +257,12 @@ def test_the_dashboard_figures_are_the_reports(county_user):
         for code in {row.village.ledger_codes[0] for row in board.closing}
     }
     assert all(row.months_closed > 0 for row in board.closing)
+    from villagebooks.supervision.services import alerts_list
+
+    found = alerts_list(actor=county_user, region_code=COUNTY, first="2026-01", last="2026-12")
+    assert board.open_alerts == len(found.alerts)
+
+
+def test_a_large_region_links_to_its_alerts_instead_of_counting_them(county_user, settings):
+    settings.VILLAGEBOOKS_DASHBOARD_ALERT_LEDGERS = 3
+    assert build_dashboard(_scope(county_user, 2026), user=county_user).open_alerts is None

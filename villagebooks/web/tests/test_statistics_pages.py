@@ -102,6 +102,11 @@ def test_the_dashboard_has_charts_data_tables_and_links(client, books, county_us
     assert re.search(r'data-figure="cash"[^>]*>|href="[^"]*/balance-sheet/lines/1/', html)
     assert f'href="/regions/{COUNTY}/reports/balance-sheet/lines/1/?from=2025-01&amp;to=2025-12"' in html
     assert '<script src="/static/vendor/echarts/echarts.min.js" defer></script>' in html
+    alerts = re.search(
+        r'data-figure="alerts"><span class="figure-label">监督预警</span><span class="figure-value">(.*?)<',
+        html,
+    )
+    assert alerts[1].isdigit()  # one ledger: the alerts are counted here
     # No script of the page runs inline (the CSP would refuse it): only JSON data blocks.
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
     assert inline and all('type="application/json"' in attributes for attributes in inline)
