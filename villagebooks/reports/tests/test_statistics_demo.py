@@ -229,7 +229,8 @@ def test_the_command_prints_a_year(county_user, capsys):
     assert lines[1] == "1,村数（个）,4,,,"
 
 
-def test_the_dashboard_figures_are_the_reports(county_user):
+def test_the_dashboard_figures_are_the_reports(county_user, settings):
+    settings.VILLAGEBOOKS_DASHBOARD_ALERT_LEDGERS = 12
     scope = _scope(county_user, 2026)
     board = build_dashboard(scope, user=county_user)
     sheet = build_balance_sheet(scope)
@@ -264,5 +265,6 @@ def test_the_dashboard_figures_are_the_reports(county_user):
 
 
 def test_a_large_region_links_to_its_alerts_instead_of_counting_them(county_user, settings):
+    assert build_dashboard(_scope(county_user, 2026), user=county_user).open_alerts is None  # by default
     settings.VILLAGEBOOKS_DASHBOARD_ALERT_LEDGERS = 3
     assert build_dashboard(_scope(county_user, 2026), user=county_user).open_alerts is None
