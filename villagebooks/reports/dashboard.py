@@ -133,6 +133,13 @@ def _categories(chart: str) -> tuple[list[str], list[str]]:
     return income, expense
 
 
+def _prefixes(codes) -> Q:
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(account__code__startswith=code)
+    return condition
+
+
 def _cash_filter() -> Q:
     cash = Q(account__code__startswith=CASH_PREFIXES[0])
     for prefix in CASH_PREFIXES[1:]:
@@ -171,9 +178,10 @@ def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[i
             month__gte=1,
             is_closing=False,
         )
+        # Only the accounts read, named by prefix so that the other rows drop out before grouping.
+        .filter(_prefixes((*CASH_PREFIXES, *income_codes, *expense_codes)))
         .annotate(head_code=Substr("account__code", 1, 3))
         .annotate(kind=kind)
-        .exclude(kind="")
         .values("period_key", "kind")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by()
