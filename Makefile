@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test lint serve
+.PHONY: demo test lint serve vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,14 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# The front-end files served from the project (no CDN): ECharts at the version package.json pins,
+# installed from the npm registry in a temporary directory; its minified build and its licence
+# are copied into villagebooks/web/static/vendor/echarts/ and committed.
+vendor:
+	@tmp=$$(mktemp -d) && cp package.json $$tmp/ && \
+	(cd $$tmp && npm install --no-audit --no-fund --ignore-scripts) && \
+	mkdir -p villagebooks/web/static/vendor/echarts && \
+	cp $$tmp/node_modules/echarts/dist/echarts.min.js $$tmp/node_modules/echarts/LICENSE villagebooks/web/static/vendor/echarts/ && \
+	node -e "console.log('echarts', require('$$tmp/node_modules/echarts/package.json').version)" && \
+	rm -rf $$tmp

@@ -32,7 +32,11 @@ def test_from_the_balance_sheet_down_to_a_voucher_and_its_attachment(pages, app)
     page = pages.open()
     log_in(page, app, "kuaiji")
     page.locator('tr[data-ledger="HT01"]').get_by_role("link", name="资产负债表").click()
-    expect(page).to_have_url(app.url + "/ledgers/HT01/reports/balance-sheet/")
+    # Home opens the official form (issue 16); the plain statement is one tab away.
+    expect(page).to_have_url(app.url + "/ledgers/HT01/reports/balance-sheet-form/")
+    expect(page.locator('.tabs a[aria-current="page"]')).to_have_text("资产负债表（正式格式）")
+    page.locator(".tabs").get_by_role("link", name="资产负债表", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/ledgers/HT01/reports/balance-sheet/(\?.*)?$"))
     expect(page.locator('.tabs a[aria-current="page"]')).to_have_text("资产负债表")
     assert row_cells(page, "balance-sheet", "1") == ["1", "货币资金", "80,000.00", "98,765.44"]
     assert row_cells(page, "balance-sheet", "39") == ["39", "专项应付款", "0.00", "20,000.00"]

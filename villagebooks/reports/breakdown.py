@@ -240,47 +240,7 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
                 split.update(_side_split_codes(formulas))
             formulas_of[kind] |= dict.fromkeys(ledger_ids, formulas)
 
-    # ONE aggregation for both statements, grouped by ledger and leaf account (and, for the
-    # accounts the balance sheet reads by side, by counterparty), as each statement groups them.
-    year_start = scope.to_key // 100 * 100 + 1
-    year_open = opening_window(scope, before_key=year_start)
-    closing = opening_window(scope, before_key=scope.to_key + 1)
-    period = Q(month__gte=1, is_closing=False, period_key__gte=scope.from_key, period_key__lte=scope.to_key)
-    if split:
-        party = Case(
-            When(_under(sorted(split)), then=F("counterparty_key")),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    else:
-        party = Value(0, output_field=IntegerField())
-    net = F("debit_fen") - F("credit_fen")
-    figures = (
-        scope.balances()
-        .filter(closing)
-        .annotate(split_party=party)
-        .values("ledger_id", "account__code", "split_party")
-        .annotate(
-            opening=_sum_when(year_open, net),
-            closing=Sum(net),
-            debit=_sum_when(period, F("debit_fen")),
-            credit=_sum_when(period, F("credit_fen")),
-        )
-        .order_by()
-    )
-    per_ledger: dict[int, tuple[_Figures, _Figures]] = {}
-    for figure in figures:
-        sheet, income = per_ledger.setdefault(figure["ledger_id"], (_Figures(groups=[]), _Figures(groups=[])))
-        code = figure["account__code"]
-        opening, debit, credit = figure["opening"] or 0, figure["debit"] or 0, figure["credit"] or 0
-        sheet.groups.append((code, (opening, figure["closing"] or 0)))
-        # The income statement's second column (本年累计数) is not shown here: zeros.
-        income.groups.append((code, (debit - credit, 0)))
-        before = income.debit.get(code, (0, 0))
-        income.debit[code] = (before[0] + debit, 0)
-        before = income.credit.get(code, (0, 0))
-        income.credit[code] = (before[0] + credit, 0)
-        income.opening[code] = income.opening.get(code, 0) + opening
+    per_ledger = ledger_figures(scope, sorted(split))
 
     # 期末数 is the balance sheet's second column, 本期数 the income statement's first.
     shown_column = {StatementKind.BALANCE_SHEET: 1, StatementKind.INCOME: 0}
@@ -303,6 +263,60 @@ def build_village_statements(scope: ReportScope) -> VillageBreakdown:
         total=_column_totals(ordered, len(KEY_FIGURES)),
         warning=_unbalanced_villages(ordered, wanted),
     )
+
+
+def ledger_figures(
+    scope: ReportScope, split: list[str], *, codes=None, only: list[str] | None = None
+) -> dict[int, tuple[_Figures, _Figures]]:
+    """Per ledger of the scope: the figures of its balance sheet (年初数, 期末数 at the end of the
+    range) and of its income statement (本期数 over the range; the second column zeros), through
+    ONE aggregation grouped by ledger and leaf account (and, for the accounts in ``split`` that a
+    formula reads by side, by counterparty). ``codes`` renames the leaf codes (the 新旧衔接 map
+    for a scope of 2004 ledgers)."""
+    # ONE aggregation for both statements, grouped by ledger and leaf account (and, for the
+    # accounts the balance sheet reads by side, by counterparty), as each statement groups them.
+    year_start = scope.to_key // 100 * 100 + 1
+    year_open = opening_window(scope, before_key=year_start)
+    closing = opening_window(scope, before_key=scope.to_key + 1)
+    period = Q(month__gte=1, is_closing=False, period_key__gte=scope.from_key, period_key__lte=scope.to_key)
+    if split:
+        party = Case(
+            When(_under(sorted(split)), then=F("counterparty_key")),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    else:
+        party = Value(0, output_field=IntegerField())
+    net = F("debit_fen") - F("credit_fen")
+    balances = scope.balances().filter(closing)
+    if only:
+        balances = balances.filter(_under(sorted(only)))
+    figures = (
+        balances.annotate(split_party=party)
+        .values("ledger_id", "account__code", "split_party")
+        .annotate(
+            opening=_sum_when(year_open, net),
+            closing=Sum(net),
+            debit=_sum_when(period, F("debit_fen")),
+            credit=_sum_when(period, F("credit_fen")),
+        )
+        .order_by()
+    )
+    per_ledger: dict[int, tuple[_Figures, _Figures]] = {}
+    for figure in figures:
+        sheet, income = per_ledger.setdefault(figure["ledger_id"], (_Figures(groups=[]), _Figures(groups=[])))
+        code = figure["account__code"] if codes is None else codes(figure["account__code"])
+        opening, debit, credit = figure["opening"] or 0, figure["debit"] or 0, figure["credit"] or 0
+        sheet.groups.append((code, (opening, figure["closing"] or 0)))
+        # The income statement's second column (本年累计数) is not shown here: zeros.
+        income.groups.append((code, (debit - credit, 0)))
+        before = income.debit.get(code, (0, 0))
+        income.debit[code] = (before[0] + debit, 0)
+        before = income.credit.get(code, (0, 0))
+        income.credit[code] = (before[0] + credit, 0)
+        income.opening[code] = income.opening.get(code, 0) + opening
+
+    return per_ledger
 
 
 UNBALANCED_VILLAGES = _("警告：{count} 个账套的资产总计不等于负债与所有者权益合计之和：{ledgers}")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import record_report_view
@@ -23,6 +24,7 @@ from villagebooks.reports import (
     funds,
     official_forms,
     statements,
+    statistics,
     trial_balance,
 )
 from villagebooks.reports.scope import ReportScope
@@ -104,28 +106,8 @@ REPORT_KINDS: dict[str, ReportKind] = {
             # getattr: a kind made from this one may render without a report (tests of the files)
             warning=lambda report: getattr(report, "warning", None),
         ),
-        ReportKind(
-            slug="balance-sheet",
-            title=_("资产负债表"),
-            columns=statements.BALANCE_SHEET_COLUMNS,
-            headers=statements.BALANCE_SHEET_HEADERS,
-            text_columns=2,
-            build=statements.build_balance_sheet,
-            rows=statements.statement_rows,
-            total=statements.statement_total,
-            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
-        ),
-        ReportKind(
-            slug="income-statement",
-            title=_("收益及收益分配表"),
-            columns=statements.INCOME_COLUMNS,
-            headers=statements.INCOME_HEADERS,
-            text_columns=2,
-            build=statements.build_income_statement,
-            rows=statements.statement_rows,
-            total=statements.statement_total,
-            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
-        ),
+        # The official forms first: they are the statements the pages offer; the plain
+        # statements (one column, the layout's own lines) follow, still reachable.
         ReportKind(
             slug="balance-sheet-form",
             title=_("资产负债表（正式格式）"),
@@ -146,6 +128,28 @@ REPORT_KINDS: dict[str, ReportKind] = {
             build=official_forms.build_income_statement_form,
             rows=official_forms.form_rows,
             total=official_forms.form_total,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
+        ),
+        ReportKind(
+            slug="balance-sheet",
+            title=_("资产负债表"),
+            columns=statements.BALANCE_SHEET_COLUMNS,
+            headers=statements.BALANCE_SHEET_HEADERS,
+            text_columns=2,
+            build=statements.build_balance_sheet,
+            rows=statements.statement_rows,
+            total=statements.statement_total,
+            warning=lambda report: _joined(report.warning, report.scope.mapping_note),
+        ),
+        ReportKind(
+            slug="income-statement",
+            title=_("收益及收益分配表"),
+            columns=statements.INCOME_COLUMNS,
+            headers=statements.INCOME_HEADERS,
+            text_columns=2,
+            build=statements.build_income_statement,
+            rows=statements.statement_rows,
+            total=statements.statement_total,
             warning=lambda report: _joined(report.warning, report.scope.mapping_note),
         ),
         ReportKind(
@@ -328,6 +332,24 @@ REPORT_KINDS: dict[str, ReportKind] = {
             needs_account=True,
         ),
     )
+}
+
+STATISTICS_PREFIX = "statistics-"
+# The statistics forms (农经统计年报) of data/statistics-forms.json, one report each, for a region's year.
+REPORT_KINDS |= {
+    f"{STATISTICS_PREFIX}{slug}": ReportKind(
+        slug=f"{STATISTICS_PREFIX}{slug}",
+        title=format_lazy(_("统计年报：{title}"), title=_(statistics.form_title(slug))),
+        columns=statistics.COLUMNS,
+        headers=statistics.HEADERS,
+        text_columns=len(statistics.COLUMNS),
+        build=lambda scope, slug=slug: statistics.build_statistics(scope, slug),
+        rows=statistics.statistics_rows,
+        total=statistics.statistics_total,
+        warning=lambda report: _joined(report.warning, report.scope.mapping_note),
+        region_only=True,
+    )
+    for slug in statistics.form_slugs()
 }
 
 

@@ -29,6 +29,7 @@ from villagebooks.reports.catalog import ReportKind
 from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.render import display_width
 from villagebooks.reports.scope import ReportScope
+from villagebooks.reports.statistics import StatisticsTable
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CREATOR = "村账通"  # the product's name, in every language
@@ -97,6 +98,9 @@ def write_xlsx(kind: ReportKind, scope: ReportScope, report: Any, target: Binary
     """
     if isinstance(report, OfficialForm):
         _write_form(kind, report, target)
+        return
+    if isinstance(report, StatisticsTable):
+        _write_statistics(kind, report, target)
         return
     rows = kind.rows(report)
     total = kind.total(report)
@@ -297,4 +301,92 @@ def _write_form(kind: ReportKind, form: OfficialForm, target: BinaryIO | Path | 
             sheet.append_row([sheet.text_cell(note, LEFT)])
     if form.warning:
         sheet.append_row([sheet.text_cell(form.warning, WARNING)])
+    workbook.save(target)
+
+
+STATISTICS_WIDTHS = (6, 36, 18, 18, 10)
+
+
+def _write_statistics(kind: ReportKind, table: StatisticsTable, target: BinaryIO | Path | str) -> None:
+    """A statistics form in its layout: title, 表号, 编制单位 / year / unit, 行次 项目 本年 上年 增减%
+    (amounts as numbers, counts as whole numbers, UNSURE rows marked), then the form's checks with
+    both sides and the result, and the notes."""
+    form = table.form
+    workbook = xlsx_workbook()
+    organisation = gettext("编制单位：{name}").format(name=table.scope.region.name)
+    workbook.properties.title = f"{form.title} {table.scope.region.name} {table.year}"
+    workbook.properties.subject = form.title
+    workbook.properties.creator = CREATOR
+    workbook.properties.lastModifiedBy = CREATOR
+    for style in _named_styles():
+        workbook.add_named_style(style)
+    sheet = workbook.create_sheet(sheet_name(form.title))
+    for index, width in enumerate(STATISTICS_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.merged_cells.add("A1:E1")
+    sheet.row_dimensions[1].height = 28
+    sheet.freeze_panes = f"A{FORM_TITLE_ROWS + 1}"
+    sheet.print_title_rows = f"1:{FORM_TITLE_ROWS}"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+    def figure(value: int | None, *, count: bool, bold: bool):
+        if value is None:
+            return sheet.number_cell(None, AMOUNT)
+        if count:
+            return sheet.number_cell(value, TOTAL_TEXT if bold else TEXT)
+        return sheet.number_cell(Number(fen_to_text(value)), TOTAL_AMOUNT if bold else AMOUNT)
+
+    sheet.append_row([sheet.text_cell(form.title, TITLE)])
+    sheet.append_row([None, None, None, None, sheet.text_cell(form.table_no, RIGHT)])
+    unit = gettext("单位：{unit}").format(unit=form.unit)
+    year = gettext("{year} 年度").format(year=table.year)
+    sheet.append_row(
+        [
+            sheet.text_cell(organisation, LEFT),
+            None,
+            sheet.text_cell(year, CENTER),
+            None,
+            sheet.text_cell(unit, RIGHT),
+        ]
+    )
+    sheet.append_row([sheet.text_cell(header, HEADER) for header in kind.headers[:5]])
+    for line in table.lines:
+        row = line.row
+        style = TOTAL_TEXT if row.bold else TEXT
+        label = INDENT * row.indent + row.label + (gettext("（未核实）") if row.unsure else "")
+        pct = line.change_pct
+        change = "" if pct is None or not row.has_value else f"{pct / 100:+.1f}%"
+        sheet.append_row(
+            [
+                sheet.number_cell(row.no, TEXT),
+                sheet.text_cell(label, style),
+                figure(line.value if row.has_value else None, count=line.is_count, bold=row.bold),
+                figure(line.last if row.has_value else None, count=line.is_count, bold=row.bold),
+                sheet.text_cell(("※ " if line.flagged else "") + change, TEXT),
+            ]
+        )
+    sheet.append_row([])
+    if table.checks:
+        sheet.append_row([sheet.text_cell(gettext("表内校验"), TOTAL_TEXT)])
+        for result in table.checks:
+            count = form.row(result.check.left).is_count
+            sheet.append_row(
+                [
+                    None,
+                    sheet.text_cell(result.check.text, TEXT),
+                    figure(result.left, count=count, bold=False),
+                    figure(result.right, count=count, bold=False),
+                    sheet.text_cell(gettext("通过") if result.passed else gettext("未通过"), TEXT),
+                ]
+            )
+    for row in form.rows:
+        if row.unsure:
+            sheet.append_row([sheet.text_cell(f"{row.no}. {row.label}：{row.unsure}", LEFT)])
+    if table.scope.mapping_note:
+        sheet.append_row([sheet.text_cell(table.scope.mapping_note, LEFT)])
+    if table.warning:
+        sheet.append_row([sheet.text_cell(table.warning, WARNING)])
     workbook.save(target)

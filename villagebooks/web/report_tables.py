@@ -37,6 +37,7 @@ from villagebooks.reports.models import StatementKind
 from villagebooks.reports.official_forms import OfficialForm
 from villagebooks.reports.scope import ReportScope
 from villagebooks.reports.statements import Statement
+from villagebooks.reports.statistics import StatisticsTable, drill_rows
 from villagebooks.reports.trial_balance import TrialBalance, TrialBalanceRow
 from villagebooks.web.selectors import posted_voucher_ids
 
@@ -124,6 +125,8 @@ class Table:
     # An official form's lines above and below the table: 表号, 编制单位, date, unit; signatures.
     form_head: list[str] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    # Tables drawn under this one, each with its heading (the statistics' checks).
+    extra: list[tuple[str, Table]] = field(default_factory=list)
 
 
 @dataclass
@@ -511,6 +514,168 @@ def _form_table(kind: ReportKind, report: OfficialForm, links: Links) -> Table:
     )
 
 
+STAT_UNSURE = _("（未核实）")
+STAT_FLAGGED = _("同比变动超过 {threshold}%")
+CHECKS_TITLE = _("表内校验")
+CHECK_PASSED = _("通过")
+CHECK_FAILED_TEXT = _("未通过")
+CHECK_VILLAGES = _("{count} 个村不符：{villages}")
+
+
+def _stat_figure(fen: int | None, *, count: bool, link: str = "") -> Cell:
+    if fen is None:
+        return Cell("", numeric=True)
+    text = str(fen) if count else format_fen(fen)
+    return Cell(text, numeric=True, negative=fen < 0, link=link)
+
+
+def _statistics_table(kind: ReportKind, report: StatisticsTable, links: Links) -> Table:
+    """A statistics form: 行次, 项目 (UNSURE rows marked), this year's figure opening the villages
+    behind it, last year's, the change (flagged over the threshold); the form's checks below."""
+    flagged_title = gettext(STAT_FLAGGED).format(threshold=report.threshold)
+    body = []
+    for line in report.lines:
+        row = line.row
+        link = links.statement_line(kind.slug, row.no) if row.has_value else ""
+        label = row.label + (gettext(STAT_UNSURE) if row.unsure else "")
+        pct = line.change_pct
+        change = "" if pct is None or not row.has_value else f"{pct / 100:+.1f}%"
+        if line.flagged:
+            change = f"※ {change or gettext('新增')}"
+        body.append(
+            Row(
+                key=str(row.no),
+                cells=[
+                    Cell(str(row.no), css="line-no"),
+                    Cell(
+                        label,
+                        row_header=True,
+                        css=f"account indent-{row.indent}" + (" bold" if row.bold else ""),
+                    ),
+                    _stat_figure(line.value if row.has_value else None, count=line.is_count, link=link),
+                    _stat_figure(line.last if row.has_value else None, count=line.is_count),
+                    Cell(
+                        change,
+                        numeric=True,
+                        link=link if line.flagged else "",
+                        css="flagged" if line.flagged else "",
+                    ),
+                ],
+                css="flagged" if line.flagged else "",
+            )
+        )
+    checks = []
+    for index, result in enumerate(report.checks, 1):
+        is_count = report.form.row(result.check.left).is_count
+        failing = ""
+        if result.failing:
+            names = gettext("、").join(v.name for v, _a, _b in result.failing[:10])
+            failing = gettext(CHECK_VILLAGES).format(count=len(result.failing), villages=names)
+        checks.append(
+            Row(
+                key=f"check-{index}",
+                cells=[
+                    Cell(result.check.text, row_header=True),
+                    _stat_figure(result.left, count=is_count),
+                    _stat_figure(result.right, count=is_count),
+                    Cell(
+                        gettext(CHECK_PASSED) if result.passed else gettext(CHECK_FAILED_TEXT),
+                        css="check-result",
+                    ),
+                    Cell(failing),
+                ],
+                css="check-pass" if result.passed else "check-fail",
+            )
+        )
+    check_table = Table(
+        dom_id=f"{kind.slug}-checks",
+        key_attribute="data-check",
+        head=_single_head(
+            [gettext("校验关系"), gettext("左边"), gettext("右边"), gettext("结果"), gettext("说明")], 0
+        ),
+        body=checks,
+        compact=True,
+    )
+    notes = [f"{row.no}. {row.label}：{row.unsure}" for row in report.form.rows if row.unsure]
+    if report.scope.mapping_note:
+        notes.append(report.scope.mapping_note)
+    form_head = [
+        report.form.table_no,
+        gettext("编制单位：{name}").format(name=report.scope.region.name),
+        gettext("{year} 年度").format(year=report.year),
+        gettext("单位：{unit}").format(unit=report.form.unit),
+    ]
+    return Table(
+        dom_id=kind.slug,
+        key_attribute="data-row",
+        head=_single_head([str(h) for h in kind.headers[:5]], 2),
+        body=body,
+        alerts=[Alert(report.warning)] if report.warning else [],
+        notes=[flagged_title + "：※", *notes],
+        form_head=form_head,
+        extra=[(gettext(CHECKS_TITLE), check_table)] if checks else [],
+    )
+
+
+def statistics_drill_table(report: StatisticsTable, no: int, links: Links, *, slug: str) -> Table:
+    """The villages behind one row: this year, last year, change; each village opens its own
+    statement for the year (and from there the accounts and vouchers)."""
+    line = report.line(no)
+    statement = "balance-sheet-form" if report.form.basis == "balance_sheet" else "income-statement-form"
+    months = urlencode({"from": f"{report.year}-01", "to": f"{report.year}-12"})
+    body = []
+    for drill in drill_rows(report, no):
+        village = drill.village
+        ledger_links = [
+            Cell(code, link=f"{reverse('ledger_report', args=[code, statement])}?{months}")
+            for code in village.ledger_codes
+        ]
+        pct = drill.change_pct
+        body.append(
+            Row(
+                key=village.code,
+                cells=[
+                    Cell(village.township_name),
+                    Cell(village.name, row_header=True, link=links.township(village.code, slug)),
+                    ledger_links[0] if ledger_links else Cell(""),
+                    _stat_figure(drill.value, count=line.is_count),
+                    _stat_figure(drill.last, count=line.is_count),
+                    Cell("" if pct is None else f"{pct / 100:+.1f}%", numeric=True),
+                ],
+            )
+        )
+    return Table(
+        dom_id="statistics-villages",
+        key_attribute="data-village",
+        head=_single_head(
+            [
+                gettext("乡镇"),
+                gettext("村"),
+                gettext("账套"),
+                gettext("本年"),
+                gettext("上年"),
+                gettext("增减%"),
+            ],
+            3,
+        ),
+        body=body,
+        foot=[
+            Row(
+                key="total",
+                css="total",
+                cells=[
+                    Cell(""),
+                    Cell(gettext("合计"), row_header=True),
+                    Cell(""),
+                    _stat_figure(line.value, count=line.is_count),
+                    _stat_figure(line.last, count=line.is_count),
+                    Cell(""),
+                ],
+            )
+        ],
+    )
+
+
 # Reports whose printed form the pages know, by what their builder returns.
 _SHAPED = (
     (TrialBalance, _trial_balance_table),
@@ -520,6 +685,7 @@ _SHAPED = (
     (BankReconciliation, _bank_reconciliation_table),
     (VillageBreakdown, _village_table),
     (OfficialForm, _form_table),
+    (StatisticsTable, _statistics_table),
 )
 
 

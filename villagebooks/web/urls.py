@@ -8,7 +8,7 @@ its files beside it (``reports/<slug>.csv``, ``.xlsx``, ``.pdf``). The first rep
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from villagebooks.web import registry_files, views
+from villagebooks.web import dashboard_views, registry_files, views
 from villagebooks.web.forms import LoginForm
 
 
@@ -58,6 +58,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("regions/go/", views.region_go, name="region_go"),
+    path("regions/<str:code>/dashboard/", dashboard_views.region_dashboard, name="region_dashboard"),
     *_report_routes("ledger", "ledgers/<str:code>"),
     *_report_routes("region", "regions/<str:code>"),
     # The voucher's own page (/ledgers/<code>/vouchers/<id>/) is the workspace's (vouchers:desk);

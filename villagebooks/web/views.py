@@ -51,10 +51,17 @@ from villagebooks.reports.pdf import PDF_CONTENT_TYPE, render_report_pdf, render
 from villagebooks.reports.render import render_csv
 from villagebooks.reports.scope import UNKNOWN_LEDGER, ReportScope, scope_for_ledger, scope_for_region
 from villagebooks.reports.statements import Statement
+from villagebooks.reports.statistics import StatisticsTable
 from villagebooks.reports.trial_balance import build_trial_balance
 from villagebooks.reports.xlsx import XLSX_CONTENT_TYPE, render_xlsx
 from villagebooks.web.forms import ReportForm
-from villagebooks.web.report_tables import Links, line_accounts_tables, report_heading, report_table
+from villagebooks.web.report_tables import (
+    Links,
+    line_accounts_tables,
+    report_heading,
+    report_table,
+    statistics_drill_table,
+)
 from villagebooks.web.selectors import (
     account_choices,
     ledger_actions,
@@ -137,6 +144,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+DASHBOARD = "dashboard"
+
+
 @_pages
 def region_go(request: HttpRequest) -> HttpResponse:
     """Where the region picker leads: the chosen region's consolidated report, or a village's own.
@@ -151,6 +161,10 @@ def region_go(request: HttpRequest) -> HttpResponse:
     place = next((p for p in region_picker(user=request.user) if p.code == code), None)
     if place is None:
         raise _NotFound(str(UNKNOWN_REGION).format(code=code[:12]))
+    if request.GET.get("report") == DASHBOARD:  # a dashboard is a region's, a village's too
+        path = reverse("region_dashboard", args=[place.code])
+        year = request.GET.get("year", "")
+        return HttpResponseRedirect(f"{path}?{urlencode({'year': year})}" if year else path)
     params = {name: request.GET[name] for name in ("from", "to", "chart") if request.GET.get(name)}
     if place.ledger_code:
         slug = kind.slug if _offered(kind, for_ledger=True) else "trial-balance"
@@ -487,6 +501,8 @@ def statement_line(request: HttpRequest, code: str, slug: str, line_no: int, lev
     """The accounts behind one line of a statement: its formula's terms and their trial balance."""
     parsed = _request_for(level)(request, code, slug)
     statement = _build(parsed)
+    if isinstance(statement, StatisticsTable):
+        return _statistics_row(request, parsed, statement, line_no)
     if statement is not None and not isinstance(statement, Statement):
         raise _NotFound(str(UNKNOWN_REPORT).format(slug=f"{slug}/lines"))
     line = tables = None
@@ -511,6 +527,25 @@ def statement_line(request: HttpRequest, code: str, slug: str, line_no: int, lev
         "heading": f"{parsed.kind.title} · " + _("第 %(line)s 行") % {"line": line_no},
     }
     return render(request, "web/statement_line.html", context)
+
+
+def _statistics_row(
+    request: HttpRequest, parsed: _ReportRequest, table: StatisticsTable, no: int
+) -> HttpResponse:
+    """The villages behind one row of a statistics form, this year beside last year, the largest
+    changes first (what explains a flagged change); each village opens its own form and statement."""
+    line = next((line for line in table.lines if line.row.no == no and line.row.has_value), None)
+    if line is None:
+        raise _NotFound(str(UNKNOWN_LINE).format(title=table.form.title, line=no))
+    _record_view(request, parsed, "page", line=no)
+    context = _page_context(request, parsed) | {
+        "table": table,
+        "line": line,
+        "villages": statistics_drill_table(table, no, parsed.links(), slug=parsed.kind.slug),
+        "statement_url": parsed.url(parsed.kind.slug) + f"?{parsed.query()}",
+        "heading": f"{parsed.kind.title} · " + _("第 %(line)s 行") % {"line": no},
+    }
+    return render(request, "web/statistics_row.html", context)
 
 
 def legacy_report(request: HttpRequest, code: str, slug: str, suffix: str) -> HttpResponse:

@@ -342,10 +342,26 @@ def render_form_pdf(form: OfficialForm) -> bytes:
     width = document.w - 2 * MARGIN
     widths = _form_widths(form, width)
     row_height = FORM_ROW if not landscape else 5.6  # 账户式 on landscape: ~25 lines on one page
-    bottom = document.h - FOOTER
+    # The checkpoint of the books the form was made from, on every page's foot as the other
+    # reports carry it (a form pinned on the notice board can be checked against it).
+    checkpoint = report_checkpoint(form.scope)
+    bottom = document.h - FOOTER - (QR_SIZE if checkpoint else 0)
 
     def head() -> float:
         document.add_page()
+        if checkpoint:
+            short, image = checkpoint
+            top = bottom + 2
+            document.image(io.BytesIO(image), x=MARGIN, y=top, w=QR_SIZE - 4, h=QR_SIZE - 4)
+            with document.style(size=7, color=GREY):
+                document.line_at(
+                    CHECKPOINT_TEXT.format(short=short),
+                    MARGIN + QR_SIZE,
+                    top + QR_SIZE / 2 - 4,
+                    width - QR_SIZE,
+                    5,
+                    "L",
+                )
         y = MARGIN
         with document.style(size=16, bold=True):
             document.line_at(form.title, MARGIN, y, width, 9, "C")

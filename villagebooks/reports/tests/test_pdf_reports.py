@@ -372,3 +372,21 @@ def test_a_report_carries_the_books_checkpoint_and_its_qr_code(books, accountant
     assert expected.version >= 10
     png = reader.pages[0].images[0].image
     assert png.size[0] == png.size[1] == (expected.symbol_size(scale=4, border=1)[0])
+
+
+@pytest.mark.parametrize("slug", ["balance-sheet-form", "income-statement-form"])
+def test_the_official_forms_carry_the_books_checkpoint_too(books, accountant, slug):
+    from pypdf import PdfReader
+
+    from villagebooks.ledger import checkpoints
+
+    assert "校验点" not in "".join(
+        PdfReader(io.BytesIO(_render(slug, _half_year(accountant)))).pages[0].extract_text()
+    )
+    checkpoints.key_create(actor=accountant)
+    services.period_close(actor=accountant, ledger=books, year=2025, month=1)
+    short = checkpoints.short_form(checkpoints.Checkpoint.objects.get(ledger=books)).replace(" ", "")
+    reader = PdfReader(io.BytesIO(_render(slug, _half_year(accountant))))
+    for page in reader.pages:
+        assert short in page.extract_text().replace("\n", "").replace(" ", "")
+        assert len(page.images) == 1

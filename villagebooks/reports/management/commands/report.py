@@ -11,7 +11,8 @@ from villagebooks.reports.scope import scope_for_ledger, scope_for_region
 
 XLSX_NEEDS_OUTPUT = "xlsx 格式是二进制文件，请用 --output 指定要写入的文件"
 PDF_NEEDS_OUTPUT = "pdf 格式是二进制文件，请用 --output 指定要写入的文件"
-MONTHS_NEEDED = "请用 --period YYYY-MM 指定一个月，或用 --from 和 --to 指定起止月份"
+MONTHS_NEEDED = "请用 --period YYYY-MM 指定一个月，用 --from 和 --to 指定起止月份，或用 --year YYYY 指定全年"
+BAD_YEAR = "--year 应为四位年份，如 2026"
 # The registry's list, bank return and books reconciliation: one row a person, not a table of
 # amounts by account, so it is written by the registry rather than through REPORT_KINDS.
 SUBSIDY_RECONCILIATION = "subsidy-reconciliation"
@@ -35,6 +36,7 @@ class Command(ActorCommand):
         parser.add_argument("--from", dest="from_period", help="YYYY-MM")
         parser.add_argument("--to", dest="to_period", help="YYYY-MM")
         parser.add_argument("--period", help="YYYY-MM：一个月（即 --from 与 --to 同为该月）")
+        parser.add_argument("--year", help="YYYY：全年（即 --from YYYY-01 --to YYYY-12），统计年报用")
         parser.add_argument(
             "--chart", default="2023", choices=["2023", "2004"], help="汇总哪种会计制度的账套"
         )
@@ -59,9 +61,13 @@ class Command(ActorCommand):
             raise CommandError(XLSX_NEEDS_OUTPUT)
         if options["format"] == "pdf" and not options["output"]:
             raise CommandError(PDF_NEEDS_OUTPUT)
-        if options["period"] and not (options["from_period"] or options["to_period"]):
+        if options["year"] and not (options["from_period"] or options["to_period"] or options["period"]):
+            if not (options["year"].isdigit() and len(options["year"]) == 4):
+                raise CommandError(BAD_YEAR)
+            from_key, to_key = int(options["year"]) * 100 + 1, int(options["year"]) * 100 + 12
+        elif options["period"] and not (options["from_period"] or options["to_period"] or options["year"]):
             from_key = to_key = parse_period(options["period"], field="period")
-        elif options["from_period"] and options["to_period"] and not options["period"]:
+        elif options["from_period"] and options["to_period"] and not (options["period"] or options["year"]):
             from_key = parse_period(options["from_period"], field="from")
             to_key = parse_period(options["to_period"], field="to")
         else:
