@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks import verify_books
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError
+from villagebooks.common.money import format_fen
 from villagebooks.disclosure import access
 from villagebooks.disclosure.models import Disclosure, LookupLog
 from villagebooks.disclosure.periods import DisclosurePeriod, parse_disclosure_period
@@ -202,6 +203,7 @@ def _payments(ledger: Ledger, id_number: str, name: str) -> list[dict]:
             "period": line.batch.period,
             "date": line.batch.pay_date.isoformat(),
             "amount_fen": line.amount_fen,
+            "amount": format_fen(line.amount_fen),
         }
         for line in lines
         if states.get(line.batch_id) == BatchState.PAID
