@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from villagebooks.api import (
     banking,
+    disclosure,
     funds,
     ledgers,
     regions,
@@ -68,5 +69,5 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, tokens):
+for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, disclosure, tokens):
     api.add_router("", module.router)
