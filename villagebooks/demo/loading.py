@@ -275,6 +275,7 @@ class DemoSummary:
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
     registry: object = None  # demo.registry.RegistrySummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
+    disclosure: object = None  # demo.disclosure.DisclosureSummary: published disclosures
 
 
 def demo_load(
@@ -397,6 +398,15 @@ def demo_load(
             ledgers=township_ledgers,
             end=end,
         )
+    # Last: a disclosure freezes the books, lists and projects made above.
+    from villagebooks.demo.disclosure import demo_disclosure_load
+
+    say("公开各村已结账的账目（村务公开）……")
+    summary.disclosure = demo_disclosure_load(
+        accountant_for=lambda ledger: accountant[township_of[ledger.code]],
+        ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+        end=end,
+    )
     return summary
 
 

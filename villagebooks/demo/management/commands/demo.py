@@ -20,6 +20,7 @@ from django.db import transaction
 
 from villagebooks.demo.generator import CountySpec, write_county
 from villagebooks.demo.loading import DEMO_PASSWORD, demo_load, logins_for_regions
+from villagebooks.disclosure.models import Disclosure
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region, Role
 
@@ -90,6 +91,13 @@ class Command(BaseCommand):
             mismatches = "，".join(f"{state} {n}" for state, n in sorted(registry.mismatches.items()))
             self.stdout.write(
                 f"农户信息：{registry.households} 户 {registry.persons} 人；补贴名册 {registry.lists} 个（核对：{mismatches}）"
+            )
+        if summary.disclosure is not None and summary.disclosure.published:
+            disclosure = summary.disclosure
+            first = Disclosure.objects.select_related("ledger").order_by("ledger__code").first()
+            self.stdout.write(
+                f"村务公开：{disclosure.published} 期（更正 {disclosure.corrections} 次），"
+                f"如 {self.address.rstrip('/')}/public/{first.ledger.code}/"
             )
         self._print_logins(county)
 
