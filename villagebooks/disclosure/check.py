@@ -43,32 +43,33 @@ def _shown(value, kind: str) -> str:
     return f"{format_fen(value)} 元" if kind == FEN else str(value)
 
 
+def _key(row: list, columns: list[dict]) -> tuple[str, ...]:
+    """A row's name: its text cells (an account, a date and summary), never its figures."""
+    return tuple(str(cell) for cell, column in zip(row, columns, strict=False) if column["kind"] == "text")
+
+
 def _table_differences(section_title: str, then: dict, now: dict | None) -> list[str]:
     where = f"{section_title}·{then['title']}"
     if now is None:
         return [f"“{where}”：现在账上已没有这张表"]
     found = []
     columns = then["columns"]
-    now_rows = {tuple(map(str, row[:2])): row for row in now["rows"]}
-    then_keys = set()
+    now_rows = {_key(row, columns): row for row in now["rows"]}
     for row in then["rows"]:
-        key = tuple(map(str, row[:2]))
-        then_keys.add(key)
-        current = now_rows.get(key)
-        label = " ".join(str(cell) for cell in row[:2] if cell not in ("", None))
+        key = _key(row, columns)
+        current = now_rows.pop(key, None)
+        label = " ".join(key)
         if current is None:
             found.append(f"“{where}”中“{label}”：公开时有这一行，现在账上没有了")
             continue
         for index, column in enumerate(columns):
-            if index < len(current) and row[index] != current[index]:
+            if column["kind"] != "text" and row[index] != current[index]:
                 found.append(
                     f"“{where}”中“{label}”的{column['label']}：公开时 {_shown(row[index], column['kind'])}，"
                     f"现在账上是 {_shown(current[index], column['kind'])}"
                 )
-    for key, row in now_rows.items():
-        if key not in then_keys:
-            label = " ".join(str(cell) for cell in row[:2] if cell not in ("", None))
-            found.append(f"“{where}”中“{label}”：公开时没有这一行，现在账上有了")
+    for key in now_rows:
+        found.append(f"“{where}”中“{' '.join(key)}”：公开时没有这一行，现在账上有了")
     return found
 
 

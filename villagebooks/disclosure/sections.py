@@ -148,7 +148,6 @@ def build_income_spending(context: SectionContext) -> Section:
         .filter(Q(debit_fen__gte=threshold) | Q(credit_fen__gte=threshold))
         .values(
             "voucher__date",
-            "voucher__period__month",
             "voucher__number",
             "line_no",
             "summary",
@@ -162,34 +161,19 @@ def build_income_spending(context: SectionContext) -> Section:
     )
     items = Table(
         "大额收支逐笔列示",
-        [
-            Column("日期"),
-            Column("凭证"),
-            Column("摘要"),
-            Column("项目"),
-            Column("收入（元）", FEN),
-            Column("支出（元）", FEN),
-        ],
+        [Column("日期"), Column("摘要（项目）"), Column("收入（元）", FEN), Column("支出（元）", FEN)],
         note=f"单笔 {threshold // 100:,} 元及以上逐笔列示",
     )
     for row in big:
         name = _account_name(row["account__name"], row["account__parent__name"])
-        amount = (
-            row["credit_fen"] - row["debit_fen"]
-            if row["account__category"] == Category.INCOME
-            else row["debit_fen"] - row["credit_fen"]
-        )
-        income_fen, spending_fen = (
-            (amount, None) if row["account__category"] == Category.INCOME else (None, amount)
-        )
+        is_income = row["account__category"] == Category.INCOME
+        amount = row["credit_fen"] - row["debit_fen"] if is_income else row["debit_fen"] - row["credit_fen"]
         items.rows.append(
             [
-                row["voucher__date"].isoformat(),
-                f"{row['voucher__period__month']}月记-{row['voucher__number']}",
-                scrub(row["summary"]),
-                name,
-                income_fen,
-                spending_fen,
+                f"{row['voucher__date'].isoformat()} 记-{row['voucher__number']}",
+                f"{scrub(row['summary'])}（{name}）",
+                amount if is_income else None,
+                None if is_income else amount,
             ]
         )
     return Section("income_spending", "收支明细", [income, spending, items], from_books=True)
@@ -210,20 +194,19 @@ def _scope(context: SectionContext):
 
 
 def _statement_table(statement) -> Table:
+    """The statement's lines that carry a figure other than zero (a phone shows the rest as noise)."""
     table = Table(
         str(statement.title),
         [
-            Column("行次"),
             Column("项目"),
             Column(f"{statement.headers[0]}（元）", FEN),
             Column(f"{statement.headers[1]}（元）", FEN),
         ],
+        note="金额均为零的行未列出",
     )
     for row in statement.rows:
-        if row.amounts is None:
-            table.rows.append(["", str(row.label), None, None])
-        else:
-            table.rows.append([str(row.line_no or ""), str(row.label), *row.amounts])
+        if row.amounts is not None and any(row.amounts):
+            table.rows.append([str(row.label), *row.amounts])
     return table
 
 

@@ -43,11 +43,23 @@ def test_a_changed_amount_fails_the_check_on_the_public_page(published, books):
 
 def test_an_edited_snapshot_fails_the_check(published):
     if connection.vendor != "sqlite":
-        pytest.skip("the snapshot row is edited directly on SQLite; on PostgreSQL the app's role could")
-    with connection.cursor() as cursor:
-        cursor.execute(
+        pytest.skip("tamper() puts only the books' triggers out of the way on PostgreSQL")
+    tamper(
+        (
             "UPDATE disclosure_disclosure SET snapshot = replace(snapshot, '823456', '723456') WHERE id = %s",
             [published.pk],
         )
+    )
     published.refresh_from_db()
     assert disclosure_check(published).problems == ["公开内容与公开时的哈希值不符：公开记录被改过"]
+
+
+def test_a_published_disclosure_cannot_be_edited_or_deleted(published):
+    from django.db import DatabaseError, transaction
+
+    from villagebooks.disclosure.models import Disclosure
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Disclosure.objects.filter(pk=published.pk).update(reason="改一下")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Disclosure.objects.filter(pk=published.pk).delete()

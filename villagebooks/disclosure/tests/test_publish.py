@@ -34,7 +34,7 @@ def test_a_quarter_is_published_with_its_figures_hash_and_chain_head(books, ledg
     assert income["rows"][-1] == ["合计", 1, 300_000]
     assert spending["rows"][-1] == ["合计", 2, 823_456]
     # The 8,000 yuan payment is over the 5,000 default: listed on its own, the ID in its summary masked.
-    assert [row[2] for row in big["rows"]] == ["支付村道维修款 身份证5107**********0033"]
+    assert [row[1] for row in big["rows"]] == ["支付村道维修款 身份证5107**********0033（管理费用）"]
     assert "510781196503120033" not in disclosure.snapshot
     titles = [t["title"] for t in _section(disclosure, "statements")["tables"]]
     assert len(titles) == 2
