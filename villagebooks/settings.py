@@ -222,6 +222,8 @@ PUBLIC_BASE_URL = os.environ.get("VILLAGEBOOKS_PUBLIC_BASE_URL", "http://127.0.0
 DISCLOSURE_LOOKUP_PER_IP = int(os.environ.get("VILLAGEBOOKS_LOOKUP_PER_IP", 20))
 DISCLOSURE_LOOKUP_PER_ID = int(os.environ.get("VILLAGEBOOKS_LOOKUP_PER_ID", 5))
 DISCLOSURE_LOOKUP_WINDOW_SECONDS = int(os.environ.get("VILLAGEBOOKS_LOOKUP_WINDOW_SECONDS", 3600))
+# How long a disclosure page's check of the books (recomputed figures, the chain) is reused.
+DISCLOSURE_CHECK_SECONDS = int(os.environ.get("VILLAGEBOOKS_DISCLOSURE_CHECK_SECONDS", 300))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 from villagebooks import verify_books
 from villagebooks.common.money import format_fen
@@ -22,6 +27,7 @@ from villagebooks.disclosure.periods import parse_disclosure_period
 from villagebooks.disclosure.sections import BOOK_SECTIONS, FEN, SectionContext
 from villagebooks.ledger import chain
 from villagebooks.ledger.domain.periods import period_label
+from villagebooks.ledger.models import ChainHead
 
 MOST_SHOWN = 20
 
@@ -31,6 +37,7 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     figures_checked: int = 0
     vouchers_checked: int = 0
+    checked_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -158,4 +165,24 @@ def disclosure_check(disclosure: Disclosure) -> CheckResult:
     if len(result.problems) > MOST_SHOWN:
         more = len(result.problems) - MOST_SHOWN
         result.problems = result.problems[:MOST_SHOWN] + [f"……另有 {more} 处不符"]
+    result.checked_at = timezone.now()
+    return result
+
+
+def disclosure_check_recent(disclosure: Disclosure) -> CheckResult:
+    """The check as the public page shows it: done again at most every
+    ``settings.DISCLOSURE_CHECK_SECONDS`` per disclosure (it recomputes statements and walks the
+    chain: hundreds of milliseconds on a village of a few years), and at once after anything is
+    posted to the ledger (the chain head is part of the key). The page says when it was done."""
+    size, head = ChainHead.objects.filter(ledger_id=disclosure.ledger_id).values_list(
+        "size", "head_hash"
+    ).first() or (
+        0,
+        "",
+    )
+    key = f"disclosure:check:{disclosure.pk}:{disclosure.sha256[:16]}:{size}:{head[:32]}"
+    result = cache.get(key)
+    if result is None:
+        result = disclosure_check(disclosure)
+        cache.set(key, result, settings.DISCLOSURE_CHECK_SECONDS)
     return result

@@ -8,8 +8,11 @@ unknown ledger or period is a 404 like any other.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from villagebooks.common.errors import DomainError
 from villagebooks.disclosure import access, selectors, services
-from villagebooks.disclosure.check import disclosure_check
+from villagebooks.disclosure.check import disclosure_check_recent
 from villagebooks.disclosure.models import Disclosure
 from villagebooks.disclosure.poster import poster_pdf, village_address
 from villagebooks.regions.lockout import client_address
@@ -62,7 +65,7 @@ def disclosure_page(request: HttpRequest, code: str, period: str, version: int |
             "sections": selectors.shown_sections(disclosure),
             "versions": versions,
             "latest": versions[0],
-            "check": disclosure_check(disclosure),
+            "check": disclosure_check_recent(disclosure),
             "checkpoint": selectors.checkpoint_short(disclosure),
         },
     )
@@ -82,7 +85,15 @@ def snapshot_json(request: HttpRequest, code: str, period: str, version: int) ->
 @require_GET
 def poster(request: HttpRequest, code: str) -> HttpResponse:
     ledger = _ledger_or_404(code)
-    response = HttpResponse(poster_pdf(ledger), content_type=PDF_CONTENT_TYPE)
+    # Drawing the page (the font subset, the QR code) takes most of a second: the same poster is
+    # kept until the village publishes again or the site's address changes.
+    newest = Disclosure.objects.filter(ledger=ledger).order_by("-id").values_list("id", flat=True).first()
+    key = f"disclosure:poster:{ledger.pk}:{newest}:{hashlib.sha256(village_address(ledger).encode()).hexdigest()[:16]}"
+    content = cache.get(key)
+    if content is None:
+        content = poster_pdf(ledger)
+        cache.set(key, content, 24 * 3600)
+    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f'inline; filename="{ledger.code}-poster.pdf"'
     return response
 

@@ -22,6 +22,16 @@ BOOKS = """
 """
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The check and the look-up limits live in Django's cache: none carried from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def books(ledger, accountant, reviewer):
     vouchers = post(ledger, accountant, reviewer, BOOKS)

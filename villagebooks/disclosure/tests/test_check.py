@@ -28,7 +28,19 @@ def test_untouched_books_pass_the_check(published):
     assert result.figures_checked > 10
 
 
-def test_a_changed_amount_fails_the_check_on_the_public_page(published, books):
+def test_the_page_reuses_a_recent_check_until_the_books_move(published, books, ledger, accountant, reviewer):
+    from villagebooks.disclosure.check import disclosure_check_recent
+    from villagebooks.ledger.tests.books import post
+
+    first = disclosure_check_recent(published)
+    assert disclosure_check_recent(published) is not None
+    assert disclosure_check_recent(published).checked_at == first.checked_at
+    post(ledger, accountant, reviewer, "2025-04-02 办公费\n  借 513 管理费用 10.00\n  贷 102 银行存款 10.00")
+    assert disclosure_check_recent(published).checked_at > first.checked_at
+
+
+def test_a_changed_amount_fails_the_check_on_the_public_page(published, books, settings):
+    settings.DISCLOSURE_CHECK_SECONDS = 0  # no check reused: the page checks now
     payment = VoucherLine.objects.get(voucher_id=books[2].pk, line_no=1)  # 管理费用 8000.00
     tamper((f"UPDATE ledger_voucherline SET debit_fen = 900000 WHERE id = {payment.pk}", []))
     result = disclosure_check(published)
