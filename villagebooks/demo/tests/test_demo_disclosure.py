@@ -71,7 +71,7 @@ def _public_files(client: Client) -> dict[str, str]:
 
 
 def test_no_public_page_or_file_carries_an_id_number_card_or_phone(loaded):
-    assert Disclosure.objects.count() >= 6
+    assert Disclosure.objects.count() >= 5
     files = _public_files(Client())
     identifiers = set(Person.objects.values_list("id_number", flat=True))
     cards = {c for c in Person.objects.values_list("bank_card", flat=True) if c}
