@@ -69,5 +69,16 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, disclosure, tokens):
+for module in (
+    regions,
+    ledgers,
+    vouchers,
+    reports,
+    banking,
+    funds,
+    registry,
+    supervision,
+    disclosure,
+    tokens,
+):
     api.add_router("", module.router)

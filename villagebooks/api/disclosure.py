@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Annotated
 
 from ninja import Field, Router, Schema, Status
 
 from villagebooks.api import schemas as S
 from villagebooks.api.errors import NotFound
-from villagebooks.api.fields import Code
+from villagebooks.api.fields import Code, text
 from villagebooks.api.selectors import ledger_or_404
 from villagebooks.disclosure import selectors, services
 from villagebooks.disclosure.periods import parse_disclosure_period
@@ -19,6 +20,9 @@ from villagebooks.disclosure.periods import parse_disclosure_period
 router = Router(tags=["村务公开"])
 
 UNKNOWN_LEDGER = "账套 {code} 不存在"
+# A month (2025-03) or a quarter (2025-Q1): the services' rule, said in the schema.
+DisclosurePeriod = text(7, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2]|[Qq][1-4])$")
+Version = Annotated[int, Field(ge=1, le=32767)]
 UNKNOWN_DISCLOSURE = "{code} 没有公开 {period}（版本 {version}）"
 
 
@@ -41,8 +45,8 @@ class DisclosureDetailOut(DisclosureOut):
 
 
 class PublishIn(Schema):
-    period: str = Field(description="YYYY-MM 或 YYYY-Qn")
-    reason: str = Field("", description="更正理由（再次公开同一期间时必填）")
+    period: DisclosurePeriod = Field(description="YYYY-MM 或 YYYY-Qn")
+    reason: text(300) = Field("", description="更正理由（再次公开同一期间时必填）")
 
 
 def _out(disclosure) -> dict:
@@ -85,7 +89,7 @@ def disclosures_list(request, code: Code):
     response={200: DisclosureDetailOut, **S.ERRORS},
     summary="一次公开的冻结内容（无需登录）",
 )
-def disclosure_detail(request, code: Code, period: str, version: int):
+def disclosure_detail(request, code: Code, period: DisclosurePeriod, version: Version):
     ledger = _public_ledger(code)
     disclosure = selectors.disclosure_get(ledger, period.upper(), version)
     if disclosure is None:

@@ -40,7 +40,7 @@ REASON_TOO_LONG = _("更正理由不能超过 300 字")
 
 
 def _month_text(key: int) -> str:
-    return f"{key // 100}-{key % 100:02d}"
+    return f"{key // 100:04d}-{key % 100:02d}"
 
 
 def _check_closed(ledger: Ledger, period: DisclosurePeriod) -> None:

@@ -27,6 +27,7 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
 )
 from villagebooks.banking import errors as banking_errors
 from villagebooks.common import money, tabular
+from villagebooks.disclosure import services as disclosure
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
@@ -50,6 +51,7 @@ RULE_MODULES: list[ModuleType] = [
     tabular,  # an uploaded statement that is no table
     subsidies,
     supervision,
+    disclosure,  # a period not closed, a correction without a reason
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
