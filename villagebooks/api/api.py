@@ -8,6 +8,8 @@ from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from villagebooks.api import (
+    affairs_members,
+    affairs_property,
     banking,
     disclosure,
     funds,
@@ -78,7 +80,9 @@ for module in (
     funds,
     registry,
     supervision,
-    disclosure,
     tokens,
+    affairs_members,
+    affairs_property,
+    disclosure,
 ):
     api.add_router("", module.router)
