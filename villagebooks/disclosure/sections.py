@@ -340,13 +340,28 @@ def build_supervision(context: SectionContext) -> Section | None:
 
 SectionBuilder = Callable[[SectionContext], Section | None]
 
-# The page's order. A new register adds its builder here (affairs: members, dividends, contracts…).
+
+def _affairs_sections() -> list[SectionBuilder]:
+    from villagebooks.disclosure import affairs_sections as affairs
+
+    return [
+        affairs.build_members,
+        affairs.build_dividends,
+        affairs.build_decisions,
+        affairs.build_contracts,
+        affairs.build_assets,
+        affairs.build_resources,
+    ]
+
+
+# The page's order. A new register adds its builder here.
 SECTIONS: list[SectionBuilder] = [
     build_income_spending,
     build_statements,
     build_funds,
     build_projects,
     build_subsidies,
+    *_affairs_sections(),
     build_supervision,
 ]
 

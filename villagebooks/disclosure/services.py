@@ -197,7 +197,7 @@ def _payments(ledger: Ledger, id_number: str, name: str) -> list[dict]:
         .order_by("batch__pay_date", "batch__code", "row")
     )
     states = batch_states({line.batch for line in lines})
-    return [
+    rows = [
         {
             "what": scrub(line.batch.programme.name),
             "period": line.batch.period,
@@ -207,4 +207,32 @@ def _payments(ledger: Ledger, id_number: str, name: str) -> list[dict]:
         }
         for line in lines
         if states.get(line.batch_id) == BatchState.PAID
+    ]
+    return rows + _dividends(ledger, id_number, name)
+
+
+def _dividends(ledger: Ledger, id_number: str, name: str) -> list[dict]:
+    """The dividends of the person's household (分红 is divided per household by its shares)."""
+    from villagebooks.affairs.models import DividendLine
+    from villagebooks.registry.models import Person
+
+    household = (
+        Person.objects.filter(id_number=id_number, name=name, household__village_id=ledger.village_id)
+        .values_list("household_id", flat=True)
+        .first()
+    )
+    if household is None:
+        return []
+    lines = DividendLine.objects.filter(ledger_id=ledger.pk, household_id=household).select_related(
+        "dividend"
+    )
+    return [
+        {
+            "what": f"{line.dividend.year}年度分红（本户 {format(line.shares.normalize(), 'f')} 份）",
+            "period": str(line.dividend.year),
+            "date": line.dividend.on_date.isoformat(),
+            "amount_fen": line.amount_fen,
+            "amount": format_fen(line.amount_fen),
+        }
+        for line in lines.order_by("dividend__year")
     ]

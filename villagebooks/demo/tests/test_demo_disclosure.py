@@ -96,3 +96,21 @@ def test_every_demo_disclosure_checks_and_the_correction_is_version_two(loaded):
     for disclosure in Disclosure.objects.select_related("ledger"):
         page = client.get(f"/public/{disclosure.ledger.code}/{disclosure.period}/v{disclosure.version}/")
         assert "核对通过" in page.content.decode(), (disclosure.ledger.code, disclosure.period)
+
+
+def test_the_affairs_registers_are_published_and_a_member_finds_the_households_dividend(loaded):
+    from villagebooks.affairs.models import DividendLine
+    from villagebooks.disclosure.selectors import shown_sections
+
+    keys = {section.key for d in Disclosure.objects.all() for section in shown_sections(d)}
+    assert {"members", "contracts", "assets", "resources"} <= keys, keys
+    line = DividendLine.objects.select_related("ledger").order_by("id").first()
+    if line is None:
+        pytest.skip("the demo distributed no dividend")
+    person = Person.objects.filter(household_id=line.household_id).order_by("id").first()
+    page = (
+        Client()
+        .post(f"/public/{line.ledger.code}/lookup/", {"id_number": person.id_number, "name": person.name})
+        .content.decode()
+    )
+    assert "年度分红" in page and person.id_number not in page
