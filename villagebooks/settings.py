@@ -215,6 +215,15 @@ MEDIA_ROOT = Path(os.environ.get("VILLAGEBOOKS_MEDIA_ROOT", VAR_DIR / "attachmen
 # outside the database (`villagebooks checkpoint-key create` makes it, mode 0600). Keep a copy
 # offline; docs/operations.md says how.
 CHECKPOINT_KEY_FILE = Path(os.environ.get("VILLAGEBOOKS_CHECKPOINT_KEY_FILE", VAR_DIR / "checkpoint-key.pem"))
+# Public disclosure (村务公开): the site's address as villagers reach it (the `publish` command
+# prints it, the poster's QR code carries it), and the limits of a villager's own look-up
+# (per address and per ID number, in Django's cache: per process without a shared cache).
+PUBLIC_BASE_URL = os.environ.get("VILLAGEBOOKS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/")
+DISCLOSURE_LOOKUP_PER_IP = int(os.environ.get("VILLAGEBOOKS_LOOKUP_PER_IP", 20))
+DISCLOSURE_LOOKUP_PER_ID = int(os.environ.get("VILLAGEBOOKS_LOOKUP_PER_ID", 5))
+DISCLOSURE_LOOKUP_WINDOW_SECONDS = int(os.environ.get("VILLAGEBOOKS_LOOKUP_WINDOW_SECONDS", 3600))
+# How long a disclosure page's check of the books (recomputed figures, the chain) is reused.
+DISCLOSURE_CHECK_SECONDS = int(os.environ.get("VILLAGEBOOKS_DISCLOSURE_CHECK_SECONDS", 300))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -11,6 +11,7 @@ from villagebooks.api import (
     affairs_members,
     affairs_property,
     banking,
+    disclosure,
     funds,
     ledgers,
     regions,
@@ -82,5 +83,6 @@ for module in (
     tokens,
     affairs_members,
     affairs_property,
+    disclosure,
 ):
     api.add_router("", module.router)

@@ -277,6 +277,7 @@ class DemoSummary:
     affairs_members: object = None  # demo.affairs_members.AffairsMembersSummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
     affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
+    disclosure: object = None  # demo.disclosure.DisclosureSummary: published disclosures
 
 
 def demo_load(
@@ -416,6 +417,15 @@ def demo_load(
     summary.affairs_property = demo_affairs_property_load(
         accountant_for=lambda ledger: accountant[township_of[ledger.code]],
         ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+    )
+    # Last: a disclosure freezes the books, lists and projects made above.
+    from villagebooks.demo.disclosure import demo_disclosure_load
+
+    say("公开各村已结账的账目（村务公开）……")
+    summary.disclosure = demo_disclosure_load(
+        accountant_for=lambda ledger: accountant[township_of[ledger.code]],
+        ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+        end=end,
     )
     return summary
 

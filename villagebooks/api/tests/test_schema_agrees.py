@@ -30,6 +30,7 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
 )
 from villagebooks.banking import errors as banking_errors
 from villagebooks.common import money, tabular
+from villagebooks.disclosure import services as disclosure
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
@@ -62,6 +63,7 @@ RULE_MODULES: list[ModuleType] = [
     supervision,
     affairs_errors,  # members, shares, dividends, decisions (quorums, lawful ends, the reserve)
     affairs_property_errors,  # a month with nothing to depreciate, a contract's term
+    disclosure,  # a period not closed, a correction without a reason
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]

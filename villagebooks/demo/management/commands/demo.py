@@ -20,6 +20,7 @@ from django.db import transaction
 
 from villagebooks.demo.generator import CountySpec, write_county
 from villagebooks.demo.loading import DEMO_PASSWORD, demo_load, logins_for_regions
+from villagebooks.disclosure.models import Disclosure
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region, Role
 
@@ -96,6 +97,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"合同 {prop.contracts} 份（收款匹配 {prop.receipts_matched} 条），"
                 f"资源 {prop.resources} 块，资产卡片 {prop.cards} 张"
+            )
+        if summary.disclosure is not None and summary.disclosure.published:
+            disclosure = summary.disclosure
+            first = Disclosure.objects.select_related("ledger").order_by("ledger__code").first()
+            self.stdout.write(
+                f"村务公开：{disclosure.published} 期（更正 {disclosure.corrections} 次），"
+                f"如 {self.address.rstrip('/')}/public/{first.ledger.code}/"
             )
         self._print_logins(county)
 
