@@ -10,8 +10,8 @@ Posted vouchers only; a reversed voucher and its red reversal are left out (the 
 payment did not happen). A "payment" is a voucher crediting 101 库存现金 or 102 银行存款 (or a
 sub-account); its amount is what those credits sum to, its counterparty the one named on its lines.
 
-Not here yet: ``earmark_misuse`` (needs the funds app's allocations and projects),
-``no_decision_record`` and ``contract_arrears`` (need village affairs' decisions and contracts).
+Not here yet: ``no_decision_record`` and ``contract_arrears`` (need village affairs' decisions and
+contracts).
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.money import format_fen
+from villagebooks.funds.control import spending_asset_prefixes
+from villagebooks.funds.models import STATE_ORDER, AllocationShare, ProjectAct, ProjectEntry, ProjectState
 from villagebooks.ledger.models import (
     AccountBalance,
     Category,
@@ -56,6 +58,7 @@ RULE_NAMES = {
     "round_amounts": _("整数金额"),
     "backdated_entry": _("事后补录"),
     "white_slip": _("白条入账"),
+    "earmark_misuse": _("挤占挪用"),
 }
 
 E_SPLIT = _("{days} 天内向 {party} 付款 {count} 笔，每笔低于 {limit} 元审批线，合计 {total} 元。")
@@ -73,6 +76,15 @@ E_RUSH = _("{year} 年 12 月费用支出 {december} 元，是 1–11 月月均 
 E_NEGATIVE = _("{period} 月末 {account} 余额为 {balance} 元，低于零。")
 E_ROUND = _("{year} 年向 {party} 付款 {count} 笔，每笔都是 {unit} 元的整数倍，合计 {total} 元。")
 E_BACKDATED = _("凭证日期 {date}，{entered} 才录入，相隔 {days} 天（超过 {limit} 天）。")
+E_EARMARK_NOT_ALLOWED = _(
+    "专项资金“{fund}”（{documents}）只允许用于科目 {allowed}，本凭证借记 {account} {amount} 元。"
+)
+E_EARMARK_FORBIDDEN = _(
+    "专项资金“{fund}”（{documents}）的负面清单禁止用于科目 {account}，本凭证借记 {amount} 元。"
+)
+E_EARMARK_BEFORE = _("项目“{project}”{when}，本凭证 {date} 已从中支出 {amount} 元。")
+E_EARMARK_APPROVED_ON = _("于 {approved} 才立项")
+E_EARMARK_NOT_APPROVED = _("至今未立项（当前状态：{state}）")
 E_WHITE_SLIP = _("向单位 {party} 付款 {amount} 元，凭证没有附件（发票）。")
 
 
@@ -112,6 +124,7 @@ class LedgerInfo:
     village_path: str
     start_year: int
     start_month: int
+    chart: str = "2023"
 
 
 @dataclass
@@ -140,6 +153,7 @@ class Scope:
                 ledger.village.path,
                 ledger.start_year,
                 ledger.start_month,
+                ledger.chart,
             )
             for ledger in ledgers
         }
@@ -201,6 +215,7 @@ class Payment:
     amount_fen: int
     party_id: int | None
     attachments: int
+    imported: bool = False  # posted by an import: the file says nothing of its attachments
 
 
 def _payments(scope: Scope) -> list[Payment]:
@@ -215,7 +230,14 @@ def _read_payments(scope: Scope) -> list[Payment]:
     cash_or_bank = Q(account__code__startswith=CASH) | Q(account__code__startswith=BANK)
     rows = (
         _posted_lines(scope)
-        .values("ledger_id", "voucher_id", "voucher__number", "voucher__external_key", "voucher__date")
+        .values(
+            "ledger_id",
+            "voucher_id",
+            "voucher__number",
+            "voucher__external_key",
+            "voucher__date",
+            "voucher__source_sha256",
+        )  # fmt: skip
         .annotate(
             paid=Sum("credit_fen", filter=cash_or_bank),
             party=Max("counterparty_id"),
@@ -232,6 +254,7 @@ def _read_payments(scope: Scope) -> list[Payment]:
             r["paid"],
             r["party"],
             r["attachments"] or 0,
+            r["voucher__source_sha256"] is not None,
         )
         for r in rows
     ]
@@ -302,10 +325,15 @@ def check_split_payment(scope: Scope) -> list[Alert]:
 
 
 def check_cash_over_limit(scope: Scope) -> list[Alert]:
-    """大额现金: one posted line crediting 101 库存现金 by more than the cash limit."""
+    """大额现金: one posted line crediting 101 库存现金 by more than the cash limit. Cash paid into
+    the bank (a voucher debiting 102) is not a payment and is left out."""
+    banked = VoucherLine.objects.filter(
+        voucher=OuterRef("voucher"), account__code__startswith=BANK, debit_fen__gt=0
+    )
     rows = (
         _posted_lines(scope)
         .filter(account__code__startswith=CASH, credit_fen__gt=0)
+        .exclude(Exists(banked))
         .values_list(
             "ledger_id",
             "voucher_id",
@@ -793,8 +821,10 @@ def check_backdated_entry(scope: Scope) -> list[Alert]:
 
 def check_white_slip(scope: Scope) -> list[Alert]:
     """白条入账: a payment to an organisation (a counterparty of kind 单位) whose voucher has no
-    attachment at all: a business must give an invoice."""
-    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0]
+    attachment at all: a business must give an invoice. An imported voucher is left out: the
+    import file carries no attachments (its invoices are with the paper books it came from), so
+    its count of none says nothing."""
+    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0 and not p.imported]
     parties = _parties(p.party_id for p in payments)
     alerts = []
     for p in payments:
@@ -810,6 +840,134 @@ def check_white_slip(scope: Scope) -> list[Alert]:
     return alerts
 
 
+def _earmark_rules(scope: Scope) -> dict[int, dict]:
+    """Per fund with an allocation in the scope's ledgers: what its allocations allow (None: any
+    account, as an allocation without a list allows any), forbid, and their documents."""
+    funds: dict[int, dict] = {}
+    rows = AllocationShare.objects.filter(ledger_id__in=scope.ids).values_list(
+        "fund_id", "fund__name", "allocation__document_number", "allocation__allowed_accounts",
+        "allocation__forbidden_accounts",
+    )  # fmt: skip
+    for fund_id, name, document, allowed, forbidden in rows:
+        rules = funds.setdefault(fund_id, {"name": name, "allowed": [], "forbidden": [], "documents": []})
+        prefixes = [code for code in allowed.split(";") if code]
+        if rules["allowed"] is not None:
+            rules["allowed"] = rules["allowed"] + prefixes if prefixes else None
+        rules["forbidden"] += [code for code in forbidden.split(";") if code]
+        rules["documents"].append(document)
+    return funds
+
+
+def _approvals(scope: Scope) -> dict[int, tuple[str, str, date | None]]:
+    """Per project of the library in the scope's ledgers: (label, state, the day it reached 立项),
+    the day None when it has not (or came into the library past it, with no act saying when)."""
+    approved_at = STATE_ORDER.index(ProjectState.APPROVED)
+    later = STATE_ORDER[approved_at:]
+    entries = {
+        project_id: [f"{name}({code})", state, None]
+        for project_id, code, name, state in ProjectEntry.objects.filter(ledger_id__in=scope.ids).values_list(
+            "project_id", "project__code", "project__name", "state"
+        )
+    }
+    acts = (
+        ProjectAct.objects.filter(ledger_id__in=scope.ids, to_state__in=later)
+        .values("entry__project_id")
+        .annotate(first=Min("acted_on"))
+        .order_by()
+    )
+    for row in acts:
+        entries[row["entry__project_id"]][2] = row["first"]
+    return {pk: tuple(values) for pk, values in entries.items()}
+
+
+def check_earmark_misuse(scope: Scope) -> list[Alert]:
+    """挤占挪用: a posted line tagged with a fund that has an allocation (资金下达) spending into an
+    account its allocations do not allow or forbid (possible where the county set "warn", or in
+    books imported from before the allocation was entered), or a line tagged with a project of
+    the library spending before the day the project reached 立项 (or while it has not).
+
+    Spending is what budget control calls spending (``funds.control``): the net debit of a line on
+    an expense or cost account or an asset money is spent into (``data/funds-rules.json``). One
+    alert per voucher, its amount the sum of the lines at fault, each reason in the evidence."""
+    funds = _earmark_rules(scope)
+    projects = _approvals(scope)
+    if not funds and not projects:
+        return []
+    spending = Q(account__category__in=(Category.EXPENSE, Category.COST))
+    for prefix in {p for info in scope.ledgers.values() for p in spending_asset_prefixes(info.chart)}:
+        spending |= Q(account__code__startswith=prefix)
+    rows = (
+        _posted_lines(scope)
+        .filter(spending, Q(fund_id__in=list(funds)) | Q(project_id__in=list(projects)), debit_fen__gt=0)
+        .values_list(
+            "ledger_id", "voucher_id", "voucher__number", "voucher__external_key", "voucher__date",
+            "account__code", "fund_id", "project_id", "debit_fen", "credit_fen",
+        )
+        .order_by("ledger_id", "voucher__date", "voucher_id", "line_no")
+    )  # fmt: skip
+    by_voucher: dict[int, list] = {}
+    for row in rows:
+        by_voucher.setdefault(row[1], []).append(row)
+    alerts = []
+    for voucher_id, lines in by_voucher.items():
+        ledger_id, _v, number, key, day = lines[0][:5]
+        reasons, amount = [], 0
+        for *_head, code, fund_id, project_id, debit, credit in lines:
+            net = debit - credit
+            if net <= 0:
+                continue
+            faults = []
+            fund = funds.get(fund_id) if fund_id else None
+            if fund is not None:
+                documents = "、".join(fund["documents"])
+                if fund["allowed"] is not None and not code.startswith(tuple(fund["allowed"])):
+                    faults.append(
+                        E_EARMARK_NOT_ALLOWED.format(
+                            fund=fund["name"],
+                            documents=documents,
+                            allowed="、".join(fund["allowed"]),
+                            account=code,
+                            amount=_yuan(net),
+                        )  # fmt: skip
+                    )
+                if fund["forbidden"] and code.startswith(tuple(fund["forbidden"])):
+                    faults.append(
+                        E_EARMARK_FORBIDDEN.format(
+                            fund=fund["name"], documents=documents, account=code, amount=_yuan(net)
+                        )
+                    )
+            project = projects.get(project_id) if project_id else None
+            if project is not None:
+                label, state, approved = project
+                reached = STATE_ORDER.index(state) >= STATE_ORDER.index(ProjectState.APPROVED)
+                if approved is not None and day < approved:
+                    when = E_EARMARK_APPROVED_ON.format(approved=approved)
+                elif approved is None and not reached:
+                    when = E_EARMARK_NOT_APPROVED.format(state=ProjectState(state).label)
+                else:
+                    when = None
+                if when is not None:
+                    faults.append(
+                        E_EARMARK_BEFORE.format(project=label, when=when, date=day, amount=_yuan(net))
+                    )
+            if faults:
+                reasons += [str(f) for f in faults]
+                amount += net
+        if reasons:
+            alerts.append(
+                _alert(
+                    scope,
+                    "earmark_misuse",
+                    ledger_id,
+                    day,
+                    amount,
+                    "".join(reasons),
+                    vouchers=(VoucherRef(voucher_id, number, key or ""),),
+                )  # fmt: skip
+            )
+    return alerts
+
+
 RULES: list[Callable[[Scope], list[Alert]]] = [
     check_split_payment,
     check_cash_over_limit,
@@ -822,6 +980,7 @@ RULES: list[Callable[[Scope], list[Alert]]] = [
     check_round_amounts,
     check_backdated_entry,
     check_white_slip,
+    check_earmark_misuse,
 ]
 
 
@@ -833,6 +992,7 @@ VOUCHER_RULES = [
     check_round_amounts,
     check_backdated_entry,
     check_white_slip,
+    check_earmark_misuse,
 ]
 
 
