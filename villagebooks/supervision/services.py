@@ -396,6 +396,25 @@ def finding_respond(
     return finding
 
 
+def finding_document_add(*, actor, ledger_code: str, number: int, upload: Upload) -> FindingDocument:
+    """One more document for the rectification just submitted (while it waits to be verified):
+    kept with that response step, like the files uploaded with it."""
+    checked = _checked_uploads([upload])
+    with transaction.atomic():
+        finding = _finding(actor, ledger_code, number, access.RESPOND)
+        if finding.state != FindingState.RESPONDED:
+            raise Conflict(
+                str(NOT_OPEN.format(number=number, state=finding.get_state_display(), what=_("补充材料")))
+            )
+        step = finding.steps.filter(kind=StepKind.RESPONSE).order_by("-id").first()
+        _store(actor, step, checked)
+        audit_record(
+            actor=actor, action="supervision.finding_document_add", ledger_id=finding.ledger_id, obj=finding,
+            number=finding.number, name=upload.name[:255],
+        )  # fmt: skip
+    return FindingDocument.objects.filter(step=step).order_by("-id").first()
+
+
 def finding_verify(*, actor, ledger_code: str, number: int, accept: bool, note: str) -> Finding:
     """核实: close the finding (销号) or send it back; not by the person who answered it."""
     note = _text(note, _("核实意见"))

@@ -395,12 +395,13 @@ def finding_respond(request: HttpRequest, code: str, number: int) -> HttpRespons
             vouchers=request.POST.get("vouchers", ""), returned_fen=_fen(request.POST.get("returned", ""), "returned"),
             documents=request.POST.get("documents", "").strip(), files=files,
         )  # fmt: skip
-    except NotPermitted as failure:
-        raise Http404 from failure
-    except DomainError as failure:
+    except DomainError as failure:  # NotPermitted too: the page says why (403)
+        if failure.problems and failure.problems[0].field == "ledger":
+            raise Http404 from failure
         context = _finding_context(request, code, number)
         context.update(respond_error="；".join(p.message for p in failure.problems), posted=request.POST)
-        return render(request, "supervision/finding.html", context, status=400)
+        status = 403 if isinstance(failure, NotPermitted) else 400
+        return render(request, "supervision/finding.html", context, status=status)
     return redirect("supervision:finding", code=code, number=number)
 
 
@@ -422,7 +423,8 @@ def finding_verify(request: HttpRequest, code: str, number: int) -> HttpResponse
             raise Http404 from failure
         context = _finding_context(request, code, number)
         context.update(verify_error="；".join(p.message for p in failure.problems))
-        return render(request, "supervision/finding.html", context, status=400)
+        status = 403 if isinstance(failure, NotPermitted) else 400
+        return render(request, "supervision/finding.html", context, status=status)
     return redirect("supervision:finding", code=code, number=number)
 
 
