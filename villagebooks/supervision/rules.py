@@ -138,6 +138,10 @@ class Scope:
     # A voucher not posted yet, judged as if it were (the review desk shows its alerts before
     # approval); None: posted vouchers only.
     pending: int | None = None
+    # One voucher looked at (the review desk): the rules read only what can make an alert with
+    # it, that voucher and the payments to its counterparties (``focus_parties``).
+    focus: int | None = None
+    focus_parties: frozenset = frozenset()
     # Reads several rules share (the payments, the list vouchers), made once per scope.
     shared: dict = field(default_factory=dict, repr=False)
 
@@ -194,17 +198,27 @@ def _alert(scope: Scope, rule: str, ledger_id: int, day: date, amount: int, evid
     )
 
 
-def _posted_lines(scope: Scope):
+def _posted_lines(scope: Scope, *, payments: bool = False):
+    """Lines of posted vouchers in scope; with a focus, the focused voucher's only, or (for the
+    rules that read ``payments``) the lines of vouchers paying one of its counterparties."""
     posted = Q(voucher__status=VoucherStatus.POSTED)
     if scope.pending is not None:
         posted |= Q(voucher_id=scope.pending)
-    return VoucherLine.objects.filter(
+    lines = VoucherLine.objects.filter(
         posted,
         ledger_id__in=scope.ids,
         voucher__kind=VoucherKind.NORMAL,
         voucher__reversed_by__isnull=True,
         voucher__date__range=(scope.start, scope.end),
     )
+    if scope.focus is None:
+        return lines
+    if payments and scope.focus_parties:
+        paying = VoucherLine.objects.filter(
+            ledger_id__in=scope.ids, counterparty_id__in=scope.focus_parties
+        ).values("voucher_id")
+        return lines.filter(voucher_id__in=paying)
+    return lines.filter(voucher_id=scope.focus)
 
 
 @dataclass(frozen=True)
@@ -260,8 +274,16 @@ def _read_payments(scope: Scope) -> list[Payment]:
     ]
 
 
-def _parties(ids) -> dict[int, Counterparty]:
-    return {c.pk: c for c in Counterparty.objects.filter(pk__in={i for i in ids if i})}
+def _parties(ids, scope: Scope | None = None) -> dict[int, Counterparty]:
+    """The counterparties named (read once per scope for the parties of its payments)."""
+    wanted = {i for i in ids if i}
+    if scope is not None:
+        known = scope.shared.setdefault("parties", {})
+        missing = wanted - set(known)
+        if missing:
+            known.update({c.pk: c for c in Counterparty.objects.filter(pk__in=missing)})
+        return known
+    return {c.pk: c for c in Counterparty.objects.filter(pk__in=wanted)}
 
 
 def _list_vouchers(scope: Scope) -> set[int]:
@@ -286,7 +308,7 @@ def check_split_payment(scope: Scope) -> list[Alert]:
     for payment in payments:
         if payment.party_id:
             by_party[(payment.ledger_id, payment.party_id)].append(payment)
-    parties = _parties(party for _ledger, party in by_party)
+    parties = _parties((party for _ledger, party in by_party), scope)
     alerts = []
     for (ledger_id, party_id), items in by_party.items():
         limit = scope.value(ledger_id, "split_payment", "approval_limit")
@@ -594,7 +616,7 @@ def check_related_party_payment(
     by_name: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for p in people:
         by_name[(p["village_id"], p["name"])].append(p)
-    parties = _parties(p.party_id for p in payments)
+    parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for payment in payments:
         if payment.voucher.id in exempt:
@@ -758,7 +780,7 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
     for p in _payments(scope):
         if p.party_id and p.voucher.id not in exempt:
             groups[(p.ledger_id, p.party_id, p.date.year)].append(p)
-    parties = _parties(party for _l, party, _y in groups)
+    parties = _parties((party for _l, party, _y in groups), scope)
     alerts = []
     for (ledger_id, party_id, year), items in groups.items():
         unit = scope.value(ledger_id, "round_amounts", "unit")
@@ -787,13 +809,17 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
 def check_backdated_entry(scope: Scope) -> list[Alert]:
     """事后补录: a posted voucher entered more than ``max_lag_days`` after its date. An imported
     voucher (books kept elsewhere before) is left out: its entry date is the import's."""
+    posted = Q(status=VoucherStatus.POSTED)
+    if scope.pending is not None:
+        posted |= Q(id=scope.pending)
     rows = (
         Voucher.objects.filter(
+            posted,
             ledger_id__in=scope.ids,
-            status=VoucherStatus.POSTED,
             kind=VoucherKind.NORMAL,
             date__range=(scope.start, scope.end),
             source_sha256__isnull=True,
+            **({"id": scope.focus} if scope.focus is not None else {}),
         )
         .values_list("ledger_id", "id", "number", "external_key", "date", "created_at", "amount_fen")
         .order_by("ledger_id", "date", "id")
@@ -825,7 +851,7 @@ def check_white_slip(scope: Scope) -> list[Alert]:
     import file carries no attachments (its invoices are with the paper books it came from), so
     its count of none says nothing."""
     payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0 and not p.imported]
-    parties = _parties(p.party_id for p in payments)
+    parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for p in payments:
         party = parties[p.party_id]

@@ -26,7 +26,7 @@ from villagebooks.common.errors import Conflict, DomainError, NotPermitted
 from villagebooks.common.money import fen_to_text
 from villagebooks.common.spreadsheet import Number
 from villagebooks.ledger.access import ledgers_in_scope
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.models import Ledger, VoucherLine
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region, RoleAssignment
 from villagebooks.registry import access as registry_access
@@ -40,7 +40,21 @@ from villagebooks.supervision.models import (
     FindingStep,
     StepKind,
 )
-from villagebooks.supervision.rules import RULE_BY_NAME, VOUCHER_RULES, Alert, Scope, run_rules
+from villagebooks.supervision.rules import (
+    BANK,
+    CASH,
+    RULE_BY_NAME,
+    Alert,
+    Scope,
+    check_backdated_entry,
+    check_cash_over_limit,
+    check_earmark_misuse,
+    check_related_party_payment,
+    check_round_amounts,
+    check_split_payment,
+    check_white_slip,
+    run_rules,
+)
 
 CSV_COLUMNS = [
     "rule",
@@ -156,15 +170,38 @@ def alerts_list(
 def voucher_alerts(*, actor, voucher) -> list[Alert]:
     """The alerts a voucher raises, judged as if posted (a submitted voucher in the review desk),
     over its ledger's year (and a month either side, for payments split across the new year).
-    Empty for a user who may not see alerts."""
+    Empty for a user who may not see alerts.
+
+    Only the rules its lines can trip run, each reading only this voucher (or the payments to its
+    counterparties): cash rules if it pays cash, payment rules if it pays someone, the earmark
+    rule if a line carries a fund or project."""
     ledger = voucher.ledger
     if not permissions.can(actor, access.VIEW_ALERTS, ledger):
         return []
+    lines = list(
+        VoucherLine.objects.filter(voucher_id=voucher.pk).values_list(
+            "account__code", "credit_fen", "fund_id", "project_id", "counterparty_id"
+        )
+    )
+    cash = any(code.startswith(CASH) and credit > 0 for code, credit, *_ in lines)
+    pays = any(code.startswith((CASH, BANK)) and credit > 0 for code, credit, *_ in lines)
+    parties = frozenset(party for *_, party in lines if party)
+    tagged = any(fund or project for _c, _cr, fund, project, _p in lines)
+    checks = [check_backdated_entry]
+    if cash:
+        checks.append(check_cash_over_limit)
+    if pays and parties:
+        checks += [check_split_payment, check_related_party_payment, check_round_amounts, check_white_slip]
+    if tagged:
+        checks.append(check_earmark_misuse)
     before, after = voucher.date - timedelta(days=31), voucher.date + timedelta(days=31)
     first = min((before.year, before.month), (voucher.date.year, 1))
     last = max((after.year, after.month), (voucher.date.year, 12))
     scope = Scope.of([ledger], first, last, pending=voucher.pk)
-    alerts = [a for check in VOUCHER_RULES for a in check(scope) if voucher.pk in {v.id for v in a.vouchers}]
+    scope.focus, scope.focus_parties = voucher.pk, parties
+    alerts = [a for check in checks for a in check(scope) if voucher.pk in {v.id for v in a.vouchers}]
+    if not alerts:
+        return []
     dismissed = set(Dismissal.objects.filter(ledger=ledger).values_list("alert_key", flat=True))
     return [a for a in alerts if a.key not in dismissed]
 
