@@ -32,6 +32,10 @@ UTF-8, amounts as fixed-scale strings (``"1234.50"``, red amounts ``"-12.00"``):
      "note": "…", "number": 7, "period": "2025-03", "posted_by": "…", "prepared_by": "…",
      "reversed_voucher": null or {"number": 3, "period": "2025-02"}, "reviewed_by": "…",
      "reviewed_outside": null or {"file": "…", "sha256": "…"}, "v": 1}
+
+Version 2 (vouchers posted since the funds' project dimension) is version 1 with one more key on
+each line, ``"project"``: the line's project code, ``""`` when it has none. An entry keeps the
+version it was written in; both verify.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ import io
 import json
 import sys
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-CHAIN_VERSION = 1
+CHAIN_VERSION = 2
+# Line keys added by each version after the first (a record of an older version lacks them).
+LINE_KEYS_SINCE = {2: ("project",)}
 DEFAULT_ALGORITHM = "sha256"
 # The algorithms a chain entry or checkpoint may name. A later one (SM3, once a maintained package
 # exists) is added here; old chains keep verifying with the one they name.
@@ -133,6 +139,40 @@ def tree_root(algorithm: str, leaves: Sequence[bytes]) -> bytes:
             paired.append(level[-1])
         level = paired
     return level[0]
+
+
+def prefix_roots(algorithm: str, leaves: Sequence[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
+    """MTH of the first n leaves for each n of ``sizes`` (none beyond ``len(leaves)``), in one pass.
+
+    The whole subtrees of each level are hashed once; the tree of the first n leaves is then the
+    whole subtrees of n's binary digits, largest first, joined from the right (RFC 6962's split at
+    the largest power of two, applied again to the rest): O(log n) hashes a size, so that every
+    stored checkpoint of a ledger costs little more than its newest.
+    """
+    new = ALGORITHMS.get(algorithm)
+    if new is None:
+        raise VerificationError(f"未知的哈希算法 {algorithm!r}")
+    levels = [[new(b"\x00" + leaf).digest() for leaf in leaves]]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([new(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)])
+    roots = {}
+    for size in sizes:
+        if not 0 <= size <= len(leaves):
+            raise ValueError(f"tree size {size} outside the {len(leaves)} leaves")
+        if size == 0:
+            roots[size] = digest(algorithm)
+            continue
+        parts, start = [], 0
+        for height in range(size.bit_length() - 1, -1, -1):
+            if size >> height & 1:
+                parts.append(levels[height][start >> height])
+                start += 1 << height
+        root = parts[-1]
+        for part in reversed(parts[:-1]):
+            root = new(b"\x01" + part + root).digest()
+        roots[size] = root
+    return roots
 
 
 def _subtree(algorithm: str, leaves: Sequence[bytes]) -> bytes:
@@ -384,6 +424,7 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         records[(record["period"], record["number"])] = record
     found: dict[tuple[str, int], dict] = {}
     for row in _csv_rows(archive, "vouchers.csv"):
+        record = records.get((row["period"], int(row["number"] or 0)))
         if row["status"] != "posted":
             continue
         key = (row["period"], int(row["number"]))
@@ -410,6 +451,7 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
                 "credit": row["credit"],
                 "fund": _cell(row["fund"]),
                 "counterparty": _cell(row["counterparty"]),
+                **_newer_line_keys(row, record),
             }
         )
     by_id = {voucher["id"]: voucher for voucher in found.values()}
@@ -438,6 +480,14 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         if sorted(voucher["attachments"]) != record["attachments"]:
             problems.append(f"{key[0]} 记-{key[1]}：附件与哈希链不符")
     return problems
+
+
+def _newer_line_keys(row: dict, record: dict | None) -> dict:
+    """The line keys of the versions after the first that the chain's record has (an export
+    written before a key existed lacks its column: the line then differs, as it should)."""
+    version = record.get("v", 1) if record else 1
+    keys = [key for since, added in LINE_KEYS_SINCE.items() if version >= since for key in added]
+    return {key: _cell(row.get(key) or "") for key in keys}
 
 
 def _line_diff(chained: list[dict], exported: list[dict]) -> str:
@@ -475,11 +525,83 @@ def verify_export(zip_path, checkpoint: dict) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------------------------
+# One voucher's proof: its chain entry, the path to a checkpoint's root, the signed checkpoint
+
+PROOF_KIND = "villagebooks-voucher-proof"
+
+
+def verify_voucher_proof(proof: dict) -> list[str]:
+    """What is wrong with a voucher proof (``villagebooks voucher-proof``); empty when it shows that
+    the voucher, exactly as its ``canonical`` text says, is in the signed checkpoint's books."""
+    if proof.get("kind") != PROOF_KIND:
+        return ["这不是凭证证明文件"]
+    checkpoint = proof["checkpoint"]
+    verify_checkpoint_signature(checkpoint)
+    body, entry = checkpoint["body"], proof["entry"]
+    problems = []
+    if body.get("scope") != "ledger" or body.get("ledger") != proof["ledger"]:
+        problems.append(f"校验点不是账套 {proof['ledger']} 的")
+    if body.get("tree_size") != proof["tree_size"] or body.get("algorithm") != entry["algorithm"]:
+        problems.append("证明的树大小或算法与校验点不符")
+    record = json.loads(entry["canonical"])
+    named = (record.get("ledger"), record.get("period"), record.get("number"))
+    if named != (proof["ledger"], proof["period"], proof["number"]):
+        problems.append(f"凭证内容是 {named[0]} {named[1]} 记-{named[2]}，不是证明所说的凭证")
+    recomputed = entry_hash(
+        entry["algorithm"], entry["version"], entry["previous_hash"], entry["canonical"].encode()
+    )
+    if recomputed != entry["entry_hash"]:
+        problems.append("凭证内容与其哈希不符：内容被改过")
+    path = [bytes.fromhex(value) for value in proof["path"]]
+    if not verify_inclusion(
+        entry["algorithm"],
+        bytes.fromhex(recomputed),
+        proof["index"],
+        proof["tree_size"],
+        path,
+        bytes.fromhex(body["root"]),
+    ):
+        problems.append("凭证不在校验点的根哈希之下：证明路径不成立")
+    return problems
+
+
+def _check_proof(path: str) -> int:
+    try:
+        with open(path, encoding="utf-8") as file:
+            proof = json.load(file)
+        problems = verify_voucher_proof(proof)
+    except (OSError, ValueError, KeyError, TypeError, VerificationError) as error:
+        print(f"核验失败：{error}", file=sys.stderr)
+        return 1
+    if problems:
+        print(f"核验失败，发现 {len(problems)} 处问题：", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    record = json.loads(proof["entry"]["canonical"])
+    debit = sum(int(line["debit"].replace(".", "")) for line in record["lines"])  # "-12.00" → -1200
+    print(
+        f"核验通过：{record['ledger']} {record['period']} 记-{record['number']}（{record['date']}，"
+        f"借方合计 {amount_text(debit)}）在校验点 {short_form(proof['checkpoint']['body'])} 之中"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Check a VillageBooks ledger export against a checkpoint.")
-    parser.add_argument("export", help="the ZIP of export-ledger")
-    parser.add_argument("--checkpoint", required=True, help="the checkpoint JSON file")
+    parser = argparse.ArgumentParser(
+        description="Check a VillageBooks ledger export against a checkpoint, or one voucher's proof."
+    )
+    parser.add_argument("export", nargs="?", help="the ZIP of export-ledger")
+    parser.add_argument("--checkpoint", help="the checkpoint JSON file (with an export)")
+    parser.add_argument("--proof", help="a voucher's proof JSON (villagebooks voucher-proof), checked alone")
     args = parser.parse_args(argv)
+    if args.proof:
+        if args.export or args.checkpoint:
+            parser.error("--proof is checked alone")
+        return _check_proof(args.proof)
+    if not (args.export and args.checkpoint):
+        parser.error("give an export and --checkpoint, or --proof")
     try:
         with open(args.checkpoint, encoding="utf-8") as file:
             checkpoint = json.load(file)

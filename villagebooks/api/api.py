@@ -8,6 +8,8 @@ from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from villagebooks.api import (
+    affairs_members,
+    affairs_property,
     banking,
     funds,
     ledgers,
@@ -68,5 +70,17 @@ api = NinjaAPI(
     docs=Docs(),
 )
 install_error_handlers(api)
-for module in (regions, ledgers, vouchers, reports, banking, funds, registry, supervision, tokens):
+for module in (
+    regions,
+    ledgers,
+    vouchers,
+    reports,
+    banking,
+    funds,
+    registry,
+    supervision,
+    tokens,
+    affairs_members,
+    affairs_property,
+):
     api.add_router("", module.router)

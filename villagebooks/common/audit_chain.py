@@ -18,7 +18,9 @@ the lock adds no lock-order cycle with them.
 
 ``chain_verify`` walks each chain in order and names each row (its chain, place and id) removed,
 changed, rewritten or inserted. What a chain alone cannot show is rows removed from its end: that
-needs its length or last hash written down elsewhere (a published checkpoint).
+needs its length and last hash written down elsewhere. The signed checkpoints do it (``anchor``):
+a ledger's carries its chain's, a region's the chain of no ledger's and each ledger's, and
+``anchor_problems`` says when the row a checkpoint anchored is gone or not the same.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ RELINKED = "{row}：所记前一条的哈希与第 {previous} 条的哈希不符
 DUPLICATE = "{row}：序号重复（被插入）"
 OUTSIDE = "操作日志 id {id}（{action}）不在哈希链上（被插入）"
 UNKNOWN_ALGORITHM = "{row}：未知的哈希算法“{algorithm}”"
+
+
+ANCHOR_LOST = "{chain}第 {seq} 条（{where}记下的末尾）已不在：日志末尾的记录被删除"
+ANCHOR_CHANGED = "{chain}第 {seq} 条（{where}记下的末尾）与记下时不同：被改写"
 
 
 def chain_name(chain: int) -> str:
@@ -284,3 +290,37 @@ def chain_existing_rows(model, using_connection) -> int:
             heads[chain] = (seq, digest)
             count += 1
     return count
+
+
+def anchor(chain: int) -> dict:
+    """The chain's length and last hash as they stand (what a checkpoint signs); no lock: a row
+    appended meanwhile is simply after the anchor."""
+    with connection.cursor() as cursor:
+        cursor.execute(HEAD_SQL, [chain])
+        row = cursor.fetchone()
+    seq, last = (row[0], row[1]) if row and row[0] is not None else (0, GENESIS)
+    return {"size": seq, "hash": last}
+
+
+def anchor_problems(chain: int, anchors: list[tuple[str, dict]]) -> list[str]:
+    """Each (where, anchor) against the chain: its last row still there with the same hash. One
+    query for all of them."""
+    wanted = [(where, mark) for where, mark in anchors if mark and mark.get("size")]
+    if not wanted:
+        return []
+    places = sorted({mark["size"] for _, mark in wanted})
+    marks = ", ".join(["%s"] * len(places))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, hash FROM common_auditentry WHERE COALESCE(ledger_id, 0) = %s AND seq IN ({marks})",
+            [chain, *places],
+        )
+        found = dict(cursor.fetchall())
+    problems = []
+    for where, mark in wanted:
+        seq = mark["size"]
+        if seq not in found:
+            problems.append(ANCHOR_LOST.format(chain=chain_name(chain), seq=seq, where=where))
+        elif found[seq] != mark["hash"]:
+            problems.append(ANCHOR_CHANGED.format(chain=chain_name(chain), seq=seq, where=where))
+    return problems

@@ -274,7 +274,9 @@ class DemoSummary:
     closed: list[str] = field(default_factory=list)  # what is closed, in words
     claims: int = 0  # claims a village reporter submitted, waiting for the accountant
     registry: object = None  # demo.registry.RegistrySummary
+    affairs_members: object = None  # demo.affairs_members.AffairsMembersSummary
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
+    affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
 
 
 def demo_load(
@@ -384,6 +386,15 @@ def demo_load(
         end=end,
         seed=len(villages),
     )
+    say("生成集体经济组织成员、份额和四议两公开记录……")
+    from villagebooks.demo.affairs_members import demo_affairs_members_load
+
+    summary.affairs_members = demo_affairs_members_load(
+        actor=system,
+        villages=villages,
+        accountant_for=lambda village: accountant[village.parent.code],
+        end=end,
+    )
     manager_login = next((x for x in logins if x.role == "agency-manager"), None)
     if manager_login is not None and manager_login.region_code in accountant:
         from villagebooks.demo.funds import demo_funds_load
@@ -397,6 +408,13 @@ def demo_load(
             ledgers=township_ledgers,
             end=end,
         )
+    say("生成合同、资源台账和资产卡片……")
+    from villagebooks.demo.affairs_property import demo_affairs_property_load
+
+    summary.affairs_property = demo_affairs_property_load(
+        accountant_for=lambda ledger: accountant[township_of[ledger.code]],
+        ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
+    )
     return summary
 
 

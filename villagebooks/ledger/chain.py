@@ -36,6 +36,7 @@ from villagebooks.ledger.models import (
     Fund,
     Ledger,
     Period,
+    Project,
     Voucher,
     VoucherLine,
     VoucherStatus,
@@ -68,7 +69,8 @@ def canonical_record(
     source_file: str | None,
     source_sha256: str | None,
 ) -> dict:
-    """The canonical record of a posted voucher, version 1 (``verify_books``' text describes it)."""
+    """The canonical record of a posted voucher, the current version (``verify_books``' text
+    describes each)."""
     return {
         "v": VERSION,
         "ledger": ledger_code,
@@ -87,7 +89,9 @@ def canonical_record(
     }
 
 
-def line_record(no, summary, account_code, account_name, debit_fen, credit_fen, fund, counterparty) -> dict:
+def line_record(
+    no, summary, account_code, account_name, debit_fen, credit_fen, fund, counterparty, project
+) -> dict:
     return {
         "no": no,
         "summary": summary,
@@ -97,7 +101,20 @@ def line_record(no, summary, account_code, account_name, debit_fen, credit_fen, 
         "credit": verify_books.amount_text(credit_fen),
         "fund": fund or "",
         "counterparty": counterparty or "",
+        "project": project or "",
     }
+
+
+def as_version(record: dict, version: int) -> dict:
+    """``record`` (made in the current version) as an entry of ``version`` holds it: the line keys
+    added since are dropped, so that vouchers chained before a version still compare."""
+    if version >= VERSION:
+        return record
+    dropped = {
+        key for since, added in verify_books.LINE_KEYS_SINCE.items() if since > version for key in added
+    }
+    lines = [{key: value for key, value in line.items() if key not in dropped} for line in record["lines"]]
+    return {**record, "v": version, "lines": lines}
 
 
 def canonical_bytes(record: dict) -> bytes:
@@ -128,9 +145,12 @@ def _id_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def posted_from_rows(ledger_id: int, voucher_ids: list[int] | None = None) -> Iterator[PostedVoucher]:
+def posted_from_rows(
+    ledger_id: int, voucher_ids: list[int] | None = None, *, version: int = VERSION
+) -> Iterator[PostedVoucher]:
     """The ledger's posted vouchers (those of ``voucher_ids`` only, if given) as the rows say,
-    in posting order (posted_at, id): three queries, whatever the number of vouchers."""
+    in posting order (posted_at, id): three queries, whatever the number of vouchers. Records are
+    of ``version``: version 1 reads no project (a migration before the line's project runs it)."""
     users = _quoted(get_user_model())
     voucher, period, ledger = _quoted(Voucher), _quoted(Period), _quoted(Ledger)
     where, params = _id_filter("v.id", voucher_ids)
@@ -146,11 +166,13 @@ def posted_from_rows(ledger_id: int, voucher_ids: list[int] | None = None) -> It
     )
     line_where, line_params = _id_filter("l.voucher_id", voucher_ids)
     lines_sql = (
-        "SELECT l.voucher_id, l.line_no, l.summary, a.code, a.name, l.debit_fen, l.credit_fen, f.name, c.name"
-        f" FROM {_quoted(VoucherLine)} l JOIN {_quoted(Account)} a ON a.id = l.account_id"
+        "SELECT l.voucher_id, l.line_no, l.summary, a.code, a.name, l.debit_fen, l.credit_fen, f.name, c.name,"
+        + (" j.code" if version >= 2 else " NULL")
+        + f" FROM {_quoted(VoucherLine)} l JOIN {_quoted(Account)} a ON a.id = l.account_id"
         f" LEFT JOIN {_quoted(Fund)} f ON f.id = l.fund_id"
         f" LEFT JOIN {_quoted(Counterparty)} c ON c.id = l.counterparty_id"
-        f" WHERE l.ledger_id = %s{line_where} ORDER BY l.voucher_id, l.line_no"
+        + (f" LEFT JOIN {_quoted(Project)} j ON j.id = l.project_id" if version >= 2 else "")
+        + f" WHERE l.ledger_id = %s{line_where} ORDER BY l.voucher_id, l.line_no"
     )
     with connection.cursor() as cursor:
         cursor.execute(header_sql, [ledger_id, POSTED, *params])
@@ -193,7 +215,7 @@ def posted_from_rows(ledger_id: int, voucher_ids: list[int] | None = None) -> It
             source_file=source_file,
             source_sha256=source_sha256,
         )
-        yield PostedVoucher(voucher_id, year * 100 + month, number, record)
+        yield PostedVoucher(voucher_id, year * 100 + month, number, as_version(record, version))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,9 +265,11 @@ class Appender:
         self.rows: list[tuple] = []
 
     def add(self, voucher_id: int, period_key: int, number: int, record: dict) -> str:
+        """Add ``record``, entered in the version it says (``v``)."""
         canonical = canonical_bytes(record)
         previous = self.head
-        self.head = verify_books.entry_hash(ALGORITHM, VERSION, previous, canonical)
+        version = record["v"]
+        self.head = verify_books.entry_hash(ALGORITHM, version, previous, canonical)
         self.size += 1
         self.rows.append(
             (
@@ -254,7 +278,7 @@ class Appender:
                 voucher_id,
                 period_key,
                 number,
-                VERSION,
+                version,
                 ALGORITHM,
                 canonical.decode("utf-8"),
                 previous,
@@ -293,7 +317,7 @@ def append_posted(voucher: Voucher, *, period_key: int, posted_by_id: int) -> No
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     sql = (
         f"WITH head AS (SELECT size, head_hash FROM {heads} WHERE ledger_id = %(ledger)s{lock})"
-        " SELECT l.line_no, l.summary, a.code, a.name, l.debit_fen, l.credit_fen, f.name, c.name,"
+        " SELECT l.line_no, l.summary, a.code, a.name, l.debit_fen, l.credit_fen, f.name, c.name, j.code,"
         f" (SELECT username FROM {users} WHERE id = %(prepared)s),"
         f" (SELECT username FROM {users} WHERE id = %(reviewed)s),"
         f" (SELECT username FROM {users} WHERE id = %(poster)s),"
@@ -304,6 +328,7 @@ def append_posted(voucher: Voucher, *, period_key: int, posted_by_id: int) -> No
         f" FROM {_quoted(VoucherLine)} l JOIN {_quoted(Account)} a ON a.id = l.account_id"
         f" LEFT JOIN {_quoted(Fund)} f ON f.id = l.fund_id"
         f" LEFT JOIN {_quoted(Counterparty)} c ON c.id = l.counterparty_id"
+        f" LEFT JOIN {_quoted(Project)} j ON j.id = l.project_id"
         " LEFT JOIN head ON 1 = 1"
         " WHERE l.voucher_id = %(voucher)s ORDER BY l.line_no"
     )
@@ -323,7 +348,7 @@ def append_posted(voucher: Voucher, *, period_key: int, posted_by_id: int) -> No
             cursor.execute(f"SELECT sha256 FROM {_quoted(Attachment)} WHERE voucher_id = %s", [voucher.pk])
             digests = [row[0] for row in cursor.fetchall()]
     first = rows[0]
-    prepared, reviewed, posted, rev_number, rev_key, size, head = first[8:]
+    prepared, reviewed, posted, rev_number, rev_key, size, head = first[9:]
     record = canonical_record(
         ledger_code=voucher.ledger.code,
         period=_period_text(period_key // 100, period_key % 100),
@@ -331,7 +356,7 @@ def append_posted(voucher: Voucher, *, period_key: int, posted_by_id: int) -> No
         day=voucher.date.isoformat(),
         kind=voucher.kind,
         note=voucher.note,
-        lines=[line_record(*row[:8]) for row in rows],
+        lines=[line_record(*row[:9]) for row in rows],
         prepared_by=prepared,
         reviewed_by=reviewed,
         posted_by=posted,
@@ -352,10 +377,10 @@ def head_create(ledger_id: int) -> None:
     ChainHead.objects.get_or_create(ledger_id=ledger_id, defaults={"size": 0, "head_hash": GENESIS})
 
 
-def build_missing(ledger_ids: list[int] | None = None) -> int:
+def build_missing(ledger_ids: list[int] | None = None, *, version: int = VERSION) -> int:
     """Chain the posted vouchers of ledgers that have no chain yet (books posted before the chain
-    existed), in posting order (posted_at, id); give every ledger its head. Returns how many
-    vouchers were chained."""
+    existed), in posting order (posted_at, id), as records of ``version``; give every ledger its
+    head. Returns how many vouchers were chained."""
     ledgers = Ledger.objects.order_by("id")
     if ledger_ids is not None:
         ledgers = ledgers.filter(pk__in=ledger_ids)
@@ -365,7 +390,7 @@ def build_missing(ledger_ids: list[int] | None = None) -> int:
         if ledger_id in chained:
             continue
         appender = None
-        for posted in posted_from_rows(ledger_id):
+        for posted in posted_from_rows(ledger_id, version=version):
             appender = appender or Appender(ledger_id)
             appender.add(posted.voucher_id, posted.period_key, posted.number, posted.record)
             count += 1
@@ -400,6 +425,7 @@ class BatchNames:
         }
         self.funds = dict(Fund.objects.filter(ledger_id=ledger_id).values_list("id", "name"))
         self.parties = dict(Counterparty.objects.filter(ledger_id=ledger_id).values_list("id", "name"))
+        self.projects = dict(Project.objects.filter(ledger_id=ledger_id).values_list("id", "code"))
         self.periods = {
             pk: (year, month)
             for pk, year, month in Period.objects.filter(ledger_id=ledger_id).values_list(
@@ -407,9 +433,10 @@ class BatchNames:
             )
         }
 
-    def ensure(self, *, accounts=(), funds=(), parties=(), periods=(), users=()) -> None:
+    def ensure(self, *, accounts=(), funds=(), parties=(), projects=(), periods=(), users=()) -> None:
         if (
             not set(accounts) <= self.accounts.keys()
+            or not set(projects) <= self.projects.keys()
             or not set(funds) <= self.funds.keys()
             or not set(parties) <= self.parties.keys()
             or not set(periods) <= self.periods.keys()
@@ -443,6 +470,7 @@ FIELD_NAMES = {
     "credit": "贷方",
     "fund": "资金来源",
     "counterparty": "往来单位",
+    "project": "项目",
     "v": "版本",
 }
 
@@ -571,13 +599,14 @@ def row_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
                 ChainProblem(entry.period_key, f"{name}：哈希链中有，凭证已不在（被删除或不再是已记账）")
             )
             continue
-        if canonical_bytes(voucher.record).decode("utf-8") == entry.canonical:
+        record = as_version(voucher.record, entry.version)
+        if canonical_bytes(record).decode("utf-8") == entry.canonical:
             continue
         try:
             then = json.loads(entry.canonical)
         except ValueError:
             then = {}
-        for difference in record_differences(then, voucher.record) or ["内容与记账时不同"]:
+        for difference in record_differences(then, record) or ["内容与记账时不同"]:
             problems.append(ChainProblem(entry.period_key, f"{name}：{difference}"))
     for voucher_id, voucher in posted.items():
         if voucher_id not in chained:

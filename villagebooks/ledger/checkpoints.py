@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks import verify_books
+from villagebooks.common import audit_chain
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import chain
@@ -45,6 +46,11 @@ KEY_UNKNOWN = _(
 )
 KEY_WRITE_FAILED = _("无法写入签名密钥文件（{path}）：{error}")
 NO_LEDGERS = _("地区 {region} 下没有账套")
+NOT_CHAINED = _("账套 {ledger} 没有已记账凭证 {period} 记-{number}")
+NO_CHECKPOINT_COVERS = _(
+    "{period} 记-{number} 记账后还没有校验点：请先运行 villagebooks checkpoint --ledger {ledger}（或等月末结账）"
+)
+CHECKPOINT_NOT_COVERING = _("校验点 #{id} 不是账套 {ledger} 的，或不包含 {period} 记-{number}")
 
 BODY_VERSION = 1
 
@@ -207,6 +213,8 @@ def _ledger_body(ledger: Ledger) -> dict:
         "root": root,
         "algorithm": chain.ALGORITHM,
         "time": _now_text(),
+        # The ledger's operation log as it stands: rows removed from its end show against it.
+        "audit": audit_chain.anchor(ledger.pk),
     }
 
 
@@ -243,7 +251,9 @@ def region_checkpoint(*, actor, region: Region) -> Checkpoint:
     listed = []
     for ledger in ledgers:
         size, root = ledger_tree(ledger.pk)
-        listed.append({"ledger": ledger.code, "tree_size": size, "root": root})
+        listed.append(
+            {"ledger": ledger.code, "tree_size": size, "root": root, "audit": audit_chain.anchor(ledger.pk)}
+        )
     root = verify_books.tree_root(chain.ALGORITHM, [verify_books.region_leaf(entry) for entry in listed])
     body = {
         "kind": verify_books.CHECKPOINT_KIND,
@@ -256,6 +266,7 @@ def region_checkpoint(*, actor, region: Region) -> Checkpoint:
         "root": root.hex(),
         "algorithm": chain.ALGORITHM,
         "time": _now_text(),
+        "audit": audit_chain.anchor(0),  # the operation log of no ledger (logins, users, …)
     }
     with transaction.atomic():
         body, signature = _sign(body)
@@ -284,38 +295,69 @@ def no_key_message() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# One voucher's proof of inclusion
+
+
+def voucher_proof(
+    *, actor, ledger: Ledger, period_key: int, number: int, checkpoint_id: int | None = None
+) -> dict:
+    """A posted voucher's proof of inclusion in a signed checkpoint of its ledger (the newest that
+    covers it, or ``checkpoint_id``): what ``verify_books.verify_voucher_proof`` checks alone."""
+    require(actor, ledger, Action.VIEW)
+    period = f"{period_key // 100}-{period_key % 100:02d}"
+    named = {"ledger": ledger.code, "period": period, "number": number}
+    entry = ChainEntry.objects.filter(ledger_id=ledger.pk, period_key=period_key, number=number).first()
+    if entry is None:
+        raise DomainError(NOT_CHAINED.format(**named), field="voucher")
+    index = entry.sequence - 1
+    covering = Checkpoint.objects.filter(ledger_id=ledger.pk, tree_size__gt=index)
+    if checkpoint_id is not None:
+        row = covering.filter(pk=checkpoint_id).first()
+        if row is None:
+            raise DomainError(CHECKPOINT_NOT_COVERING.format(id=checkpoint_id, **named), field="checkpoint")
+    else:
+        row = covering.order_by("-id").first()
+        if row is None:
+            raise DomainError(NO_CHECKPOINT_COVERS.format(**named), field="checkpoint")
+    hashes = (
+        ChainEntry.objects.filter(ledger_id=ledger.pk, sequence__lte=row.tree_size)
+        .order_by("sequence")
+        .values_list("entry_hash", flat=True)
+    )
+    leaves = [bytes.fromhex(value) for value in hashes]
+    path = verify_books.inclusion_proof(row.algorithm, leaves, index)
+    return {
+        "kind": verify_books.PROOF_KIND,
+        "version": 1,
+        **named,
+        "index": index,
+        "tree_size": row.tree_size,
+        "entry": {
+            "sequence": entry.sequence,
+            "version": entry.version,
+            "algorithm": entry.algorithm,
+            "previous_hash": entry.previous_hash,
+            "entry_hash": entry.entry_hash,
+            "canonical": entry.canonical,
+        },
+        "path": [node.hex() for node in path],
+        "checkpoint": as_file(row),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Checking the chain against checkpoints
 
 
-def _tree_problem(entries: list[chain.EntryRow], body: dict, where: str) -> str | None:
-    size = body["tree_size"]
-    if size > len(entries):
-        return f"{where}记有 {size} 张已记账凭证，哈希链只有 {len(entries)} 条：有凭证被删除"
-    try:
-        root = verify_books.tree_root(
-            body["algorithm"], [bytes.fromhex(e.entry_hash) for e in entries[:size]]
-        )
-    except (verify_books.VerificationError, ValueError):
-        return f"{where}的算法或哈希无法识别"
-    if root.hex() != body["root"]:
-        return f"哈希链前 {size} 条的根哈希与{where}不符：{where}之后已记账凭证被改过（或哈希链被重算）"
-    return None
-
-
-def stored_checkpoint_problems(ledger: Ledger, entries: list[chain.EntryRow]) -> list[str]:
-    """The ledger's last stored checkpoint: signed, by a known key, and the chain still has its root."""
-    row = Checkpoint.objects.filter(ledger_id=ledger.pk).order_by("-id").first()
-    if row is None:
-        return []
-    where = f"校验点（#{row.pk}）"
+def _stored_body(row: Checkpoint, where: str) -> tuple[dict | None, list[str]]:
+    """A stored checkpoint's signed body, or the problems that make it untrustworthy."""
     try:
         body = json.loads(row.body)
         verify_books.verify_checkpoint_signature({"body": body, "signature": row.signature})
-    except (ValueError, verify_books.VerificationError):
-        return [f"{where}签名无效：校验点记录被改过"]
+    except (ValueError, KeyError, TypeError, verify_books.VerificationError):
+        return None, [f"{where}签名无效：校验点记录被改过"]
     problems = []
-    if (body.get("ledger"), body.get("tree_size"), body.get("root"), body.get("key_id")) != (
-        ledger.code,
+    if (body.get("tree_size"), body.get("root"), body.get("key_id")) != (
         row.tree_size,
         row.root_hash,
         row.key_id,
@@ -323,10 +365,123 @@ def stored_checkpoint_problems(ledger: Ledger, entries: list[chain.EntryRow]) ->
         problems.append(f"{where}的记录与其签名内容不符：校验点记录被改过")
     if not CheckpointKey.objects.filter(key_id=body["key_id"], public_key=body["public_key"]).exists():
         problems.append(f"{where}的签名公钥 {body['key_id']} 不在密钥记录中")
-    problem = _tree_problem(entries, body, where)
-    if problem:
-        problems.append(problem)
+    return body, problems
+
+
+def _prefix_problems(entries: list[chain.EntryRow], claims: list[tuple[str, dict]]) -> list[str]:
+    """Each claim (where, body with tree_size, root, algorithm) against the chain's prefix of its
+    size; the Merkle levels are hashed once for all of them."""
+    problems, checkable = [], []
+    for where, body in claims:
+        size = body["tree_size"]
+        if size > len(entries):
+            problems.append(f"{where}记有 {size} 张已记账凭证，哈希链只有 {len(entries)} 条：有凭证被删除")
+        else:
+            checkable.append((where, body))
+    by_algorithm: dict[str, list[tuple[str, dict]]] = {}
+    for where, body in checkable:
+        by_algorithm.setdefault(body["algorithm"], []).append((where, body))
+    leaves = [bytes.fromhex(entry.entry_hash) for entry in entries]
+    for algorithm, listed in by_algorithm.items():
+        try:
+            roots = verify_books.prefix_roots(algorithm, leaves, {body["tree_size"] for _, body in listed})
+        except (verify_books.VerificationError, ValueError):
+            problems += [f"{where}的算法或哈希无法识别" for where, _ in listed]
+            continue
+        for where, body in listed:
+            size = body["tree_size"]
+            if roots[size].hex() != body["root"]:
+                problems.append(
+                    f"哈希链前 {size} 条的根哈希与{where}不符：{where}之后已记账凭证被改过（或哈希链被重算）"
+                )
     return problems
+
+
+def stored_checkpoint_problems(
+    ledger: Ledger, entries: list[chain.EntryRow], region_claims: RegionClaims | None = None
+) -> list[str]:
+    """Every stored checkpoint of the ledger, and every stored region checkpoint that lists it:
+    signed by a known key, its record agreeing with what was signed, and the chain still having
+    each one's root at its size (a later checkpoint cannot hide a change that an earlier one saw)."""
+    problems, claims = [], []
+    for row in Checkpoint.objects.filter(ledger_id=ledger.pk).order_by("id"):
+        where = f"校验点（#{row.pk}）"
+        body, found = _stored_body(row, where)
+        problems += found
+        if body is None:
+            continue
+        if body.get("ledger") != ledger.code:
+            problems.append(f"{where}的记录与其签名内容不符：校验点记录被改过")
+        claims.append((where, body))
+    if region_claims is None:
+        region_claims = stored_region_claims()
+    for where, claim in region_claims.claims.get(ledger.code, []):
+        claims.append((where, claim))
+    problems += region_claims.problems.get(ledger.code, [])
+    return problems + _prefix_problems(entries, claims) + _audit_problems(ledger, claims)
+
+
+def _audit_problems(ledger: Ledger, claims: list[tuple[str, dict]]) -> list[str]:
+    """The ledger's operation log against the ends the checkpoints anchored (those that carry one)."""
+    return audit_chain.anchor_problems(ledger.pk, [(where, body.get("audit")) for where, body in claims])
+
+
+def stored_audit_anchor_problems(published: list[dict] = ()) -> list[str]:
+    """The operation log of no ledger against the ends the stored region checkpoints (and the
+    published region checkpoint files) anchored, signatures checked."""
+    anchors = []
+    for row in Checkpoint.objects.filter(region__isnull=False).order_by("id"):
+        body, found = _stored_body(row, f"地区校验点（#{row.pk}）")
+        if body is not None and not found:
+            anchors.append((f"地区校验点（#{row.pk}）", body.get("audit")))
+    for body in published:
+        if body.get("scope") == "region":
+            anchors.append((f"校验点文件（{body.get('time', '')}）", body.get("audit")))
+    return audit_chain.anchor_problems(0, anchors)
+
+
+@dataclass
+class RegionClaims:
+    """What the stored region checkpoints say of each ledger, read and checked once a ``verify``."""
+
+    claims: dict[str, list[tuple[str, dict]]]  # ledger code → (where, {tree_size, root, algorithm})
+    problems: dict[str, list[str]]  # ledger code → what is wrong with a region checkpoint naming it
+
+
+def stored_region_claims() -> RegionClaims:
+    result = RegionClaims({}, {})
+    for row in Checkpoint.objects.filter(region__isnull=False).order_by("id"):
+        where = f"地区校验点（#{row.pk}）"
+        body, found = _stored_body(row, where)
+        listed = (body or _unsigned_listing(row)).get("ledgers", [])
+        for entry in listed:
+            code = entry.get("ledger")
+            result.problems.setdefault(code, []).extend(found)
+            if body is not None:
+                claim = {
+                    "tree_size": entry["tree_size"],
+                    "root": entry["root"],
+                    "algorithm": body["algorithm"],
+                    "audit": entry.get("audit"),
+                }
+                result.claims.setdefault(code, []).append((where, claim))
+        if body is not None:
+            leaves = [verify_books.region_leaf(entry) for entry in listed]
+            if verify_books.tree_root(body["algorithm"], leaves).hex() != body["root"]:
+                for entry in listed:
+                    result.problems.setdefault(entry.get("ledger"), []).append(
+                        f"{where}的根哈希与其所列账套不符"
+                    )
+    return result
+
+
+def _unsigned_listing(row: Checkpoint) -> dict:
+    """The ledgers a region checkpoint whose signature fails claims to list (to name them)."""
+    try:
+        body = json.loads(row.body)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def read_checkpoint_file(path) -> dict:
@@ -346,19 +501,13 @@ def published_checkpoint_problems(
     ledger: Ledger, entries: list[chain.EntryRow], bodies: list[dict]
 ) -> list[str]:
     """The chain against published checkpoint files (ledger or region) that name this ledger."""
-    problems = []
+    claims = []
     for body in bodies:
         where = f"校验点文件（{body.get('time', '')}）"
         if body.get("scope") == "ledger" and body.get("ledger") == ledger.code:
-            named = body
+            claims.append((where, body))
         elif body.get("scope") == "region":
             listed = [entry for entry in body.get("ledgers", []) if entry.get("ledger") == ledger.code]
-            if not listed:
-                continue
-            named = listed[0] | {"algorithm": body["algorithm"]}
-        else:
-            continue
-        problem = _tree_problem(entries, named, where)
-        if problem:
-            problems.append(problem)
-    return problems
+            if listed:
+                claims.append((where, listed[0] | {"algorithm": body["algorithm"]}))
+    return _prefix_problems(entries, claims) + _audit_problems(ledger, claims)

@@ -151,6 +151,9 @@ class Counterparty(models.Model):
         "类别", max_length=16, choices=CounterpartyKind.choices, default=CounterpartyKind.ORGANISATION
     )
     id_number = models.CharField("证件号码", max_length=32, blank=True)
+    # The person of an app above the ledger this counterparty is (the registry's, written on a
+    # line by ID number: ``counterparty_resolvers``); no foreign key, the ledger knows no such app.
+    person_key = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,7 +161,12 @@ class Counterparty(models.Model):
         ordering = ["ledger_id", "name"]
         verbose_name = "往来单位"
         constraints = [
-            models.UniqueConstraint(fields=["ledger", "name"], name="counterparty_name_unique_in_ledger")
+            models.UniqueConstraint(fields=["ledger", "name"], name="counterparty_name_unique_in_ledger"),
+            models.UniqueConstraint(
+                fields=["ledger", "person_key"],
+                condition=Q(person_key__isnull=False),
+                name="counterparty_person_unique_in_ledger",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -422,6 +422,7 @@ class BatchPosting:
                 accounts={line.account_id for v in batch for line in v.lines},
                 funds={line.fund_id for v in batch for line in v.lines if line.fund_id},
                 parties={line.counterparty_id for v in batch for line in v.lines if line.counterparty_id},
+                projects={line.project_id for v in batch for line in v.lines if line.project_id},
                 periods={v.period_id for v in batch},
                 users={
                     user
@@ -434,6 +435,7 @@ class BatchPosting:
             if appender is None:
                 appender = self.appenders[ledger_id] = chain.Appender(ledger_id)
             accounts, funds, parties, users = names.accounts, names.funds, names.parties, names.users
+            projects = names.projects
             line_record = chain.line_record
             for v in batch:
                 year, month = names.periods[v.period_id]
@@ -446,6 +448,7 @@ class BatchPosting:
                         line.credit_fen,
                         funds[line.fund_id] if line.fund_id else "",
                         parties[line.counterparty_id] if line.counterparty_id else "",
+                        projects[line.project_id] if line.project_id else "",
                     )
                     for line in v.lines
                 ]

@@ -32,11 +32,12 @@ from django.utils.translation import gettext, pgettext
 from villagebooks.common.audit import audit_record, changes
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import MAX_FEN, format_fen
-from villagebooks.ledger import chain, checkpoints, posting
+from villagebooks.ledger import chain, checkpoints, extensions, posting
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.access import Action, require, require_in_region
 from villagebooks.ledger.balances import BalanceDeltas, is_out_of_range
 from villagebooks.ledger.closing_checks import period_blockers, period_warnings, year_distributions
+from villagebooks.ledger.counterparty_resolvers import PersonParty, resolve_persons
 from villagebooks.ledger.domain.chart import chart_rules, chart_templates
 from villagebooks.ledger.domain.closing import YearEndBalance, build_year_close
 from villagebooks.ledger.domain.periods import latest_voucher_date, period_label
@@ -308,6 +309,10 @@ class LedgerDirectory:
     projects: dict[str, int] = field(default_factory=dict)  # by code; never created by an import
     created_funds: list[str] = field(default_factory=list)
     created_counterparties: list[str] = field(default_factory=list)
+    # A counterparty written as a registry person's ID number → the name of that person's
+    # counterparty (``counterparty_resolvers``); texts known to be no person, asked once.
+    person_names: dict[str, str] = field(default_factory=dict)
+    not_persons: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, ledger: Ledger) -> LedgerDirectory:
@@ -320,8 +325,26 @@ class LedgerDirectory:
         )
 
     def resolve(self, lines: list[LineInput], *, create_missing: bool = False) -> list[FieldProblem]:
-        """Problems of the lines' accounts and dimensions; missing names may be created."""
+        """Problems of the lines' accounts and dimensions; missing names may be created.
+
+        A counterparty text that a registered resolver knows as a person (a registry person's ID
+        number) is booked to that person's counterparty, created if need be (``named`` gives
+        the lines with its name in place of the text)."""
         problems = []
+        unknown = {
+            party
+            for line in lines
+            if (party := line.counterparty_name.strip())
+            and party not in self.counterparties
+            and party not in self.not_persons
+        }
+        if unknown:
+            persons = resolve_persons(self.ledger, sorted(unknown))
+            for text, person in persons.items():
+                pk, name = self.person_counterparty(person)
+                self.counterparties[text] = self.counterparties[name] = pk
+                self.person_names[text] = name
+            self.not_persons |= unknown - persons.keys()
         for line in lines:
             code = line.account_code.strip()
             account = self.accounts.get(code)
@@ -369,6 +392,36 @@ class LedgerDirectory:
 
     def counterparty_create(self, name: str) -> int:
         return Counterparty.objects.create(ledger=self.ledger, name=name).pk
+
+    def person_counterparty(self, person: PersonParty) -> tuple[int, str]:
+        """The ledger's counterparty of a resolved person (id and name), created the first time
+        under the name the resolver gives (another counterparty holding that name: the person's
+        key is added to it)."""
+        found = Counterparty.objects.filter(ledger=self.ledger, person_key=person.key).values_list(
+            "id", "name"
+        )
+        for pk, name in found:
+            return pk, name
+        name = person.name[:100]
+        if Counterparty.objects.filter(ledger=self.ledger, name=name).exists():
+            name = f"{person.name[:80]}-{person.key}"
+        party = Counterparty.objects.create(
+            ledger=self.ledger, name=name, kind=CounterpartyKind.PERSON, person_key=person.key
+        )
+        return party.pk, party.name
+
+    def named(self, lines: list[LineInput]) -> list[LineInput]:
+        """``lines`` with each counterparty written as a person's identifier replaced by the name
+        of that person's counterparty (after ``resolve``): what is stored and logged."""
+        if not self.person_names:
+            return lines
+        names = self.person_names
+        return [
+            line._replace(counterparty_name=names[party])
+            if (party := line.counterparty_name.strip()) in names
+            else line
+            for line in lines
+        ]
 
     def line_rows(self, voucher: Voucher, lines: list[LineInput]) -> list[VoucherLine]:
         return [
@@ -497,6 +550,7 @@ def voucher_create(
         period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
+        lines = directory.named(lines)
         voucher = Voucher.objects.create(
             ledger=ledger,
             period=period,
@@ -602,6 +656,7 @@ def voucher_update(*, actor, voucher: Voucher, date: date, lines: list[LineInput
         period = period_for_date(ledger, date, actor=actor)
         directory = LedgerDirectory.load(ledger)
         _validated(directory, lines)
+        lines = directory.named(lines)
         before = _stored_record(voucher)
         voucher.lines.all().delete()
         VoucherLine.objects.bulk_create(directory.line_rows(voucher, lines))
@@ -1122,6 +1177,11 @@ def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int]
         appropriation_net_debit_fen=equity.get(rules.appropriation_code, 0),
         appropriations=appropriations,
         members_counterparty=MEMBERS_COUNTERPARTY,
+        member_split=(
+            extensions.member_split(ledger=ledger, year=year, amount_fen=appropriations["向成员分配"])
+            if appropriations.get("向成员分配", 0) > 0
+            else None
+        ),
     )
 
 
@@ -1159,8 +1219,26 @@ def year_close(
         warnings = period_warnings(ledger, december)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations.get("向成员分配", 0) > 0:
-            Counterparty.objects.get_or_create(
-                ledger=ledger, name=MEMBERS_COUNTERPARTY, defaults={"kind": CounterpartyKind.ORGANISATION}
+            # One counterparty for all members, or (a share register's split) one per household.
+            members_payable = chart_rules(ledger.chart).appropriations["向成员分配"]
+            names = {
+                line.counterparty_name
+                for planned in plan
+                for line in planned.lines
+                if line.account_code == members_payable and line.counterparty_name and line.credit_fen
+            }
+            names -= set(
+                Counterparty.objects.filter(ledger=ledger, name__in=names).values_list("name", flat=True)
+            )
+            Counterparty.objects.bulk_create(
+                Counterparty(
+                    ledger=ledger,
+                    name=name,
+                    kind=CounterpartyKind.ORGANISATION
+                    if name == MEMBERS_COUNTERPARTY
+                    else CounterpartyKind.HOUSEHOLD,
+                )
+                for name in sorted(names)
             )
         directory = LedgerDirectory.load(ledger)
         posted, distributions = [], []

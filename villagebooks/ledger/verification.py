@@ -116,6 +116,8 @@ class LedgerVerification:
     chain_entries: int = 0
     discrepancies: list[Discrepancy] = field(default_factory=list)
     published: list[dict] = field(default_factory=list)  # checkpoint bodies to check against
+    # What the stored region checkpoints say of each ledger (read once a run; None: read here).
+    region_claims: checkpoints.RegionClaims | None = None
 
 
 # (account_id, period_key, fund_key, counterparty_key, is_closing) → [debit, credit]
@@ -343,12 +345,15 @@ def _closed_period_discrepancies(ledger: Ledger, report: LedgerVerification) -> 
 
 
 def _chain_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
-    """The hash chain against itself, the voucher rows, the last stored checkpoint and the
-    published checkpoint files given to ``ledger_verify``."""
+    """The hash chain against itself, the voucher rows, every stored checkpoint that covers the
+    ledger (its own and its regions') and the published checkpoint files given to ``ledger_verify``."""
     entries = chain.entries(ledger.pk)
     report.chain_entries = len(entries)
     found = chain.chain_problems(ledger.pk, entries) + chain.row_problems(ledger.pk, entries)
-    found += [chain.ChainProblem(0, what) for what in checkpoints.stored_checkpoint_problems(ledger, entries)]
+    found += [
+        chain.ChainProblem(0, what)
+        for what in checkpoints.stored_checkpoint_problems(ledger, entries, report.region_claims)
+    ]
     found += [
         chain.ChainProblem(0, what)
         for what in checkpoints.published_checkpoint_problems(ledger, entries, report.published)
@@ -369,10 +374,17 @@ _CHECKS = (
 )
 
 
-def ledger_verify(*, ledger: Ledger, published: list[dict] | None = None) -> LedgerVerification:
+def ledger_verify(
+    *,
+    ledger: Ledger,
+    published: list[dict] | None = None,
+    region_claims: checkpoints.RegionClaims | None = None,
+) -> LedgerVerification:
     """Recompute one ledger's balances, voucher totals and numbering from the source rows, and
     check its hash chain (against ``published`` checkpoint bodies too, signatures checked)."""
-    report = LedgerVerification(ledger_code=ledger.code, published=published or [])
+    report = LedgerVerification(
+        ledger_code=ledger.code, published=published or [], region_claims=region_claims
+    )
     for check, what in _CHECKS:
         found = len(report.discrepancies)
         try:
@@ -396,6 +408,7 @@ def ledgers_verify(
     if ledger_ids is not None:
         ledgers = ledgers.filter(pk__in=ledger_ids)
     found: list[Discrepancy] = []
+    claims = checkpoints.stored_region_claims()
     for ledger in ledgers.iterator():
-        found.extend(ledger_verify(ledger=ledger, published=published).discrepancies)
+        found.extend(ledger_verify(ledger=ledger, published=published, region_claims=claims).discrepancies)
     return found

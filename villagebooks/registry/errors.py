@@ -35,3 +35,4 @@ CADRE_OF_NOT_CADRE = _("身份证号 {id} 的人员没有村干部职务")
 CADRE_OF_SELF = _("不能填写本人的身份证号")
 CONCURRENT_CHANGE = _("其他人同时修改了这些农户信息，未作任何更改，请重新导入")
 HELPER_SINCE_EARLIER = _("起始日期应晚于现任帮扶责任人的起始日期 {since}")
+HISTORY_APPEND_ONLY = _("农户信息的变更记录只能追加，不能修改或删除")  # the triggers of migration 0003

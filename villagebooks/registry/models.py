@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from villagebooks.ledger.models import Fund, Ledger, Voucher
+from villagebooks.ledger.models import Fund, Ledger, Project, Voucher
 from villagebooks.regions.models import Region
 
 
@@ -198,6 +198,8 @@ class SubsidyBatch(models.Model):
     pay_date = models.DateField("发放日期")
     period = models.CharField("发放期间", max_length=8)  # 2025, 2025Q1 or 2025-03 (the frequency's)
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    # The ledger's project the payment is charged to (项目), when the list names one.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     total_fen = models.BigIntegerField("合计(分)", default=0)
     override_reason = models.CharField("放行理由", max_length=200, blank=True)

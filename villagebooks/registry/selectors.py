@@ -111,6 +111,38 @@ def household_payments(household: Household) -> list[dict]:
     ]
 
 
+def household_voucher_lines(user, household: Household) -> list[dict]:
+    """The posted voucher lines booked to a person of the household as a counterparty (written by
+    ID number: ``registry.counterparties``), in the ledgers ``user`` may see, newest first."""
+    from villagebooks.ledger.access import ledgers_in_scope
+    from villagebooks.ledger.models import VoucherLine, VoucherStatus
+
+    persons = dict(household.persons.values_list("id", "name"))
+    lines = (
+        VoucherLine.objects.filter(
+            counterparty__person_key__in=list(persons),
+            voucher__status=VoucherStatus.POSTED,
+            ledger_id__in=ledgers_in_scope(user).values("id"),
+        )
+        .select_related("voucher__ledger", "account", "counterparty")
+        .order_by("-voucher__date", "-voucher_id", "line_no")[:200]
+    )
+    return [
+        {
+            "person": persons.get(line.counterparty.person_key, ""),
+            "date": line.voucher.date,
+            "summary": line.summary,
+            "account": f"{line.account.code} {line.account.name}",
+            "debit_fen": line.debit_fen,
+            "credit_fen": line.credit_fen,
+            "ledger_code": line.voucher.ledger.code,
+            "voucher_id": line.voucher_id,
+            "voucher": str(line.voucher),
+        }
+        for line in lines
+    ]
+
+
 def cadre_share(user, year: int) -> dict:
     """For the villages ``user`` sees: what the lists of ``year`` gave in all, the part that went to
     households of a cadre or a cadre's close relative, and those households' share of the

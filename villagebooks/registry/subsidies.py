@@ -9,8 +9,10 @@ a card that is not the person's) each block it as a named problem unless a user 
 (``ListProblem``): the supervision rules read exactly these.
 
 Paying a list (``--pay``) makes its voucher through ``ledger.services`` (one line per list or per
-person, as the county sets in ``terms``), charged to the fund, and submits it: a voucher is
-reviewed by someone other than who made it, then posted as any other. What the books hold for a
+person, as the county sets in ``terms``), charged to the fund and the project, and submits it: a
+voucher is reviewed by someone other than who made it, then posted as any other. With a named
+reviewer (``--reviewer``, a second user holding ``ledger.review``) the voucher is reviewed by that
+user and posted by the payer in the same transaction, through the ledger's own services. What the books hold for a
 list is read from its voucher when asked (posted and not reversed: ``batch_states``,
 ``_booked_amounts``), so posting itself carries no hook of the registry's.
 """
@@ -36,7 +38,16 @@ from villagebooks.common.tabular import Aliases, picker, table_open
 from villagebooks.ledger import access as ledger_access
 from villagebooks.ledger import services as ledger_services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Account, Fund, FundKind, Ledger, Voucher, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import (
+    Account,
+    Fund,
+    FundKind,
+    Ledger,
+    Project,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region
 from villagebooks.registry import access
@@ -120,6 +131,11 @@ UNKNOWN_RESOLUTION = _("处理方式应为 repay（重新发放）或 return（�
 ACCOUNT_NOT_LEAF = _("科目 {code} 有多个下级科目（{leaves}），请指定发放所用的末级科目")
 PAYMENT_SUMMARY = _("发放{programme}（批次{batch}）")
 PAYMENT_PERSON_SUMMARY = _("发放{programme} {name}")
+UNKNOWN_PROJECT = _("账套中没有项目 {code}（请先在项目库中登记）")
+UNKNOWN_REVIEWER = _("审核人 {username} 不存在或已停用")
+REVIEWER_IS_ACTOR = _("审核人不能是制单人本人，请指定另一位有审核权限的用户")
+REVIEWER_CANNOT_REVIEW = _("审核人 {username} 没有账套 {ledger} 的凭证审核权限")
+REVIEWER_WITHOUT_PAY = _("--reviewer 只能与 --pay 一起使用")
 
 # The problems a list can be paid with only by an override, by kind.
 NOT_IN_REGISTRY = "not_in_registry"
@@ -502,8 +518,13 @@ def subsidy_list_import(
     override_reason: str = "",
     debit_account: str = "",
     credit_account: str = "",
+    project_code: str = "",
+    reviewer_username: str = "",
 ) -> ListResult:
-    """Import and check a list; with ``pay``, make its payment voucher and submit it.
+    """Import and check a list; with ``pay``, make its payment voucher and submit it, or, with
+    ``reviewer_username`` (a second user who holds ``ledger.review`` on the ledger), have it
+    reviewed by that user and posted by the actor in the same transaction. The voucher's lines
+    carry the fund and, with ``project_code``, the ledger's project.
 
     Raises:
         NotPermitted: the actor may not import lists (or pay, or override) on the ledger.
@@ -513,6 +534,13 @@ def subsidy_list_import(
     ledger_access.require(actor, ledger, access.LISTS)
     if pay:
         ledger_access.require(actor, ledger, access.PAY)
+    reviewer = _reviewer(actor, ledger, reviewer_username, pay) if reviewer_username else None
+    project_code = (project_code or "").strip()
+    project = None
+    if project_code:
+        project = Project.objects.filter(ledger=ledger, code=project_code).first()
+        if project is None:
+            raise DomainError(UNKNOWN_PROJECT.format(code=project_code), field="project")
     override_reason = (override_reason or "").strip()
     if override_reason and not permissions.can(actor, access.OVERRIDE, ledger):
         raise NotPermitted(OVERRIDE_FORBIDDEN, field="override")
@@ -536,6 +564,7 @@ def subsidy_list_import(
                 pay_date=pay_date,
                 period=period_of(programme.frequency, pay_date),
                 fund=fund,
+                project=project,
                 total_fen=total,
                 override_reason=override_reason if found else "",
                 created_by=actor,
@@ -592,9 +621,30 @@ def subsidy_list_import(
                 if pay
                 else None
             )
+            if voucher is not None and reviewer is not None:
+                voucher = ledger_services.voucher_review(actor=reviewer, voucher=voucher)
+                voucher = ledger_services.voucher_post(actor=actor, voucher=voucher)
     except IntegrityError as error:
         raise Conflict(BATCH_CHANGED, field="batch") from error
     return ListResult(batch=batch, lines=len(rows), total_fen=total, overridden=found, voucher=voucher)
+
+
+def _reviewer(actor, ledger: Ledger, username: str, pay: bool):
+    """The user named to review the payment voucher: another user holding ``ledger.review``."""
+    from django.contrib.auth import get_user_model
+
+    if not pay:
+        raise DomainError(REVIEWER_WITHOUT_PAY, field="reviewer")
+    reviewer = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if reviewer is None:
+        raise DomainError(UNKNOWN_REVIEWER.format(username=username), field="reviewer")
+    if reviewer.pk == actor.pk:
+        raise NotPermitted(REVIEWER_IS_ACTOR, field="reviewer")
+    if not ledger_access.can(reviewer, ledger, ledger_access.Action.REVIEW):
+        raise NotPermitted(
+            REVIEWER_CANNOT_REVIEW.format(username=username, ledger=ledger.code), field="reviewer"
+        )
+    return reviewer
 
 
 def _leaf(ledger: Ledger, code: str, field_name: str) -> str:
@@ -627,19 +677,20 @@ def _payment_voucher(
     }
     programme = batch.programme
     summary = str(PAYMENT_SUMMARY.format(programme=programme.name, batch=batch.code))[:200]
+    tags = {"fund_name": batch.fund.name, "project_code": batch.project.code if batch.project else ""}
     if per_person:
         debits = [
             LineInput(
                 str(PAYMENT_PERSON_SUMMARY.format(programme=programme.name, name=r.name))[:200],
                 accounts["debit"],
                 debit_fen=r.amount_fen,
-                fund_name=batch.fund.name,
+                **tags,
             )  # fmt: skip
             for r in rows
         ]
     else:
-        debits = [LineInput(summary, accounts["debit"], debit_fen=batch.total_fen, fund_name=batch.fund.name)]
-    credit = LineInput(summary, accounts["credit"], credit_fen=batch.total_fen, fund_name=batch.fund.name)
+        debits = [LineInput(summary, accounts["debit"], debit_fen=batch.total_fen, **tags)]
+    credit = LineInput(summary, accounts["credit"], credit_fen=batch.total_fen, **tags)
     voucher = ledger_services.voucher_create(
         actor=actor, ledger=ledger, date=batch.pay_date, lines=[*debits, credit], note=summary, submit=True
     )

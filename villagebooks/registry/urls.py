@@ -12,4 +12,5 @@ urlpatterns = [
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("reconciliation/", views.reconciliation_page, name="reconciliation"),
     path("import/", views.households_import_page, name="import"),
+    path("received/", views.received_page, name="received"),
 ]

@@ -28,6 +28,7 @@ from villagebooks.registry.selectors import (
     cadre_share,
     household_or_404,
     household_payments,
+    household_voucher_lines,
     households_in_scope,
     may_see_personal,
     persons_in_scope,
@@ -94,6 +95,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
             "persons": shown,
             "statuses": household.statuses.all(),
             "payments": household_payments(household),
+            "booked": household_voucher_lines(request.user, household),
             "helpers": household.helpers.all(),
             "changes": changes,
             "can_reveal": can_reveal,
@@ -196,6 +198,33 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
         request,
         "registry/reconciliation.html",
         {"rows": shown, "ledger": ledger_code, "from": from_text, "to": to_text, "error": error},
+    )
+
+
+@login_required
+@require_GET
+def received_page(request: HttpRequest) -> HttpResponse:
+    """What households of a village or region received in some months: each person's payments,
+    the totals by programme and by household status, and the cadres' households' share."""
+    from villagebooks.registry.received import received
+
+    region = request.GET.get("region", "").strip()[:12]
+    from_text, to_text = request.GET.get("from", "").strip()[:7], request.GET.get("to", "").strip()[:7]
+    report, error = None, ""
+    if region and from_text and to_text:
+        try:
+            report = received(
+                user=request.user,
+                region_code=region,
+                from_key=parse_period(from_text, field="from"),
+                to_key=parse_period(to_text, field="to"),
+            )
+        except DomainError as failure:
+            error = "；".join(p.message for p in failure.problems)
+    return render(
+        request,
+        "registry/received.html",
+        {"report": report, "region": region, "from": from_text, "to": to_text, "error": error},
     )
 
 

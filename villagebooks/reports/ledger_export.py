@@ -121,6 +121,7 @@ VOUCHER_COLUMNS = [
     "credit",
     "fund",
     "counterparty",
+    "project",
 ]
 ATTACHMENT_COLUMNS = [
     "file",
@@ -153,7 +154,7 @@ FILE_NOTES = {
     "periods.csv": "会计期间（年、月、结账状态、最后凭证号、结账时间、结账人）",
     "opening_balances.csv": "期初余额（科目、资金来源、往来单位、借方、贷方）",
     "vouchers.csv": "全部凭证，每条分录一行（凭证内部编号、期间、凭证号、日期、状态、类型、冲销的凭证号及其内部编号、说明、"
-    "制单/审核/记账人及时间、分录行号、摘要、科目、借方、贷方、资金来源、往来单位）；"
+    "制单/审核/记账人及时间、分录行号、摘要、科目、借方、贷方、资金来源、往来单位、项目）；"
     "草稿和待审核凭证也在内，状态列区分",
     "attachments.csv": "附件清单（压缩包内文件路径、原文件名、类型、大小、SHA-256、所属凭证）；附件文件本身在 attachments/ 目录",
     "chain.jsonl": "已记账凭证哈希链，每行一条（序号、版本、算法、前一条哈希、本条哈希、记账时的凭证内容 canonical）；"
@@ -460,6 +461,7 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
             "credit_fen",
             "fund__name",
             "counterparty__name",
+            "project__code",
         )
     )
     last_voucher = None
@@ -491,7 +493,7 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
             if status == "posted":
                 summary.posted_ids.add(voucher_id)
             last_voucher = voucher_id
-        line_no, text, code, name, debit, credit, fund, party = line[16:]
+        line_no, text, code, name, debit, credit, fund, party, project = line[16:]
         summary.line_count += 1
         summary.debit_total_fen += debit
         summary.credit_total_fen += credit
@@ -505,6 +507,7 @@ def _voucher_rows(ledger: Ledger, summary: ExportSummary) -> Iterator[list]:
             _yuan(credit),
             fund,
             party,
+            project or "",
         ]
 
 

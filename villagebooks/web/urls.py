@@ -8,7 +8,7 @@ its files beside it (``reports/<slug>.csv``, ``.xlsx``, ``.pdf``). The first rep
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from villagebooks.web import views
+from villagebooks.web import registry_files, views
 from villagebooks.web.forms import LoginForm
 
 
@@ -70,5 +70,18 @@ urlpatterns = [
         views.attachment_download,
         name="voucher_attachment",
     ),
+    # The registry's data as files (registry_files): /registry/households.xlsx and the like.
+    path("registry/households.<str:fmt>", registry_files.households_file, name="registry_households_file"),
+    path(
+        "registry/households/<int:household_id>/payments.<str:fmt>",
+        registry_files.household_payments_file,
+        name="registry_payments_file",
+    ),
+    path(
+        "registry/reconciliation.<str:fmt>",
+        registry_files.reconciliation_file,
+        name="registry_reconciliation_file",
+    ),
+    path("registry/received.<str:fmt>", registry_files.received_file, name="registry_received_file"),
     *_legacy_routes(),
 ]

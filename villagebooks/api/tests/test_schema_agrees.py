@@ -18,7 +18,10 @@ from django.utils.functional import Promise
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
+from villagebooks.affairs import errors as affairs_errors
+from villagebooks.affairs import errors_property as affairs_property_errors
 from villagebooks.api import banking as api_banking
+from villagebooks.api import registry as api_registry
 from villagebooks.api import reports as api_reports
 from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
     flatmap_path_parameters,
@@ -30,7 +33,9 @@ from villagebooks.common import money, tabular
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
-from villagebooks.registry import subsidies
+from villagebooks.registry import errors as registry_errors
+from villagebooks.registry import households, received, subsidies
+from villagebooks.registry.domain import identity
 from villagebooks.reports import breakdown, scope
 from villagebooks.supervision import services as supervision
 
@@ -49,7 +54,14 @@ RULE_MODULES: list[ModuleType] = [
     api_banking,
     tabular,  # an uploaded statement that is no table
     subsidies,
+    received,  # a region outside the user's scope
+    registry_errors,  # the rows of an uploaded households file
+    households,
+    identity,
+    api_registry,  # an upload too large
     supervision,
+    affairs_errors,  # members, shares, dividends, decisions (quorums, lawful ends, the reserve)
+    affairs_property_errors,  # a month with nothing to depreciate, a contract's term
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
@@ -69,6 +81,8 @@ FORM_RULES = {
     periods.BAD_PERIOD,
     supervision.BAD_MONTH,
     supervision.SCOPE_NEEDED,
+    affairs_property_errors.REASON_REQUIRED,
+    affairs_property_errors.BAD_PERIOD,
 }
 
 

@@ -199,3 +199,19 @@ def test_the_demo_has_allocations_projects_in_every_state_a_warning_and_a_refusa
     assert set(ProjectEntry.objects.values_list("state", flat=True)) == set(ProjectState.values)
     assert VoucherWarning.objects.filter(rule="超预算").exists()
     assert "被预算控制拒绝的凭证：【超预算】" in loaded
+
+
+def test_members_shares_and_decisions_with_some_payments_missing_one(loaded):
+    from villagebooks.affairs.models import DecisionPayment, Membership, ShareEntry
+    from villagebooks.affairs.selectors_members import payments_missing_decision
+    from villagebooks.ledger.models import Ledger
+
+    assert Membership.objects.filter(ended_on__isnull=True).count() > 50
+    assert Membership.objects.filter(end_reason="death").exists()
+    assert ShareEntry.objects.filter(household__isnull=True).exists()  # 集体股
+    linked = DecisionPayment.objects.count()
+    missing = sum(
+        len(payments_missing_decision(ledger, date(ledger.start_year, 1, 1), date(2100, 1, 1)))
+        for ledger in Ledger.objects.all()
+    )
+    assert linked > 0 and missing > 0

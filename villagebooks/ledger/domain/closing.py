@@ -78,6 +78,7 @@ def build_year_close(
     appropriation_net_debit_fen: int,
     appropriations: dict[str, int],
     members_counterparty: str,
+    member_split: list[tuple[str, int]] | None = None,
 ) -> list[ClosingVoucher]:
     """The closing vouchers of ``year``; an empty step produces no voucher.
 
@@ -87,6 +88,8 @@ def build_year_close(
         appropriation_net_debit_fen: the balance of 收益分配—各项分配 before closing.
         appropriations: kind (a key of ``rules.appropriations``) → amount in fen.
         members_counterparty: the counterparty that stands for all members on 应付款.
+        member_split: 向成员分配 divided per household [(counterparty, fen)] (summing to its
+            amount), booked one credit line each instead of one to ``members_counterparty``.
     """
     vouchers: list[ClosingVoucher] = []
     profit = profit_net_debit_fen
@@ -121,17 +124,26 @@ def build_year_close(
             continue
         summary = APPROPRIATE.format(year=year, kind=kind)
         target = rules.appropriations[kind]
+        if kind == "向成员分配" and member_split:
+            credits = tuple(
+                LineInput(summary=summary, account_code=target, credit_fen=fen, counterparty_name=name)
+                for name, fen in member_split
+            )
+        else:
+            credits = (
+                LineInput(
+                    summary=summary,
+                    account_code=target,
+                    credit_fen=amount,
+                    counterparty_name=members_counterparty if kind == "向成员分配" else "",
+                ),
+            )
         vouchers.append(
             ClosingVoucher(
                 summary,
                 (
                     LineInput(summary=summary, account_code=rules.appropriation_code, debit_fen=amount),
-                    LineInput(
-                        summary=summary,
-                        account_code=target,
-                        credit_fen=amount,
-                        counterparty_name=members_counterparty if kind == "向成员分配" else "",
-                    ),
+                    *credits,
                 ),
                 False,
             )

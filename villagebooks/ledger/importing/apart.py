@@ -43,6 +43,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.ledger.counterparty_resolvers import PersonParty
 from villagebooks.ledger.importing.batches import _WriteBatch
 from villagebooks.ledger.importing.messages import ImportFailed, _problems_in_order
 from villagebooks.ledger.importing.reading import _read_file, _VoucherImport, progress_bar
@@ -177,6 +178,8 @@ def _answer(actor, question: str, ledger_id: int, value):
         directory = LedgerDirectory(ledger=ledger)
         if question == "fund":
             return ("ok", directory.fund_create(value))
+        if question == "person":
+            return ("ok", directory.person_counterparty(PersonParty(*value)))
         return ("ok", directory.counterparty_create(value))
     except DomainError as exc:
         return ("error", exc.problems)
@@ -207,6 +210,9 @@ class _DirectoryAskingWriter(LedgerDirectory):
 
     def counterparty_create(self, name: str) -> int:
         return self.ask("counterparty", self.ledger, name)
+
+    def person_counterparty(self, person: PersonParty) -> tuple[int, str]:
+        return tuple(self.ask("person", self.ledger, tuple(person)))
 
 
 class _ReadingApart(_VoucherImport):

@@ -71,7 +71,8 @@ def chain_existing_books(apps, schema_editor):
     # state beyond their names and columns); a fresh database has nothing to chain.
     from villagebooks.ledger import chain
 
-    chain.build_missing()
+    # Version 1: the line's project (ledger 0013) does not exist yet at this migration.
+    chain.build_missing(version=1)
 
 
 class Migration(migrations.Migration):

@@ -345,3 +345,58 @@ def test_a_reversed_payment_voucher_is_booked_no_more(paid_list, accountant, rev
     assert S._booked_amounts([batch.pk]) == {}
     states = {r.id_number: r.state for r in S.reconciliation(SubsidyBatch.objects.all())}
     assert states == {ids["A"]: S.UNPAID, ids["D"]: S.UNPAID}
+
+
+def test_pay_with_a_reviewer_posts_the_voucher_tagged_with_fund_and_project(
+    programmes, fund, people, ledger, accountant, reviewer, tmp_path
+):
+    ids, cards = people
+    project, _created = ledger_services.project_save(
+        actor=accountant, ledger=ledger, code="XM01", name="产业奖补"
+    )
+    rows = [[ids["A"], "张三", "1", "500.00", "500.00", cards["A"]]]
+    out = io.StringIO()
+    call_command("import_subsidy_list", str(list_file(tmp_path, rows)), "--ledger", "HT01", "--programme", "TPCY",
+                 "--batch", "T-R1", "--date", PAY_DATE.isoformat(), "--pay", "--reviewer", "reviewer",
+                 "--project", "XM01", "--user", "accountant", stdout=out)  # fmt: skip
+    batch = SubsidyBatch.objects.get(code="T-R1")
+    voucher = Voucher.objects.get(pk=batch.voucher_id)
+    assert voucher.status == VoucherStatus.POSTED
+    assert (voucher.prepared_by_id, voucher.reviewed_by_id) == (accountant.pk, reviewer.pk)
+    assert "审核并记账" in out.getvalue() and f"记字第{voucher.number}号" in out.getvalue()
+    assert set(voucher.lines.values_list("fund_id", "project_id")) == {(fund.pk, project.pk)}
+    assert batch.project_id == project.pk
+    assert S.batch_states([batch]) == {batch.pk: BatchState.PAID}
+
+
+def test_pay_without_a_reviewer_submits_and_says_so(programmes, fund, people, ledger, accountant, tmp_path):
+    ids, cards = people
+    rows = [[ids["A"], "张三", "1", "500.00", "500.00", cards["A"]]]
+    out = io.StringIO()
+    call_command("import_subsidy_list", str(list_file(tmp_path, rows)), "--ledger", "HT01", "--programme", "TPCY",
+                 "--batch", "T-R2", "--date", PAY_DATE.isoformat(), "--pay", "--user", "accountant", stdout=out)  # fmt: skip
+    assert "提交审核，尚未记账" in out.getvalue()
+    assert Voucher.objects.get().status == VoucherStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("who", ["accountant", "manager", "nobody"])
+def test_a_reviewer_who_may_not_review_is_refused_and_nothing_is_written(
+    programmes, fund, people, ledger, accountant, manager, tmp_path, who
+):
+    ids, cards = people
+    rows = [[ids["A"], "张三", "1", "500.00", "500.00", cards["A"]]]
+    with pytest.raises((NotPermitted, DomainError)) as excinfo:
+        S.subsidy_list_import(actor=accountant, path=list_file(tmp_path, rows), ledger=ledger, programme_code="TPCY",
+                              batch_code="T-R3", pay_date=PAY_DATE, pay=True, reviewer_username=who)  # fmt: skip
+    assert excinfo.value.problems[0].field == "reviewer"
+    assert not SubsidyBatch.objects.exists() and not Voucher.objects.exists()
+
+
+def test_an_unknown_project_is_refused(programmes, fund, people, ledger, accountant, tmp_path):
+    ids, cards = people
+    rows = [[ids["A"], "张三", "1", "500.00", "500.00", cards["A"]]]
+    with pytest.raises(DomainError) as excinfo:
+        S.subsidy_list_import(actor=accountant, path=list_file(tmp_path, rows), ledger=ledger, programme_code="TPCY",
+                              batch_code="T-R4", pay_date=PAY_DATE, pay=True, project_code="NOPE")  # fmt: skip
+    assert excinfo.value.problems[0].field == "project"
+    assert not SubsidyBatch.objects.exists()

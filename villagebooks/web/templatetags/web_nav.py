@@ -37,6 +37,7 @@ def ledger_nav(context, ledger, current: str = "") -> dict:
         ("claims", pgettext("ledger section", "报账单"), reverse("claims:ledger", args=[code])),
         ("banking", pgettext("ledger section", "银行对账"), reverse("banking:reconcile", args=[code])),
         ("funds", pgettext("ledger section", "资金项目"), reverse("funds:ledger", args=[code])),
+        ("affairs", pgettext("ledger section", "合同资产"), reverse("affairs:contracts", args=[code])),
         ("setup", pgettext("ledger section", "科目与期初"), reverse("setup:accounts", args=[code])),
         ("closing", pgettext("ledger section", "结账"), reverse("setup:closing", args=[code])),
     ]

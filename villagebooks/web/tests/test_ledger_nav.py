@@ -12,6 +12,7 @@ SECTION_PAGES = [
     ("/claims/ledger/HT01/", "claims"),
     ("/ledgers/HT01/bank/", "banking"),
     ("/funds/ledger/HT01/", "funds"),
+    ("/affairs/HT01/contracts/", "affairs"),
 ]
 
 
@@ -31,7 +32,7 @@ def test_every_section_shows_the_bar_with_itself_current(client, ledger, account
     response = client.get(url)
     assert response.status_code == 200
     bar = _bar(response.content.decode())
-    assert list(bar) == ["vouchers", "reports", "claims", "banking", "funds", "setup", "closing"]
+    assert list(bar) == ["vouchers", "reports", "claims", "banking", "funds", "affairs", "setup", "closing"]
     assert [key for key, (_url, current) in bar.items() if current] == [section]
     assert bar["vouchers"][0] == "/ledgers/HT01/entry/"  # an accountant starts at entry
 

@@ -91,6 +91,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"农户信息：{registry.households} 户 {registry.persons} 人；补贴名册 {registry.lists} 个（核对：{mismatches}）"
             )
+        if summary.affairs_property is not None:
+            prop = summary.affairs_property
+            self.stdout.write(
+                f"合同 {prop.contracts} 份（收款匹配 {prop.receipts_matched} 条），"
+                f"资源 {prop.resources} 块，资产卡片 {prop.cards} 张"
+            )
         self._print_logins(county)
 
     def _print_logins(self, county: Region) -> None:

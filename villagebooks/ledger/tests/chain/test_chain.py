@@ -16,7 +16,7 @@ from villagebooks import verify_books
 from villagebooks.common.models import AuditEntry
 from villagebooks.ledger import chain, checkpoints, importing, services
 from villagebooks.ledger import errors as E
-from villagebooks.ledger.models import ChainEntry, ChainHead, Checkpoint, CheckpointKey
+from villagebooks.ledger.models import ChainEntry, ChainHead, Checkpoint, CheckpointKey, Project
 from villagebooks.ledger.tests.books import parse_vouchers, post
 from villagebooks.ledger.tests.importing.support import HEADER
 from villagebooks.ledger.tests.invariants.support import close_year, reverse
@@ -53,7 +53,7 @@ def test_the_posting_service_appends_what_was_posted(ledger, accountant, reviewe
     post(ledger, accountant, reviewer, BOOKS)
     first, second = _records(ledger)
     assert first == {
-        "v": 1,
+        "v": 2,
         "ledger": "HT01",
         "period": "2025-03",
         "number": 1,
@@ -70,6 +70,7 @@ def test_the_posting_service_appends_what_was_posted(ledger, accountant, reviewe
                 "credit": "0.00",
                 "fund": "",
                 "counterparty": "",
+                "project": "",
             },
             {
                 "no": 2,
@@ -80,6 +81,7 @@ def test_the_posting_service_appends_what_was_posted(ledger, accountant, reviewe
                 "credit": "50000.00",
                 "fund": "县交通局道路补助",
                 "counterparty": "",
+                "project": "",
             },
         ],
         "prepared_by": "accountant",
@@ -285,7 +287,47 @@ def test_a_region_checkpoint_lists_its_ledgers_under_one_root(
     body = published["body"]
     assert body["scope"] == "region" and [e["ledger"] for e in body["ledgers"]] == ["HT01"]
     size, root = checkpoints.ledger_tree(ledger.pk)
-    assert body["ledgers"][0] == {"ledger": "HT01", "tree_size": size, "root": root}
+    audit = {"size": AuditEntry.objects.filter(ledger_id=ledger.pk).count(), "hash": ""}
+    audit["hash"] = AuditEntry.objects.get(ledger_id=ledger.pk, seq=audit["size"]).hash
+    assert body["ledgers"][0] == {"ledger": "HT01", "tree_size": size, "root": root, "audit": audit}
+    assert body["audit"]["size"] == AuditEntry.objects.filter(ledger_id__isnull=True).count() - 1
     leaves = [verify_books.region_leaf(entry) for entry in body["ledgers"]]
     assert verify_books.tree_root("sha256", leaves).hex() == body["root"]
     call_command("verify", "--checkpoint", str(target), stdout=io.StringIO())
+
+
+def test_a_lines_project_is_in_its_record(ledger, accountant, reviewer):
+    Project.objects.create(ledger=ledger, code="P01", name="道路硬化")
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+    2025-03-05 付道路工程款
+      借 153 在建工程     1200.00  project=P01
+      贷 102 银行存款     1200.00
+""",
+    )
+    (record,) = _records(ledger)
+    assert [line["project"] for line in record["lines"]] == ["P01", ""]
+    assert ledgers_verify() == []
+
+
+def test_entries_of_the_first_version_still_verify_beside_new_ones(ledger, accountant, reviewer, monkeypatch):
+    """Books chained before the line's project (version 1, as ledger 0012 chains them) verify, and
+    vouchers posted since are entered in the current version after them."""
+    with monkeypatch.context() as patched:
+        patched.setattr(chain, "append_posted", lambda *args, **kwargs: None)
+        post(ledger, accountant, reviewer, BOOKS)
+    ChainHead.objects.filter(ledger=ledger).delete()
+    assert chain.build_missing(version=1) == 2
+    assert {entry.version for entry in ChainEntry.objects.filter(ledger=ledger)} == {1}
+    assert all("project" not in line for record in _records(ledger) for line in record["lines"])
+    assert ledgers_verify() == []
+    post(ledger, accountant, reviewer, BOOKS.split("    2025-04-02")[0].replace("2025-03-01", "2025-05-01"))
+    assert [entry.version for entry in ChainEntry.objects.filter(ledger=ledger).order_by("sequence")] == [
+        1,
+        1,
+        2,
+    ]
+    assert _linked(ledger) and ledgers_verify() == []

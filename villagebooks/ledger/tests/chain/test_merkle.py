@@ -100,3 +100,14 @@ def test_the_chain_hash_links_version_previous_and_content():
     assert (
         M.amount_text(123450) == "1234.50" and M.amount_text(-1200) == "-12.00" and M.amount_text(5) == "0.05"
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=0, max_value=70), data=st.data())
+def test_the_roots_of_every_prefix_in_one_pass_are_rfc6962s(n, data):
+    leaves = _leaves(n)
+    sizes = data.draw(st.sets(st.integers(min_value=0, max_value=n), max_size=8))
+    roots = M.prefix_roots(ALG, leaves, sizes)
+    assert roots.keys() == sizes
+    for size in sizes:
+        assert roots[size] == _recursive_root(leaves[:size])

@@ -43,6 +43,7 @@ TABLES = (
     "ledger_chainentry",
     "ledger_checkpoint",
     "ledger_accountbalance",
+    "common_auditentry",
 )
 
 
@@ -151,6 +152,22 @@ KINDS = [
         "2025-03 记-2：第1行往来单位：记账时 张三，现为 （空）",
     ),
     (
+        "a line's project",
+        lambda b: [
+            (
+                "INSERT INTO ledger_project (ledger_id, code, name, created_at, updated_at)"
+                " VALUES (%s, 'P9', '别的项目', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                [b["ledger"].pk],
+            ),
+            (
+                f"UPDATE {L} SET project_id = (SELECT id FROM ledger_project WHERE ledger_id = %s AND code = 'P9')"
+                " WHERE id = %s",
+                [b["ledger"].pk, b["line"][(b["v1"], 1)]],
+            ),
+        ],
+        "2025-03 记-1：第1行项目：记账时 （空），现为 P9",
+    ),
+    (
         "a line's summary",
         lambda b: [(f"UPDATE {L} SET summary = '收到补助（改）' WHERE id = %s", [b["line"][(b["v1"], 2)]])],
         "2025-03 记-1：第2行摘要：记账时 收到道路补助，现为 收到补助（改）",
@@ -248,29 +265,29 @@ def test_a_balance_row_edited_is_named_by_its_account(books):
     assert "账套 HT01 科目 513 期间 2025-04：借方发生额：应为 800.00，实为 800.01" in _failures()
 
 
-def _recomputed_chain(ledger_id: int) -> list[tuple[str, list]]:
+def _recomputed_chain(ledger_id: int, *, drop_checkpoints: bool = True) -> list[tuple[str, list]]:
     """What someone with the database and this source code could do: the chain made again from
-    the changed rows, its head moved, the stored checkpoints gone."""
-    statements = [
-        ("DELETE FROM ledger_chainentry WHERE ledger_id = %s", [ledger_id]),
-        ("DELETE FROM ledger_checkpoint WHERE ledger_id = %s", [ledger_id]),
-    ]
+    the changed rows, its head moved, the ledger's stored checkpoints gone (unless kept)."""
+    statements = [("DELETE FROM ledger_chainentry WHERE ledger_id = %s", [ledger_id])]
+    if drop_checkpoints:
+        statements.append(("DELETE FROM ledger_checkpoint WHERE ledger_id = %s", [ledger_id]))
     previous = chain.GENESIS
     posted = chain.posted_from_rows(ledger_id)
     for sequence, voucher in enumerate(posted, start=1):
         canonical = chain.canonical_bytes(voucher.record)
-        digest = verify_books.entry_hash("sha256", 1, previous, canonical)
+        digest = verify_books.entry_hash("sha256", chain.VERSION, previous, canonical)
         statements.append(
             (
                 "INSERT INTO ledger_chainentry (ledger_id, sequence, voucher_id, period_key, number, version,"
                 " algorithm, canonical, previous_hash, entry_hash, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, 1, 'sha256', %s, %s, %s, '2025-12-01 00:00:00')",
+                " VALUES (%s, %s, %s, %s, %s, %s, 'sha256', %s, %s, %s, '2025-12-01 00:00:00')",
                 [
                     ledger_id,
                     sequence,
                     voucher.voucher_id,
                     voucher.period_key,
                     voucher.number,
+                    chain.VERSION,
                     canonical.decode(),
                     previous,
                     digest,
@@ -295,6 +312,57 @@ def test_a_whole_chain_recomputed_is_caught_against_the_published_checkpoint(boo
     # ... but not with the checkpoint published before.
     text = _failures(checkpoint=[str(books["published"])])
     assert "账套 HT01：哈希链前 3 条的根哈希与校验点文件" in text, text
+
+
+def test_an_earlier_stored_checkpoint_catches_a_chain_recomputed_and_signed_again(books):
+    """Someone with the database and the signing key recomputes the chain and signs a new
+    checkpoint: the newest agrees, the one stored before (which no one can delete) does not."""
+    ledger, first = books["ledger"], books["checkpoint"]
+    tamper((f"UPDATE {L} SET summary = '改过的摘要' WHERE id = %s", [books["line"][(books["v1"], 1)]]))
+    tamper(*_recomputed_chain(ledger.pk, drop_checkpoints=False))
+    newest = checkpoints.make_ledger_checkpoint(ledger)
+    text = _failures()
+    assert f"哈希链前 3 条的根哈希与校验点（#{first.pk}）不符" in text, text
+    assert f"校验点（#{newest.pk}）" not in text
+
+
+def test_a_stored_region_checkpoint_catches_a_chain_recomputed(books, accountant):
+    ledger = books["ledger"]
+    region = checkpoints.region_checkpoint(actor=accountant, region=ledger.village)
+    tamper((f"UPDATE {L} SET summary = '改过的摘要' WHERE id = %s", [books["line"][(books["v1"], 1)]]))
+    tamper(*_recomputed_chain(ledger.pk))  # the ledger's own checkpoints gone; the region's remain
+    text = _failures()
+    assert f"哈希链前 3 条的根哈希与地区校验点（#{region.pk}）不符" in text, text
+
+
+def test_a_stored_region_checkpoint_rewritten_is_named_on_its_ledgers(books, accountant):
+    region = checkpoints.region_checkpoint(actor=accountant, region=books["ledger"].village)
+    body = json.loads(region.body)
+    body["ledgers"][0]["tree_size"] = 2
+    tamper(("UPDATE ledger_checkpoint SET body = %s WHERE id = %s", [json.dumps(body), region.pk]))
+    text = _failures()
+    assert f"账套 HT01：地区校验点（#{region.pk}）签名无效" in text, text
+
+
+def test_rows_cut_from_the_end_of_a_ledgers_operation_log_show_against_its_checkpoint(books):
+    """The log's chain alone cannot show its last rows removed; the checkpoint anchored its end."""
+    ledger, checkpoint = books["ledger"], books["checkpoint"]
+    anchored = json.loads(checkpoint.body)["audit"]["size"]
+    assert anchored > 0
+    tamper(("DELETE FROM common_auditentry WHERE ledger_id = %s AND seq >= %s", [ledger.pk, anchored]))
+    text = _failures()
+    assert f"第 {anchored} 条（校验点（#{checkpoint.pk}）记下的末尾）已不在" in text, text
+
+
+def test_rows_cut_from_the_end_of_the_log_of_no_ledger_show_against_a_region_checkpoint(books, accountant):
+    region = checkpoints.region_checkpoint(actor=accountant, region=books["ledger"].village)
+    anchored = json.loads(region.body)["audit"]["size"]
+    assert anchored > 0
+    tamper(("DELETE FROM common_auditentry WHERE ledger_id IS NULL AND seq >= %s", [anchored]))
+    text = _failures()
+    assert f"操作日志（不属于账套）第 {anchored} 条（地区校验点（#{region.pk}）记下的末尾）已不在" in text, (
+        text
+    )
 
 
 def test_a_forged_checkpoint_file_is_refused(books, tmp_path):

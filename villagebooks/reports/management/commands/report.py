@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from villagebooks.common.money import fen_to_text
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.regions.commands import ActorCommand
 from villagebooks.reports.catalog import REPORT_KINDS, report_view_record
@@ -15,6 +16,9 @@ MONTHS_NEEDED = "请用 --period YYYY-MM 指定一个月，或用 --from 和 --t
 # amounts by account, so it is written by the registry rather than through REPORT_KINDS.
 SUBSIDY_RECONCILIATION = "subsidy-reconciliation"
 RECONCILIATION_FORMATS = "subsidy-reconciliation 只支持 csv 格式"
+# What households of a region received (who, what, totals, the cadres' households' share).
+SUBSIDY_RECEIVED = "subsidy-received"
+RECEIVED_NEEDS_REGION = "subsidy-received 需要 --region（村或乡镇、县的区划代码）"
 
 
 class Command(ActorCommand):
@@ -22,7 +26,9 @@ class Command(ActorCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("report", choices=sorted([*REPORT_KINDS, SUBSIDY_RECONCILIATION]))
+        parser.add_argument(
+            "report", choices=sorted([*REPORT_KINDS, SUBSIDY_RECONCILIATION, SUBSIDY_RECEIVED])
+        )
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--ledger", help="账套编号")
         target.add_argument("--region", help="区划代码（汇总其下所有账套）")
@@ -41,6 +47,9 @@ class Command(ActorCommand):
         user = self.actor(options)
         if options["report"] == SUBSIDY_RECONCILIATION:
             self._reconciliation(user, options)
+            return
+        if options["report"] == SUBSIDY_RECEIVED:
+            self._received(user, options)
             return
         kind = REPORT_KINDS[options["report"]]
         if options["format"] == "xlsx" and not options["output"]:
@@ -122,6 +131,59 @@ class Command(ActorCommand):
             via="cli",
         )
         text = reconciliation_csv(rows)
+        if options["output"]:
+            self._write_file(options["output"], text.encode("utf-8"))
+        else:
+            self.stdout.write(text, ending="")
+
+    def _received(self, user, options) -> None:
+        from villagebooks.registry import exports
+        from villagebooks.registry.received import received
+
+        if not options["region"]:
+            raise CommandError(RECEIVED_NEEDS_REGION)
+        if not (options["from_period"] and options["to_period"]):
+            raise CommandError(MONTHS_NEEDED)
+        report = received(
+            user=user,
+            region_code=options["region"],
+            from_key=parse_period(options["from_period"], field="from"),
+            to_key=parse_period(options["to_period"], field="to"),
+        )
+        table = exports.received_table(report)
+        fmt = options["format"]
+        if fmt in ("xlsx", "pdf") and not options["output"]:
+            raise CommandError(XLSX_NEEDS_OUTPUT if fmt == "xlsx" else PDF_NEEDS_OUTPUT)
+        if fmt == "xlsx":
+            self._write_file(options["output"], exports.table_xlsx(table))
+            return
+        if fmt == "pdf":
+            from villagebooks.reports.pdf.tables import render_table_pdf
+
+            rows = [[str(cell) for cell in row] for row in table.rows]
+            self._write_file(
+                options["output"],
+                render_table_pdf(
+                    title=table.title,
+                    subtitle=table.subtitle,
+                    headers=table.headers,
+                    rows=rows,
+                    numeric=table.numeric,
+                ),  # fmt: skip
+            )
+            return
+        if fmt == "csv":
+            text = exports.table_csv(table)
+        else:
+            lines = [f"{table.title}  {table.subtitle}"]
+            lines += [f"{t.key}\t{t.persons}\t{fen_to_text(t.amount_fen)}" for t in report.by_programme]
+            lines += [f"{t.key}\t{t.persons}\t{fen_to_text(t.amount_fen)}" for t in report.by_status]
+            lines.append(
+                f"合计 {fen_to_text(report.total_fen)} 元，村干部及其近亲属户 {fen_to_text(report.cadres_fen)} 元"
+                f"（{report.cadres_share if report.cadres_share is not None else '-'}%），"
+                f"这些户的人口占 {report.population_share if report.population_share is not None else '-'}%"
+            )
+            text = "\n".join(lines) + "\n"
         if options["output"]:
             self._write_file(options["output"], text.encode("utf-8"))
         else:

@@ -1,0 +1,1 @@
+"""Pure rules of village affairs: no Django imports."""

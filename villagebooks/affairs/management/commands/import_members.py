@@ -1,0 +1,19 @@
+"""``villagebooks import-members FILE``: see ``villagebooks.affairs`` (columns in README's command table)."""
+
+from pathlib import Path
+
+from villagebooks.regions.commands import ActorCommand
+
+
+class Command(ActorCommand):
+    help = "导入集体经济组织成员（CSV 或 XLSX，全部成功才写入）"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, **options):
+        from villagebooks.affairs.members import import_summary, members_import
+
+        result = members_import(actor=self.actor(options), path=options["file"])
+        self.stdout.write(import_summary(result))

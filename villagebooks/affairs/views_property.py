@@ -1,0 +1,364 @@
+"""The pages of contracts, assets and resources: one ledger's contracts with what is due,
+received and overdue on a date; a contract with its schedule, receipts and acts; the 应收款
+reconciliation; the asset cards with the accounts' and hand-over reconciliations and the
+month's depreciation; the resources. Templates of the import files are downloadable.
+
+Views are thin: parse, call one selector or one service, render. Every role that views the
+ledger sees these pages (the village reporter their own village's, read-only); the forms that
+write are shown to, and accepted from, those who hold the action only. A ledger outside the
+user's scope answers 404 like one that does not exist; a write without the action, 403.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from villagebooks.affairs import assets, contracts, depreciation, resources
+from villagebooks.affairs import selectors_property as S
+from villagebooks.affairs.access_property import ASSETS, CONTRACTS, DEPRECIATE, RESOURCES
+from villagebooks.affairs.models import AssetCard, AssetKind, AssetNature, Contract, DepreciationRun
+from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.ledger.access import can
+from villagebooks.ledger.selectors import ledger_get
+
+UNKNOWN_LEDGER = gettext_lazy("账套 {code} 不存在或您无权查看")
+NO_FILE = gettext_lazy("请选择要导入的文件")
+FILE_TOO_LARGE = gettext_lazy("文件超过 {size} MB")
+IMPORTED = gettext_lazy("导入完成：{count} 条")
+MATCHED = gettext_lazy("收款匹配完成：新增 {count} 条")
+TERMINATED = gettext_lazy("合同已解除")
+DEPRECIATED = gettext_lazy("{period} 折旧凭证已生成并提交审核（{count} 张卡片）")
+DISPOSED = gettext_lazy("资产已登记处置")
+BAD_DATE = gettext_lazy("日期“{text}”无效，应为 YYYY-MM-DD")
+NOT_FOUND = gettext_lazy("账套、合同或资产卡片不存在，或您无权查看")
+
+# The import templates: header (Chinese) and one example row per file.
+TEMPLATES = {
+    "contracts": (
+        contracts.CONTRACT_ALIASES,
+        ["HT-2025-01", "HT01", "租赁", "张三", "农户", "", "", "ZC-001", "门面房一间", "2025-01-10",
+         "2025-02-01", "2027-01-31", "20000.00", "1000.00", "是", "JY-2025-008", "", "2025-03-01", "10000.00"],
+    ),
+    "assets": (
+        assets.ASSET_ALIASES,
+        ["ZC-001", "HT01", "村集体门面房", "固定资产", "房屋及建筑物", "经营性", "2020-06-30", "街上",
+         "120000.00", "0", "年限平均法", "20", "5", "", ""],
+    ),
+    "resources": (
+        resources.RESOURCE_ALIASES,
+        ["ZY-01", "HT01", "河湾机动地", "土地", "耕地", "三组河湾", "12.50", ""],
+    ),
+}  # fmt: skip
+IMPORTERS = {
+    "contracts": contracts.contracts_import,
+    "assets": assets.assets_import,
+    "resources": resources.resources_import,
+}
+# The registers the asset page can narrow to: 经营性, 公益性资产, 生物资产.
+REGISTERS = {
+    "operating": lambda card: card.nature == AssetNature.OPERATING,
+    "public": lambda card: card.nature == AssetNature.PUBLIC,
+    "biological": lambda card: card.kind != AssetKind.FIXED,
+}
+PAGE_OF = {"contracts": "affairs:contracts", "assets": "affairs:assets", "resources": "affairs:resources"}
+
+
+def _message(request: HttpRequest, message: str, *, status: int, title: str) -> HttpResponse:
+    return render(
+        request, "affairs/property/message.html", {"title": title, "message": message}, status=status
+    )
+
+
+def _found_or_404(view):
+    """A ledger, contract or card outside the user's scope (or absent) answers the site's own
+    404 page, the same for both."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return _message(request, str(NOT_FOUND), status=404, title=_("未找到"))
+
+    return wrapped
+
+
+def _ledger(request: HttpRequest, code: str):
+    ledger = ledger_get(user=request.user, code=code)
+    if ledger is None:
+        raise Http404(str(UNKNOWN_LEDGER).format(code=code))
+    return ledger
+
+
+def _on_date(request: HttpRequest) -> date:
+    text = request.GET.get("on", "")
+    try:
+        return date.fromisoformat(text) if text else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _problems(request: HttpRequest, error: DomainError) -> None:
+    for problem in error.problems[:50]:
+        messages.error(request, str(problem))
+
+
+def _forbidden(request: HttpRequest, error: NotPermitted) -> HttpResponse:
+    return _message(request, str(error), status=403, title=_("没有权限"))
+
+
+@login_required
+@_found_or_404
+@require_GET
+def contract_list(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    on = _on_date(request)
+    rows = S.contracts_summary(ledger, on)
+    context = {
+        "ledger": ledger,
+        "on": on,
+        "rows": rows,
+        "overdue": S.overdue_receipts(ledger, on),
+        "totals": {
+            "price": sum(r.contract.price_fen for r in rows),
+            "due": sum(r.due_fen for r in rows),
+            "received": sum(r.received_fen for r in rows),
+            "overdue": sum(r.overdue_fen for r in rows),
+        },
+        "may_write": can(request.user, ledger, CONTRACTS),
+        "kind": "contracts",
+    }
+    return render(request, "affairs/property/contracts.html", context)
+
+
+@login_required
+@_found_or_404
+@require_GET
+def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    found = (
+        Contract.objects.filter(ledger=ledger, code=contract)
+        .select_related("asset", "resource", "renews")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    on = _on_date(request)
+    context = {
+        "ledger": ledger,
+        "on": on,
+        "contract": found,
+        "state": S.contract_state(found, on),
+        "receivables": S.receivables(ledger, on, contract=found),
+        "events": found.events.select_related("actor"),
+        "renewals": found.renewals.all(),
+        "may_write": can(request.user, ledger, CONTRACTS),
+    }
+    return render(request, "affairs/property/contract.html", context)
+
+
+@login_required
+@_found_or_404
+@require_POST
+def contract_terminate(request: HttpRequest, code: str, contract: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    found = Contract.objects.filter(ledger=ledger, code=contract).first()
+    if found is None:
+        raise Http404
+    text = request.POST.get("date", "")
+    try:
+        on = date.fromisoformat(text)
+    except ValueError:
+        messages.error(request, BAD_DATE.format(text=text))
+        return redirect("affairs:contract", ledger.code, found.code)
+    try:
+        contracts.contract_terminate(
+            actor=request.user, contract=found, on_date=on, reason=request.POST.get("reason", "")
+        )
+    except NotPermitted as error:
+        return _forbidden(request, error)
+    except DomainError as error:
+        _problems(request, error)
+    else:
+        messages.success(request, TERMINATED)
+    return redirect("affairs:contract", ledger.code, found.code)
+
+
+@login_required
+@_found_or_404
+@require_POST
+def receipts_match(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    try:
+        count = contracts.receipts_match(actor=request.user, ledger=ledger)
+    except NotPermitted as error:
+        return _forbidden(request, error)
+    messages.success(request, MATCHED.format(count=count))
+    return redirect("affairs:contracts", ledger.code)
+
+
+@login_required
+@_found_or_404
+@require_GET
+def receivable_reconciliation(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    on = _on_date(request)
+    rows = S.receivable_reconciliation(ledger, on)
+    context = {
+        "ledger": ledger,
+        "on": on,
+        "rows": rows,
+        "totals": {
+            "contract": sum(r.contract_fen for r in rows),
+            "books": sum(r.books_fen for r in rows),
+            "difference": sum(r.difference_fen for r in rows),
+        },
+    }
+    return render(request, "affairs/property/receivables.html", context)
+
+
+@login_required
+@_found_or_404
+@require_GET
+def asset_list(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    on = _on_date(request)
+    rows = S.cards(ledger, on, include_disposed=True)
+    register = request.GET.get("register", "")
+    if register in REGISTERS:
+        rows = [row for row in rows if REGISTERS[register](row.card)]
+    context = {
+        "ledger": ledger,
+        "on": on,
+        "rows": rows,
+        "accounts": S.asset_reconciliation(ledger, on),
+        "handovers": S.handover_reconciliation(ledger),
+        "runs": DepreciationRun.objects.filter(ledger=ledger)
+        .select_related("voucher")
+        .order_by("-year", "-month", "-id")[:24],
+        "may_write": can(request.user, ledger, ASSETS),
+        "may_depreciate": can(request.user, ledger, DEPRECIATE),
+        "kind": "assets",
+        "period": f"{on.year}-{on.month:02d}",
+        "register": register if register in REGISTERS else "",
+    }
+    return render(request, "affairs/property/assets.html", context)
+
+
+@login_required
+@_found_or_404
+@require_POST
+def depreciate(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    period = request.POST.get("period", "")
+    try:
+        year, month = depreciation.parse_period(period)
+        result = depreciation.depreciation_run(actor=request.user, ledger=ledger, year=year, month=month)
+    except NotPermitted as error:
+        return _forbidden(request, error)
+    except DomainError as error:
+        _problems(request, error)
+    else:
+        messages.success(request, DEPRECIATED.format(period=period, count=result.cards))
+    return redirect("affairs:assets", ledger.code)
+
+
+@login_required
+@_found_or_404
+@require_POST
+def asset_dispose(request: HttpRequest, code: str, card: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    found = AssetCard.objects.filter(ledger=ledger, code=card).first()
+    if found is None:
+        raise Http404
+    text = request.POST.get("date", "")
+    try:
+        on = date.fromisoformat(text)
+        assets.asset_dispose(actor=request.user, card=found, on_date=on, note=request.POST.get("note", ""))
+    except ValueError:
+        messages.error(request, BAD_DATE.format(text=text))
+    except NotPermitted as error:
+        return _forbidden(request, error)
+    except DomainError as error:
+        _problems(request, error)
+    else:
+        messages.success(request, DISPOSED)
+    return redirect("affairs:assets", ledger.code)
+
+
+@login_required
+@_found_or_404
+@require_GET
+def resource_list(request: HttpRequest, code: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    on = _on_date(request)
+    context = {
+        "ledger": ledger,
+        "on": on,
+        "rows": S.resources_with_state(ledger, on),
+        "may_write": can(request.user, ledger, RESOURCES),
+        "kind": "resources",
+    }
+    return render(request, "affairs/property/resources.html", context)
+
+
+@login_required
+@_found_or_404
+@require_POST
+def import_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    if kind not in IMPORTERS:
+        raise Http404
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, NO_FILE)
+        return redirect(PAGE_OF[kind], ledger.code)
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        messages.error(request, FILE_TOO_LARGE.format(size=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)))
+        return redirect(PAGE_OF[kind], ledger.code)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{kind}{Path(upload.name).suffix.lower()}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        try:
+            count = IMPORTERS[kind](actor=request.user, path=path)
+        except NotPermitted as error:
+            return _forbidden(request, error)
+        except DomainError as error:
+            _problems(request, error)
+        else:
+            messages.success(request, IMPORTED.format(count=count))
+    return redirect(PAGE_OF[kind], ledger.code)
+
+
+@_found_or_404
+@require_GET
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The import file's header (Chinese names) and an example row, as UTF-8 CSV with a BOM so
+    that Excel opens it in Chinese."""
+    if kind not in TEMPLATES:
+        raise Http404
+    aliases, example = TEMPLATES[kind]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([names[-1] for names in aliases.values()])
+    writer.writerow(example)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
