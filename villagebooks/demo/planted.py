@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
+from villagebooks.affairs.models import Contract, Decision, DecisionPayment, Instalment
 from villagebooks.funds.models import (
     Allocation,
     AllocationShare,
@@ -173,8 +174,11 @@ class _Village:
         summary="支付费用",
         fund="",
         project="",
+        decided=None,
     ):
-        return self.post(
+        """A payment; one of 5,000.00 yuan or more is linked to the village's decision record
+        (四议两公开) unless ``decided`` is False (``decided`` True links a smaller one too)."""
+        voucher_id = self.post(
             day,
             [
                 LineInput(
@@ -190,6 +194,25 @@ class _Village:
             attachments=attachments,
             lag_days=lag_days,
         )
+        if decided or (decided is None and fen >= 5_000_00):
+            DecisionPayment.objects.create(
+                ledger=self.ledger,
+                decision=self.decision(),
+                voucher_id=voucher_id,
+                linked_by=self.county.registrar,
+            )
+        return voucher_id
+
+    def decision(self) -> Decision:
+        """The village's decision record of the year's budgeted spending (made once)."""
+        if getattr(self, "_decision", None) is None:
+            self._decision = Decision.objects.create(
+                village=self.region, code=f"{YEAR}-01", matter="年度村级支出预算及大额支出", major=True,
+                proposed_on=date(YEAR, 1, 2), discussed_on=date(YEAR, 1, 3), reviewed_on=date(YEAR, 1, 4),
+                resolved_on=date(YEAR, 1, 5), body="representatives", eligible=45, present=40, votes_for=38,
+                created_by=self.county.registrar,
+            )  # fmt: skip
+        return self._decision
 
     def receive(self, day, fen):
         return self.post(
@@ -385,7 +408,16 @@ class _Builder:
             vid = village.pay(date(R, rng.randint(1, 11), 21), party, self.odd(1_000, 4_000))
             self.plant("related_party_payment", village, vouchers={vid})
             self.batch(village, "C", date(R, 10, 10), [relative])
-            self.near["related_party_payment"] += 1
+            cadre = people["cadre"]
+            other = village.party(cadre.name, "household", id_number=cadre.id_number)
+            village.pay(date(R, 11, 23), other, self.odd(1_000, 4_000), decided=True)  # declared and decided
+            self.near["related_party_payment"] += 2
+        if rng.random() < chance:  # no_decision_record, and a payment just under the line
+            party = village.party(f"{village.region.name}工程队", "organisation")
+            vid = village.pay(date(R, rng.randint(1, 11), 11), party, self.odd(6_000, 30_000), decided=False)
+            self.plant("no_decision_record", village, vouchers={vid})
+            village.pay(date(R, 8, 12), party, 4_999_00, decided=False)
+            self.near["no_decision_record"] += 1
         if rng.random() < chance:  # round_amounts, and two round payments
             party = village.party(f"{village.region.name}咨询公司", "organisation")
             ids = {village.pay(date(R, m, 14), party, rng.randint(6, 12) * 1_000_00) for m in (2, 5, 9)}
@@ -424,6 +456,27 @@ class _Builder:
                 approved, None, self.odd(3_000, 9_000), account="153", project=project
             )  # the day itself
             self.near["earmark_misuse"] += 1
+        if (
+            rng.random() < chance
+        ):  # contract_arrears: rent due in spring never paid; December's only 21 days late
+            tenant = village.party(f"{village.region.name}种植合作社", "organisation")
+            contract = Contract.objects.create(
+                ledger=village.ledger, code="HT-01", kind="contracting", party_name=tenant, party_kind="organisation",
+                counterparty=village.ledger.counterparties.get(name=tenant), subject="集体耕地 120 亩",
+                signed_on=date(R, 1, 5), start=date(R, 1, 5), end=date(R + 4, 12, 31), price_fen=300_000_00,
+                created_by=self.registrar,
+            )  # fmt: skip
+            due = date(R, rng.randint(2, 9), 28)
+            for seq, day in ((1, due), (2, date(R, 12, 10))):
+                Instalment.objects.create(
+                    ledger=village.ledger,
+                    contract=contract,
+                    seq=seq,
+                    due_on=day,
+                    amount_fen=self.odd(20_000, 40_000),
+                )
+            self.plant("contract_arrears", village, batch=f"HT-01@{due}")
+            self.near["contract_arrears"] += 1
         # year_end_rush after every other expense: December made 5 × the monthly mean of
         # January–November as booked (so 5/16 ≈ 31 % of the year), or 2 × for the near miss.
         org = village.party(f"{village.region.name}建筑公司", "organisation")

@@ -10,8 +10,8 @@ Posted vouchers only; a reversed voucher and its red reversal are left out (the 
 payment did not happen). A "payment" is a voucher crediting 101 库存现金 or 102 银行存款 (or a
 sub-account); its amount is what those credits sum to, its counterparty the one named on its lines.
 
-Not here yet: ``no_decision_record`` and ``contract_arrears`` (need village affairs' decisions and
-contracts).
+``no_decision_record`` and ``contract_arrears`` read village affairs' decision records and
+contracts through its selectors (``vouchers_with_decisions``, ``overdue_receipts``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.affairs.selectors_members import vouchers_with_decisions
+from villagebooks.affairs.selectors_property import overdue_receipts
 from villagebooks.common.money import format_fen
 from villagebooks.funds.control import spending_asset_prefixes
 from villagebooks.funds.models import STATE_ORDER, AllocationShare, ProjectAct, ProjectEntry, ProjectState
@@ -34,6 +36,7 @@ from villagebooks.ledger.models import (
     Category,
     Counterparty,
     CounterpartyKind,
+    Ledger,
     Side,
     Voucher,
     VoucherKind,
@@ -59,6 +62,8 @@ RULE_NAMES = {
     "backdated_entry": _("事后补录"),
     "white_slip": _("白条入账"),
     "earmark_misuse": _("挤占挪用"),
+    "no_decision_record": _("大额支出无决策记录"),
+    "contract_arrears": _("合同欠收"),
 }
 
 E_SPLIT = _("{days} 天内向 {party} 付款 {count} 笔，每笔低于 {limit} 元审批线，合计 {total} 元。")
@@ -85,6 +90,10 @@ E_EARMARK_FORBIDDEN = _(
 E_EARMARK_BEFORE = _("项目“{project}”{when}，本凭证 {date} 已从中支出 {amount} 元。")
 E_EARMARK_APPROVED_ON = _("于 {approved} 才立项")
 E_EARMARK_NOT_APPROVED = _("至今未立项（当前状态：{state}）")
+E_NO_DECISION = _("向 {party} 付款 {amount} 元，达到 {limit} 元须经民主决策，未关联决策记录。")
+E_ARREARS = _(
+    "合同 {contract}（{party}）{due} 应收 {amount} 元，至 {on} 已逾期 {days} 天，尚欠 {outstanding} 元。"
+)
 E_WHITE_SLIP = _("向单位 {party} 付款 {amount} 元，凭证没有附件（发票）。")
 
 
@@ -230,6 +239,7 @@ class Payment:
     party_id: int | None
     attachments: int
     imported: bool = False  # posted by an import: the file says nothing of its attachments
+    spent: int = 1  # what it debits beyond cash and bank: 0 for cash drawn or banked (no payment)
 
 
 def _payments(scope: Scope) -> list[Payment]:
@@ -256,6 +266,7 @@ def _read_payments(scope: Scope) -> list[Payment]:
             paid=Sum("credit_fen", filter=cash_or_bank),
             party=Max("counterparty_id"),
             attachments=Max("voucher__attachment_count"),
+            spent=Sum("debit_fen", filter=~cash_or_bank),
         )
         .filter(paid__gt=0)
         .order_by("ledger_id", "voucher__date", "voucher_id")
@@ -269,6 +280,7 @@ def _read_payments(scope: Scope) -> list[Payment]:
             r["party"],
             r["attachments"] or 0,
             r["voucher__source_sha256"] is not None,
+            r["spent"] or 0,
         )
         for r in rows
     ]
@@ -601,11 +613,11 @@ def check_related_party_payment(
     """优亲厚友: a payment to a cadre of the ledger's village or to a close relative of one (the
     registry's ``cadre_role`` and ``cadre_of``), matched by ID number, or by name where the
     counterparty has no ID number and the name is one cadre's or relative's alone in that village.
-    Payments of a subsidy list are left to the subsidy rules. ``decided_vouchers`` will name the
-    vouchers with a decision record once village affairs keeps them; until then every such
-    payment is shown."""
+    Payments of a subsidy list are left to the subsidy rules, and payments linked to a decision
+    record (village affairs' 四议两公开: the relationship was declared and decided) are not shown;
+    ``decided_vouchers`` overrides where those records are read from."""
     payments = [p for p in _payments(scope) if p.party_id]
-    exempt = _list_vouchers(scope) | (decided_vouchers(scope) if decided_vouchers else set())
+    exempt = _list_vouchers(scope) | (decided_vouchers or _decided)(scope)
     villages = {info.village_id for info in scope.ledgers.values()}
     people = list(
         Person.objects.filter(village_id__in=villages)
@@ -994,6 +1006,74 @@ def check_earmark_misuse(scope: Scope) -> list[Alert]:
     return alerts
 
 
+def _decided(scope: Scope) -> set[int]:
+    """The vouchers of the scope linked to a decision record (四议两公开), read once per scope."""
+    if "decided" not in scope.shared:
+        decided: set[int] = set()
+        for ledger in Ledger.objects.filter(pk__in=scope.ids):
+            decided |= set(vouchers_with_decisions(ledger, scope.start, scope.end))
+        scope.shared["decided"] = decided
+    return scope.shared["decided"]
+
+
+def check_no_decision_record(scope: Scope) -> list[Alert]:
+    """大额支出无决策记录: a posted payment at or above ``min_amount`` (the approval line) with no
+    decision record linked to it (village affairs' 四议两公开). Subsidy lists are left out: they are
+    paid under the programme's rules, not a village decision."""
+    exempt = _list_vouchers(scope) | _decided(scope)
+    payments = [p for p in _payments(scope) if p.voucher.id not in exempt and p.spent > 0]
+    parties = _parties((p.party_id for p in payments), scope)
+    alerts = []
+    for p in payments:
+        limit = scope.value(p.ledger_id, "no_decision_record", "min_amount")
+        if p.amount_fen < limit:
+            continue
+        party = parties[p.party_id].name if p.party_id else "—"
+        evidence = E_NO_DECISION.format(party=party, amount=_yuan(p.amount_fen), limit=_yuan(limit))
+        alerts.append(
+            _alert(
+                scope,
+                "no_decision_record",
+                p.ledger_id,
+                p.date,
+                p.amount_fen,
+                evidence,
+                vouchers=(p.voucher,),
+            )
+        )
+    return alerts
+
+
+def check_contract_arrears(scope: Scope) -> list[Alert]:
+    """合同欠收: an instalment of a contract (承包、租赁) due in the scope's months and still owed
+    more than ``min_days`` days after its due date, as of the scope's end or today, whichever is
+    earlier (village affairs' ``overdue_receipts``). One alert per instalment."""
+    on = min(scope.end, timezone.localdate())
+    alerts = []
+    for ledger in Ledger.objects.filter(pk__in=scope.ids).order_by("code"):
+        days = scope.value(ledger.pk, "contract_arrears", "min_days")
+        for row in overdue_receipts(ledger, on):
+            if not scope.start <= row["due_date"] <= scope.end or row["days_overdue"] <= days:
+                continue
+            evidence = E_ARREARS.format(
+                contract=row["contract"], party=row["party"], due=row["due_date"], amount=_yuan(row["amount_due_fen"]),
+                on=on, days=row["days_overdue"], outstanding=_yuan(row["outstanding_fen"]),
+            )  # fmt: skip
+            alerts.append(
+                _alert(
+                    scope,
+                    "contract_arrears",
+                    ledger.pk,
+                    row["due_date"],
+                    row["outstanding_fen"],
+                    evidence,
+                    batch=f"{row['contract']}@{row['due_date']}",
+                    person=row["party"],
+                )  # fmt: skip
+            )
+    return alerts
+
+
 RULES: list[Callable[[Scope], list[Alert]]] = [
     check_split_payment,
     check_cash_over_limit,
@@ -1007,6 +1087,8 @@ RULES: list[Callable[[Scope], list[Alert]]] = [
     check_backdated_entry,
     check_white_slip,
     check_earmark_misuse,
+    check_no_decision_record,
+    check_contract_arrears,
 ]
 
 
@@ -1019,6 +1101,7 @@ VOUCHER_RULES = [
     check_backdated_entry,
     check_white_slip,
     check_earmark_misuse,
+    check_no_decision_record,
 ]
 
 

@@ -49,6 +49,7 @@ from villagebooks.supervision.rules import (
     check_backdated_entry,
     check_cash_over_limit,
     check_earmark_misuse,
+    check_no_decision_record,
     check_related_party_payment,
     check_round_amounts,
     check_split_payment,
@@ -190,6 +191,8 @@ def voucher_alerts(*, actor, voucher) -> list[Alert]:
     checks = [check_backdated_entry]
     if cash:
         checks.append(check_cash_over_limit)
+    if pays:
+        checks.append(check_no_decision_record)
     if pays and parties:
         checks += [check_split_payment, check_related_party_payment, check_round_amounts, check_white_slip]
     if tagged:
