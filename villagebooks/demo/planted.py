@@ -9,7 +9,8 @@ ordinary payments and receipts in each village, and plants, at places drawn from
   death the day after the payment, one person in two programmes that do not exclude each other,
   a cadre's relative paid through a subsidy list, December spending twice the monthly mean, a
   bank balance brought to exactly zero, two round payments, a voucher entered 30 days late, a
-  payment without attachment to a person rather than an organisation).
+  payment without attachment to a person rather than an organisation, an earmarked fund spent
+  on an account its allocation allows, a project's spending on the day it reached 立项).
 
 ``score`` compares the rules' alerts with the planted cases: per rule planted / found / missed /
 false alarms. The near misses are not listed; an alert on one is a false alarm.
@@ -17,6 +18,10 @@ false alarms. The near misses are not listed; an alert on one is a false alarm.
 Not planted: a cadre's relative paid *with a decision record* (the issue's near miss) needs the
 decision records of village affairs, which do not exist yet; ``related_party_payment`` has a
 hook for them and, until then, alerts on every such payment outside a subsidy list.
+
+Allocations, projects and their acts (``earmark_misuse``) are written directly too, under the
+"warn" control: budget control lets the planted misuse through with a warning, as it does where
+a county chose "warn" (or as books imported from before the allocation was entered hold it).
 
 The vouchers go through the ledger's services (create, review, post); their entry time
 (``created_at``) is set before posting, as if they had been entered a few days after their date,
@@ -37,9 +42,19 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
+from villagebooks.affairs.models import Contract, Decision, DecisionPayment, Instalment
+from villagebooks.funds.models import (
+    Allocation,
+    AllocationShare,
+    Control,
+    ProjectAct,
+    ProjectEntry,
+    ProjectKind,
+    ProjectState,
+)
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import AccountBalance, Category, Ledger, Voucher
+from villagebooks.ledger.models import AccountBalance, Category, Ledger, Project, Voucher
 from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv, role_grant, system_user
 from villagebooks.registry.models import (
@@ -157,16 +172,47 @@ class _Village:
         attachments=1,
         lag_days=None,
         summary="支付费用",
+        fund="",
+        project="",
+        decided=None,
     ):
-        return self.post(
+        """A payment; one of 5,000.00 yuan or more is linked to the village's decision record
+        (四议两公开) unless ``decided`` is False (``decided`` True links a smaller one too)."""
+        voucher_id = self.post(
             day,
             [
-                LineInput(summary=summary, account_code=account, debit_fen=fen, counterparty_name=party),
+                LineInput(
+                    summary=summary,
+                    account_code=account,
+                    debit_fen=fen,
+                    counterparty_name=party or "",
+                    fund_name=fund,
+                    project_code=project,
+                ),  # fmt: skip
                 LineInput(summary=summary, account_code=source, credit_fen=fen),
             ],
             attachments=attachments,
             lag_days=lag_days,
         )
+        if decided or (decided is None and fen >= 5_000_00):
+            DecisionPayment.objects.create(
+                ledger=self.ledger,
+                decision=self.decision(),
+                voucher_id=voucher_id,
+                linked_by=self.county.registrar,
+            )
+        return voucher_id
+
+    def decision(self) -> Decision:
+        """The village's decision record of the year's budgeted spending (made once)."""
+        if getattr(self, "_decision", None) is None:
+            self._decision = Decision.objects.create(
+                village=self.region, code=f"{YEAR}-01", matter="年度村级支出预算及大额支出", major=True,
+                proposed_on=date(YEAR, 1, 2), discussed_on=date(YEAR, 1, 3), reviewed_on=date(YEAR, 1, 4),
+                resolved_on=date(YEAR, 1, 5), body="representatives", eligible=45, present=40, votes_for=38,
+                created_by=self.county.registrar,
+            )  # fmt: skip
+        return self._decision
 
     def receive(self, day, fen):
         return self.post(
@@ -362,7 +408,16 @@ class _Builder:
             vid = village.pay(date(R, rng.randint(1, 11), 21), party, self.odd(1_000, 4_000))
             self.plant("related_party_payment", village, vouchers={vid})
             self.batch(village, "C", date(R, 10, 10), [relative])
-            self.near["related_party_payment"] += 1
+            cadre = people["cadre"]
+            other = village.party(cadre.name, "household", id_number=cadre.id_number)
+            village.pay(date(R, 11, 23), other, self.odd(1_000, 4_000), decided=True)  # declared and decided
+            self.near["related_party_payment"] += 2
+        if rng.random() < chance:  # no_decision_record, and a payment just under the line
+            party = village.party(f"{village.region.name}工程队", "organisation")
+            vid = village.pay(date(R, rng.randint(1, 11), 11), party, self.odd(6_000, 30_000), decided=False)
+            self.plant("no_decision_record", village, vouchers={vid})
+            village.pay(date(R, 8, 12), party, 4_999_00, decided=False)
+            self.near["no_decision_record"] += 1
         if rng.random() < chance:  # round_amounts, and two round payments
             party = village.party(f"{village.region.name}咨询公司", "organisation")
             ids = {village.pay(date(R, m, 14), party, rng.randint(6, 12) * 1_000_00) for m in (2, 5, 9)}
@@ -384,6 +439,44 @@ class _Builder:
             vid = village.pay(date(R, rng.randint(1, 11), 17), party, self.odd(5_000, 20_000), attachments=0)
             self.plant("white_slip", village, vouchers={vid})
             self.near["white_slip"] += 1
+        if rng.random() < chance:  # earmark_misuse: a road grant spent on office costs
+            fund = self._allocation(village, allowed="153")
+            village.pay(date(R, 6, 2), None, 80_000_00, account="153", fund=fund)  # allowed: near miss
+            vid = village.pay(
+                date(R, rng.randint(6, 11), 9), None, self.odd(2_000, 9_000), account="513", fund=fund
+            )
+            self.plant("earmark_misuse", village, vouchers={vid})
+            self.near["earmark_misuse"] += 1
+        if rng.random() < chance:  # earmark_misuse: a project paid before its 立项
+            project, approved = self._project(village, date(R, rng.randint(5, 9), 15))
+            vid = village.pay(approved - timedelta(days=rng.randint(3, 60)), None, self.odd(3_000, 9_000),
+                              account="153", project=project)  # fmt: skip
+            self.plant("earmark_misuse", village, vouchers={vid})
+            village.pay(
+                approved, None, self.odd(3_000, 9_000), account="153", project=project
+            )  # the day itself
+            self.near["earmark_misuse"] += 1
+        if (
+            rng.random() < chance
+        ):  # contract_arrears: rent due in spring never paid; December's only 21 days late
+            tenant = village.party(f"{village.region.name}种植合作社", "organisation")
+            contract = Contract.objects.create(
+                ledger=village.ledger, code="HT-01", kind="contracting", party_name=tenant, party_kind="organisation",
+                counterparty=village.ledger.counterparties.get(name=tenant), subject="集体耕地 120 亩",
+                signed_on=date(R, 1, 5), start=date(R, 1, 5), end=date(R + 4, 12, 31), price_fen=300_000_00,
+                created_by=self.registrar,
+            )  # fmt: skip
+            due = date(R, rng.randint(2, 9), 28)
+            for seq, day in ((1, due), (2, date(R, 12, 10))):
+                Instalment.objects.create(
+                    ledger=village.ledger,
+                    contract=contract,
+                    seq=seq,
+                    due_on=day,
+                    amount_fen=self.odd(20_000, 40_000),
+                )
+            self.plant("contract_arrears", village, batch=f"HT-01@{due}")
+            self.near["contract_arrears"] += 1
         # year_end_rush after every other expense: December made 5 × the monthly mean of
         # January–November as booked (so 5/16 ≈ 31 % of the year), or 2 × for the near miss.
         org = village.party(f"{village.region.name}建筑公司", "organisation")
@@ -401,6 +494,46 @@ class _Builder:
         else:  # near miss: the bank brought to exactly zero at the year's end
             self._bank_to_cash(village, date(R, 12, 30), village.bank)
             self.near["negative_balance"] += 1
+
+    def _allocation(self, village: _Village, *, allowed: str) -> str:
+        """A county road grant (warn) of 200,000.00 received by the village, allowed ``allowed``."""
+        self.serial += 1
+        name = "道路补助资金"
+        fund = services.fund_create(
+            actor=self.accountant, ledger=village.ledger, name=name, kind="earmarked_transfer"
+        )
+        allocation = Allocation.objects.create(
+            code=f"S{self.seed}-A{self.serial:05d}", issuer="县交通运输局", document_number=f"交发〔{YEAR}〕{self.serial}号",
+            date=date(YEAR, 5, 20), fund_kind="earmarked_transfer", purpose="村组道路硬化", allowed_accounts=allowed,
+            control=Control.WARN, created_by=self.registrar,
+        )  # fmt: skip
+        AllocationShare.objects.create(
+            ledger=village.ledger, allocation=allocation, fund=fund, amount_fen=200_000_00
+        )
+        village.post(
+            date(YEAR, 5, 25),
+            [
+                LineInput(summary="收到道路补助", account_code="102", debit_fen=200_000_00),
+                LineInput(summary="收到道路补助", account_code="241", credit_fen=200_000_00, fund_name=name),
+            ],
+        )
+        return name
+
+    def _project(self, village: _Village, approved: date) -> tuple[str, date]:
+        """A project of the library (warn) declared in March and approved (立项) on ``approved``."""
+        project = Project.objects.create(ledger=village.ledger, code="P01", name="村道路灯安装")
+        entry = ProjectEntry.objects.create(
+            ledger=village.ledger, project=project, kind=ProjectKind.PUBLIC_WELFARE, start=approved,
+            end=approved + timedelta(days=90), state=ProjectState.APPROVED, state_since=approved, control=Control.WARN,
+        )  # fmt: skip
+        steps = [(ProjectState.DECLARED, ProjectState.REVIEWED, approved - timedelta(days=30))]
+        steps.append((ProjectState.REVIEWED, ProjectState.APPROVED, approved))
+        for before, after, day in steps:
+            ProjectAct.objects.create(
+                ledger=village.ledger, entry=entry, from_state=before, to_state=after, acted_on=day,
+                actor=self.registrar,
+            )  # fmt: skip
+        return project.code, approved
 
     def _expenses(self, village: _Village) -> tuple[int, int]:
         """Expense debits booked so far: January–November, and December."""

@@ -66,6 +66,12 @@ def _rules(chart: str) -> dict:
     return json.loads((DATA_DIR / "funds-rules.json").read_text(encoding="utf-8"))[chart]
 
 
+def spending_asset_prefixes(chart: str) -> tuple[str, ...]:
+    """The asset accounts money is spent into under ``chart`` (besides every expense and cost
+    account): what budget control, and supervision's ``earmark_misuse`` after it, call spending."""
+    return tuple(_rules(chart)["spending_asset_prefixes"])
+
+
 @dataclass(frozen=True)
 class Finding:
     voucher_id: int

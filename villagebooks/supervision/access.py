@@ -13,7 +13,7 @@ from villagebooks.regions import permissions
 from villagebooks.regions.models import Role
 
 _OVERSIGHT = (Role.ADMIN, Role.COUNTY, Role.SUPERVISOR)
-VIEW_ALERTS, THRESHOLDS, FINDINGS, RESPOND, VERIFY = permissions.declare(
+VIEW_ALERTS, THRESHOLDS, FINDINGS, RESPOND, VERIFY, VIEW_FINDINGS = permissions.declare(
     "supervision",
     {
         # Alerts point at people's payments: not for the village reporter.
@@ -24,6 +24,9 @@ VIEW_ALERTS, THRESHOLDS, FINDINGS, RESPOND, VERIFY = permissions.declare(
         # The village's answer: the rectification and its documents.
         "respond": (Role.ADMIN, Role.ACCOUNTANT, Role.REPORTER, Role.AGENCY_MANAGER),
         "verify": _OVERSIGHT,
+        # See a finding and its steps: those who open and verify it, and the village's side that
+        # must answer it.
+        "view_findings": (*_OVERSIGHT, Role.AGENCY_MANAGER, Role.ACCOUNTANT, Role.REVIEWER, Role.REPORTER),
     },
 )
 

@@ -52,6 +52,8 @@ class Finding(models.Model):
     rule = models.CharField("来源规则", max_length=40, blank=True)  # blank: the supervisor's own observation
     period = models.CharField("期间", max_length=7, blank=True)
     voucher_keys = models.CharField("凭证", max_length=500, blank=True)
+    # The alerts it was opened from (their stable keys, one a line): empty for one's own observation.
+    alert_keys = models.TextField("来源预警", blank=True)
     amount_fen = models.BigIntegerField("金额(分)", default=0)
     evidence = models.TextField("依据")
     deadline = models.DateField("整改期限")
@@ -79,7 +81,23 @@ class StepKind(models.TextChoices):
     CLOSED = "closed", _("核实销号")
 
 
-class FindingStep(models.Model):
+class AppendOnly(models.Model):
+    """A row that is written once: saving it again or deleting it is refused (the services never
+    do; this stops anything else that tries through the ORM)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(f"{self._meta.verbose_name} 只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.verbose_name} 只能追加，不能删除")
+
+
+class FindingStep(AppendOnly):
     """One step of a finding: appended, never changed."""
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -87,6 +105,10 @@ class FindingStep(models.Model):
     kind = models.CharField("环节", max_length=16, choices=StepKind.choices)
     text = models.TextField("说明")
     documents = models.CharField("材料", max_length=500, blank=True)
+    # A rectification's correcting vouchers (numbers or keys as the village gave them) and the
+    # money returned (退回资金).
+    vouchers = models.CharField("纠正凭证", max_length=500, blank=True)
+    returned_fen = models.BigIntegerField("退回金额(分)", default=0)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     actor_role = models.CharField("角色", max_length=32, blank=True)
     at = models.DateTimeField(auto_now_add=True)
@@ -99,7 +121,30 @@ class FindingStep(models.Model):
         return self.kind
 
 
-class Dismissal(models.Model):
+class FindingDocument(AppendOnly):
+    """A document uploaded with a step (整改材料): a PDF or image, its type read from its bytes,
+    stored like a voucher's attachment under ``MEDIA_ROOT``, which no URL serves (the finding's
+    page hands it out after the same scope check)."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    step = models.ForeignKey(FindingStep, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to="findings/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["step_id", "id"]
+        verbose_name = "整改材料"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Dismissal(AppendOnly):
     """An alert judged not to be a problem, with the reason: kept and counted per rule."""
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)

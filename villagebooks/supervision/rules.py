@@ -10,8 +10,8 @@ Posted vouchers only; a reversed voucher and its red reversal are left out (the 
 payment did not happen). A "payment" is a voucher crediting 101 库存现金 or 102 银行存款 (or a
 sub-account); its amount is what those credits sum to, its counterparty the one named on its lines.
 
-Not here yet: ``earmark_misuse`` (needs the funds app's allocations and projects),
-``no_decision_record`` and ``contract_arrears`` (need village affairs' decisions and contracts).
+``no_decision_record`` and ``contract_arrears`` read village affairs' decision records and
+contracts through its selectors (``vouchers_with_decisions``, ``overdue_receipts``).
 """
 
 from __future__ import annotations
@@ -22,16 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.affairs.selectors_members import vouchers_with_decisions
+from villagebooks.affairs.selectors_property import overdue_receipts
 from villagebooks.common.money import format_fen
+from villagebooks.funds.control import spending_asset_prefixes
+from villagebooks.funds.models import STATE_ORDER, AllocationShare, ProjectAct, ProjectEntry, ProjectState
 from villagebooks.ledger.models import (
     AccountBalance,
     Category,
     Counterparty,
     CounterpartyKind,
+    Ledger,
     Side,
     Voucher,
     VoucherKind,
@@ -56,6 +61,9 @@ RULE_NAMES = {
     "round_amounts": _("整数金额"),
     "backdated_entry": _("事后补录"),
     "white_slip": _("白条入账"),
+    "earmark_misuse": _("挤占挪用"),
+    "no_decision_record": _("大额支出无决策记录"),
+    "contract_arrears": _("合同欠收"),
 }
 
 E_SPLIT = _("{days} 天内向 {party} 付款 {count} 笔，每笔低于 {limit} 元审批线，合计 {total} 元。")
@@ -73,6 +81,19 @@ E_RUSH = _("{year} 年 12 月费用支出 {december} 元，是 1–11 月月均 
 E_NEGATIVE = _("{period} 月末 {account} 余额为 {balance} 元，低于零。")
 E_ROUND = _("{year} 年向 {party} 付款 {count} 笔，每笔都是 {unit} 元的整数倍，合计 {total} 元。")
 E_BACKDATED = _("凭证日期 {date}，{entered} 才录入，相隔 {days} 天（超过 {limit} 天）。")
+E_EARMARK_NOT_ALLOWED = _(
+    "专项资金“{fund}”（{documents}）只允许用于科目 {allowed}，本凭证借记 {account} {amount} 元。"
+)
+E_EARMARK_FORBIDDEN = _(
+    "专项资金“{fund}”（{documents}）的负面清单禁止用于科目 {account}，本凭证借记 {amount} 元。"
+)
+E_EARMARK_BEFORE = _("项目“{project}”{when}，本凭证 {date} 已从中支出 {amount} 元。")
+E_EARMARK_APPROVED_ON = _("于 {approved} 才立项")
+E_EARMARK_NOT_APPROVED = _("至今未立项（当前状态：{state}）")
+E_NO_DECISION = _("向 {party} 付款 {amount} 元，达到 {limit} 元须经民主决策，未关联决策记录。")
+E_ARREARS = _(
+    "合同 {contract}（{party}）{due} 应收 {amount} 元，至 {on} 已逾期 {days} 天，尚欠 {outstanding} 元。"
+)
 E_WHITE_SLIP = _("向单位 {party} 付款 {amount} 元，凭证没有附件（发票）。")
 
 
@@ -112,6 +133,7 @@ class LedgerInfo:
     village_path: str
     start_year: int
     start_month: int
+    chart: str = "2023"
 
 
 @dataclass
@@ -125,6 +147,10 @@ class Scope:
     # A voucher not posted yet, judged as if it were (the review desk shows its alerts before
     # approval); None: posted vouchers only.
     pending: int | None = None
+    # One voucher looked at (the review desk): the rules read only what can make an alert with
+    # it, that voucher and the payments to its counterparties (``focus_parties``).
+    focus: int | None = None
+    focus_parties: frozenset = frozenset()
     # Reads several rules share (the payments, the list vouchers), made once per scope.
     shared: dict = field(default_factory=dict, repr=False)
 
@@ -140,6 +166,7 @@ class Scope:
                 ledger.village.path,
                 ledger.start_year,
                 ledger.start_month,
+                ledger.chart,
             )
             for ledger in ledgers
         }
@@ -180,17 +207,27 @@ def _alert(scope: Scope, rule: str, ledger_id: int, day: date, amount: int, evid
     )
 
 
-def _posted_lines(scope: Scope):
+def _posted_lines(scope: Scope, *, payments: bool = False):
+    """Lines of posted vouchers in scope; with a focus, the focused voucher's only, or (for the
+    rules that read ``payments``) the lines of vouchers paying one of its counterparties."""
     posted = Q(voucher__status=VoucherStatus.POSTED)
     if scope.pending is not None:
         posted |= Q(voucher_id=scope.pending)
-    return VoucherLine.objects.filter(
+    lines = VoucherLine.objects.filter(
         posted,
         ledger_id__in=scope.ids,
         voucher__kind=VoucherKind.NORMAL,
         voucher__reversed_by__isnull=True,
         voucher__date__range=(scope.start, scope.end),
     )
+    if scope.focus is None:
+        return lines
+    if payments and scope.focus_parties:
+        paying = VoucherLine.objects.filter(
+            ledger_id__in=scope.ids, counterparty_id__in=scope.focus_parties
+        ).values("voucher_id")
+        return lines.filter(voucher_id__in=paying)
+    return lines.filter(voucher_id=scope.focus)
 
 
 @dataclass(frozen=True)
@@ -201,6 +238,8 @@ class Payment:
     amount_fen: int
     party_id: int | None
     attachments: int
+    imported: bool = False  # posted by an import: the file says nothing of its attachments
+    spent: int = 1  # what it debits beyond cash and bank: 0 for cash drawn or banked (no payment)
 
 
 def _payments(scope: Scope) -> list[Payment]:
@@ -215,11 +254,19 @@ def _read_payments(scope: Scope) -> list[Payment]:
     cash_or_bank = Q(account__code__startswith=CASH) | Q(account__code__startswith=BANK)
     rows = (
         _posted_lines(scope)
-        .values("ledger_id", "voucher_id", "voucher__number", "voucher__external_key", "voucher__date")
+        .values(
+            "ledger_id",
+            "voucher_id",
+            "voucher__number",
+            "voucher__external_key",
+            "voucher__date",
+            "voucher__source_sha256",
+        )  # fmt: skip
         .annotate(
             paid=Sum("credit_fen", filter=cash_or_bank),
             party=Max("counterparty_id"),
             attachments=Max("voucher__attachment_count"),
+            spent=Sum("debit_fen", filter=~cash_or_bank),
         )
         .filter(paid__gt=0)
         .order_by("ledger_id", "voucher__date", "voucher_id")
@@ -232,13 +279,23 @@ def _read_payments(scope: Scope) -> list[Payment]:
             r["paid"],
             r["party"],
             r["attachments"] or 0,
+            r["voucher__source_sha256"] is not None,
+            r["spent"] or 0,
         )
         for r in rows
     ]
 
 
-def _parties(ids) -> dict[int, Counterparty]:
-    return {c.pk: c for c in Counterparty.objects.filter(pk__in={i for i in ids if i})}
+def _parties(ids, scope: Scope | None = None) -> dict[int, Counterparty]:
+    """The counterparties named (read once per scope for the parties of its payments)."""
+    wanted = {i for i in ids if i}
+    if scope is not None:
+        known = scope.shared.setdefault("parties", {})
+        missing = wanted - set(known)
+        if missing:
+            known.update({c.pk: c for c in Counterparty.objects.filter(pk__in=missing)})
+        return known
+    return {c.pk: c for c in Counterparty.objects.filter(pk__in=wanted)}
 
 
 def _list_vouchers(scope: Scope) -> set[int]:
@@ -263,7 +320,7 @@ def check_split_payment(scope: Scope) -> list[Alert]:
     for payment in payments:
         if payment.party_id:
             by_party[(payment.ledger_id, payment.party_id)].append(payment)
-    parties = _parties(party for _ledger, party in by_party)
+    parties = _parties((party for _ledger, party in by_party), scope)
     alerts = []
     for (ledger_id, party_id), items in by_party.items():
         limit = scope.value(ledger_id, "split_payment", "approval_limit")
@@ -302,10 +359,15 @@ def check_split_payment(scope: Scope) -> list[Alert]:
 
 
 def check_cash_over_limit(scope: Scope) -> list[Alert]:
-    """大额现金: one posted line crediting 101 库存现金 by more than the cash limit."""
+    """大额现金: one posted line crediting 101 库存现金 by more than the cash limit. Cash paid into
+    the bank (a voucher debiting 102) is not a payment and is left out."""
+    banked = VoucherLine.objects.filter(
+        voucher=OuterRef("voucher"), account__code__startswith=BANK, debit_fen__gt=0
+    )
     rows = (
         _posted_lines(scope)
         .filter(account__code__startswith=CASH, credit_fen__gt=0)
+        .exclude(Exists(banked))
         .values_list(
             "ledger_id",
             "voucher_id",
@@ -551,11 +613,11 @@ def check_related_party_payment(
     """优亲厚友: a payment to a cadre of the ledger's village or to a close relative of one (the
     registry's ``cadre_role`` and ``cadre_of``), matched by ID number, or by name where the
     counterparty has no ID number and the name is one cadre's or relative's alone in that village.
-    Payments of a subsidy list are left to the subsidy rules. ``decided_vouchers`` will name the
-    vouchers with a decision record once village affairs keeps them; until then every such
-    payment is shown."""
+    Payments of a subsidy list are left to the subsidy rules, and payments linked to a decision
+    record (village affairs' 四议两公开: the relationship was declared and decided) are not shown;
+    ``decided_vouchers`` overrides where those records are read from."""
     payments = [p for p in _payments(scope) if p.party_id]
-    exempt = _list_vouchers(scope) | (decided_vouchers(scope) if decided_vouchers else set())
+    exempt = _list_vouchers(scope) | (decided_vouchers or _decided)(scope)
     villages = {info.village_id for info in scope.ledgers.values()}
     people = list(
         Person.objects.filter(village_id__in=villages)
@@ -566,7 +628,7 @@ def check_related_party_payment(
     by_name: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for p in people:
         by_name[(p["village_id"], p["name"])].append(p)
-    parties = _parties(p.party_id for p in payments)
+    parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for payment in payments:
         if payment.voucher.id in exempt:
@@ -730,7 +792,7 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
     for p in _payments(scope):
         if p.party_id and p.voucher.id not in exempt:
             groups[(p.ledger_id, p.party_id, p.date.year)].append(p)
-    parties = _parties(party for _l, party, _y in groups)
+    parties = _parties((party for _l, party, _y in groups), scope)
     alerts = []
     for (ledger_id, party_id, year), items in groups.items():
         unit = scope.value(ledger_id, "round_amounts", "unit")
@@ -759,13 +821,17 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
 def check_backdated_entry(scope: Scope) -> list[Alert]:
     """事后补录: a posted voucher entered more than ``max_lag_days`` after its date. An imported
     voucher (books kept elsewhere before) is left out: its entry date is the import's."""
+    posted = Q(status=VoucherStatus.POSTED)
+    if scope.pending is not None:
+        posted |= Q(id=scope.pending)
     rows = (
         Voucher.objects.filter(
+            posted,
             ledger_id__in=scope.ids,
-            status=VoucherStatus.POSTED,
             kind=VoucherKind.NORMAL,
             date__range=(scope.start, scope.end),
             source_sha256__isnull=True,
+            **({"id": scope.focus} if scope.focus is not None else {}),
         )
         .values_list("ledger_id", "id", "number", "external_key", "date", "created_at", "amount_fen")
         .order_by("ledger_id", "date", "id")
@@ -793,9 +859,11 @@ def check_backdated_entry(scope: Scope) -> list[Alert]:
 
 def check_white_slip(scope: Scope) -> list[Alert]:
     """白条入账: a payment to an organisation (a counterparty of kind 单位) whose voucher has no
-    attachment at all: a business must give an invoice."""
-    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0]
-    parties = _parties(p.party_id for p in payments)
+    attachment at all: a business must give an invoice. An imported voucher is left out: the
+    import file carries no attachments (its invoices are with the paper books it came from), so
+    its count of none says nothing."""
+    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0 and not p.imported]
+    parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for p in payments:
         party = parties[p.party_id]
@@ -807,6 +875,202 @@ def check_white_slip(scope: Scope) -> list[Alert]:
         alerts.append(
             _alert(scope, "white_slip", p.ledger_id, p.date, p.amount_fen, evidence, vouchers=(p.voucher,))
         )
+    return alerts
+
+
+def _earmark_rules(scope: Scope) -> dict[int, dict]:
+    """Per fund with an allocation in the scope's ledgers: what its allocations allow (None: any
+    account, as an allocation without a list allows any), forbid, and their documents."""
+    funds: dict[int, dict] = {}
+    rows = AllocationShare.objects.filter(ledger_id__in=scope.ids).values_list(
+        "fund_id", "fund__name", "allocation__document_number", "allocation__allowed_accounts",
+        "allocation__forbidden_accounts",
+    )  # fmt: skip
+    for fund_id, name, document, allowed, forbidden in rows:
+        rules = funds.setdefault(fund_id, {"name": name, "allowed": [], "forbidden": [], "documents": []})
+        prefixes = [code for code in allowed.split(";") if code]
+        if rules["allowed"] is not None:
+            rules["allowed"] = rules["allowed"] + prefixes if prefixes else None
+        rules["forbidden"] += [code for code in forbidden.split(";") if code]
+        rules["documents"].append(document)
+    return funds
+
+
+def _approvals(scope: Scope) -> dict[int, tuple[str, str, date | None]]:
+    """Per project of the library in the scope's ledgers: (label, state, the day it reached 立项),
+    the day None when it has not (or came into the library past it, with no act saying when)."""
+    approved_at = STATE_ORDER.index(ProjectState.APPROVED)
+    later = STATE_ORDER[approved_at:]
+    entries = {
+        project_id: [f"{name}({code})", state, None]
+        for project_id, code, name, state in ProjectEntry.objects.filter(ledger_id__in=scope.ids).values_list(
+            "project_id", "project__code", "project__name", "state"
+        )
+    }
+    acts = (
+        ProjectAct.objects.filter(ledger_id__in=scope.ids, to_state__in=later)
+        .values("entry__project_id")
+        .annotate(first=Min("acted_on"))
+        .order_by()
+    )
+    for row in acts:
+        entries[row["entry__project_id"]][2] = row["first"]
+    return {pk: tuple(values) for pk, values in entries.items()}
+
+
+def check_earmark_misuse(scope: Scope) -> list[Alert]:
+    """挤占挪用: a posted line tagged with a fund that has an allocation (资金下达) spending into an
+    account its allocations do not allow or forbid (possible where the county set "warn", or in
+    books imported from before the allocation was entered), or a line tagged with a project of
+    the library spending before the day the project reached 立项 (or while it has not).
+
+    Spending is what budget control calls spending (``funds.control``): the net debit of a line on
+    an expense or cost account or an asset money is spent into (``data/funds-rules.json``). One
+    alert per voucher, its amount the sum of the lines at fault, each reason in the evidence."""
+    funds = _earmark_rules(scope)
+    projects = _approvals(scope)
+    if not funds and not projects:
+        return []
+    spending = Q(account__category__in=(Category.EXPENSE, Category.COST))
+    for prefix in {p for info in scope.ledgers.values() for p in spending_asset_prefixes(info.chart)}:
+        spending |= Q(account__code__startswith=prefix)
+    rows = (
+        _posted_lines(scope)
+        .filter(spending, Q(fund_id__in=list(funds)) | Q(project_id__in=list(projects)), debit_fen__gt=0)
+        .values_list(
+            "ledger_id", "voucher_id", "voucher__number", "voucher__external_key", "voucher__date",
+            "account__code", "fund_id", "project_id", "debit_fen", "credit_fen",
+        )
+        .order_by("ledger_id", "voucher__date", "voucher_id", "line_no")
+    )  # fmt: skip
+    by_voucher: dict[int, list] = {}
+    for row in rows:
+        by_voucher.setdefault(row[1], []).append(row)
+    alerts = []
+    for voucher_id, lines in by_voucher.items():
+        ledger_id, _v, number, key, day = lines[0][:5]
+        reasons, amount = [], 0
+        for *_head, code, fund_id, project_id, debit, credit in lines:
+            net = debit - credit
+            if net <= 0:
+                continue
+            faults = []
+            fund = funds.get(fund_id) if fund_id else None
+            if fund is not None:
+                documents = "、".join(fund["documents"])
+                if fund["allowed"] is not None and not code.startswith(tuple(fund["allowed"])):
+                    faults.append(
+                        E_EARMARK_NOT_ALLOWED.format(
+                            fund=fund["name"],
+                            documents=documents,
+                            allowed="、".join(fund["allowed"]),
+                            account=code,
+                            amount=_yuan(net),
+                        )  # fmt: skip
+                    )
+                if fund["forbidden"] and code.startswith(tuple(fund["forbidden"])):
+                    faults.append(
+                        E_EARMARK_FORBIDDEN.format(
+                            fund=fund["name"], documents=documents, account=code, amount=_yuan(net)
+                        )
+                    )
+            project = projects.get(project_id) if project_id else None
+            if project is not None:
+                label, state, approved = project
+                reached = STATE_ORDER.index(state) >= STATE_ORDER.index(ProjectState.APPROVED)
+                if approved is not None and day < approved:
+                    when = E_EARMARK_APPROVED_ON.format(approved=approved)
+                elif approved is None and not reached:
+                    when = E_EARMARK_NOT_APPROVED.format(state=ProjectState(state).label)
+                else:
+                    when = None
+                if when is not None:
+                    faults.append(
+                        E_EARMARK_BEFORE.format(project=label, when=when, date=day, amount=_yuan(net))
+                    )
+            if faults:
+                reasons += [str(f) for f in faults]
+                amount += net
+        if reasons:
+            alerts.append(
+                _alert(
+                    scope,
+                    "earmark_misuse",
+                    ledger_id,
+                    day,
+                    amount,
+                    "".join(reasons),
+                    vouchers=(VoucherRef(voucher_id, number, key or ""),),
+                )  # fmt: skip
+            )
+    return alerts
+
+
+def _decided(scope: Scope) -> set[int]:
+    """The vouchers of the scope linked to a decision record (四议两公开), read once per scope."""
+    if "decided" not in scope.shared:
+        decided: set[int] = set()
+        for ledger in Ledger.objects.filter(pk__in=scope.ids):
+            decided |= set(vouchers_with_decisions(ledger, scope.start, scope.end))
+        scope.shared["decided"] = decided
+    return scope.shared["decided"]
+
+
+def check_no_decision_record(scope: Scope) -> list[Alert]:
+    """大额支出无决策记录: a posted payment at or above ``min_amount`` (the approval line) with no
+    decision record linked to it (village affairs' 四议两公开). Subsidy lists are left out: they are
+    paid under the programme's rules, not a village decision."""
+    exempt = _list_vouchers(scope) | _decided(scope)
+    payments = [p for p in _payments(scope) if p.voucher.id not in exempt and p.spent > 0]
+    parties = _parties((p.party_id for p in payments), scope)
+    alerts = []
+    for p in payments:
+        limit = scope.value(p.ledger_id, "no_decision_record", "min_amount")
+        if p.amount_fen < limit:
+            continue
+        party = parties[p.party_id].name if p.party_id else "—"
+        evidence = E_NO_DECISION.format(party=party, amount=_yuan(p.amount_fen), limit=_yuan(limit))
+        alerts.append(
+            _alert(
+                scope,
+                "no_decision_record",
+                p.ledger_id,
+                p.date,
+                p.amount_fen,
+                evidence,
+                vouchers=(p.voucher,),
+            )
+        )
+    return alerts
+
+
+def check_contract_arrears(scope: Scope) -> list[Alert]:
+    """合同欠收: an instalment of a contract (承包、租赁) due in the scope's months and still owed
+    more than ``min_days`` days after its due date, as of the scope's end or today, whichever is
+    earlier (village affairs' ``overdue_receipts``). One alert per instalment."""
+    on = min(scope.end, timezone.localdate())
+    alerts = []
+    for ledger in Ledger.objects.filter(pk__in=scope.ids).order_by("code"):
+        days = scope.value(ledger.pk, "contract_arrears", "min_days")
+        for row in overdue_receipts(ledger, on):
+            if not scope.start <= row["due_date"] <= scope.end or row["days_overdue"] <= days:
+                continue
+            evidence = E_ARREARS.format(
+                contract=row["contract"], party=row["party"], due=row["due_date"], amount=_yuan(row["amount_due_fen"]),
+                on=on, days=row["days_overdue"], outstanding=_yuan(row["outstanding_fen"]),
+            )  # fmt: skip
+            alerts.append(
+                _alert(
+                    scope,
+                    "contract_arrears",
+                    ledger.pk,
+                    row["due_date"],
+                    row["outstanding_fen"],
+                    evidence,
+                    batch=f"{row['contract']}@{row['due_date']}",
+                    person=row["party"],
+                )  # fmt: skip
+            )
     return alerts
 
 
@@ -822,6 +1086,9 @@ RULES: list[Callable[[Scope], list[Alert]]] = [
     check_round_amounts,
     check_backdated_entry,
     check_white_slip,
+    check_earmark_misuse,
+    check_no_decision_record,
+    check_contract_arrears,
 ]
 
 
@@ -833,6 +1100,8 @@ VOUCHER_RULES = [
     check_round_amounts,
     check_backdated_entry,
     check_white_slip,
+    check_earmark_misuse,
+    check_no_decision_record,
 ]
 
 

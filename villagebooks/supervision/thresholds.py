@@ -38,6 +38,7 @@ KINDS = {
     "window_days": WHOLE,
     "min_count": WHOLE,
     "max_lag_days": WHOLE,
+    "min_days": WHOLE,
     "mean_multiple": RATIO,
     "year_share": RATIO,
     "accounts": CODES,

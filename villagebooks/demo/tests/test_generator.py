@@ -194,3 +194,19 @@ def test_hledger_computes_the_balances_of_the_import_files(tmp_path):
         computed[leaf] = int(row[1].replace(".", "")) if "." in row[1] else int(row[1]) * 100
     leaves = {code: fen for code, fen in expected.items() if fen}
     assert {code: computed.get(code, 0) for code in leaves} == leaves
+
+
+def test_cash_payments_stay_within_the_supervision_cash_limit(county):
+    """The ordinary books follow the supervision rules: no cash payment above 1,000.00 yuan (the
+    default of cash_over_limit), so that the demo's alerts are the real ones. Cash paid into the
+    bank is no payment."""
+    from villagebooks.supervision.thresholds import defaults
+
+    limit = int(defaults()["cash_over_limit"]["cash_limit"].replace(".", ""))
+    for books in county:
+        for voucher in books.vouchers:
+            if any(line.account.startswith("102") and line.debit_fen for line in voucher.lines):
+                continue
+            for line in voucher.lines:
+                if line.account.startswith("101"):
+                    assert line.credit_fen <= limit, voucher

@@ -33,7 +33,12 @@ def test_page_for_supervisor_and_404_elsewhere(client, books, region_tree, make_
     csv = client.get(
         "/supervision/", {"region": "510781100000", "from": "2025-01", "to": "2025-12", "format": "csv"}
     )
-    assert csv.content.decode("utf-8-sig").splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("规则,账套,期间")
+    codes = client.get(
+        "/supervision/",
+        {"region": "510781100000", "from": "2025-01", "to": "2025-12", "format": "csv", "headers": "codes"},
+    )
+    assert codes.content.decode("utf-8-sig").splitlines()[0].startswith(",".join(CSV_COLUMNS))
     client.force_login(make_user("other", "supervisor", region_tree["510781101000"]))
     assert client.get("/supervision/", {"region": "510781100000"}).status_code == 404
     assert client.get("/supervision/", {"ledger": "HT01"}).status_code == 404
