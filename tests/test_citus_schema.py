@@ -43,6 +43,12 @@ REFERENCE = {
     "registry_helper",
     "registry_registrychange",
     "registry_programme",  # a county's (or province's) programmes, read by every village's lists
+    # The collective's members, shares and decisions are a village's too (built on the registry).
+    "affairs_membership",
+    "affairs_representative",
+    "affairs_shareclass",
+    "affairs_shareentry",
+    "affairs_decision",
     "supervision_thresholdsetting",  # a county's thresholds for the supervision rules: few, read by every run
 }
 COORDINATOR = {

@@ -8,7 +8,6 @@ answers 404, as one that does not exist. No ID number, card or phone is shown on
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from datetime import date
@@ -41,6 +40,7 @@ from villagebooks.affairs.selectors_members import (
 from villagebooks.affairs.shares import SHARE_COLUMNS, number_text, shares_import
 from villagebooks.affairs.terms import terms
 from villagebooks.common.errors import DomainError
+from villagebooks.common.spreadsheet import Number, csv_writer
 from villagebooks.ledger.models import Ledger
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -188,7 +188,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in IMPORTS:
         raise Http404
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(IMPORTS[kind][0])
     writer.writerow(EXAMPLES[kind])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -254,11 +254,13 @@ def dividend_list(request: HttpRequest, code: str, ledger_code: str, year: int) 
         raise Http404
     dividend = found[0]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([str(h) for h in DIVIDEND_HEADERS])
     for row in dividend["households"]:
-        writer.writerow([row["household"], row["head_name"], row["shares"], fen_to_text(row["amount_fen"])])
-    writer.writerow([str(TOTAL), "", dividend["total_shares"], fen_to_text(dividend["amount_fen"])])
+        writer.writerow(
+            [row["household"], row["head_name"], row["shares"], Number(fen_to_text(row["amount_fen"]))]
+        )
+    writer.writerow([str(TOTAL), "", dividend["total_shares"], Number(fen_to_text(dividend["amount_fen"]))])
     writer.writerow([str(PER_SHARE), "", "", dividend["per_share_yuan"]])
     writer.writerow([str(METHOD), dividend["method"], "", ""])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")

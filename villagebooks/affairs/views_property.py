@@ -11,7 +11,6 @@ user's scope answers 404 like one that does not exist; a write without the actio
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import tempfile
@@ -33,6 +32,7 @@ from villagebooks.affairs import selectors_property as S
 from villagebooks.affairs.access_property import ASSETS, CONTRACTS, DEPRECIATE, RESOURCES
 from villagebooks.affairs.models import AssetCard, AssetKind, AssetNature, Contract, DepreciationRun
 from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.common.spreadsheet import csv_writer
 from villagebooks.ledger.access import can
 from villagebooks.ledger.selectors import ledger_get
 
@@ -356,7 +356,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     aliases, example = TEMPLATES[kind]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([names[-1] for names in aliases.values()])
     writer.writerow(example)
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")

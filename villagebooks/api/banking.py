@@ -17,7 +17,7 @@ from django.conf import settings
 from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
 
 from villagebooks.api import schemas as S
-from villagebooks.api.errors import CONFLICT, ApiError, NotFound
+from villagebooks.api.errors import CONFLICT, NO_FILE, ApiError, NotFound
 from villagebooks.api.fields import ID_MAX, Code, money_text
 from villagebooks.api.paging import PageIn, page_of
 from villagebooks.banking import services
@@ -139,8 +139,10 @@ def bank_lines(request, code: Code, account: Code, filters: Query[LineFilter], p
     response={201: StatementOut, **S.ERRORS},
     summary="导入银行对账单（CSV 或 XLSX，通用格式）并自动勾对",
 )
-def statement_import(request, code: Code, account: Code, file: File[UploadedFile]):
+def statement_import(request, code: Code, account: Code, file: File[UploadedFile] = None):
     ledger = _ledger(request.auth, code)
+    if file is None:
+        raise DomainError(NO_FILE, field="file")
     if file.size and file.size > settings.ATTACHMENT_MAX_BYTES:
         size = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
         raise DomainError(FILE_TOO_LARGE.format(size=size), field="file")

@@ -36,6 +36,8 @@ CODES = (INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, METHOD_NOT_AL
 NOT_AUTHENTICATED = "请先登录，或在请求头中提供 Authorization: Bearer <令牌>"
 CSRF_FAILED = "CSRF 校验失败：用登录会话调用接口时，修改数据的请求须带 X-CSRFToken 请求头"
 BODY_UNREADABLE = "请求内容无法解析，应为 JSON"
+# An upload endpoint called without its file (the schema marks it optional so that the answer is this).
+NO_FILE = "请上传要导入的文件（表单字段 file）"
 BODY_TOO_LARGE = "请求内容过大"
 NO_SUCH_ENDPOINT = "没有这个接口"
 NOT_ALLOWED = "该接口不支持此请求方法"

@@ -16,7 +16,7 @@ from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from villagebooks.api import schemas as S
-from villagebooks.api.errors import NotFound
+from villagebooks.api.errors import NO_FILE, NotFound
 from villagebooks.api.fields import Code, Period, text
 from villagebooks.common.errors import DomainError
 from villagebooks.common.money import fen_to_text
@@ -228,7 +228,6 @@ def received(request, filters: Query[ReceivedFilter]):
 # Writes
 
 FILE_TOO_LARGE = "文件过大：最大 {size} MB"
-NO_FILE = "请上传要导入的文件（表单字段 file）"
 UNKNOWN_LEDGER = "账套 {code} 不存在或您无权查看"
 
 

@@ -25,6 +25,7 @@ from villagebooks.affairs.selectors_members import payments
 from villagebooks.affairs.shares import SHARE_COLUMNS, shares_import
 from villagebooks.affairs.terms import terms
 from villagebooks.common.errors import DomainError
+from villagebooks.common.spreadsheet import csv_writer
 from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region
 from villagebooks.registry.models import Person
@@ -42,10 +43,8 @@ class AffairsMembersSummary:
 
 
 def _write(path: Path, columns, rows) -> Path:
-    import csv
-
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(columns)
         writer.writerows(rows)
     return path

@@ -216,7 +216,9 @@ class DecisionPayment(models.Model):
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="payments")
-    voucher = models.OneToOneField(Voucher, on_delete=models.PROTECT, related_name="+")
+    # One decision a voucher: unique with its ledger, so that the key holds when the tables are
+    # distributed by ledger (tests/test_citus_schema.py).
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+", db_index=False)
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(auto_now_add=True)
 
@@ -224,6 +226,9 @@ class DecisionPayment(models.Model):
         ordering = ["decision_id", "voucher_id"]
         verbose_name = "决策关联支出"
         indexes = [models.Index(fields=["ledger", "decision"], name="decisionpayment_ledger")]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "voucher"], name="decisionpayment_one_per_voucher")
+        ]
 
     def __str__(self) -> str:
         return f"{self.decision_id}:{self.voucher_id}"
