@@ -396,6 +396,20 @@ def demo_load(
         accountant_for=lambda village: accountant[village.parent.code],
         end=end,
     )
+    # The county asks for a decision record (四议两公开) from its decision threshold up, and its
+    # supervision flags a payment without one from the same amount: a county setting, recorded as
+    # any other (the rule's default is the 5,000 yuan approval line, which would flag every
+    # ordinary payment of the demo's books).
+    from villagebooks.affairs.terms import terms as affairs_terms
+    from villagebooks.supervision.thresholds import threshold_set
+
+    threshold_set(
+        actor=system,
+        rule="no_decision_record",
+        name="min_amount",
+        value=f"{affairs_terms().decision_threshold_fen // 100}.{affairs_terms().decision_threshold_fen % 100:02d}",
+        region_code=villages[0].parent.parent.code,
+    )
     manager_login = next((x for x in logins if x.role == "agency-manager"), None)
     if manager_login is not None and manager_login.region_code in accountant:
         from villagebooks.demo.funds import demo_funds_load
