@@ -9,9 +9,7 @@ answers 404, as one that does not exist. No ID number, card or phone is shown on
 from __future__ import annotations
 
 import io
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,6 +39,7 @@ from villagebooks.affairs.shares import SHARE_COLUMNS, number_text, shares_impor
 from villagebooks.affairs.terms import terms
 from villagebooks.common.errors import DomainError
 from villagebooks.common.spreadsheet import Number, csv_writer
+from villagebooks.common.uploads import saved_upload
 from villagebooks.ledger.models import Ledger
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -156,12 +155,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
         elif upload.size > IMPORT_MAX_BYTES:
             problems = [str(IMPORT_TOO_LARGE)]
         else:
-            suffix = Path(upload.name).suffix.lower()[:5]
-            with tempfile.TemporaryDirectory(prefix="villagebooks-affairs-") as directory:
-                path = Path(directory) / f"upload{suffix}"
-                with path.open("wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
+            with saved_upload(upload) as path:
                 try:
                     result = function(actor=request.user, path=path)
                 except DomainError as error:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,6 +31,7 @@ from villagebooks.affairs.access_property import ASSETS, CONTRACTS, DEPRECIATE, 
 from villagebooks.affairs.models import AssetCard, AssetKind, AssetNature, Contract, DepreciationRun
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.spreadsheet import csv_writer
+from villagebooks.common.uploads import saved_upload
 from villagebooks.ledger.access import can
 from villagebooks.ledger.selectors import ledger_get
 
@@ -331,11 +330,7 @@ def import_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         messages.error(request, FILE_TOO_LARGE.format(size=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)))
         return redirect(PAGE_OF[kind], ledger.code)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{kind}{Path(upload.name).suffix.lower()}"
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+    with saved_upload(upload, kind) as path:
         try:
             count = IMPORTERS[kind](actor=request.user, path=path)
         except NotPermitted as error:

@@ -10,9 +10,6 @@ on the page it came from, and nothing was changed.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,6 +34,7 @@ from villagebooks.banking.services import (
 )
 from villagebooks.banking.statements import DEFAULT_LAYOUT, column_label, layout_choices
 from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.common.uploads import saved_upload
 from villagebooks.ledger.access import can
 from villagebooks.ledger.domain.periods import parse_period, period_label
 from villagebooks.ledger.models import Ledger, Period, PeriodStatus
@@ -189,12 +187,7 @@ def import_view(request: HttpRequest, code: str) -> HttpResponse:
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         messages.error(request, FILE_TOO_LARGE.format(size=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)))
         return _back(request, ledger)
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"statement{suffix}"
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+    with saved_upload(upload, "statement") as path:
         try:
             result = bank_statement_import(
                 actor=request.user,

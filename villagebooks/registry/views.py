@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.common.uploads import saved_upload
 from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.registry import access
 from villagebooks.registry.domain.identity import mask, mask_phone
@@ -238,8 +239,6 @@ IMPORT_NO_FILE = gettext_lazy("请选择要导入的文件")
 def households_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a households file (the import-households columns): a village reporter enters the
     persons of their own village this way; the same checks, all or nothing."""
-    import tempfile
-    from pathlib import Path
 
     from villagebooks.registry.households import COLUMNS, households_import, import_summary
 
@@ -253,12 +252,7 @@ def households_import_page(request: HttpRequest) -> HttpResponse:
         elif upload.size > IMPORT_MAX_BYTES:
             problems = [str(IMPORT_TOO_LARGE)]
         else:
-            suffix = Path(upload.name).suffix.lower()[:5]
-            with tempfile.TemporaryDirectory(prefix="villagebooks-households-") as directory:
-                path = Path(directory) / f"upload{suffix}"
-                with path.open("wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
+            with saved_upload(upload) as path:
                 try:
                     result = households_import(actor=request.user, path=path)
                 except DomainError as error:
