@@ -87,7 +87,8 @@ class VoucherToPost:
     kind: str
     external_key: str
     lines: tuple[LineToPost, ...]
-    number: int | None = None  # given at posting: None for the before-posting hooks
+    # Given at posting: None for one voucher's before-posting hooks, reserved for an import's batch.
+    number: int | None = None
     note: str = ""
     prepared_by_id: int | None = None
     reviewed_by_id: int | None = None
@@ -353,7 +354,9 @@ class BatchPosting:
     also until commit: holding a head, it never waits for a period a poster may hold.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, writes=None) -> None:
+        # SQLite: the rows and chain entries are stored on a second thread (``background_writes``).
+        self.writes = writes
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
         self.ledgers: set[int] = set()  # ledgers whose periods are all locked
         self.appenders: dict[int, chain.Appender] = {}  # ledger id → its chain, head locked
@@ -378,23 +381,29 @@ class BatchPosting:
         write_rows: Callable[[list[int]], None],
         describe: Callable[[list[int] | None], list[VoucherToPost]],
     ) -> FieldProblem | None:
-        """Post one batch: number it, let the hooks check it, have ``write_rows(numbers)`` insert
-        its vouchers (already posted) and lines, add its balance movements (``balance_sums``:
-        ``BalanceKey`` without ``is_closing`` → [debit, credit]), append it to the chains.
+        """Post one batch: number it, let the hooks check it, add its balance movements
+        (``balance_sums``: ``BalanceKey`` without ``is_closing`` → [debit, credit]), have
+        ``write_rows(numbers)`` insert its vouchers (already posted) and lines, append it to the
+        chains.
 
-        ``describe(numbers)`` gives the batch as plain values for the chain and the hooks.
-        Returns the problem that stopped it; nothing of it was written.
+        ``describe(numbers)`` gives the batch as plain values for the chain and the hooks (the
+        before-posting hooks see the numbers reserved for it). Returns the problem that stopped
+        it; nothing of it was written.
+
+        The order lets the rows be stored on a second thread (SQLite, ``background_writes``)
+        while this one goes on: everything that reads or locks comes before ``write_rows``, the
+        chain's records are made while the lines are stored, and every statement of this thread
+        waits for what was handed over before it.
         """
         numbers = self._reserve_numbers(period_ids, date_rows)
         if isinstance(numbers, FieldProblem):
             return numbers
+        vouchers = describe(numbers)
         if before_posting:
-            described = describe(None)
             try:
-                _run(before_posting, described)
+                _run(before_posting, vouchers)
             except DomainError as error:
-                return _refusal(error, described, date_rows)
-        write_rows(numbers)
+                return _refusal(error, vouchers, date_rows)
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
@@ -402,18 +411,19 @@ class BatchPosting:
             _balances_apply(deltas)
         except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
             return error.problems[0]
-        vouchers = describe(numbers)
-        self._chain(vouchers)
+        appenders = self._appenders(vouchers)  # their names and heads read before the rows go
+        write_rows(numbers)
+        self._chain(vouchers, appenders)
         if after_posting:
             _run(after_posting, vouchers)
         return None
 
-    def _chain(self, vouchers: list[VoucherToPost]) -> None:
-        """Append the batch to its ledgers' chains: records from the values in hand, hashes here,
-        one INSERT a ledger a batch."""
+    def _appenders(self, vouchers: list[VoucherToPost]) -> dict[int, tuple[chain.Appender, chain.BatchNames]]:
+        """Each ledger's chain (head locked the first time) and the names its records need."""
         by_ledger: dict[int, list[VoucherToPost]] = defaultdict(list)
         for voucher in vouchers:
             by_ledger[voucher.ledger_id].append(voucher)
+        found = {}
         for ledger_id, batch in by_ledger.items():
             names = self.names.get(ledger_id)
             if names is None:
@@ -434,13 +444,26 @@ class BatchPosting:
             appender = self.appenders.get(ledger_id)
             if appender is None:
                 appender = self.appenders[ledger_id] = chain.Appender(ledger_id)
+            found[ledger_id] = (appender, names)
+        return found
+
+    def _chain(
+        self, vouchers: list[VoucherToPost], appenders: dict[int, tuple[chain.Appender, chain.BatchNames]]
+    ) -> None:
+        """Append the batch to its ledgers' chains: records from the values in hand, hashes here,
+        one INSERT a ledger a batch."""
+        by_ledger: dict[int, list[VoucherToPost]] = defaultdict(list)
+        for voucher in vouchers:
+            by_ledger[voucher.ledger_id].append(voucher)
+        for ledger_id, batch in by_ledger.items():
+            appender, names = appenders[ledger_id]
             accounts, funds, parties, users = names.accounts, names.funds, names.parties, names.users
             projects = names.projects
-            line_record = chain.line_record
+            line_text = chain.canonical_line_text
             for v in batch:
                 year, month = names.periods[v.period_id]
-                lines = [
-                    line_record(
+                line_texts = [
+                    line_text(
                         line.line_no,
                         line.summary,
                         *accounts[line.account_id],
@@ -452,14 +475,14 @@ class BatchPosting:
                     )
                     for line in v.lines
                 ]
-                record = chain.canonical_record(
+                canonical = chain.canonical_record_bytes(
                     ledger_code=names.code,
                     period=f"{year}-{month:02d}",
                     number=v.number,
                     day=v.date.isoformat(),
                     kind=v.kind,
                     note=v.note,
-                    lines=lines,
+                    line_texts=line_texts,
                     prepared_by=users.get(v.prepared_by_id, ""),
                     reviewed_by=users.get(v.reviewed_by_id, ""),
                     posted_by=users.get(v.posted_by_id, ""),
@@ -468,8 +491,8 @@ class BatchPosting:
                     source_file=v.source_file,
                     source_sha256=v.source_sha256,
                 )
-                appender.add(v.voucher_id, year * 100 + month, v.number, record)
-            appender.write()
+                appender.add_canonical(v.voucher_id, year * 100 + month, v.number, chain.VERSION, canonical)
+            appender.write(self.writes)
 
     def _lock_ledgers_periods(self, new: list[int]) -> None:
         """Lock every period of each ledger of ``new`` met for the first time, in id order (one

@@ -10,12 +10,18 @@ from villagebooks.ledger.models import (
 )
 
 
-def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple] | bytes) -> None:
-    """INSERT ``rows`` (values in the order of ``fields``, or already as COPY's text)."""
+def _insert(cursor, model, fields: tuple[str, ...], rows: list[tuple] | bytes, writes=None) -> None:
+    """INSERT ``rows`` (values in the order of ``fields``, or already as COPY's text).
+
+    ``writes``: a ``BackgroundWrites`` (SQLite) that stores them on its thread instead.
+    """
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
+    if writes is not None:
+        writes.insert(table, [quote(meta.get_field(name).column) for name in fields], rows)
+        return
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
     if connection.vendor == "postgresql":
         # COPY: no statement to parse or plan and no parameter arrays to build; psycopg formats

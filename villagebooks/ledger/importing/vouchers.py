@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from villagebooks.common.errors import FieldProblem
+from villagebooks.ledger.background_writes import background_writes
 from villagebooks.ledger.importing import apart
 from villagebooks.ledger.importing.batches import _WriteBatch
 from villagebooks.ledger.importing.messages import CONCURRENT_CHANGE, ImportFailed
@@ -93,20 +94,22 @@ def _vouchers_import_here(
     voucher_ids: list[int] | None = None,
 ) -> ImportResult:
     """Read and write in this process, in the caller's transaction."""
-    writer = _BatchWriter(post=post, voucher_ids=voucher_ids)
+    # SQLite: each batch's rows are stored on a second thread while the next batch is read.
+    with background_writes() as writes:
+        writer = _BatchWriter(post=post, voucher_ids=voucher_ids, writes=writes)
 
-    def write_batch(batch: _WriteBatch) -> None:
-        problem = writer.write(batch)
-        if problem is not None:  # the reader stops handing batches over, and reads on
-            run.report(problem.field, problem.message, problem.row)
+        def write_batch(batch: _WriteBatch) -> None:
+            problem = writer.write(batch)
+            if problem is not None:  # the reader stops handing batches over, and reads on
+                run.report(problem.field, problem.message, problem.row)
 
-    run = _VoucherImport(
-        actor=actor,
-        post=post,
-        create_missing=create_missing,
-        write_batch=write_batch,
-        only_ledger=only_ledger,
-    )
-    with progress_bar(progress) as bar:
-        ledgers = _read_file(run, path, bar)
-    return writer.finish(actor=actor, ledgers=ledgers, source=(path.name, run.source[1]))
+        run = _VoucherImport(
+            actor=actor,
+            post=post,
+            create_missing=create_missing,
+            write_batch=write_batch,
+            only_ledger=only_ledger,
+        )
+        with progress_bar(progress) as bar:
+            ledgers = _read_file(run, path, bar)
+        return writer.finish(actor=actor, ledgers=ledgers, source=(path.name, run.source[1]))

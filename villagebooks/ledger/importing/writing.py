@@ -11,6 +11,7 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import FieldProblem
 from villagebooks.ledger import errors as E
 from villagebooks.ledger import posting
+from villagebooks.ledger.background_writes import BackgroundWrites
 from villagebooks.ledger.importing.batches import _LINE_FIELDS, _VOUCHER_FIELDS, _LedgerSummary, _WriteBatch
 from villagebooks.ledger.importing.sql import _analyze, _insert
 from villagebooks.ledger.models import (
@@ -42,9 +43,15 @@ class _BatchWriter:
     """
 
     def __init__(
-        self, *, post: bool, check_keys_from_batch: int | None = None, voucher_ids: list[int] | None = None
+        self,
+        *,
+        post: bool,
+        check_keys_from_batch: int | None = None,
+        voucher_ids: list[int] | None = None,
+        writes: BackgroundWrites | None = None,
     ):
         self.post = post
+        self.writes = writes  # SQLite: the rows are stored on a second thread (``background_writes``)
         self.voucher_ids = voucher_ids  # receives the ids written (rows as tuples only)
         # PostgreSQL: check the deferred foreign keys after every batch from this one on, not all
         # at commit. Only worth it while another process reads meanwhile (``apart``).
@@ -52,7 +59,7 @@ class _BatchWriter:
         self.stopped = False
         self.batches = 0
         self.vouchers = 0
-        self.posting = BatchPosting() if post else None
+        self.posting = BatchPosting(writes=writes) if post else None
         self.shared_periods: set[int] = set()  # periods locked shared (unposted vouchers)
 
     def write(self, batch: _WriteBatch) -> FieldProblem | None:
@@ -92,8 +99,8 @@ class _BatchWriter:
         # them afterwards). The line → voucher foreign key is DEFERRABLE INITIALLY DEFERRED,
         # checked at commit, on SQLite and PostgreSQL alike.
         with connection.cursor() as cursor:
-            _insert(cursor, VoucherLine, _LINE_FIELDS, batch.line_rows)
-            _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows)
+            _insert(cursor, VoucherLine, _LINE_FIELDS, batch.line_rows, self.writes)
+            _insert(cursor, Voucher, _VOUCHER_FIELDS, voucher_rows, self.writes)
         self.vouchers += len(numbers)
 
     def check_keys(self) -> None:
