@@ -96,19 +96,24 @@ class _WriteBatch:
         else:
             vouchers, lines = self.voucher_rows, self.line_rows
         by_voucher: dict[int, list[LineToPost]] = defaultdict(list)
-        for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party, project in lines:
-            by_voucher[int(voucher_id)].append(
-                LineToPost(
-                    line_no=int(line_no),
-                    summary=summary,
-                    account_id=int(account),
-                    debit_fen=int(debit),
-                    credit_fen=int(credit),
-                    fund_id=None if fund is None else int(fund),
-                    counterparty_id=None if party is None else int(party),
-                    project_id=None if project is None else int(project),
+        if isinstance(self.line_rows, bytes):  # texts: each number converted
+            for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party, project in lines:
+                by_voucher[int(voucher_id)].append(
+                    LineToPost(
+                        int(line_no),
+                        summary,
+                        int(account),
+                        int(debit),
+                        int(credit),
+                        None if fund is None else int(fund),
+                        None if party is None else int(party),
+                        None if project is None else int(project),
+                    )
                 )
-            )
+        else:  # the rows' own values, in LineToPost's order after the ledger and the voucher
+            make = LineToPost._make
+            for row in lines:
+                by_voucher[row[1]].append(make(row[2:]))
         return [
             VoucherToPost(
                 ledger_id=int(row[1]),
