@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import sqlite3
 import sys
 import threading
@@ -44,6 +45,27 @@ MAX_PENDING = 3
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 _STOP = object()
+# Django's parameter marks (``%s``, ``%%`` for a percent sign) as SQLite's own.
+_FORMAT_MARK = re.compile(r"(?<!%)%s")
+
+# The block's ``BackgroundWrites`` in the thread that opened it (``write``).
+_current = threading.local()
+
+
+def write(sql: str, params: list) -> None:
+    """Run a write (Django's ``%s`` marks) now, or, inside an import's ``background_writes``
+    block, on its writing thread after the rows handed over before it.
+
+    For the after-posting hooks of other apps: a statement of theirs in the import's own thread
+    would wait for the batch's rows to be stored, and the next batch would not be read meanwhile.
+    Only for statements whose outcome the caller does not need (a failure still fails the import).
+    """
+    writes = getattr(_current, "writes", None)
+    if writes is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    writes.execute(_FORMAT_MARK.sub("?", sql).replace("%%", "%"), list(params))
 
 
 class BackgroundWrites:
@@ -144,11 +166,13 @@ def background_writes() -> Iterator[BackgroundWrites | None]:
 
     interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    _current.writes = writes
     failing = True
     try:
         with connection.execute_wrapper(after_stored):
             yield writes
             failing = False
     finally:
+        _current.writes = None
         sys.setswitchinterval(interval)
         writes.close(failing=failing)

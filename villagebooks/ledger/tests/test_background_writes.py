@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from villagebooks.ledger import background_writes as background
 from villagebooks.ledger.background_writes import background_writes
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,14 @@ def test_an_import_failing_on_its_own_stops_the_thread_and_rolls_back(probe_tabl
         with background_writes() as writes:
             writes.insert(PROBE, ["id", "name"], [(1, "再来")])
     assert _rows() == [(1, "再来", None, None)]
+
+
+def test_a_hook_s_write_goes_after_the_rows_inside_the_block_and_runs_at_once_outside(probe_table):
+    with transaction.atomic():
+        with background_writes() as writes:
+            writes.insert(PROBE, ["id", "name"], [(1, "行")])
+            # Django's marks, a percent sign among them: the row exists when it runs, in order.
+            background.write(f"UPDATE {PROBE} SET name = name || %s || '%%' WHERE id = %s", ["改", 1])
+            assert _rows() == [(1, "行改%", None, None)]
+    background.write(f"UPDATE {PROBE} SET name = %s WHERE id = %s", ["外", 1])
+    assert _rows() == [(1, "外", None, None)]
