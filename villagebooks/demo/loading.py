@@ -23,6 +23,7 @@ from pathlib import Path
 from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
+from villagebooks.demo.old_books import old_books_load
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
@@ -305,6 +306,16 @@ def demo_load(
     setups = ledgers_load(actor_for=lambda township: system, files=files)
     summary.ledgers = len(setups)
     township_of = {s.code: s.township for s in setups}
+    say(f"{years[0] - 1} 年仍按2004年制度记账的旧账（新旧衔接）……")
+    first = setups[0]
+    old_books_load(
+        setup_actor=system,
+        accountant=accountant[first.township],
+        reviewer=reviewer[first.township],
+        village_code=first.record["village"],
+        village_name=Region.objects.get(code=first.record["village"]).name,
+        year=years[0] - 1,
+    )
     for year in years:
         say(f"导入并记账 {year} 年凭证……")
         result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)
