@@ -63,10 +63,10 @@ def old_ledger_code(village_code: str) -> str:
 
 
 def old_books_load(
-    *, setup_actor, accountant, reviewer, village_code: str, village_name: str, year: int
+    *, setup_actor, accountant, reviewer, village_code: str, village_name: str, year: int, code: str = ""
 ) -> Ledger:
-    """The 2004 ledger of ``village_code`` for ``year``, posted and closed (year close with
-    提取应付福利费 reviewed by ``reviewer``)."""
+    """The 2004 ledger of ``village_code`` for ``year`` (``code``, by default the village's code
+    and -04), posted and closed (year close with 提取应付福利费 reviewed by ``reviewer``)."""
     ledger = services.ledger_create(
         actor=setup_actor,
         village_code=village_code,

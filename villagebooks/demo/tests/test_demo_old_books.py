@@ -42,7 +42,7 @@ def test_the_demo_2004_ledger_moves_to_2023_and_its_balance_sheet_agrees(demo_co
         assert old.carried_year == 2025  # 2024 closed
         new_code = old.code.replace("-04", "-23")
 
-        def plan(decisions):
+        def plan(decisions, old=old, new_code=new_code):
             return conversion.conversion_plan(
                 user=user, ledger_code=old.code, year=2024, new_code=new_code, decisions=decisions
             )
