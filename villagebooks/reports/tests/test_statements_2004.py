@@ -186,3 +186,27 @@ def test_key_lines_per_village_on_the_2004_chart(old_books, ledger, accountant):
     assert village_rows(report) == [
         ["510781100201", "黑滩村", "HT04", 5_845_000, 13_945_000, 30_000, 13_915_000, 0, 715_000, 915_000]
     ]
+
+
+def test_migration_0005_gives_the_platforms_2004_balance_sheet_its_new_lines(db):
+    """A platform 2004 balance sheet without 161/241 is rewritten from the data file; one that
+    already names them is left alone."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "villagebooks.reports.migrations.0005_chart_2004_intangibles_and_earmarked"
+    )
+    layout = StatementLayout.objects.get(chart="2004", kind="balance_sheet", region__isnull=True)
+    layout.lines.filter(formula__in=["161", "241"]).delete()
+    layout.lines.filter(line_no=40).update(formula="L10+L15+L21+L35")
+    layout.lines.filter(line_no=60).update(formula="L50+L53")
+    migration.rewrite(apps, None)
+    data = json.loads((DATA_DIR / "statements-2004.json").read_text(encoding="utf-8"))
+    rewritten = StatementLayout.objects.get(chart="2004", kind="balance_sheet", region__isnull=True)
+    assert layout_to_data(rewritten) == data["statements"]["balance_sheet"]
+    rewritten.lines.filter(line_no=36).update(label="无形资产（本县）")
+    migration.rewrite(apps, None)
+    kept = StatementLayout.objects.get(chart="2004", kind="balance_sheet", region__isnull=True)
+    assert kept.pk == rewritten.pk and kept.lines.get(line_no=36).label == "无形资产（本县）"
