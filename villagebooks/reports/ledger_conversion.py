@@ -36,6 +36,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
+from villagebooks.common.models import AuditEntry
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.conversion import SubAccount, ledger_open_carried
@@ -61,6 +62,7 @@ NOT_2004 = _("账套 {code} 使用的不是2004年《村集体经济组织会计
 YEAR_NOT_CLOSED = _("账套 {code} 的 {year} 年度尚未年结：请先完成 {year} 年的年结再转换")
 YEAR_BEFORE_START = _("账套 {code} 从 {start} 年启用，没有 {year} 年的期末余额")
 BOOKS_GO_ON = _("账套 {code} 在 {year} 年之后还有凭证（{count} 张）：只能在旧账最后一个年度结束时转换")
+ALREADY_CONVERTED = _("账套 {code} 已转换为新账套 {new}，不能再次转换")
 NEW_CODE_TAKEN = _("新账套编号 {code} 已被使用")
 NEW_CODE_REQUIRED = _("请填写新账套编号")
 UNDECIDED = _("{code} {name}：需要决定转入哪个2023年科目（可选 {options}）")
@@ -199,6 +201,16 @@ def _check_convertible(old: Ledger, year: int) -> None:
         )
     if old.carried_year <= year:
         raise DomainError(YEAR_NOT_CLOSED.format(code=old.code, year=year), field="year")
+    # Once converted, the old books are closed for good: a second new ledger would count the
+    # village's money twice in every region's figures.
+    done = (
+        AuditEntry.objects.filter(action="ledger_convert", ledger_id=old.pk)
+        .exclude(object_id=old.pk)
+        .values_list("detail", flat=True)
+        .first()
+    )
+    if done is not None:
+        raise DomainError(ALREADY_CONVERTED.format(code=old.code, new=done.get("to", "")), field="ledger")
     later = Voucher.objects.filter(ledger=old, date__gt=date(year, 12, 31)).count()
     if later:
         raise DomainError(BOOKS_GO_ON.format(code=old.code, year=year, count=later), field="year")

@@ -2,7 +2,8 @@
 to a new 2023 ledger, every item decided as the map suggests, and the balance sheet agrees before
 and after, line by line of the 2023 form and in both forms' totals.
 
-The demo is loaded once for the module inside a transaction rolled back at its end.
+The demo is loaded (``demo --with-2004``) once for the module inside a transaction rolled back at
+its end.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ MEMBERS = "全体成员"
 def demo_county(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with django_db_blocker.unblock(), media, transaction.atomic():
-        call_command("demo", villages=3, vouchers=40, seed=5, today=date(2026, 11, 28), stdout=StringIO())
+        call_command(
+            "demo",
+            villages=3,
+            vouchers=40,
+            seed=5,
+            today=date(2026, 11, 28),
+            with_2004=True,
+            stdout=StringIO(),
+        )
         yield
         transaction.set_rollback(True)
 

@@ -174,6 +174,10 @@ def test_converting_carries_every_balance_and_the_balance_sheets_agree(old_books
     lines = {line.line_no: line for line in report.lines if line.line_no}
     assert all(line.carried_fen == line.new_fen for line in lines.values() if line.carried_fen is not None)
     assert AuditEntry.objects.filter(action="ledger_convert").count() == 2
+    with pytest.raises(DomainError, match="已转换为新账套 HT55B"):  # never twice, under any code
+        conversion.conversion_plan(
+            user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
+        )
 
 
 def test_refusals_write_nothing(old_books, accountant, make_user, region_tree):

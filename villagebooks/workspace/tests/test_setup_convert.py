@@ -45,7 +45,7 @@ def test_converting_refuses_undecided_items_then_makes_the_ledger(client, old_bo
     new = Ledger.objects.get(code="HT55B")
     assert (new.chart, new.start_year, new.status) == ("2023", 2024, "active")
     again = client.post(URL, DECIDED)
-    assert again.status_code == 400 and "已被使用" in text(again)
+    assert again.status_code == 400 and "已转换为新账套 HT55B" in text(again)
 
 
 def test_who_may_not_convert(client, old_books, outsider, supervisor):  # noqa: F811
