@@ -23,6 +23,7 @@ from pathlib import Path
 from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
+from villagebooks.demo.old_books import old_books_load
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
@@ -281,11 +282,12 @@ class DemoSummary:
 
 
 def demo_load(
-    *, files: CountyFiles, years: tuple[int, ...], end: date, password: str, say=None
+    *, files: CountyFiles, years: tuple[int, ...], end: date, password: str, say=None, old_books: bool = False
 ) -> DemoSummary:
     """Load the generated county: regions, users, ledgers, vouchers, closes, the review queue.
 
-    Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
+    With ``old_books``, the first village also keeps the year before the first on the 2004 chart,
+    closed (``old_books``, 新旧衔接). Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
     months before ``end``'s are closed and ``end``'s month stays open with the held vouchers
     waiting in it. Each township's accountant imports, posts and closes its villages' books.
     """
@@ -305,6 +307,17 @@ def demo_load(
     setups = ledgers_load(actor_for=lambda township: system, files=files)
     summary.ledgers = len(setups)
     township_of = {s.code: s.township for s in setups}
+    if old_books:  # off by default: the other demo reports and checks do not count it yet
+        say(f"{years[0] - 1} 年仍按2004年制度记账的旧账（新旧衔接）……")
+        first = setups[0]
+        old_books_load(
+            setup_actor=system,
+            accountant=accountant[first.township],
+            reviewer=reviewer[first.township],
+            village_code=first.record["village"],
+            village_name=Region.objects.get(code=first.record["village"]).name,
+            year=years[0] - 1,
+        )
     for year in years:
         say(f"导入并记账 {year} 年凭证……")
         result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)

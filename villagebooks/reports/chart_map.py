@@ -41,6 +41,14 @@ class AccountPair:
     new: str
     name: str
     unsure: str = ""  # why the pair could not be confirmed; "" when it is the official text's
+    # The 2023 accounts the balance may belong to when a ledger is converted (``new`` among them):
+    # more than one means a person decides, sub-account by sub-account (``ledger_conversion``).
+    choices: tuple[str, ...] = ()
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The 2023 accounts to choose from, the pair's own (the suggestion) first."""
+        return (self.new, *(code for code in self.choices if code != self.new))
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ def load_map(path: Path) -> ChartMap:
                 new=str(row["to"]),
                 name=str(row.get("name", "")),
                 unsure=str(row.get("unsure", "")),
+                choices=tuple(str(code) for code in row.get("choices", ())),
             )
             for row in rows
         }
@@ -94,9 +103,12 @@ def load_map(path: Path) -> ChartMap:
     missing = sorted(old_codes - set(pairs))
     if missing:
         raise broken("2004 accounts without a 2023 account: " + ", ".join(missing))
-    wrong = sorted(p.new for p in pairs.values() if p.new not in new_codes)
+    wrong = sorted({code for p in pairs.values() for code in (p.new, *p.choices) if code not in new_codes})
     if wrong:
         raise broken("not 2023 accounts: " + ", ".join(wrong))
+    astray = sorted(p.old for p in pairs.values() if p.choices and p.new not in p.choices)
+    if astray:
+        raise broken("choices must include the pair's own 2023 account: " + ", ".join(astray))
     return ChartMap(source=str(data.get("source", "")), path=path, pairs=pairs)
 
 

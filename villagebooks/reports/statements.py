@@ -835,6 +835,46 @@ def build_income_statement(scope: ReportScope) -> Statement:
     return build_statement(scope, StatementKind.INCOME)
 
 
+def balance_sheet_of_balances(
+    *, chart: str, region: Region | None, balances: list[tuple[str, int, int]]
+) -> Statement:
+    """The balance sheet (layout in force for ``region``) of balances given as values, not read
+    from a ledger: ``(leaf code, counterparty key, net debit fen)``; both columns show them. The
+    新旧衔接 report runs the 2023 form over an old ledger's balances carried through its plan."""
+    layout = layout_in_force(chart=chart, kind=StatementKind.BALANCE_SHEET, region=region)
+    lines, formulas = _parsed(layout)
+    grouped: dict[tuple[str, int], int] = {}
+    for code, party, net in balances:  # one group per leaf and counterparty, as a ledger's
+        grouped[(code, party)] = grouped.get((code, party), 0) + net
+    figures = _Figures(groups=[(code, (net, net)) for (code, _party), net in grouped.items()])
+    results = evaluate_lines(chart, StatementKind.BALANCE_SHEET, formulas, figures)
+    check = (layout.check_left_line, layout.check_right_line) if layout.check_left_line else None
+    differences = (0, 0)
+    if check:
+        left, right = results[check[0]], results[check[1]]
+        differences = (left[0] - right[0], left[1] - right[1])
+    return Statement(
+        scope=None,
+        kind=StatementKind.BALANCE_SHEET,
+        title=layout.title,
+        headers=[str(header) for header in BALANCE_SHEET_HEADERS[2:]],
+        rows=[
+            StatementRow(
+                line_no=line.line_no,
+                label=line.label,
+                indent=line.indent,
+                bold=line.bold,
+                amounts=results.get(line.line_no) if line.formula else None,
+            )
+            for line in lines
+        ],
+        check=check,
+        differences=differences,
+        labels={line.line_no: line.label for line in lines if line.line_no is not None},
+        layouts=(layout,),
+    )
+
+
 def statement_rows(statement: Statement) -> list[list]:
     """The lines that carry figures, as catalogue rows (headings carry none)."""
     return [[row.line_no, row.label, *row.amounts] for row in statement.rows if row.amounts is not None]

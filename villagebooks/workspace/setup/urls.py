@@ -16,4 +16,5 @@ urlpatterns = [
     path("closing/close/", views.period_close, name="period_close"),
     path("closing/reopen/", views.period_reopen, name="period_reopen"),
     path("closing/year/", views.year_close, name="year_close"),
+    path("closing/convert/", views.convert, name="convert"),
 ]

@@ -37,6 +37,7 @@ from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import Ledger, VoucherStatus
 from villagebooks.ledger.selectors import ledger_get
+from villagebooks.reports import ledger_conversion as conversion
 from villagebooks.workspace.pages import PageNotFound, workspace_page
 from villagebooks.workspace.setup.forms import (
     BAD_PERIOD,
@@ -634,3 +635,86 @@ def year_close(request: HttpRequest, code: str) -> HttpResponse:
         "can_close": can(request.user, ledger, Action.CLOSE),
     }
     return render(request, "workspace/setup/year_close.html", context, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# 新旧衔接: a 2004 ledger's closed year into a new 2023 ledger
+
+
+def _conversion_decisions(source) -> dict:
+    """The decisions a form posts: ``decision-<code>`` (the 2023 account), with
+    ``counterparty-<code>`` / ``fund-<code>`` where the 2023 account asks for one (a dimension
+    item's fixed account comes as a hidden ``decision-<code>``)."""
+    decisions = {}
+    for key, value in source.items():
+        if key.startswith("decision-") and value.strip():
+            code = key.removeprefix("decision-")
+            decisions[code] = conversion.Decision(
+                to=value.strip(),
+                counterparty=source.get(f"counterparty-{code}", "").strip(),
+                fund=source.get(f"fund-{code}", "").strip(),
+            )
+    return decisions
+
+
+@_pages
+@require_http_methods(["GET", "POST"])
+def convert(request: HttpRequest, code: str) -> HttpResponse:
+    """新旧衔接: what converting the ledger's closed year would carry, the items to decide, and
+    (POST) the conversion itself, refused with every problem and nothing written."""
+    ledger = _ledger(request, code)
+    posting = request.method == "POST"
+    source = request.POST if posting else request.GET
+    last_closed = ledger.carried_year - 1
+    year_text = source.get("year", str(last_closed)).strip()
+    new_code = source.get("to", "").strip()
+    new_name = source.get("name", "").strip()
+    decisions = _conversion_decisions(source)
+    plan, report, new, error, status = None, None, None, "", 200
+    try:
+        year = int(year_text)
+    except ValueError:
+        year, error, status = last_closed, _("年度应为四位数字"), 400
+    if not error and ("to" in source or posting):
+        try:
+            plan = conversion.conversion_plan(
+                user=request.user,
+                ledger_code=ledger.code,
+                year=year,
+                new_code=new_code,
+                new_name=new_name,
+                decisions=decisions,
+            )
+            if posting and not plan.problems:
+                new = conversion.ledger_convert(
+                    actor=request.user,
+                    ledger_code=ledger.code,
+                    year=year,
+                    new_code=new_code,
+                    new_name=new_name,
+                    decisions=decisions,
+                )
+            report = conversion.conversion_report(user=request.user, plan=plan, new=new)
+        except NotPermitted:
+            raise
+        except DomainError as problem:
+            error, status = problem.problems[0].message, 400
+        else:
+            if plan.problems and posting:
+                status = 400
+    context = _nav(ledger, "convert") | {
+        "year": year,
+        "new_code": new_code,
+        "new_name": new_name,
+        "plan": plan,
+        "report": report,
+        "new": new,
+        "error_message": error,
+        "can_convert": can(request.user, ledger, Action.SETUP),
+        "is_old_chart": ledger.chart == "2004",
+        # A dimension item's account is fixed (a hidden field) unless a select decides it.
+        "selected_codes": {item.old_code for item in plan.items if item.kind != conversion.DIMENSION}
+        if plan
+        else set(),
+    }
+    return render(request, "workspace/setup/convert.html", context, status=status)

@@ -38,8 +38,14 @@ class Command(BaseCommand):
             "--today", type=date.fromisoformat, default=None, help="以该日为今天（YYYY-MM-DD）"
         )
         parser.add_argument("--address", default=ADDRESS, help=f"提示用户打开的网址（默认 {ADDRESS}）")
+        parser.add_argument(
+            "--with-2004",
+            dest="with_2004",
+            action="store_true",
+            help="另建第一个村上一年按2004年制度记账、已年结的旧账（新旧衔接演示；默认不建）",
+        )
 
-    def handle(self, *args, villages, vouchers, seed, today, address=ADDRESS, **options):
+    def handle(self, *args, villages, vouchers, seed, today, address=ADDRESS, with_2004=False, **options):
         self.address = address
         if villages < 2:
             raise CommandError("--villages 至少为 2")
@@ -63,6 +69,7 @@ class Command(BaseCommand):
                     years=spec.years,
                     end=spec.end,
                     password=DEMO_PASSWORD,
+                    old_books=with_2004,
                     say=lambda text: self.stdout.write(f"[{time.monotonic() - started:5.1f} 秒] {text}"),
                 )
         county = Region.objects.get(code=spec.county[0])
