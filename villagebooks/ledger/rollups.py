@@ -284,12 +284,13 @@ def expected_rollups(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
         return {
-            (region, chart, code, key, kind, bool(closing)): tuple(figures)
+            (region, chart, code, key, kind, bool(closing)): (int(debit), int(credit), *names)
             if with_names
-            else tuple(figures[:2])
-            for region, chart, code, key, kind, closing, *figures in cursor.fetchall()
-            if with_names or figures[0] or figures[1]
+            else (int(debit), int(credit))
+            for region, chart, code, key, kind, closing, debit, credit, *names in cursor.fetchall()
+            if with_names or debit or credit
         }
 
 
