@@ -286,7 +286,8 @@ def _number_and_post_in_one_statement(
 
     The period's next number (under its row lock, refused when the period is closed), the voucher
     posted with it, its lines added to the balances: data-modifying CTEs, one round trip instead
-    of three, and the voucher added to its regions' roll-ups. A round trip costs 0.5–0.8 ms on a small server, which is a tenth of a click.
+    of three, and the voucher added to its regions' roll-ups. A round trip costs 0.5–0.8 ms on a
+    small server, which is a tenth of a click.
     Updates the ``voucher`` instance as ``save`` would; returns the number and the period (YYYYMM).
     """
     quote = connection.ops.quote_name
