@@ -703,3 +703,46 @@ class RecurringRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.year:04d}-{self.month:02d}"
+
+
+class RegionBalance(models.Model):
+    """The roll-up of ``AccountBalance`` per (region, chart, account code, period, fund kind,
+    closing?), for every region above a ledger's village (township, county, …).
+
+    A county's consolidated report reads these few rows instead of every village's: its cost does
+    not grow with the number of villages. Written only by ``ledger.rollups``, called by
+    ``ledger.posting`` wherever it writes balance rows; ``verify`` recomputes every row from
+    ``AccountBalance``. Accounts and funds are each ledger's own, so a region adds them up by what
+    they mean across ledgers: the account's code and the fund's kind ("" for no fund).
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    chart = models.CharField(max_length=8, choices=Chart.choices)
+    account_code = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    period_key = models.PositiveIntegerField()
+    fund_kind = models.CharField(max_length=32, default="", blank=True)
+    is_closing = models.BooleanField(default=False)
+    debit_fen = models.BigIntegerField(default=0)
+    credit_fen = models.BigIntegerField(default=0)
+    # The names the region's ledgers give the account (first and last in sort order: equal when
+    # they all agree) and its lowest level, so that a consolidated report names its rows without
+    # reading every village's accounts. An account with posted lines keeps its name
+    # (``services.account_rename``), so these do not go stale.
+    first_name = models.CharField(max_length=100, default="")
+    last_name = models.CharField(max_length=100, default="")
+    level = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["region_id", "chart", "period_key", "account_code"]
+        verbose_name = "区域科目余额汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "chart", "account_code", "period_key", "fund_kind", "is_closing"],
+                name="region_balance_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.chart}/{self.account_code}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"

@@ -1,5 +1,8 @@
 """What a report covers: one ledger, or every ledger of a region subtree that the user may see.
 
+A region the user sees whole is read from its roll-ups (``ledger.rollups``) where the report
+allows (``rollup_source``); the figures are the same as its ledgers' rows add up.
+
 Reports read only ``AccountBalance`` rows, filtered through ``ledgers_in_scope``; a region
 report adds up ledgers of one chart (codes of the 2004 and 2023 charts mean different things,
 so they are never summed together).
@@ -17,9 +20,9 @@ from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
-from villagebooks.ledger.models import AccountBalance, Chart, Ledger
+from villagebooks.ledger.models import AccountBalance, Chart, Ledger, RegionBalance
 from villagebooks.ledger.selectors import balance_window, ledger_get
-from villagebooks.regions.models import Region
+from villagebooks.regions.models import Region, RegionKind
 
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
 UNKNOWN_REGION = _("区划 {code} 不存在")
@@ -45,6 +48,13 @@ class ReportScope:
     # A region's ledgers on the 2004 chart, added to its 2023 trial balance and statements
     # through the 新旧衔接 map (``reports.chart_map``); the other reports leave them out.
     mapped_ledger_ids: tuple[int, ...] = ()
+    # Set when the scope is every ledger of ``region`` (the user sees them all): the consolidated
+    # reports then read the region's roll-ups (``RegionBalance``), a few rows however many
+    # villages, instead of each ledger's balance rows. The ledgers' carried years decide whether
+    # one balance window serves them all (``rollup_source``).
+    rollup_region: Region | None = None
+    carried_years: frozenset[int] = frozenset()
+    mapped_carried_years: frozenset[int] = frozenset()
 
     @property
     def composition(self) -> str:
@@ -74,11 +84,27 @@ class ReportScope:
 
     def mapped(self) -> ReportScope:
         """The mapped ledgers alone, as a scope of their own chart (codes still the old ones)."""
-        return replace(self, ledger_ids=self.mapped_ledger_ids, chart=MAPPED_CHART, mapped_ledger_ids=())
+        return replace(
+            self,
+            ledger_ids=self.mapped_ledger_ids,
+            chart=MAPPED_CHART,
+            mapped_ledger_ids=(),
+            carried_years=self.mapped_carried_years,
+            mapped_carried_years=frozenset(),
+        )
 
     def everything(self) -> ReportScope:
         """Every ledger of the scope, both charts, for what is decided by place (the layouts)."""
-        return replace(self, ledger_ids=self.ledger_ids + self.mapped_ledger_ids, mapped_ledger_ids=())
+        return replace(
+            self,
+            ledger_ids=self.ledger_ids + self.mapped_ledger_ids,
+            mapped_ledger_ids=(),
+            rollup_region=None,
+        )
+
+    def without_rollups(self) -> ReportScope:
+        """The same ledgers, read from their own balance rows."""
+        return replace(self, rollup_region=None)
 
     @property
     def period_text(self) -> str:
@@ -132,22 +158,21 @@ def scope_for_region(
     region = Region.objects.filter(code=region_code).first()
     if region is None:
         raise DomainError(UNKNOWN_REGION.format(code=region_code), field="region")
-    ids = tuple(
+    charts = (chart, MAPPED_CHART) if chart == Chart.CHART_2023 else (chart,)
+    visible = list(
         ledgers_in_scope(user, Action.VIEW)
-        .filter(village__path__startswith=region.path, chart=chart)
+        .filter(village__path__startswith=region.path, chart__in=charts)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "chart", "carried_year")
     )
+    ids = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart == chart)
     if not ids:
         raise NotPermitted(NO_LEDGERS.format(chart=chart))
-    mapped: tuple[int, ...] = ()
-    if chart == Chart.CHART_2023:
-        mapped = tuple(
-            ledgers_in_scope(user, Action.VIEW)
-            .filter(village__path__startswith=region.path, chart=MAPPED_CHART)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+    mapped = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart != chart)
+    # The roll-ups add up every ledger of the region: they serve a user who sees them all, and
+    # only a region above villages (a village's own ledgers have no roll-up of their own).
+    everyone = Ledger.objects.filter(village__path__startswith=region.path, chart__in=charts).count()
+    whole = region.kind != RegionKind.VILLAGE and everyone == len(visible)
     return ReportScope(
         title=gettext("{region}（汇总 {count} 个账套）").format(region=region.name, count=len(ids)),
         ledger_ids=ids,
@@ -156,7 +181,28 @@ def scope_for_region(
         to_key=to_key,
         region=region,
         mapped_ledger_ids=mapped,
+        rollup_region=region if whole else None,
+        carried_years=frozenset(year for _pk, c, year in visible if c == chart),
+        mapped_carried_years=frozenset(year for _pk, c, year in visible if c != chart),
     )
+
+
+def rollup_source(scope: ReportScope, *, before_keys: tuple[int, ...]):
+    """The region's roll-up rows of the scope's chart, and the balance window before each of
+    ``before_keys`` over them; None when the scope must read its ledgers' own rows (part of a
+    region, a village, one ledger, or ledgers whose carried years open the year differently)."""
+    if scope.rollup_region is None or scope.single_ledger is not None or not scope.carried_years:
+        return None
+    windows = []
+    for before_key in before_keys:
+        year = before_key // 100
+        if len({min(year, carried) for carried in scope.carried_years}) != 1:
+            return None
+        windows.append(
+            balance_window(carried_year=min(scope.carried_years), year=year, before_key=before_key)
+        )
+    rows = RegionBalance.objects.filter(region_id=scope.rollup_region.pk, chart=scope.chart)
+    return rows, windows
 
 
 def opening_window(scope: ReportScope, *, before_key: int) -> Q:

@@ -44,7 +44,7 @@ from villagebooks.ledger.models import Ledger
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.scope import ReportScope, opening_window, rollup_source
 
 FORMULA_SYNTAX = _("公式“{formula}”无法识别：{detail}")
 UNKNOWN_ACCOUNT = _("公式“{formula}”中的科目 {code} 不在 {chart} 会计制度的科目表中")
@@ -609,10 +609,10 @@ def _side_split_codes(formulas: dict[int, list[Term]]) -> list[str]:
     return sorted({t for terms in formulas.values() for _c, (f, t) in terms if f in ("debit", "credit")})
 
 
-def _under(prefixes: list[str]) -> Q:
-    condition = Q(account__code__startswith=prefixes[0])
+def _under(prefixes: list[str], *, field: str = "account__code") -> Q:
+    condition = Q(**{f"{field}__startswith": prefixes[0]})
     for prefix in prefixes[1:]:
-        condition |= Q(account__code__startswith=prefix)
+        condition |= Q(**{f"{field}__startswith": prefix})
     return condition
 
 
@@ -630,7 +630,37 @@ class _Figures:
     opening: dict[str, int] = field(default_factory=dict)  # net debit at the start of the year
 
 
-def _balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures:
+def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures | None:
+    """The balance sheet's figures from the region's roll-ups, or None if the scope cannot use them.
+
+    The roll-ups hold no ledger or counterparty, so the side-split accounts (内部往来, whose
+    debit and credit balances are shown apart per ledger and counterparty) still come from the
+    ledgers' own rows: a few accounts, read as before.
+    """
+    year_start = scope.to_key // 100 * 100 + 1
+    source = rollup_source(scope, before_keys=(year_start, scope.to_key + 1))
+    if source is None:
+        return None
+    balances, (opening, closing) = source
+    net = F("debit_fen") - F("credit_fen")
+    rolled = balances.filter(closing)
+    if split:
+        rolled = rolled.exclude(_under(split, field="account_code"))
+    rows = (
+        rolled.values("account_code").annotate(opening=_sum_when(opening, net), closing=Sum(net)).order_by()
+    )
+    groups = [(r["account_code"], (r["opening"] or 0, r["closing"] or 0)) for r in rows]
+    if split:
+        apart = _balance_sheet_figures(scope.without_rollups(), split, only_split=True)
+        groups.extend(apart.groups)
+    return _Figures(groups=groups)
+
+
+def _balance_sheet_figures(scope: ReportScope, split: list[str], *, only_split: bool = False) -> _Figures:
+    if not only_split:
+        rolled = _rolled_up_balance_sheet_figures(scope, split)
+        if rolled is not None:
+            return rolled
     year_start = scope.to_key // 100 * 100 + 1
     opening = opening_window(scope, before_key=year_start)
     closing = opening_window(scope, before_key=scope.to_key + 1)
@@ -643,9 +673,9 @@ def _balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures:
         party = Case(When(here, then=F("counterparty_key")), default=Value(0), output_field=IntegerField())
     else:
         ledger = party = Value(0, output_field=IntegerField())
+    balances = scope.balances().filter(_under(split)) if only_split else scope.balances()
     rows = (
-        scope.balances()
-        .filter(closing)
+        balances.filter(closing)
         .annotate(split_ledger=ledger, split_party=party)
         .values("account__code", "split_ledger", "split_party")
         .annotate(opening=_sum_when(opening, net), closing=Sum(net))
@@ -657,14 +687,19 @@ def _balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures:
 
 def _income_figures(scope: ReportScope) -> _Figures:
     year = scope.to_key // 100
-    year_open = opening_window(scope, before_key=year * 100 + 1)
+    source = rollup_source(scope, before_keys=(year * 100 + 1,))
+    if source is not None:  # the region's roll-ups: the same figures, from a few rows
+        balances, (year_open,) = source
+        code_field = "account_code"
+    else:
+        balances, year_open = scope.balances(), opening_window(scope, before_key=year * 100 + 1)
+        code_field = "account__code"
     moving = Q(month__gte=1, is_closing=False)
     period = moving & Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key)
     to_date = moving & Q(period_key__gte=year * 100 + 1, period_key__lte=scope.to_key)
     rows = (
-        scope.balances()
-        .filter(year_open | period | to_date)
-        .values("account__code")
+        balances.filter(year_open | period | to_date)
+        .values(code_field)
         .annotate(
             opening=_sum_when(year_open, F("debit_fen") - F("credit_fen")),
             period_debit=_sum_when(period, F("debit_fen")),
@@ -676,7 +711,7 @@ def _income_figures(scope: ReportScope) -> _Figures:
     )
     figures = _Figures(groups=[])
     for r in rows:
-        code = r["account__code"]
+        code = r[code_field]
         debit = (r["period_debit"] or 0, r["year_debit"] or 0)
         credit = (r["period_credit"] or 0, r["year_credit"] or 0)
         figures.groups.append((code, (debit[0] - credit[0], debit[1] - credit[1])))
@@ -783,6 +818,8 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
             part = scope
         else:
             part = replace(scope, ledger_ids=native_ids, mapped_ledger_ids=mapped_ids)
+            if len(groups) > 1:  # a part of the region: its ledgers' own rows, not the roll-ups
+                part = part.without_rollups()
         _lines, formulas = _parsed(layout)
         figures = _statement_figures(part.native(), kind, formulas) if native_ids else _Figures(groups=[])
         if mapped_ids:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.models import Account
 from villagebooks.reports.chart_map import chart_map
-from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window, rollup_source
 
 COLUMNS = [
     "code",
@@ -101,18 +101,28 @@ class TrialBalance:
         )
 
 
-def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
-    """code → (name, opening net, period debit, period credit), aggregated in the database."""
-    opening = opening_window(scope, before_key=scope.from_key)
+def _leaf_figures(
+    scope: ReportScope, levels: dict[str, int] | None = None
+) -> dict[str, tuple[str, int, int, int]]:
+    """code → (name, opening net, period debit, period credit), aggregated in the database: over
+    the region's roll-ups when the scope allows (then each code's level goes into ``levels``), else
+    over the ledgers' balance rows."""
+    source = rollup_source(scope, before_keys=(scope.from_key,))
+    if source is not None:
+        balances, (opening,) = source
+        code, first, last = "account_code", Min("first_name"), Max("last_name")
+    else:
+        balances, opening = scope.balances(), opening_window(scope, before_key=scope.from_key)
+        code, first, last = "account__code", Min("account__name"), Max("account__name")
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
     zero = Value(0)
     rows = (
-        scope.balances()
-        .filter(opening | movement)
-        .values("account__code")
+        balances.filter(opening | movement)
+        .values(code)
         .annotate(
-            name=Min("account__name"),
-            last_name=Max("account__name"),
+            name=first,
+            last_name=last,
+            **({"level": Min("level")} if source is not None else {}),
             opening=Sum(
                 Case(When(opening, then="debit_fen"), default=zero, output_field=IntegerField())
                 - Case(When(opening, then="credit_fen"), default=zero, output_field=IntegerField())
@@ -122,15 +132,17 @@ def _leaf_figures(scope: ReportScope) -> dict[str, tuple[str, int, int, int]]:
         )
         .order_by()
     )
-    return {
-        r["account__code"]: (
-            consolidated_name(r["account__code"], r["name"], r["last_name"], chart=scope.chart),
+    leaves = {}
+    for r in rows:
+        leaves[r[code]] = (
+            consolidated_name(r[code], r["name"], r["last_name"], chart=scope.chart),
             r["opening"] or 0,
             r["debit"] or 0,
             r["credit"] or 0,
         )
-        for r in rows
-    }
+        if source is not None and levels is not None:
+            levels[r[code]] = (r["name"], r["last_name"], r["level"])
+    return leaves
 
 
 def _mapped_leaf_figures(scope: ReportScope, leaves: dict[str, tuple[str, int, int, int]]) -> None:
@@ -156,20 +168,56 @@ def _level(code: str) -> int:
     return 1 + (len(code) - 2) // 2
 
 
+def _rolled_up_accounts(
+    scope: ReportScope, wanted: set[str], named: dict[str, tuple[str, str, int]]
+) -> list[dict]:
+    """The accounts ``build_trial_balance`` reads, for a scope read from its roll-ups: the codes
+    with figures are named by the roll-ups (``named``), the chart's own by the chart; only a
+    village's sub-account that is the parent of another is looked up in the ledgers' accounts."""
+    templates = {template.code: template.name for template in chart_templates(scope.chart)}
+    accounts = []
+    others = set()
+    for code in sorted(wanted):
+        if code in named:
+            first, last, level = named[code]
+        elif code in templates:
+            first = last = templates[code]
+            level = _level(code)
+        elif len(code) == 4:  # no account has a four-digit code: three, then two or three more
+            continue
+        else:
+            others.add(code)
+            continue
+        accounts.append({"code": code, "first_name": first, "last_name": last, "level": level})
+    if others:
+        accounts.extend(
+            Account.objects.filter(scope.balance_filter(), code__in=others)
+            .values("code")
+            .annotate(first_name=Min("name"), last_name=Max("name"), level=Min("level"))
+            .order_by("code")
+        )
+    return accounts
+
+
 def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> TrialBalance:
-    leaves = _leaf_figures(scope.native())
+    named: dict[str, tuple[str, str, int]] = {}
+    leaves = _leaf_figures(scope.native(), named)
     if scope.mapped_ledger_ids:
         _mapped_leaf_figures(scope, leaves)
-    accounts = (
-        Account.objects.filter(scope.balance_filter())
-        .values("code")
-        .annotate(first_name=Min("name"), last_name=Max("name"), level=Min("level"))
-        .order_by("code")
-    )
     if scope.single_ledger is None:
         # Across many ledgers only the accounts that carry figures (and their parents) matter.
         wanted = {code[:length] for code in leaves for length in range(3, len(code) + 1)}
-        accounts = accounts.filter(code__in=wanted)
+    if rollup_source(scope.native(), before_keys=(scope.from_key,)) is not None:
+        accounts = _rolled_up_accounts(scope, wanted, named)
+    else:
+        accounts = (
+            Account.objects.filter(scope.balance_filter())
+            .values("code")
+            .annotate(first_name=Min("name"), last_name=Max("name"), level=Min("level"))
+            .order_by("code")
+        )
+        if scope.single_ledger is None:
+            accounts = accounts.filter(code__in=wanted)
     rows = {
         a["code"]: TrialBalanceRow(
             code=a["code"],

@@ -1,5 +1,5 @@
 """``villagebooks verify [--ledger CODE] [--checkpoint FILE.json …]``: recompute every stored
-balance from the source rows, check every ledger's hash chain against the vouchers, its last
+balance from the source rows (and every region's roll-up from the balance rows), check every ledger's hash chain against the vouchers, its last
 checkpoint and the published checkpoint files given, and walk the operation log's hash chain
 (``common.audit_chain``).
 
@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from villagebooks.common.audit_chain import chain_verify
 from villagebooks.common.errors import DomainError
-from villagebooks.ledger import checkpoints
+from villagebooks.ledger import checkpoints, rollups
 from villagebooks.ledger.management.commands._ledger_arg import ledger_by_code
 from villagebooks.ledger.models import Ledger
 from villagebooks.ledger.verification import ledger_verify
@@ -59,6 +59,12 @@ class Command(BaseCommand):
             lines += report.lines
             vouchers += report.vouchers
             found.extend(report.discrepancies)
+        # The regions' roll-ups against the balance rows (all of them: a region spans ledgers).
+        # With --ledger they are left out: a region's rows add up other ledgers too.
+        rollup_rows = None
+        if not ledger:
+            rollup_found, rollup_rows = rollups.discrepancies()
+            found.extend(rollup_found)
         # The operation log's hash chain: the whole log (it is one chain), with or without --ledger.
         audit = chain_verify(limit=SHOWN)
         found.extend(audit.discrepancies)
@@ -71,7 +77,9 @@ class Command(BaseCommand):
             raise CommandError(f"校验未通过，发现 {len(found)} 处不符：\n" + "\n".join(shown))
         self.stdout.write(
             f"校验通过：{count} 个账套，{balance_rows} 行余额、{vouchers} 张已记账凭证（{lines} 条分录）"
-            f"全部相符，凭证哈希链 {chained} 条完整"
+            "全部相符，"
+            + (f"区域汇总余额 {rollup_rows} 行与各账套余额相符，" if rollup_rows is not None else "")
+            + f"凭证哈希链 {chained} 条完整"
             + (f"，与 {len(published)} 个校验点文件相符" if published else "")
             + f"，操作日志 {audit.rows} 条哈希链完整，用时 {elapsed:.2f} 秒"
         )

@@ -1,0 +1,383 @@
+"""Region roll-ups (区域汇总余额): ``RegionBalance`` rows, the balance rows of every ledger added up
+per region above its village (township, county, city, province), account code, period, fund
+kind and closing flag.
+
+A consolidated report of a whole region reads these rows: a county's trial balance costs the
+same with 60 villages as with 300. They are kept right by ``ledger.posting`` alone, which calls
+this module wherever it writes balance rows: once per posted voucher (``add_voucher``, one
+statement summing the voucher's lines in the database), once per set of deltas (``add_deltas``:
+an import's batch, opening balances, a year's carry-forward, aggregated here in Python and
+written in one statement) and for the rows it deletes before replacing them (``remove_rows``).
+``verify`` recomputes them all from ``AccountBalance`` (``discrepancies``); the migration that
+made the table builds them for the books already there (``rebuild``).
+
+Rows are written in key order (ORDER BY, sorted lists), like the balance rows, so concurrent
+posters lock them in one order. On SQLite writers queue (IMMEDIATE transactions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+
+from villagebooks.ledger.balances import BalanceDeltas
+from villagebooks.ledger.models import (
+    Account,
+    AccountBalance,
+    Fund,
+    Ledger,
+    RegionBalance,
+    VoucherLine,
+)
+from villagebooks.regions.models import Region
+
+# (region id, chart, account code, period key, fund kind, is_closing)
+RollupKey = tuple[int, str, str, int, str, bool]
+
+_COLUMNS = (
+    "region_id, chart, account_code, year, month, period_key, fund_kind, is_closing, debit_fen, credit_fen,"
+    " first_name, last_name, level"
+)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _upsert_head() -> tuple[str, str]:
+    table = _table(RegionBalance)
+    return (
+        f"INSERT INTO {table} ({_COLUMNS})",
+        " ON CONFLICT (region_id, chart, account_code, period_key, fund_kind, is_closing)"
+        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
+        f" credit_fen = {table}.credit_fen + excluded.credit_fen,"
+        f" first_name = CASE WHEN excluded.first_name < {table}.first_name"
+        f" THEN excluded.first_name ELSE {table}.first_name END,"
+        f" last_name = CASE WHEN excluded.last_name > {table}.last_name"
+        f" THEN excluded.last_name ELSE {table}.last_name END,"
+        f" level = CASE WHEN excluded.level < {table}.level THEN excluded.level ELSE {table}.level END",
+    )
+
+
+def _ancestors_sql(ledger: str) -> str:
+    """A recursive CTE ``ancestors(ledger_id, region_id)``: every region above the village of each
+    ledger that ``ledger`` (SQL over ``ledger_ledger`` as ``l``) selects. By primary key, a few
+    rows a ledger, however large the region table."""
+    regions, ledgers = _table(Region), _table(Ledger)
+    return (
+        "ancestors(ledger_id, region_id) AS ("
+        f" SELECT l.id, v.parent_id FROM {ledgers} l JOIN {regions} v ON v.id = l.village_id"
+        f" WHERE {ledger} AND v.parent_id IS NOT NULL"
+        " UNION ALL"
+        f" SELECT a.ledger_id, r.parent_id FROM ancestors a JOIN {regions} r ON r.id = a.region_id"
+        " WHERE r.parent_id IS NOT NULL)"
+    )
+
+
+def voucher_sql(*, year: str, month: str, period_key: str, joined: str = "") -> tuple[str, str]:
+    """The CTE of the ledger's regions and the INSERT … SELECT that adds one voucher's lines to
+    their roll-ups, to put after ``WITH RECURSIVE`` (PostgreSQL's one-statement posting does so
+    among its own CTEs). Parameters ``%(ledger_id)s``, ``%(voucher_id)s``, ``%(is_closing)s``; the
+    period as SQL expressions, over the optional ``joined`` table (like ``posting``'s)."""
+    insert, on_conflict = _upsert_head()
+    lines, accounts, funds, ledgers = _table(VoucherLine), _table(Account), _table(Fund), _table(Ledger)
+    group = "a.region_id, l.chart, acc.code, COALESCE(f.kind, '')"
+    period_group = f", {year}, {month}" if joined else ""
+    return _ancestors_sql("l.id = %(ledger_id)s"), (
+        f"{insert} SELECT a.region_id, l.chart, acc.code, {year}, {month}, {period_key},"
+        " COALESCE(f.kind, ''), %(is_closing)s, SUM(line.debit_fen), SUM(line.credit_fen),"
+        " MIN(acc.name), MAX(acc.name), MIN(acc.level)"
+        f" FROM {lines} line JOIN {accounts} acc ON acc.id = line.account_id"
+        f" LEFT JOIN {funds} f ON f.id = line.fund_id"
+        f" JOIN {ledgers} l ON l.id = %(ledger_id)s"
+        f" JOIN ancestors a ON a.ledger_id = l.id{joined}"
+        f" WHERE line.voucher_id = %(voucher_id)s GROUP BY {group}{period_group} ORDER BY {group}{on_conflict}"
+    )
+
+
+def add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing: bool) -> None:
+    """Add one posted voucher's lines to its regions' roll-ups: one statement, summed in the
+    database (the posting's one call per voucher; on PostgreSQL ``voucher_sql`` is part of the
+    posting's own statement instead)."""
+    ancestors, insert = voucher_sql(year="%(year)s", month="%(month)s", period_key="%(period_key)s")
+    sql = f"WITH RECURSIVE {ancestors} {insert}"
+    params = {
+        "ledger_id": ledger_id,
+        "voucher_id": voucher_id,
+        "year": period_key // 100,
+        "month": period_key % 100,
+        "period_key": period_key,
+        "is_closing": is_closing,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What a set of balance keys means across ledgers: each ledger's chart and regions, each
+    account's code, each fund's kind (three small queries, whatever the number of rows)."""
+
+    ledgers: dict[int, tuple[str, tuple[int, ...]]]
+    accounts: dict[int, tuple[str, str, int]]  # id → code, name, level
+    fund_kinds: dict[int, str]
+
+    @classmethod
+    def load(cls, *, ledger_ids: set[int], account_ids: set[int], fund_ids: set[int]) -> _Names:
+        regions: dict[int, list[int]] = defaultdict(list)
+        charts: dict[int, str] = {}
+        ledgers = _table(Ledger)
+        placeholders = ", ".join(["%s"] * len(ledger_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE {_ancestors_sql(f'l.id IN ({placeholders})')}"
+                f" SELECT a.ledger_id, a.region_id, l.chart FROM ancestors a JOIN {ledgers} l ON l.id = a.ledger_id",
+                sorted(ledger_ids),
+            )
+            for ledger_id, region_id, chart in cursor.fetchall():
+                regions[ledger_id].append(region_id)
+                charts[ledger_id] = chart
+        accounts = {
+            pk: (code, name, level)
+            for pk, code, name, level in Account.objects.filter(pk__in=account_ids).values_list(
+                "pk", "code", "name", "level"
+            )
+        }
+        kinds = dict(Fund.objects.filter(pk__in=fund_ids).values_list("pk", "kind")) if fund_ids else {}
+        return cls(
+            ledgers={ledger_id: (charts[ledger_id], tuple(ids)) for ledger_id, ids in regions.items()},
+            accounts=accounts,
+            fund_kinds=kinds,
+        )
+
+
+def _rolled_up(rows) -> dict[RollupKey, list]:
+    """(ledger id, account id, period key, fund key, is_closing, debit, credit) rows → roll-up
+    movements per key, added up in Python: [debit, credit, first name, last name, level]."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    names = _Names.load(
+        ledger_ids={row[0] for row in rows},
+        account_ids={row[1] for row in rows},
+        fund_ids={row[3] for row in rows if row[3]},
+    )
+    sums: dict[RollupKey, list] = {}
+    for ledger_id, account_id, period_key, fund_key, is_closing, debit, credit in rows:
+        place = names.ledgers.get(ledger_id)
+        if place is None:  # a village at the top of the tree: no region above it
+            continue
+        chart, region_ids = place
+        code, name, level = names.accounts[account_id]
+        kind = names.fund_kinds.get(fund_key, "") if fund_key else ""
+        for region_id in region_ids:
+            _add(
+                sums,
+                (region_id, chart, code, period_key, kind, bool(is_closing)),
+                [debit, credit, name, name, level],
+            )
+    return sums
+
+
+def _add(sums: dict[RollupKey, list], key: RollupKey, row: list) -> None:
+    """Add a [debit, credit, first name, last name, level] row to ``sums`` under ``key``."""
+    have = sums.get(key)
+    if have is None:
+        sums[key] = list(row)
+        return
+    have[0] += row[0]
+    have[1] += row[1]
+    have[2] = min(have[2], row[2])
+    have[3] = max(have[3], row[3])
+    have[4] = min(have[4], row[4])
+
+
+def _write(sums: dict[RollupKey, list]) -> None:
+    """Add ``sums`` to the stored roll-ups: one statement, rows in key order."""
+    if not sums:
+        return
+    insert, on_conflict = _upsert_head()
+    rows = [
+        (region, chart, code, key // 100, key % 100, key, kind, closing, *figures)
+        for (region, chart, code, key, kind, closing), figures in sorted(sums.items())
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(
+                f"{insert} SELECT {_COLUMNS} FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[],"
+                " %s::int[], %s::int[], %s::text[], %s::boolean[], %s::bigint[], %s::bigint[],"
+                " %s::text[], %s::text[], %s::int[])"
+                f" WITH ORDINALITY AS delta({_COLUMNS}, position) ORDER BY position{on_conflict}",
+                columns,
+            )
+            return
+        cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * 13)}){on_conflict}", rows)
+
+
+def add_deltas(deltas: BalanceDeltas) -> None:
+    """Add balance movements (an import's batch, opening balances, a carry-forward) to the
+    roll-ups: aggregated here, one statement whatever their number."""
+    _write(
+        _rolled_up(
+            (key.ledger_id, key.account_id, key.period_key, key.fund_key, key.is_closing, debit, credit)
+            for key, (debit, credit) in deltas.items()
+        )
+    )
+
+
+class PendingRollups:
+    """An import's roll-up movements, added up batch by batch (Python, three small queries a
+    batch) and written once at the end (``BatchPosting.finish``)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[RollupKey, list] = {}
+
+    def add(self, deltas: BalanceDeltas) -> None:
+        batch = _rolled_up(
+            (key.ledger_id, key.account_id, key.period_key, key.fund_key, key.is_closing, debit, credit)
+            for key, (debit, credit) in deltas.items()
+        )
+        for key, row in batch.items():
+            _add(self.sums, key, row)
+
+    def write(self) -> None:
+        _write(self.sums)
+        self.sums.clear()
+
+
+def remove_rows(balance_rows: Q) -> None:
+    """Take the ``AccountBalance`` rows that ``balance_rows`` selects out of the roll-ups: call
+    it before deleting them (opening balances replaced, a carry-forward written again)."""
+    rows = AccountBalance.objects.filter(balance_rows).values_list(
+        "ledger_id", "account_id", "period_key", "fund_key", "is_closing", "debit_fen", "credit_fen"
+    )
+    sums = _rolled_up(rows)
+    _write({key: [-row[0], -row[1], *row[2:]] for key, row in sums.items()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Recomputed from the balance rows: verify and the migration
+
+
+def expected_rollups(
+    *, region_ids: set[int] | None = None, with_names: bool = False
+) -> dict[RollupKey, tuple]:
+    """The roll-ups as ``AccountBalance`` adds them up, in one grouped query: (debit, credit), and
+    with ``with_names`` the names and level too (then zero rows are kept, else left out)."""
+    balances, accounts, funds, ledgers = _table(AccountBalance), _table(Account), _table(Fund), _table(Ledger)
+    group = "a.region_id, l.chart, acc.code, b.period_key, COALESCE(f.kind, ''), b.is_closing"
+    where, params = "", []
+    if region_ids is not None:
+        where = f" WHERE a.region_id IN ({', '.join(['%s'] * len(region_ids))})"
+        params = sorted(region_ids)
+    sql = (
+        f"WITH RECURSIVE {_ancestors_sql('1 = 1')}"
+        f" SELECT {group}, SUM(b.debit_fen), SUM(b.credit_fen), MIN(acc.name), MAX(acc.name), MIN(acc.level)"
+        f" FROM {balances} b JOIN {ledgers} l ON l.id = b.ledger_id"
+        " JOIN ancestors a ON a.ledger_id = b.ledger_id"
+        f" JOIN {accounts} acc ON acc.id = b.account_id LEFT JOIN {funds} f ON f.id = b.fund_key"
+        f"{where} GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
+        return {
+            (region, chart, code, key, kind, bool(closing)): (int(debit), int(credit), *names)
+            if with_names
+            else (int(debit), int(credit))
+            for region, chart, code, key, kind, closing, debit, credit, *names in cursor.fetchall()
+            if with_names or debit or credit
+        }
+
+
+def stored_rollups(*, region_ids: set[int] | None = None) -> dict[RollupKey, tuple[int, int]]:
+    rows = RegionBalance.objects.all()
+    if region_ids is not None:
+        rows = rows.filter(region_id__in=region_ids)
+    return {
+        (region, chart, code, key, kind, closing): (debit, credit)
+        for region, chart, code, key, kind, closing, debit, credit in rows.values_list(
+            "region_id",
+            "chart",
+            "account_code",
+            "period_key",
+            "fund_kind",
+            "is_closing",
+            "debit_fen",
+            "credit_fen",
+        ).iterator(chunk_size=20000)
+        if debit or credit
+    }
+
+
+@dataclass(frozen=True)
+class RollupDiscrepancy:
+    """A roll-up row that differs from the balance rows it adds up."""
+
+    region_code: str
+    region_name: str
+    chart: str
+    account_code: str
+    period_key: int
+    fund_kind: str
+    is_closing: bool
+    expected: tuple[int, int]  # debit, credit (fen)
+    stored: tuple[int, int]
+
+    def __str__(self) -> str:
+        from villagebooks.common.money import format_fen
+        from villagebooks.ledger.domain.periods import period_label
+
+        month = self.period_key % 100
+        period = f"{self.period_key // 100}年初" if month == 0 else period_label(self.period_key)
+        dimension = f" 资金类别 {self.fund_kind}" if self.fund_kind else ""
+        closing = " 年结凭证" if self.is_closing else ""
+        return (
+            f"区域 {self.region_name}({self.region_code}) {self.chart}制度 科目 {self.account_code} 期间 {period}"
+            f"{dimension}{closing}：区域汇总余额与各账套余额合计不符（借方/贷方）："
+            f"应为 {format_fen(self.expected[0])}/{format_fen(self.expected[1])}，"
+            f"实为 {format_fen(self.stored[0])}/{format_fen(self.stored[1])}"
+        )
+
+
+def discrepancies() -> tuple[list[RollupDiscrepancy], int]:
+    """Every roll-up row that differs from the sum of its balance rows (a row missing on either
+    side counts as zero), in key order; and the number of roll-up rows compared."""
+    expected, stored = expected_rollups(), stored_rollups()
+    keys = sorted(set(expected) | set(stored))
+    differing = [key for key in keys if expected.get(key, (0, 0)) != stored.get(key, (0, 0))]
+    regions = dict(
+        (pk, (code, name))
+        for pk, code, name in Region.objects.filter(pk__in={key[0] for key in differing}).values_list(
+            "pk", "code", "name"
+        )
+    )
+    found = [
+        RollupDiscrepancy(
+            region_code=regions.get(key[0], ("?", "?"))[0],
+            region_name=regions.get(key[0], ("?", "?"))[1],
+            chart=key[1],
+            account_code=key[2],
+            period_key=key[3],
+            fund_kind=key[4],
+            is_closing=key[5],
+            expected=expected.get(key, (0, 0)),
+            stored=stored.get(key, (0, 0)),
+        )
+        for key in differing
+    ]
+    return found, len(stored)
+
+
+def rebuild() -> int:
+    """Write every roll-up again from the balance rows (the migration for existing books, and a
+    repair); returns the number of rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(RegionBalance)}")
+    sums = {key: list(row) for key, row in expected_rollups(with_names=True).items()}
+    _write(sums)
+    return len(sums)
