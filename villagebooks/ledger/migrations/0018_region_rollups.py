@@ -14,7 +14,7 @@ def build_rollups(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0016_entry_helpers'),
+        ('ledger', '0017_chart_2004_intangibles_and_earmarked'),
         ('regions', '0001_initial'),
     ]
 
