@@ -32,6 +32,7 @@ urlpatterns: list = [
     path(
         "<str:code>/contracts/<str:contract>/terminate/", views_property.contract_terminate, name="terminate"
     ),
+    path("<str:code>/contracts/<str:contract>/renew/", views_property.contract_renew, name="renew"),
     path("<str:code>/assets/", views_property.asset_list, name="assets"),
     path("<str:code>/assets/depreciate/", views_property.depreciate, name="depreciate"),
     path("<str:code>/assets/<str:card>/dispose/", views_property.asset_dispose, name="dispose"),
