@@ -28,7 +28,9 @@ def test_untouched_books_pass_the_check(published):
     assert result.figures_checked > 10
 
 
-def test_the_page_reuses_its_check_while_the_rows_it_reads_are_unchanged(published, books, ledger, accountant, reviewer):
+def test_the_page_reuses_its_check_while_the_rows_it_reads_are_unchanged(
+    published, books, ledger, accountant, reviewer
+):
     from villagebooks.disclosure.check import disclosure_check_recent
     from villagebooks.ledger.tests.books import post
 
