@@ -66,11 +66,13 @@ def _table(model) -> str:
 # The row hash of voucher lines, in SQL (a few thousand lines a village: text per line would cost
 # more than the rest together): h = Σ column × its multiplier, mod P; the sums of h and of h² mod P.
 # The amounts are taken mod P and the multipliers are below 2²⁰, so that no product or sum leaves
-# 64 bits (PostgreSQL would refuse it; ids, counts and lengths are far below 2³¹).
+# 64 bits (PostgreSQL would refuse it; ids, counts and lengths are far below 2³¹); every column is
+# cast to a 64-bit integer first (PostgreSQL's int × int stays 32-bit). ``%%`` is ``%`` escaped for
+# the placeholders.
 _PRIME = 2_147_483_647
 _LINE_TERMS = (
     ("id", 1_000_003), ("voucher_id", 999_983), ("line_no", 999_979), ("account_id", 999_961),
-    (f"debit_fen % {_PRIME}", 999_959), (f"credit_fen % {_PRIME}", 999_953),
+    (f"debit_fen %% {_PRIME}", 999_959), (f"credit_fen %% {_PRIME}", 999_953),
     ("coalesce(fund_id, 0)", 999_931), ("coalesce(counterparty_id, 0)", 999_917),
     ("coalesce(project_id, 0)", 999_907), ("length(summary)", 999_863),
     ("coalesce({first}(summary), 0)", 999_853),
@@ -107,10 +109,10 @@ def _line_sums(where: str, params: list) -> tuple[str, list]:
     """The voucher lines matching ``where`` as a few sums of a hash of every column of each
     (the summary by its length and first character)."""
     first = "unicode" if connection.vendor == "sqlite" else "ascii"
-    h = " + ".join(f"({term.format(first=first)}) * {m}" for term, m in _LINE_TERMS)
+    h = " + ".join(f"CAST({term.format(first=first)} AS BIGINT) * {m}" for term, m in _LINE_TERMS)
     return (
-        f"SELECT count(*), sum(debit_fen), sum(credit_fen), sum(h), sum((h * h) % {_PRIME}) FROM"
-        f" (SELECT debit_fen, credit_fen, ({h}) % {_PRIME} AS h FROM {_table(VoucherLine)} WHERE {where}) lines",
+        f"SELECT count(*), sum(debit_fen), sum(credit_fen), sum(h), sum((h * h) %% {_PRIME}) FROM"
+        f" (SELECT debit_fen, credit_fen, ({h}) %% {_PRIME} AS h FROM {_table(VoucherLine)} WHERE {where}) lines",
         params,
     )
 
