@@ -110,47 +110,57 @@ def _line_sums(where: str, params: list) -> tuple[str, list]:
     (the summary by its length and first character)."""
     first = "unicode" if connection.vendor == "sqlite" else "ascii"
     h = " + ".join(f"CAST({term.format(first=first)} AS BIGINT) * {m}" for term, m in _LINE_TERMS)
+    sums = ("count(*)", "sum(debit_fen)", "sum(credit_fen)", "sum(h)", f"sum((h * h) %% {_PRIME})")
+    text = " || ',' || ".join(f"CAST(coalesce({s}, 0) AS TEXT)" for s in sums)
     return (
-        f"SELECT count(*), sum(debit_fen), sum(credit_fen), sum(h), sum((h * h) %% {_PRIME}) FROM"
+        f"SELECT {text} FROM"
         f" (SELECT debit_fen, credit_fen, ({h}) %% {_PRIME} AS h FROM {_table(VoucherLine)} WHERE {where}) lines",
         params,
     )
 
 
-def _digest(*parts: tuple[str, list]) -> bytes:
-    digest = hashlib.sha256()
+def _digests(groups: dict[str, list[tuple[str, list]]]) -> dict[str, bytes]:
+    """Each group's digest of its queries' answers, every query a one-value subquery of a single
+    statement (one round trip to the database, however many tables)."""
+    parts = [part for group in groups.values() for part in group]
+    sql = "SELECT " + ", ".join(f"({query})" for query, _params in parts)
     with connection.cursor() as cursor:
-        for sql, params in parts:
-            cursor.execute(sql, params)
-            digest.update(sql.encode())
-            digest.update(repr(cursor.fetchone()).encode())
-    return digest.digest()
+        cursor.execute(sql, [value for _query, params in parts for value in params])
+        answers = iter(cursor.fetchone())
+    digests = {}
+    for name, group in groups.items():
+        digest = hashlib.sha256()
+        for query, _params in group:
+            digest.update(query.encode())
+            digest.update(repr(next(answers)).encode())
+        digests[name] = digest.digest()
+    return digests
 
 
 def disclosure_fingerprints(disclosure) -> Fingerprints:
-    """The fingerprints of the rows each part of ``disclosure``'s check reads (a few queries)."""
+    """The fingerprints of the rows each part of ``disclosure``'s check reads (one query)."""
     ledger_id, size, last_key = disclosure.ledger_id, disclosure.chain_size, disclosure.to_key
     voucher, period, entry = _table(Voucher), _table(Period), _table(ChainEntry)
     months = f"SELECT id FROM {period} WHERE ledger_id = %s AND year * 100 + month <= %s"
     chained = f"SELECT voucher_id FROM {entry} WHERE ledger_id = %s AND sequence <= %s"
     # The vouchers either part reads: posted in the disclosure's months or before, or chained.
-    vouchers = (
+    voucher_ids = (
         f"SELECT id FROM {voucher} WHERE ledger_id = %s AND status = %s AND period_id IN ({months})"
         f" UNION {chained}"
     )
     in_vouchers = [ledger_id, VoucherStatus.POSTED.value, ledger_id, last_key, ledger_id, size]
     own = ("ledger_id = %s", [ledger_id])
-    vouchers_digest = _digest(
-        _rows(Voucher, f"id IN ({vouchers})", in_vouchers, _VOUCHER_COLUMNS),
-        _line_sums(f"ledger_id = %s AND voucher_id IN ({vouchers})", [ledger_id, *in_vouchers]),
+    vouchers = [
+        _rows(Voucher, f"id IN ({voucher_ids})", in_vouchers, _VOUCHER_COLUMNS),
+        _line_sums(f"ledger_id = %s AND voucher_id IN ({voucher_ids})", [ledger_id, *in_vouchers]),
         _rows(
             Attachment,
-            f"ledger_id = %s AND voucher_id IN ({vouchers})",
+            f"ledger_id = %s AND voucher_id IN ({voucher_ids})",
             [ledger_id, *in_vouchers],
             ["voucher_id", "sha256"],
         ),
-    )
-    names_digest = _digest(
+    ]
+    names = [
         *(_rows(model, *own) for model in (Account, Fund, Counterparty, Project)),
         _rows(Period, f"id IN ({months})", [ledger_id, last_key], ["id", "year", "month", "status"]),
         _rows(
@@ -161,10 +171,10 @@ def disclosure_fingerprints(disclosure) -> Fingerprints:
             [ledger_id] * 3,
             ["id", "username"],
         ),
-    )
-    entries_digest = _digest(
-        # the canonical text by its length: an entry's text changed without its hash is found by
-        # the full check when the kept verdict expires; the hashes themselves are all here
+    ]
+    entries = [
+        # every column but the canonical text (large): an entry's text changed without its hash is
+        # found by the full check when the kept verdict expires; the hashes themselves are all here
         _rows(
             ChainEntry,
             "ledger_id = %s AND sequence <= %s",
@@ -182,9 +192,9 @@ def disclosure_fingerprints(disclosure) -> Fingerprints:
         ),
         _rows(Checkpoint, "id = %s", [disclosure.checkpoint_id or 0]),
         _rows(CheckpointKey, "1 = 1", []),
-    )
+    ]
     chart = f"(SELECT chart FROM {_table(Ledger)} WHERE id = %s)"
-    balances_digest = _digest(
+    balances = [
         _rows(AccountBalance, "ledger_id = %s AND period_key <= %s", [ledger_id, last_key]),
         _rows(OpeningBalance, *own),
         # not the columns a draft or a login moves (last_draft_no, updated_at)
@@ -200,8 +210,9 @@ def disclosure_fingerprints(disclosure) -> Fingerprints:
             f"layout_id IN (SELECT id FROM {_table(StatementLayout)} WHERE chart = {chart})",
             [ledger_id],
         ),
-    )
+    ]
+    d = _digests({"vouchers": vouchers, "names": names, "entries": entries, "balances": balances})
     return Fingerprints(
-        figures=hashlib.sha256(vouchers_digest + names_digest + balances_digest).hexdigest(),
-        chain=hashlib.sha256(vouchers_digest + names_digest + entries_digest).hexdigest(),
+        figures=hashlib.sha256(d["vouchers"] + d["names"] + d["balances"]).hexdigest(),
+        chain=hashlib.sha256(d["vouchers"] + d["names"] + d["entries"]).hexdigest(),
     )
