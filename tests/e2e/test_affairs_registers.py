@@ -1,6 +1,7 @@
 """In a real browser: the public disclosure finds a figure changed in the database after a
 passed check at once (a phone without JavaScript, the server's kept verdict notwithstanding);
-the accountant renews a contract on its page, a bad date and schedule shown at their fields first.
+the accountant renews a contract on its page, an unreadable schedule line and then a term beyond the
+legal limit shown at their fields first.
 
 The module keeps a ledger of its own (HT54, made through the services with ``villagebooks shell``,
 as an operator would); its contract is HT54-001.
@@ -99,12 +100,13 @@ def test_the_accountant_renews_a_contract_with_errors_at_their_fields_first(page
     page.locator("#id_end").fill("2050-01-31")
     page.locator("#id_schedule").fill("2026-03-01 6000.00\n明年三月 6000")
     page.locator("#renew button[type=submit]").click()
-    expect(page.locator("#id_end_error")).to_contain_text("超过法定上限 20 年")
-    expect(page.locator("#id_schedule_error")).to_contain_text("第 2 行")
+    expect(page.locator("#id_schedule_error")).to_contain_text("第 2 行")  # what cannot be read first
     expect(page.locator("#id_code")).to_have_value(f"{CODE}-002")  # what was typed is kept
+    page.locator("#id_schedule").fill("2026-03-01 6000.00\n2026-09-01 6000.00")
+    page.locator("#renew button[type=submit]").click()
+    expect(page.locator("#id_end_error")).to_contain_text("超过法定上限 20 年")  # then the rules
     screenshot(page, "affairs-registers-02-renewal-errors")
     page.locator("#id_end").fill("2027-01-31")
-    page.locator("#id_schedule").fill("2026-03-01 6000.00\n2026-09-01 6000.00")
     page.locator("#renew button[type=submit]").click()
     expect(page.get_by_role("status").first).to_contain_text(f"已续签为合同 {CODE}-002")
     expect(page.locator("#contract")).to_contain_text(f"{CODE}-001")

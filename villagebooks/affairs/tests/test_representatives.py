@@ -270,3 +270,20 @@ def test_api_reads_and_writes_within_scope(members, heitan_reporter, tumen_repor
         == 404
     )
     assert Meeting.objects.count() == 1
+
+
+def test_the_import_commands_write_all_or_nothing(members, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from villagebooks.registry.tests.conftest import write_csv
+
+    good = write_csv(tmp_path / "reps.csv", [rep(members["zhang"], "张三")], REPRESENTATIVE_COLUMNS)
+    out = StringIO()
+    call_command("import_representatives", str(good), stdout=out)
+    assert "新增 1" in out.getvalue() and Representative.objects.count() == 1
+    bad = write_csv(tmp_path / "meetings.csv", [meeting(), meeting(present="31")], MEETING_COLUMNS)
+    with pytest.raises(CommandError, match="第3行 present"):
+        call_command("import_meetings", str(bad), stdout=StringIO())
+    assert not Meeting.objects.exists()
