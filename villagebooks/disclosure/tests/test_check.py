@@ -57,7 +57,7 @@ def test_a_figure_changed_after_a_passed_check_fails_the_page_at_once(published,
     assert "记账后被改过：第1行借方：记账时 8000.00，现为 9000.00" in page
 
 
-def test_a_changed_summary_or_counterparty_is_found_after_a_passed_check(published, books, settings):
+def test_a_changed_summary_is_found_after_a_passed_check(published, books, settings):
     from villagebooks.disclosure.check import disclosure_check_recent
 
     settings.DISCLOSURE_CHECK_SECONDS = 3600
