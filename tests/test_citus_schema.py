@@ -46,6 +46,7 @@ REFERENCE = {
     # The collective's members, shares and decisions are a village's too (built on the registry).
     "affairs_membership",
     "affairs_representative",
+    "affairs_meeting",
     "affairs_shareclass",
     "affairs_shareentry",
     "affairs_decision",

@@ -338,6 +338,110 @@ def contract_terminate(*, actor, contract: Contract, on_date: date, reason: str)
     return contract
 
 
+@dataclass
+class RenewalTerms:
+    """A renewal's own terms; party, object, kind and subject are the renewed contract's."""
+
+    code: str
+    signed_on: date
+    start: date
+    end: date
+    price_fen: int
+    deposit_fen: int = 0
+    exchange_traded: bool = False
+    exchange_reference: str = ""
+    schedule: list[tuple[date, int]] = field(default_factory=list)  # (due, amount) in order written
+
+
+def _renewal_problems(contract: Contract, terms: RenewalTerms) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+
+    def bad(name: str, message) -> None:
+        problems.append(FieldProblem(name, str(message)))
+
+    code = terms.code.strip()
+    if not code:
+        bad("code", E.REQUIRED)
+    elif len(code) > 32:
+        bad("code", E.TOO_LONG.format(limit=32))
+    elif Contract.objects.filter(ledger_id=contract.ledger_id, code=code).exists():
+        bad("code", E.CONTRACT_EXISTS.format(code=code))
+    if contract.terminated_on is not None:
+        bad("status", E.RENEW_TERMINATED.format(date=contract.terminated_on))
+    renewal = contract.renewals.order_by("code").first()
+    if renewal is not None:
+        bad("status", E.ALREADY_RENEWED.format(code=renewal.code))
+    if terms.start <= contract.end:
+        bad("start", E.RENEWAL_START.format(end=contract.end))
+    if terms.end < terms.start:
+        bad("end", E.END_BEFORE_START)
+    else:
+        land_use = contract.resource.land_use if contract.resource is not None else ""
+        problem = term_problem(contract.kind, land_use, terms.start, terms.end)
+        if problem:
+            bad("end", problem)
+    if terms.price_fen <= 0:
+        bad("price", E.NOT_POSITIVE)
+    if terms.deposit_fen < 0:
+        bad("deposit", E.NEGATIVE)
+    if len(terms.exchange_reference) > 64:
+        bad("exchange_reference", E.TOO_LONG.format(limit=64))
+    if not terms.schedule:
+        bad("schedule", E.SCHEDULE_EMPTY.format(code=code or "—"))
+    else:
+        planned = sum(amount for _due, amount in terms.schedule)
+        if planned != terms.price_fen:
+            bad(
+                "schedule",
+                E.SCHEDULE_SUM.format(planned=format_fen(planned), price=format_fen(terms.price_fen)),
+            )
+        for due, amount in terms.schedule:
+            if amount <= 0:
+                bad("schedule", E.SCHEDULE_AMOUNT.format(date=due))
+            if not min(terms.signed_on, terms.start) <= due <= terms.end:
+                bad("schedule", E.SCHEDULE_OUTSIDE.format(date=due))
+    return problems
+
+
+def contract_renew(*, actor, contract: Contract, terms: RenewalTerms) -> Contract:
+    """Record the renewal (续签) of ``contract``: a new contract with its own code, term, price and
+    schedule of receipts, the same party, object, kind and subject, naming the one it renews (the
+    renewed contract keeps its history; a ``renewed`` act is appended to it). The term starts
+    after the renewed one ends and is refused beyond the legal limit; a terminated or already
+    renewed contract is not renewed. Every problem is named at its field; nothing is written."""
+    require(actor, contract.ledger, CONTRACTS)
+    with transaction.atomic():
+        contract = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("ledger", "resource")
+            .get(pk=contract.pk)
+        )
+        problems = _renewal_problems(contract, terms)
+        if problems:
+            raise DomainError(problems=problems)
+        values = {
+            "kind": contract.kind,
+            "party": contract.party_name,
+            "party_kind": contract.party_kind,
+            "person": contract.person,
+            "household": contract.household,
+            "asset": contract.asset,
+            "resource": contract.resource,
+            "subject": contract.subject,
+            "signed": terms.signed_on,
+            "start": terms.start,
+            "end": terms.end,
+            "price": terms.price_fen,
+            "deposit": terms.deposit_fen,
+            "exchange": terms.exchange_traded,
+            "exchange_reference": terms.exchange_reference.strip(),
+            "renews": contract,
+        }
+        planned = _Planned(0, contract.ledger, terms.code.strip(), values)
+        planned.instalments = [(0, due, amount) for due, amount in terms.schedule]
+        return _contract_write(actor, planned)
+
+
 def _receipt_lines(ledger: Ledger, counterparty_ids):
     """Posted receipt lines of these counterparties not yet fully applied, oldest first."""
     rules = property_terms()["receipt_accounts"][ledger.chart]

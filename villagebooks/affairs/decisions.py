@@ -157,6 +157,14 @@ def quorum_check(
     return QuorumCheck(True)
 
 
+def attendance_met(*, eligible: int, present: int, major: bool = False) -> bool:
+    """Whether ``present`` of ``eligible`` is enough attendance under the county's rule."""
+    rule: Quorum = terms().quorum_major if major else terms().quorum_ordinary
+    return (
+        0 < eligible and present <= eligible and _meets(present, eligible, rule.present, rule.present_strict)
+    )
+
+
 def _body_key(text: str) -> str | None:
     if text in BODIES:
         return text

@@ -72,3 +72,8 @@ UNKNOWN_LEDGER = _("账套 {code} 不存在")
 BAD_VOUCHER_REFS = _("凭证应写作 期间/凭证号，如 2025-03/12，多张以分号分隔")
 UNKNOWN_NOTICE = _("公开类别应为 resolution（决议公开）或 result（实施结果公开）")
 AS_OF = _("{message}（截至 {date}）")
+# Representatives and meetings
+UNTIL_BEFORE_SINCE = _("届满日期早于当选日期")
+REPRESENTATIVE_OVERLAP = _("此人已是成员代表（{since} 至 {until}），任期不能重叠")
+NO_ONE_ELIGIBLE = _("应到人数必须大于零")
+MEETING_EXISTS = _("{date} 已记录同一议题的同类会议")

@@ -34,6 +34,11 @@ TERMINATION_OUTSIDE = _("解除日期 {date} 不在合同期限 {start} 至 {end
 REASON_REQUIRED = _("请填写原因")
 RENEWAL_START = _("续签合同的起始日期应在原合同终止日期 {end} 之后")
 UNKNOWN_CONTRACT = _("合同 {code} 不存在或您无权查看")
+RENEW_TERMINATED = _("合同已于 {date} 解除，不能续签")
+ALREADY_RENEWED = _("合同已续签为 {code}，不能再次续签")
+SCHEDULE_AMOUNT = _("应收日期 {date} 的金额必须大于零")
+BAD_SCHEDULE_LINE = _("第 {line} 行“{text}”无效，应为“应收日期 金额”，如 2027-03-01 10000.00")
+BAD_AMOUNT = _("金额“{text}”无效：{reason}")
 
 CARD_EXISTS = _("卡片编号 {code} 已存在")
 CARD_DUPLICATE = _("卡片编号 {code} 在文件中重复（第 {row} 行）")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from villagebooks.affairs import views_members, views_property
+from villagebooks.affairs import views_members, views_property, views_representatives
 
 app_name = "affairs"
 
@@ -12,6 +12,12 @@ urlpatterns: list = [
     path("members/import/<str:kind>/", views_members.import_page, name="members_import"),
     path("members/templates/<str:kind>.csv", views_members.import_template, name="members_template"),
     path("members/<str:code>/", views_members.village_page, name="members_village"),
+    path(
+        "members/<str:code>/representatives/",
+        views_representatives.representatives_page,
+        name="representatives",
+    ),
+    path("members/<str:code>/meetings/", views_representatives.meetings_page, name="meetings"),
     path(
         "members/<str:code>/dividends/<str:ledger_code>/<int:year>.csv",
         views_members.dividend_list,
@@ -32,6 +38,7 @@ urlpatterns: list = [
     path(
         "<str:code>/contracts/<str:contract>/terminate/", views_property.contract_terminate, name="terminate"
     ),
+    path("<str:code>/contracts/<str:contract>/renew/", views_property.contract_renew, name="renew"),
     path("<str:code>/assets/", views_property.asset_list, name="assets"),
     path("<str:code>/assets/depreciate/", views_property.depreciate, name="depreciate"),
     path("<str:code>/assets/<str:card>/dispose/", views_property.asset_dispose, name="dispose"),

@@ -23,6 +23,12 @@ from villagebooks.affairs import access
 from villagebooks.affairs.decisions import DECISION_COLUMNS, decisions_import, notice_record, payment_link
 from villagebooks.affairs.members import MEMBER_COLUMNS, import_summary, members_import, parse_date
 from villagebooks.affairs.models import Decision
+from villagebooks.affairs.representatives import (
+    MEETING_COLUMNS,
+    REPRESENTATIVE_COLUMNS,
+    meetings_import,
+    representatives_import,
+)
 from villagebooks.affairs.selectors_members import (
     decisions,
     dividends,
@@ -54,6 +60,18 @@ IMPORTS = {
     "members": (MEMBER_COLUMNS, members_import, access.MEMBERS_EDIT, gettext_lazy("导入成员")),
     "shares": (SHARE_COLUMNS, shares_import, access.MEMBERS_EDIT, gettext_lazy("导入份额及变动")),
     "decisions": (DECISION_COLUMNS, decisions_import, access.DECISIONS_EDIT, gettext_lazy("导入决策记录")),
+    "representatives": (
+        REPRESENTATIVE_COLUMNS,
+        representatives_import,
+        access.MEMBERS_EDIT,
+        gettext_lazy("导入成员代表"),
+    ),
+    "meetings": (
+        MEETING_COLUMNS,
+        meetings_import,
+        access.MEMBERS_EDIT,
+        gettext_lazy("导入成员（代表）大会记录"),
+    ),
 }
 # One example row per template, so that a village reporter sees what each column wants.
 EXAMPLES = {
@@ -92,6 +110,8 @@ EXAMPLES = {
         "HT01",
         "2025-03/12",
     ],  # fmt: skip
+    "representatives": ["510781100201", "510781198001010011", "张三", "2024-01-10", "2029-01-09", "1-5组"],
+    "meetings": ["510781100201", "成员代表大会", "2025-02-15", "村道硬化工程", "30", "25", "村委会议室", ""],
 }
 
 

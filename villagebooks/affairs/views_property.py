@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,13 +23,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from villagebooks.affairs import assets, contracts, depreciation, resources
+from villagebooks.affairs import errors_property as E
 from villagebooks.affairs import selectors_property as S
 from villagebooks.affairs.access_property import ASSETS, CONTRACTS, DEPRECIATE, RESOURCES
 from villagebooks.affairs.models import AssetCard, AssetKind, AssetNature, Contract, DepreciationRun
 from villagebooks.common.errors import DomainError, NotPermitted
+from villagebooks.common.money import MoneyError, fen_to_text, yuan_to_fen
 from villagebooks.common.spreadsheet import csv_writer
 from villagebooks.common.uploads import saved_upload
 from villagebooks.ledger.access import can
@@ -41,6 +43,8 @@ FILE_TOO_LARGE = gettext_lazy("文件超过 {size} MB")
 IMPORTED = gettext_lazy("导入完成：{count} 条")
 MATCHED = gettext_lazy("收款匹配完成：新增 {count} 条")
 TERMINATED = gettext_lazy("合同已解除")
+RENEWED = gettext_lazy("已续签为合同 {code}")
+NO_WRITE = gettext_lazy("您没有管理本账套合同的权限")
 DEPRECIATED = gettext_lazy("{period} 折旧凭证已生成并提交审核（{count} 张卡片）")
 DISPOSED = gettext_lazy("资产已登记处置")
 BAD_DATE = gettext_lazy("日期“{text}”无效，应为 YYYY-MM-DD")
@@ -145,18 +149,18 @@ def contract_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "affairs/property/contracts.html", context)
 
 
-@login_required
-@_found_or_404
-@require_GET
-def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpResponse:
-    ledger = _ledger(request, code)
+def _contract_or_404(ledger, code: str) -> Contract:
     found = (
-        Contract.objects.filter(ledger=ledger, code=contract)
+        Contract.objects.filter(ledger=ledger, code=code)
         .select_related("asset", "resource", "renews")
         .first()
     )
     if found is None:
         raise Http404
+    return found
+
+
+def _contract_page(request: HttpRequest, ledger, found: Contract, *, errors=None, values=None, status=200):
     on = _on_date(request)
     context = {
         "ledger": ledger,
@@ -167,35 +171,176 @@ def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpRespo
         "events": found.events.select_related("actor"),
         "renewals": found.renewals.all(),
         "may_write": can(request.user, ledger, CONTRACTS),
+        "errors": errors or {},
+        "values": values or {},
     }
-    return render(request, "affairs/property/contract.html", context)
+    return render(request, "affairs/property/contract.html", context, status=status)
+
+
+@login_required
+@_found_or_404
+@require_GET
+def contract_detail(request: HttpRequest, code: str, contract: str) -> HttpResponse:
+    ledger = _ledger(request, code)
+    return _contract_page(request, ledger, _contract_or_404(ledger, contract))
+
+
+def _field_errors(error: DomainError, errors: dict[str, str]) -> dict[str, str]:
+    """The problems by field (several at one field joined), for the form to show at each."""
+    for problem in error.problems:
+        name = problem.field or "status"
+        errors[name] = f"{errors[name]}；{problem.message}" if name in errors else problem.message
+    return errors
+
+
+def _parsed_date(text: str, name: str, errors: dict[str, str]) -> date | None:
+    text = text.strip()
+    if not text:
+        errors[name] = str(E.REQUIRED)
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = str(BAD_DATE.format(text=text))
+        return None
+
+
+def _parsed_fen(text: str, name: str, errors: dict[str, str], *, required: bool = True) -> int | None:
+    text = text.strip()
+    if not text:
+        if required:
+            errors[name] = str(E.REQUIRED)
+            return None
+        return 0
+    try:
+        return yuan_to_fen(text)
+    except MoneyError as error:
+        errors[name] = str(E.BAD_AMOUNT.format(text=text, reason=error))
+        return None
+
+
+def _parsed_schedule(text: str, errors: dict[str, str]) -> list[tuple[date, int]]:
+    """``YYYY-MM-DD 金额`` a line (a tab, comma or spaces between), blank lines skipped."""
+    schedule, bad = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace(",", " ").replace("，", " ").replace("\t", " ").split()
+        if not parts:
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            schedule.append((date.fromisoformat(parts[0]), yuan_to_fen(parts[1])))
+        except (ValueError, MoneyError):
+            bad.append(str(E.BAD_SCHEDULE_LINE.format(line=number, text=line.strip()[:40])))
+    if bad:
+        errors["schedule"] = "；".join(bad[:10])
+    return schedule
 
 
 @login_required
 @_found_or_404
 @require_POST
 def contract_terminate(request: HttpRequest, code: str, contract: str) -> HttpResponse:
+    """Termination (解除): a bad date or a missing reason is shown at its field on the contract's
+    page, with what was typed kept; nothing is written."""
     ledger = _ledger(request, code)
-    found = Contract.objects.filter(ledger=ledger, code=contract).first()
-    if found is None:
-        raise Http404
-    text = request.POST.get("date", "")
-    try:
-        on = date.fromisoformat(text)
-    except ValueError:
-        messages.error(request, BAD_DATE.format(text=text))
-        return redirect("affairs:contract", ledger.code, found.code)
-    try:
-        contracts.contract_terminate(
-            actor=request.user, contract=found, on_date=on, reason=request.POST.get("reason", "")
-        )
-    except NotPermitted as error:
-        return _forbidden(request, error)
-    except DomainError as error:
-        _problems(request, error)
-    else:
-        messages.success(request, TERMINATED)
+    found = _contract_or_404(ledger, contract)
+    errors: dict[str, str] = {}
+    on = _parsed_date(request.POST.get("date", ""), "date", errors)
+    reason = request.POST.get("reason", "")
+    values = {"date": request.POST.get("date", "")[:20], "reason": reason[:200]}
+    if not reason.strip():
+        errors["reason"] = str(E.REASON_REQUIRED)
+    if not errors:
+        try:
+            contracts.contract_terminate(actor=request.user, contract=found, on_date=on, reason=reason)
+        except NotPermitted as error:
+            return _forbidden(request, error)
+        except DomainError as error:
+            _field_errors(error, errors)
+    if errors:
+        return _contract_page(request, ledger, found, errors=errors, values=values, status=400)
+    messages.success(request, TERMINATED)
     return redirect("affairs:contract", ledger.code, found.code)
+
+
+RENEWAL_FIELDS = ("code", "signed", "start", "end", "price", "deposit", "exchange_reference", "schedule")
+
+
+def _renewal_defaults(found: Contract) -> dict[str, str]:
+    """The form as first shown: the same length of term right after the old one, the same price,
+    deposit and, shifted by the term's length, the same schedule."""
+    start = found.end + timedelta(days=1)
+    shift = start - found.start
+    schedule = "\n".join(
+        f"{(item.due_on + shift).isoformat()} {fen_to_text(item.amount_fen)}"
+        for item in found.instalments.order_by("seq")
+    )
+    return {
+        "code": "",
+        "signed": timezone.localdate().isoformat(),
+        "start": start.isoformat(),
+        "end": (found.end + shift).isoformat(),
+        "price": fen_to_text(found.price_fen),
+        "deposit": fen_to_text(found.deposit_fen),
+        "exchange_reference": "",
+        "schedule": schedule,
+    }
+
+
+@login_required
+@_found_or_404
+@require_http_methods(["GET", "POST"])
+def contract_renew(request: HttpRequest, code: str, contract: str) -> HttpResponse:
+    """Renewal (续签) form: the new contract's code, dates, price, deposit, exchange and schedule;
+    every problem at its field, what was typed kept; nothing written until all is right."""
+    ledger = _ledger(request, code)
+    found = _contract_or_404(ledger, contract)
+    if not can(request.user, ledger, CONTRACTS):
+        return _forbidden(request, NotPermitted(str(NO_WRITE)))
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        values = _renewal_defaults(found)
+    else:
+        values = {
+            name: request.POST.get(name, "")[: 4000 if name == "schedule" else 64] for name in RENEWAL_FIELDS
+        }
+        values["exchange"] = "1" if request.POST.get("exchange") else ""
+        signed = _parsed_date(values["signed"], "signed", errors)
+        start = _parsed_date(values["start"], "start", errors)
+        end = _parsed_date(values["end"], "end", errors)
+        price = _parsed_fen(values["price"], "price", errors)
+        deposit = _parsed_fen(values["deposit"], "deposit", errors, required=False)
+        schedule = _parsed_schedule(values["schedule"], errors)
+        if not errors:
+            terms = contracts.RenewalTerms(
+                code=values["code"],
+                signed_on=signed,
+                start=start,
+                end=end,
+                price_fen=price,
+                deposit_fen=deposit,
+                exchange_traded=bool(values["exchange"]),
+                exchange_reference=values["exchange_reference"],
+                schedule=schedule,
+            )
+            try:
+                renewal = contracts.contract_renew(actor=request.user, contract=found, terms=terms)
+            except NotPermitted as error:
+                return _forbidden(request, error)
+            except DomainError as error:
+                _field_errors(error, errors)
+            else:
+                messages.success(request, RENEWED.format(code=renewal.code))
+                return redirect("affairs:contract", ledger.code, renewal.code)
+    context = {
+        "ledger": ledger,
+        "on": _on_date(request),
+        "contract": found,
+        "values": values,
+        "errors": errors,
+    }
+    return render(request, "affairs/property/renew.html", context, status=400 if errors else 200)
 
 
 @login_required

@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 from villagebooks.api import (
     affairs_members,
     affairs_property,
+    affairs_registers,
     banking,
     disclosure,
     funds,
@@ -83,6 +84,7 @@ for module in (
     tokens,
     affairs_members,
     affairs_property,
+    affairs_registers,
     disclosure,
 ):
     api.add_router("", module.router)

@@ -11,7 +11,7 @@ carry their ledger.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import Ledger, Voucher
@@ -21,6 +21,7 @@ from villagebooks.registry.models import Household, Person
 __all__ = [
     "Membership",
     "Representative",
+    "Meeting",
     "ShareClass",
     "ShareEntry",
     "Dividend",
@@ -78,6 +79,35 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return str(self.person_id)
+
+
+class Meeting(models.Model):
+    """A 成员大会 or 成员代表大会 held: when, on what, how many could and did attend (the
+    decisions it took are ``Decision`` rows, which carry their own votes)."""
+
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    body = models.CharField("会议类别", max_length=16)  # members | representatives
+    held_on = models.DateField("召开日期")
+    subject = models.CharField("议题", max_length=200)
+    eligible = models.PositiveIntegerField("应到人数")
+    present = models.PositiveIntegerField("实到人数")
+    place = models.CharField("地点", max_length=100, blank=True)
+    note = models.CharField("备注", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["village_id", "-held_on", "id"]
+        verbose_name = "成员（代表）大会"
+        constraints = [
+            models.UniqueConstraint(fields=["village", "body", "held_on", "subject"], name="meeting_unique"),
+            models.CheckConstraint(
+                condition=Q(present__lte=F("eligible")), name="meeting_present_le_eligible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}@{self.held_on}"
 
 
 class ShareClass(models.Model):

@@ -73,6 +73,23 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
         ("GET", "/api/affairs/ledgers/{code}/payments-without-decision"),
         ("POST", "/api/affairs/villages/{code}/decisions"),
         ("POST", "/api/affairs/villages/{code}/decisions/{decision}/payments"),
+        ("GET", "/api/affairs/villages/{code}/representatives"),
+        ("POST", "/api/affairs/villages/{code}/representatives"),
+        ("GET", "/api/affairs/villages/{code}/meetings"),
+        ("POST", "/api/affairs/villages/{code}/meetings"),
+        *(
+            ("POST", f"/api/affairs/imports/{kind}")
+            for kind in (
+                "members",
+                "shares",
+                "decisions",
+                "representatives",
+                "meetings",
+                "contracts",
+                "assets",
+                "resources",
+            )
+        ),  # fmt: skip
         ("GET", "/api/ledgers/{code}/contracts"),
         ("GET", "/api/ledgers/{code}/contracts/overdue"),
         ("GET", "/api/ledgers/{code}/contracts/reconciliation"),

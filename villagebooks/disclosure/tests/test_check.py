@@ -28,15 +28,44 @@ def test_untouched_books_pass_the_check(published):
     assert result.figures_checked > 10
 
 
-def test_the_page_reuses_a_recent_check_until_the_books_move(published, books, ledger, accountant, reviewer):
+def test_the_page_reuses_its_check_while_the_rows_it_reads_are_unchanged(
+    published, books, ledger, accountant, reviewer
+):
     from villagebooks.disclosure.check import disclosure_check_recent
     from villagebooks.ledger.tests.books import post
 
     first = disclosure_check_recent(published)
-    assert disclosure_check_recent(published) is not None
+    assert first.ok, first.problems
+    assert (first.figures_checked, first.vouchers_checked) == (disclosure_check(published).figures_checked, 4)
     assert disclosure_check_recent(published).checked_at == first.checked_at
+    # A voucher posted after publication, in a later month: this disclosure neither shows nor chains it.
     post(ledger, accountant, reviewer, "2025-04-02 办公费\n  借 513 管理费用 10.00\n  贷 102 银行存款 10.00")
-    assert disclosure_check_recent(published).checked_at > first.checked_at
+    assert disclosure_check_recent(published).checked_at == first.checked_at
+
+
+def test_a_figure_changed_after_a_passed_check_fails_the_page_at_once(published, books, settings):
+    """The verdict is kept (an hour here), yet the changed line is found on the next request: the
+    fingerprint of the rows the check reads is part of its key."""
+    settings.DISCLOSURE_CHECK_SECONDS = 3600
+    client = Client()
+    assert "核对未通过" not in client.get("/public/HT01/2025-Q1/").content.decode()
+    payment = VoucherLine.objects.get(voucher_id=books[2].pk, line_no=1)  # 管理费用 8000.00
+    tamper((f"UPDATE ledger_voucherline SET debit_fen = 900000 WHERE id = {payment.pk}", []))
+    page = client.get("/public/HT01/2025-Q1/").content.decode()
+    assert "核对未通过" in page
+    assert "现在账上是 9,000.00 元" in page
+    assert "记账后被改过：第1行借方：记账时 8000.00，现为 9000.00" in page
+
+
+def test_a_changed_summary_is_found_after_a_passed_check(published, books, settings):
+    from villagebooks.disclosure.check import disclosure_check_recent
+
+    settings.DISCLOSURE_CHECK_SECONDS = 3600
+    assert disclosure_check_recent(published).ok
+    line = VoucherLine.objects.get(voucher_id=books[2].pk, line_no=1)
+    tamper((f"UPDATE ledger_voucherline SET summary = '改过的摘要' WHERE id = {line.pk}", []))
+    problems = "\n".join(disclosure_check_recent(published).problems)
+    assert "记账后被改过" in problems
 
 
 def test_a_changed_amount_fails_the_check_on_the_public_page(published, books, settings):
