@@ -55,6 +55,9 @@ def test_the_accountant_presses_the_button_and_the_month_follows_date_order(book
     assert any("已整理凭证号：2 张凭证改号" in text for text in page_messages(response))
     assert [day.isoformat() for _n, day in _numbers(ledger)] == ["2025-03-05", "2025-03-20"]
     assert VoucherRenumbering.objects.get().reason == "月结前"
+    moved = Voucher.objects.get(ledger=ledger, date="2025-03-05")
+    desk = client.get(f"/ledgers/HT01/vouchers/{moved.pk}/").content.decode()
+    assert "原记-2，" in desk and "整理凭证号）" in desk
     assert ledgers_verify() == []
     again = client.post(RENUMBER, {"period": "2025-03"}, follow=True)
     assert any("无需整理" in text for text in page_messages(again))
