@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Router, Schema, Status
 
 from villagebooks.api.errors import NotFound
-from villagebooks.api.fields import ID_MAX, Code, Period, money_text
+from villagebooks.api.fields import ID_MAX, Code, Period, Summary, money_text, text
 from villagebooks.api.schemas import ERRORS, VoucherDetailOut
 from villagebooks.api.selectors import ledger_or_404, voucher_or_404
 from villagebooks.api.vouchers import _detail
@@ -25,6 +25,7 @@ from villagebooks.ledger.models import CommonSummary, RecurringEntry, VoucherTem
 
 router = Router(tags=["录入辅助"])
 ObjectId = Annotated[int, Path(ge=1, le=ID_MAX)]
+HelperName = text(60, filled=True)  # a template's or definition's name (ledger.entry_helpers)
 UNKNOWN_TEMPLATE = _("凭证模板 {id} 不存在")
 UNKNOWN_SUMMARY = _("常用摘要 {id} 不存在")
 UNKNOWN_RECURRING = _("定期凭证 {id} 不存在")
@@ -49,7 +50,7 @@ class TemplateOut(Schema):
 
 class FromVoucherIn(Schema):
     voucher_id: int = Field(ge=1, le=ID_MAX, description="作为样本的凭证（本账套，非结转、冲销凭证）")
-    name: Annotated[str, Field(min_length=1, max_length=60)] = Field(examples=["每月电费"])
+    name: HelperName = Field(examples=["每月电费"])
 
 
 class RecurringIn(FromVoucherIn):
@@ -67,7 +68,7 @@ class SummaryOut(Schema):
 
 
 class SummaryIn(Schema):
-    text: Annotated[str, Field(min_length=1, max_length=200)] = Field(examples=["支付电费"])
+    text: Summary = Field(examples=["支付电费"])
     personal: bool = False
 
 
