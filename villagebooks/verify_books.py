@@ -36,6 +36,20 @@ UTF-8, amounts as fixed-scale strings (``"1234.50"``, red amounts ``"-12.00"``):
 Version 2 (vouchers posted since the funds' project dimension) is version 1 with one more key on
 each line, ``"project"``: the line's project code, ``""`` when it has none. An entry keeps the
 version it was written in; both verify.
+
+Version 3 entries are not vouchers but acts on them. The one act so far is 整理凭证号 (putting an
+open month's numbers in date order), recorded as::
+
+    {"act": "renumber", "at": "2026-06-28T09:30:00+00:00", "by": "…", "ledger": "HT01",
+     "pairs": [[5, 1], [1, 2], …], "period": "2026-06", "reason": "…", "v": 3}
+
+``pairs`` is ``[number before, number after]`` for each voucher of the month whose number changed;
+the numbers before must be vouchers of that month at that point of the chain and the numbers after
+the same set (a permutation: the month stays gap-free). To compare the chain with the vouchers,
+the chain is walked in order (``settle``): each voucher keeps the number it was posted with until
+an act renumbers it, and a reversal names the voucher it reverses by the number that voucher had
+when the reversal was posted. A voucher whose number changed without an act, an act that is not a
+permutation of the month's numbers, and an act removed or edited all show as differences.
 """
 
 from __future__ import annotations
@@ -51,6 +65,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 CHAIN_VERSION = 2
+# The version of an entry that records an act on vouchers (``ACT_RENUMBER``), not a voucher.
+ACT_VERSION = 3
+ACT_RENUMBER = "renumber"
 # Line keys added by each version after the first (a record of an older version lacks them).
 LINE_KEYS_SINCE = {2: ("project",)}
 DEFAULT_ALGORITHM = "sha256"
@@ -98,6 +115,68 @@ def amount_text(fen: int) -> str:
 def entry_hash(algorithm: str, version: int, previous: str, canonical: bytes) -> str:
     """An entry's hash (hex): H("<version>|<previous hash hex>|" + canonical bytes)."""
     return digest(algorithm, f"{version}|{previous}|".encode("ascii"), canonical).hex()
+
+
+def is_act(record: dict) -> bool:
+    """Whether a chain record is an act on vouchers (version 3), not a posted voucher."""
+    return "act" in record
+
+
+def settle(records: Sequence[dict]) -> tuple[list[dict | None], list[tuple[int, str]]]:
+    """The chain's records, in chain order, as the vouchers stand now: each voucher record with the
+    number the acts after it gave it (and its reversed voucher's number likewise), ``None`` in the
+    place of each act; and what is wrong with the acts: (index of the act, in words).
+
+    The walk keeps, for each month, which record holds which number. A voucher record takes its
+    number; a renumber act must move numbers the month has to numbers it had (a permutation) and
+    moves them; a reversal names its voucher by the number that voucher had when it was posted.
+    """
+    holders: dict[tuple[str, int], int] = {}  # (period, number) → index of the voucher record
+    numbers: dict[int, int] = {}  # index → the number now
+    reverses: dict[int, int] = {}  # index of a reversal → index of the voucher it reverses
+    problems = []
+    for index, record in enumerate(records):
+        if not is_act(record):
+            key = (record.get("period"), record.get("number"))
+            holders[key] = index
+            numbers[index] = record.get("number")
+            named = record.get("reversed_voucher")
+            if named and (named.get("period"), named.get("number")) in holders:
+                reverses[index] = holders[(named["period"], named["number"])]
+            continue
+        if record.get("act") != ACT_RENUMBER:
+            problems.append((index, f"哈希链第{index + 1}条：未知的操作 {record.get('act')!r}"))
+            continue
+        period, pairs = record.get("period"), record.get("pairs")
+        if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(n) is int for n in pair) for pair in pairs
+        ):
+            problems.append((index, f"哈希链第{index + 1}条（{period} 整理凭证号）：凭证号对照无法读取"))
+            continue
+        before = [pair[0] for pair in pairs]
+        after = [pair[1] for pair in pairs]
+        name = f"哈希链第{index + 1}条（{period} 整理凭证号）"
+        if len(set(before)) != len(before) or set(before) != set(after):
+            problems.append((index, f"{name}：新旧凭证号不是同一组号码的重新排列"))
+            continue
+        missing = [old for old in before if (period, old) not in holders]
+        if missing:
+            problems.append((index, f"{name}：本月没有记-{missing[0]}"))
+            continue
+        moved = {new: holders[(period, old)] for old, new in pairs}
+        for new, holder in moved.items():
+            holders[(period, new)] = holder
+            numbers[holder] = new
+    settled: list[dict | None] = []
+    for index, record in enumerate(records):
+        if is_act(record):
+            settled.append(None)
+            continue
+        record = {**record, "number": numbers[index]}
+        if index in reverses:
+            record["reversed_voucher"] = {**record["reversed_voucher"], "number": numbers[reverses[index]]}
+        settled.append(record)
+    return settled, problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,10 +497,12 @@ def _cell(text: str) -> str:
 
 def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> list[str]:
     """Every posted voucher of vouchers.csv, with its attachments, against its chain entry."""
+    settled, act_problems = settle([json.loads(entry.canonical) for entry in entries])
+    problems = [text for _index, text in act_problems]
     records: dict[tuple[str, int], dict] = {}
-    for entry in entries:
-        record = json.loads(entry.canonical)
-        records[(record["period"], record["number"])] = record
+    for record in settled:
+        if record is not None:
+            records[(record["period"], record["number"])] = record
     found: dict[tuple[str, int], dict] = {}
     for row in _csv_rows(archive, "vouchers.csv"):
         record = records.get((row["period"], int(row["number"] or 0)))
@@ -456,7 +537,6 @@ def check_vouchers(archive: zipfile.ZipFile, entries: Sequence[ExportEntry]) -> 
         )
     by_id = {voucher["id"]: voucher for voucher in found.values()}
     members = set(archive.namelist())
-    problems = []
     for row in _csv_rows(archive, "attachments.csv"):
         voucher = by_id.get(row["voucher_id"])
         if voucher is not None:

@@ -481,3 +481,19 @@ def token_out(token) -> dict:
         "expires_at": token_expires_at(token),
         "revoked_at": token.revoked_at,
     }
+
+
+class RenumberIn(Schema):
+    reason: Note = Field("", description="说明（可选）", examples=["月结前整理"])
+
+
+class RenumberedOut(Schema):
+    voucher_id: int
+    old_number: int = Field(description="原记字号")
+    new_number: int = Field(description="整理后的记字号")
+
+
+class RenumberOut(Schema):
+    period: str = Field(examples=["2025-03"])
+    renumbered: list[RenumberedOut] = Field(description="改了号的凭证；空表示凭证号已按日期排列")
+    chain_sequence: int | None = Field(None, description="整理凭证号在账套哈希链中的条目号")

@@ -15,7 +15,7 @@ from ninja import Field, File, Header, Path, Query, Router, Schema, Status, Uplo
 
 from villagebooks.api import idempotency
 from villagebooks.api import schemas as S
-from villagebooks.api.fields import ID_MAX, Code, OptionalPeriod, money_to_fen
+from villagebooks.api.fields import ID_MAX, Code, OptionalPeriod, Period, money_to_fen
 from villagebooks.api.paging import PageIn, page_of
 from villagebooks.api.selectors import (
     attachment_or_404,
@@ -240,6 +240,25 @@ def voucher_reverse(request, code: Code, payload: S.ReverseIn, voucher_id: Vouch
         date=payload.date,
     )
     return Status(201, _detail(request, code, reversal.pk))
+
+
+@router.post(
+    "/ledgers/{code}/periods/{period}/renumber",
+    response={200: S.RenumberOut, **S.ERRORS},
+    summary="整理凭证号（未结账月份的已记账凭证按日期重新编号）",
+    description="把该月已记账凭证按日期（同日按记账先后）编为记-1 起的连续号码；记入账套哈希链和操作日志。"
+    "月份已结账（或之后的月份已结账）时拒绝（422）；需要结账权限（403）。",
+)
+def vouchers_renumber(request, code: Code, period: Period, payload: S.RenumberIn):
+    ledger = ledger_or_404(request.auth, code)
+    key = parse_period(period, field="period")
+    act = services.vouchers_renumber(
+        actor=request.auth, ledger=ledger, year=key // 100, month=key % 100, reason=payload.reason
+    )
+    if act is None:
+        return {"period": period, "renumbered": [], "chain_sequence": None}
+    lines = act.lines.order_by("new_number").values("voucher_id", "old_number", "new_number")
+    return {"period": period, "renumbered": list(lines), "chain_sequence": act.chain_sequence}
 
 
 def _stored_name(name: str) -> str:

@@ -1211,7 +1211,11 @@ class _Village:
         items = OFFICE_ITEMS if roll < 0.64 else WELFARE_ITEMS
         count = rng.choices((1, 2, 3, 4, 5, 6), weights=(1, 2, 3, 3, 2, 1))[0]
         total = int(self.routine_mean_fen * min(max(rng.lognormvariate(0, 0.6), 0.1), 5))
-        chosen = [rng.choice(items) for _ in range(count)]
+        # One voucher pays for one kind of thing (one sub-account), so that its summary (the
+        # first line's) is true of every line: no 慰问老党员 booked to 道路维护.
+        first = rng.choice(items)
+        alike = [item for item in items if item[0] == first[0]]
+        chosen = [first] + [rng.choice(alike) for _ in range(count - 1)]
         people = [
             rng.choice(self.cadres)[0]
             if "{person}" in text and code != "51404"

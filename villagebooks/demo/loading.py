@@ -199,7 +199,52 @@ def pending_vouchers(path: Path) -> list[PendingVoucher]:
 # The demo county: its users and the whole load
 
 DEMO_PASSWORD = "demo12345"
-PENDING_STATUSES = ("submitted", "submitted", "draft")  # the held vouchers of a village, in order
+# What each village's held vouchers (pending.csv, in file order) become, village by village in
+# turn, so that villages differ: "" leaves a held voucher out (not yet entered). The first
+# village of each township has its first voucher reviewed, for the accountant to post.
+PENDING_PATTERNS = (
+    ("submitted", "submitted", "draft"),
+    ("draft",),
+    ("submitted", "", ""),
+    ("", "", ""),
+    ("submitted", "draft", "draft"),
+    ("draft", "submitted"),
+    ("submitted", "submitted", "submitted"),
+)
+# The names the demo's people sign with (制单, 审核, 记账): a surname and a given name each, in
+# the order the logins are made; a township's accountant and reviewer are always two people.
+DEMO_NAMES = (
+    "周国强",
+    "李淑芬",
+    "陈志明",
+    "王秀英",
+    "张建华",
+    "刘桂兰",
+    "杨德胜",
+    "赵丽萍",
+    "黄文斌",
+    "吴春燕",
+    "徐海涛",
+    "孙玉梅",
+    "马永福",
+    "朱晓红",
+    "胡明亮",
+    "郭巧云",
+    "何建军",
+    "高小琴",
+    "林宏伟",
+    "罗金凤",
+    "郑光荣",
+    "梁素珍",
+    "谢振华",
+    "宋玉兰",
+    "唐德明",
+    "许翠萍",
+    "韩志刚",
+    "冯桂芳",
+    "邓家福",
+    "曹秀兰",
+)
 
 
 @dataclass(frozen=True)
@@ -208,6 +253,7 @@ class DemoLogin:
     role: str
     region_code: str
     scope: str  # what the user sees, in words
+    full_name: str = ""  # as they sign (制单/审核); the username is only their login
 
 
 def demo_logins(files: CountyFiles) -> list[DemoLogin]:
@@ -239,7 +285,10 @@ def logins_for_regions(regions: list[dict]) -> list[DemoLogin]:
             "reporter", "reporter", first_village["code"], f"{townships[0]['name']}{first_village['name']}"
         )
     )
-    return logins
+    return [
+        DemoLogin(x.username, x.role, x.region_code, x.scope, DEMO_NAMES[i % len(DEMO_NAMES)])
+        for i, x in enumerate(logins)
+    ]
 
 
 def demo_users_create(*, actor, logins: list[DemoLogin], password: str) -> dict[str, object]:
@@ -258,7 +307,8 @@ def demo_users_create(*, actor, logins: list[DemoLogin], password: str) -> dict[
     for login in logins:
         user = User.objects.filter(username=login.username).first()
         if user is None:
-            user = User.objects.create_user(username=login.username)
+            # A Chinese name is written whole, surname first: get_full_name() gives it back as is.
+            user = User.objects.create_user(username=login.username, first_name=login.full_name)
             user.password = hashed
             user.save(update_fields=["password"])
         role_grant(actor=actor, user=user, role=login.role, region=regions[login.region_code])
@@ -356,14 +406,18 @@ def demo_load(
         township_of = {s.code: s.township for s in setups}
         ledgers = {x.code: x for x in Ledger.objects.filter(code__in=[s.code for s in setups])}
         position: dict[str, int] = {}
+        pattern_of = {s.code: PENDING_PATTERNS[n % len(PENDING_PATTERNS)] for n, s in enumerate(setups)}
         # The first village of each township (the dict keeps the last write: go backwards).
         first_in_township = set({s.township: s.code for s in reversed(setups)}.values())
         for held in pending_vouchers(files.pending):
             index = position.get(held.ledger_code, 0)
             position[held.ledger_code] = index + 1
-            status = PENDING_STATUSES[min(index, len(PENDING_STATUSES) - 1)]
+            pattern = pattern_of[held.ledger_code]
+            status = pattern[index] if index < len(pattern) else ""
             if index == 0 and held.ledger_code in first_in_township:
                 status = "reviewed"  # something for the accountant to post, too
+            if not status:
+                continue
             township = township_of[held.ledger_code]
             voucher = services.voucher_create(
                 actor=accountant[township],

@@ -178,6 +178,23 @@ def as_version(record: dict, version: int) -> dict:
     return {**record, "v": version, "lines": lines}
 
 
+def renumber_record(
+    *, ledger_code: str, period: str, pairs: list[tuple[int, int]], by: str, at, reason: str
+) -> dict:
+    """The canonical record of an act of 整理凭证号 (``verify_books``: version 3): the month's
+    numbers before and after, for the vouchers whose number changed."""
+    return {
+        "v": verify_books.ACT_VERSION,
+        "act": verify_books.ACT_RENUMBER,
+        "ledger": ledger_code,
+        "period": period,
+        "pairs": [[old, new] for old, new in pairs],
+        "by": by or "",
+        "at": at.isoformat(timespec="seconds"),
+        "reason": reason or "",
+    }
+
+
 def canonical_bytes(record: dict) -> bytes:
     return verify_books.canonical_json(record)
 
@@ -619,6 +636,9 @@ class ChainProblem:
 
 
 def _voucher_name(period_key: int, number: int) -> str:
+    """An entry's name: a voucher's 记-n, or an act's (whose entry has number 0)."""
+    if not number:
+        return f"{_period_text(period_key // 100, period_key % 100)} 整理凭证号"
     return f"{_period_text(period_key // 100, period_key % 100)} 记-{number}"
 
 
@@ -660,13 +680,26 @@ def chain_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
 
 
 def row_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
-    """Every posted voucher against its chain entry, and every entry against its voucher."""
+    """Every posted voucher against its chain entry, and every entry against its voucher. The
+    chain's records are first settled (``verify_books.settle``): a voucher renumbered by a
+    recorded act is compared with the number the act gave it."""
     posted = {voucher.voucher_id: voucher for voucher in posted_from_rows(ledger_id)}
     problems = []
     chained = set()
+    records = []
     for entry in chain:
+        try:
+            records.append(json.loads(entry.canonical))
+        except ValueError:
+            records.append({})
+    settled, act_problems = verify_books.settle(records)
+    for index, text in act_problems:
+        problems.append(ChainProblem(chain[index].period_key, text))
+    for entry, then in zip(chain, settled, strict=True):
+        if then is None:  # an act: checked by the walk
+            continue
         chained.add(entry.voucher_id)
-        name = _voucher_name(entry.period_key, entry.number)
+        name = _voucher_name(entry.period_key, then.get("number", entry.number))
         voucher = posted.get(entry.voucher_id)
         if voucher is None:
             problems.append(
@@ -674,12 +707,8 @@ def row_problems(ledger_id: int, chain: list[EntryRow]) -> list[ChainProblem]:
             )
             continue
         record = as_version(voucher.record, entry.version)
-        if canonical_bytes(record).decode("utf-8") == entry.canonical:
+        if canonical_bytes(record) == canonical_bytes(then):
             continue
-        try:
-            then = json.loads(entry.canonical)
-        except ValueError:
-            then = {}
         for difference in record_differences(then, record) or ["内容与记账时不同"]:
             problems.append(ChainProblem(entry.period_key, f"{name}：{difference}"))
     for voucher_id, voucher in posted.items():

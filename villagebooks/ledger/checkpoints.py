@@ -35,7 +35,7 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import chain
 from villagebooks.ledger.access import Action, ledgers_in_scope, require, require_in_region
-from villagebooks.ledger.models import ChainEntry, Checkpoint, CheckpointKey, Ledger
+from villagebooks.ledger.models import ChainEntry, Checkpoint, CheckpointKey, Ledger, Voucher, VoucherStatus
 from villagebooks.regions.models import Region
 
 NO_KEY = _("没有校验点签名密钥（{path}）：请先运行 villagebooks checkpoint-key create")
@@ -306,7 +306,22 @@ def voucher_proof(
     require(actor, ledger, Action.VIEW)
     period = f"{period_key // 100}-{period_key % 100:02d}"
     named = {"ledger": ledger.code, "period": period, "number": number}
-    entry = ChainEntry.objects.filter(ledger_id=ledger.pk, period_key=period_key, number=number).first()
+    # The voucher that bears the number now: its entry may hold the number it was posted with,
+    # if the month's numbers were put in date order since (整理凭证号).
+    voucher_id = (
+        Voucher.objects.filter(
+            ledger_id=ledger.pk,
+            period__year=period_key // 100,
+            period__month=period_key % 100,
+            number=number,
+            status=VoucherStatus.POSTED,
+        )
+        .values_list("id", flat=True)
+        .first()
+    )
+    entry = (
+        ChainEntry.objects.filter(ledger_id=ledger.pk, voucher_id=voucher_id).first() if voucher_id else None
+    )
     if entry is None:
         raise DomainError(NOT_CHAINED.format(**named), field="voucher")
     index = entry.sequence - 1
@@ -326,10 +341,16 @@ def voucher_proof(
     )
     leaves = [bytes.fromhex(value) for value in hashes]
     path = verify_books.inclusion_proof(row.algorithm, leaves, index)
+    chained_number = json.loads(entry.canonical).get("number", number)
+    renumbered = {"number_now": number} if chained_number != number else {}
     return {
         "kind": verify_books.PROOF_KIND,
         "version": 1,
         **named,
+        # The entry names the voucher by the number it was posted with; a 整理凭证号 since gave
+        # it ``number_now`` (the chain's act says so).
+        "number": chained_number,
+        **renumbered,
         "index": index,
         "tree_size": row.tree_size,
         "entry": {

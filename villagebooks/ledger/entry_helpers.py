@@ -145,6 +145,18 @@ def templates_of(ledger: Ledger) -> list[VoucherTemplate]:
     return list(VoucherTemplate.objects.filter(ledger=ledger).order_by("name"))
 
 
+def template_use(*, actor, template: VoucherTemplate, day: date | None = None) -> Voucher:
+    """A new draft from ``template``: its lines and note, dated ``day`` (today by default),
+    checked by the voucher's own rules as the ledger is now."""
+    return services.voucher_create(
+        actor=actor,
+        ledger=template.ledger,
+        date=day or timezone.localdate(),
+        lines=line_inputs(template.lines),
+        note=template.note,
+    )
+
+
 def voucher_copy(*, actor, voucher: Voucher, day: date | None = None) -> Voucher:
     """A new draft with ``voucher``'s lines and note, dated ``day`` (today by default)."""
     _copyable(voucher)

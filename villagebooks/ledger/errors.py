@@ -75,3 +75,6 @@ ACCOUNT_IN_UNPOSTED = _("科目 {code} 用在 {count} 张未记账凭证中，�
 ACCOUNT_FOR_YEAR_CLOSE = _("科目 {code} 是年结要用的科目，不能停用")
 NAME_TOO_LONG = _("名称不能超过 {limit} 个字")
 NOTE_TOO_LONG = _("说明不能超过 {limit} 个字")
+RENUMBER_CLOSED = _("期间 {period} 已结账，不能整理凭证号：整理凭证号只能在月结之前")
+RENUMBER_LATER_CLOSED = _("之后的期间 {period} 已结账，不能再整理 {month} 的凭证号")
+RENUMBER_REASON_TOO_LONG = _("整理凭证号的说明不能超过 200 个字")

@@ -746,3 +746,56 @@ class RegionBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id}/{self.chart}/{self.account_code}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"
+class VoucherRenumbering(models.Model):
+    """An act of 整理凭证号: an open month's posted vouchers numbered 1..N in date order, by whom,
+    when and why; its pairs are its ``lines``, and it is entry ``chain_sequence`` of the ledger's
+    hash chain (``verify_books``' version 3), so that ``verify`` tells it from tampering."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="renumberings")
+    reason = models.CharField(max_length=200, blank=True, default="")
+    renumbered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    renumbered_at = models.DateTimeField()
+    chain_sequence = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["ledger_id", "renumbered_at", "id"]
+        verbose_name = "整理凭证号"
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id} {self.period_id} @ {self.renumbered_at:%Y-%m-%d %H:%M}"
+
+
+class VoucherRenumberingLine(models.Model):
+    """One voucher whose number an act of 整理凭证号 changed: 原记-``old_number`` → 记-``new_number``."""
+
+    renumbering = models.ForeignKey(VoucherRenumbering, on_delete=models.PROTECT, related_name="lines")
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="renumberings")
+    old_number = models.PositiveIntegerField()
+    new_number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["renumbering_id", "new_number"]
+        verbose_name = "整理凭证号明细"
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id}: {self.old_number} → {self.new_number}"
+
+
+class RenumberPermit(models.Model):
+    """A step a posted voucher's number may take, written and deleted inside one 整理凭证号
+    transaction: the posted-voucher trigger (migration 0017) lets an UPDATE through only if it
+    changes nothing but the number, along a permit of that transaction (on PostgreSQL the
+    permit carries the transaction's id). Empty outside that transaction."""
+
+    voucher_id = models.BigIntegerField()
+    from_number = models.PositiveIntegerField()
+    to_number = models.PositiveIntegerField()
+    transaction_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "凭证号调整许可"
+        indexes = [models.Index(fields=["voucher_id"], name="renumber_permit_voucher")]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id}: {self.from_number} → {self.to_number}"

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -60,6 +60,7 @@ from villagebooks.ledger.models import (
     AccountBalance,
     Period,
     PeriodStatus,
+    RenumberPermit,
     Voucher,
     VoucherKind,
     VoucherLine,
@@ -706,3 +707,78 @@ def _balances_add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, i
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+# ---------------------------------------------------------------------------------------------
+# 整理凭证号: an open month's numbers put in date order
+
+# Each number moved first to this plus its new number, then to its new number: the unique
+# (ledger, period, number) key never sees two vouchers on one number mid-way.
+RENUMBER_PARKING = 1_000_000
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    voucher_id: int
+    old_number: int
+    new_number: int
+
+
+def renumber_month(
+    *, ledger_id: int, ledger_code: str, period: Period, by: str, reason: str, at
+) -> tuple[list[Renumbered], int]:
+    """Give the month's posted vouchers, in (date, posting time, id) order, the month's own numbers
+    in ascending order (1..N when the month is gap-free): a permutation, so no number is lost or
+    added. The caller holds the period's row exclusively (no posting meanwhile) and has checked
+    the month is open. The act is appended to the ledger's chain (its head locked after the
+    period, as posting does) before the numbers move. Returns the vouchers renumbered and the
+    act's place in the chain (0 when nothing moved: the numbers already follow date order)."""
+    rows = list(
+        Voucher.objects.filter(ledger_id=ledger_id, period_id=period.pk, status=VoucherStatus.POSTED)
+        .order_by("date", "posted_at", "id")
+        .values_list("id", "number")
+    )
+    numbers = sorted(number for _id, number in rows)
+    moved = [
+        Renumbered(voucher_id, old, new)
+        for (voucher_id, old), new in zip(rows, numbers, strict=True)
+        if old != new
+    ]
+    if not moved:
+        return [], 0
+    record = chain.renumber_record(
+        ledger_code=ledger_code,
+        period=str(period),
+        pairs=[(step.old_number, step.new_number) for step in moved],
+        by=by,
+        at=at,
+        reason=reason,
+    )
+    appender = chain.Appender(ledger_id)
+    appender.add(0, period.key, 0, record)
+    appender.write()
+    permits = connection.ops.quote_name(RenumberPermit._meta.db_table)
+    vouchers = connection.ops.quote_name(Voucher._meta.db_table)
+    steps = [(step.voucher_id, step.old_number, RENUMBER_PARKING + step.new_number) for step in moved] + [
+        (step.voucher_id, RENUMBER_PARKING + step.new_number, step.new_number) for step in moved
+    ]
+    this_transaction = "txid_current()" if connection.vendor == "postgresql" else "NULL"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {permits} (voucher_id, from_number, to_number, transaction_id)"
+            f" VALUES (%s, %s, %s, {this_transaction})",
+            steps,
+        )
+        for start in (0, len(moved)):  # parked first, then home
+            cursor.executemany(
+                f"UPDATE {vouchers} SET number = %s WHERE id = %s AND number = %s",
+                [
+                    (to_number, voucher_id, from_number)
+                    for voucher_id, from_number, to_number in steps[start : start + len(moved)]
+                ],
+            )
+        cursor.execute(
+            f"DELETE FROM {permits} WHERE voucher_id IN ({', '.join(['%s'] * len(moved))})",
+            [step.voucher_id for step in moved],
+        )
+    return moved, appender.size

@@ -62,6 +62,8 @@ from villagebooks.ledger.models import (
     Voucher,
     VoucherKind,
     VoucherLine,
+    VoucherRenumbering,
+    VoucherRenumberingLine,
     VoucherStatus,
 )
 from villagebooks.ledger.selectors import balance_window
@@ -1122,6 +1124,70 @@ def period_reopen(*, actor, ledger: Ledger, year: int, month: int, reason: str) 
             reason=reason,
         )
     return period
+
+
+def vouchers_renumber(
+    *, actor, ledger: Ledger, year: int, month: int, reason: str = ""
+) -> VoucherRenumbering | None:
+    """整理凭证号: put an open month's posted vouchers' numbers in date order (记-1 the earliest),
+    gap-free, as a recorded act: a row with its pairs, an entry of the ledger's hash chain (so
+    that ``verify`` tells it from tampering) and a row of the operation log. Refused once the
+    month (or a later one) is closed. ``None`` when the numbers already follow date order."""
+    require(actor, ledger, Action.CLOSE)
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise DomainError(E.RENUMBER_REASON_TOO_LONG, field="reason")
+    with transaction.atomic():
+        period = _period_or_error(ledger, year, month, actor=actor)  # exclusively: no posting meanwhile
+        if period.status != PeriodStatus.OPEN:
+            raise DomainError(E.RENUMBER_CLOSED.format(period=period), field="period")
+        later = (
+            Period.objects.filter(ledger=ledger, status=PeriodStatus.CLOSED)
+            .filter(Q(year__gt=year) | Q(year=year, month__gt=month))
+            .order_by("year", "month")
+            .first()
+        )
+        if later is not None:
+            raise DomainError(E.RENUMBER_LATER_CLOSED.format(period=later, month=period), field="period")
+        now = timezone.now()
+        moved, sequence = posting.renumber_month(
+            ledger_id=ledger.pk,
+            ledger_code=ledger.code,
+            period=period,
+            by=actor.username,
+            reason=reason,
+            at=now,
+        )
+        if not moved:
+            return None
+        renumbering = VoucherRenumbering.objects.create(
+            ledger=ledger,
+            period=period,
+            reason=reason,
+            renumbered_by=actor,
+            renumbered_at=now,
+            chain_sequence=sequence,
+        )
+        VoucherRenumberingLine.objects.bulk_create(
+            VoucherRenumberingLine(
+                renumbering=renumbering,
+                voucher_id=step.voucher_id,
+                old_number=step.old_number,
+                new_number=step.new_number,
+            )
+            for step in moved
+        )
+        audit_record(
+            actor=actor,
+            action="vouchers_renumber",
+            ledger_id=ledger.pk,
+            obj=renumbering,
+            period=str(period),
+            reason=reason,
+            chain_sequence=sequence,
+            renumbered=[[step.voucher_id, step.old_number, step.new_number] for step in moved],
+        )
+    return renumbering
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from villagebooks.api.tests.test_schemathesis import (  # noqa: F401 (fixtures)
 from villagebooks.banking import errors as banking_errors
 from villagebooks.common import money, tabular
 from villagebooks.disclosure import services as disclosure
+from villagebooks.ledger import entry_helpers
 from villagebooks.ledger import errors as ledger_errors
 from villagebooks.ledger.domain import periods
 from villagebooks.ledger.domain import vouchers as voucher_rules
@@ -64,6 +65,7 @@ RULE_MODULES: list[ModuleType] = [
     affairs_errors,  # members, shares, dividends, decisions (quorums, lawful ends, the reserve)
     affairs_property_errors,  # a month with nothing to depreciate, a contract's term
     disclosure,  # a period not closed, a correction without a reason
+    entry_helpers,  # a template's or summary's name taken, a voucher that cannot be copied
 ]
 # … and the largest amount, which the schema's pattern bounds only by its number of digits.
 RULE_MESSAGES = [money.AMOUNT_TOO_LARGE]
@@ -85,6 +87,11 @@ FORM_RULES = {
     supervision.SCOPE_NEEDED,
     affairs_property_errors.REASON_REQUIRED,
     affairs_property_errors.BAD_PERIOD,
+    entry_helpers.NAME_REQUIRED,
+    entry_helpers.NAME_TOO_LONG,
+    entry_helpers.SUMMARY_REQUIRED,
+    entry_helpers.SUMMARY_TOO_LONG,
+    entry_helpers.BAD_DAY,
 }
 
 

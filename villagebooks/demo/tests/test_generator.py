@@ -210,3 +210,22 @@ def test_cash_payments_stay_within_the_supervision_cash_limit(county):
             for line in voucher.lines:
                 if line.account.startswith("101"):
                     assert line.credit_fen <= limit, voucher
+
+
+def test_a_vouchers_summary_is_true_of_its_accounts(county):
+    """A routine voucher's summary (its first line's, which the lists show) names one kind of
+    spending, and every expense line of the voucher is on that kind's sub-account: no
+    慰问老党员 booked to 道路维护."""
+    from villagebooks.demo.generator import OFFICE_ITEMS, WELFARE_ITEMS
+
+    kinds = [(max(text.split("{person}"), key=len), code) for code, text in (*OFFICE_ITEMS, *WELFARE_ITEMS)]
+    checked = 0
+    for books in county:
+        for voucher in books.vouchers:
+            codes = {code for text, code in kinds if text in voucher.summary}
+            if len(codes) != 1:
+                continue
+            expense = {line.account for line in voucher.lines if line.account[:3] in ("513", "514")}
+            assert expense <= codes, (books.site, voucher.key, voucher.summary, expense)
+            checked += 1
+    assert checked > 500

@@ -39,12 +39,16 @@ class Permissions:
     prepare: bool
     review: bool
     post: bool
+    close: bool = False  # month close, and 整理凭证号 before it
 
     @classmethod
     def of(cls, user, ledger: Ledger) -> Permissions:
-        actions = actions_on(user, ledger)  # one query for the three
+        actions = actions_on(user, ledger)  # one query for the four
         return cls(
-            prepare=Action.PREPARE in actions, review=Action.REVIEW in actions, post=Action.POST in actions
+            prepare=Action.PREPARE in actions,
+            review=Action.REVIEW in actions,
+            post=Action.POST in actions,
+            close=Action.CLOSE in actions,
         )
 
 

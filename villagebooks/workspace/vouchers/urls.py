@@ -17,6 +17,7 @@ urlpatterns = [
     path("entry/counterparties/", views.counterparties, name="counterparties"),
     path("vouchers/", views.voucher_index, name="list"),
     path("vouchers/bulk/", views.bulk, name="bulk"),
+    path("vouchers/renumber/", views.renumber, name="renumber"),
     path("vouchers/<int:voucher_id>/", views.desk, name="desk"),
     path("vouchers/<int:voucher_id>/edit/", views.edit, name="edit"),
     path("vouchers/<int:voucher_id>/withdraw/", views.withdraw, name="withdraw"),

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -32,8 +32,16 @@ from villagebooks.common.csp import inline_file_headers
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger import services
+from villagebooks.ledger.domain.periods import parse_period
 from villagebooks.ledger.entry_helpers import summaries_for, templates_of
-from villagebooks.ledger.models import PREPARED_KINDS, Ledger, Voucher, VoucherStatus, VoucherTemplate
+from villagebooks.ledger.models import (
+    PREPARED_KINDS,
+    Ledger,
+    PeriodStatus,
+    Voucher,
+    VoucherStatus,
+    VoucherTemplate,
+)
 from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
 from villagebooks.supervision.services import voucher_alerts
 from villagebooks.workspace.pages import PageNotFound, workspace_page
@@ -445,11 +453,60 @@ def voucher_index(request: HttpRequest, code: str) -> HttpResponse:
         "tab": "list",
         "form": form,
         "page": page,
+        "renumber_period": _renumberable(ledger, perms, form),
         "rows": _rows(list(page.object_list)) if page is not None else [],
         "bulk_actions": bulk_actions,
         "here": request.get_full_path(),
     }
     return render(request, "workspace/vouchers/list.html", context, status=200 if page is not None else 400)
+
+
+def _renumberable(ledger: Ledger, perms: Permissions, form: VoucherFilterForm) -> str:
+    """The month shown (``YYYY-MM``) if the user may put its numbers in date order (整理凭证号):
+    one month filtered, still open, with posted vouchers; else ""."""
+    key = form.cleaned_data.get("period") if perms.close and form.is_valid() else None
+    if not key:
+        return ""
+    open_with_posted = Voucher.objects.filter(
+        ledger=ledger,
+        period__year=key // 100,
+        period__month=key % 100,
+        period__status=PeriodStatus.OPEN,
+        status=VoucherStatus.POSTED,
+    ).exists()
+    return f"{key // 100}-{key % 100:02d}" if open_with_posted else ""
+
+
+@_workspace
+@require_POST
+def renumber(request: HttpRequest, code: str) -> HttpResponse:
+    """整理凭证号 for the month the list shows: its posted vouchers numbered in date order."""
+    ledger = _ledger(request, code)
+    text = request.POST.get("period", "")
+    back = reverse("vouchers:list", args=[ledger.code]) + "?" + urlencode({"period": text})
+    try:
+        key = parse_period(text, field="period")
+        act = services.vouchers_renumber(
+            actor=request.user,
+            ledger=ledger,
+            year=key // 100,
+            month=key % 100,
+            reason=request.POST.get("reason", ""),
+        )
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        messages.error(request, _problems_text(error))
+        return redirect(back)
+    if act is None:
+        messages.info(request, _("%(period)s 的凭证号已按日期排列，无需整理") % {"period": text})
+    else:
+        messages.success(
+            request,
+            _("%(period)s 已整理凭证号：%(count)s 张凭证改号，记入哈希链和操作日志")
+            % {"period": text, "count": act.lines.count()},
+        )
+    return redirect(back)
 
 
 @_workspace
