@@ -746,6 +746,8 @@ class RegionBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id}/{self.chart}/{self.account_code}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"
+
+
 class VoucherRenumbering(models.Model):
     """An act of 整理凭证号: an open month's posted vouchers numbered 1..N in date order, by whom,
     when and why; its pairs are its ``lines``, and it is entry ``chain_sequence`` of the ledger's
