@@ -258,6 +258,9 @@ def test_the_reports_through_the_summary_equal_them_through_the_lines(
             kept = passport.fund_passport([road.pk], month_end)
             assert kept == through_lines
             for row in kept.rows:  # the passport identity, through the summary
-                assert row.allocated_fen == row.spent_fen + row.committed_fen + row.balance_fen + row.returned_fen
+                assert (
+                    row.allocated_fen
+                    == row.spent_fen + row.committed_fen + row.balance_fen + row.returned_fen
+                )
         assert _spending_problems(road) == []
         transaction.set_rollback(True)
