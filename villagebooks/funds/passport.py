@@ -564,31 +564,28 @@ def fund_passport(
     for (ledger_id, _project, fund), amount in committed.items():
         if fund is not None:
             fund_committed[(ledger_id, fund)] += amount
-    shares = (
-        AllocationShare.objects.filter(ledger_id__in=ledger_ids, allocation__date__lte=as_of)
-        .select_related("allocation", "fund", "ledger")
-        .order_by("ledger__code", "fund_id", "allocation__date", "allocation__code")
+    shares = AllocationShare.objects.filter(ledger_id__in=ledger_ids, allocation__date__lte=as_of).order_by(
+        "ledger__code", "fund_id", "allocation__date", "allocation__code"
     )
     if project_id is not None:
         shares = shares.filter(project_id=project_id)
     if fund_id is not None:
         shares = shares.filter(fund_id=fund_id)
     by_fund: dict[tuple[int, int], list[PassportRow]] = defaultdict(list)
-    for share in shares:
-        by_fund[(share.ledger_id, share.fund_id)].append(
-            PassportRow(
-                share.ledger_id,
-                share.ledger.code,
-                share.ledger.name,
-                share.allocation.code,
-                share.allocation.document_number,
-                share.allocation.issuer,
-                share.allocation.date,
-                share.fund_id,
-                share.fund.name,
-                share.amount_fen,
-            )
-        )
+    # Plain values, not model instances (a county has thousands of shares: see project_execution).
+    for values in shares.values_list(
+        "ledger_id",
+        "ledger__code",
+        "ledger__name",
+        "allocation__code",
+        "allocation__document_number",
+        "allocation__issuer",
+        "allocation__date",
+        "fund_id",
+        "fund__name",
+        "amount_fen",
+    ):
+        by_fund[(values[0], values[7])].append(PassportRow(*values))
     # Funds used with no allocation by the date (spent before its document, or never sent).
     used = {
         key for figures in (fund_spent, fund_committed, returned) for key, amount in figures.items() if amount
@@ -794,30 +791,56 @@ def project_execution(
         list(ledger_ids),
     )
     budget_of = {entry_id: int(total or 0) for entry_id, total in budgets}
+    # Plain values, not model instances: a county has a thousand entries or more, and building
+    # each entry, project and ledger instance (their timestamps parsed) cost more than the SQL.
     entries = (
         ProjectEntry.objects.filter(ledger_id__in=ledger_ids)
-        .select_related("project", "ledger")
         .order_by("ledger__code", "project__code")
+        .values_list(
+            "pk",
+            "ledger_id",
+            "ledger__code",
+            "ledger__name",
+            "project_id",
+            "project__code",
+            "project__name",
+            "kind",
+            "state",
+            "start",
+            "end",
+        )
     )
     rows = []
-    for entry in entries:
-        plan = plans.get(entry.project_id)
+    for (
+        entry_id,
+        ledger_id,
+        ledger_code,
+        ledger_name,
+        project_id,
+        code,
+        name,
+        kind,
+        state,
+        start,
+        end,
+    ) in entries:
+        plan = plans.get(project_id)
         due = sum(plan.due.values()) if plan else 0
-        total_paid, recent = paid.get(entry.project_id, [0, 0])
+        total_paid, recent = paid.get(project_id, [0, 0])
         rows.append(
             ExecutionRow(
-                entry.ledger_id,
-                entry.ledger.code,
-                entry.ledger.name,
-                entry.project_id,
-                entry.project.code,
-                entry.project.name,
-                entry.kind,
-                states.get(entry.project_id, entry.state),
-                entry.start,
-                entry.end,
-                budget_of.get(entry.pk, 0),
-                promised.get(entry.project_id, 0),
+                ledger_id,
+                ledger_code,
+                ledger_name,
+                project_id,
+                code,
+                name,
+                kind,
+                states.get(project_id, state),
+                start,
+                end,
+                budget_of.get(entry_id, 0),
+                promised.get(project_id, 0),
                 total_paid,
                 recent,
                 max(0, due - total_paid),

@@ -233,3 +233,14 @@ def test_members_shares_and_decisions_with_some_payments_missing_one(loaded):
         for ledger in Ledger.objects.all()
     )
     assert linked > 0 and missing > 0
+
+
+def test_the_funds_show_every_project_state_milestones_warnings_and_a_refusal(loaded):
+    from villagebooks.funds.models import MilestonePayment, ProjectEntry, ProjectState, VoucherWarning
+
+    assert set(ProjectEntry.objects.values_list("state", flat=True)) == set(ProjectState.values)
+    assert MilestonePayment.objects.filter(entry__state=ProjectState.EVALUATED).count() == 3
+    rules = set(VoucherWarning.objects.values_list("rule", flat=True))
+    assert len(rules) >= 3, rules  # over a budget line, outside the allowed uses, on the 负面清单
+    refused = [line for line in loaded.splitlines() if line.startswith("被预算控制拒绝的凭证")]
+    assert len(refused) == 1 and "村组道路硬化" in refused[0], refused
