@@ -160,6 +160,8 @@ def main() -> None:
     command = [str(Path(sys.executable).parent / "villagebooks"), "import-vouchers", str(target), "--post"]
     measured = run.child(command, env=os.environ.copy(), stdout=subprocess.PIPE)
     results["import_seconds"] = round(measured["seconds"], 1)
+    results["import_vouchers_per_second"] = round(spec["vouchers"] / measured["seconds"])
+    results["import_cpu_seconds"] = round(measured.get("cpu_seconds", 0), 1)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -179,6 +181,22 @@ def main() -> None:
         lambda: passport.project_execution(village, as_of, since), args.repeat
     )
     results["fund_passport_village"] = timed(lambda: passport.fund_passport(village, as_of), args.repeat)
+    # The same reports summing the voucher lines, as they did before the summary kept at posting
+    # (``funds.spending``): the figures must be equal, the time is what the summary saves.
+    lines_repeat = max(1, args.repeat // 2)
+    results["project_execution_county_through_lines"] = timed(
+        lambda: passport.project_execution(county, as_of, since, source="lines"), lines_repeat
+    )
+    results["fund_passport_county_through_lines"] = timed(
+        lambda: passport.fund_passport(county, as_of, source="lines"), lines_repeat
+    )
+    assert passport.project_execution(county, as_of, since) == passport.project_execution(
+        county, as_of, since, source="lines"
+    )
+    assert passport.fund_passport(county, as_of) == passport.fund_passport(county, as_of, source="lines")
+    from villagebooks.funds.models import ProjectSpending
+
+    results["summary_rows"] = ProjectSpending.objects.count()
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["database"] = connection.vendor
     path = run.OUT / f"results-{args.scale}-funds-reports-{connection.vendor}.json"

@@ -117,6 +117,7 @@ def test_the_ledger_scoped_tables_are_the_books():
         "funds_projectact",
         "funds_milestonepayment",
         "funds_voucherwarning",
+        "funds_projectspending",
     }
 
 

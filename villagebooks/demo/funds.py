@@ -138,17 +138,20 @@ def demo_funds_load(
     )
     # Spending in the open month of the first village, waiting for review: the road within its
     # budget, the planting base beyond its budget (its control is "warn": it passes and carries
-    # the warning), and the road again beyond its budget (refused: "stop").
+    # the warning), office costs paid from the fund (管理费用: outside the uses the document
+    # allows and on its 负面清单; the allocation warns), and the road again beyond its budget
+    # (refused: "stop").
     ledger, fund = ledgers[0], funds[ledgers[0].pk]
-    works, bank = _leaf(ledger, "153"), _leaf(ledger, "102")
+    works, bank, office = _leaf(ledger, "153"), _leaf(ledger, "102"), _leaf(ledger, "521")
     attempts = [
-        ("P01", "道路硬化工程进度款", 60_000_00),
-        ("P02", "种植基地土地平整及大棚", 120_000_00),
-        ("P01", "道路硬化追加工程款", 260_000_00),
+        ("P01", works, "道路硬化工程进度款", 60_000_00),
+        ("P02", works, "种植基地土地平整及大棚", 120_000_00),
+        ("", office, "村委会办公用品（专项资金列支）", 1_500_00),
+        ("P01", works, "道路硬化追加工程款", 260_000_00),
     ]
-    for project, summary_text, fen in attempts:
+    for project, account, summary_text, fen in attempts:
         lines = [
-            LineInput(summary_text, works, debit_fen=fen, fund_name=fund, project_code=project),
+            LineInput(summary_text, account, debit_fen=fen, fund_name=fund, project_code=project),
             LineInput(summary_text, bank, credit_fen=fen),
         ]
         try:

@@ -9,6 +9,9 @@ class FundsConfig(AppConfig):
     def ready(self) -> None:
         # Declares the funds' actions to ``regions.permissions`` and registers the budget
         # control with posting's before/after steps (ledger never imports this app).
-        from villagebooks.funds import access, control  # noqa: F401
+        from villagebooks.funds import access, control, spending  # noqa: F401
 
         control.register()
+        # Keeps spending per project, fund, account and month as vouchers are posted (the
+        # reports read it), and has ``verify`` check it against the lines.
+        spending.register()

@@ -16,8 +16,8 @@ A breach under "stop" refuses the voucher (``VoucherRefused``: an import reports
 voucher's row and writes nothing); under "warn" it passes and the warning is stored with the
 voucher (``VoucherWarning``), replaced each time the voucher is checked again.
 
-Used amounts are what is posted: budget lines from the project's lines (a partial index), funds
-and guarded accounts from the balance rows. Vouchers of one batch add up in memory, in order.
+Used amounts are what is posted: budget lines from the spending kept at posting
+(``funds.spending``), funds and guarded accounts from the balance rows. Vouchers of one batch add up in memory, in order.
 A voucher with no tagged line costs no query.
 """
 
@@ -41,6 +41,7 @@ from villagebooks.funds.models import (
     Control,
     ProjectEntry,
     ProjectKind,
+    ProjectSpending,
     ProjectState,
     VoucherWarning,
 )
@@ -53,9 +54,6 @@ from villagebooks.ledger.models import (
     Fund,
     Ledger,
     Project,
-    Voucher,
-    VoucherLine,
-    VoucherStatus,
 )
 
 APPROVED_AT = STATE_ORDER.index(ProjectState.APPROVED)
@@ -266,16 +264,17 @@ def _load(
     spending, spending_params = _spending(rules)
     if entries:
         marks, params = _in(entries)
+        # From the spending kept at posting (``spending``: a few rows a project and month, not
+        # every line the project ever had); year-close vouchers carry no project.
         rows = _rows(
-            "SELECT vl.project_id, a.code, vl.fund_id, SUM(vl.debit_fen - vl.credit_fen)"
-            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
-            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            f" WHERE vl.project_id IN ({marks}) AND v.status = %s AND {spending}"
-            " GROUP BY vl.project_id, a.code, vl.fund_id",
-            [*params, VoucherStatus.POSTED.value, *spending_params],
+            "SELECT s.project_key, a.code, s.fund_key, SUM(s.debit_fen - s.credit_fen)"
+            f" FROM {_table(ProjectSpending)} s JOIN {_table(Account)} a ON a.id = s.account_id"
+            f" WHERE s.ledger_id = %s AND s.project_key IN ({marks}) AND {spending}"
+            " GROUP BY s.project_key, a.code, s.fund_key",
+            [ledger_id, *params, *spending_params],
         )
         for project_id, code, fund_id, net in rows:
-            line = entries[project_id].line_for(code, fund_id)
+            line = entries[project_id].line_for(code, fund_id or None)
             if line is not None:
                 budget_used[line.id] += int(net)  # PostgreSQL's SUM of bigint is numeric
     if funds:

@@ -258,3 +258,36 @@ class VoucherWarning(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ProjectSpending(models.Model):
+    """What posted voucher lines tagged with a project or a fund moved, summed per ledger,
+    project, fund, account and month: the figures project execution and the fund passport read,
+    so that a county's report sums a few rows a village instead of its voucher lines.
+
+    Written only by ``funds.spending`` from posting's after-posting step (one voucher, or one
+    import batch at a time) and built for books posted before it by migration ``funds/0003``;
+    ``verify`` recomputes it from the lines. Year-close vouchers are left out, as the reports
+    leave them out. ``project_key``/``fund_key`` are 0 for a line without one (a key column,
+    like the balance rows' ``fund_key``).
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    project_key = models.BigIntegerField()
+    fund_key = models.BigIntegerField()
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+", db_index=False)
+    period_key = models.IntegerField()  # YYYYMM of the vouchers' date
+    debit_fen = models.BigIntegerField(default=0)
+    credit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "项目资金支出汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "project_key", "fund_key", "account", "period_key"],
+                name="project_spending_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id}/{self.project_key}/{self.fund_key}/{self.account_id}/{self.period_key}"

@@ -39,7 +39,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 from django.db import connection
@@ -52,6 +52,7 @@ from villagebooks.funds.models import (
     MilestonePayment,
     ProjectAct,
     ProjectEntry,
+    ProjectSpending,
     ProjectState,
 )
 from villagebooks.ledger.domain.chart import DATA_DIR
@@ -184,27 +185,105 @@ def _tagged(by: str, ids: list[int]) -> tuple[str, list]:
     )
 
 
-def _spent(ledger_ids: tuple[int, ...], as_of: date, since: date | None = None, *, by: str = "fund") -> dict:
+def _tagged_summary(by: str, ids: list[int]) -> tuple[str, list]:
+    """``_tagged`` on the summary's rows (``s``): a project of the library, or one of the funds."""
+    if by == "project":
+        return (
+            f"s.project_key IN (SELECT e.project_id FROM {_table(ProjectEntry)} e"
+            f" WHERE e.ledger_id IN ({_marks(ids)}))",
+            list(ids),
+        )
+    return f"s.fund_key IN (SELECT tf.id FROM {_table(Fund)} tf WHERE tf.ledger_id IN ({_marks(ids)}))", list(
+        ids
+    )
+
+
+def _month_key(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _spending_from_summary(
+    chart: str, ids: list[int], by: str, through: int, since: date | None
+) -> list[tuple]:
+    """The spending rows of ``_spending_from_lines`` for the whole months up to ``through``
+    (YYYYMM), from ``ProjectSpending`` (``since`` is the first of a month, or None)."""
+    tagged, tagged_params = _tagged_summary(by, ids)
+    spending, spending_params = _spending_condition(chart)
+    rows = _rows(
+        "SELECT s.ledger_id, s.fund_key, s.project_key, SUM(s.debit_fen - s.credit_fen),"
+        " SUM(CASE WHEN s.period_key >= %s THEN s.debit_fen - s.credit_fen ELSE 0 END)"
+        f" FROM {_table(ProjectSpending)} s JOIN {_table(Account)} a ON a.id = s.account_id"
+        f" WHERE s.ledger_id IN ({_marks(ids)}) AND {tagged} AND s.period_key <= %s AND {spending}"
+        " GROUP BY s.ledger_id, s.fund_key, s.project_key",
+        [_month_key(since) if since else 0, *ids, *tagged_params, through, *spending_params],
+    )
+    return [
+        (ledger, fund or None, project or None, net, recent) for ledger, fund, project, net, recent in rows
+    ]
+
+
+def _spending_from_lines(
+    chart: str, ids: list[int], by: str, as_of: date, since: date | None, after: date | None = None
+) -> list[tuple]:
+    """(ledger, fund, project, net spending to ``as_of``, of it since ``since``) from the posted
+    lines (those dated from ``after`` on, when given)."""
+    tagged, tagged_params = _tagged(by, ids)
+    spending, spending_params = _spending_condition(chart)
+    posted, posted_params = _posted(as_of)
+    if after is not None:
+        posted += " AND v.date >= %s"
+        posted_params = [*posted_params, after]
+    return _rows(
+        "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen - vl.credit_fen),"
+        " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen - vl.credit_fen ELSE 0 END)"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+        f" WHERE {tagged} AND {posted} AND {spending}"
+        " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
+        [since or date.min, *tagged_params, *posted_params, *spending_params],
+    )
+
+
+SOURCES = ("summary", "lines")
+
+
+def _spent(
+    ledger_ids: tuple[int, ...],
+    as_of: date,
+    since: date | None = None,
+    *,
+    by: str = "fund",
+    source: str = "summary",
+) -> dict:
     """(ledger, fund or None, project or None) → (net spending to ``as_of``, of it since
     ``since``), of the lines with a fund (``by="fund"``) or with a project of the library
-    (``by="project"``)."""
+    (``by="project"``).
+
+    Spending on spending accounts comes from the summary kept at posting (``ProjectSpending``)
+    for whole months, and from the lines for the days of a month ``as_of`` does not end;
+    ``source="lines"`` (or a ``since`` that is not the first of a month) reads only the lines.
+    Direct uses of a source account depend on the voucher's other lines and on the funds'
+    issuers as they are now: they are read from the few lines on those accounts.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}")
     result: dict[tuple, list[int]] = {}
     for chart, ids in _by_chart(ledger_ids).items():
-        tagged, tagged_params = _tagged(by, ids)
-        spending, spending_params = _spending_condition(chart)
-        posted, posted_params = _posted(as_of)
-        since_params = [since or date.min]
-        rows = _rows(
-            "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen - vl.credit_fen),"
-            " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen - vl.credit_fen ELSE 0 END)"
-            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
-            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            f" WHERE {tagged} AND {posted} AND {spending}"
-            " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
-            [*since_params, *tagged_params, *posted_params, *spending_params],
-        )
+        if source == "summary" and (since is None or since.day == 1):
+            month = _month_key(as_of)
+            whole = as_of == month_end(month)
+            through = month if whole else _month_key(month_start(month) - timedelta(days=1))
+            rows = _spending_from_summary(chart, ids, by, through, since)
+            if not whole:
+                rows += _spending_from_lines(chart, ids, by, as_of, since, after=month_start(month))
+        else:
+            rows = _spending_from_lines(chart, ids, by, as_of, since)
         for ledger_id, fund_id, project_id, net, recent in rows:
-            result[(ledger_id, fund_id, project_id)] = [int(net), int(recent)]
+            total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
+            total[0] += int(net)
+            total[1] += int(recent)
+        since_params = [since or date.min]
+        posted, posted_params = _posted(as_of)
         direct, direct_params = _direct_condition(chart)
         sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
         rows = _rows(
@@ -457,18 +536,20 @@ def fund_passport(
     fund_id: int | None = None,
     project_id: int | None = None,
     allocation: str | None = None,
+    source: str = "summary",
 ) -> Passport:
     """The passport of every allocation share of ``ledger_ids`` at ``as_of`` (or those of one
-    fund, one project's funds, one allocation)."""
+    fund, one project's funds, one allocation); ``source="lines"`` sums the voucher lines instead
+    of the spending kept at posting (the same figures: a test proves it)."""
     ledger_ids = tuple(ledger_ids)
     if not ledger_ids:
         return Passport(as_of, [])
     if allocation is not None:
         # The fund's other allocations still come first: share the fund's figures out over all
         # of them, then keep the one asked for.
-        every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id)
+        every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id, source=source)
         return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
-    spent = _spent(ledger_ids, as_of)
+    spent = _spent(ledger_ids, as_of, source=source)
     returned = _returned(ledger_ids, as_of)
     committed = _committed(ledger_ids, as_of, spent)
     if project_id is not None:  # a project's passport: what it spent and promised of each fund
@@ -483,31 +564,28 @@ def fund_passport(
     for (ledger_id, _project, fund), amount in committed.items():
         if fund is not None:
             fund_committed[(ledger_id, fund)] += amount
-    shares = (
-        AllocationShare.objects.filter(ledger_id__in=ledger_ids, allocation__date__lte=as_of)
-        .select_related("allocation", "fund", "ledger")
-        .order_by("ledger__code", "fund_id", "allocation__date", "allocation__code")
+    shares = AllocationShare.objects.filter(ledger_id__in=ledger_ids, allocation__date__lte=as_of).order_by(
+        "ledger__code", "fund_id", "allocation__date", "allocation__code"
     )
     if project_id is not None:
         shares = shares.filter(project_id=project_id)
     if fund_id is not None:
         shares = shares.filter(fund_id=fund_id)
     by_fund: dict[tuple[int, int], list[PassportRow]] = defaultdict(list)
-    for share in shares:
-        by_fund[(share.ledger_id, share.fund_id)].append(
-            PassportRow(
-                share.ledger_id,
-                share.ledger.code,
-                share.ledger.name,
-                share.allocation.code,
-                share.allocation.document_number,
-                share.allocation.issuer,
-                share.allocation.date,
-                share.fund_id,
-                share.fund.name,
-                share.amount_fen,
-            )
-        )
+    # Plain values, not model instances (a county has thousands of shares: see project_execution).
+    for values in shares.values_list(
+        "ledger_id",
+        "ledger__code",
+        "ledger__name",
+        "allocation__code",
+        "allocation__document_number",
+        "allocation__issuer",
+        "allocation__date",
+        "fund_id",
+        "fund__name",
+        "amount_fen",
+    ):
+        by_fund[(values[0], values[7])].append(PassportRow(*values))
     # Funds used with no allocation by the date (spent before its document, or never sent).
     used = {
         key for figures in (fund_spent, fund_committed, returned) for key, amount in figures.items() if amount
@@ -686,14 +764,15 @@ class ExecutionRow:
 
 
 def project_execution(
-    ledger_ids: Iterable[int], as_of: date, since: date | None = None
+    ledger_ids: Iterable[int], as_of: date, since: date | None = None, *, source: str = "summary"
 ) -> list[ExecutionRow]:
     """Every project of the library in ``ledger_ids``: budget, committed, paid (to ``as_of``, and
-    since ``since``), balance, rate, the payment due, state; ordered by ledger and code."""
+    since ``since``), balance, rate, the payment due, state; ordered by ledger and code.
+    ``source="lines"`` sums the voucher lines instead of the spending kept at posting."""
     ledger_ids = tuple(ledger_ids)
     if not ledger_ids:
         return []
-    spent = _spent(ledger_ids, as_of, since, by="project")
+    spent = _spent(ledger_ids, as_of, since, by="project", source=source)
     states = _states(ledger_ids, as_of)
     plans = _plans(ledger_ids, as_of, states)
     committed = _committed(ledger_ids, as_of, spent, plans)
@@ -712,30 +791,56 @@ def project_execution(
         list(ledger_ids),
     )
     budget_of = {entry_id: int(total or 0) for entry_id, total in budgets}
+    # Plain values, not model instances: a county has a thousand entries or more, and building
+    # each entry, project and ledger instance (their timestamps parsed) cost more than the SQL.
     entries = (
         ProjectEntry.objects.filter(ledger_id__in=ledger_ids)
-        .select_related("project", "ledger")
         .order_by("ledger__code", "project__code")
+        .values_list(
+            "pk",
+            "ledger_id",
+            "ledger__code",
+            "ledger__name",
+            "project_id",
+            "project__code",
+            "project__name",
+            "kind",
+            "state",
+            "start",
+            "end",
+        )
     )
     rows = []
-    for entry in entries:
-        plan = plans.get(entry.project_id)
+    for (
+        entry_id,
+        ledger_id,
+        ledger_code,
+        ledger_name,
+        project_id,
+        code,
+        name,
+        kind,
+        state,
+        start,
+        end,
+    ) in entries:
+        plan = plans.get(project_id)
         due = sum(plan.due.values()) if plan else 0
-        total_paid, recent = paid.get(entry.project_id, [0, 0])
+        total_paid, recent = paid.get(project_id, [0, 0])
         rows.append(
             ExecutionRow(
-                entry.ledger_id,
-                entry.ledger.code,
-                entry.ledger.name,
-                entry.project_id,
-                entry.project.code,
-                entry.project.name,
-                entry.kind,
-                states.get(entry.project_id, entry.state),
-                entry.start,
-                entry.end,
-                budget_of.get(entry.pk, 0),
-                promised.get(entry.project_id, 0),
+                ledger_id,
+                ledger_code,
+                ledger_name,
+                project_id,
+                code,
+                name,
+                kind,
+                states.get(project_id, state),
+                start,
+                end,
+                budget_of.get(entry_id, 0),
+                promised.get(project_id, 0),
                 total_paid,
                 recent,
                 max(0, due - total_paid),

@@ -374,6 +374,19 @@ _CHECKS = (
 )
 
 
+# Checks other apps add (``register_check``): their figures kept from the books (a summary
+# written at posting) recomputed from the lines, without the ledger importing them.
+_registered_checks: list[tuple] = []
+
+
+def register_check(check, what: str) -> None:
+    """Have ``verify`` run ``check(ledger, report)`` on every ledger (it appends the
+    ``Discrepancy`` rows it finds to ``report.discrepancies``); ``what`` names its figures in the
+    message of a sum beyond range. Registering it again is harmless."""
+    if all(check is not registered for registered, _ in _registered_checks):
+        _registered_checks.append((check, what))
+
+
 def ledger_verify(
     *,
     ledger: Ledger,
@@ -385,7 +398,7 @@ def ledger_verify(
     report = LedgerVerification(
         ledger_code=ledger.code, published=published or [], region_claims=region_claims
     )
-    for check, what in _CHECKS:
+    for check, what in (*_CHECKS, *_registered_checks):
         found = len(report.discrepancies)
         try:
             # A savepoint: on PostgreSQL a failed query would end the caller's transaction.

@@ -275,3 +275,14 @@ def test_people_sign_with_real_looking_names(loaded, client):
     page = client.get(f"/ledgers/{reviewed.ledger.code}/vouchers/{reviewed.pk}/").content.decode()
     assert f'data-step="prepared">{reviewed.prepared_by.get_full_name()}' in page
     assert f'data-step="reviewed">{reviewed.reviewed_by.get_full_name()}' in page
+
+
+def test_the_funds_show_every_project_state_milestones_warnings_and_a_refusal(loaded):
+    from villagebooks.funds.models import MilestonePayment, ProjectEntry, ProjectState, VoucherWarning
+
+    assert set(ProjectEntry.objects.values_list("state", flat=True)) == set(ProjectState.values)
+    assert MilestonePayment.objects.filter(entry__state=ProjectState.EVALUATED).count() == 3
+    rules = set(VoucherWarning.objects.values_list("rule", flat=True))
+    assert len(rules) >= 3, rules  # over a budget line, outside the allowed uses, on the 负面清单
+    refused = [line for line in loaded.splitlines() if line.startswith("被预算控制拒绝的凭证")]
+    assert len(refused) == 1 and "村组道路硬化" in refused[0], refused

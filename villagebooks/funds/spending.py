@@ -1,0 +1,151 @@
+"""Spending kept at posting: ``ProjectSpending``, the posted lines tagged with a project or a
+fund summed per (ledger, project, fund, account, month).
+
+Project execution and the fund passport read it (``funds.passport``) instead of summing voucher
+lines: a county's report then reads a few rows a village. It is written in posting's transaction
+by the after-posting step (``register``): once for a voucher posted by the service (a reversal
+and a year close's vouchers go through it too), once for a whole import batch, the batch's
+lines added up first, so that an import adds one statement a batch. Rows are keyed by account,
+not by what the account means, so that the rules of which accounts are spending
+(``data/funds-rules.json``) stay data read at report time.
+
+Year-close vouchers are left out, as the reports leave them out (they only move the year's
+result). ``verify`` recomputes the rows from the lines (``discrepancies``, registered with the
+ledger's verification); migration ``funds/0003`` builds them for the books posted before it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+
+from django.db import connection
+
+from villagebooks.funds.models import ProjectSpending
+from villagebooks.ledger import background_writes, posting, verification
+from villagebooks.ledger.models import Account, Period, Voucher, VoucherKind, VoucherLine, VoucherStatus
+
+# (ledger, project_key, fund_key, account, period_key)
+Key = tuple[int, int, int, int, int]
+
+MISMATCH = "项目资金支出汇总与凭证分录不符（项目 {project}，资金 {fund}，{side}）"
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def sums(vouchers: list[posting.VoucherToPost]) -> dict[Key, list[int]]:
+    """The vouchers' tagged lines added up per key: [debit, credit]."""
+    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for voucher in vouchers:
+        if voucher.kind == VoucherKind.CLOSING:
+            continue
+        period_key = voucher.date.year * 100 + voucher.date.month
+        for line in voucher.lines:
+            if line.project_id is None and line.fund_id is None:
+                continue
+            total = totals[
+                (voucher.ledger_id, line.project_id or 0, line.fund_id or 0, line.account_id, period_key)
+            ]
+            total[0] += line.debit_fen
+            total[1] += line.credit_fen
+    return totals
+
+
+def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
+    """Add what ``vouchers`` (one voucher, or an import's batch) posted to the summary: one
+    statement, rows in key order (concurrent posters lock them in one order)."""
+    totals = sums(vouchers)
+    if totals:
+        add(totals)
+
+
+def add(totals: dict[Key, list[int]]) -> None:
+    table = _table(ProjectSpending)
+    columns = "ledger_id, project_key, fund_key, account_id, period_key, debit_fen, credit_fen"
+    on_conflict = (
+        " ON CONFLICT (ledger_id, project_key, fund_key, account_id, period_key)"
+        f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
+        f" credit_fen = {table}.credit_fen + excluded.credit_fen"
+    )
+    rows = [(*key, debit, credit) for key, (debit, credit) in sorted(totals.items())]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement over arrays, however many keys a batch has (see posting._apply).
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[],"
+                " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
+                f" spent({columns}, position) ORDER BY position{on_conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+    # SQLite: one multi-row statement, which during an import goes on its writing thread after the
+    # batch's rows (``background_writes``), so that the import reads its next batch meanwhile.
+    # In chunks: SQLite takes a limited number of parameters a statement (32,766 since 3.32).
+    connection.ensure_connection()
+    per_statement = max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 7)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        marks = ", ".join([f"({', '.join(['%s'] * 7)})"] * len(chunk))
+        background_writes.write(
+            f"INSERT INTO {table} ({columns}) VALUES {marks}{on_conflict}",
+            [value for row in chunk for value in row],
+        )
+
+
+def register() -> None:
+    """Join posting's after-posting step (once, however often ``ready`` runs)."""
+    if after_posting not in posting.after_posting:
+        posting.register_after_posting(after_posting)
+    verification.register_check(discrepancies, "项目资金支出汇总")
+
+
+# ---------------------------------------------------------------------------------------------
+# From the lines: the migration's build and verify's check
+
+
+def _from_lines_sql(ledger_filter: str) -> str:
+    """SELECT of the summary's rows as the posted lines give them (``ledger_filter`` on ``vl``)."""
+    return (
+        "SELECT vl.ledger_id, COALESCE(vl.project_id, 0), COALESCE(vl.fund_id, 0), vl.account_id,"
+        " p.year * 100 + p.month, SUM(vl.debit_fen), SUM(vl.credit_fen)"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Period)} p ON p.id = v.period_id"
+        f" WHERE {ledger_filter} AND v.status = %s AND v.kind <> %s"
+        " AND (vl.project_id IS NOT NULL OR vl.fund_id IS NOT NULL)"
+        " GROUP BY vl.ledger_id, COALESCE(vl.project_id, 0), COALESCE(vl.fund_id, 0), vl.account_id,"
+        " p.year * 100 + p.month"
+    )
+
+
+def discrepancies(ledger, report) -> None:
+    """``verify``'s check: every summary row of ``ledger`` equal to its posted lines' sums."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _from_lines_sql("vl.ledger_id = %s"),
+            [ledger.pk, VoucherStatus.POSTED.value, VoucherKind.CLOSING.value],
+        )
+        expected = {tuple(row[1:5]): (int(row[5]), int(row[6])) for row in cursor.fetchall()}
+    stored = {
+        (project, fund, account, period): (debit, credit)
+        for project, fund, account, period, debit, credit in ProjectSpending.objects.filter(
+            ledger_id=ledger.pk
+        ).values_list("project_key", "fund_key", "account_id", "period_key", "debit_fen", "credit_fen")
+    }
+    codes = dict(Account.objects.filter(ledger_id=ledger.pk).values_list("pk", "code"))
+    for key in sorted(expected.keys() | stored.keys()):
+        want, have = expected.get(key, (0, 0)), stored.get(key, (0, 0))
+        project, fund, account, period = key
+        for side, index in (("借方", 0), ("贷方", 1)):
+            if want[index] != have[index]:
+                report.discrepancies.append(
+                    verification.Discrepancy(
+                        ledger.code,
+                        codes.get(account, str(account)),
+                        period,
+                        MISMATCH.format(project=project or "-", fund=fund or "-", side=side),
+                        want[index],
+                        have[index],
+                    )
+                )
