@@ -68,7 +68,10 @@ def region_seen(user, region_code: str) -> Region | None:
     """The region of ``region_code`` if ``user`` sees at least one of its villages, else None
     (an unknown region and one outside the user's scope look the same)."""
     region = Region.objects.filter(code=region_code).first()
-    if region is None or not access.villages_in_scope(user, access.VIEW).filter(path__startswith=region.path).exists():
+    if (
+        region is None
+        or not access.villages_in_scope(user, access.VIEW).filter(path__startswith=region.path).exists()
+    ):
         return None
     return region
 
