@@ -127,7 +127,11 @@ def _demo_county():
     with _tempfile.TemporaryDirectory(prefix="villagebooks-demo-") as directory:
         files = write_county(spec, Path(directory), split_by_township=True, hold_last=3)
         with transaction.atomic():
-            summary = demo_load(files=files, years=spec.years, end=spec.end, password=DEMO_PASSWORD)
+            started = time.perf_counter()
+            summary = demo_load(
+                files=files, years=spec.years, end=spec.end, password=DEMO_PASSWORD,
+                say=lambda text: print(f"[{time.perf_counter() - started:6.1f} s] {text}", file=sys.stderr),
+            )  # fmt: skip
     county = summary.supervision
     ledgers = list(
         Ledger.objects.filter(village__path__startswith=county.region.path)

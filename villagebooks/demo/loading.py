@@ -468,7 +468,8 @@ def demo_load(
     own = list(Ledger.objects.filter(code__in=[s.code for s in setups]))
     declared = [
         Planted("no_decision_record", code, vouchers={voucher_id})
-        for code, voucher_id in summary.affairs_members.unlinked
+        for code, voucher_id, day in summary.affairs_members.unlinked
+        if day.year == end.year - 1  # the planted year, the one the benchmark scores
     ] + declared_rent_arrears(own, end.year - 1)
     if planted_villages != 0:
         say("在监督示范乡埋设各监督规则的案例和近似正常的情形……")
