@@ -424,12 +424,15 @@ class _Builder:
         if rng.random() < chance:  # related_party_payment, and the relative paid through a list
             relative = people["relative"]
             party = village.party(relative.name, "household", id_number=relative.id_number)
-            vid = village.pay(date(R, rng.randint(1, 11), 21), party, self.odd(1_000, 4_000))
+            paid_on = date(R, rng.randint(1, 11), 21)
+            vid = village.pay(paid_on, party, self.odd(1_000, 4_000))
             self.plant("related_party_payment", village, vouchers={vid})
             self.batch(village, "C", date(R, 10, 10), [relative])
             # The same relative paid again with a decision record (四议两公开) linked, and the
             # cadre himself paid with one: neither alerts.
-            village.pay(date(R, 11, 16), party, self.odd(1_000, 4_000), decided=True)
+            # (months away from the first, so that the two make no split payment either)
+            again = date(R, 2, 16) if paid_on.month >= 6 else date(R, 11, 16)
+            village.pay(again, party, self.odd(1_000, 4_000), decided=True)
             cadre = people["cadre"]
             other = village.party(cadre.name, "household", id_number=cadre.id_number)
             village.pay(date(R, 11, 23), other, self.odd(1_000, 4_000), decided=True)  # declared and decided
