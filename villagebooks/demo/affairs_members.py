@@ -15,7 +15,7 @@ year of ``end`` is still open (README: distribute-dividends).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,6 +40,9 @@ class AffairsMembersSummary:
     decisions: int = 0
     linked: int = 0
     missing: int = 0
+    # The payments left without a decision on purpose: (ledger code, voucher id, date) — the demo's
+    # planted cases of supervision's ``no_decision_record`` (demo/supervision.py scores them).
+    unlinked: list = field(default_factory=list)
 
 
 def _write(path: Path, columns, rows) -> Path:
@@ -114,6 +117,7 @@ def demo_affairs_members_load(
         for index, payment in enumerate(found):
             if index % 2:
                 summary.missing += 1
+                summary.unlinked.append((ledger.code, payment["voucher_id"], payment["date"]))
                 continue
             day = payment["date"]
             resolved = day - timedelta(days=10)
@@ -146,6 +150,7 @@ def demo_affairs_members_load(
                 )
             except DomainError:
                 summary.missing += 1
+                summary.unlinked.append((ledger.code, payment["voucher_id"], payment["date"]))
                 continue
             summary.decisions += 1
             summary.linked += 1

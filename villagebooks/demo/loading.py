@@ -329,10 +329,18 @@ class DemoSummary:
     funds: object = None  # demo.funds.FundsSummary: allocations, projects, warnings, refusals
     affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
     disclosure: object = None  # demo.disclosure.DisclosureSummary: published disclosures
+    supervision: object = None  # demo.planted.County: the planted supervision cases
 
 
 def demo_load(
-    *, files: CountyFiles, years: tuple[int, ...], end: date, password: str, say=None, old_books: bool = False
+    *,
+    files: CountyFiles,
+    years: tuple[int, ...],
+    end: date,
+    password: str,
+    say=None,
+    old_books: bool = False,
+    planted_villages: int | None = None,
 ) -> DemoSummary:
     """Load the generated county: regions, users, ledgers, vouchers, closes, the review queue.
 
@@ -508,6 +516,35 @@ def demo_load(
         ledgers=list(Ledger.objects.filter(code__in=[s.code for s in setups]).order_by("code")),
         end=end,
     )
+    from villagebooks.demo.planted import Planted
+    from villagebooks.demo.supervision import declared_rent_arrears, demo_supervision_load
+
+    county = villages[0].parent.parent
+
+    def township_users(township: Region):
+        number = Region.objects.filter(kind="township", parent=county).count()
+        made = demo_users_create(
+            actor=system,
+            logins=[
+                DemoLogin(f"accountant{number}", "accountant", township.code, township.name),
+                DemoLogin(f"reviewer{number}", "reviewer", township.code, township.name),
+            ],
+            password=password,
+        )
+        return made[f"accountant{number}"], made[f"reviewer{number}"]
+
+    own = list(Ledger.objects.filter(code__in=[s.code for s in setups]))
+    declared = [
+        Planted("no_decision_record", code, vouchers={voucher_id})
+        for code, voucher_id, day in summary.affairs_members.unlinked
+        if day.year == end.year - 1  # the planted year, the one the benchmark scores
+    ] + declared_rent_arrears(own, end.year - 1)
+    if planted_villages != 0:
+        say("在监督示范乡埋设各监督规则的案例和近似正常的情形……")
+        summary.supervision = demo_supervision_load(
+            county=county, end=end, users=township_users, declared=declared,
+            **({"villages": planted_villages} if planted_villages else {}),
+        )  # fmt: skip
     return summary
 
 

@@ -1,23 +1,23 @@
 """A county with planted cases for every supervision rule, and near misses that must not alert.
 
 ``plant_county(seed, villages)`` makes a county of its own (region codes, ledger codes and ID
-numbers derived from the seed, so several seeds live in one database), books a year (2025) of
-ordinary payments and receipts in each village, and plants, at places drawn from the seed:
+numbers derived from the seed, so several seeds live in one database; or, with ``within``, a
+township of its own in an existing county, as the demo does), books a year (2025, or ``year``)
+of ordinary payments and receipts in each village, and plants, at places drawn from the seed:
 
 - cases each rule must find (``Planted``), and
 - near misses it must not (two payments 40 days apart, a cash payment of exactly 1,000.00, a
   death the day after the payment, one person in two programmes that do not exclude each other,
-  a cadre's relative paid through a subsidy list, December spending twice the monthly mean, a
-  bank balance brought to exactly zero, two round payments, a voucher entered 30 days late, a
+  a cadre's relative paid with a decision record and through a subsidy list, December spending
+  twice the monthly mean, a bank balance brought to exactly zero, two round payments, a voucher entered 30 days late, a
   payment without attachment to a person rather than an organisation, an earmarked fund spent
   on an account its allocation allows, a project's spending on the day it reached 立项).
 
 ``score`` compares the rules' alerts with the planted cases: per rule planted / found / missed /
 false alarms. The near misses are not listed; an alert on one is a false alarm.
 
-Not planted: a cadre's relative paid *with a decision record* (the issue's near miss) needs the
-decision records of village affairs, which do not exist yet; ``related_party_payment`` has a
-hook for them and, until then, alerts on every such payment outside a subsidy list.
+A cadre's relative paid *with a decision record* (the issue's near miss) is planted too: the
+village's decision record of the year (``Decision``) is linked to the payment.
 
 Allocations, projects and their acts (``earmark_misuse``) are written directly too, under the
 "warn" control: budget control lets the planted misuse through with a warning, as it does where
@@ -66,6 +66,7 @@ from villagebooks.registry.models import (
     SubsidyLine,
 )
 from villagebooks.registry.subsidies import CARD_NOT_PERSONS, NOT_IN_REGISTRY
+from villagebooks.supervision.rules import Scope
 
 YEAR = 2025
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -101,6 +102,7 @@ class County:
     ledgers: list[Ledger]
     planted: list[Planted]
     near_misses: dict[str, int]
+    year: int = YEAR
 
 
 class _Village:
@@ -116,7 +118,7 @@ class _Village:
         self.parties: set[str] = set()
         self.ledger = services.ledger_create(
             actor=county.accountant, village_code=region.code, code=self.code,
-            name=f"{region.name}股份经济合作联合社", chart="2023", start_year=YEAR, start_month=1,
+            name=f"{region.name}股份经济合作联合社", chart="2023", start_year=county.year, start_month=1,
         )  # fmt: skip
         services.fund_create(
             actor=county.accountant, ledger=self.ledger, name="惠民补贴资金", kind="livelihood_subsidy"
@@ -207,9 +209,9 @@ class _Village:
         """The village's decision record of the year's budgeted spending (made once)."""
         if getattr(self, "_decision", None) is None:
             self._decision = Decision.objects.create(
-                village=self.region, code=f"{YEAR}-01", matter="年度村级支出预算及大额支出", major=True,
-                proposed_on=date(YEAR, 1, 2), discussed_on=date(YEAR, 1, 3), reviewed_on=date(YEAR, 1, 4),
-                resolved_on=date(YEAR, 1, 5), body="representatives", eligible=45, present=40, votes_for=38,
+                village=self.region, code=f"{self.county.year}-01", matter="年度村级支出预算及大额支出", major=True,
+                proposed_on=date(self.county.year, 1, 2), discussed_on=date(self.county.year, 1, 3), reviewed_on=date(self.county.year, 1, 4),
+                resolved_on=date(self.county.year, 1, 5), body="representatives", eligible=45, present=40, votes_for=38,
                 created_by=self.county.registrar,
             )  # fmt: skip
         return self._decision
@@ -225,35 +227,48 @@ class _Village:
 
 
 class _Builder:
-    def __init__(self, seed: int, villages: int):
+    def __init__(
+        self, seed: int, villages: int, *, year: int = YEAR, within: Region | None = None, users=None
+    ):
         self.seed = seed
+        self.year = year
         self.rng = random.Random(seed)
         self.planted: list[Planted] = []
         self.near: dict[str, int] = defaultdict(int)
         self.serial = 0
-        county = f"59{seed % 100:02d}01000000"
-        town = county[:6] + "100000"
-        rows = [
-            "code,name,parent_code,kind",
-            "590000000000,测试省,,province",
-            f"{county[:4]}00000000,测试市{seed},590000000000,city",
-            f"{county},测试县{seed},{county[:4]}00000000,county",
-            f"{town},测试镇{seed},{county},township",
-        ]
+        if within is None:  # a county of its own, codes derived from the seed
+            county = f"59{seed % 100:02d}01000000"
+            town = county[:6] + "100000"
+            rows = [
+                "code,name,parent_code,kind",
+                "590000000000,测试省,,province",
+                f"{county[:4]}00000000,测试市{seed},590000000000,city",
+                f"{county},测试县{seed},{county[:4]}00000000,county",
+                f"{town},测试镇{seed},{county},township",
+            ]
+            village_name = "第{n}村"
+        else:  # a township of its own in an existing county (the demo's)
+            county = within.code
+            town = county[:6] + "299000"  # sorts after the county's own townships
+            rows = ["code,name,parent_code,kind", f"{town},监督示范乡,{county},township"]
+            village_name = "示范{n}村"
         names = []
         for i in range(villages):
             code = f"{town[:9]}{i + 201:03d}"
             names.append(code)
-            rows.append(f"{code},第{i + 1}村,{town},village")
+            rows.append(f"{code},{village_name.format(n=i + 1)},{town},village")
         actor = system_user()
         regions_import_csv(actor=actor, text="\n".join(rows) + "\n")
         self.region = Region.objects.get(code=county)
         township = Region.objects.get(code=town)
-        users = get_user_model().objects
-        self.accountant, _ = users.get_or_create(username=f"planted-accountant-{seed}")
-        self.reviewer, _ = users.get_or_create(username=f"planted-reviewer-{seed}")
-        role_grant(actor=actor, user=self.accountant, role="accountant", region=township)
-        role_grant(actor=actor, user=self.reviewer, role="reviewer", region=township)
+        if users is not None:  # ``users(township)``: its accountant and reviewer, roles granted
+            self.accountant, self.reviewer = users(township)
+        else:
+            accounts = get_user_model().objects
+            self.accountant, _ = accounts.get_or_create(username=f"planted-accountant-{seed}")
+            self.reviewer, _ = accounts.get_or_create(username=f"planted-reviewer-{seed}")
+            role_grant(actor=actor, user=self.accountant, role="accountant", region=township)
+            role_grant(actor=actor, user=self.reviewer, role="reviewer", region=township)
         self.registrar = actor
         self.address = county[:6]
         self.villages = [_Village(self, i, Region.objects.get(code=c)) for i, c in enumerate(names)]
@@ -262,10 +277,14 @@ class _Builder:
     # --- registry -----------------------------------------------------------------------------
 
     def id_number(self) -> str:
-        self.serial += 1
-        birth = date(1950, 1, 1) + timedelta(days=self.serial * 37 % 18000)
-        base = f"{self.address}{birth:%Y%m%d}{self.serial % 1000:03d}"
-        return base + ric.calc_check_digit(base + "0")
+        """A valid ID number no person of the registry has (the county may have a registry)."""
+        while True:
+            self.serial += 1
+            birth = date(1950, 1, 1) + timedelta(days=self.serial * 37 % 18000)
+            base = f"{self.address}{birth:%Y%m%d}{self.serial % 1000:03d}"
+            number = base + ric.calc_check_digit(base + "0")
+            if not Person.objects.filter(id_number=number).exists():
+                return number
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN) + self.rng.choice(GIVEN)
@@ -344,22 +363,22 @@ class _Builder:
         for month in range(1, 13):
             for k in range(2):
                 party = orgs[(month * 2 + k) % len(orgs)]
-                village.pay(date(YEAR, month, 3 + 10 * k), party, self.odd(5_000, 15_000))
+                village.pay(date(self.year, month, 3 + 10 * k), party, self.odd(5_000, 15_000))
             person = village.party(f"{self.name()}{month}", "household")
-            village.pay(date(YEAR, month, 25), person, self.odd(100, 900), source="101", attachments=0,
+            village.pay(date(self.year, month, 25), person, self.odd(100, 900), source="101", attachments=0,
                         summary="误工补贴")  # fmt: skip
-            village.receive(date(YEAR, month, 15), self.odd(20_000, 30_000))
+            village.receive(date(self.year, month, 15), self.odd(20_000, 30_000))
 
     def village_registry(self, village: _Village) -> dict:
         cadre = self.person(village, cadre_role="党支部书记")
         relative = self.person(village, cadre_of=cadre)
         elders = [self.person(village) for _ in range(5)]
-        self.batch(village, "C", date(YEAR, 3, 10), elders)
+        self.batch(village, "C", date(self.year, 3, 10), elders)
         return {"cadre": cadre, "relative": relative, "elders": elders}
 
     def plant_village(self, village: _Village, people: dict) -> None:
         rng, chance = self.rng, 0.75
-        R = YEAR
+        R = self.year
         if rng.random() < chance:  # split_payment, and two payments 40 days apart
             party = village.party(f"{village.region.name}装饰公司", "organisation")
             start = date(R, rng.randint(2, 10), rng.randint(1, 5))
@@ -405,18 +424,28 @@ class _Builder:
         if rng.random() < chance:  # related_party_payment, and the relative paid through a list
             relative = people["relative"]
             party = village.party(relative.name, "household", id_number=relative.id_number)
-            vid = village.pay(date(R, rng.randint(1, 11), 21), party, self.odd(1_000, 4_000))
+            paid_on = date(R, rng.randint(1, 11), 21)
+            vid = village.pay(paid_on, party, self.odd(1_000, 4_000))
             self.plant("related_party_payment", village, vouchers={vid})
             self.batch(village, "C", date(R, 10, 10), [relative])
+            # The same relative paid again with a decision record (四议两公开) linked, and the
+            # cadre himself paid with one: neither alerts.
+            # (months away from the first, so that the two make no split payment either)
+            again = date(R, 2, 16) if paid_on.month >= 6 else date(R, 11, 16)
+            village.pay(again, party, self.odd(1_000, 4_000), decided=True)
             cadre = people["cadre"]
             other = village.party(cadre.name, "household", id_number=cadre.id_number)
             village.pay(date(R, 11, 23), other, self.odd(1_000, 4_000), decided=True)  # declared and decided
-            self.near["related_party_payment"] += 2
+            self.near["related_party_payment"] += 3
         if rng.random() < chance:  # no_decision_record, and a payment just under the line
+            # From the line the county set (5,000.00 by default; the demo county asks for a
+            # decision from its decision threshold up).
+            line = self._threshold(village, "no_decision_record", "min_amount")
             party = village.party(f"{village.region.name}工程队", "organisation")
-            vid = village.pay(date(R, rng.randint(1, 11), 11), party, self.odd(6_000, 30_000), decided=False)
+            amount = line + self.odd(1_000, 25_000)
+            vid = village.pay(date(R, rng.randint(1, 11), 11), party, amount, decided=False)
             self.plant("no_decision_record", village, vouchers={vid})
-            village.pay(date(R, 8, 12), party, 4_999_00, decided=False)
+            village.pay(date(R, 8, 12), party, line - 1_00, decided=False)
             self.near["no_decision_record"] += 1
         if rng.random() < chance:  # round_amounts, and two round payments
             party = village.party(f"{village.region.name}咨询公司", "organisation")
@@ -495,6 +524,10 @@ class _Builder:
             self._bank_to_cash(village, date(R, 12, 30), village.bank)
             self.near["negative_balance"] += 1
 
+    def _threshold(self, village: _Village, rule: str, name: str):
+        ledger = Ledger.objects.select_related("village").get(pk=village.ledger.pk)
+        return Scope.of([ledger], (self.year, 1), (self.year, 12)).value(ledger.pk, rule, name)
+
     def _allocation(self, village: _Village, *, allowed: str) -> str:
         """A county road grant (warn) of 200,000.00 received by the village, allowed ``allowed``."""
         self.serial += 1
@@ -503,15 +536,15 @@ class _Builder:
             actor=self.accountant, ledger=village.ledger, name=name, kind="earmarked_transfer"
         )
         allocation = Allocation.objects.create(
-            code=f"S{self.seed}-A{self.serial:05d}", issuer="县交通运输局", document_number=f"交发〔{YEAR}〕{self.serial}号",
-            date=date(YEAR, 5, 20), fund_kind="earmarked_transfer", purpose="村组道路硬化", allowed_accounts=allowed,
+            code=f"S{self.seed}-A{self.serial:05d}", issuer="县交通运输局", document_number=f"交发〔{self.year}〕{self.serial}号",
+            date=date(self.year, 5, 20), fund_kind="earmarked_transfer", purpose="村组道路硬化", allowed_accounts=allowed,
             control=Control.WARN, created_by=self.registrar,
         )  # fmt: skip
         AllocationShare.objects.create(
             ledger=village.ledger, allocation=allocation, fund=fund, amount_fen=200_000_00
         )
         village.post(
-            date(YEAR, 5, 25),
+            date(self.year, 5, 25),
             [
                 LineInput(summary="收到道路补助", account_code="102", debit_fen=200_000_00),
                 LineInput(summary="收到道路补助", account_code="241", credit_fen=200_000_00, fund_name=name),
@@ -538,7 +571,7 @@ class _Builder:
     def _expenses(self, village: _Village) -> tuple[int, int]:
         """Expense debits booked so far: January–November, and December."""
         rows = AccountBalance.objects.filter(
-            ledger=village.ledger, year=YEAR, month__gte=1, account__category=Category.EXPENSE
+            ledger=village.ledger, year=self.year, month__gte=1, account__category=Category.EXPENSE
         ).values_list("month", "debit_fen")
         before = sum(d for m, d in rows if m < 12)
         return before, sum(d for m, d in rows if m == 12)
@@ -554,16 +587,20 @@ class _Builder:
         )
 
 
-def plant_county(seed: int, villages: int = 12) -> County:
-    """Make the county of ``seed`` with ``villages`` villages, a year of books and planted cases."""
+def plant_county(
+    seed: int, villages: int = 12, *, year: int = YEAR, within: Region | None = None, users=None
+) -> County:
+    """Make the county of ``seed`` with ``villages`` villages, a year of books and planted cases;
+    ``within`` an existing county, a township of planted villages in it (the demo's), whose
+    accountant and reviewer ``users(township)`` gives."""
     with transaction.atomic():
-        builder = _Builder(seed, villages)
+        builder = _Builder(seed, villages, year=year, within=within, users=users)
         for village in builder.villages:
             people = builder.village_registry(village)
             builder.ordinary_year(village)
             builder.plant_village(village, people)
         ledgers = [Ledger.objects.select_related("village").get(pk=v.ledger.pk) for v in builder.villages]
-    return County(seed, builder.region, ledgers, builder.planted, dict(builder.near))
+    return County(seed, builder.region, ledgers, builder.planted, dict(builder.near), year)
 
 
 @dataclass

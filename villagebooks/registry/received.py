@@ -64,14 +64,26 @@ def _cadre_households(persons):
     return persons.filter(Q(cadre_role__gt="") | Q(cadre_of__isnull=False)).values("household_id")
 
 
+def region_seen(user, region_code: str) -> Region | None:
+    """The region of ``region_code`` if ``user`` sees at least one of its villages, else None
+    (an unknown region and one outside the user's scope look the same)."""
+    region = Region.objects.filter(code=region_code).first()
+    if (
+        region is None
+        or not access.villages_in_scope(user, access.VIEW).filter(path__startswith=region.path).exists()
+    ):
+        return None
+    return region
+
+
 def received(*, user, region_code: str, from_key: int, to_key: int) -> Received:
     """Lists paid in the months ``from_key``..``to_key`` (YYYYMM) to persons of the villages under
     ``region_code`` that ``user`` sees."""
     if from_key > to_key:
         raise DomainError(RANGE_REVERSED, field="from")
-    region = Region.objects.filter(code=region_code).first()
+    region = region_seen(user, region_code)
     villages = access.villages_in_scope(user, access.VIEW)
-    if region is None or not villages.filter(path__startswith=region.path).exists():
+    if region is None:
         raise DomainError(UNKNOWN_REGION.format(code=region_code), field="region")
     first = date(from_key // 100, from_key % 100, 1)
     last_month = date(to_key // 100, to_key % 100, 1)

@@ -207,9 +207,13 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
 def received_page(request: HttpRequest) -> HttpResponse:
     """What households of a village or region received in some months: each person's payments,
     the totals by programme and by household status, and the cadres' households' share."""
-    from villagebooks.registry.received import received
+    from villagebooks.registry.received import received, region_seen
 
     region = request.GET.get("region", "").strip()[:12]
+    if region and region_seen(request.user, region) is None:
+        # Like the other region pages: a region outside the user's scope answers as one that
+        # does not exist, whether or not months were asked for.
+        raise Http404
     from_text, to_text = request.GET.get("from", "").strip()[:7], request.GET.get("to", "").strip()[:7]
     report, error = None, ""
     if region and from_text and to_text:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.affairs.selectors_members import vouchers_with_decisions
 from villagebooks.affairs.selectors_property import overdue_receipts
+from villagebooks.common.models import AuditEntry
 from villagebooks.common.money import format_fen
 from villagebooks.funds.control import spending_asset_prefixes
 from villagebooks.funds.models import STATE_ORDER, AllocationShare, ProjectAct, ProjectEntry, ProjectState
@@ -81,6 +82,7 @@ E_RUSH = _("{year} 年 12 月费用支出 {december} 元，是 1–11 月月均 
 E_NEGATIVE = _("{period} 月末 {account} 余额为 {balance} 元，低于零。")
 E_ROUND = _("{year} 年向 {party} 付款 {count} 笔，每笔都是 {unit} 元的整数倍，合计 {total} 元。")
 E_BACKDATED = _("凭证日期 {date}，{entered} 才录入，相隔 {days} 天（超过 {limit} 天）。")
+E_REOPENED = _("凭证日期 {date}，{period} 月已结账，{reopened} 反结账后于 {posted} 记入该月。")
 E_EARMARK_NOT_ALLOWED = _(
     "专项资金“{fund}”（{documents}）只允许用于科目 {allowed}，本凭证借记 {account} {amount} 元。"
 )
@@ -819,29 +821,33 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
 
 
 def check_backdated_entry(scope: Scope) -> list[Alert]:
-    """事后补录: a posted voucher entered more than ``max_lag_days`` after its date. An imported
-    voucher (books kept elsewhere before) is left out: its entry date is the import's."""
+    """事后补录: a posted voucher entered more than ``max_lag_days`` after its date, or posted into
+    a month after that month was reopened (反结账: the books were closed, then changed). An
+    imported voucher (books kept elsewhere before) is left out of the first: its entry date is the
+    import's; a voucher posted into a reopened month is flagged however it came."""
     posted = Q(status=VoucherStatus.POSTED)
     if scope.pending is not None:
         posted |= Q(id=scope.pending)
+    vouchers = Voucher.objects.filter(
+        posted,
+        ledger_id__in=scope.ids,
+        kind=VoucherKind.NORMAL,
+        date__range=(scope.start, scope.end),
+        **({"id": scope.focus} if scope.focus is not None else {}),
+    )
     rows = (
-        Voucher.objects.filter(
-            posted,
-            ledger_id__in=scope.ids,
-            kind=VoucherKind.NORMAL,
-            date__range=(scope.start, scope.end),
-            source_sha256__isnull=True,
-            **({"id": scope.focus} if scope.focus is not None else {}),
-        )
+        vouchers.filter(source_sha256__isnull=True)
         .values_list("ledger_id", "id", "number", "external_key", "date", "created_at", "amount_fen")
         .order_by("ledger_id", "date", "id")
     )
     alerts = []
+    lagging = set()
     for ledger_id, voucher_id, number, key, day, created, amount in rows:
         entered = timezone.localtime(created).date()
         lag = (entered - day).days
         limit = scope.value(ledger_id, "backdated_entry", "max_lag_days")
         if lag > limit:
+            lagging.add(voucher_id)
             evidence = E_BACKDATED.format(date=day, entered=entered, days=lag, limit=limit)
             alerts.append(
                 _alert(
@@ -854,6 +860,52 @@ def check_backdated_entry(scope: Scope) -> list[Alert]:
                     vouchers=(VoucherRef(voucher_id, number, key or ""),),
                 )
             )
+    alerts.extend(_posted_into_reopened(scope, vouchers, lagging))
+    return alerts
+
+
+def _posted_into_reopened(scope: Scope, vouchers, already: set[int]) -> list[Alert]:
+    """Vouchers posted (or, in review, about to be) after their month was reopened: the first
+    reopening of the month before the posting is named."""
+    reopened: dict[tuple[int, str], list] = defaultdict(list)
+    for ledger_id, detail, at in (
+        AuditEntry.objects.filter(action="period_reopen", ledger_id__in=scope.ids)
+        .values_list("ledger_id", "detail", "created_at")
+        .order_by("created_at", "id")
+    ):
+        reopened[(ledger_id, str(detail.get("period", "")))].append(at)
+    if not reopened:
+        return []
+    now = timezone.now()
+    alerts = []
+    rows = vouchers.values_list(
+        "ledger_id", "id", "number", "external_key", "date", "posted_at", "amount_fen"
+    ).order_by("ledger_id", "date", "id")
+    for ledger_id, voucher_id, number, key, day, posted_at, amount in rows:
+        times = reopened.get((ledger_id, f"{day:%Y-%m}"))
+        if not times or voucher_id in already:
+            continue
+        when = posted_at or now
+        before = [at for at in times if at < when]
+        if not before:
+            continue
+        evidence = E_REOPENED.format(
+            date=day,
+            period=f"{day:%Y-%m}",
+            reopened=timezone.localtime(before[0]).date(),
+            posted=timezone.localtime(when).date(),
+        )
+        alerts.append(
+            _alert(
+                scope,
+                "backdated_entry",
+                ledger_id,
+                day,
+                amount,
+                evidence,
+                vouchers=(VoucherRef(voucher_id, number, key or ""),),
+            )
+        )
     return alerts
 
 

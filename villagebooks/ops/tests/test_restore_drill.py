@@ -26,7 +26,7 @@ from villagebooks.ops.checksums import table_checksums
 from villagebooks.ops.tests.conftest import checksums_on, owner_url, villagebooks_on
 
 TODAY = date(2026, 6, 15)
-DEMO = ["demo", "--villages=2", "--vouchers=30", "--seed=18", f"--today={TODAY}"]
+DEMO = ["demo", "--villages=2", "--vouchers=30", "--seed=18", f"--today={TODAY}", "--planted-villages=0"]
 # Posts one small voucher after another into the first ledger until killed (a clerk at work).
 WRITER = """
 from villagebooks.ledger.models import Account, Ledger

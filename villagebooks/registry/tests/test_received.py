@@ -103,3 +103,19 @@ def test_page_cli_and_api_agree(client, paid, reviewer):
     call_command("report", "subsidy-received", "--user", "reviewer", "--region", "510781100000", "--from", "2025-01",
                  "--to", "2025-12", stdout=table)  # fmt: skip
     assert "33.3%" in table.getvalue() and "产业奖补\t3\t1500.00" in table.getvalue()
+
+
+@pytest.mark.parametrize("months", [{}, {"from": "2025-01", "to": "2025-12"}])
+def test_the_page_refuses_a_region_outside_the_users_scope(client, paid, make_user, region_tree, months):
+    outsider = make_user("wudu", "accountant", region_tree["510781101000"])
+    client.force_login(outsider)
+    assert client.get("/registry/received/", {"region": "510781100201", **months}).status_code == 404
+    assert client.get("/registry/received/", {"region": "999999999999", **months}).status_code == 404
+    # The other side: the user's own township, and the page without a region (the form).
+    own = client.get("/registry/received/", {"region": "510781101000", **months})
+    assert own.status_code == 200
+    assert client.get("/registry/received/").status_code == 200
+    insider = make_user("xinan", "accountant", region_tree["510781100000"])
+    client.force_login(insider)
+    page = client.get("/registry/received/", {"region": "510781100201", **months})
+    assert page.status_code == 200 and ("张三" in page.content.decode()) == bool(months)

@@ -28,7 +28,15 @@ def demo_county(django_db_setup, django_db_blocker, tmp_path_factory):
 
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with django_db_blocker.unblock(), media, transaction.atomic():
-        call_command("demo", villages=3, vouchers=40, seed=5, today=date(2026, 11, 28), stdout=StringIO())
+        call_command(
+            "demo",
+            villages=3,
+            vouchers=40,
+            seed=5,
+            today=date(2026, 11, 28),
+            planted_villages=0,
+            stdout=StringIO(),
+        )
         yield
         transaction.set_rollback(True)
 

@@ -149,3 +149,48 @@ def test_thresholds_show(region_tree):
     out = io.StringIO()
     call_command("alert-thresholds".replace("-", "_"), "show", stdout=out)
     assert "split_payment.approval_limit = 5000.00（默认）" in out.getvalue()
+
+
+def test_backdated_entry_flags_a_voucher_posted_into_a_reopened_month(
+    ledger, accountant, reviewer, manager, region_tree, make_user
+):
+    from villagebooks.supervision.rules import check_backdated_entry
+
+    # The books of 2025 are entered today: the lag part of the rule is set out of the way.
+    county = make_user("county-officer", "county", region_tree["510781000000"])
+    threshold_set(
+        actor=county, rule="backdated_entry", name="max_lag_days", value="3650", region_code="510781000000"
+    )
+
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-01-05 收到租金
+          借 102 银行存款   20000.00
+          贷 501 经营收入   20000.00
+        2025-03-02 提取现金
+          借 101 库存现金   3000.00
+          贷 102 银行存款   3000.00
+        """,
+    )
+    for month in (1, 2, 3):
+        ledger_services.period_close(actor=accountant, ledger=ledger, year=2025, month=month)
+    assert check_backdated_entry(_scope(ledger)) == []  # posted before March was closed: no alert
+    ledger_services.period_reopen(actor=manager, ledger=ledger, year=2025, month=3, reason="补记漏记费用")
+    assert check_backdated_entry(_scope(ledger)) == []  # reopened, nothing posted into it yet
+    (late,) = post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-03-31 补记费用
+          借 513 管理费用   800.00
+          贷 101 库存现金   800.00
+        """,
+    )
+    alerts = check_backdated_entry(_scope(ledger))
+    assert [[v.id for v in a.vouchers] for a in alerts] == [[late.pk]]
+    assert alerts[0].period == "2025-03" and "2025-03 月已结账" in alerts[0].evidence
+    assert "反结账后" in alerts[0].evidence

@@ -37,6 +37,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today", type=date.fromisoformat, default=None, help="以该日为今天（YYYY-MM-DD）"
         )
+        parser.add_argument(
+            "--planted-villages", type=int, default=None,
+            help="监督示范乡的村数（埋设各监督规则的案例，默认 6；0 为不建）",
+        )  # fmt: skip
         parser.add_argument("--address", default=ADDRESS, help=f"提示用户打开的网址（默认 {ADDRESS}）")
         parser.add_argument(
             "--with-2004",
@@ -45,7 +49,18 @@ class Command(BaseCommand):
             help="另建第一个村上一年按2004年制度记账、已年结的旧账（新旧衔接演示；默认不建）",
         )
 
-    def handle(self, *args, villages, vouchers, seed, today, address=ADDRESS, with_2004=False, **options):
+    def handle(
+        self,
+        *args,
+        villages,
+        vouchers,
+        seed,
+        today,
+        address=ADDRESS,
+        with_2004=False,
+        planted_villages=None,
+        **options,
+    ):
         self.address = address
         if villages < 2:
             raise CommandError("--villages 至少为 2")
@@ -70,8 +85,10 @@ class Command(BaseCommand):
                     end=spec.end,
                     password=DEMO_PASSWORD,
                     old_books=with_2004,
+                    planted_villages=planted_villages,
                     say=lambda text: self.stdout.write(f"[{time.monotonic() - started:5.1f} 秒] {text}"),
                 )
+        self.summary = summary  # for a caller that wants more than the text (the demo's tests)
         county = Region.objects.get(code=spec.county[0])
         posted = "，".join(f"{year} 年 {count} 张" for year, count in summary.posted.items())
         pending = "，".join(f"{_STATUS_TEXT[s]} {n} 张" for s, n in sorted(summary.pending.items()))
@@ -111,6 +128,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"村务公开：{disclosure.published} 期（更正 {disclosure.corrections} 次），"
                 f"如 {self.address.rstrip('/')}/public/{first.ledger.code}/"
+            )
+        if summary.supervision is not None:
+            planted = summary.supervision
+            rules = len({p.rule for p in planted.planted})
+            self.stdout.write(
+                f"监督预警：{planted.region.name}监督示范乡 {len(planted.ledgers)} 个村 {planted.year} 年埋设案例 "
+                f"{len(planted.planted)} 个（{rules} 条规则），近似正常的情形 {sum(planted.near_misses.values())} 个"
             )
         self._print_logins(county)
 
