@@ -4,7 +4,6 @@ tables, plain tuples or COPY's text, so that a batch crosses to another process 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -72,6 +71,8 @@ class _WriteBatch:
     line_rows: list[tuple] | bytes  # in the order of _LINE_FIELDS, or as COPY's text
     balance_sums: dict[tuple, list[int]]  # BalanceKey without is_closing → [debit, credit]
     rows_read: int = 0  # the file's rows read so far, for the progress bar
+    # With COPY's text: the same vouchers and lines as rows (``to_post`` reads them), or None.
+    plain_rows: tuple[list[tuple], list[tuple]] | None = None
 
     def vouchers_numbered(self, numbers: list[int | None]) -> list[tuple] | bytes:
         if isinstance(self.line_rows, bytes):  # formatted as COPY's text, the vouchers too
@@ -83,37 +84,13 @@ class _WriteBatch:
 
     def to_post(self, numbers: list[int] | None) -> list[VoucherToPost]:
         """The batch as posting's chain and hooks see it."""
-        if isinstance(self.line_rows, bytes):
-            vouchers = [
-                [_copy_value(text) for text in (before + "\\N" + after).rstrip("\n").split("\t")]
-                for before, after in self.voucher_rows
-            ]
-            lines = [
-                [_copy_value(text) for text in row.split("\t")]
-                for row in self.line_rows.decode().split("\n")
-                if row
-            ]
-        else:
-            vouchers, lines = self.voucher_rows, self.line_rows
+        vouchers, lines = (
+            self.plain_rows if self.plain_rows is not None else (self.voucher_rows, self.line_rows)
+        )
         by_voucher: dict[int, list[LineToPost]] = defaultdict(list)
-        if isinstance(self.line_rows, bytes):  # texts: each number converted
-            for _ledger, voucher_id, line_no, summary, account, debit, credit, fund, party, project in lines:
-                by_voucher[int(voucher_id)].append(
-                    LineToPost(
-                        int(line_no),
-                        summary,
-                        int(account),
-                        int(debit),
-                        int(credit),
-                        None if fund is None else int(fund),
-                        None if party is None else int(party),
-                        None if project is None else int(project),
-                    )
-                )
-        else:  # the rows' own values, in LineToPost's order after the ledger and the voucher
-            make = LineToPost._make
-            for row in lines:
-                by_voucher[row[1]].append(make(row[2:]))
+        make = LineToPost._make  # the rows' own values, in LineToPost's order after ledger and voucher
+        for row in lines:
+            by_voucher[row[1]].append(make(row[2:]))
         return [
             VoucherToPost(
                 ledger_id=int(row[1]),
@@ -148,18 +125,6 @@ def _copy_text(value) -> str:
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     return str(value)
-
-
-_COPY_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
-
-
-def _copy_value(text: str) -> str | None:
-    """One value of COPY's text format back (the reverse of ``_copy_text``, as a string)."""
-    if text == _COPY_NULL:
-        return None
-    if "\\" not in text:  # nearly every value: the chain reads every batch back (ledger/chain.py)
-        return text
-    return re.sub(r"\\[\\tnr]", lambda match: _COPY_UNESCAPES[match.group()], text)
 
 
 def _copy_text_around_number(row: tuple) -> tuple[str, str]:

@@ -356,6 +356,7 @@ class _VoucherImport:
         normal = VoucherKind.NORMAL.value
         voucher_rows = []
         line_rows = []
+        line_text = []  # as COPY's text (PostgreSQL), beside the rows the hooks and the chain read
         # Summed per key here, so BalanceDeltas sees each key once a batch.
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         for voucher_id, pending in zip(ids, batch, strict=True):
@@ -374,30 +375,28 @@ class _VoucherImport:
                 project_id = projects.get(line.project_code) if line.project_code else None
                 debit, credit = line.debit_fen, line.credit_fen
                 amount += debit
+                row = (
+                    ledger_id,
+                    voucher_id,
+                    number,
+                    line.summary,
+                    account_id,
+                    debit,
+                    credit,
+                    fund_id,
+                    party_id,
+                    project_id,
+                )
                 if as_copy_text:
                     fund_text = _COPY_NULL if fund_id is None else fund_id
                     party_text = _COPY_NULL if party_id is None else party_id
                     project_text = _COPY_NULL if project_id is None else project_id
                     summary = line.summary.translate(_COPY_ESCAPES)
-                    line_rows.append(
+                    line_text.append(
                         f"{ledger_id}\t{voucher_id}\t{number}\t{summary}\t{account_id}\t{debit}\t{credit}"
                         f"\t{fund_text}\t{party_text}\t{project_text}\n"
                     )
-                else:
-                    line_rows.append(
-                        (
-                            ledger_id,
-                            voucher_id,
-                            number,
-                            line.summary,
-                            account_id,
-                            debit,
-                            credit,
-                            fund_id,
-                            party_id,
-                            project_id,
-                        )
-                    )
+                line_rows.append(row)
                 amounts = sums[(ledger_id, account_id, period_key, fund_id or 0, party_id or 0)]
                 amounts[0] += debit
                 amounts[1] += credit
@@ -432,7 +431,10 @@ class _VoucherImport:
             voucher_rows=list(map(_copy_text_around_number, voucher_rows)) if as_copy_text else voucher_rows,
             period_ids=[pending.period.id for pending in batch],
             date_rows=[pending.date_row for pending in batch],
-            line_rows="".join(line_rows).encode() if as_copy_text else line_rows,
+            line_rows="".join(line_text).encode() if as_copy_text else line_rows,
+            # The writing side reads these instead of parsing the COPY text back: pickled, a row
+            # costs a microsecond on either side; parsed back, ten on the writing side.
+            plain_rows=(voucher_rows, line_rows) if as_copy_text else None,
             balance_sums=dict(sums),  # a plain dict: a defaultdict's lambda would not pickle
             rows_read=self.rows_read,
         )
