@@ -54,7 +54,7 @@ def test_income_statement_page_shows_the_period_and_the_year_to_date(client, boo
     assert rows["4"] == ["4", "管理费用", "1,234.56", "1,234.56"]
     assert rows["6"] == ["6", "二、经营收益", "-1,234.56", "-1,234.56"]
     assert rows["13"] == ["13", "四、本年收益", "-1,234.56", "-1,234.56"]
-    assert rows["18"] == ["18", "六、年末未分配收益", "-1,234.56", "-1,234.56"]
+    assert rows["20"] == ["20", "六、年末未分配收益", "-1,234.56", "-1,234.56"]
     february, _ = table_rows(
         client.get(IS, {"from": "2025-02", "to": "2025-02"}).content.decode(), "data-line"
     )
