@@ -395,7 +395,11 @@ def distributable_profit(ledger: Ledger, year: int, *, planned_fen: int = 0) -> 
 
 
 def account_names(ledger: Ledger, codes: set[str]) -> dict[str, str]:
-    return dict(Account.objects.filter(ledger=ledger, code__in=codes).values_list("code", "name"))
+    """Code → name; a sub-account of 各项分配 the year close will open first gets its kind's name."""
+    rules = chart_rules(ledger.chart)
+    names = {code: name for code, name in rules.appropriation_kinds.values() if code in codes}
+    names.update(Account.objects.filter(ledger=ledger, code__in=codes).values_list("code", "name"))
+    return names
 
 
 def plan_fingerprint(plan) -> str:
