@@ -61,6 +61,7 @@ def test_a_member_finds_the_households_dividend_beside_the_subsidy(dividend):
 def test_a_paid_dividend_list_is_in_the_look_up_until_the_bank_returns_it(
     dividend, ledger, accountant, tmp_path
 ):
+    from villagebooks.ledger.models import Counterparty
     from villagebooks.registry.models import Person
     from villagebooks.registry.subsidies import (
         RETURN_COLUMNS,
@@ -70,8 +71,6 @@ def test_a_paid_dividend_list_is_in_the_look_up_until_the_bank_returns_it(
         payable_programme,
     )
     from villagebooks.registry.tests.conftest import write_csv
-
-    from villagebooks.ledger.models import Counterparty
 
     zhang = Person.objects.get(id_number=ZHANG_ID)
     Counterparty.objects.create(ledger=ledger, name="张德明", kind="household")  # as the year close makes it
