@@ -86,7 +86,8 @@ def dividend_pay(*, actor, reviewer, dividend: Dividend, end: date) -> DividendS
             writer = csv_writer(handle)
             writer.writerow(RETURN_COLUMNS)
             writer.writerows(rows)
-        returned = bank_return_import(actor=actor, path=path, ledger=ledger, batch_code=batch)
+        # The return comes back the same day: the demo's "today" is ``end``, not the clock's.
+        returned = bank_return_import(actor=actor, path=path, ledger=ledger, batch_code=batch, booked_on=end)
     waiting = Voucher.objects.filter(ledger=ledger, status=VoucherStatus.SUBMITTED, note__contains=batch)
     for voucher in waiting.order_by("id"):
         services.voucher_review(actor=reviewer, voucher=voucher)

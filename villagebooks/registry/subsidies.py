@@ -831,7 +831,9 @@ def payable_batch_create(
     return ListResult(batch=batch, lines=len(payees), total_fen=total, overridden=[], voucher=voucher)
 
 
-def _payable_failures_book(actor, batch: SubsidyBatch, failed_ids: set[str]) -> Voucher | None:
+def _payable_failures_book(
+    actor, batch: SubsidyBatch, failed_ids: set[str], booked_on: date
+) -> Voucher | None:
     """The failed payments of a payable list back on the payable: debit the bank, credit the
     payable with each payee's counterparty as the payment voucher had it; submitted for review.
     A line already booked back (its ``resolution``) is not booked twice."""
@@ -866,7 +868,7 @@ def _payable_failures_book(actor, batch: SubsidyBatch, failed_ids: set[str]) -> 
     voucher = ledger_services.voucher_create(
         actor=actor,
         ledger=batch.ledger,
-        date=max(batch.pay_date, timezone.localdate()),
+        date=max(batch.pay_date, booked_on),
         lines=[LineInput(summary, credit_code, debit_fen=total), *entries],
         note=summary,
         submit=True,
@@ -950,7 +952,11 @@ class ReturnResult:
     failed: int
 
 
-def bank_return_import(*, actor, path: Path, ledger: Ledger, batch_code: str) -> ReturnResult:
+def bank_return_import(
+    *, actor, path: Path, ledger: Ledger, batch_code: str, booked_on: date | None = None
+) -> ReturnResult:
+    """Import a batch's bank return (回盘); for a list that pays a payable, its failed payments are
+    booked back to the payable on ``booked_on`` (default today; never before the pay date)."""
     ledger_access.require(actor, ledger, access.BANK_RETURN)
     batch = SubsidyBatch.objects.filter(ledger=ledger, code=batch_code).first()
     if batch is None:
@@ -1019,7 +1025,7 @@ def bank_return_import(*, actor, path: Path, ledger: Ledger, batch_code: str) ->
         if payable:
             failed_ids = {r[1] for r in rows if r[5] == ReturnStatus.FAILURE}
             if failed_ids:
-                _payable_failures_book(actor, batch, failed_ids)
+                _payable_failures_book(actor, batch, failed_ids, booked_on or timezone.localdate())
     succeeded = sum(1 for r in rows if r[5] == ReturnStatus.SUCCESS)
     return ReturnResult(lines=len(rows), succeeded=succeeded, failed=len(rows) - succeeded)
 
