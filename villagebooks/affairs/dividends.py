@@ -9,6 +9,13 @@ the 2023 chart, 202 in 2004) with the household as counterparty, in a distributi
 submitted for review; the list per household is kept (``Dividend``, ``DividendLine``) and
 published (``public.public_dividends``).
 
+``villagebooks pay-dividends --ledger CODE --year YYYY --batch CODE --date YYYY-MM-DD`` pays the
+households' 211 balances through the registry's list machinery (``dividends_pay``): a batch of
+the village's 集体收益分红 programme, one line per household paid to its head's card, its voucher
+debiting 211 per household and crediting the bank; the bank's return is imported as for any list
+(``import-bank-return``), and a failed payment is booked back to the household's 211. What
+households received and a villager's own look-up then show it as any paid list.
+
 The division, to the fen, by the largest remainder (Hamilton) method:
 1. each household's exact part is amount × its shares ÷ all members' shares;
 2. each gets its exact part rounded down to the fen;
@@ -44,9 +51,10 @@ from villagebooks.common.money import format_fen
 from villagebooks.ledger import extensions
 from villagebooks.ledger.domain.chart import chart_rules
 from villagebooks.ledger.domain.closing import CLOSE_PROFIT
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.models import Ledger, VoucherStatus
 from villagebooks.ledger.services import year_close, year_close_plan
 from villagebooks.registry.models import Household, Person
+from villagebooks.registry.subsidies import ListResult, Payee, payable_batch_create, payable_programme
 from villagebooks.registry.terms import terms as registry_terms
 
 METHOD = _(
@@ -54,6 +62,7 @@ METHOD = _(
     "先按分取整（舍去分以下），余下的分按舍去部分从大到小逐户补 1 分（相同时户编号小者优先）"
 )
 SCALE = 10_000  # shares carry four decimals
+PROGRAMME_NAME = _("集体收益分红")
 
 
 @dataclass(frozen=True)
@@ -239,3 +248,74 @@ def dividends_distribute(
             voucher=voucher.pk if voucher else None,
         )
     return dividend
+
+
+def _payee(persons: list[Person]) -> Person | None:
+    """Who receives a household's dividend: its living head, else its first living person."""
+    head = registry_terms().head_relation
+    alive = [p for p in persons if p.alive]
+    return next((p for p in alive if p.relation == head), alive[0] if alive else None)
+
+
+def dividends_pay(
+    *, actor, ledger: Ledger, year: int, batch_code: str, pay_date: date, reviewer_username: str = ""
+) -> ListResult:
+    """Pay ``year``'s dividend: the households' 211 balances through a registry list (see the
+    module's text).
+
+    Raises:
+        NotPermitted: the user may not distribute dividends here, or not import or pay lists.
+        DomainError: no dividend, its voucher not posted, already paid, a household with nobody
+            alive to pay; the registry's own refusals (batch code taken, reviewer).
+    """
+    access.require_village(actor, access.DIVIDENDS, ledger.village)
+    dividend = Dividend.objects.filter(ledger=ledger, year=year).select_related("voucher").first()
+    if dividend is None:
+        raise DomainError(E.NO_DIVIDEND.format(year=year), field="year")
+    if dividend.voucher is None or dividend.voucher.status != VoucherStatus.POSTED:
+        raise DomainError(E.DIVIDEND_NOT_POSTED.format(year=year), field="year")
+    if dividend.payment_batch_id:
+        raise Conflict(E.DIVIDEND_PAID.format(year=year, batch=dividend.payment_batch.code), field="year")
+    lines = list(dividend.lines.select_related("household").order_by("household__number"))
+    persons: dict[int, list[Person]] = defaultdict(list)
+    for person in Person.objects.filter(household_id__in=[line.household_id for line in lines]).order_by(
+        "id"
+    ):
+        persons[person.household_id].append(person)
+    payees = []
+    for line in lines:
+        person = _payee(persons[line.household_id])
+        if person is None:
+            raise DomainError(E.NO_PAYEE.format(household=line.household.number), field="household")
+        payees.append(Payee(person=person, counterparty=line.counterparty, amount_fen=line.amount_fen))
+    programme = payable_programme(
+        region=ledger.village, code=f"FH-{ledger.village.code}"[:32], name=str(PROGRAMME_NAME)
+    )
+    payable = chart_rules(ledger.chart).appropriations["向成员分配"]
+    with transaction.atomic():
+        result = payable_batch_create(
+            actor=actor,
+            ledger=ledger,
+            programme=programme,
+            batch_code=batch_code,
+            pay_date=pay_date,
+            payees=payees,
+            payable_account=payable,
+            reviewer_username=reviewer_username,
+        )
+        updated = Dividend.objects.filter(pk=dividend.pk, payment_batch__isnull=True).update(
+            payment_batch=result.batch
+        )
+        if not updated:
+            raise Conflict(E.DIVIDEND_PAID.format(year=year, batch=batch_code), field="year")
+        audit_record(
+            actor=actor,
+            action="affairs_dividends_pay",
+            ledger_id=ledger.pk,
+            obj=dividend,
+            year=year,
+            batch=batch_code,
+            households=len(payees),
+            total_fen=result.total_fen,
+        )
+    return result

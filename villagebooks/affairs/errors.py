@@ -77,3 +77,9 @@ UNTIL_BEFORE_SINCE = _("届满日期早于当选日期")
 REPRESENTATIVE_OVERLAP = _("此人已是成员代表（{since} 至 {until}），任期不能重叠")
 NO_ONE_ELIGIBLE = _("应到人数必须大于零")
 MEETING_EXISTS = _("{date} 已记录同一议题的同类会议")
+
+# Dividends paid
+NO_DIVIDEND = _("{year} 年没有按股分红")
+DIVIDEND_NOT_POSTED = _("{year} 年的收益分配凭证尚未记账，应付款还未记到各户，不能发放")
+DIVIDEND_PAID = _("{year} 年的分红已由批次 {batch} 发放")
+NO_PAYEE = _("户 {household} 没有可领取分红的在世人员")

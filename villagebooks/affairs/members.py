@@ -30,6 +30,7 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import Conflict, DomainError, FieldProblem
 from villagebooks.common.tabular import Aliases, picker, table_open
 from villagebooks.regions.models import Region
+from villagebooks.registry.households import member_flags_set
 from villagebooks.registry.households import parse_date as _registry_date
 from villagebooks.registry.models import Person
 
@@ -162,6 +163,19 @@ def member_on(person_id: int, on: date) -> Membership | None:
 
 def members_on(village: Region, on: date):
     return Membership.objects.filter(village=village, since__lte=on).exclude(ended_on__lte=on)
+
+
+def member_flags_sync(*, actor, person_ids, entry_id: int | None = None) -> list[int]:
+    """The registry's ``Person.is_member`` of these persons set from the register: a member today
+    (a membership begun and not ended) or not. Returns the ids whose flag changed."""
+    today = timezone.localdate()
+    ids = set(person_ids)
+    current = set(
+        Membership.objects.filter(person_id__in=ids, since__lte=today)
+        .exclude(ended_on__lte=today)
+        .values_list("person_id", flat=True)
+    )
+    return member_flags_set(actor=actor, flags={pk: pk in current for pk in ids}, entry_id=entry_id)
 
 
 def end_reason_key(text: str) -> tuple[str | None, str | None]:
@@ -308,12 +322,17 @@ def members_import(*, actor, path: Path) -> ImportResult:
                     result.unchanged += 1
             Membership.objects.bulk_create(created)
             result.created = len(created)
-            audit_record(
+            entry = audit_record(
                 actor=actor,
                 action="affairs_import_members",
                 rows=len(rows),
                 created=result.created,
                 ended=result.changed,
+            )
+            member_flags_sync(
+                actor=actor,
+                person_ids={person.pk for person in persons.values()},
+                entry_id=entry.pk,
             )
     except IntegrityError as error:
         raise Conflict(E.CONCURRENT_CHANGE, field="file") from error
@@ -340,9 +359,10 @@ def membership_end(
             raise DomainError(E.DEATH_NOT_DEAD, field="end_reason")
         locked.ended_on, locked.end_reason, locked.end_note = ended_on, key, note[:NOTE_LIMIT]
         locked.save(update_fields=["ended_on", "end_reason", "end_note"])
-        audit_record(
+        entry = audit_record(
             actor=actor, action="affairs_membership_end", obj=locked, ended_on=str(ended_on), reason=key
         )
+        member_flags_sync(actor=actor, person_ids=[locked.person_id], entry_id=entry.pk)
     return locked
 
 

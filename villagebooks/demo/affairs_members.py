@@ -8,8 +8,8 @@ imports and services as a village would enter them:
   books' years has its decision (the steps a month before it, the notices after), the others have
   none — what supervision's ``no_decision_record`` finds.
 
-The dividend is not in the demo: the demo's years are closed before the registry exists, and the
-year of ``end`` is still open (README: distribute-dividends).
+The register is loaded before the books' years are closed (``demo_members_register``), so that the
+year close of one village can divide its dividend by the shares (``demo.dividend``).
 """
 
 from __future__ import annotations
@@ -54,8 +54,21 @@ def _write(path: Path, columns, rows) -> Path:
 
 
 def demo_affairs_members_load(
-    *, actor, villages: list[Region], accountant_for, end: date
+    *,
+    actor,
+    villages: list[Region],
+    accountant_for,
+    end: date,
+    registered: AffairsMembersSummary | None = None,
 ) -> AffairsMembersSummary:
+    """Members and shares (unless ``registered`` says they are in: ``demo_members_register``),
+    then the decisions of the books' payments."""
+    summary = registered or demo_members_register(actor=actor, villages=villages)
+    return _decisions_load(summary, villages=villages, accountant_for=accountant_for, end=end)
+
+
+def demo_members_register(*, actor, villages: list[Region]) -> AffairsMembersSummary:
+    """The member register and the shares, from the registry's members (no books needed)."""
     summary = AffairsMembersSummary()
     persons = list(
         Person.objects.filter(village__in=villages, is_member=True)
@@ -110,6 +123,12 @@ def demo_affairs_members_load(
             summary.share_entries = shares_import(
                 actor=actor, path=_write(folder / "shares.csv", SHARE_COLUMNS, shares)
             ).created
+    return summary
+
+
+def _decisions_load(
+    summary: AffairsMembersSummary, *, villages: list[Region], accountant_for, end: date
+) -> AffairsMembersSummary:
     threshold = terms().decision_threshold_fen
     for ledger in Ledger.objects.filter(village__in=villages).select_related("village").order_by("code"):
         found = payments(ledger, date(ledger.start_year, 1, 1), end, at_least_fen=threshold)

@@ -330,6 +330,7 @@ class DemoSummary:
     affairs_property: object = None  # demo.affairs_property.AffairsPropertySummary
     disclosure: object = None  # demo.disclosure.DisclosureSummary: published disclosures
     supervision: object = None  # demo.planted.County: the planted supervision cases
+    dividend: object = None  # demo.dividend.DividendSummary: the village that distributed and paid one
 
 
 def demo_load(
@@ -376,6 +377,31 @@ def demo_load(
             village_name=Region.objects.get(code=first.record["village"]).name,
             year=years[0] - 1,
         )
+    # The registry's households and the member register come before the years are closed, so
+    # that one village's year close can divide a dividend by the shares (demo/dividend.py).
+    from villagebooks.demo.affairs_members import demo_members_register
+    from villagebooks.demo.dividend import dividend_close, dividend_pay
+    from villagebooks.demo.registry import demo_households_load
+
+    say("生成农户信息、集体经济组织成员和份额……")
+    villages = list(
+        Region.objects.filter(kind="village", code__in=[s.record["village"] for s in setups]).select_related(
+            "parent__parent"
+        )
+    )
+    households = demo_households_load(actor=system, villages=villages, end=end, seed=len(villages))
+    registered = demo_members_register(actor=system, villages=villages)
+    dividend_ledger = next(
+        (
+            s.code
+            for s in setups
+            if s.record["chart"] == "2023"
+            and s.record["start_year"] <= end.year - 1
+            and s.profit_fen(end.year - 1) > 0
+        ),
+        None,
+    )
+    dividend = None
     for year in years:
         say(f"导入并记账 {year} 年凭证……")
         result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)
@@ -393,7 +419,12 @@ def demo_load(
         say(f"{year} 年结账……")
         for setup in setups:
             actor = accountant[setup.township]
-            if year < end.year:
+            if year == end.year - 1 and setup.code == dividend_ledger:
+                months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=11)
+                dividend = dividend_close(
+                    actor=actor, reviewer=reviewer[setup.township], ledger=ledgers[setup.code], year=year
+                )
+            elif year < end.year:
                 year_end_close(
                     actor=actor,
                     reviewer=reviewer[setup.township],
@@ -446,14 +477,9 @@ def demo_load(
             summary.claims = len(
                 demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)
             )
-    say("生成农户信息、补贴项目和补贴名册……")
+    say("生成补贴项目和补贴名册……")
     from villagebooks.demo.registry import demo_registry_load
 
-    villages = list(
-        Region.objects.filter(kind="village", code__in=[s.record["village"] for s in setups]).select_related(
-            "parent__parent"
-        )
-    )
     summary.registry = demo_registry_load(
         actor=system,
         villages=villages,
@@ -461,7 +487,14 @@ def demo_load(
         reviewer_for=lambda village: reviewer[village.parent.code],
         end=end,
         seed=len(villages),
+        loaded=households,
     )
+    if dividend is not None:
+        say("发放分红并导入银行回盘……")
+        township = township_of[dividend.ledger.code]
+        summary.dividend = dividend_pay(
+            actor=accountant[township], reviewer=reviewer[township], dividend=dividend, end=end
+        )
     say("生成集体经济组织成员、份额和四议两公开记录……")
     from villagebooks.demo.affairs_members import demo_affairs_members_load
 
@@ -470,6 +503,7 @@ def demo_load(
         villages=villages,
         accountant_for=lambda village: accountant[village.parent.code],
         end=end,
+        registered=registered,
     )
     # The county asks for a decision record (四议两公开) from its decision threshold up, and its
     # supervision flags a payment without one from the same amount: a county setting, recorded as

@@ -124,8 +124,51 @@ def _write(path: Path, columns, rows) -> Path:
     return path
 
 
-def demo_registry_load(*, actor, villages: list[Region], accountant_for, reviewer_for, end: date, seed: int, households_per_village: int = 25) -> RegistrySummary:  # fmt: skip
-    """Load the registry and subsidies of ``villages`` (see the module's text)."""
+@dataclass
+class LoadedHouseholds:
+    """What ``demo_households_load`` hands to ``demo_registry_load``: the generator's state, so
+    that the lists come out as when both ran together."""
+
+    rng: random.Random
+    members: dict
+    summary: RegistrySummary
+
+
+def demo_registry_load(*, actor, villages: list[Region], accountant_for, reviewer_for, end: date, seed: int, households_per_village: int = 25, loaded: LoadedHouseholds | None = None) -> RegistrySummary:  # fmt: skip
+    """Load the registry and subsidies of ``villages`` (see the module's text); with ``loaded``,
+    the households are there already (``demo_households_load``) and only the lists are made."""
+    loaded = loaded or demo_households_load(
+        actor=actor, villages=villages, end=end, seed=seed, households_per_village=households_per_village
+    )
+    rng, members, summary = loaded.rng, loaded.members, loaded.summary
+    with tempfile.TemporaryDirectory(prefix="villagebooks-registry-") as directory:
+        folder = Path(directory)
+        county = villages[0].parent.parent if villages[0].parent else villages[0]
+        subsidies.programmes_import(
+            actor=actor,
+            path=_write(
+                folder / "programmes.csv",
+                subsidies.PROGRAMME_COLUMNS,
+                [[p[0], p[1], county.code, *p[2:]] for p in PROGRAMMES],
+            ),  # fmt: skip
+        )
+        ledgers = {
+            ledger.village.code: ledger
+            for ledger in Ledger.objects.filter(village__in=villages, chart="2023").select_related("village")
+        }
+        paid = [v for v in villages if v.code in ledgers][:LIST_VILLAGES]
+        for village in paid:
+            _lists(folder, actor, ledgers[village.code], members[village.code], accountant_for(village),
+                   reviewer_for(village), end, rng, summary)  # fmt: skip
+    return summary
+
+
+def demo_households_load(
+    *, actor, villages: list[Region], end: date, seed: int, households_per_village: int = 25
+) -> LoadedHouseholds:
+    """The households and persons of ``villages`` (two imports: the second changes statuses and
+    records deaths), before the books' years are closed so that a year close can divide a
+    dividend by the member register."""
     rng = random.Random(f"{seed}/registry")
     summary = RegistrySummary()
     used: set[str] = set()
@@ -148,24 +191,7 @@ def demo_registry_load(*, actor, villages: list[Region], accountant_for, reviewe
                 row[5], row[6] = "否", (end - timedelta(days=60)).isoformat()
             changed.append(row)
         households_import(actor=actor, path=_write(folder / "households-2.csv", COLUMNS, changed))
-        county = villages[0].parent.parent if villages[0].parent else villages[0]
-        subsidies.programmes_import(
-            actor=actor,
-            path=_write(
-                folder / "programmes.csv",
-                subsidies.PROGRAMME_COLUMNS,
-                [[p[0], p[1], county.code, *p[2:]] for p in PROGRAMMES],
-            ),  # fmt: skip
-        )
-        ledgers = {
-            ledger.village.code: ledger
-            for ledger in Ledger.objects.filter(village__in=villages, chart="2023").select_related("village")
-        }
-        paid = [v for v in villages if v.code in ledgers][:LIST_VILLAGES]
-        for village in paid:
-            _lists(folder, actor, ledgers[village.code], members[village.code], accountant_for(village),
-                   reviewer_for(village), end, rng, summary)  # fmt: skip
-    return summary
+    return LoadedHouseholds(rng=rng, members=members, summary=summary)
 
 
 def _first_leaf(ledger, code: str) -> str:

@@ -206,7 +206,9 @@ def _payments(ledger: Ledger, id_number: str, name: str) -> list[dict]:
             "amount": format_fen(line.amount_fen),
         }
         for line in lines
-        if states.get(line.batch_id) == BatchState.PAID
+        # A payment the bank returned and that went back (to the fund, or a dividend to 211)
+        # did not reach the person.
+        if states.get(line.batch_id) == BatchState.PAID and line.resolution != "return"
     ]
     return rows + _dividends(ledger, id_number, name)
 

@@ -1215,6 +1215,40 @@ def _year_end_balances(ledger: Ledger, year: int, categories: list[str]) -> list
     return [row for row in rows if row["debit"] != row["credit"]]
 
 
+def appropriation_accounts(
+    ledger: Ledger, year: int, kinds: list[str], *, create: bool = False
+) -> dict[str, str]:
+    """Kind of appropriation → the sub-account of 各项分配 the year close debits it to
+    (chart-rules.json's ``appropriation_kinds``), opened with ``create``.
+
+    A kind the rules do not itemise, or a ledger whose 各项分配 is still a leaf that moved in
+    ``year`` or waits on an unposted voucher (it cannot become a parent then), keeps the one
+    各项分配 line: the statement shows that under 其他, as it shows closings made before.
+    """
+    rules = chart_rules(ledger.chart)
+    wanted = {kind: rules.appropriation_kinds[kind] for kind in kinds if kind in rules.appropriation_kinds}
+    parent = Account.objects.filter(ledger=ledger, code=rules.appropriation_code).first()
+    if not wanted or parent is None:
+        return {}
+    if parent.is_leaf and (
+        VoucherLine.objects.filter(ledger=ledger, account=parent, voucher__status__in=UNPOSTED).exists()
+        or AccountBalance.objects.filter(ledger=ledger, account=parent, year=year, month__gte=1)
+        .exclude(debit_fen=0, credit_fen=0)
+        .exists()
+    ):
+        return {}
+    if create:
+        present = set(
+            Account.objects.filter(
+                ledger=ledger, code__in=[code for code, _name in wanted.values()]
+            ).values_list("code", flat=True)
+        )
+        for code, name in wanted.values():
+            if code not in present:
+                _add_sub_account(parent, code, name)
+    return {kind: code for kind, (code, _name) in wanted.items()}
+
+
 def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int] | None = None):
     """The closing vouchers the year close would post, without posting them (for a preview)."""
     rules = chart_rules(ledger.chart)
@@ -1228,11 +1262,11 @@ def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int]
     funds = dict(Fund.objects.filter(ledger=ledger).values_list("id", "name"))
     parties = dict(Counterparty.objects.filter(ledger=ledger).values_list("id", "name"))
     pnl = _year_end_balances(ledger, year, [Category.INCOME, Category.EXPENSE])
-    equity = {
-        row["account__code"]: row["debit"] - row["credit"]
-        for row in _year_end_balances(ledger, year, [Category.EQUITY])
-        if row["account__code"] in (rules.profit_account, rules.appropriation_code)
-    }
+    equity: dict[str, int] = {}
+    for row in _year_end_balances(ledger, year, [Category.EQUITY]):
+        code = row["account__code"]
+        if code == rules.profit_account or code.startswith(rules.appropriation_code):
+            equity[code] = equity.get(code, 0) + row["debit"] - row["credit"]
     return build_year_close(
         year=year,
         rules=rules,
@@ -1248,6 +1282,14 @@ def year_close_plan(*, ledger: Ledger, year: int, appropriations: dict[str, int]
         ],
         profit_net_debit_fen=equity.get(rules.profit_account, 0),
         appropriation_net_debit_fen=equity.get(rules.appropriation_code, 0),
+        appropriation_sub_balances={
+            code: net
+            for code, net in equity.items()
+            if code.startswith(rules.appropriation_code) and code != rules.appropriation_code
+        },
+        appropriation_accounts=appropriation_accounts(
+            ledger, year, [kind for kind, amount in appropriations.items() if amount > 0]
+        ),
         appropriations=appropriations,
         members_counterparty=MEMBERS_COUNTERPARTY,
         member_split=(
@@ -1290,6 +1332,9 @@ def year_close(
         # Every voucher of December posted: the distribution vouchers of a first run too.
         _close_checks(ledger, december)
         warnings = period_warnings(ledger, december)
+        if distributing:
+            kinds = [kind for kind, amount in appropriations.items() if amount > 0]
+            appropriation_accounts(ledger, year, kinds, create=True)
         plan = year_close_plan(ledger=ledger, year=year, appropriations=appropriations)
         if appropriations.get("向成员分配", 0) > 0:
             # One counterparty for all members, or (a share register's split) one per household.
@@ -1513,7 +1558,9 @@ def account_set_active(*, actor, ledger: Ledger, code: str, active: bool) -> Acc
             if not account.is_leaf:
                 raise DomainError(E.ACCOUNT_HAS_CHILDREN.format(code=account.code), field="code")
             rules = chart_rules(ledger.chart)
-            if account.code in (rules.undistributed_code, rules.appropriation_code):
+            year_close_codes = {rules.undistributed_code, rules.appropriation_code}
+            year_close_codes |= {code for code, _name in rules.appropriation_kinds.values()}
+            if account.code in year_close_codes:
                 raise DomainError(E.ACCOUNT_FOR_YEAR_CLOSE.format(code=account.code), field="code")
             if OpeningBalance.objects.filter(ledger=ledger, account=account).exists():
                 raise DomainError(E.ACCOUNT_HAS_OPENING.format(code=account.code), field="code")

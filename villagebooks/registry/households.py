@@ -867,3 +867,43 @@ def helper_assign(
             changed_by=actor,
             audit_entry_id=entry.pk,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Membership flags from the member register
+
+
+def member_flags_set(*, actor, flags: dict[int, bool], entry_id: int | None = None) -> list[int]:
+    """Set ``Person.is_member`` to ``flags[person id]`` where it differs, each change kept as
+    history (``RegistryChange``, field ``is_member``). Returns the ids of the persons changed.
+
+    The member register (affairs, above the registry) calls this after its own change, which it
+    checked for permission and recorded in the operation log (``entry_id``): the flag follows the
+    register and is not a decision of its own.
+    """
+    if not flags:
+        return []
+    today = timezone.localdate()
+    with transaction.atomic():
+        changing = list(Person.objects.select_for_update().filter(pk__in=list(flags)).order_by("pk"))
+        changing = [p for p in changing if p.is_member != flags[p.pk]]
+        rows = []
+        for person in changing:
+            rows.append(
+                RegistryChange(
+                    village_id=person.village_id,
+                    household_id=person.household_id,
+                    person=person,
+                    field="is_member",
+                    before=str(person.is_member),
+                    after=str(flags[person.pk]),
+                    effective=today,
+                    changed_by=actor,
+                    audit_entry_id=entry_id,
+                )
+            )
+            person.is_member, person.updated_at = flags[person.pk], timezone.now()
+        if changing:
+            Person.objects.bulk_update(changing, ["is_member", "updated_at"])
+        RegistryChange.objects.bulk_create(rows)
+    return [p.pk for p in changing]

@@ -197,7 +197,8 @@ class SubsidyBatch(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="batches")
     pay_date = models.DateField("发放日期")
     period = models.CharField("发放期间", max_length=8)  # 2025, 2025Q1 or 2025-03 (the frequency's)
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    # Empty for a list that pays a payable (分红 from 211) rather than spending a fund.
+    fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The ledger's project the payment is charged to (项目), when the list names one.
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

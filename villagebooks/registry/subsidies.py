@@ -132,6 +132,11 @@ ACCOUNT_NOT_LEAF = _("科目 {code} 有多个下级科目（{leaves}），请指
 PAYMENT_SUMMARY = _("发放{programme}（批次{batch}）")
 PAYMENT_PERSON_SUMMARY = _("发放{programme} {name}")
 UNKNOWN_PROJECT = _("账套中没有项目 {code}（请先在项目库中登记）")
+PAYABLE_FUND_KIND = "payable"  # a programme whose lists pay a payable (分红: 211), not a fund
+PAYABLE_NOT_POSTED = _("批次 {batch} 的发放凭证尚未记账，不能导入回盘")
+PAYABLE_NO_PAYEES = _("没有应发放的人")
+PAYABLE_FAILED_SUMMARY = _("{programme}发放失败退回（批次{batch}）")
+PAYABLE_FAILED_NOTE = _("退回应付款，凭证草稿#{voucher}")
 UNKNOWN_REVIEWER = _("审核人 {username} 不存在或已停用")
 REVIEWER_IS_ACTOR = _("审核人不能是制单人本人，请指定另一位有审核权限的用户")
 REVIEWER_CANNOT_REVIEW = _("审核人 {username} 没有账套 {ledger} 的凭证审核权限")
@@ -699,6 +704,182 @@ def _payment_voucher(
     return voucher
 
 
+# ---------------------------------------------------------------------------------------------
+# Lists that pay a payable (分红): the same batch, bank file, return and reconciliation
+
+
+@dataclass(frozen=True)
+class Payee:
+    """One payment of a payable list: to ``person`` (whose card the bank pays), settling what the
+    books owe ``counterparty`` on the payable account."""
+
+    person: Person
+    counterparty: str
+    amount_fen: int
+
+
+def payable_programme(*, region: Region, code: str, name: str) -> Programme:
+    """The programme a village's payable lists are filed under (made on first use): no fund, no
+    standard, no eligibility; the registry's checks of subsidy lists do not apply to it."""
+    programme, _created = Programme.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "region": region,
+            "fund_kind": PAYABLE_FUND_KIND,
+            "basis": Basis.HOUSEHOLD,
+            "standard_fen": 0,
+            "frequency": Frequency.YEAR,
+        },
+    )
+    return programme
+
+
+def payable_batch_create(
+    *,
+    actor,
+    ledger: Ledger,
+    programme: Programme,
+    batch_code: str,
+    pay_date: date,
+    payees: list[Payee],
+    payable_account: str,
+    reviewer_username: str = "",
+) -> ListResult:
+    """A list that pays what the books owe (``payable_account``, per counterparty), as a batch of
+    the subsidy machinery: its payment voucher debits the payable once per payee (with the
+    payee's counterparty) and credits the bank, submitted for review (or, with a named reviewer,
+    reviewed and posted at once); the bank's return is imported as for any list, and its failed
+    payments are booked back to the payable (``bank_return_import``).
+
+    Raises:
+        NotPermitted: the actor may not import or pay lists on the ledger.
+        DomainError: no payees, a batch code taken, a bad reviewer.
+    """
+    ledger_access.require(actor, ledger, access.LISTS)
+    ledger_access.require(actor, ledger, access.PAY)
+    reviewer = _reviewer(actor, ledger, reviewer_username, True) if reviewer_username else None
+    if not payees:
+        raise DomainError(PAYABLE_NO_PAYEES, field="payees")
+    if SubsidyBatch.objects.filter(ledger=ledger, code=batch_code).exists():
+        raise DomainError(BATCH_EXISTS.format(batch=batch_code), field="batch")
+    debit_code = _leaf(ledger, payable_account, "debit_account")
+    credit_code = _leaf(ledger, terms().payment_accounts[ledger.chart]["credit"], "credit_account")
+    total = sum(p.amount_fen for p in payees)
+    try:
+        with transaction.atomic():
+            batch = SubsidyBatch.objects.create(
+                ledger=ledger,
+                code=batch_code,
+                programme=programme,
+                pay_date=pay_date,
+                period=period_of(programme.frequency, pay_date),
+                fund=None,
+                total_fen=total,
+                created_by=actor,
+            )
+            SubsidyLine.objects.bulk_create(
+                [
+                    SubsidyLine(
+                        ledger=ledger,
+                        batch=batch,
+                        row=index + 1,
+                        person=p.person,
+                        id_number=p.person.id_number,
+                        name=p.person.name,
+                        quantity="1",
+                        standard_fen=p.amount_fen,
+                        amount_fen=p.amount_fen,
+                        bank_card=p.person.bank_card,
+                        voucher_line_no=index + 1,
+                    )  # fmt: skip
+                    for index, p in enumerate(payees)
+                ],
+                batch_size=2000,
+            )
+            audit_record(
+                actor=actor,
+                action="payable_list_create",
+                ledger_id=ledger.pk,
+                obj=batch,
+                programme=programme.code,
+                batch=batch_code,
+                lines=len(payees),
+                total_fen=total,
+            )
+            summary = str(PAYMENT_SUMMARY.format(programme=programme.name, batch=batch.code))[:200]
+            lines = [
+                LineInput(
+                    str(PAYMENT_PERSON_SUMMARY.format(programme=programme.name, name=p.person.name))[:200],
+                    debit_code,
+                    debit_fen=p.amount_fen,
+                    counterparty_name=p.counterparty,
+                )  # fmt: skip
+                for p in payees
+            ]
+            lines.append(LineInput(summary, credit_code, credit_fen=total))
+            voucher = ledger_services.voucher_create(
+                actor=actor, ledger=ledger, date=pay_date, lines=lines, note=summary, submit=True
+            )
+            batch.voucher = voucher
+            batch.save(update_fields=["voucher"])
+            if reviewer is not None:
+                voucher = ledger_services.voucher_review(actor=reviewer, voucher=voucher)
+                voucher = ledger_services.voucher_post(actor=actor, voucher=voucher)
+    except IntegrityError as error:
+        raise Conflict(BATCH_CHANGED, field="batch") from error
+    return ListResult(batch=batch, lines=len(payees), total_fen=total, overridden=[], voucher=voucher)
+
+
+def _payable_failures_book(
+    actor, batch: SubsidyBatch, failed_ids: set[str], booked_on: date
+) -> Voucher | None:
+    """The failed payments of a payable list back on the payable: debit the bank, credit the
+    payable with each payee's counterparty as the payment voucher had it; submitted for review.
+    A line already booked back (its ``resolution``) is not booked twice."""
+    lines = list(
+        SubsidyLine.objects.select_for_update()
+        .filter(batch=batch, id_number__in=failed_ids, resolution="")
+        .order_by("row")
+    )
+    if not lines:
+        return None
+    paid = {
+        line.line_no: line
+        for line in VoucherLine.objects.filter(voucher_id=batch.voucher_id).select_related(
+            "account", "counterparty"
+        )
+    }
+    credit_code = next(line.account.code for line in paid.values() if line.credit_fen)
+    programme = batch.programme
+    summary = str(PAYABLE_FAILED_SUMMARY.format(programme=programme.name, batch=batch.code))[:200]
+    entries = []
+    for line in lines:
+        payment = paid[line.voucher_line_no]
+        entries.append(
+            LineInput(
+                summary,
+                payment.account.code,
+                credit_fen=payment.debit_fen,
+                counterparty_name=payment.counterparty.name if payment.counterparty_id else "",
+            )
+        )
+    total = sum(e.credit_fen for e in entries)
+    voucher = ledger_services.voucher_create(
+        actor=actor,
+        ledger=batch.ledger,
+        date=max(batch.pay_date, booked_on),
+        lines=[LineInput(summary, credit_code, debit_fen=total), *entries],
+        note=summary,
+        submit=True,
+    )
+    note = str(PAYABLE_FAILED_NOTE.format(voucher=voucher.pk))[:200]
+    for line in lines:
+        line.resolution, line.resolution_note = RETURN, note
+    SubsidyLine.objects.bulk_update(lines, ["resolution", "resolution_note"])
+    return voucher
+
+
 def _booked_vouchers(batch_ids) -> dict[int, int]:
     """Batch → its voucher, for the batches whose voucher is posted and not reversed by a posted
     red voucher: what the books hold. Read from the ledger each time, so that nothing is copied
@@ -771,7 +952,11 @@ class ReturnResult:
     failed: int
 
 
-def bank_return_import(*, actor, path: Path, ledger: Ledger, batch_code: str) -> ReturnResult:
+def bank_return_import(
+    *, actor, path: Path, ledger: Ledger, batch_code: str, booked_on: date | None = None
+) -> ReturnResult:
+    """Import a batch's bank return (回盘); for a list that pays a payable, its failed payments are
+    booked back to the payable on ``booked_on`` (default today; never before the pay date)."""
     ledger_access.require(actor, ledger, access.BANK_RETURN)
     batch = SubsidyBatch.objects.filter(ledger=ledger, code=batch_code).first()
     if batch is None:
@@ -813,6 +998,9 @@ def bank_return_import(*, actor, path: Path, ledger: Ledger, batch_code: str) ->
         raise DomainError(problems=problems)
     if not rows:
         raise DomainError(E.NO_ROWS, field="file")
+    payable = batch.programme.fund_kind == PAYABLE_FUND_KIND
+    if payable and batch.pk not in _booked_vouchers([batch.pk]):
+        raise DomainError(PAYABLE_NOT_POSTED.format(batch=batch.code), field="batch")
     with transaction.atomic():
         entry = audit_record(actor=actor, action="bank_return_import", ledger_id=ledger.pk, obj=batch,
                              batch=batch.code, lines=len(rows))  # fmt: skip
@@ -834,6 +1022,10 @@ def bank_return_import(*, actor, path: Path, ledger: Ledger, batch_code: str) ->
             ],
             batch_size=2000,
         )
+        if payable:
+            failed_ids = {r[1] for r in rows if r[5] == ReturnStatus.FAILURE}
+            if failed_ids:
+                _payable_failures_book(actor, batch, failed_ids, booked_on or timezone.localdate())
     succeeded = sum(1 for r in rows if r[5] == ReturnStatus.SUCCESS)
     return ReturnResult(lines=len(rows), succeeded=succeeded, failed=len(rows) - succeeded)
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.models import Ledger, Voucher
 from villagebooks.regions.models import Region
-from villagebooks.registry.models import Household, Person
+from villagebooks.registry.models import Household, Person, SubsidyBatch
 
 __all__ = [
     "Membership",
@@ -177,6 +177,12 @@ class Dividend(models.Model):
     per_share = models.CharField("每份金额(元)", max_length=40)  # exact decimal text
     method = models.CharField("分配方法", max_length=300)
     voucher = models.ForeignKey(Voucher, null=True, on_delete=models.PROTECT, related_name="+")
+    # The list (the registry's batch) that paid it through the bank: empty until paid. Not a
+    # unique key of its own (Citus: a ledger-scoped table's unique keys include ledger_id); each
+    # payment makes a new batch, and dividends_pay sets it once.
+    payment_batch = models.ForeignKey(
+        SubsidyBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

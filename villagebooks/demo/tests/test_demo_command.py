@@ -138,10 +138,14 @@ def test_the_bank_reconciliation_ties_every_month_and_only_this_months_fee_is_op
         assert [(item.kind, item.summary, item.amount_fen) for item in bank_side] == [
             ("bank_only_out", "账户管理费", 1200)
         ]
-        # The open month's statement was taken before the demo paid its subsidy lists and project
-        # bills: those payments are the bank's still to show (企业已付银行未付), of November only.
+        # The open month's statement was taken before the demo paid its subsidy lists, project
+        # bills and dividend: those payments are the bank's still to show (企业已付银行未付), and
+        # the dividend payment the bank returned is booked back in (企业已收银行未收), November only.
         book_side = [item for item in november.items if not item.kind.startswith("bank_only")]
-        assert all(item.kind == "book_only_out" and item.date.month == 11 for item in book_side)
+        assert all(item.kind in ("book_only_out", "book_only_in") for item in book_side)
+        assert all(item.date.month == 11 for item in book_side)
+        returned = [item for item in book_side if item.kind == "book_only_in"]
+        assert all("发放失败退回" in item.summary for item in returned)
 
 
 def test_a_user_for_every_role_in_the_right_place(loaded):

@@ -56,3 +56,39 @@ def test_a_member_finds_the_households_dividend_beside_the_subsidy(dividend):
     assert "2024年度分红" in page and "6,000.00" in page and "300.00" in page
     wrong = Client().post("/public/HT01/lookup/", {"id_number": LI_ID, "name": "张德明"}).content.decode()
     assert "年度分红" not in wrong and "没有查到" in wrong
+
+
+def test_a_paid_dividend_list_is_in_the_look_up_until_the_bank_returns_it(
+    dividend, ledger, accountant, tmp_path
+):
+    from villagebooks.ledger.models import Counterparty
+    from villagebooks.registry.models import Person
+    from villagebooks.registry.subsidies import (
+        RETURN_COLUMNS,
+        Payee,
+        bank_return_import,
+        payable_batch_create,
+        payable_programme,
+    )
+    from villagebooks.registry.tests.conftest import write_csv
+
+    zhang = Person.objects.get(id_number=ZHANG_ID)
+    Counterparty.objects.create(ledger=ledger, name="张德明", kind="household")  # as the year close makes it
+    programme = payable_programme(region=ledger.village, code="FH-TEST", name="集体收益分红")
+    payable_batch_create(
+        actor=accountant, ledger=ledger, programme=programme, batch_code="FH2024", pay_date=date(2025, 1, 20),
+        payees=[Payee(person=zhang, counterparty="张德明", amount_fen=600_000)], payable_account="211",
+        reviewer_username="reviewer",
+    )  # fmt: skip
+    cache.clear()
+    page = Client().post("/public/HT01/lookup/", {"id_number": ZHANG_ID, "name": "张德明"}).content.decode()
+    assert "集体收益分红" in page and "6,000.00" in page
+    bank_file = write_csv(
+        tmp_path / "return.csv",
+        [[ZHANG_ID, "张德明", zhang.bank_card, "6000.00", "失败", "卡已挂失"]],
+        RETURN_COLUMNS,
+    )
+    bank_return_import(actor=accountant, path=bank_file, ledger=ledger, batch_code="FH2024")
+    cache.clear()
+    page = Client().post("/public/HT01/lookup/", {"id_number": ZHANG_ID, "name": "张德明"}).content.decode()
+    assert "集体收益分红" not in page and "2024年度分红" in page

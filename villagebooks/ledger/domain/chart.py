@@ -31,6 +31,8 @@ class ChartRules:
     appropriation_code: str
     appropriation_name: str
     appropriations: dict[str, str]
+    # kind → (code, name) of its sub-account under 各项分配 (the 收益及收益分配表 reads each kind)
+    appropriation_kinds: dict[str, tuple[str, str]]
 
 
 @cache
@@ -67,4 +69,8 @@ def chart_rules(chart: str) -> ChartRules:
         appropriation_code=distribution + data["appropriation_subaccount"]["suffix"],
         appropriation_name=data["appropriation_subaccount"]["name"],
         appropriations=dict(data["appropriations"]),
+        appropriation_kinds={
+            kind: (distribution + data["appropriation_subaccount"]["suffix"] + item["suffix"], item["name"])
+            for kind, item in data.get("appropriation_kinds", {}).items()
+        },
     )

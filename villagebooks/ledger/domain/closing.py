@@ -3,8 +3,10 @@ in the order of accounting-rules.md §3.
 
 1. every income account to the credit of 本年收益 (321), every expense account to its debit;
 2. 本年收益 in full to 收益分配—未分配收益 (a loss to the debit side);
-3. the appropriations the village decided: debit 收益分配—各项分配, credit the target account;
-4. 收益分配—各项分配 to 收益分配—未分配收益.
+3. the appropriations the village decided: debit 收益分配—各项分配 (its sub-account for the kind,
+   e.g. 3220201 提取公积公益金, where the ledger has one: chart-rules.json's appropriation_kinds), credit
+   the target account;
+4. 收益分配—各项分配 (and each of its sub-accounts) to 收益分配—未分配收益.
 Step 5, carrying balance sheet balances into next year, is bookkeeping of balances, not a voucher.
 Each account is closed per fund and counterparty so that its dimension balances end at zero too.
 """
@@ -79,6 +81,8 @@ def build_year_close(
     appropriations: dict[str, int],
     members_counterparty: str,
     member_split: list[tuple[str, int]] | None = None,
+    appropriation_accounts: dict[str, str] | None = None,
+    appropriation_sub_balances: dict[str, int] | None = None,
 ) -> list[ClosingVoucher]:
     """The closing vouchers of ``year``; an empty step produces no voucher.
 
@@ -90,7 +94,12 @@ def build_year_close(
         members_counterparty: the counterparty that stands for all members on 应付款.
         member_split: 向成员分配 divided per household [(counterparty, fen)] (summing to its
             amount), booked one credit line each instead of one to ``members_counterparty``.
+        appropriation_accounts: kind → the sub-account of 各项分配 its debit goes to (a kind not
+            named, or no mapping at all, is debited to 各项分配 itself, as closings before the
+            sub-accounts were).
+        appropriation_sub_balances: the net debit balances of 各项分配's sub-accounts before closing.
     """
+    appropriation_accounts = appropriation_accounts or {}
     vouchers: list[ClosingVoucher] = []
     profit = profit_net_debit_fen
 
@@ -118,12 +127,15 @@ def build_year_close(
         lines = _move(CLOSE_PROFIT, profit, from_code=rules.profit_account, to_code=rules.undistributed_code)
         vouchers.append(ClosingVoucher(CLOSE_PROFIT, lines, True))
 
-    appropriated = appropriation_net_debit_fen
+    appropriated = {rules.appropriation_code: appropriation_net_debit_fen}
+    for code, net in (appropriation_sub_balances or {}).items():
+        appropriated[code] = appropriated.get(code, 0) + net
     for kind, amount in appropriations.items():
         if amount <= 0:
             continue
         summary = APPROPRIATE.format(year=year, kind=kind)
         target = rules.appropriations[kind]
+        debit_code = appropriation_accounts.get(kind, rules.appropriation_code)
         if kind == "向成员分配" and member_split:
             credits = tuple(
                 LineInput(summary=summary, account_code=target, credit_fen=fen, counterparty_name=name)
@@ -142,20 +154,43 @@ def build_year_close(
             ClosingVoucher(
                 summary,
                 (
-                    LineInput(summary=summary, account_code=rules.appropriation_code, debit_fen=amount),
+                    LineInput(summary=summary, account_code=debit_code, debit_fen=amount),
                     *credits,
                 ),
                 False,
             )
         )
-        appropriated += amount
+        appropriated[debit_code] = appropriated.get(debit_code, 0) + amount
 
-    if appropriated:
-        lines = _move(
-            CLOSE_APPROPRIATIONS,
-            appropriated,
-            from_code=rules.appropriation_code,
-            to_code=rules.undistributed_code,
+    to_close = {code: net for code, net in sorted(appropriated.items()) if net}
+    if len(to_close) == 1:
+        [(code, net)] = to_close.items()
+        lines = _move(CLOSE_APPROPRIATIONS, net, from_code=code, to_code=rules.undistributed_code)
+        vouchers.append(ClosingVoucher(CLOSE_APPROPRIATIONS, lines, True))
+    elif to_close:
+        total = sum(to_close.values())
+        lines = (
+            *(
+                LineInput(
+                    summary=CLOSE_APPROPRIATIONS,
+                    account_code=code,
+                    debit_fen=-net if net < 0 else 0,
+                    credit_fen=net if net > 0 else 0,
+                )
+                for code, net in to_close.items()
+            ),
+            *(
+                (
+                    LineInput(
+                        summary=CLOSE_APPROPRIATIONS,
+                        account_code=rules.undistributed_code,
+                        debit_fen=total if total > 0 else 0,
+                        credit_fen=-total if total < 0 else 0,
+                    ),
+                )
+                if total
+                else ()
+            ),
         )
         vouchers.append(ClosingVoucher(CLOSE_APPROPRIATIONS, lines, True))
     return vouchers

@@ -12,7 +12,8 @@ Seeded 2023 lines (villagebooks/data/statements-2023.json):
               42 资本 · 43 公积公益金 · 44 未分配收益 (321+322+收入−支出) · 45 所有者权益合计 · 46 负债和所有者权益总计
   收益表      1 经营收入 · 2 经营支出 · 3 税金及附加 · 4 管理费用 · 5 投资收益 · 6 经营收益 · 7 补助收入 · 8 其他收入
               9 公益支出 · 10 其他支出 · 11 收益总额 · 12 所得税费用 · 13 本年收益 · 14 年初未分配收益
-              15 其他转入 · 16 可分配收益 · 17 各项分配 · 18 年末未分配收益
+              15 其他转入 · 16 可分配收益 · 17 提取公积公益金 · 18 向成员分配
+              19 其他（分配） · 20 年末未分配收益
 """
 
 import io
@@ -26,6 +27,7 @@ from django.core.management import call_command
 
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.ledger import services
+from villagebooks.ledger.models import Account
 from villagebooks.ledger.tests.books import post, year_close_through
 from villagebooks.regions.services import system_user
 from villagebooks.reports.catalog import REPORT_KINDS
@@ -43,7 +45,7 @@ from villagebooks.reports.statements import (
 from villagebooks.reports.tests.test_worked_example import YEAR_2025
 
 BALANCE_SHEET_LINES = [*range(1, 22), *range(31, 47)]
-INCOME_LINES = list(range(1, 19))
+INCOME_LINES = list(range(1, 21))
 
 
 def _expected(numbers: list[int], nonzero: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
@@ -149,13 +151,13 @@ def test_income_statement_mid_year(books, accountant):
         11: (1_580_000, 4_580_000),  # 18,800 − 3,000 | 18,800 + 30,000 − 3,000
         13: (1_580_000, 4_580_000),
         16: (1_580_000, 4_580_000),
-        18: (1_580_000, 4_580_000),
+        20: (1_580_000, 4_580_000),
     }
     assert _figures(report) == _expected(INCOME_LINES, expected)
     assert report.warning is None
     # The year's undistributed result is the balance sheet's 未分配收益 at the same month end.
     sheet = build_balance_sheet(_ledger_scope(accountant, 202506, 202506))
-    assert sheet.line(44).amounts[1] == report.line(18).amounts[1]
+    assert sheet.line(44).amounts[1] == report.line(20).amounts[1]
 
 
 def test_income_statement_of_a_closed_year_leaves_out_the_closing_entries(books, accountant):
@@ -175,19 +177,57 @@ def test_income_statement_of_a_closed_year_leaves_out_the_closing_entries(books,
         13: 4_590_050,
         16: 4_590_050,
         17: 500_000,
-        18: 4_090_050,
+        20: 4_090_050,
     }
     assert _figures(year) == _expected(INCOME_LINES, {n: (v, v) for n, v in full_year.items()})
     december = build_income_statement(_ledger_scope(accountant, 202512, 202512))
     # December alone: interest 100.50 and the appropriation; the closing vouchers do not zero 504.
-    in_december = {8: 10_050, 11: 10_050, 13: 10_050, 16: 10_050, 17: 500_000, 18: -489_950}
+    in_december = {8: 10_050, 11: 10_050, 13: 10_050, 16: 10_050, 17: 500_000, 20: -489_950}
     assert _figures(december) == _expected(
         INCOME_LINES,
         {n: (in_december.get(n, 0), full_year.get(n, 0)) for n in set(full_year) | set(in_december)},
     )
     # January 2026: nothing happened yet, 年初未分配收益 is what 2025 left.
     january = build_income_statement(_ledger_scope(accountant, 202601, 202601))
-    assert _figures(january) == _expected(INCOME_LINES, {n: (4_090_050, 4_090_050) for n in (14, 16, 18)})
+    assert _figures(january) == _expected(INCOME_LINES, {n: (4_090_050, 4_090_050) for n in (14, 16, 20)})
+
+
+def test_each_kind_of_distribution_has_its_own_line(books, accountant):
+    _close_year(books, accountant, {"提取公积公益金": 500_000, "向成员分配": 300_000})
+    year = build_income_statement(_ledger_scope(accountant, 202501, 202512))
+    # 可分配收益 45,900.50 − 提取公积公益金 5,000 − 向成员分配 3,000 = 37,900.50.
+    assert {n: year.line(n).amounts[1] for n in (16, 17, 18, 19, 20)} == {
+        16: 4_590_050,
+        17: 500_000,
+        18: 300_000,
+        19: 0,
+        20: 3_790_050,
+    }
+    assert [year.line(n).label for n in (17, 18, 19)] == ["减：提取公积公益金", "向成员分配", "其他"]
+    sheet = build_balance_sheet(_ledger_scope(accountant, 202512, 202512))
+    assert sheet.line(44).amounts[1] == year.line(20).amounts[1]
+
+
+OLD_STYLE_APPROPRIATION = """
+    2025-12-20 提取公积公益金（按旧办法直接记各项分配）
+      借 32202 各项分配      2000.00
+      贷 311 公积公益金      2000.00
+"""
+
+
+def test_a_year_whose_distributions_sit_on_one_line_shows_them_under_other(books, accountant, reviewer):
+    # 32202 moved in the year before the close, as in the closings made before the sub-accounts:
+    # it cannot become a parent, the close books on it as before and the statement still adds up.
+    post(books, accountant, reviewer, OLD_STYLE_APPROPRIATION)
+    _close_year(books, accountant, {"向成员分配": 300_000})
+    assert not Account.objects.filter(ledger=books, code__startswith="322020").exists()
+    year = build_income_statement(_ledger_scope(accountant, 202501, 202512))
+    assert {n: year.line(n).amounts[1] for n in (17, 18, 19, 20)} == {
+        17: 0,
+        18: 0,
+        19: 500_000,
+        20: 4_090_050,
+    }
 
 
 # --- a township of two ledgers -------------------------------------------------------------------
@@ -260,7 +300,7 @@ def test_township_statements_mid_year(township_books, accountant):
         11: (-100_000, 4_780_000),
         13: (-100_000, 4_780_000),
         16: (-100_000, 4_780_000),
-        18: (-100_000, 4_780_000),
+        20: (-100_000, 4_780_000),
     }
     assert _figures(report) == _expected(INCOME_LINES, expected)
 
@@ -304,7 +344,7 @@ def test_township_statements_with_one_village_closed(township_books, accountant)
         13: 4_790_050,
         16: 4_790_050,
         17: 500_000,
-        18: 4_290_050,
+        20: 4_290_050,
     }
     assert _figures(report) == _expected(INCOME_LINES, {n: (v, v) for n, v in year.items()})
 
@@ -473,13 +513,13 @@ def test_layout_export_and_import_round_trip(ledger, tmp_path):
         "indent": 1,
         "formula": "opening(322)",
     }
-    data["lines"][16]["label"] = "减：提取公积公益金"
+    data["lines"][16]["label"] = "减：提取公积公益金（含风险金）"
     target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     call_command(
         "statement_layout", "import", "--kind", "income", "--file", str(target), stdout=io.StringIO()
     )
     income = StatementLayout.objects.get(chart="2023", kind="income")
-    assert income.lines.get(line_no=17).label == "减：提取公积公益金"
+    assert income.lines.get(line_no=17).label == "减：提取公积公益金（含风险金）"
     data["lines"][16]["formula"] = "debit(3)"
     target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     from django.core.management.base import CommandError

@@ -10,7 +10,8 @@ Seeded 2004 lines (UNSURE numbering, see the data file):
               61 资本 · 62 公积公益金 · 63 未分配收益 · 73 所有者权益合计 · 80 负债和所有者权益总计
   收益表      1 经营收入 501 · 2 发包及上交收入 511 · 3 投资收益 561 · 4 经营支出 502 · 5 管理费用 541
               6 经营收益 · 7 农业税附加返还收入 521 · 8 补助收入 522 · 9 其他收入 531 · 10 其他支出 551
-              11 本年收益 · 12 年初未分配收益 · 13 其他转入 · 14 可分配收益 · 15 各项分配 · 16 年末未分配收益
+              11 本年收益 · 12 年初未分配收益 · 13 其他转入 · 14 可分配收益 · 15 提取公积公益金 · 16 提取应付福利费
+              17 向成员分配 · 18 其他（分配） · 19 年末未分配收益
 
 The ledger (黑滩村, 2004 chart, from January 2023) opens with 银行存款 50,000, 固定资产 100,000 less
 累计折旧 20,000, against 资本 130,000. In 2023: 发包收入 8,000, 补助收入 2,000, 管理费用 600, an
@@ -37,7 +38,7 @@ from villagebooks.reports.statements import (
 
 BALANCE_SHEET_LINES = [1, 2, 5, 8, 10, 11, 12, 15, 21, 24, 25, 26, 27, 28, 35, 36, 40]
 BALANCE_SHEET_LINES += [41, 42, 43, 44, 50, 51, 52, 53, 55, 60, 61, 62, 63, 73, 80]
-INCOME_LINES = list(range(1, 17))
+INCOME_LINES = list(range(1, 20))
 
 YEAR_2023 = """
     2023-03-01 收到土地发包款
@@ -145,7 +146,7 @@ def test_income_statement_of_the_year(old_books, accountant):
         8: (0, 200_000),
         11: (-25_000, 915_000),
         14: (-25_000, 915_000),
-        16: (-25_000, 915_000),
+        19: (-25_000, 915_000),
     }
     assert _figures(report) == _expected(INCOME_LINES, expected)
 
@@ -165,15 +166,15 @@ def test_statements_after_the_year_close(old_books, accountant, reviewer):
         80: 13_945_000,
     }
     year = build_income_statement(_scope(accountant, 202301, 202312))
-    assert {n: year.line(n).amounts for n in (11, 14, 15, 16)} == {
+    assert {n: year.line(n).amounts for n in (11, 14, 15, 19)} == {
         11: (915_000, 915_000),
         14: (915_000, 915_000),
         15: (100_000, 100_000),
-        16: (815_000, 815_000),
+        19: (815_000, 815_000),
     }
     next_year = build_income_statement(_scope(accountant, 202401, 202401))
-    assert {n: next_year.line(n).amounts for n in (12, 14, 16)} == {
-        n: (815_000, 815_000) for n in (12, 14, 16)
+    assert {n: next_year.line(n).amounts for n in (12, 14, 19)} == {
+        n: (815_000, 815_000) for n in (12, 14, 19)
     }
 
 

@@ -99,8 +99,10 @@ def test_the_income_distribution_restates_the_income_statement(county_user):
     assert value[11] == line[13]  # 本年收益
     assert value[12] == line[14]  # 年初未分配收益
     assert value[11] > 0 and value[15] > 0  # the demo sets a tenth of a profit aside in 2025
-    # 2025 is closed: the year's distribution is all 提取公积公益金 (the demo's decision).
-    assert value[15] == value[16] and value[19] == value[20] == 0
+    # 2025 is closed: the year's distribution is 提取公积公益金 and, in the one village that
+    # distributed a dividend by shares, 向成员分配 (农户分配) — the same as the statement's lines.
+    assert value[15] == value[16] + value[19] and value[19] > 0 and value[20] == 0
+    assert (value[16], value[19]) == (line[17], line[18]) and line[19] == 0
     assert value[22] == 4 == value[23] + value[24]
     # Village by village, the counts follow row 7 (经营收益), which is the breakdown's figure.
     breakdown = build_village_statements(scope)

@@ -54,7 +54,7 @@ def test_income_statement_page_shows_the_period_and_the_year_to_date(client, boo
     assert rows["4"] == ["4", "管理费用", "1,234.56", "1,234.56"]
     assert rows["6"] == ["6", "二、经营收益", "-1,234.56", "-1,234.56"]
     assert rows["13"] == ["13", "四、本年收益", "-1,234.56", "-1,234.56"]
-    assert rows["18"] == ["18", "六、年末未分配收益", "-1,234.56", "-1,234.56"]
+    assert rows["20"] == ["20", "六、年末未分配收益", "-1,234.56", "-1,234.56"]
     february, _ = table_rows(
         client.get(IS, {"from": "2025-02", "to": "2025-02"}).content.decode(), "data-line"
     )
@@ -182,3 +182,39 @@ def test_viewing_and_downloading_a_report_is_logged(client, books, accountant):
         {"report": "balance-sheet", "format": "csv", "via": "page", **month},
         {"report": "balance-sheet", "format": "page", "via": "page", **month, "line": 1},
     ]
+
+
+RENT = """
+    2025-04-10 收到鱼塘租金
+      借 102 银行存款   10000.00
+      贷 501 经营收入   10000.00
+"""
+
+
+def test_each_kind_of_distribution_is_its_own_line_on_the_page_and_in_the_files(
+    client, books, accountant, reviewer
+):
+    import io
+
+    import openpyxl
+
+    from villagebooks.ledger import services
+    from villagebooks.ledger.tests.books import post, year_close_through
+
+    post(books, accountant, reviewer, RENT)
+    for month in range(1, 12):
+        services.period_close(actor=accountant, ledger=books, year=2025, month=month)
+    year_close_through(books, accountant, reviewer, 2025, {"提取公积公益金": 100_000, "向成员分配": 300_000})
+    client.force_login(accountant)
+    year = {"from": "2025-01", "to": "2025-12"}
+    rows, _ = table_rows(client.get(IS, year).content.decode(), "data-line")
+    # 本年收益 10,000 − 1,234.56 = 8,765.44; 1,000 set aside, 3,000 to the members.
+    assert rows["17"] == ["17", "减：提取公积公益金", "1,000.00", "1,000.00"]
+    assert rows["18"] == ["18", "向成员分配", "3,000.00", "3,000.00"]
+    assert rows["19"] == ["19", "其他", "0.00", "0.00"]
+    assert rows["20"] == ["20", "六、年末未分配收益", "4,765.44", "4,765.44"]
+    csv_text = client.get(IS.removesuffix("/") + ".csv", year).content.decode("utf-8-sig")
+    assert "18,向成员分配,3000.00,3000.00" in csv_text
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(IS.removesuffix("/") + ".xlsx", year).content))
+    cells = [[c.value for c in row] for row in workbook.active.iter_rows()]
+    assert any(row[:2] == ["18", "向成员分配"] or row[:2] == [18, "向成员分配"] for row in cells), cells

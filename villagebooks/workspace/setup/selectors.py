@@ -116,6 +116,7 @@ def chart_of_accounts(ledger: Ledger) -> list[AccountRow]:
     sides = dict(Account._meta.get_field("normal_side").choices)
     rules = chart_rules(ledger.chart)
     year_close_accounts = {rules.undistributed_code, rules.appropriation_code}
+    year_close_accounts |= {code for code, _name in rules.appropriation_kinds.values()}
     rows = []
     for account in accounts:
         pk = account["id"]
@@ -366,7 +367,11 @@ def distributable_profit(ledger: Ledger, year: int, *, planned_fen: int = 0) -> 
     codes = [rules.profit_account, rules.undistributed_code, rules.appropriation_code]
     rows = (
         AccountBalance.objects.filter(ledger=ledger, year=year)
-        .filter(Q(account__code__in=codes) | Q(account__category__in=[Category.INCOME, Category.EXPENSE]))
+        .filter(
+            Q(account__code__in=codes)
+            | Q(account__code__startswith=rules.appropriation_code)
+            | Q(account__category__in=[Category.INCOME, Category.EXPENSE])
+        )
         .values("account__code", "account__category")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by()
@@ -377,7 +382,7 @@ def distributable_profit(ledger: Ledger, year: int, *, planned_fen: int = 0) -> 
         code = row["account__code"]
         if code == rules.undistributed_code:
             undistributed += net_credit
-        elif code == rules.appropriation_code:
+        elif code.startswith(rules.appropriation_code):
             appropriated -= net_credit
         elif code == rules.profit_account or row["account__category"] in (Category.INCOME, Category.EXPENSE):
             profit += net_credit
@@ -390,7 +395,11 @@ def distributable_profit(ledger: Ledger, year: int, *, planned_fen: int = 0) -> 
 
 
 def account_names(ledger: Ledger, codes: set[str]) -> dict[str, str]:
-    return dict(Account.objects.filter(ledger=ledger, code__in=codes).values_list("code", "name"))
+    """Code → name; a sub-account of 各项分配 the year close will open first gets its kind's name."""
+    rules = chart_rules(ledger.chart)
+    names = {code: name for code, name in rules.appropriation_kinds.values() if code in codes}
+    names.update(Account.objects.filter(ledger=ledger, code__in=codes).values_list("code", "name"))
+    return names
 
 
 def plan_fingerprint(plan) -> str:

@@ -121,7 +121,7 @@ def test_appropriations_are_reviewed_by_another_before_the_year_closes(client, r
     # What the year close does with each: posts it now, submits it for review, posts it later.
     assert re.findall(r'data-stage="(\w+)"', preview.content.decode()) == ["now", "now", "review", "later"]
     assert _plan(preview)[2][1][:2] == [
-        ["2025年度收益分配：提取公积公益金", "32202 各项分配", "", "", "1,000.00", ""],
+        ["2025年度收益分配：提取公积公益金", "3220201 提取公积公益金", "", "", "1,000.00", ""],
         ["2025年度收益分配：提取公积公益金", "311 公积公益金", "", "", "", "1,000.00"],
     ]
     assert _figures(preview)["planned"] == "1,000.00" and _figures(preview)["remaining"] == "7,765.44"

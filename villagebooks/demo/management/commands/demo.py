@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from villagebooks.common.money import format_fen
 from villagebooks.demo.generator import CountySpec, write_county
 from villagebooks.demo.loading import DEMO_PASSWORD, demo_load, logins_for_regions
 from villagebooks.disclosure.models import Disclosure
@@ -115,6 +116,12 @@ class Command(BaseCommand):
             mismatches = "，".join(f"{state} {n}" for state, n in sorted(registry.mismatches.items()))
             self.stdout.write(
                 f"农户信息：{registry.households} 户 {registry.persons} 人；补贴名册 {registry.lists} 个（核对：{mismatches}）"
+            )
+        if summary.dividend is not None:
+            paid = summary.dividend
+            self.stdout.write(
+                f"按股分红：{paid.village} {paid.year} 年度 {format_fen(paid.amount_fen)} 元，"
+                f"{paid.households} 户经发放名册发放（回盘失败 {paid.failed} 户，退回应付款）"
             )
         if summary.affairs_property is not None:
             prop = summary.affairs_property

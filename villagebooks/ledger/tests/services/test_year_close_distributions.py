@@ -134,7 +134,7 @@ def test_a_distribution_sent_back_is_corrected_by_its_preparer_and_then_closes_t
     (distribution,) = first.distributions
     services.voucher_send_back(actor=reviewer, voucher=distribution, reason="村民代表大会决定提取 800 元")
     lines = [
-        LineInput(summary=distribution.note, account_code="32202", debit_fen=80_000),
+        LineInput(summary=distribution.note, account_code="3220201", debit_fen=80_000),
         LineInput(summary=distribution.note, account_code="311", credit_fen=80_000),
     ]
     services.voucher_update(actor=accountant, voucher=distribution, date=date(2025, 12, 31), lines=lines)
