@@ -63,6 +63,10 @@ COORDINATOR = {
     "api_idempotencykey",  # unique per user across ledgers; a day's retries, never joined with the books
     "ledger_checkpoint",  # a ledger's or a region's signed checkpoint: few rows, read one at a time
     "ledger_checkpointkey",  # the public keys that signed them: the platform's, not a ledger's
+    # A region's roll-ups of its ledgers' balances (issue 16): keyed by region, not by ledger, and
+    # written by every posting in the region, so kept on the coordinator (a Citus local table)
+    # rather than copied to every node.
+    "ledger_regionbalance",
 }
 # SQLite keeps these single-column keys (it cannot drop them without rebuilding the table, and it
 # is never distributed); PostgreSQL has replaced them (ledger/migrations/0006_ledger_in_unique_keys.py).

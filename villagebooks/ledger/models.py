@@ -771,6 +771,8 @@ class VoucherRenumbering(models.Model):
 class VoucherRenumberingLine(models.Model):
     """One voucher whose number an act of 整理凭证号 changed: 原记-``old_number`` → 记-``new_number``."""
 
+    # The ledger's own, like every row of its books (distributed by ledger: docs/operations.md).
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
     renumbering = models.ForeignKey(VoucherRenumbering, on_delete=models.PROTECT, related_name="lines")
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="renumberings")
     old_number = models.PositiveIntegerField()
@@ -790,6 +792,7 @@ class RenumberPermit(models.Model):
     changes nothing but the number, along a permit of that transaction (on PostgreSQL the
     permit carries the transaction's id). Empty outside that transaction."""
 
+    ledger_id = models.BigIntegerField()  # the voucher's: distributed by ledger like the voucher
     voucher_id = models.BigIntegerField()
     from_number = models.PositiveIntegerField()
     to_number = models.PositiveIntegerField()

@@ -765,9 +765,9 @@ def renumber_month(
     this_transaction = "txid_current()" if connection.vendor == "postgresql" else "NULL"
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {permits} (voucher_id, from_number, to_number, transaction_id)"
-            f" VALUES (%s, %s, %s, {this_transaction})",
-            steps,
+            f"INSERT INTO {permits} (ledger_id, voucher_id, from_number, to_number, transaction_id)"
+            f" VALUES (%s, %s, %s, %s, {this_transaction})",
+            [(ledger_id, *step) for step in steps],
         )
         for start in (0, len(moved)):  # parked first, then home
             cursor.executemany(

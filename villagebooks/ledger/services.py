@@ -1170,6 +1170,7 @@ def vouchers_renumber(
         )
         VoucherRenumberingLine.objects.bulk_create(
             VoucherRenumberingLine(
+                ledger=ledger,
                 renumbering=renumbering,
                 voucher_id=step.voucher_id,
                 old_number=step.old_number,

@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                ("ledger_id", models.BigIntegerField()),
                 ("voucher_id", models.BigIntegerField()),
                 ("from_number", models.PositiveIntegerField()),
                 ("to_number", models.PositiveIntegerField()),
@@ -160,6 +161,12 @@ class Migration(migrations.Migration):
                 ),
                 ("old_number", models.PositiveIntegerField()),
                 ("new_number", models.PositiveIntegerField()),
+                (
+                    "ledger",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="ledger.ledger"
+                    ),
+                ),
                 (
                     "renumbering",
                     models.ForeignKey(

@@ -175,9 +175,9 @@ def _permit(voucher_id: int, old: int, new: int) -> None:
     this_transaction = "txid_current()" if connection.vendor == "postgresql" else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO ledger_renumberpermit (voucher_id, from_number, to_number, transaction_id)"
-            f" VALUES (%s, %s, %s, {this_transaction})",
-            [voucher_id, old, new],
+            "INSERT INTO ledger_renumberpermit (ledger_id, voucher_id, from_number, to_number, transaction_id)"
+            f" VALUES ((SELECT ledger_id FROM ledger_voucher WHERE id = %s), %s, %s, %s, {this_transaction})",
+            [voucher_id, voucher_id, old, new],
         )
 
 
@@ -200,9 +200,9 @@ def test_the_trigger_refuses_anything_more_than_the_number_even_with_a_permit(bo
 def test_a_permit_of_another_transaction_opens_nothing(books):
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO ledger_renumberpermit (voucher_id, from_number, to_number, transaction_id)"
-            " VALUES (%s, 1, 9, txid_current() - 1)",
-            [books["v20"]],
+            "INSERT INTO ledger_renumberpermit (ledger_id, voucher_id, from_number, to_number, transaction_id)"
+            " VALUES ((SELECT ledger_id FROM ledger_voucher WHERE id = %s), %s, 1, 9, txid_current() - 1)",
+            [books["v20"], books["v20"]],
         )
     _refused("UPDATE ledger_voucher SET number = 9 WHERE id = %s", [books["v20"]])
 
