@@ -560,8 +560,10 @@ def demo_load(
         made = demo_users_create(
             actor=system,
             logins=[
-                DemoLogin(f"accountant{number}", "accountant", township.code, township.name),
-                DemoLogin(f"reviewer{number}", "reviewer", township.code, township.name),
+                # Names of their own, none of the other logins' (DEMO_NAMES): they sign the
+                # planted books as 制单/审核 like everyone else.
+                DemoLogin(f"accountant{number}", "accountant", township.code, township.name, "江海平"),
+                DemoLogin(f"reviewer{number}", "reviewer", township.code, township.name, "潘美玲"),
             ],
             password=password,
         )

@@ -59,6 +59,9 @@ class Fingerprints:
     chain: str  # what the chain walk and the voucher comparison depend on
 
 
+POSTED = VoucherStatus.POSTED.value  # read, never written here: only ledger.posting posts
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -148,7 +151,7 @@ def disclosure_fingerprints(disclosure) -> Fingerprints:
         f"SELECT id FROM {voucher} WHERE ledger_id = %s AND status = %s AND period_id IN ({months})"
         f" UNION {chained}"
     )
-    in_vouchers = [ledger_id, VoucherStatus.POSTED.value, ledger_id, last_key, ledger_id, size]
+    in_vouchers = [ledger_id, POSTED, ledger_id, last_key, ledger_id, size]
     own = ("ledger_id = %s", [ledger_id])
     vouchers = [
         _rows(Voucher, f"id IN ({voucher_ids})", in_vouchers, _VOUCHER_COLUMNS),

@@ -31,6 +31,9 @@ Key = tuple[int, int, int, int, int]
 MISMATCH = "项目资金支出汇总与凭证分录不符（项目 {project}，资金 {fund}，{side}）"
 
 
+POSTED = VoucherStatus.POSTED.value  # read, never written here: only ledger.posting posts
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -124,7 +127,7 @@ def discrepancies(ledger, report) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             _from_lines_sql("vl.ledger_id = %s"),
-            [ledger.pk, VoucherStatus.POSTED.value, VoucherKind.CLOSING.value],
+            [ledger.pk, POSTED, VoucherKind.CLOSING.value],
         )
         expected = {tuple(row[1:5]): (int(row[5]), int(row[6])) for row in cursor.fetchall()}
     stored = {

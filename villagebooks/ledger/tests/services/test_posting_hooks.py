@@ -69,12 +69,12 @@ def reviewed(ledger, accountant, reviewer, text: str) -> Voucher:
     return services.voucher_review(actor=reviewer, voucher=voucher)
 
 
-def test_only_the_funds_budget_control_is_registered_by_default():
-    from villagebooks.funds import control
+def test_only_the_funds_budget_control_and_spending_summary_are_registered_by_default():
+    from villagebooks.funds import control, spending
 
     assert posting.before_saving == [control.before_saving]
     assert posting.before_posting == [control.before_posting]
-    assert posting.after_posting == [control.after_posting]
+    assert posting.after_posting == [control.after_posting, spending.after_posting]
 
 
 def test_a_before_hook_refuses_the_posting_service_and_nothing_is_written(
