@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.db import connection
+
 from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
@@ -27,7 +29,8 @@ from villagebooks.demo.old_books import old_books_load
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.importing.sql import _analyze
+from villagebooks.ledger.models import AccountBalance, Ledger, Voucher, VoucherLine
 from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv
 
@@ -581,6 +584,12 @@ def demo_load(
             county=county, end=end, users=township_users, declared=declared,
             **({"villages": planted_villages} if planted_villages else {}),
         )  # fmt: skip
+    if connection.vendor == "postgresql":
+        # The planner's statistics of the tables just filled (autovacuum may be off, or not come
+        # round for a while): without them the supervision rules over the demo's year took 129 s
+        # instead of 3.7 s (benchmarks/README.md, supervision on PostgreSQL).
+        with connection.cursor() as cursor:
+            _analyze(cursor, Voucher, VoucherLine, AccountBalance)
     return summary
 
 
