@@ -73,19 +73,19 @@ def add(totals: dict[Key, list[int]]) -> None:
         f" credit_fen = {table}.credit_fen + excluded.credit_fen"
     )
     rows = [(*key, debit, credit) for key, (debit, credit) in sorted(totals.items())]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement over arrays, however many keys a batch has (see posting._apply).
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[],"
-                " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
-                f" spent({columns}, position) ORDER BY position{on_conflict}",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
-    # SQLite: one multi-row statement, which during an import goes on its writing thread after the
-    # batch's rows (``background_writes``), so that the import reads its next batch meanwhile.
-    # In chunks: SQLite takes a limited number of parameters a statement (32,766 since 3.32).
+    # During an import the statement goes on its writing thread after the batch's rows
+    # (``background_writes``), so that the import prepares its next batch meanwhile.
+    if connection.vendor == "postgresql":
+        # One statement over arrays, however many keys a batch has (see posting._apply).
+        background_writes.write(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[],"
+            " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
+            f" spent({columns}, position) ORDER BY position{on_conflict}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    # SQLite: multi-row statements, in chunks: SQLite takes a limited number of parameters a
+    # statement (32,766 since 3.32).
     connection.ensure_connection()
     per_statement = max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 7)
     for start in range(0, len(rows), per_statement):

@@ -1,10 +1,13 @@
-"""An import's inserts stored on a second thread while the import reads on (SQLite).
+"""An import's writes done on a second thread while the import reads on.
 
-SQLite runs inside this process, so in one thread the import either reads and checks its file
-or waits while SQLite stores the last batch's rows (the lines' five indexes and their triggers
-are a third of a county's import). Here a batch's rows go to a thread of their own, in the
-import's connection and transaction, and the import reads the next batch meanwhile: on two
-cores the two overlap.
+In one thread the import either reads and checks its batch or waits while the database stores
+the last one: SQLite runs inside this process (the lines' five indexes and their triggers are a
+third of a county's import); PostgreSQL's server works while the client waits for each COPY and
+for the batch's foreign-key checks (more than half of a county's import there). Here a batch's
+rows go to a thread of their own, in the import's connection and transaction, and the import
+reads (SQLite) or prepares (PostgreSQL: numbers, hooks, the chain's records) the next batch
+meanwhile: on two cores the two overlap. Neither database client holds Python's lock while the
+database works, so the thread costs the import's own thread little.
 
 What keeps it right:
 - One connection, used by one thread at a time. Every statement the import's own thread sends
@@ -17,12 +20,11 @@ What keeps it right:
   the import's thread at its next statement or at the end, as Django's error (so the import's
   transaction is rolled back as before). When the import fails for its own reasons, the
   writing thread is stopped before the transaction is rolled back.
-- The rows go as multi-row ``INSERT … VALUES`` statements: SQLite stores a whole statement
-  without taking Python's lock, so the import's thread runs meanwhile (``executemany`` would
-  take it back for every row). The values are bound as ``executemany`` binds them (the same
-  adapters), so the rows stored are the same.
-
-PostgreSQL has its own overlap (``importing.apart``, a second process) and does not use this.
+- SQLite: the rows go as multi-row ``INSERT … VALUES`` statements: SQLite stores a whole
+  statement without taking Python's lock, so the import's thread runs meanwhile (``executemany``
+  would take it back for every row). The values are bound as ``executemany`` binds them (the
+  same adapters), so the rows stored are the same. PostgreSQL: COPY, as the import does without
+  the thread (``importing.sql._insert``), of rows or of COPY's text made by the reading process.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ MAX_PENDING = 3
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 _STOP = object()
+_EXECUTE, _COPY = "execute", "copy"
 # Django's parameter marks (``%s``, ``%%`` for a percent sign) as SQLite's own.
 _FORMAT_MARK = re.compile(r"(?<!%)%s")
 
@@ -65,7 +68,7 @@ def write(sql: str, params: list) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
         return
-    writes.execute(_FORMAT_MARK.sub("?", sql).replace("%%", "%"), list(params))
+    writes.execute(sql, list(params))
 
 
 class BackgroundWrites:
@@ -74,9 +77,10 @@ class BackgroundWrites:
     def __init__(self) -> None:
         connection.ensure_connection()
         self._raw = connection.connection
+        self._sqlite = connection.vendor == "sqlite"
         self._jobs: queue.Queue = queue.Queue(maxsize=MAX_PENDING)
         self._failure: BaseException | None = None
-        self._max_variables = self._raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._max_variables = self._raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if self._sqlite else 0
         # Django's errors for this connection's (IntegrityError …), raised in the import's thread.
         self._errors_as_django = connection.wrap_database_errors
         self._thread = threading.Thread(target=self._work, name="villagebooks-background-writes", daemon=True)
@@ -84,9 +88,13 @@ class BackgroundWrites:
 
     # ---- the import's thread
 
-    def insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """INSERT ``rows`` into ``table`` (quoted names; values in the order of ``columns``)."""
+    def insert(self, table: str, columns: list[str], rows: list[tuple] | bytes) -> None:
+        """INSERT ``rows`` into ``table`` (quoted names; values in the order of ``columns``, or on
+        PostgreSQL already as COPY's text)."""
         if not rows:
+            return
+        if not self._sqlite:
+            self._hand_over([(_COPY, f"COPY {table} ({', '.join(columns)}) FROM STDIN", rows)])
             return
         per_statement = max(1, min(len(rows), self._max_variables // len(columns), 5000))
         row_marks = f"({', '.join(['?'] * len(columns))})"
@@ -95,12 +103,14 @@ class BackgroundWrites:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             params = [value for row in chunk for value in row]
-            statements.append((head + ", ".join([row_marks] * len(chunk)), params))
+            statements.append((_EXECUTE, head + ", ".join([row_marks] * len(chunk)), params))
         self._hand_over(statements)
 
-    def execute(self, sql: str, params: list) -> None:
-        """One statement (``?`` marks), after everything handed over before it."""
-        self._hand_over([(sql, params)])
+    def execute(self, sql: str, params: list | None = None) -> None:
+        """One statement (Django's ``%s`` marks), after everything handed over before it."""
+        if self._sqlite:
+            sql = _FORMAT_MARK.sub("?", sql).replace("%%", "%")
+        self._hand_over([(_EXECUTE, sql, params or [])])
 
     def wait(self) -> None:
         """Until everything handed over is stored; raises what failed there, if anything did."""
@@ -136,13 +146,26 @@ class BackgroundWrites:
                 if job is _STOP:
                     return
                 if self._failure is None:
-                    for sql, params in job:
+                    for kind, sql, params in job:
                         with self._errors_as_django:
-                            cursor.execute(sql, params)
+                            if kind is _COPY:
+                                _copy(cursor, sql, params)
+                            else:
+                                cursor.execute(sql, params)
             except BaseException as error:  # noqa: BLE001 — handed to the import's thread
                 self._failure = error
             finally:
                 self._jobs.task_done()
+
+
+def _copy(cursor, sql: str, rows: list[tuple] | bytes) -> None:
+    with cursor.copy(sql) as copy:
+        if isinstance(rows, bytes):
+            copy.write(rows)
+            return
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
 
 
 class _Abandoned(Exception):
@@ -151,11 +174,11 @@ class _Abandoned(Exception):
 
 @contextlib.contextmanager
 def background_writes() -> Iterator[BackgroundWrites | None]:
-    """A ``BackgroundWrites`` for the block (SQLite, inside a transaction), else None.
+    """A ``BackgroundWrites`` for the block (inside a transaction), else None.
 
     Every statement of this thread inside the block waits for the writing thread first.
     """
-    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+    if connection.vendor not in ("sqlite", "postgresql") or not connection.in_atomic_block:
         yield None
         return
     writes = BackgroundWrites()

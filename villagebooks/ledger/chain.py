@@ -378,7 +378,7 @@ class Appender:
         if writes is not None:
             writes.insert(_quoted(ChainEntry), list(_ENTRY_COLUMNS), [row + (now,) for row in self.rows])
             writes.execute(
-                f"UPDATE {_quoted(ChainHead)} SET size = ?, head_hash = ? WHERE ledger_id = ?",
+                f"UPDATE {_quoted(ChainHead)} SET size = %s, head_hash = %s WHERE ledger_id = %s",
                 [self.size, self.head, self.ledger_id],
             )
             self.rows = []

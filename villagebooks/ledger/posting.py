@@ -378,6 +378,7 @@ class BatchPosting:
         self.writes = writes
         self.last_numbers: dict[int, int] = {}  # period id → last number given, while locked
         self.ledgers: set[int] = set()  # ledgers whose periods are all locked
+        self.locked: dict[int, Period] = {}  # period id → the period as read under its lock
         self.appenders: dict[int, chain.Appender] = {}  # ledger id → its chain, head locked
         self.names: dict[int, chain.BatchNames] = {}
         # The regions' roll-ups of every batch, added up in Python batch by batch and written
@@ -521,35 +522,40 @@ class BatchPosting:
                 appender.add_canonical(v.voucher_id, year * 100 + month, v.number, chain.VERSION, canonical)
             appender.write(self.writes)
 
-    def _lock_ledgers_periods(self, new: list[int]) -> None:
-        """Lock every period of each ledger of ``new`` met for the first time, in id order (one
-        order for every writer), before this import takes that ledger's chain head."""
+    def _lock_periods(self, new: list[int]) -> dict[int, Period]:
+        """Lock every period of each ledger of ``new`` met for the first time, and ``new``
+        itself, in id order (one order for every writer), before this import takes that
+        ledger's chain head; the periods locked, by id, as read under the lock.
+
+        NO KEY UPDATE, as posting's counter update takes: it excludes other posters and closing,
+        and lets vouchers be made meanwhile (their shared lock, see services). Locked until the
+        import commits, a period's status and counter read here stay true, so a ledger's later
+        batches need no query for them (each would make the import's thread wait for the rows
+        handed to ``background_writes``).
+        """
         ledgers = set(Period.objects.filter(pk__in=new).values_list("ledger_id", flat=True)) - self.ledgers
-        if ledgers:
-            list(
-                Period.objects.select_for_update(no_key=True)
-                .filter(ledger_id__in=ledgers)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            self.ledgers |= ledgers
+        locked = Period.objects.select_for_update(no_key=True).filter(
+            Q(ledger_id__in=ledgers) | Q(pk__in=new)
+        )
+        periods = {period.pk: period for period in locked.order_by("pk")}
+        self.ledgers |= ledgers
+        return periods
 
     def _reserve_numbers(self, period_ids: list[int], date_rows: list[int]) -> list[int] | FieldProblem:
         """Each voucher's number, the next of its period in file order, or a period closed meanwhile."""
         by_period: dict[int, list[int]] = defaultdict(list)  # period id → the batch's indexes
         for index, period_id in enumerate(period_ids):
             by_period[period_id].append(index)
-        new = sorted(set(by_period) - self.last_numbers.keys())
+        new = sorted(set(by_period) - self.last_numbers.keys() - self.locked.keys())
         if new:  # locked in one query, in one order for every writer
-            self._lock_ledgers_periods(new)
-            # NO KEY UPDATE, as posting's counter update takes: it excludes other posters and
-            # closing, and lets vouchers be made meanwhile (their shared lock, see services).
-            periods = Period.objects.select_for_update(no_key=True).filter(pk__in=new).order_by("pk")
-            for period in periods:
-                if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
-                    row = date_rows[by_period[period.pk][0]]
-                    return FieldProblem("date", E.PERIOD_CLOSED.format(period=period), row)
-                self.last_numbers[period.pk] = period.last_number
+            self.locked.update(self._lock_periods(new))
+        for period_id in sorted(set(by_period) - self.last_numbers.keys()):
+            period = self.locked[period_id]
+            if period.status == PeriodStatus.CLOSED:  # closed since the check, by someone else
+                return FieldProblem(
+                    "date", E.PERIOD_CLOSED.format(period=period), date_rows[by_period[period_id][0]]
+                )
+            self.last_numbers[period_id] = period.last_number
         numbers = [0] * len(period_ids)
         for period_id, indexes in by_period.items():
             first = self.last_numbers[period_id] + 1

@@ -230,22 +230,28 @@ def add_deltas(deltas: BalanceDeltas) -> None:
 
 
 class PendingRollups:
-    """An import's roll-up movements, added up batch by batch (Python, three small queries a
-    batch) and written once at the end (``BatchPosting.finish``)."""
+    """An import's movements for the roll-ups, added up per balance key batch by batch (Python,
+    no query) and rolled up and written once at the end (``BatchPosting.finish``): a query a
+    batch for the names would make the import's thread wait for the batch's rows to be stored
+    (``background_writes``) instead of preparing the next one meanwhile."""
 
     def __init__(self) -> None:
-        self.sums: dict[RollupKey, list] = {}
+        # (ledger id, account id, period key, fund key, is_closing) → [debit, credit]
+        self.sums: dict[tuple, list[int]] = {}
 
     def add(self, deltas: BalanceDeltas) -> None:
-        batch = _rolled_up(
-            (key.ledger_id, key.account_id, key.period_key, key.fund_key, key.is_closing, debit, credit)
-            for key, (debit, credit) in deltas.items()
-        )
-        for key, row in batch.items():
-            _add(self.sums, key, row)
+        sums = self.sums
+        for key, (debit, credit) in deltas.items():
+            row_key = (key.ledger_id, key.account_id, key.period_key, key.fund_key, key.is_closing)
+            total = sums.get(row_key)
+            if total is None:
+                sums[row_key] = [debit, credit]
+            else:
+                total[0] += debit
+                total[1] += credit
 
     def write(self) -> None:
-        _write(self.sums)
+        _write(_rolled_up((*key, debit, credit) for key, (debit, credit) in self.sums.items()))
         self.sums.clear()
 
 

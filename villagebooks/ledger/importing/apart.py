@@ -43,6 +43,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.ledger.background_writes import background_writes
 from villagebooks.ledger.counterparty_resolvers import PersonParty
 from villagebooks.ledger.importing.batches import _WriteBatch
 from villagebooks.ledger.importing.messages import ImportFailed, _problems_in_order
@@ -90,55 +91,58 @@ def vouchers_import_reading_apart(
     # It inherits the environment, DJANGO_SETTINGS_MODULE and DATABASE_URL with it.
     reader = subprocess.Popen([*READER_COMMAND, str(reader_end.fileno())], pass_fds=[reader_end.fileno()])
     reader_end.close()
-    writer = _BatchWriter(post=post, check_keys_from_batch=CHECK_KEYS_FROM_BATCH)
-    writer_problems = []
-    bar = progress_bar(progress)
-    try:
-        what_to_read = (
-            dict(connection.settings_dict),  # as it is: a test run's database is not the settings' one
-            translation.get_language() or settings.LANGUAGE_CODE,
-            actor.pk,
-            str(path),
-            post,
-            create_missing,
-        )
-        _send(channel, what_to_read)
-        with bar:
-            while True:
-                message = _receive(channel)
-                kind = message[0]
-                if kind == "batch":
-                    batch: _WriteBatch = message[1]
-                    problem = writer.write(batch)
-                    if problem is not None:
-                        writer_problems.append(problem)
-                    bar.update(batch.rows_read - bar.n)
-                elif kind == "total":
-                    bar.total = message[1]
-                    bar.refresh()
-                elif kind == "ask":
-                    _send(channel, _answer(actor, *message[1:]))
-                elif kind == "failed":
-                    raise ImportFailed(
-                        problems=_problems_in_order([*message[1], *writer_problems], message[2])
-                    )
-                elif kind == "done":
-                    ledgers, rows_read, source = message[1], message[2], message[3]
-                    bar.total = rows_read
-                    bar.update(rows_read - bar.n)
-                    break
-                else:  # "crashed", with its traceback
-                    raise _reader_failed(message[1])
-        if writer_problems:
-            raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
-        result = writer.finish(actor=actor, ledgers=ledgers, source=(path.name, source[1]))
-    finally:
-        channel.close()
+    # The batches' rows and key checks go to a second thread while this one numbers, checks and
+    # chains the next batch (``background_writes``); it is done before the transaction ends.
+    with background_writes() as writes:
+        writer = _BatchWriter(post=post, check_keys_from_batch=CHECK_KEYS_FROM_BATCH, writes=writes)
+        writer_problems = []
+        bar = progress_bar(progress)
         try:
-            reader.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # this side failed first: the reader has nobody to send to
-            reader.kill()
-            reader.wait()
+            what_to_read = (
+                dict(connection.settings_dict),  # as it is: a test run's database is not the settings' one
+                translation.get_language() or settings.LANGUAGE_CODE,
+                actor.pk,
+                str(path),
+                post,
+                create_missing,
+            )
+            _send(channel, what_to_read)
+            with bar:
+                while True:
+                    message = _receive(channel)
+                    kind = message[0]
+                    if kind == "batch":
+                        batch: _WriteBatch = message[1]
+                        problem = writer.write(batch)
+                        if problem is not None:
+                            writer_problems.append(problem)
+                        bar.update(batch.rows_read - bar.n)
+                    elif kind == "total":
+                        bar.total = message[1]
+                        bar.refresh()
+                    elif kind == "ask":
+                        _send(channel, _answer(actor, *message[1:]))
+                    elif kind == "failed":
+                        raise ImportFailed(
+                            problems=_problems_in_order([*message[1], *writer_problems], message[2])
+                        )
+                    elif kind == "done":
+                        ledgers, rows_read, source = message[1], message[2], message[3]
+                        bar.total = rows_read
+                        bar.update(rows_read - bar.n)
+                        break
+                    else:  # "crashed", with its traceback
+                        raise _reader_failed(message[1])
+            if writer_problems:
+                raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
+            result = writer.finish(actor=actor, ledgers=ledgers, source=(path.name, source[1]))
+        finally:
+            channel.close()
+            try:
+                reader.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # this side failed first: the reader has nobody to send to
+                reader.kill()
+                reader.wait()
     return result
 
 

@@ -51,7 +51,7 @@ class _BatchWriter:
         writes: BackgroundWrites | None = None,
     ):
         self.post = post
-        self.writes = writes  # SQLite: the rows are stored on a second thread (``background_writes``)
+        self.writes = writes  # the rows are stored on a second thread (``background_writes``)
         self.voucher_ids = voucher_ids  # receives the ids written (rows as tuples only)
         # PostgreSQL: check the deferred foreign keys after every batch from this one on, not all
         # at commit. Only worth it while another process reads meanwhile (``apart``).
@@ -105,14 +105,19 @@ class _BatchWriter:
 
     def check_keys(self) -> None:
         """Check the foreign keys of every row written so far, now instead of at commit."""
-        with connection.cursor() as cursor:
-            if self.batches == self.check_keys_from_batch:
-                # The checks look each key up by its index; the planner must know the tables
-                # are no longer empty, or it may scan them whole for every key (the third
-                # session saw that: 372 s). ANALYZE counts this transaction's own rows.
+        if self.batches == self.check_keys_from_batch:
+            # The checks look each key up by its index; the planner must know the tables are no
+            # longer empty, or it may scan them whole for every key (the third session saw that:
+            # 372 s). ANALYZE counts this transaction's own rows.
+            with connection.cursor() as cursor:
                 _analyze(cursor, Voucher, VoucherLine)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # runs the checks queued so far
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # On the writing thread, if there is one: the server checks while this thread goes on.
+        for statement in ("SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED"):
+            if self.writes is not None:
+                self.writes.execute(statement)
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(statement)
 
     def lock_periods_shared(self, batch: _WriteBatch) -> FieldProblem | None:
         """Unposted vouchers: their months locked shared until the import commits (as

@@ -607,15 +607,19 @@ def test_a_key_repeated_after_its_first_batch_was_written_is_reported_once(ledge
 
 
 def test_a_period_closed_while_the_import_runs_refuses_the_whole_file(ledger, write_csv, monkeypatch):
-    # The reading side finds April open; someone closes it before the batch with J-004 is
-    # written. The writing side sees it under the period's lock; the batch before is undone too.
+    # The reading side finds April open; someone closes it before the writing side first
+    # locks the ledger's periods (from then on no one could: the lock is held until the import
+    # commits). The writing side sees it under the lock when it reaches the batch with J-004;
+    # the batch before is undone too.
     monkeypatch.setattr(reading_module, "BATCH_SIZE", 2)
     looked_up = reading_module._LedgerState.period
 
     def period_closed_after_the_check(state, day):
         period = looked_up(state, day)
-        if day.month == 4:
-            Period.objects.filter(pk=period.pk).update(status=PeriodStatus.CLOSED)
+        if not Voucher.objects.exists():  # before the first batch is written
+            Period.objects.filter(ledger_id=period.ledger_id, year=2025, month=4).update(
+                status=PeriodStatus.CLOSED
+            )
         return period
 
     monkeypatch.setattr(reading_module._LedgerState, "period", period_closed_after_the_check)
