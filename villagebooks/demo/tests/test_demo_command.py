@@ -294,7 +294,9 @@ def test_posting_and_close_times_follow_the_voucher_dates(loaded):
 
     from villagebooks.common.models import AuditEntry
 
-    backdated = {v for p in _planted_summary(loaded).planted if p.rule == "backdated_entry" for v in p.vouchers}
+    backdated = {
+        v for p in _planted_summary(loaded).planted if p.rule == "backdated_entry" for v in p.vouchers
+    }
     assert backdated
     checked = 0
     for voucher_id, day, posted_at in Voucher.objects.filter(status=VoucherStatus.POSTED).values_list(
