@@ -391,9 +391,9 @@ def _number_order_item(ledger: Ledger, order: NumberOrder, *, can_renumber: bool
     if order.in_order:
         return {"label": _("已记账凭证的凭证号按日期顺序排列"), "ok": True, "check": "number_order"}
     label = _(
-        "%(period)s 有 %(count)s 张已记账凭证的凭证号与日期顺序不符（共 %(posted)s 张），"
+        "%(period)s 有 %(count)s 张已记账凭证的凭证号与日期顺序不符（共 %(total)s 张），"
         "可在结账前整理凭证号（不影响结账）"
-    ) % {"period": order.period_text, "count": order.out_of_order, "posted": order.posted}
+    ) % {"period": order.period_text, "count": order.out_of_order, "total": order.posted}
     url = _url("vouchers:list", ledger.code, query={"period": order.period_text})
     links = [{"text": _("整理凭证号"), "url": f"{url}#renumber-form"}] if url and can_renumber else []
     return {"label": label, "ok": True, "warning": True, "check": "number_order", "links": links}
