@@ -16,13 +16,16 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import connection
+from django.utils import timezone
 
 from villagebooks.common.money import format_fen, yuan_to_fen
+from villagebooks.demo import clock
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
 from villagebooks.demo.old_books import old_books_load
@@ -135,38 +138,88 @@ def year_files(files: CountyFiles, year: int) -> list[tuple[str, Path]]:
     return found
 
 
-def vouchers_load(*, actor_for: Callable[[str], object], files: CountyFiles, year: int) -> ImportResult:
-    """Import and post a year's vouchers, each township's file by ``actor_for(township)``."""
+def vouchers_load(
+    *,
+    actor_for: Callable[[str], object],
+    files: CountyFiles,
+    year: int,
+    import_at: Callable[[int, int], datetime] | None = None,
+) -> ImportResult:
+    """Import and post a year's vouchers, each township's file by ``actor_for(township)``.
+
+    With ``import_at`` (the demo's clock), each month's vouchers are imported on their own, at
+    ``import_at(year, month)``: the township's accountant books the villages' slips of a month
+    at its end, as 村账乡代管 does, so that they are posted on or shortly after their dates."""
     vouchers = lines = posted = 0
     for township, path in year_files(files, year):
-        result = vouchers_import(actor=actor_for(township), path=path, post=True)
-        vouchers, lines, posted = vouchers + result.vouchers, lines + result.lines, posted + result.posted
+        parts = [(0, path)] if import_at is None else month_files(path)
+        for month, part in parts:
+            with clock.at(import_at(year, month)) if month else nullcontext():
+                result = vouchers_import(actor=actor_for(township), path=part, post=True)
+            vouchers, lines, posted = vouchers + result.vouchers, lines + result.lines, posted + result.posted
     return ImportResult(
         vouchers=vouchers, lines=lines, posted=posted, created_funds=[], created_counterparties=[]
     )
 
 
-def months_close(*, actor, ledger: Ledger, year: int, through_month: int) -> None:
+def month_files(path: Path) -> list[tuple[int, Path]]:
+    """``path``'s vouchers split by the month of their date, as (month, file) beside it, in month
+    order; a voucher's rows share its date, so each stays whole."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    column = header.index("date")
+    by_month: dict[int, list[list[str]]] = {}
+    for row in body:
+        by_month.setdefault(int(row[column][5:7]), []).append(row)
+    parts = []
+    for month in sorted(by_month):
+        part = path.with_name(f"{path.stem}-{month:02d}{path.suffix}")
+        with part.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(by_month[month])
+        parts.append((month, part))
+    return parts
+
+
+def months_close(
+    *,
+    actor,
+    ledger: Ledger,
+    year: int,
+    through_month: int,
+    close_at: Callable[[int, int], datetime] | None = None,
+) -> None:
+    """Close months 1 to ``through_month`` of ``year``, each at ``close_at(year, month)`` if given."""
     for month in range(1, through_month + 1):
-        services.period_close(actor=actor, ledger=ledger, year=year, month=month)
+        with clock.at(close_at(year, month)) if close_at else nullcontext():
+            services.period_close(actor=actor, ledger=ledger, year=year, month=month)
 
 
 def year_end_close(
-    *, actor, reviewer, ledger: Ledger, year: int, profit_fen: int
+    *,
+    actor,
+    reviewer,
+    ledger: Ledger,
+    year: int,
+    profit_fen: int,
+    close_at: Callable[[int, int], datetime] | None = None,
 ) -> services.YearCloseResult:
     """Close months 1–11, then the year, setting a tenth of a profit aside as 公积公益金: the
     distribution voucher the year close makes is reviewed by ``reviewer`` (not the closer) and
     posted by the closer, then the year close runs again and finishes."""
-    months_close(actor=actor, ledger=ledger, year=year, through_month=11)
+    months_close(actor=actor, ledger=ledger, year=year, through_month=11, close_at=close_at)
     reserve = profit_fen * RESERVE_SHARE_PERCENT // 100 if profit_fen > 0 else 0
     appropriations = {"提取公积公益金": reserve} if reserve else {}
-    result = services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
-    if result.closed:
-        return result
-    for voucher in result.distributions:
-        services.voucher_review(actor=reviewer, voucher=voucher)
-        services.voucher_post(actor=actor, voucher=voucher)
-    return services.year_close(actor=actor, ledger=ledger, year=year)
+    with clock.at(close_at(year, 12)) if close_at else nullcontext():
+        result = services.year_close(actor=actor, ledger=ledger, year=year, appropriations=appropriations)
+        if result.closed:
+            return result
+        for voucher in result.distributions:
+            services.voucher_review(actor=reviewer, voucher=voucher)
+            services.voucher_post(actor=actor, voucher=voucher)
+        return services.year_close(actor=actor, ledger=ledger, year=year)
 
 
 @dataclass(frozen=True)
@@ -336,6 +389,39 @@ class DemoSummary:
     dividend: object = None  # demo.dividend.DividendSummary: the village that distributed and paid one
 
 
+@dataclass(frozen=True)
+class DemoTimes:
+    """When the demo's acts happen on its simulated clock (``demo/clock.py``): set-up on the first
+    day of its books; a month's vouchers imported and posted at 18:00 on its last day; a month
+    closed at 10:00 on the third day of the next, a year (its December) on the fifth of January;
+    a year's bank statement on its last evening; everything of ``end``'s day (the review queue,
+    claims, subsidy lists, projects, disclosures …) at ``final``, never later."""
+
+    first_year: int
+    final: datetime
+
+    @classmethod
+    def of(cls, *, first_year: int, end: date) -> DemoTimes:
+        real = timezone.now()
+        final = real if timezone.localdate(real) == end else clock.moment(end, 12)
+        return cls(first_year, final)
+
+    @property
+    def start(self) -> datetime:
+        return min(clock.moment(date(self.first_year, 1, 1), 8), self.final)
+
+    def import_at(self, year: int, month: int) -> datetime:
+        last_day = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return min(clock.moment(last_day, 18), self.final)
+
+    def close_at(self, year: int, month: int) -> datetime:
+        day = date(year + 1, 1, 5) if month == 12 else date(year, month + 1, 3)
+        return min(clock.moment(day, 10), self.final)
+
+    def bank_at(self, year: int) -> datetime:
+        return min(clock.moment(date(year, 12, 31), 20), self.final)
+
+
 def demo_load(
     *,
     files: CountyFiles,
@@ -352,7 +438,30 @@ def demo_load(
     closed (``old_books``, 新旧衔接). Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
     months before ``end``'s are closed and ``end``'s month stays open with the held vouchers
     waiting in it. Each township's accountant imports, posts and closes its villages' books.
+
+    The load runs on the demo's simulated clock (``demo/clock.py``, times in ``DemoTimes``): each
+    voucher is posted at the end of its month, each month closed early in the next, as if the
+    books had been kept over the two years rather than loaded in a minute.
     """
+    times = DemoTimes.of(first_year=years[0] - (1 if old_books else 0), end=end)
+    with clock.simulated(times.start):
+        return _demo_load(
+            files=files, years=years, end=end, password=password, say=say, old_books=old_books,
+            planted_villages=planted_villages, times=times,
+        )  # fmt: skip
+
+
+def _demo_load(
+    *,
+    files: CountyFiles,
+    years: tuple[int, ...],
+    end: date,
+    password: str,
+    say,
+    old_books: bool,
+    planted_villages: int | None,
+    times: DemoTimes,
+) -> DemoSummary:
     from villagebooks.regions.services import system_user
 
     say = say or (lambda text: None)
@@ -392,8 +501,10 @@ def demo_load(
             "parent__parent"
         )
     )
-    households = demo_households_load(actor=system, villages=villages, end=end, seed=len(villages))
-    registered = demo_members_register(actor=system, villages=villages)
+    # The registry as it stands on ``end``'s day (its import refuses dates after "today").
+    with clock.at(times.final):
+        households = demo_households_load(actor=system, villages=villages, end=end, seed=len(villages))
+        registered = demo_members_register(actor=system, villages=villages)
     dividend_ledger = next(
         (
             s.code
@@ -407,26 +518,36 @@ def demo_load(
     dividend = None
     for year in years:
         say(f"导入并记账 {year} 年凭证……")
-        result = vouchers_load(actor_for=accountant.__getitem__, files=files, year=year)
+        result = vouchers_load(
+            actor_for=accountant.__getitem__, files=files, year=year, import_at=times.import_at
+        )
         summary.posted[year] = result.posted
         summary.lines += result.lines
         ledgers = {x.code: x for x in Ledger.objects.filter(code__in=[s.code for s in setups])}
         say(f"导入 {year} 年银行对账单并勾对……")
-        bank_statements_load(
-            actor_for=lambda ledger: accountant[township_of[ledger.code]],
-            ledgers=[ledgers[s.code] for s in setups],
-            year=year,
-            end=end,
-            folder=files.directory,
-        )
+        with clock.at(times.bank_at(year)):
+            bank_statements_load(
+                actor_for=lambda ledger: accountant[township_of[ledger.code]],
+                ledgers=[ledgers[s.code] for s in setups],
+                year=year,
+                end=end,
+                folder=files.directory,
+            )
         say(f"{year} 年结账……")
         for setup in setups:
             actor = accountant[setup.township]
             if year == end.year - 1 and setup.code == dividend_ledger:
-                months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=11)
-                dividend = dividend_close(
-                    actor=actor, reviewer=reviewer[setup.township], ledger=ledgers[setup.code], year=year
+                months_close(
+                    actor=actor,
+                    ledger=ledgers[setup.code],
+                    year=year,
+                    through_month=11,
+                    close_at=times.close_at,
                 )
+                with clock.at(times.close_at(year, 12)):
+                    dividend = dividend_close(
+                        actor=actor, reviewer=reviewer[setup.township], ledger=ledgers[setup.code], year=year
+                    )
             elif year < end.year:
                 year_end_close(
                     actor=actor,
@@ -434,15 +555,23 @@ def demo_load(
                     ledger=ledgers[setup.code],
                     year=year,
                     profit_fen=setup.profit_fen(year),
+                    close_at=times.close_at,
                 )
             else:
-                months_close(actor=actor, ledger=ledgers[setup.code], year=year, through_month=end.month - 1)
+                months_close(
+                    actor=actor,
+                    ledger=ledgers[setup.code],
+                    year=year,
+                    through_month=end.month - 1,
+                    close_at=times.close_at,
+                )
         if year < end.year:
             summary.closed.append(f"{year} 年度已年结（1–12 月已结账）")
         elif end.month > 1:
             summary.closed.append(
                 f"{year}-01 至 {year}-{end.month - 1:02d} 已结账，{year}-{end.month:02d} 未结账"
             )
+    clock.jump(times.final)  # the rest is of ``end``'s day
     if files.pending is not None:
         say("生成待审核和草稿凭证……")
         township_of = {s.code: s.township for s in setups}

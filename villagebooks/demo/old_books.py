@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from villagebooks.common.money import yuan_to_fen
+from villagebooks.demo import clock
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import Ledger
@@ -90,38 +91,48 @@ def old_books_load(
             for code, debit, credit in OPENING
         ],
     )
+    # On the demo's clock (demo/clock.py): each voucher entered and posted on its day, each
+    # month closed on the third of the next, the year on the fifth of January.
     for month, day, summary, lines in YEAR:
-        voucher = services.voucher_create(
-            actor=accountant,
-            ledger=ledger,
-            date=date(year, month, day),
-            note=summary,
-            submit=True,
-            lines=[
-                LineInput(
-                    summary=summary,
-                    account_code=code,
-                    debit_fen=_fen(debit),
-                    credit_fen=_fen(credit),
-                    fund_name=fund,
-                    counterparty_name=party,
-                )
-                for code, debit, credit, fund, party in lines
-            ],
-        )
-        services.voucher_review(actor=reviewer, voucher=voucher)
-        services.voucher_post(actor=accountant, voucher=voucher)
+        with clock.at(clock.moment(date(year, month, day), 17)):
+            _post_one(accountant, reviewer, ledger, date(year, month, day), summary, lines)
     for month in range(1, 12):
-        services.period_close(actor=accountant, ledger=ledger, year=year, month=month)
-    first = services.year_close(
-        actor=accountant, ledger=ledger, year=year, appropriations={"提取应付福利费": WELFARE_FEN}
-    )
-    for voucher in first.distributions:
-        services.voucher_review(actor=reviewer, voucher=voucher)
-        services.voucher_post(actor=accountant, voucher=voucher)
-    services.year_close(actor=accountant, ledger=ledger, year=year)
+        with clock.at(clock.moment(date(year, month + 1, 3), 10)):
+            services.period_close(actor=accountant, ledger=ledger, year=year, month=month)
+    with clock.at(clock.moment(date(year + 1, 1, 5), 10)):
+        first = services.year_close(
+            actor=accountant, ledger=ledger, year=year, appropriations={"提取应付福利费": WELFARE_FEN}
+        )
+        for voucher in first.distributions:
+            services.voucher_review(actor=reviewer, voucher=voucher)
+            services.voucher_post(actor=accountant, voucher=voucher)
+        services.year_close(actor=accountant, ledger=ledger, year=year)
     ledger.refresh_from_db()
     return ledger
+
+
+def _post_one(accountant, reviewer, ledger, day: date, summary: str, lines) -> None:
+    """Prepare, review and post one voucher of the old books."""
+    voucher = services.voucher_create(
+        actor=accountant,
+        ledger=ledger,
+        date=day,
+        note=summary,
+        submit=True,
+        lines=[
+            LineInput(
+                summary=summary,
+                account_code=code,
+                debit_fen=_fen(debit),
+                credit_fen=_fen(credit),
+                fund_name=fund,
+                counterparty_name=party,
+            )
+            for code, debit, credit, fund, party in lines
+        ],
+    )
+    services.voucher_review(actor=reviewer, voucher=voucher)
+    services.voucher_post(actor=accountant, voucher=voucher)
 
 
 def _fen(text: str) -> int:

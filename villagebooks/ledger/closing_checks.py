@@ -9,6 +9,11 @@ nothing here writes, not even the periods of a year that has none yet.
 Warnings (``period_warnings``) are what a close lets pass but shows on the checklist and
 records with the close: a fund spent beyond what it received, a fund's 专项应付款 below zero.
 
+Advice (``period_number_order``) is neither: whether the month's voucher numbers follow date
+order, with 整理凭证号 offered while the month is open. It never refuses a close, because numbers
+given in posting order are lawful, gap-free books (记字号 only has to be unique and continuous);
+date order is a tidiness the accountant may choose, and a close must not wait on it.
+
 Apps above the ledger add their own rules without ``ledger`` importing them: a check registered
 with ``register_close_check`` (in the app's ``AppConfig.ready()``) returns blockers of its own
 kind, with the links that clear them; they come after the ledger's own rules.
@@ -26,6 +31,7 @@ from django.db.models import Count, Q, Sum
 from villagebooks.common.errors import DomainError
 from villagebooks.common.money import format_fen
 from villagebooks.ledger import errors as E
+from villagebooks.ledger import posting
 from villagebooks.ledger.domain.fund_flows import fund_flow_rules
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.fund_balances import fund_positions
@@ -291,6 +297,35 @@ def _period_to_check(ledger: Ledger, year: int, month: int) -> Period:
         )
     period = Period.objects.filter(ledger=ledger, year=year, month=month).first()
     return period or Period(ledger=ledger, year=year, month=month, status=PeriodStatus.OPEN)
+
+
+@dataclass(frozen=True)
+class NumberOrder:
+    """Advice for the checklist: ``out_of_order`` of the month's ``posted`` vouchers carry a number
+    other than the one their date order gives them (what 整理凭证号 would change)."""
+
+    period_key: int
+    posted: int
+    out_of_order: int
+
+    @property
+    def in_order(self) -> bool:
+        return self.out_of_order == 0
+
+    @property
+    def period_text(self) -> str:
+        return period_label(self.period_key)
+
+
+def period_number_order(*, ledger: Ledger, year: int, month: int) -> NumberOrder:
+    """Whether the posted vouchers of ``year-month`` are numbered in date order (advice only:
+    ``period_close`` never reads it)."""
+    period = _period_to_check(ledger, year, month)
+    if period.pk is None:
+        return NumberOrder(period.key, 0, 0)
+    posted = Voucher.objects.filter(ledger=ledger, period=period, status=VoucherStatus.POSTED).count()
+    moves = posting.date_order_moves(ledger_id=ledger.pk, period_id=period.pk)
+    return NumberOrder(period.key, posted, len(moves))
 
 
 def period_close_warnings(*, ledger: Ledger, year: int, month: int) -> list[CloseWarning]:

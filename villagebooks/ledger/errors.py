@@ -67,6 +67,8 @@ POSTED_IMMUTABLE = "已记账凭证不能修改或删除"
 ID_IMMUTABLE = "凭证和分录的 id 不能修改"
 # Not translated either: migration 0011's triggers raise it for the chain and the checkpoints.
 CHAIN_APPEND_ONLY = "哈希链和校验点只能追加，不能修改或删除"
+# Not translated either: migration 0020's triggers raise it for the record of 整理凭证号.
+RENUMBERING_APPEND_ONLY = "整理凭证号的记录只能追加，不能修改或删除"
 LEVEL1_FIXED = _("一级科目 {code} 由会计制度规定，不能{action}")
 ACCOUNT_IN_BOOKS = _("科目 {code} 已有记账数据，不能{action}")
 ACCOUNT_HAS_CHILDREN = _("科目 {code} 有下级科目，不能停用")

@@ -730,6 +730,23 @@ class Renumbered:
     new_number: int
 
 
+def date_order_moves(*, ledger_id: int, period_id: int) -> list[Renumbered]:
+    """The vouchers whose numbers 整理凭证号 would change now: the month's posted vouchers in
+    (date, posting time, id) order take the month's own numbers in ascending order. Empty when
+    the numbers already follow date order (what the month-close checklist reads)."""
+    rows = list(
+        Voucher.objects.filter(ledger_id=ledger_id, period_id=period_id, status=VoucherStatus.POSTED)
+        .order_by("date", "posted_at", "id")
+        .values_list("id", "number")
+    )
+    numbers = sorted(number for _id, number in rows)
+    return [
+        Renumbered(voucher_id, old, new)
+        for (voucher_id, old), new in zip(rows, numbers, strict=True)
+        if old != new
+    ]
+
+
 def renumber_month(
     *, ledger_id: int, ledger_code: str, period: Period, by: str, reason: str, at
 ) -> tuple[list[Renumbered], int]:
@@ -739,17 +756,7 @@ def renumber_month(
     the month is open. The act is appended to the ledger's chain (its head locked after the
     period, as posting does) before the numbers move. Returns the vouchers renumbered and the
     act's place in the chain (0 when nothing moved: the numbers already follow date order)."""
-    rows = list(
-        Voucher.objects.filter(ledger_id=ledger_id, period_id=period.pk, status=VoucherStatus.POSTED)
-        .order_by("date", "posted_at", "id")
-        .values_list("id", "number")
-    )
-    numbers = sorted(number for _id, number in rows)
-    moved = [
-        Renumbered(voucher_id, old, new)
-        for (voucher_id, old), new in zip(rows, numbers, strict=True)
-        if old != new
-    ]
+    moved = date_order_moves(ledger_id=ledger_id, period_id=period.pk)
     if not moved:
         return [], 0
     record = chain.renumber_record(

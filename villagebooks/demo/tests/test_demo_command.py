@@ -281,6 +281,44 @@ def test_no_preparer_reviews_their_own_voucher(loaded):
     assert not Voucher.objects.filter(reviewed_by_id=F("prepared_by_id")).exists()
 
 
+def test_posting_and_close_times_follow_the_voucher_dates(loaded):
+    """The demo's history reads as kept day by day (its simulated clock, demo/clock.py): every
+    posted voucher posted on or after its date and within about a month of it (the month's
+    import at its end, the year's close in early January), except the backdated entries planted
+    on purpose; every month closed after its last day and after its vouchers were posted; no
+    operation-log row later than the demo's "today"."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from villagebooks.common.models import AuditEntry
+
+    backdated = {
+        v for p in _planted_summary(loaded).planted if p.rule == "backdated_entry" for v in p.vouchers
+    }
+    assert backdated
+    checked = 0
+    for voucher_id, day, posted_at in Voucher.objects.filter(status=VoucherStatus.POSTED).values_list(
+        "id", "date", "posted_at"
+    ):
+        lag = (timezone.localdate(posted_at) - day).days
+        if voucher_id in backdated:
+            assert lag > 31, voucher_id
+            continue
+        assert 0 <= lag <= 31, (voucher_id, day, posted_at)
+        checked += 1
+    assert checked > 100
+    for period in Period.objects.filter(status=PeriodStatus.CLOSED).exclude(month=0):
+        month_end = date(period.year + period.month // 12, period.month % 12 + 1, 1) - timedelta(days=1)
+        assert month_end < timezone.localdate(period.closed_at) <= month_end + timedelta(days=10), period
+        last_posted = Voucher.objects.filter(period=period, status=VoucherStatus.POSTED).aggregate(
+            at=Max("posted_at")
+        )["at"]
+        assert last_posted is None or last_posted < period.closed_at, period
+    assert timezone.localdate(AuditEntry.objects.aggregate(at=Max("created_at"))["at"]) <= TODAY
+
+
 def test_people_sign_with_real_looking_names(loaded, client):
     signers = {*Voucher.objects.values_list("prepared_by_id", flat=True)}
     signers |= {*Voucher.objects.filter(reviewed_by__isnull=False).values_list("reviewed_by_id", flat=True)}

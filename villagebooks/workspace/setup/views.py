@@ -28,8 +28,10 @@ from villagebooks.ledger.closing_checks import (
     Blocker,
     BlockerKind,
     CloseWarning,
+    NumberOrder,
     period_close_blockers,
     period_close_warnings,
+    period_number_order,
     year_close_blockers,
     year_distributions,
 )
@@ -351,10 +353,17 @@ def opening(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _checklist(
-    ledger: Ledger, blockers: list[Blocker], *, year_close: bool, warnings: list[CloseWarning] = ()
+    ledger: Ledger,
+    blockers: list[Blocker],
+    *,
+    year_close: bool,
+    warnings: list[CloseWarning] = (),
+    number_order: NumberOrder | None = None,
+    can_renumber: bool = False,
 ) -> list[dict]:
     """Every rule as a checklist item, ticked or with what blocks it and where to clear it, then
-    the warnings, which do not stop the close (a fund or its 专项应付款 below zero)."""
+    the warnings, which do not stop the close (a fund or its 专项应付款 below zero), then the
+    advice on the voucher numbers' order (整理凭证号), which does not stop it either."""
     by_kind = {blocker.kind: blocker for blocker in blockers}
     checks = list(MONTH_CHECKS)
     extra = [b for b in blockers if b.kind not in dict(checks)]
@@ -370,7 +379,24 @@ def _checklist(
         items.append(
             {"label": warning.message, "ok": True, "warning": warning, "links": _warning_links(ledger)}
         )
+    if number_order is not None and number_order.posted:
+        items.append(_number_order_item(ledger, number_order, can_renumber=can_renumber))
     return items
+
+
+def _number_order_item(ledger: Ledger, order: NumberOrder, *, can_renumber: bool) -> dict:
+    """Advice, shown as a warning until the numbers follow date order: never a blocker (see
+    ``closing_checks``), so the close button stays as the rules leave it. The link leads to the
+    month's voucher list, where its 整理凭证号 button is, for users who may use it."""
+    if order.in_order:
+        return {"label": _("已记账凭证的凭证号按日期顺序排列"), "ok": True, "check": "number_order"}
+    label = _(
+        "%(period)s 有 %(count)s 张已记账凭证的凭证号与日期顺序不符（共 %(total)s 张），"
+        "可在结账前整理凭证号（不影响结账）"
+    ) % {"period": order.period_text, "count": order.out_of_order, "total": order.posted}
+    url = _url("vouchers:list", ledger.code, query={"period": order.period_text})
+    links = [{"text": _("整理凭证号"), "url": f"{url}#renumber-form"}] if url and can_renumber else []
+    return {"label": label, "ok": True, "warning": True, "check": "number_order", "links": links}
 
 
 def _warning_links(ledger: Ledger) -> list[dict]:
@@ -433,7 +459,15 @@ def _render_closing(
                 ledger=ledger, year=next_open.year, month=next_open.month, voucher_limit=VOUCHERS_LISTED
             )
         warnings = period_close_warnings(ledger=ledger, year=next_open.year, month=next_open.month)
-        checklist = _checklist(ledger, blockers, year_close=by_year_close, warnings=warnings)
+        number_order = period_number_order(ledger=ledger, year=next_open.year, month=next_open.month)
+        checklist = _checklist(
+            ledger,
+            blockers,
+            year_close=by_year_close,
+            warnings=warnings,
+            number_order=number_order,
+            can_renumber=can(request.user, ledger, Action.CLOSE),
+        )
         blocked = bool(blockers)
         unposted_blocker = next((b for b in blockers if b.kind == BlockerKind.UNPOSTED), None)
     last_closed = overview.last_closed

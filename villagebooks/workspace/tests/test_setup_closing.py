@@ -79,7 +79,8 @@ def test_once_posted_the_month_closes_from_the_page(client, ledger, accountant, 
     accountant.save()
     client.force_login(accountant)
     page = client.get(URL)
-    assert [kind for kind, _text in _checks(page)] == ["ok", "ok", "ok", "ok", "ok"]
+    assert [kind for kind, _text in _checks(page)] == ["ok", "ok", "ok", "ok", "ok", "number_order"]
+    assert _checks(page)[-1] == ("number_order", "✓ 已记账凭证的凭证号按日期顺序排列 ：通过")
     assert 'id="close-button">结账 2025-01</button>' in page.content.decode()
 
     response = client.post(URL + "close/", {"year": "2025", "month": "1"})
@@ -276,10 +277,55 @@ def test_negative_cash_blocks_and_a_fund_below_zero_warns_on_the_checklist(
         "cash_negative",
         "✗ 库存现金、银行存款月末不为负数 期间 2025-01 末库存现金或银行存款为负数：101 库存现金 -700.00 元 查看科目余额表",
     ) in checks
-    assert checks[-1] == (
+    assert checks[-1] == ("number_order", "✓ 已记账凭证的凭证号按日期顺序排列 ：通过")
+    assert checks[-2] == (
         "fund_negative",
         "! 警告： 期间 2025-01 末资金 村级组织运转经费 的结余为负数（-300.00 元）：支出超过了收到的资金 查看资金来源汇总表",
     )
     html = client.get(URL).content.decode()
     assert 'href="/ledgers/HT01/reports/fund-summary/"' in html
     assert re.search(r'<button type="submit" class="button button-primary" id="close-button" disabled', html)
+
+
+NUMBERS_OUT_OF_ORDER = """
+    2025-01-20 办公费
+      借 513 管理费用       800.00
+      贷 102 银行存款       800.00
+    2025-01-05 收到村集体收入
+      借 102 银行存款      5000.00
+      贷 501 经营收入      5000.00
+"""
+
+
+def test_numbers_out_of_date_order_are_advised_with_renumbering_and_do_not_block(
+    client, ledger, accountant, reviewer
+):
+    post(ledger, accountant, reviewer, NUMBERS_OUT_OF_ORDER)  # the 20th is 记-1, the 5th 记-2
+    client.force_login(accountant)
+    page = client.get(URL)
+    checks = _checks(page)
+    assert checks[-1] == (
+        "number_order",
+        "! 警告： 2025-01 有 2 张已记账凭证的凭证号与日期顺序不符（共 2 张），可在结账前整理凭证号（不影响结账） 整理凭证号",
+    )
+    html = page.content.decode()
+    assert '<li class="check-warning" data-check="number_order">' in html
+    assert 'href="/ledgers/HT01/vouchers/?period=2025-01#renumber-form"' in html
+    assert 'id="close-button">结账 2025-01</button>' in html  # advice only: the close is offered
+    # The link leads to the month's list and its button; after it the item reads as done.
+    listing = client.get("/ledgers/HT01/vouchers/?period=2025-01")
+    assert 'id="renumber-button"' in listing.content.decode()
+    client.post("/ledgers/HT01/vouchers/renumber/", {"period": "2025-01", "reason": "月结前整理"})
+    checks = _checks(client.get(URL))
+    assert checks[-1] == ("number_order", "✓ 已记账凭证的凭证号按日期顺序排列 ：通过")
+    assert [kind for kind, _text in checks].count("ok") == 5
+
+
+def test_the_advice_links_to_renumbering_only_for_who_may_renumber(client, ledger, accountant, reviewer):
+    post(ledger, accountant, reviewer, NUMBERS_OUT_OF_ORDER)
+    client.force_login(reviewer)
+    page = client.get(URL)
+    assert _checks(page)[-1][0] == "number_order" and "与日期顺序不符" in _checks(page)[-1][1]
+    assert "#renumber-form" not in page.content.decode()
+    listing = client.get("/ledgers/HT01/vouchers/?period=2025-01")
+    assert 'id="renumber-button"' not in listing.content.decode()
