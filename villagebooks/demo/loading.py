@@ -25,7 +25,7 @@ from django.db import connection
 from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
-from villagebooks.demo.old_books import old_books_load
+from villagebooks.demo.old_books import old_books_carry_over, old_books_load
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
@@ -113,12 +113,18 @@ def ledger_load(*, actor, setup: LedgerSetup) -> Ledger:
 
 
 def ledgers_load(
-    *, actor_for: Callable[[str], object], files: CountyFiles, progress: Callable[[int], None] | None = None
+    *,
+    actor_for: Callable[[str], object],
+    files: CountyFiles,
+    progress: Callable[[int], None] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> list[LedgerSetup]:
-    """Every ledger of the county; ``actor_for(township_code)`` says who sets each one up."""
+    """Every ledger of the county; ``actor_for(township_code)`` says who sets each one up. The
+    ledgers of ``skip`` (codes) are listed but made by the caller."""
     setups = []
     for number, setup in enumerate(ledger_setups(files), start=1):
-        ledger_load(actor=actor_for(setup.township), setup=setup)
+        if setup.code not in skip:
+            ledger_load(actor=actor_for(setup.township), setup=setup)
         setups.append(setup)
         if progress is not None:
             progress(number)
@@ -343,13 +349,14 @@ def demo_load(
     end: date,
     password: str,
     say=None,
-    old_books: bool = False,
+    old_books: bool = True,
     planted_villages: int | None = None,
 ) -> DemoSummary:
     """Load the generated county: regions, users, ledgers, vouchers, closes, the review queue.
 
-    With ``old_books``, the first village also keeps the year before the first on the 2004 chart,
-    closed (``old_books``, 新旧衔接). Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
+    With ``old_books``, the first village keeps the year before the first on the 2004 chart,
+    closed and brought over to its 2023 ledger by the conversion (``old_books``, 新旧衔接).
+    Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
     months before ``end``'s are closed and ``end``'s month stays open with the held vouchers
     waiting in it. Each township's accountant imports, posts and closes its villages' books.
     """
@@ -366,20 +373,24 @@ def demo_load(
     say("建立账套、明细科目、资金来源、往来单位和期初余额……")
     # Set-up is the loader's own act (the operation log says so); the accountants then keep
     # the books: vouchers are prepared, posted and closed in their names.
-    setups = ledgers_load(actor_for=lambda township: system, files=files)
+    first = next(ledger_setups(files))
+    carried = frozenset({first.code}) if old_books else frozenset()
+    setups = ledgers_load(actor_for=lambda township: system, files=files, skip=carried)
     summary.ledgers = len(setups)
     township_of = {s.code: s.township for s in setups}
-    if old_books:  # off by default: the other demo reports and checks do not count it yet
-        say(f"{years[0] - 1} 年仍按2004年制度记账的旧账（新旧衔接）……")
-        first = setups[0]
-        old_books_load(
+    if old_books:
+        say(f"{years[0] - 1} 年按2004年制度记账的旧账，年结后转入新制度账套（新旧衔接）……")
+        old = old_books_load(
             setup_actor=system,
             accountant=accountant[first.township],
             reviewer=reviewer[first.township],
             village_code=first.record["village"],
             village_name=Region.objects.get(code=first.record["village"]).name,
             year=years[0] - 1,
+            carried_to=first.record,
         )
+        old_books_carry_over(actor=system, old=old, year=years[0] - 1, setup=first.record)
+        summary.ledgers += 1
     # The registry's households and the member register come before the years are closed, so
     # that one village's year close can divide a dividend by the shares (demo/dividend.py).
     from villagebooks.demo.affairs_members import demo_members_register
