@@ -28,7 +28,12 @@ from villagebooks.ledger import services
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import Account, Counterparty, Fund, Ledger
-from villagebooks.reports.ledger_conversion import Decision, conversion_plan, conversion_report, ledger_convert
+from villagebooks.reports.ledger_conversion import (
+    Decision,
+    conversion_plan,
+    conversion_report,
+    ledger_convert,
+)
 
 OLD_CHART = "2004"
 # The road works get a sub-account far from the ones the village's later projects take (15301…).

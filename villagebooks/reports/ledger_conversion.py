@@ -292,7 +292,9 @@ def conversion_plan(
     # 补助收入 fed by 521 and 522 would become two sub-accounts of the old names).
     nominal = {Category.INCOME, Category.EXPENSE}
     target = {
-        code: new for code, new in target.items() if by_leaf.get(code) or accounts[code].category not in nominal
+        code: new
+        for code, new in target.items()
+        if by_leaf.get(code) or accounts[code].category not in nominal
     }
     feeding: dict[str, set[str]] = defaultdict(set)
     for code, new in target.items():

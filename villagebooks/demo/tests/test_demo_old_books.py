@@ -90,12 +90,16 @@ def test_the_village_counts_once_in_the_county_every_year(demo_county, db, year)
     county = Region.objects.get(kind="county")
     old = Ledger.objects.get(chart="2004")
     village = old.village
-    scope = scope_for_region(user=user, region_code=county.code, from_key=year * 100 + 1, to_key=year * 100 + 12)
+    scope = scope_for_region(
+        user=user, region_code=county.code, from_key=year * 100 + 1, to_key=year * 100 + 12
+    )
     counted = Ledger.objects.filter(pk__in=scope.ledger_ids + scope.mapped_ledger_ids, village=village)
     assert counted.count() == 1
     assert counted.get().chart == ("2004" if year == 2024 else "2023")
     table = build_statistics(scope, form_slugs()[0])
-    assert len(table.villages) == Region.objects.filter(kind="village", ledgers__isnull=False).distinct().count()
+    assert (
+        len(table.villages) == Region.objects.filter(kind="village", ledgers__isnull=False).distinct().count()
+    )
     assert sum(village.ledger_codes.count(old.code) for village in table.villages.values()) == (year == 2024)
     sheet = build_balance_sheet(scope)
     assert sheet.check and sheet.line(sheet.check[0]).amounts == sheet.line(sheet.check[1]).amounts
