@@ -209,9 +209,10 @@ def scope_for_region(
         if counts_in_year(year=to_key // 100, start_year=row[3], continues_id=row[4], successor_start=row[5])
     ]
     ids = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart == chart)
-    if not ids:
-        raise NotPermitted(NO_LEDGERS.format(chart=chart))
     mapped = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart != chart)
+    # A region whose 2004 ledgers count in a year before their conversion shows them mapped.
+    if not ids and not (mapped and any(row[5] is not None for row in linked)):
+        raise NotPermitted(NO_LEDGERS.format(chart=chart))
     # The roll-ups add up every ledger of the region: they serve a user who sees them all, and
     # only a region above villages (a village's own ledgers have no roll-up of their own).
     in_region = Ledger.objects.filter(village__path__startswith=region.path, chart__in=charts)
