@@ -31,6 +31,7 @@ from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
 from villagebooks.ledger.importing.sql import _analyze
 from villagebooks.ledger.models import AccountBalance, Ledger, Voucher, VoucherLine
+from villagebooks.ledger.selectors import in_force
 from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv
 
@@ -486,7 +487,7 @@ def demo_load(
     reporter_login = next((x for x in logins if x.role == "reporter"), None)
     if reporter_login is not None:
         say("生成报账员提交的报账单……")
-        village_ledger = Ledger.objects.filter(village__code=reporter_login.region_code).first()
+        village_ledger = Ledger.objects.filter(in_force(), village__code=reporter_login.region_code).first()
         if village_ledger is not None:
             summary.claims = len(
                 demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)
