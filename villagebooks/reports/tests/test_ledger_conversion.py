@@ -320,3 +320,22 @@ def test_a_converted_village_counts_once_in_its_region_before_and_after(old_book
     assert list(village.filter(in_force(year=2023))) == [old_books]
     assert list(village.filter(in_force(year=2024))) == [new]
     assert list(village.filter(in_force())) == [new]
+
+
+def test_migration_0020_links_a_conversion_made_before_it_from_the_audit_rows(old_books, accountant):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("villagebooks.ledger.migrations.0020_ledger_continues")
+    new = conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    Ledger.objects.filter(pk=new.pk).update(continues=None)  # as converted before 0020
+    migration.links_from_audit(apps, None)
+    new.refresh_from_db()
+    assert new.continues_id == old_books.pk
+    old_books.refresh_from_db()
+    assert old_books.continues_id is None
+    migration.links_from_audit(apps, None)  # twice: the same link
+    assert Ledger.objects.filter(continues__isnull=False).count() == 1
