@@ -51,7 +51,7 @@ FUNDS = [
         "name": OFFICE,
         "kind": "village_office",
         "issuer": "江油市财政局",
-        "document_number": "",
+        "document_number": "江财农〔2024〕3号",
         "amount_fen": 1_600_000,
     },
 ]
