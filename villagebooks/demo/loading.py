@@ -28,12 +28,13 @@ from villagebooks.common.money import format_fen, yuan_to_fen
 from villagebooks.demo import clock
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
-from villagebooks.demo.old_books import old_books_load
+from villagebooks.demo.old_books import old_books_carry_over, old_books_load
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.importing import ImportResult, vouchers_import
 from villagebooks.ledger.importing.sql import _analyze
 from villagebooks.ledger.models import AccountBalance, Ledger, Voucher, VoucherLine
+from villagebooks.ledger.selectors import in_force
 from villagebooks.regions.models import Region
 from villagebooks.regions.services import regions_import_csv
 
@@ -116,12 +117,18 @@ def ledger_load(*, actor, setup: LedgerSetup) -> Ledger:
 
 
 def ledgers_load(
-    *, actor_for: Callable[[str], object], files: CountyFiles, progress: Callable[[int], None] | None = None
+    *,
+    actor_for: Callable[[str], object],
+    files: CountyFiles,
+    progress: Callable[[int], None] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> list[LedgerSetup]:
-    """Every ledger of the county; ``actor_for(township_code)`` says who sets each one up."""
+    """Every ledger of the county; ``actor_for(township_code)`` says who sets each one up. The
+    ledgers of ``skip`` (codes) are listed but made by the caller."""
     setups = []
     for number, setup in enumerate(ledger_setups(files), start=1):
-        ledger_load(actor=actor_for(setup.township), setup=setup)
+        if setup.code not in skip:
+            ledger_load(actor=actor_for(setup.township), setup=setup)
         setups.append(setup)
         if progress is not None:
             progress(number)
@@ -429,13 +436,14 @@ def demo_load(
     end: date,
     password: str,
     say=None,
-    old_books: bool = False,
+    old_books: bool = True,
     planted_villages: int | None = None,
 ) -> DemoSummary:
     """Load the generated county: regions, users, ledgers, vouchers, closes, the review queue.
 
-    With ``old_books``, the first village also keeps the year before the first on the 2004 chart,
-    closed (``old_books``, 新旧衔接). Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
+    With ``old_books``, the first village keeps the year before the first on the 2004 chart,
+    closed and brought over to its 2023 ledger by the conversion (``old_books``, 新旧衔接).
+    Every year before ``end``'s is posted and closed by ``year_close``; in ``end``'s year the
     months before ``end``'s are closed and ``end``'s month stays open with the held vouchers
     waiting in it. Each township's accountant imports, posts and closes its villages' books.
 
@@ -475,20 +483,26 @@ def _demo_load(
     say("建立账套、明细科目、资金来源、往来单位和期初余额……")
     # Set-up is the loader's own act (the operation log says so); the accountants then keep
     # the books: vouchers are prepared, posted and closed in their names.
-    setups = ledgers_load(actor_for=lambda township: system, files=files)
+    first = next(ledger_setups(files))
+    carried = frozenset({first.code}) if old_books else frozenset()
+    setups = ledgers_load(actor_for=lambda township: system, files=files, skip=carried)
     summary.ledgers = len(setups)
     township_of = {s.code: s.township for s in setups}
-    if old_books:  # off by default: the other demo reports and checks do not count it yet
-        say(f"{years[0] - 1} 年仍按2004年制度记账的旧账（新旧衔接）……")
-        first = setups[0]
-        old_books_load(
+    if old_books:
+        say(f"{years[0] - 1} 年按2004年制度记账的旧账，年结后转入新制度账套（新旧衔接）……")
+        old = old_books_load(
             setup_actor=system,
             accountant=accountant[first.township],
             reviewer=reviewer[first.township],
             village_code=first.record["village"],
             village_name=Region.objects.get(code=first.record["village"]).name,
             year=years[0] - 1,
+            carried_to=first.record,
         )
+        # Brought over after the old year's close (5 January, ``old_books_load``).
+        with clock.at(clock.moment(date(years[0], 1, 5), 11)):
+            old_books_carry_over(actor=system, old=old, year=years[0] - 1, setup=first.record)
+        summary.ledgers += 1
     # The registry's households and the member register come before the years are closed, so
     # that one village's year close can divide a dividend by the shares (demo/dividend.py).
     from villagebooks.demo.affairs_members import demo_members_register
@@ -604,7 +618,7 @@ def _demo_load(
     reporter_login = next((x for x in logins if x.role == "reporter"), None)
     if reporter_login is not None:
         say("生成报账员提交的报账单……")
-        village_ledger = Ledger.objects.filter(village__code=reporter_login.region_code).first()
+        village_ledger = Ledger.objects.filter(in_force(), village__code=reporter_login.region_code).first()
         if village_ledger is not None:
             summary.claims = len(
                 demo_claims_submit(actor=users[reporter_login.username], ledger=village_ledger, day=end)

@@ -81,6 +81,10 @@ def ledger_open_carried(
             )
             for party in Counterparty.objects.filter(ledger=source)
         )
+        # The link the region figures read (``selectors.in_force``): one village, one set of books
+        # at a time. The audit rows below say who did it.
+        ledger.continues = source
+        ledger.save(update_fields=["continues", "updated_at"])
         # A counterparty or fund the accountant named in a decision (for an old balance that had
         # none) is created; every other name is one of the old ledger's, copied above.
         ledger = services.opening_balances_set(actor=actor, ledger=ledger, rows=openings, create_missing=True)

@@ -57,6 +57,16 @@ class Ledger(models.Model):
     # The last 草稿 n given in this ledger: a draft is named by it (not by the county-wide id),
     # and a counter rather than max()+1 so that a deleted draft's number is never given again.
     last_draft_no = models.PositiveIntegerField(default=0)
+    # The ledger whose books this one continues (新旧衔接): the old one counts in a region's
+    # figures up to the year before this one's start_year, this one from then on (``in_force``).
+    continues = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="continued_by",
+        verbose_name="接续的旧账套",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -85,6 +85,30 @@ def balance_window(*, carried_year: int, year: int, before_key: int) -> Q:
     return (Q(period_key=start) | Q(period_key__gt=start, month__gte=1)) & Q(period_key__lt=before_key)
 
 
+def in_force(*, year: int | None = None, prefix: str = "") -> Q:
+    """The ledgers that hold a village's books in ``year`` (now, without a year), for every
+    figure that adds up villages: a village whose 2004 ledger was carried over to a new one
+    (新旧衔接, ``Ledger.continues``) is one village, its old ledger counting up to the year before
+    the new one starts and the new one from that year on. ``prefix`` reaches the ledger from
+    another model (``"ledger__"``)."""
+    successor, start, continues = f"{prefix}continued_by", f"{prefix}start_year", f"{prefix}continues"
+    if year is None:
+        return Q(**{f"{successor}__isnull": True})
+    return (Q(**{f"{successor}__isnull": True}) | Q(**{f"{successor}__start_year__gt": year})) & (
+        Q(**{f"{continues}__isnull": True}) | Q(**{f"{start}__lte": year})
+    )
+
+
+def counts_in_year(
+    *, year: int, start_year: int, continues_id: int | None, successor_start: int | None
+) -> bool:
+    """``in_force`` for one ledger already read: its start year, the ledger it continues and the
+    start year of the ledger that continues it."""
+    return (successor_start is None or successor_start > year) and (
+        continues_id is None or start_year <= year
+    )
+
+
 def first_report_key(ledger: Ledger) -> int:
     """The first month a ledger's report may show: the first month of its carried year, or its
     first month at all if it started later that year (``first_report_key_sql`` in SQL)."""

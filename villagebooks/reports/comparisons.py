@@ -19,7 +19,7 @@ half away from zero, and ``None`` (an empty cell) when last year's figure is zer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.db.models import Case, F, IntegerField, Min, Q, Sum, Value, When
 from django.utils.translation import gettext
@@ -74,8 +74,8 @@ def change_percent(current: int, last: int) -> int | None:
 
 
 def last_year(scope: ReportScope) -> ReportScope:
-    """The same months a year earlier, over the same ledgers."""
-    return replace(scope, from_key=scope.from_key - 100, to_key=scope.to_key - 100)
+    """The same months a year earlier, over the ledgers that count then (``ReportScope.moved``)."""
+    return scope.moved(from_key=scope.from_key - 100, to_key=scope.to_key - 100)
 
 
 @dataclass

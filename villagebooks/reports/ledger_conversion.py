@@ -192,7 +192,7 @@ def _old_ledger(user, code: str) -> Ledger:
     return ledger
 
 
-def _check_convertible(old: Ledger, year: int) -> None:
+def _check_convertible(old: Ledger, year: int, *, made_to: str = "") -> None:
     if old.chart != Chart.CHART_2004:
         raise DomainError(NOT_2004.format(code=old.code), field="ledger")
     if year < old.start_year:
@@ -209,7 +209,7 @@ def _check_convertible(old: Ledger, year: int) -> None:
         .values_list("detail", flat=True)
         .first()
     )
-    if done is not None:
+    if done is not None and not (made_to and done.get("to") == made_to):
         raise DomainError(ALREADY_CONVERTED.format(code=old.code, new=done.get("to", "")), field="ledger")
     later = Voucher.objects.filter(ledger=old, date__gt=date(year, 12, 31)).count()
     if later:
@@ -232,17 +232,25 @@ def _closing_balances(old: Ledger, year: int) -> list[dict]:
 
 
 def conversion_plan(
-    *, user, ledger_code: str, year: int, new_code: str, new_name: str = "", decisions: dict[str, Decision]
+    *,
+    user,
+    ledger_code: str,
+    year: int,
+    new_code: str,
+    new_name: str = "",
+    decisions: dict[str, Decision],
+    made: bool = False,
 ) -> ConversionPlan:
     """What converting ``ledger_code`` after ``year`` would write, with the items to decide and the
-    problems that stop it (``plan.problems``); nothing is written."""
+    problems that stop it (``plan.problems``); nothing is written. With ``made``, the plan of the
+    conversion to ``new_code`` already made with these decisions (for its report, afterwards)."""
     old = _old_ledger(user, ledger_code)
-    _check_convertible(old, year)
     new_code = new_code.strip()
+    _check_convertible(old, year, made_to=new_code if made else "")
     problems: list[FieldProblem] = []
     if not new_code:
         problems.append(FieldProblem("to", str(NEW_CODE_REQUIRED)))
-    elif Ledger.objects.filter(code=new_code).exists():
+    elif not made and Ledger.objects.filter(code=new_code).exists():
         problems.append(FieldProblem("to", NEW_CODE_TAKEN.format(code=new_code)))
     mapping = chart_map()
     accounts = {a.code: a for a in Account.objects.filter(ledger=old).select_related("parent")}
@@ -279,6 +287,15 @@ def conversion_plan(
             )
 
     # 2. Merges: old level-1 accounts whose balances meet in one 2023 account.
+    # The income and expense accounts, closed at the year end, move nothing and make no
+    # sub-account: they would otherwise split a 2023 account that the new books post to (503
+    # 补助收入 fed by 521 and 522 would become two sub-accounts of the old names).
+    nominal = {Category.INCOME, Category.EXPENSE}
+    target = {
+        code: new
+        for code, new in target.items()
+        if by_leaf.get(code) or accounts[code].category not in nominal
+    }
     feeding: dict[str, set[str]] = defaultdict(set)
     for code, new in target.items():
         feeding[new].add(code[:3])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import zip_longest
 
@@ -155,9 +155,7 @@ def build_income_statement_form(scope: ReportScope) -> OfficialForm:
     """收益及收益分配表: the months asked for (one year at most, refused across two) and the same
     months of the year before."""
     statement = build_income_statement(scope)
-    last_year = build_income_statement(
-        replace(scope, from_key=scope.from_key - 100, to_key=scope.to_key - 100)
-    )
+    last_year = build_income_statement(scope.moved(from_key=scope.from_key - 100, to_key=scope.to_key - 100))
     previous = {row.line_no: row.amounts for row in last_year.rows if row.amounts is not None}
     data, form = _base(scope, statement, StatementKind.INCOME)
     columns = form.get("columns", ["本年数", "上年数"])

@@ -21,7 +21,7 @@ from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger, RegionBalance
-from villagebooks.ledger.selectors import balance_window, ledger_get
+from villagebooks.ledger.selectors import balance_window, counts_in_year, in_force, ledger_get
 from villagebooks.regions.models import Region, RegionKind
 
 UNKNOWN_LEDGER = _("账套 {code} 不存在或您无权查看")
@@ -55,6 +55,13 @@ class ReportScope:
     rollup_region: Region | None = None
     carried_years: frozenset[int] = frozenset()
     mapped_carried_years: frozenset[int] = frozenset()
+    # Charts of the region's ledgers left out of the period as carried over to a new ledger
+    # (``ledger.selectors.in_force``): the roll-ups of those charts still hold them.
+    superseded_charts: frozenset[str] = frozenset()
+    # The region's visible ledgers of a conversion, either side (pk, chart, carried year, start
+    # year, the ledger it continues, its successor's start year): which of them count depends on
+    # the year (``moved``).
+    linked: tuple[tuple, ...] = ()
 
     @property
     def composition(self) -> str:
@@ -100,6 +107,35 @@ class ReportScope:
             ledger_ids=self.ledger_ids + self.mapped_ledger_ids,
             mapped_ledger_ids=(),
             rollup_region=None,
+        )
+
+    def moved(self, *, from_key: int, to_key: int) -> ReportScope:
+        """The same region over other months (last year's column, another year's form): the
+        ledgers of a conversion counted as ``in_force`` says for the new year."""
+        year = to_key // 100
+        if not self.linked or year == self.to_key // 100:
+            return replace(self, from_key=from_key, to_key=to_key)
+        linked = {row[0] for row in self.linked}
+        counted = {
+            row[0]: row
+            for row in self.linked
+            if counts_in_year(year=year, start_year=row[3], continues_id=row[4], successor_start=row[5])
+        }
+        native = [pk for pk in self.ledger_ids if pk not in linked]
+        mapped = [pk for pk in self.mapped_ledger_ids if pk not in linked]
+        for pk, chart, *_rest in counted.values():
+            (native if chart == self.chart else mapped).append(pk)
+        carried = {row[0]: row[2] for row in self.linked}
+        # The roll-ups were judged for the scope's own year: the other year reads the ledgers' rows.
+        return replace(
+            self,
+            from_key=from_key,
+            to_key=to_key,
+            ledger_ids=tuple(sorted(native)),
+            mapped_ledger_ids=tuple(sorted(mapped)),
+            rollup_region=None,
+            carried_years=self.carried_years | {carried[pk] for pk in native if pk in carried},
+            mapped_carried_years=self.mapped_carried_years | {carried[pk] for pk in mapped if pk in carried},
         )
 
     def without_rollups(self) -> ReportScope:
@@ -159,20 +195,34 @@ def scope_for_region(
     if region is None:
         raise DomainError(UNKNOWN_REGION.format(code=region_code), field="region")
     charts = (chart, MAPPED_CHART) if chart == Chart.CHART_2023 else (chart,)
-    visible = list(
+    counting = in_force(year=to_key // 100)
+    every_visible = (
         ledgers_in_scope(user, Action.VIEW)
         .filter(village__path__startswith=region.path, chart__in=charts)
         .order_by("pk")
-        .values_list("pk", "chart", "carried_year")
+        .values_list("pk", "chart", "carried_year", "start_year", "continues_id", "continued_by__start_year")
     )
+    linked = tuple(row for row in every_visible if row[4] is not None or row[5] is not None)
+    visible = [
+        row[:3]
+        for row in every_visible
+        if counts_in_year(year=to_key // 100, start_year=row[3], continues_id=row[4], successor_start=row[5])
+    ]
     ids = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart == chart)
-    if not ids:
-        raise NotPermitted(NO_LEDGERS.format(chart=chart))
     mapped = tuple(pk for pk, ledger_chart, _year in visible if ledger_chart != chart)
+    # A region whose 2004 ledgers count in a year before their conversion shows them mapped.
+    if not ids and not (mapped and any(row[5] is not None for row in linked)):
+        raise NotPermitted(NO_LEDGERS.format(chart=chart))
     # The roll-ups add up every ledger of the region: they serve a user who sees them all, and
     # only a region above villages (a village's own ledgers have no roll-up of their own).
-    everyone = Ledger.objects.filter(village__path__startswith=region.path, chart__in=charts).count()
+    in_region = Ledger.objects.filter(village__path__startswith=region.path, chart__in=charts)
+    everyone = in_region.filter(counting).count()
     whole = region.kind != RegionKind.VILLAGE and everyone == len(visible)
+    # A ledger carried over before the period still has its closing balances in its chart's
+    # roll-ups (its last carry-forward): that chart's part is read from the ledgers' own rows.
+    superseded = frozenset(
+        in_region.exclude(counting).filter(continued_by__isnull=False).values_list("chart", flat=True)
+    )
     return ReportScope(
         title=gettext("{region}（汇总 {count} 个账套）").format(region=region.name, count=len(ids)),
         ledger_ids=ids,
@@ -183,6 +233,8 @@ def scope_for_region(
         mapped_ledger_ids=mapped,
         rollup_region=region if whole else None,
         carried_years=frozenset(year for _pk, c, year in visible if c == chart),
+        superseded_charts=superseded,
+        linked=linked,
         mapped_carried_years=frozenset(year for _pk, c, year in visible if c != chart),
     )
 
@@ -192,6 +244,8 @@ def rollup_source(scope: ReportScope, *, before_keys: tuple[int, ...]):
     ``before_keys`` over them; None when the scope must read its ledgers' own rows (part of a
     region, a village, one ledger, or ledgers whose carried years open the year differently)."""
     if scope.rollup_region is None or scope.single_ledger is not None or not scope.carried_years:
+        return None
+    if scope.chart in scope.superseded_charts:
         return None
     windows = []
     for before_key in before_keys:

@@ -455,7 +455,7 @@ class StatisticsTable:
 
 
 def year_scope(scope: ReportScope, year: int) -> ReportScope:
-    return replace(scope, from_key=year * 100 + 1, to_key=year * 100 + 12)
+    return scope.moved(from_key=year * 100 + 1, to_key=year * 100 + 12)
 
 
 def _totals(values: dict[int, dict[int, int]]) -> dict[int, int]:

@@ -45,7 +45,7 @@ from villagebooks.ledger.models import (
     Voucher,
     VoucherStatus,
 )
-from villagebooks.ledger.selectors import account_list
+from villagebooks.ledger.selectors import account_list, in_force
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region, RegionKind, Role
 from villagebooks.reports.scope import consolidated_name
@@ -360,7 +360,7 @@ def _place(region: Region, *, depth: int = 0, summary: bool = False, ledger_code
 
 def _village_ledgers(user, paths: list[str]) -> dict[str, str]:
     """Village code → the code of the one ledger ``user`` may view there (villages with two are left out)."""
-    ledgers = ledgers_in_scope(user, Action.VIEW)
+    ledgers = ledgers_in_scope(user, Action.VIEW).filter(in_force())  # a converted village's new books
     if paths:
         match = Q()
         for path in paths:

@@ -284,3 +284,58 @@ def test_the_command_previews_then_converts(old_books, accountant, tmp_path, cap
     out = capsys.readouterr().out
     assert "已新建账套 HT55B" in out and "逐行一致" in out
     assert json.loads(decisions.read_text(encoding="utf-8"))["13101"] == "132"
+
+
+def _township_sheet(user, year: int, *, rollups: bool = True):
+    from villagebooks.reports.scope import scope_for_region
+    from villagebooks.reports.statements import build_balance_sheet
+
+    scope = scope_for_region(
+        user=user, region_code="510781100000", from_key=year * 100 + 1, to_key=year * 100 + 12
+    )
+    return scope, build_balance_sheet(scope if rollups else scope.without_rollups())
+
+
+def test_a_converted_village_counts_once_in_its_region_before_and_after(old_books, accountant):
+    """The township holds only 黑滩村: its old ledger is the village in 2023, the new one from 2024;
+    the 2024 opening (年初) is the old closing once, not the old closing and the new opening."""
+    from villagebooks.ledger.selectors import in_force
+    from villagebooks.reports.comparisons import last_year
+
+    new = conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    assert new.continues == old_books
+    before, sheet_2023 = _township_sheet(accountant, 2023)
+    after, sheet_2024 = _township_sheet(accountant, 2024)
+    assert (before.ledger_ids, before.mapped_ledger_ids) == ((), (old_books.pk,))
+    assert (after.ledger_ids, after.mapped_ledger_ids) == ((new.pk,), ())
+    assert last_year(after).mapped_ledger_ids == (old_books.pk,) and last_year(after).ledger_ids == ()
+    total = sheet_2023.line(sheet_2023.check[0]).amounts[1]  # 期末 of 2023
+    assert total == sheet_2024.line(sheet_2024.check[0]).amounts[0] > 0  # 年初 of 2024, once
+    assert sheet_2024.line(sheet_2024.check[0]).amounts[1] == total  # nothing posted in 2024
+    for year, sheet in ((2023, sheet_2023), (2024, sheet_2024)):
+        assert _township_sheet(accountant, year, rollups=False)[1].rows == sheet.rows
+    village = Ledger.objects.filter(village=old_books.village)
+    assert list(village.filter(in_force(year=2023))) == [old_books]
+    assert list(village.filter(in_force(year=2024))) == [new]
+    assert list(village.filter(in_force())) == [new]
+
+
+def test_migration_0020_links_a_conversion_made_before_it_from_the_audit_rows(old_books, accountant):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("villagebooks.ledger.migrations.0021_ledger_continues")
+    new = conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    Ledger.objects.filter(pk=new.pk).update(continues=None)  # as converted before 0020
+    migration.links_from_audit(apps, None)
+    new.refresh_from_db()
+    assert new.continues_id == old_books.pk
+    old_books.refresh_from_db()
+    assert old_books.continues_id is None
+    migration.links_from_audit(apps, None)  # twice: the same link
+    assert Ledger.objects.filter(continues__isnull=False).count() == 1

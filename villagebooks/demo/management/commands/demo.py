@@ -47,7 +47,14 @@ class Command(BaseCommand):
             "--with-2004",
             dest="with_2004",
             action="store_true",
-            help="另建第一个村上一年按2004年制度记账、已年结的旧账（新旧衔接演示；默认不建）",
+            default=True,
+            help="第一个村上一年按2004年制度记账、年结后经新旧衔接转入其2023年制度新账（默认即如此）",
+        )
+        parser.add_argument(
+            "--without-2004",
+            dest="with_2004",
+            action="store_false",
+            help="不建2004年制度旧账：第一个村的新账直接按期初余额建账",
         )
 
     def handle(
@@ -58,7 +65,7 @@ class Command(BaseCommand):
         seed,
         today,
         address=ADDRESS,
-        with_2004=False,
+        with_2004=True,
         planted_villages=None,
         **options,
     ):
