@@ -53,6 +53,7 @@ from villagebooks.funds.models import (
     ProjectAct,
     ProjectEntry,
     ProjectSpending,
+    ProjectSpendingYear,
     ProjectState,
 )
 from villagebooks.ledger.domain.chart import DATA_DIR
@@ -206,17 +207,58 @@ def _spending_from_summary(
     chart: str, ids: list[int], by: str, through: int, since: date | None
 ) -> list[tuple]:
     """The spending rows of ``_spending_from_lines`` for the whole months up to ``through``
-    (YYYYMM), from ``ProjectSpending`` (``since`` is the first of a month, or None)."""
+    (YYYYMM), from the spending kept at posting (``since`` is the first of a month, or None).
+
+    Whole years come from the yearly rows (``ProjectSpendingYear``), one row where the months
+    are up to twelve; the months of a year the report does not take whole (the year of
+    ``through`` when it is not December, the year of a ``since`` that is not January) from the
+    monthly rows (``ProjectSpending``).
+    """
+    through_year, through_month = divmod(through, 100)
+    last_whole_year = through_year if through_month == 12 else through_year - 1
+    by_month = set() if through_month == 12 else {through_year}
+    if since is not None and since.month != 1 and since.year <= last_whole_year:
+        by_month.add(since.year)
     tagged, tagged_params = _tagged_summary(by, ids)
     spending, spending_params = _spending_condition(chart)
-    rows = _rows(
+    selected = (
         "SELECT s.ledger_id, s.fund_key, s.project_key, SUM(s.debit_fen - s.credit_fen),"
-        " SUM(CASE WHEN s.period_key >= %s THEN s.debit_fen - s.credit_fen ELSE 0 END)"
-        f" FROM {_table(ProjectSpending)} s JOIN {_table(Account)} a ON a.id = s.account_id"
-        f" WHERE s.ledger_id IN ({_marks(ids)}) AND {tagged} AND s.period_key <= %s AND {spending}"
-        " GROUP BY s.ledger_id, s.fund_key, s.project_key",
-        [_month_key(since) if since else 0, *ids, *tagged_params, through, *spending_params],
+        " SUM(CASE WHEN {period} >= %s THEN s.debit_fen - s.credit_fen ELSE 0 END)"
+        " FROM {table} s JOIN " + _table(Account) + " a ON a.id = s.account_id"
+        f" WHERE s.ledger_id IN ({_marks(ids)}) AND {tagged} AND {{periods}} AND {spending}"
+        " GROUP BY s.ledger_id, s.fund_key, s.project_key"
     )
+    # A whole year read is recent when it is ``since``'s or later (``since``'s year is read by
+    # month unless ``since`` is its first of January).
+    years = f" AND s.year NOT IN ({_marks(by_month)})" if by_month else ""
+    rows = _rows(
+        selected.format(period="s.year", table=_table(ProjectSpendingYear), periods=f"s.year <= %s{years}"),
+        [
+            since.year if since else 0,
+            *ids,
+            *tagged_params,
+            last_whole_year,
+            *sorted(by_month),
+            *spending_params,
+        ],
+    )
+    if by_month:
+        months = " OR ".join(["s.period_key BETWEEN %s AND %s"] * len(by_month))
+        rows += _rows(
+            selected.format(
+                period="s.period_key",
+                table=_table(ProjectSpending),
+                periods=f"s.period_key <= %s AND ({months})",
+            ),
+            [
+                _month_key(since) if since else 0,
+                *ids,
+                *tagged_params,
+                through,
+                *(bound for year in sorted(by_month) for bound in (year * 100, year * 100 + 12)),
+                *spending_params,
+            ],
+        )
     return [
         (ledger, fund or None, project or None, net, recent) for ledger, fund, project, net, recent in rows
     ]
@@ -282,28 +324,127 @@ def _spent(
             total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
             total[0] += int(net)
             total[1] += int(recent)
-        since_params = [since or date.min]
-        posted, posted_params = _posted(as_of)
-        direct, direct_params = _direct_condition(chart)
-        sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
-        rows = _rows(
-            "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
-            " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
-            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
-            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            # Found through the (ledger, account) index: the few lines on 241 and 231, not every
-            # tagged line (the unary + keeps the planner off the partial indexes of fund and project).
-            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
-            f"{' AND +vl.project_id IS NOT NULL' if by == 'project' else ''}"
-            f" AND {posted} AND {direct}"
-            " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
-            [*since_params, *ids, *source_params, *posted_params, *direct_params],
-        )
+        if source == "summary":
+            rows = [
+                (use.ledger_id, use.fund_id, use.project_id, use.debit_fen, use.debit_fen if use.since else 0)
+                for use in _source_uses(chart, ids, as_of, since, projects_only=by == "project")
+                if use.direct
+            ]
+        else:
+            rows = _direct_uses_from_lines(chart, ids, as_of, since, by)
         for ledger_id, fund_id, project_id, net, recent in rows:
             total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
             total[0] += int(net)
             total[1] += int(recent)
     return result
+
+
+def _direct_uses_from_lines(
+    chart: str, ids: list[int], as_of: date, since: date | None, by: str
+) -> list[tuple]:
+    """(ledger, fund, project, direct use to ``as_of``, of it since ``since``), the rules in SQL."""
+    posted, posted_params = _posted(as_of)
+    direct, direct_params = _direct_condition(chart)
+    sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
+    return _rows(
+        "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
+        " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+        # Found through the (ledger, account) index: the few lines on 241 and 231, not every
+        # tagged line (the unary + keeps the planner off the partial indexes of fund and project).
+        f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
+        f"{' AND +vl.project_id IS NOT NULL' if by == 'project' else ''}"
+        f" AND {posted} AND {direct}"
+        " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
+        [since or date.min, *ids, *source_params, *posted_params, *direct_params],
+    )
+
+
+@dataclass(frozen=True)
+class _SourceUse:
+    """A posted debit of a source account (专项应付款, 一事一议资金) on a line with a fund."""
+
+    ledger_id: int
+    fund_id: int
+    project_id: int | None
+    debit_fen: int
+    since: bool  # dated on or after the report's ``since``
+    direct: bool  # a direct use of the fund (``_direct_condition``)
+    returned: bool  # money paid back to the issuer (``_returns_condition``)
+
+
+def _source_uses(
+    chart: str, ids: list[int], as_of: date, since: date | None = None, *, projects_only: bool = False
+) -> list[_SourceUse]:
+    """The debits of a source account with a fund posted up to ``as_of`` (with a project too,
+    when ``projects_only``), each found a direct use, a return or neither by the rules of
+    ``_direct_condition`` and ``_returns_condition``, applied here to the few candidate lines
+    and their vouchers' lines: in one SQL statement, PostgreSQL planned those rules' correlated
+    sub-queries over every credit line of cash and bank in the database."""
+    rules = _rules(chart)
+    direct_debits, direct_credits = (
+        tuple(rules["direct_uses"]["debit"]),
+        tuple(rules["direct_uses"]["credit"]),
+    )
+    return_debits, return_credits = tuple(rules["returns"]["debit"]), tuple(rules["returns"]["credit"])
+    sources, source_params = _source_accounts(sorted({*direct_debits, *return_debits}), ids)
+    posted, posted_params = _posted(as_of)
+    candidates = _rows(
+        "SELECT vl.voucher_id, vl.ledger_id, vl.fund_id, vl.project_id, vl.debit_fen, a.code,"
+        " CASE WHEN v.date >= %s THEN 1 ELSE 0 END"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+        # Through the (ledger, account) index, as ``_direct_uses_from_lines``.
+        f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
+        f"{' AND +vl.project_id IS NOT NULL' if projects_only else ''}"
+        f" AND vl.debit_fen <> 0 AND {posted}",
+        [since or date.min, *ids, *source_params, *posted_params],
+    )
+    if not candidates:
+        return []
+    credited: dict[int, list[str]] = defaultdict(list)  # voucher → the codes of its credit lines
+    parties: dict[int, set[str]] = defaultdict(set)  # voucher → its lines' counterparties' names
+    voucher_ids = sorted({row[0] for row in candidates})
+    for start in range(0, len(voucher_ids), 500):
+        chunk = voucher_ids[start : start + 500]
+        for voucher_id, code, credit, party in _rows(
+            f"SELECT cl.voucher_id, ca.code, cl.credit_fen, pc.name FROM {_table(VoucherLine)} cl"
+            f" JOIN {_table(Account)} ca ON ca.id = cl.account_id"
+            f" LEFT JOIN {_table(Counterparty)} pc ON pc.id = cl.counterparty_id"
+            f" WHERE cl.voucher_id IN ({_marks(chunk)})",
+            chunk,
+        ):
+            if credit:
+                credited[voucher_id].append(code)
+            if party is not None:
+                parties[voucher_id].add(party)
+    fund_ids = {row[2] for row in candidates}
+    issuers: dict[int, set[str]] = defaultdict(set)  # the fund's 下达单位 and its allocations' issuers
+    for fund_id, issuer in Fund.objects.filter(pk__in=fund_ids).values_list("pk", "issuer"):
+        issuers[fund_id].add(issuer)
+    for fund_id, issuer in AllocationShare.objects.filter(fund_id__in=fund_ids).values_list(
+        "fund_id", "allocation__issuer"
+    ):
+        issuers[fund_id].add(issuer)
+    uses = []
+    for voucher_id, ledger_id, fund_id, project_id, debit, code, recent in candidates:
+        credits = credited.get(voucher_id, ())
+        returned = (
+            code.startswith(return_debits)
+            and any(credit.startswith(return_credits) for credit in credits)
+            and not parties.get(voucher_id, set()).isdisjoint(issuers[fund_id])
+        )
+        direct = (
+            code.startswith(direct_debits)
+            and any(credit.startswith(direct_credits) for credit in credits)
+            and not returned
+        )
+        if direct or returned:
+            uses.append(
+                _SourceUse(ledger_id, fund_id, project_id, int(debit), bool(recent), direct, returned)
+            )
+    return uses
 
 
 def _credits(rule: list[str]) -> tuple[str, list]:
@@ -349,10 +490,18 @@ def _direct_condition(chart: str) -> tuple[str, list]:
     return sql, [*(f"{code}%" for code in rule["debit"]), *credit_params, *return_params]
 
 
-def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int], int]:
-    """(ledger, fund) → what was paid back to the issuer up to ``as_of``."""
-    result: dict[tuple[int, int], int] = {}
+def _returned(
+    ledger_ids: tuple[int, ...], as_of: date, *, source: str = "summary"
+) -> dict[tuple[int, int], int]:
+    """(ledger, fund) → what was paid back to the issuer up to ``as_of`` (``source="lines"``:
+    the rules in SQL; else ``_source_uses``)."""
+    result: dict[tuple[int, int], int] = defaultdict(int)
     for chart, ids in _by_chart(ledger_ids).items():
+        if source == "summary":
+            for use in _source_uses(chart, ids, as_of):
+                if use.returned:
+                    result[(use.ledger_id, use.fund_id)] += use.debit_fen
+            continue
         condition, params = _returns_condition(chart)
         posted, posted_params = _posted(as_of)
         sources, source_params = _source_accounts(_rules(chart)["returns"]["debit"], ids)
@@ -366,7 +515,7 @@ def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int],
         )
         for ledger_id, fund_id, amount in rows:
             result[(ledger_id, fund_id)] = int(amount)
-    return result
+    return dict(result)
 
 
 @dataclass
@@ -550,7 +699,7 @@ def fund_passport(
         every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id, source=source)
         return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
     spent = _spent(ledger_ids, as_of, source=source)
-    returned = _returned(ledger_ids, as_of)
+    returned = _returned(ledger_ids, as_of, source=source)
     committed = _committed(ledger_ids, as_of, spent)
     if project_id is not None:  # a project's passport: what it spent and promised of each fund
         spent = {key: value for key, value in spent.items() if key[2] == project_id}
