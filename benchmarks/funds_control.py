@@ -203,14 +203,40 @@ def one_variant(args) -> dict:
     return results
 
 
+def posts_only(args) -> dict:
+    """``post_measure`` of the projects variant on a database already loaded (``funds_reports.py``
+    leaves one: allocations on every earmarked fund, projects P1… at 实施 in every ledger)."""
+    url = args.database_url or f"sqlite:///{run.OUT / f'bench-{args.scale}-funds-reports.sqlite3'}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["VILLAGEBOOKS_DEBUG"] = "0"
+    os.environ.setdefault("VILLAGEBOOKS_SECRET_KEY", "benchmark-" + secrets.token_urlsafe(40))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villagebooks.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    say(f"voucher_post × {args.posts} on {connection.vendor}")
+    return {"database": connection.vendor, "scale": args.scale, "post": post_measure(args.posts, "projects")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="small")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--variant", choices=VARIANTS)
+    parser.add_argument(
+        "--posts-only",
+        action="store_true",
+        help="only the postings (as the projects variant), on a loaded database: --database-url, else"
+        " the SQLite file of funds_reports.py at this scale (which has a project P1 a ledger)",
+    )
     args = parser.parse_args()
     run.OUT.mkdir(parents=True, exist_ok=True)
+    if args.posts_only:
+        print(json.dumps(posts_only(args), ensure_ascii=False))
+        return
     if args.variant:
         print(json.dumps(one_variant(args), ensure_ascii=False))
         return

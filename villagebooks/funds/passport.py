@@ -301,11 +301,13 @@ def _spent(
     ``since``), of the lines with a fund (``by="fund"``) or with a project of the library
     (``by="project"``).
 
-    Spending on spending accounts comes from the summary kept at posting (``ProjectSpending``)
-    for whole months, and from the lines for the days of a month ``as_of`` does not end;
-    ``source="lines"`` (or a ``since`` that is not the first of a month) reads only the lines.
-    Direct uses of a source account depend on the voucher's other lines and on the funds'
-    issuers as they are now: they are read from the few lines on those accounts.
+    Spending on spending accounts comes from the summary kept at posting (whole years from
+    ``ProjectSpendingYear``, other whole months from ``ProjectSpending``), and from the lines
+    for the days of a month ``as_of`` does not end; ``source="lines"`` (or a ``since`` that is
+    not the first of a month) reads only the lines. Direct uses of a source account depend on
+    the voucher's other lines and on the funds' issuers as they are now: they are not kept at
+    posting but decided from the few lines on those accounts (``_source_uses``; with
+    ``source="lines"``, by the same rules in SQL).
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")

@@ -1,17 +1,20 @@
 """Spending kept at posting: ``ProjectSpending``, the posted lines tagged with a project or a
-fund summed per (ledger, project, fund, account, month).
+fund summed per (ledger, project, fund, account, month), and ``ProjectSpendingYear``, the same
+per year (a report of whole years, e.g. a county's year, reads one row where the months are up
+to twelve).
 
 Project execution and the fund passport read it (``funds.passport``) instead of summing voucher
 lines: a county's report then reads a few rows a village. It is written in posting's transaction
 by the after-posting step (``register``): once for a voucher posted by the service (a reversal
 and a year close's vouchers go through it too), once for a whole import batch, the batch's
-lines added up first, so that an import adds one statement a batch. Rows are keyed by account,
-not by what the account means, so that the rules of which accounts are spending
-(``data/funds-rules.json``) stay data read at report time.
+lines added up first, so that an import adds one statement a batch to each table. Rows are
+keyed by account, not by what the account means, so that the rules of which accounts are
+spending (``data/funds-rules.json``) stay data read at report time.
 
 Year-close vouchers are left out, as the reports leave them out (they only move the year's
-result). ``verify`` recomputes the rows from the lines (``discrepancies``, registered with the
-ledger's verification); migration ``funds/0003`` builds them for the books posted before it.
+result). ``verify`` recomputes both tables' rows from the lines (``discrepancies``, registered
+with the ledger's verification); migration ``funds/0003`` builds the months for the books posted
+before it, ``funds/0004`` the years from the months.
 """
 
 from __future__ import annotations
