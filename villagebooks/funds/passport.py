@@ -296,6 +296,7 @@ def _spent(
     *,
     by: str = "fund",
     source: str = "summary",
+    uses: dict | None = None,
 ) -> dict:
     """(ledger, fund or None, project or None) → (net spending to ``as_of``, of it since
     ``since``), of the lines with a fund (``by="fund"``) or with a project of the library
@@ -329,7 +330,7 @@ def _spent(
         if source == "summary":
             rows = [
                 (use.ledger_id, use.fund_id, use.project_id, use.debit_fen, use.debit_fen if use.since else 0)
-                for use in _source_uses(chart, ids, as_of, since, projects_only=by == "project")
+                for use in _source_uses(chart, ids, as_of, since, projects_only=by == "project", cache=uses)
                 if use.direct
             ]
         else:
@@ -377,13 +378,24 @@ class _SourceUse:
 
 
 def _source_uses(
-    chart: str, ids: list[int], as_of: date, since: date | None = None, *, projects_only: bool = False
+    chart: str,
+    ids: list[int],
+    as_of: date,
+    since: date | None = None,
+    *,
+    projects_only: bool = False,
+    cache: dict | None = None,
 ) -> list[_SourceUse]:
     """The debits of a source account with a fund posted up to ``as_of`` (with a project too,
     when ``projects_only``), each found a direct use, a return or neither by the rules of
     ``_direct_condition`` and ``_returns_condition``, applied here to the few candidate lines
     and their vouchers' lines: in one SQL statement, PostgreSQL planned those rules' correlated
     sub-queries over every credit line of cash and bank in the database."""
+    if cache is not None:  # one report asking twice (the passport: spent, then returned)
+        key = (chart, tuple(ids), as_of, since, projects_only)
+        if key not in cache:
+            cache[key] = _source_uses(chart, ids, as_of, since, projects_only=projects_only)
+        return cache[key]
     rules = _rules(chart)
     direct_debits, direct_credits = (
         tuple(rules["direct_uses"]["debit"]),
@@ -405,43 +417,47 @@ def _source_uses(
     )
     if not candidates:
         return []
-    credited: dict[int, list[str]] = defaultdict(list)  # voucher → the codes of its credit lines
-    parties: dict[int, set[str]] = defaultdict(set)  # voucher → its lines' counterparties' names
+    # Per voucher of a candidate: whether it credits an account of the returns' and of the direct
+    # uses' rules, and its lines' counterparties' names.
+    credits_back: set[int] = set()
+    credits_out: set[int] = set()
+    parties: dict[int, set[str]] = defaultdict(set)
+    back = " OR ".join(["ca.code LIKE %s"] * len(return_credits))
+    out = " OR ".join(["ca.code LIKE %s"] * len(direct_credits))
     voucher_ids = sorted({row[0] for row in candidates})
     for start in range(0, len(voucher_ids), 500):
         chunk = voucher_ids[start : start + 500]
-        for voucher_id, code, credit, party in _rows(
-            f"SELECT cl.voucher_id, ca.code, cl.credit_fen, pc.name FROM {_table(VoucherLine)} cl"
-            f" JOIN {_table(Account)} ca ON ca.id = cl.account_id"
+        for voucher_id, party, back_credit, out_credit in _rows(
+            "SELECT cl.voucher_id, pc.name,"
+            f" MAX(CASE WHEN cl.credit_fen <> 0 AND ({back}) THEN 1 ELSE 0 END),"
+            f" MAX(CASE WHEN cl.credit_fen <> 0 AND ({out}) THEN 1 ELSE 0 END)"
+            f" FROM {_table(VoucherLine)} cl JOIN {_table(Account)} ca ON ca.id = cl.account_id"
             f" LEFT JOIN {_table(Counterparty)} pc ON pc.id = cl.counterparty_id"
-            f" WHERE cl.voucher_id IN ({_marks(chunk)})",
-            chunk,
+            f" WHERE cl.voucher_id IN ({_marks(chunk)}) GROUP BY cl.voucher_id, pc.name",
+            [*(f"{code}%" for code in return_credits), *(f"{code}%" for code in direct_credits), *chunk],
         ):
-            if credit:
-                credited[voucher_id].append(code)
+            if back_credit:
+                credits_back.add(voucher_id)
+            if out_credit:
+                credits_out.add(voucher_id)
             if party is not None:
                 parties[voucher_id].add(party)
-    fund_ids = {row[2] for row in candidates}
     issuers: dict[int, set[str]] = defaultdict(set)  # the fund's 下达单位 and its allocations' issuers
-    for fund_id, issuer in Fund.objects.filter(pk__in=fund_ids).values_list("pk", "issuer"):
-        issuers[fund_id].add(issuer)
-    for fund_id, issuer in AllocationShare.objects.filter(fund_id__in=fund_ids).values_list(
-        "fund_id", "allocation__issuer"
+    for fund_id, issuer in _rows(
+        f"SELECT f.id, f.issuer FROM {_table(Fund)} f WHERE f.ledger_id IN ({_marks(ids)})"
+        f" UNION SELECT sh.fund_id, al.issuer FROM {_table(AllocationShare)} sh"
+        f" JOIN {_table(Allocation)} al ON al.id = sh.allocation_id WHERE sh.ledger_id IN ({_marks(ids)})",
+        [*ids, *ids],
     ):
         issuers[fund_id].add(issuer)
     uses = []
     for voucher_id, ledger_id, fund_id, project_id, debit, code, recent in candidates:
-        credits = credited.get(voucher_id, ())
         returned = (
             code.startswith(return_debits)
-            and any(credit.startswith(return_credits) for credit in credits)
+            and voucher_id in credits_back
             and not parties.get(voucher_id, set()).isdisjoint(issuers[fund_id])
         )
-        direct = (
-            code.startswith(direct_debits)
-            and any(credit.startswith(direct_credits) for credit in credits)
-            and not returned
-        )
+        direct = code.startswith(direct_debits) and voucher_id in credits_out and not returned
         if direct or returned:
             uses.append(
                 _SourceUse(ledger_id, fund_id, project_id, int(debit), bool(recent), direct, returned)
@@ -493,14 +509,14 @@ def _direct_condition(chart: str) -> tuple[str, list]:
 
 
 def _returned(
-    ledger_ids: tuple[int, ...], as_of: date, *, source: str = "summary"
+    ledger_ids: tuple[int, ...], as_of: date, *, source: str = "summary", uses: dict | None = None
 ) -> dict[tuple[int, int], int]:
     """(ledger, fund) → what was paid back to the issuer up to ``as_of`` (``source="lines"``:
     the rules in SQL; else ``_source_uses``)."""
     result: dict[tuple[int, int], int] = defaultdict(int)
     for chart, ids in _by_chart(ledger_ids).items():
         if source == "summary":
-            for use in _source_uses(chart, ids, as_of):
+            for use in _source_uses(chart, ids, as_of, cache=uses):
                 if use.returned:
                     result[(use.ledger_id, use.fund_id)] += use.debit_fen
             continue
@@ -700,8 +716,9 @@ def fund_passport(
         # of them, then keep the one asked for.
         every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id, source=source)
         return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
-    spent = _spent(ledger_ids, as_of, source=source)
-    returned = _returned(ledger_ids, as_of, source=source)
+    uses: dict = {}  # the source accounts' debits, read once for spent and returned
+    spent = _spent(ledger_ids, as_of, source=source, uses=uses)
+    returned = _returned(ledger_ids, as_of, source=source, uses=uses)
     committed = _committed(ledger_ids, as_of, spent)
     if project_id is not None:  # a project's passport: what it spent and promised of each fund
         spent = {key: value for key, value in spent.items() if key[2] == project_id}
