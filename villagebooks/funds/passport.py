@@ -402,18 +402,33 @@ def _source_uses(
         tuple(rules["direct_uses"]["credit"]),
     )
     return_debits, return_credits = tuple(rules["returns"]["debit"]), tuple(rules["returns"]["credit"])
-    sources, source_params = _source_accounts(sorted({*direct_debits, *return_debits}), ids)
+    prefixes = sorted({*direct_debits, *return_debits})
     posted, posted_params = _posted(as_of)
+    if connection.vendor == "postgresql":
+        # The (ledger, account) pairs as a list, so that each is one probe of the (ledger,
+        # account) index: with the sub-select PostgreSQL scanned every line of the county.
+        likes = " OR ".join(["code LIKE %s"] * len(prefixes))
+        accounts = _rows(
+            f"SELECT ledger_id, id FROM {_table(Account)} WHERE ledger_id IN ({_marks(ids)}) AND ({likes})",
+            [*ids, *(f"{code}%" for code in prefixes)],
+        )
+        if not accounts:
+            return []
+        sources = f"(vl.ledger_id, vl.account_id) IN (VALUES {', '.join(['(%s, %s)'] * len(accounts))})"
+        source_params = [value for pair in accounts for value in pair]
+    else:  # SQLite finds them through the (ledger, account) index from the sub-select
+        sources, source_params = _source_accounts(prefixes, ids)
+        sources = f"vl.ledger_id IN ({_marks(ids)}) AND {sources}"
+        source_params = [*ids, *source_params]
     candidates = _rows(
         "SELECT vl.voucher_id, vl.ledger_id, vl.fund_id, vl.project_id, vl.debit_fen, a.code,"
         " CASE WHEN v.date >= %s THEN 1 ELSE 0 END"
         f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
         f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-        # Through the (ledger, account) index, as ``_direct_uses_from_lines``.
-        f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
+        f" WHERE {sources} AND +vl.fund_id IS NOT NULL"
         f"{' AND +vl.project_id IS NOT NULL' if projects_only else ''}"
         f" AND vl.debit_fen <> 0 AND {posted}",
-        [since or date.min, *ids, *source_params, *posted_params],
+        [since or date.min, *source_params, *posted_params],
     )
     if not candidates:
         return []
