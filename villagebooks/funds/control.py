@@ -41,7 +41,7 @@ from villagebooks.funds.models import (
     Control,
     ProjectEntry,
     ProjectKind,
-    ProjectSpending,
+    ProjectSpendingYear,
     ProjectState,
     VoucherWarning,
 )
@@ -264,11 +264,11 @@ def _load(
     spending, spending_params = _spending(rules)
     if entries:
         marks, params = _in(entries)
-        # From the spending kept at posting (``spending``: a few rows a project and month, not
-        # every line the project ever had); year-close vouchers carry no project.
+        # From the spending kept at posting, by year (``spending``: a few rows a project and
+        # year, not every line the project ever had); year-close vouchers carry no project.
         rows = _rows(
             "SELECT s.project_key, a.code, s.fund_key, SUM(s.debit_fen - s.credit_fen)"
-            f" FROM {_table(ProjectSpending)} s JOIN {_table(Account)} a ON a.id = s.account_id"
+            f" FROM {_table(ProjectSpendingYear)} s JOIN {_table(Account)} a ON a.id = s.account_id"
             f" WHERE s.ledger_id = %s AND s.project_key IN ({marks}) AND {spending}"
             " GROUP BY s.project_key, a.code, s.fund_key",
             [ledger_id, *params, *spending_params],

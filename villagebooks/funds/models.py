@@ -291,3 +291,33 @@ class ProjectSpending(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_id}/{self.project_key}/{self.fund_key}/{self.account_id}/{self.period_key}"
+
+
+class ProjectSpendingYear(models.Model):
+    """``ProjectSpending`` rolled up by year: the same sums per ledger, project, fund and account
+    for a whole calendar year, so that a report of whole years (a county's year, budget control's
+    totals) reads one row where the monthly rows are up to twelve.
+
+    Written with the monthly rows, in the same statement batch (``funds.spending``), built by
+    migration ``funds/0004``; ``verify`` checks each row against the months it sums.
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
+    project_key = models.BigIntegerField()
+    fund_key = models.BigIntegerField()
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+", db_index=False)
+    year = models.IntegerField()
+    debit_fen = models.BigIntegerField(default=0)
+    credit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "项目资金支出年度汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ledger", "project_key", "fund_key", "account", "year"],
+                name="project_spending_year_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id}/{self.project_key}/{self.fund_key}/{self.account_id}/{self.year}"

@@ -53,6 +53,7 @@ from villagebooks.funds.models import (
     ProjectAct,
     ProjectEntry,
     ProjectSpending,
+    ProjectSpendingYear,
     ProjectState,
 )
 from villagebooks.ledger.domain.chart import DATA_DIR
@@ -206,17 +207,58 @@ def _spending_from_summary(
     chart: str, ids: list[int], by: str, through: int, since: date | None
 ) -> list[tuple]:
     """The spending rows of ``_spending_from_lines`` for the whole months up to ``through``
-    (YYYYMM), from ``ProjectSpending`` (``since`` is the first of a month, or None)."""
+    (YYYYMM), from the spending kept at posting (``since`` is the first of a month, or None).
+
+    Whole years come from the yearly rows (``ProjectSpendingYear``), one row where the months
+    are up to twelve; the months of a year the report does not take whole (the year of
+    ``through`` when it is not December, the year of a ``since`` that is not January) from the
+    monthly rows (``ProjectSpending``).
+    """
+    through_year, through_month = divmod(through, 100)
+    last_whole_year = through_year if through_month == 12 else through_year - 1
+    by_month = set() if through_month == 12 else {through_year}
+    if since is not None and since.month != 1 and since.year <= last_whole_year:
+        by_month.add(since.year)
     tagged, tagged_params = _tagged_summary(by, ids)
     spending, spending_params = _spending_condition(chart)
-    rows = _rows(
+    selected = (
         "SELECT s.ledger_id, s.fund_key, s.project_key, SUM(s.debit_fen - s.credit_fen),"
-        " SUM(CASE WHEN s.period_key >= %s THEN s.debit_fen - s.credit_fen ELSE 0 END)"
-        f" FROM {_table(ProjectSpending)} s JOIN {_table(Account)} a ON a.id = s.account_id"
-        f" WHERE s.ledger_id IN ({_marks(ids)}) AND {tagged} AND s.period_key <= %s AND {spending}"
-        " GROUP BY s.ledger_id, s.fund_key, s.project_key",
-        [_month_key(since) if since else 0, *ids, *tagged_params, through, *spending_params],
+        " SUM(CASE WHEN {period} >= %s THEN s.debit_fen - s.credit_fen ELSE 0 END)"
+        " FROM {table} s JOIN " + _table(Account) + " a ON a.id = s.account_id"
+        f" WHERE s.ledger_id IN ({_marks(ids)}) AND {tagged} AND {{periods}} AND {spending}"
+        " GROUP BY s.ledger_id, s.fund_key, s.project_key"
     )
+    # A whole year read is recent when it is ``since``'s or later (``since``'s year is read by
+    # month unless ``since`` is its first of January).
+    years = f" AND s.year NOT IN ({_marks(by_month)})" if by_month else ""
+    rows = _rows(
+        selected.format(period="s.year", table=_table(ProjectSpendingYear), periods=f"s.year <= %s{years}"),
+        [
+            since.year if since else 0,
+            *ids,
+            *tagged_params,
+            last_whole_year,
+            *sorted(by_month),
+            *spending_params,
+        ],
+    )
+    if by_month:
+        months = " OR ".join(["s.period_key BETWEEN %s AND %s"] * len(by_month))
+        rows += _rows(
+            selected.format(
+                period="s.period_key",
+                table=_table(ProjectSpending),
+                periods=f"s.period_key <= %s AND ({months})",
+            ),
+            [
+                _month_key(since) if since else 0,
+                *ids,
+                *tagged_params,
+                through,
+                *(bound for year in sorted(by_month) for bound in (year * 100, year * 100 + 12)),
+                *spending_params,
+            ],
+        )
     return [
         (ledger, fund or None, project or None, net, recent) for ledger, fund, project, net, recent in rows
     ]
@@ -254,16 +296,19 @@ def _spent(
     *,
     by: str = "fund",
     source: str = "summary",
+    uses: dict | None = None,
 ) -> dict:
     """(ledger, fund or None, project or None) → (net spending to ``as_of``, of it since
     ``since``), of the lines with a fund (``by="fund"``) or with a project of the library
     (``by="project"``).
 
-    Spending on spending accounts comes from the summary kept at posting (``ProjectSpending``)
-    for whole months, and from the lines for the days of a month ``as_of`` does not end;
-    ``source="lines"`` (or a ``since`` that is not the first of a month) reads only the lines.
-    Direct uses of a source account depend on the voucher's other lines and on the funds'
-    issuers as they are now: they are read from the few lines on those accounts.
+    Spending on spending accounts comes from the summary kept at posting (whole years from
+    ``ProjectSpendingYear``, other whole months from ``ProjectSpending``), and from the lines
+    for the days of a month ``as_of`` does not end; ``source="lines"`` (or a ``since`` that is
+    not the first of a month) reads only the lines. Direct uses of a source account depend on
+    the voucher's other lines and on the funds' issuers as they are now: they are not kept at
+    posting but decided from the few lines on those accounts (``_source_uses``; with
+    ``source="lines"``, by the same rules in SQL).
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
@@ -282,28 +327,157 @@ def _spent(
             total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
             total[0] += int(net)
             total[1] += int(recent)
-        since_params = [since or date.min]
-        posted, posted_params = _posted(as_of)
-        direct, direct_params = _direct_condition(chart)
-        sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
-        rows = _rows(
-            "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
-            " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
-            f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
-            f" JOIN {_table(Account)} a ON a.id = vl.account_id"
-            # Found through the (ledger, account) index: the few lines on 241 and 231, not every
-            # tagged line (the unary + keeps the planner off the partial indexes of fund and project).
-            f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
-            f"{' AND +vl.project_id IS NOT NULL' if by == 'project' else ''}"
-            f" AND {posted} AND {direct}"
-            " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
-            [*since_params, *ids, *source_params, *posted_params, *direct_params],
-        )
+        if source == "summary":
+            rows = [
+                (use.ledger_id, use.fund_id, use.project_id, use.debit_fen, use.debit_fen if use.since else 0)
+                for use in _source_uses(chart, ids, as_of, since, projects_only=by == "project", cache=uses)
+                if use.direct
+            ]
+        else:
+            rows = _direct_uses_from_lines(chart, ids, as_of, since, by)
         for ledger_id, fund_id, project_id, net, recent in rows:
             total = result.setdefault((ledger_id, fund_id, project_id), [0, 0])
             total[0] += int(net)
             total[1] += int(recent)
     return result
+
+
+def _direct_uses_from_lines(
+    chart: str, ids: list[int], as_of: date, since: date | None, by: str
+) -> list[tuple]:
+    """(ledger, fund, project, direct use to ``as_of``, of it since ``since``), the rules in SQL."""
+    posted, posted_params = _posted(as_of)
+    direct, direct_params = _direct_condition(chart)
+    sources, source_params = _source_accounts(_rules(chart)["direct_uses"]["debit"], ids)
+    return _rows(
+        "SELECT vl.ledger_id, vl.fund_id, vl.project_id, SUM(vl.debit_fen),"
+        " SUM(CASE WHEN v.date >= %s THEN vl.debit_fen ELSE 0 END)"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+        # Found through the (ledger, account) index: the few lines on 241 and 231, not every
+        # tagged line (the unary + keeps the planner off the partial indexes of fund and project).
+        f" WHERE vl.ledger_id IN ({_marks(ids)}) AND {sources} AND +vl.fund_id IS NOT NULL"
+        f"{' AND +vl.project_id IS NOT NULL' if by == 'project' else ''}"
+        f" AND {posted} AND {direct}"
+        " GROUP BY vl.ledger_id, vl.fund_id, vl.project_id",
+        [since or date.min, *ids, *source_params, *posted_params, *direct_params],
+    )
+
+
+@dataclass(frozen=True)
+class _SourceUse:
+    """A posted debit of a source account (专项应付款, 一事一议资金) on a line with a fund."""
+
+    ledger_id: int
+    fund_id: int
+    project_id: int | None
+    debit_fen: int
+    since: bool  # dated on or after the report's ``since``
+    direct: bool  # a direct use of the fund (``_direct_condition``)
+    returned: bool  # money paid back to the issuer (``_returns_condition``)
+
+
+def _source_uses(
+    chart: str,
+    ids: list[int],
+    as_of: date,
+    since: date | None = None,
+    *,
+    projects_only: bool = False,
+    cache: dict | None = None,
+) -> list[_SourceUse]:
+    """The debits of a source account with a fund posted up to ``as_of`` (with a project too,
+    when ``projects_only``), each found a direct use, a return or neither by the rules of
+    ``_direct_condition`` and ``_returns_condition``, applied here to the few candidate lines
+    and their vouchers' lines: in one SQL statement, PostgreSQL planned those rules' correlated
+    sub-queries over every credit line of cash and bank in the database."""
+    if cache is not None:  # one report asking twice (the passport: spent, then returned)
+        key = (chart, tuple(ids), as_of, since, projects_only)
+        if key not in cache:
+            cache[key] = _source_uses(chart, ids, as_of, since, projects_only=projects_only)
+        return cache[key]
+    rules = _rules(chart)
+    direct_debits, direct_credits = (
+        tuple(rules["direct_uses"]["debit"]),
+        tuple(rules["direct_uses"]["credit"]),
+    )
+    return_debits, return_credits = tuple(rules["returns"]["debit"]), tuple(rules["returns"]["credit"])
+    prefixes = sorted({*direct_debits, *return_debits})
+    posted, posted_params = _posted(as_of)
+    if connection.vendor == "postgresql":
+        # The (ledger, account) pairs as a list, so that each is one probe of the (ledger,
+        # account) index: with the sub-select PostgreSQL scanned every line of the county.
+        likes = " OR ".join(["code LIKE %s"] * len(prefixes))
+        accounts = _rows(
+            f"SELECT ledger_id, id FROM {_table(Account)} WHERE ledger_id IN ({_marks(ids)}) AND ({likes})",
+            [*ids, *(f"{code}%" for code in prefixes)],
+        )
+        if not accounts:
+            return []
+        sources = f"(vl.ledger_id, vl.account_id) IN (VALUES {', '.join(['(%s, %s)'] * len(accounts))})"
+        source_params = [value for pair in accounts for value in pair]
+    else:  # SQLite finds them through the (ledger, account) index from the sub-select
+        sources, source_params = _source_accounts(prefixes, ids)
+        sources = f"vl.ledger_id IN ({_marks(ids)}) AND {sources}"
+        source_params = [*ids, *source_params]
+    candidates = _rows(
+        "SELECT vl.voucher_id, vl.ledger_id, vl.fund_id, vl.project_id, vl.debit_fen, a.code,"
+        " CASE WHEN v.date >= %s THEN 1 ELSE 0 END"
+        f" FROM {_table(VoucherLine)} vl JOIN {_table(Voucher)} v ON v.id = vl.voucher_id"
+        f" JOIN {_table(Account)} a ON a.id = vl.account_id"
+        f" WHERE {sources} AND +vl.fund_id IS NOT NULL"
+        f"{' AND +vl.project_id IS NOT NULL' if projects_only else ''}"
+        f" AND vl.debit_fen <> 0 AND {posted}",
+        [since or date.min, *source_params, *posted_params],
+    )
+    if not candidates:
+        return []
+    # Per voucher of a candidate: whether it credits an account of the returns' and of the direct
+    # uses' rules, and its lines' counterparties' names.
+    credits_back: set[int] = set()
+    credits_out: set[int] = set()
+    parties: dict[int, set[str]] = defaultdict(set)
+    back = " OR ".join(["ca.code LIKE %s"] * len(return_credits))
+    out = " OR ".join(["ca.code LIKE %s"] * len(direct_credits))
+    voucher_ids = sorted({row[0] for row in candidates})
+    for start in range(0, len(voucher_ids), 500):
+        chunk = voucher_ids[start : start + 500]
+        for voucher_id, party, back_credit, out_credit in _rows(
+            "SELECT cl.voucher_id, pc.name,"
+            f" MAX(CASE WHEN cl.credit_fen <> 0 AND ({back}) THEN 1 ELSE 0 END),"
+            f" MAX(CASE WHEN cl.credit_fen <> 0 AND ({out}) THEN 1 ELSE 0 END)"
+            f" FROM {_table(VoucherLine)} cl JOIN {_table(Account)} ca ON ca.id = cl.account_id"
+            f" LEFT JOIN {_table(Counterparty)} pc ON pc.id = cl.counterparty_id"
+            f" WHERE cl.voucher_id IN ({_marks(chunk)}) GROUP BY cl.voucher_id, pc.name",
+            [*(f"{code}%" for code in return_credits), *(f"{code}%" for code in direct_credits), *chunk],
+        ):
+            if back_credit:
+                credits_back.add(voucher_id)
+            if out_credit:
+                credits_out.add(voucher_id)
+            if party is not None:
+                parties[voucher_id].add(party)
+    issuers: dict[int, set[str]] = defaultdict(set)  # the fund's 下达单位 and its allocations' issuers
+    for fund_id, issuer in _rows(
+        f"SELECT f.id, f.issuer FROM {_table(Fund)} f WHERE f.ledger_id IN ({_marks(ids)})"
+        f" UNION SELECT sh.fund_id, al.issuer FROM {_table(AllocationShare)} sh"
+        f" JOIN {_table(Allocation)} al ON al.id = sh.allocation_id WHERE sh.ledger_id IN ({_marks(ids)})",
+        [*ids, *ids],
+    ):
+        issuers[fund_id].add(issuer)
+    uses = []
+    for voucher_id, ledger_id, fund_id, project_id, debit, code, recent in candidates:
+        returned = (
+            code.startswith(return_debits)
+            and voucher_id in credits_back
+            and not parties.get(voucher_id, set()).isdisjoint(issuers[fund_id])
+        )
+        direct = code.startswith(direct_debits) and voucher_id in credits_out and not returned
+        if direct or returned:
+            uses.append(
+                _SourceUse(ledger_id, fund_id, project_id, int(debit), bool(recent), direct, returned)
+            )
+    return uses
 
 
 def _credits(rule: list[str]) -> tuple[str, list]:
@@ -349,10 +523,18 @@ def _direct_condition(chart: str) -> tuple[str, list]:
     return sql, [*(f"{code}%" for code in rule["debit"]), *credit_params, *return_params]
 
 
-def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int], int]:
-    """(ledger, fund) → what was paid back to the issuer up to ``as_of``."""
-    result: dict[tuple[int, int], int] = {}
+def _returned(
+    ledger_ids: tuple[int, ...], as_of: date, *, source: str = "summary", uses: dict | None = None
+) -> dict[tuple[int, int], int]:
+    """(ledger, fund) → what was paid back to the issuer up to ``as_of`` (``source="lines"``:
+    the rules in SQL; else ``_source_uses``)."""
+    result: dict[tuple[int, int], int] = defaultdict(int)
     for chart, ids in _by_chart(ledger_ids).items():
+        if source == "summary":
+            for use in _source_uses(chart, ids, as_of, cache=uses):
+                if use.returned:
+                    result[(use.ledger_id, use.fund_id)] += use.debit_fen
+            continue
         condition, params = _returns_condition(chart)
         posted, posted_params = _posted(as_of)
         sources, source_params = _source_accounts(_rules(chart)["returns"]["debit"], ids)
@@ -366,7 +548,7 @@ def _returned(ledger_ids: tuple[int, ...], as_of: date) -> dict[tuple[int, int],
         )
         for ledger_id, fund_id, amount in rows:
             result[(ledger_id, fund_id)] = int(amount)
-    return result
+    return dict(result)
 
 
 @dataclass
@@ -549,8 +731,9 @@ def fund_passport(
         # of them, then keep the one asked for.
         every = fund_passport(ledger_ids, as_of, fund_id=fund_id, project_id=project_id, source=source)
         return Passport(as_of, [row for row in every.rows if row.allocation == allocation])
-    spent = _spent(ledger_ids, as_of, source=source)
-    returned = _returned(ledger_ids, as_of)
+    uses: dict = {}  # the source accounts' debits, read once for spent and returned
+    spent = _spent(ledger_ids, as_of, source=source, uses=uses)
+    returned = _returned(ledger_ids, as_of, source=source, uses=uses)
     committed = _committed(ledger_ids, as_of, spent)
     if project_id is not None:  # a project's passport: what it spent and promised of each fund
         spent = {key: value for key, value in spent.items() if key[2] == project_id}

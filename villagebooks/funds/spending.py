@@ -1,17 +1,20 @@
 """Spending kept at posting: ``ProjectSpending``, the posted lines tagged with a project or a
-fund summed per (ledger, project, fund, account, month).
+fund summed per (ledger, project, fund, account, month), and ``ProjectSpendingYear``, the same
+per year (a report of whole years, e.g. a county's year, reads one row where the months are up
+to twelve).
 
 Project execution and the fund passport read it (``funds.passport``) instead of summing voucher
 lines: a county's report then reads a few rows a village. It is written in posting's transaction
 by the after-posting step (``register``): once for a voucher posted by the service (a reversal
 and a year close's vouchers go through it too), once for a whole import batch, the batch's
-lines added up first, so that an import adds one statement a batch. Rows are keyed by account,
-not by what the account means, so that the rules of which accounts are spending
-(``data/funds-rules.json``) stay data read at report time.
+lines added up first, so that an import adds one statement a batch to each table. Rows are
+keyed by account, not by what the account means, so that the rules of which accounts are
+spending (``data/funds-rules.json``) stay data read at report time.
 
 Year-close vouchers are left out, as the reports leave them out (they only move the year's
-result). ``verify`` recomputes the rows from the lines (``discrepancies``, registered with the
-ledger's verification); migration ``funds/0003`` builds them for the books posted before it.
+result). ``verify`` recomputes both tables' rows from the lines (``discrepancies``, registered
+with the ledger's verification); migration ``funds/0003`` builds the months for the books posted
+before it, ``funds/0004`` the years from the months.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from collections import defaultdict
 
 from django.db import connection
 
-from villagebooks.funds.models import ProjectSpending
+from villagebooks.funds.models import ProjectSpending, ProjectSpendingYear
 from villagebooks.ledger import background_writes, posting, verification
 from villagebooks.ledger.models import Account, Period, Voucher, VoucherKind, VoucherLine, VoucherStatus
 
-# (ledger, project_key, fund_key, account, period_key)
+# (ledger, project_key, fund_key, account, period_key) — or year, in the yearly rows
 Key = tuple[int, int, int, int, int]
 
 MISMATCH = "项目资金支出汇总与凭证分录不符（项目 {project}，资金 {fund}，{side}）"
+YEAR_MISMATCH = "项目资金支出年度汇总与凭证分录不符（{year}年全年，项目 {project}，资金 {fund}，{side}）"
 
 
 POSTED = VoucherStatus.POSTED.value  # read, never written here: only ledger.posting posts
@@ -65,10 +69,21 @@ def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
 
 
 def add(totals: dict[Key, list[int]]) -> None:
-    table = _table(ProjectSpending)
-    columns = "ledger_id, project_key, fund_key, account_id, period_key, debit_fen, credit_fen"
+    """Add ``totals`` to the monthly rows and to their years' rows."""
+    years: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for (ledger, project, fund, account, period_key), (debit, credit) in totals.items():
+        total = years[(ledger, project, fund, account, period_key // 100)]
+        total[0] += debit
+        total[1] += credit
+    _upsert(_table(ProjectSpending), "period_key", totals)
+    _upsert(_table(ProjectSpendingYear), "year", years)
+
+
+def _upsert(table: str, period_column: str, totals: dict[Key, list[int]]) -> None:
+    keys = f"ledger_id, project_key, fund_key, account_id, {period_column}"
+    columns = f"{keys}, debit_fen, credit_fen"
     on_conflict = (
-        " ON CONFLICT (ledger_id, project_key, fund_key, account_id, period_key)"
+        f" ON CONFLICT ({keys})"
         f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
         f" credit_fen = {table}.credit_fen + excluded.credit_fen"
     )
@@ -123,32 +138,51 @@ def _from_lines_sql(ledger_filter: str) -> str:
 
 
 def discrepancies(ledger, report) -> None:
-    """``verify``'s check: every summary row of ``ledger`` equal to its posted lines' sums."""
+    """``verify``'s check: every summary row of ``ledger``, monthly and yearly, equal to its
+    posted lines' sums."""
     with connection.cursor() as cursor:
         cursor.execute(
             _from_lines_sql("vl.ledger_id = %s"),
             [ledger.pk, POSTED, VoucherKind.CLOSING.value],
         )
         expected = {tuple(row[1:5]): (int(row[5]), int(row[6])) for row in cursor.fetchall()}
+    expected_years: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for (project, fund, account, period), (debit, credit) in expected.items():
+        total = expected_years[(project, fund, account, period // 100)]
+        total[0] += debit
+        total[1] += credit
+    columns = ("project_key", "fund_key", "account_id", "debit_fen", "credit_fen")
     stored = {
         (project, fund, account, period): (debit, credit)
-        for project, fund, account, period, debit, credit in ProjectSpending.objects.filter(
+        for project, fund, account, debit, credit, period in ProjectSpending.objects.filter(
             ledger_id=ledger.pk
-        ).values_list("project_key", "fund_key", "account_id", "period_key", "debit_fen", "credit_fen")
+        ).values_list(*columns, "period_key")
+    }
+    stored_years = {
+        (project, fund, account, year): (debit, credit)
+        for project, fund, account, debit, credit, year in ProjectSpendingYear.objects.filter(
+            ledger_id=ledger.pk
+        ).values_list(*columns, "year")
     }
     codes = dict(Account.objects.filter(ledger_id=ledger.pk).values_list("pk", "code"))
-    for key in sorted(expected.keys() | stored.keys()):
-        want, have = expected.get(key, (0, 0)), stored.get(key, (0, 0))
-        project, fund, account, period = key
-        for side, index in (("借方", 0), ("贷方", 1)):
-            if want[index] != have[index]:
-                report.discrepancies.append(
-                    verification.Discrepancy(
-                        ledger.code,
-                        codes.get(account, str(account)),
-                        period,
-                        MISMATCH.format(project=project or "-", fund=fund or "-", side=side),
-                        want[index],
-                        have[index],
+
+    def compare(want_rows, have_rows, message, period_of):
+        for key in sorted(want_rows.keys() | have_rows.keys()):
+            want, have = want_rows.get(key, (0, 0)), have_rows.get(key, (0, 0))
+            project, fund, account, period = key
+            for side, index in (("借方", 0), ("贷方", 1)):
+                if want[index] != have[index]:
+                    report.discrepancies.append(
+                        verification.Discrepancy(
+                            ledger.code,
+                            codes.get(account, str(account)),
+                            period_of(period),
+                            message.format(project=project or "-", fund=fund or "-", side=side, year=period),
+                            want[index],
+                            have[index],
+                        )
                     )
-                )
+
+    compare(expected, stored, MISMATCH, lambda period: period)
+    # A year's row is named by its December (the month it runs through).
+    compare(expected_years, stored_years, YEAR_MISMATCH, lambda year: year * 100 + 12)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from villagebooks.funds import passport, services, spending
-from villagebooks.funds.models import Allocation, ProjectSpending
+from villagebooks.funds.models import Allocation, ProjectSpending, ProjectSpendingYear
 from villagebooks.funds.tests.support import advance_to
 from villagebooks.ledger import posting
 from villagebooks.ledger import services as ledger_services
@@ -41,8 +41,24 @@ def _stored(ledger) -> dict:
     }
 
 
+def _stored_years(ledger) -> dict:
+    return {
+        (row.project_key, row.fund_key, row.account_id, row.year): (row.debit_fen, row.credit_fen)
+        for row in ProjectSpendingYear.objects.filter(ledger=ledger)
+    }
+
+
+def _months_by_year(ledger) -> dict:
+    years: dict = {}
+    for (project, fund, account, period), (debit, credit) in _stored(ledger).items():
+        total = years.setdefault((project, fund, account, period // 100), [0, 0])
+        total[0] += debit
+        total[1] += credit
+    return {key: tuple(value) for key, value in years.items()}
+
+
 def _spending_problems(ledger) -> list[str]:
-    return [str(d) for d in ledger_verify(ledger=ledger).discrepancies if "项目资金支出汇总" in d.what]
+    return [str(d) for d in ledger_verify(ledger=ledger).discrepancies if "项目资金支出" in d.what]
 
 
 def test_the_service_adds_a_voucher_and_its_reversal_takes_it_back(road, accountant, reviewer, manager):
@@ -159,6 +175,64 @@ def test_the_migration_builds_it_for_books_posted_before(road, accountant, revie
     assert len(kept) == 3
 
 
+def test_the_years_rows_sum_the_months_of_each_year(road, accountant, reviewer, manager):
+    advance_to(road, manager, "P01", "实施")
+    post(
+        road,
+        accountant,
+        reviewer,
+        RECEIPT
+        + f"""
+        2025-03-10 工程款
+          借 153 在建工程 1000.00  fund={FUND} project=P01
+          贷 102 银行存款 1000.00
+        2025-05-10 工程款
+          借 153 在建工程 200.00  fund={FUND} project=P01
+          贷 102 银行存款 200.00
+        2026-02-10 工程款
+          借 153 在建工程 30.00  fund={FUND} project=P01
+          贷 102 银行存款 30.00
+        """,
+    )
+    years = _stored_years(road)
+    assert years == _months_by_year(road)
+    line = Voucher.objects.filter(date=date(2025, 3, 10)).get().lines.get(line_no=1)
+    assert years[(line.project_id, line.fund_id, line.account_id, 2025)] == (120_000, 0)
+    assert years[(line.project_id, line.fund_id, line.account_id, 2026)] == (3_000, 0)
+    assert _spending_problems(road) == []
+    # A year's row that differs from its lines is named with its year.
+    ProjectSpendingYear.objects.filter(ledger=road, year=2026).update(debit_fen=1)
+    [problem] = _spending_problems(road)
+    assert "年度汇总" in problem and "2026年全年" in problem and "应为 30.00" in problem, problem
+
+
+def test_migration_0004_rolls_the_months_up_by_year(road, accountant, reviewer, manager):
+    advance_to(road, manager, "P01", "实施")
+    post(
+        road,
+        accountant,
+        reviewer,
+        RECEIPT
+        + f"""
+        2025-03-10 工程款
+          借 153 在建工程 1000.00  fund={FUND} project=P01
+          贷 102 银行存款 1000.00
+        2025-04-10 养护
+          借 513 公益支出 20.00  fund={FUND}
+          贷 102 银行存款 20.00
+        2026-04-10 养护
+          借 513 公益支出 5.00  fund={FUND}
+          贷 102 银行存款 5.00
+        """,
+    )
+    kept = _stored_years(road)
+    ProjectSpendingYear.objects.all().delete()
+    migration = importlib.import_module("villagebooks.funds.migrations.0004_project_spending_year")
+    migration.build_from_months(None, SimpleNamespace(connection=connection))
+    assert _stored_years(road) == kept == _months_by_year(road)
+    assert len(kept) == 4
+
+
 # ---------------------------------------------------------------------------------------------
 # The property: the reports through the summary equal the reports through the lines
 
@@ -167,11 +241,13 @@ DB_SETTINGS = settings(
     max_examples=15,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-# (kind, month, day, yuan, path): as in test_passport's property, each posted by the service or
-# in an import, and reversed a month later or not.
+# (kind, year, month, day, yuan, path): as in test_passport's property, each posted by the
+# service or in an import, and reversed a month later or not; over two years, so that reports
+# read whole years from the yearly rows and the rest from the months.
 STEPS = st.lists(
     st.tuples(
         st.sampled_from(["153", "513", "refund", "return", "direct", "receipt", "plain"]),
+        st.sampled_from([2025, 2026]),
         st.integers(3, 11),
         st.integers(1, 28),
         st.integers(1, 90_000),
@@ -216,12 +292,12 @@ def _as_rows(key: str, day: date, kind: str, fen: int) -> str:
 @DB_SETTINGS
 @given(
     steps=STEPS,
-    as_of=st.dates(date(2025, 2, 1), date(2025, 12, 31)),
-    since=st.one_of(st.none(), st.dates(date(2025, 1, 1), date(2025, 12, 31))),
-    first_of_month=st.booleans(),
+    as_of=st.dates(date(2025, 2, 1), date(2026, 12, 31)),
+    since=st.one_of(st.none(), st.dates(date(2025, 1, 1), date(2026, 12, 31))),
+    since_starts=st.sampled_from(["any day", "a month", "a year"]),
 )
 def test_the_reports_through_the_summary_equal_them_through_the_lines(
-    road, accountant, reviewer, manager, tmp_path, steps, as_of, since, first_of_month
+    road, accountant, reviewer, manager, tmp_path, steps, as_of, since, since_starts
 ):
     with transaction.atomic():
         Allocation.objects.update(control="warn")
@@ -237,8 +313,8 @@ def test_the_reports_through_the_summary_equal_them_through_the_lines(
         )
         post(road, accountant, reviewer, RECEIPT)
         rows = ""
-        for index, (kind, month, day, fen, path) in enumerate(steps):
-            when = date(2025, month, day)
+        for index, (kind, year, month, day, fen, path) in enumerate(steps):
+            when = date(year, month, day)
             if path == "import":
                 rows += _as_rows(f"I-{index}", when, kind, fen)
                 continue
@@ -249,9 +325,10 @@ def test_the_reports_through_the_summary_equal_them_through_the_lines(
             path = tmp_path / "steps.csv"
             path.write_text(f"{HEADER},project\n{rows}", encoding="utf-8")
             vouchers_import(actor=accountant, path=path, post=True)
-        if since is not None and first_of_month:
-            since = since.replace(day=1)
-        for month_end in (as_of, passport.month_end(as_of.year * 100 + as_of.month)):
+        if since is not None and since_starts != "any day":
+            since = since.replace(day=1) if since_starts == "a month" else date(since.year, 1, 1)
+        year_end = date(as_of.year, 12, 31)
+        for month_end in (as_of, passport.month_end(as_of.year * 100 + as_of.month), year_end):
             through_lines = passport.project_execution([road.pk], month_end, since, source="lines")
             assert passport.project_execution([road.pk], month_end, since) == through_lines
             through_lines = passport.fund_passport([road.pk], month_end, source="lines")
