@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When, prefetch_related_objects
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +40,7 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.models import Account, AccountBalance, Ledger
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
@@ -635,7 +635,7 @@ def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _F
 
     The roll-ups hold no ledger or counterparty, so the side-split accounts (内部往来, whose
     debit and credit balances are shown apart per ledger and counterparty) still come from the
-    ledgers' own rows: a few accounts, read as before.
+    ledgers' own rows: those of a few accounts (``_side_split_groups``).
     """
     year_start = scope.to_key // 100 * 100 + 1
     source = rollup_source(scope, before_keys=(year_start, scope.to_key + 1))
@@ -651,9 +651,48 @@ def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _F
     )
     groups = [(r["account_code"], (r["opening"] or 0, r["closing"] or 0)) for r in rows]
     if split:
-        apart = _balance_sheet_figures(scope.without_rollups(), split, only_split=True)
-        groups.extend(apart.groups)
+        groups.extend(_side_split_groups(scope, split))
     return _Figures(groups=groups)
+
+
+def _side_split_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The side-split accounts' (leaf code, (year opening, closing)) per ledger, leaf and
+    counterparty, for a scope read from its roll-ups (one balance window for all its ledgers:
+    ``ledger.selectors.balance_window``, applied here to the rows read).
+
+    Their accounts are found first (by code range, which the (ledger, code) key serves), then their
+    balance rows by (ledger, account), the balance key's own order: a few accounts' rows a village,
+    never the rest of the county's. The months are compared as ``+period_key`` so that SQLite's
+    planner keeps to that key instead of scanning every row of the year by (ledger, period)."""
+    codes = Q(pk__in=[])
+    for prefix in split:
+        codes |= Q(code__gte=prefix, code__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    accounts = dict(
+        Account.objects.filter(ledger_id__in=scope.ledger_ids).filter(codes).values_list("pk", "code")
+    )
+    if not accounts:
+        return []
+    year = scope.to_key // 100
+    start, year_start, end = min(year, min(scope.carried_years)) * 100, year * 100 + 1, scope.to_key + 1
+    ledgers, ids = ", ".join(["%s"] * len(scope.ledger_ids)), ", ".join(["%s"] * len(accounts))
+    sql = (
+        "SELECT account_id, counterparty_key, period_key, month, SUM(debit_fen - credit_fen)"
+        f" FROM {AccountBalance._meta.db_table} WHERE ledger_id IN ({ledgers}) AND account_id IN ({ids})"
+        " AND +period_key >= %s AND +period_key < %s GROUP BY account_id, counterparty_key, period_key, month"
+    )
+    groups: dict[tuple[int, int], list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scope.ledger_ids, *sorted(accounts), start, end])
+        for account, party, key, month, net in cursor.fetchall():
+            if key != start and month < 1:  # a later year's opening repeats its months
+                continue
+            pair = groups.setdefault((account, party), [0, 0])
+            pair[1] += int(net)
+            if key < year_start:
+                pair[0] += int(net)
+    return [
+        (accounts[account], (opening, closing)) for (account, _party), (opening, closing) in groups.items()
+    ]
 
 
 def _balance_sheet_figures(scope: ReportScope, split: list[str], *, only_split: bool = False) -> _Figures:
