@@ -164,12 +164,18 @@ def measure_one(villages: int, vouchers: int, database_url: str | None, *, loade
     with_rollups = (call("trial-balance"), call("balance-sheet"), money())
 
     # The same requests with the roll-ups switched off: every ledger's balance rows, as before.
-    saved = trial_balance.rollup_starts, statements.rollup_source, dashboard.rollup_source
+    saved = (
+        trial_balance.rollup_starts,
+        statements.rollup_starts,
+        statements.rollup_source,
+        dashboard.rollup_source,
+    )
 
     def none(scope, before_keys):
         return None
 
-    trial_balance.rollup_starts = statements.rollup_source = dashboard.rollup_source = none
+    trial_balance.rollup_starts = statements.rollup_starts = statements.rollup_source = none
+    dashboard.rollup_source = none
     try:
         run.say("API without the roll-ups (7 runs each)")
         results["without_rollups"] = {
@@ -179,7 +185,12 @@ def measure_one(villages: int, vouchers: int, database_url: str | None, *, loade
         }
         without = (call("trial-balance"), call("balance-sheet"), money())
     finally:
-        trial_balance.rollup_starts, statements.rollup_source, dashboard.rollup_source = saved
+        (
+            trial_balance.rollup_starts,
+            statements.rollup_starts,
+            statements.rollup_source,
+            dashboard.rollup_source,
+        ) = saved
     results["same_reports_without_rollups"] = with_rollups == without
     if not results["same_reports_without_rollups"]:
         raise SystemExit("the reports through the roll-ups differ from those through the ledgers' rows")
