@@ -206,6 +206,7 @@ def measure_one(villages: int, vouchers: int, database_url: str | None, *, loade
     journal = data / "county.journal"
     tools = {}
     api_seconds = results["county_trial_balance_api"]["median_ms"] / 1000
+    api_cpu_seconds = results["county_trial_balance_api"]["cpu_median_ms"] / 1000
     for tool in ("ledger", "hledger"):
         binary = shutil.which(tool)
         if binary is None:
@@ -216,11 +217,16 @@ def measure_one(villages: int, vouchers: int, database_url: str | None, *, loade
         if runs[0]["seconds"] < 20:
             runs += [run.child([binary, "-f", str(journal), "bal"]) for _ in range(2)]
         seconds = statistics.median(r["seconds"] for r in runs)
+        cpu_seconds = statistics.median(r["cpu_seconds"] for r in runs)
         tools[tool] = {
             "command": f"{tool} -f county.journal bal",
             "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu_seconds, 3),
             "runs": len(runs),
             "times_slower_than_api": round(seconds / api_seconds, 1),
+            # CPU against CPU, the figure a busy shared machine does not distort (on PostgreSQL
+            # the API's CPU is the Django process's only, the server's work is not in it).
+            "cpu_times_slower_than_api": round(cpu_seconds / api_cpu_seconds, 1),
         }
     results["journal_tools"] = tools
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
