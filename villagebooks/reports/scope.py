@@ -191,10 +191,7 @@ def rollup_source(scope: ReportScope, *, before_keys: tuple[int, ...]):
     """The region's roll-up rows of the scope's chart, and the balance window before each of
     ``before_keys`` over them; None when the scope must read its ledgers' own rows (part of a
     region, a village, one ledger, or ledgers whose carried years open the year differently)."""
-    if scope.rollup_region is None or scope.single_ledger is not None or not scope.carried_years:
-        return None
-    starts = rollup_starts(scope, before_keys=before_keys)
-    if starts is None:
+    if rollup_starts(scope, before_keys=before_keys) is None:
         return None
     windows = [
         balance_window(carried_year=min(scope.carried_years), year=before_key // 100, before_key=before_key)
