@@ -1,7 +1,9 @@
 """One screen for a county, township or village (概览): how its villages stand in a year.
 
 Every figure is a handful of SQL aggregations over the scope's ledgers, the same rows the reports
-read, never a loop over ledgers:
+read, never a loop over ledgers; the money figures come from the region's roll-ups where the
+reports' do (``scope.rollup_source``), and count the region's 2004 ledgers under their 2023
+codes (新旧衔接 map), as its balance sheet and income statement do:
 
 - money on hand (库存现金 + 银行存款) at each month's end, this year beside last year;
 - income and spending by month (the 收益 accounts, year-end closing entries left out), this year
@@ -21,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from villagebooks.common.errors import DomainError, NotPermitted
@@ -29,7 +31,8 @@ from villagebooks.funds.models import AllocationShare, BudgetLine, ProjectEntry
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.models import AccountBalance, Period, PeriodStatus, VoucherLine, VoucherStatus
 from villagebooks.registry.models import SubsidyBatch
-from villagebooks.reports.scope import ReportScope, opening_window
+from villagebooks.reports.chart_map import chart_map
+from villagebooks.reports.scope import ReportScope, opening_window, rollup_source
 from villagebooks.reports.statistics import Village, form_for, village_values, year_scope
 from villagebooks.supervision.services import alerts_list, findings_list
 
@@ -133,73 +136,99 @@ def _categories(chart: str) -> tuple[list[str], list[str]]:
     return income, expense
 
 
-def _prefixes(codes) -> Q:
+def _prefixes(codes, field: str) -> Q:
     condition = Q(pk__in=[])
     for code in codes:
-        condition |= Q(account__code__startswith=code)
+        condition |= Q(**{f"{field}__startswith": code})
     return condition
 
 
-def _cash_filter() -> Q:
-    cash = Q(account__code__startswith=CASH_PREFIXES[0])
-    for prefix in CASH_PREFIXES[1:]:
-        cash |= Q(account__code__startswith=prefix)
-    return cash
+@dataclass(frozen=True)
+class _Source:
+    """Where one chart's part of the scope is read: its region's roll-ups (a few rows however many
+    villages) or its ledgers' balance rows; the account code's field there; and the balance window
+    before the first month of each year asked for."""
+
+    rows: QuerySet
+    code: str
+    openings: dict[int, Q]
 
 
-def _cash_opening(scope: ReportScope, year: int) -> int:
-    start = year * 100 + 1
-    return (
-        AccountBalance.objects.filter(ledger_id__in=scope.ledger_ids)
-        .filter(opening_window(year_scope(scope, year), before_key=start))
-        .filter(_cash_filter())
-        .aggregate(net=Sum(F("debit_fen") - F("credit_fen")))["net"]
-        or 0
-    )
+def _source(part: ReportScope, years: tuple[int, ...]) -> _Source:
+    source = rollup_source(part, before_keys=tuple(y * 100 + 1 for y in years))
+    if source is not None:
+        rows, windows = source
+        return _Source(rows, "account_code", dict(zip(years, windows, strict=True)))
+    openings = {y: opening_window(year_scope(part, y), before_key=y * 100 + 1) for y in years}
+    return _Source(AccountBalance.objects.filter(ledger_id__in=part.ledger_ids), "account__code", openings)
+
+
+def _parts(scope: ReportScope) -> list[tuple[ReportScope, dict[str, str]]]:
+    """The scope's ledgers by chart, each with the map of its level-1 codes to the scope chart's:
+    its own ledgers (no map), then its 2004 ledgers under their 2023 codes (新旧衔接 map)."""
+    parts: list[tuple[ReportScope, dict[str, str]]] = [(scope.native(), {})]
+    if scope.mapped_ledger_ids:
+        mapping = chart_map()
+        parts.append((scope.mapped(), {old: pair.new for old, pair in mapping.pairs.items()}))
+    return parts
 
 
 def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[int], list[int]] | None]:
     """For ``year`` and the year before: cash at each month's end, income and spending per month.
-    Three aggregations: the opening cash of each year, then both years' movements by month and kind."""
+    Per chart of the scope's ledgers (2004 ledgers under their 2023 codes), two aggregations by
+    level-1 code: the opening cash of each year, both years' movements by month."""
     income_codes, expense_codes = _categories(scope.chart)
-    cash = _cash_filter()
-    kind = Case(
-        When(cash, then=Value("cash")),
-        When(Q(head_code__in=income_codes), then=Value("income")),
-        When(Q(head_code__in=expense_codes), then=Value("expense")),
-        default=Value(""),
-        output_field=CharField(),
-    )
-    rows = (
-        AccountBalance.objects.filter(
-            ledger_id__in=scope.ledger_ids,
-            period_key__gte=(year - 1) * 100 + 1,
-            period_key__lte=year * 100 + 12,
-            month__gte=1,
-            is_closing=False,
-        )
-        # Only the accounts read, named by prefix so that the other rows drop out before grouping.
-        .filter(_prefixes((*CASH_PREFIXES, *income_codes, *expense_codes)))
-        .annotate(head_code=Substr("account__code", 1, 3))
-        .annotate(kind=kind)
-        .values("period_key", "kind")
-        .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
-        .order_by()
-    )
-    moves = {y: {"cash": [0] * 12, "income": [0] * 12, "expense": [0] * 12} for y in (year - 1, year)}
+    kinds = {code: "cash" for code in CASH_PREFIXES}
+    kinds.update({code: "income" for code in income_codes})
+    kinds.update({code: "expense" for code in expense_codes})
+    years = (year - 1, year)
+    moves = {y: {"cash": [0] * 12, "income": [0] * 12, "expense": [0] * 12} for y in years}
+    openings = dict.fromkeys(years, 0)
     booked = set()
-    for row in rows:
-        net = (row["debit"] or 0) - (row["credit"] or 0)
-        y, month = divmod(row["period_key"], 100)
-        booked.add(y)
-        moves[y][row["kind"]][month - 1] += -net if row["kind"] == "income" else net
+    for part, mapped in _parts(scope):
+        if not part.ledger_ids:
+            continue
+        source = _source(part, years)
+        # The part's own level-1 codes that are read: those of the accounts shown, mapped or not.
+        heads = (
+            {code for code in kinds} if not mapped else {old for old, new in mapped.items() if new in kinds}
+        )
+        cash_heads = [h for h in heads if kinds[mapped.get(h, h)] == "cash"]
+        rows = (
+            source.rows.filter(
+                period_key__gte=(year - 1) * 100 + 1,
+                period_key__lte=year * 100 + 12,
+                month__gte=1,
+                is_closing=False,
+            )
+            # Only the accounts read, named by prefix so that the other rows drop out before grouping.
+            .filter(_prefixes(sorted(heads), source.code))
+            .annotate(head_code=Substr(source.code, 1, 3))
+            .values("period_key", "head_code")
+            .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
+            .order_by()
+        )
+        for row in rows:
+            kind = kinds.get(mapped.get(row["head_code"], row["head_code"]))
+            if kind is None:
+                continue
+            net = (row["debit"] or 0) - (row["credit"] or 0)
+            y, month = divmod(row["period_key"], 100)
+            booked.add(y)
+            moves[y][kind][month - 1] += -net if kind == "income" else net
+        for y in years:
+            openings[y] += (
+                source.rows.filter(source.openings[y])
+                .filter(_prefixes(sorted(cash_heads), source.code))
+                .aggregate(net=Sum(F("debit_fen") - F("credit_fen")))["net"]
+                or 0
+            )
     result = {}
-    for y in (year - 1, year):
-        opening = _cash_opening(scope, y)
-        if y < year and y not in booked and not opening:
+    for y in years:
+        if y < year and y not in booked and not openings[y]:
             result[y] = None  # the books began later
             continue
-        balances, running = [], opening
+        balances, running = [], openings[y]
         for month in range(12):
             running += moves[y]["cash"][month]
             balances.append(running)
@@ -208,18 +237,19 @@ def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[i
 
 
 def _last_booked_month(scope: ReportScope, year: int) -> int:
-    latest = (
-        AccountBalance.objects.filter(
-            ledger_id__in=scope.ledger_ids,
-            period_key__gte=year * 100 + 1,
-            period_key__lte=year * 100 + 12,
-            month__gte=1,
+    latest = 0
+    for part, _mapped in _parts(scope):
+        if not part.ledger_ids:
+            continue
+        month = (
+            _source(part, (year,))
+            .rows.filter(period_key__gte=year * 100 + 1, period_key__lte=year * 100 + 12, month__gte=1)
+            .order_by("-period_key")
+            .values_list("month", flat=True)
+            .first()
         )
-        .order_by("-period_key")
-        .values_list("month", flat=True)
-        .first()
-    )
-    return latest or 0
+        latest = max(latest, month or 0)
+    return latest
 
 
 def _bands(scope: ReportScope, year: int) -> tuple[list[Band], dict[int, Village]]:

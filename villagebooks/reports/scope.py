@@ -243,20 +243,32 @@ def rollup_source(scope: ReportScope, *, before_keys: tuple[int, ...]):
     """The region's roll-up rows of the scope's chart, and the balance window before each of
     ``before_keys`` over them; None when the scope must read its ledgers' own rows (part of a
     region, a village, one ledger, or ledgers whose carried years open the year differently)."""
+    if rollup_starts(scope, before_keys=before_keys) is None:
+        return None
+    windows = [
+        balance_window(carried_year=min(scope.carried_years), year=before_key // 100, before_key=before_key)
+        for before_key in before_keys
+    ]
+    rows = RegionBalance.objects.filter(region_id=scope.rollup_region.pk, chart=scope.chart)
+    return rows, windows
+
+
+def rollup_starts(scope: ReportScope, *, before_keys: tuple[int, ...]) -> list[int] | None:
+    """``rollup_source``'s windows as numbers, for a report that writes its SQL by hand (the ORM's
+    compiling of a conditional aggregation costs more than the query over the roll-ups): the
+    first period key of the window before each of ``before_keys`` (``balance_window``: that key's
+    rows, then every month after it up to the key before), or None where ``rollup_source`` is."""
     if scope.rollup_region is None or scope.single_ledger is not None or not scope.carried_years:
         return None
     if scope.chart in scope.superseded_charts:
         return None
-    windows = []
+    starts = []
     for before_key in before_keys:
         year = before_key // 100
         if len({min(year, carried) for carried in scope.carried_years}) != 1:
             return None
-        windows.append(
-            balance_window(carried_year=min(scope.carried_years), year=year, before_key=before_key)
-        )
-    rows = RegionBalance.objects.filter(region_id=scope.rollup_region.pk, chart=scope.chart)
-    return rows, windows
+        starts.append(min(year, min(scope.carried_years)) * 100)
+    return starts
 
 
 def opening_window(scope: ReportScope, *, before_key: int) -> Q:

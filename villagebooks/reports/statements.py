@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When, prefetch_related_objects
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +40,11 @@ from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
-from villagebooks.ledger.models import Ledger
+from villagebooks.ledger.models import Account, AccountBalance, Ledger, RegionBalance
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
-from villagebooks.reports.scope import ReportScope, opening_window, rollup_source
+from villagebooks.reports.scope import ReportScope, opening_window, rollup_source, rollup_starts
 
 FORMULA_SYNTAX = _("公式“{formula}”无法识别：{detail}")
 UNKNOWN_ACCOUNT = _("公式“{formula}”中的科目 {code} 不在 {chart} 会计制度的科目表中")
@@ -635,25 +635,68 @@ def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _F
 
     The roll-ups hold no ledger or counterparty, so the side-split accounts (内部往来, whose
     debit and credit balances are shown apart per ledger and counterparty) still come from the
-    ledgers' own rows: a few accounts, read as before.
+    ledgers' own rows: those of a few accounts (``_side_split_groups``).
     """
     year_start = scope.to_key // 100 * 100 + 1
-    source = rollup_source(scope, before_keys=(year_start, scope.to_key + 1))
-    if source is None:
+    starts = rollup_starts(scope, before_keys=(year_start, scope.to_key + 1))
+    if starts is None:
         return None
-    balances, (opening, closing) = source
-    net = F("debit_fen") - F("credit_fen")
-    rolled = balances.filter(closing)
-    if split:
-        rolled = rolled.exclude(_under(split, field="account_code"))
-    rows = (
-        rolled.values("account_code").annotate(opening=_sum_when(opening, net), closing=Sum(net)).order_by()
+    # ``rollup_source``'s aggregation written as SQL: the ORM's compiling costs more than the query.
+    window = "(period_key = %s OR (period_key > %s AND month >= 1)) AND period_key < %s"
+    opening, closing = [starts[0], starts[0], year_start], [starts[1], starts[1], scope.to_key + 1]
+    apart = "".join(" AND account_code NOT LIKE %s" for _prefix in split)
+    sql = (
+        f"SELECT account_code, SUM(CASE WHEN {window} THEN debit_fen - credit_fen ELSE 0 END),"
+        f" SUM(debit_fen - credit_fen) FROM {RegionBalance._meta.db_table}"
+        f" WHERE region_id = %s AND chart = %s AND {window}{apart} GROUP BY account_code"
     )
-    groups = [(r["account_code"], (r["opening"] or 0, r["closing"] or 0)) for r in rows]
+    params = [*opening, scope.rollup_region.pk, scope.chart, *closing, *(f"{prefix}%" for prefix in split)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
+        groups = [(code, (int(start or 0), int(end or 0))) for code, start, end in cursor.fetchall()]
     if split:
-        apart = _balance_sheet_figures(scope.without_rollups(), split, only_split=True)
-        groups.extend(apart.groups)
+        groups.extend(_side_split_groups(scope, split))
     return _Figures(groups=groups)
+
+
+def _side_split_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The side-split accounts' (leaf code, (year opening, closing)) per ledger, leaf and
+    counterparty, for a scope read from its roll-ups (one balance window for all its ledgers:
+    ``ledger.selectors.balance_window``, applied here to the rows read).
+
+    One statement, written as SQL (the ORM's compiling of a few hundred ledger ids cost more than
+    the query): the accounts first, by code range (their (ledger, code) key), then their balance
+    rows by (ledger, account), the balance key's own order — a few accounts' rows a village, never
+    the rest of the county's. The months are compared as ``+period_key`` so that SQLite's planner
+    keeps to that key instead of scanning every row of the year by (ledger, period); PostgreSQL
+    takes the ledgers as one array."""
+    year = scope.to_key // 100
+    start, year_start, end = min(year, min(scope.carried_years)) * 100, year * 100 + 1, scope.to_key + 1
+    codes = " OR ".join("(a.code >= %s AND a.code < %s)" for _prefix in split)
+    bounds = [bound for prefix in split for bound in (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))]
+    if connection.vendor == "postgresql":
+        ledgers, ledger_params = "= ANY(%s)", [list(scope.ledger_ids)]
+    else:
+        ledgers, ledger_params = f"IN ({', '.join(['%s'] * len(scope.ledger_ids))})", list(scope.ledger_ids)
+    sql = (
+        "SELECT a.id, a.code, b.counterparty_key, b.period_key, b.month, SUM(b.debit_fen - b.credit_fen)"
+        f" FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b"
+        " ON b.ledger_id = a.ledger_id AND b.account_id = a.id"
+        f" WHERE a.ledger_id {ledgers} AND ({codes}) AND +b.period_key >= %s AND +b.period_key < %s"
+        " GROUP BY a.id, a.code, b.counterparty_key, b.period_key, b.month"
+    )
+    groups: dict[tuple[int, int], list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ledger_params, *bounds, start, end])
+        for account, code, party, key, month, net in cursor.fetchall():
+            if key != start and month < 1:  # a later year's opening repeats its months
+                continue
+            group = groups.setdefault((account, party), [code, 0, 0])
+            group[2] += int(net)  # int(): PostgreSQL's SUM of bigints is a numeric
+            if key < year_start:
+                group[1] += int(net)
+    return [(code, (opening, closing)) for code, opening, closing in groups.values()]
 
 
 def _balance_sheet_figures(scope: ReportScope, split: list[str], *, only_split: bool = False) -> _Figures:

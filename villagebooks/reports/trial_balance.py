@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.ledger.domain.chart import chart_templates
-from villagebooks.ledger.models import Account
+from villagebooks.ledger.models import Account, RegionBalance
 from villagebooks.reports.chart_map import chart_map
-from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window, rollup_source
+from villagebooks.reports.scope import ReportScope, consolidated_name, opening_window, rollup_starts
 
 COLUMNS = [
     "code",
@@ -107,13 +108,11 @@ def _leaf_figures(
     """code → (name, opening net, period debit, period credit), aggregated in the database: over
     the region's roll-ups when the scope allows (then each code's level goes into ``levels``), else
     over the ledgers' balance rows."""
-    source = rollup_source(scope, before_keys=(scope.from_key,))
-    if source is not None:
-        balances, (opening,) = source
-        code, first, last = "account_code", Min("first_name"), Max("last_name")
-    else:
-        balances, opening = scope.balances(), opening_window(scope, before_key=scope.from_key)
-        code, first, last = "account__code", Min("account__name"), Max("account__name")
+    starts = rollup_starts(scope, before_keys=(scope.from_key,))
+    if starts is not None:
+        return _rolled_up_leaf_figures(scope, starts[0], levels)
+    balances, opening = scope.balances(), opening_window(scope, before_key=scope.from_key)
+    code, first, last = "account__code", Min("account__name"), Max("account__name")
     movement = Q(period_key__gte=scope.from_key, period_key__lte=scope.to_key, month__gte=1)
     zero = Value(0)
     rows = (
@@ -122,7 +121,6 @@ def _leaf_figures(
         .annotate(
             name=first,
             last_name=last,
-            **({"level": Min("level")} if source is not None else {}),
             opening=Sum(
                 Case(When(opening, then="debit_fen"), default=zero, output_field=IntegerField())
                 - Case(When(opening, then="credit_fen"), default=zero, output_field=IntegerField())
@@ -132,16 +130,49 @@ def _leaf_figures(
         )
         .order_by()
     )
-    leaves = {}
-    for r in rows:
-        leaves[r[code]] = (
+    return {
+        r[code]: (
             consolidated_name(r[code], r["name"], r["last_name"], chart=scope.chart),
             r["opening"] or 0,
             r["debit"] or 0,
             r["credit"] or 0,
         )
-        if source is not None and levels is not None:
-            levels[r[code]] = (r["name"], r["last_name"], r["level"])
+        for r in rows
+    }
+
+
+def _rolled_up_leaf_figures(
+    scope: ReportScope, start: int, levels: dict[str, tuple[str, str, int]] | None
+) -> dict[str, tuple[str, int, int, int]]:
+    """``_leaf_figures`` over the region's roll-ups (``scope.rollup_source``), the same aggregation
+    written as SQL: the opening window (``start``'s rows, then every month up to ``from``) and the
+    months asked for, per account code, with its names and level into ``levels``."""
+    opening = "(period_key = %s OR (period_key > %s AND month >= 1)) AND period_key < %s"
+    movement = "period_key >= %s AND period_key <= %s AND month >= 1"
+    sql = (
+        "SELECT account_code, MIN(first_name), MAX(last_name), MIN(level),"
+        f" SUM(CASE WHEN {opening} THEN debit_fen - credit_fen ELSE 0 END),"
+        f" SUM(CASE WHEN {movement} THEN debit_fen ELSE 0 END),"
+        f" SUM(CASE WHEN {movement} THEN credit_fen ELSE 0 END)"
+        f" FROM {RegionBalance._meta.db_table} WHERE region_id = %s AND chart = %s"
+        f" AND (({opening}) OR ({movement})) GROUP BY account_code"
+    )
+    windows = [start, start, scope.from_key]
+    months = [scope.from_key, scope.to_key]
+    params = [*windows, *months, *months, scope.rollup_region.pk, scope.chart, *windows, *months]
+    leaves = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for code, first, last, level, opening_net, debit, credit in cursor.fetchall():
+            # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
+            leaves[code] = (
+                consolidated_name(code, first, last, chart=scope.chart),
+                int(opening_net or 0),
+                int(debit or 0),
+                int(credit or 0),
+            )
+            if levels is not None:
+                levels[code] = (first, last, level)
     return leaves
 
 
@@ -207,7 +238,7 @@ def build_trial_balance(scope: ReportScope, *, include_zero: bool = False) -> Tr
     if scope.single_ledger is None:
         # Across many ledgers only the accounts that carry figures (and their parents) matter.
         wanted = {code[:length] for code in leaves for length in range(3, len(code) + 1)}
-    if rollup_source(scope.native(), before_keys=(scope.from_key,)) is not None:
+    if rollup_starts(scope.native(), before_keys=(scope.from_key,)) is not None:
         accounts = _rolled_up_accounts(scope, wanted, named)
     else:
         accounts = (

@@ -28,6 +28,7 @@ from villagebooks.ledger.domain.vouchers import LineInput
 from villagebooks.ledger.models import RegionBalance
 from villagebooks.ledger.tests.books import post
 from villagebooks.ledger.tests.invariants.support import close_year, reverse
+from villagebooks.reports import dashboard
 from villagebooks.reports.scope import scope_for_region
 from villagebooks.reports.statements import build_balance_sheet, build_income_statement
 from villagebooks.reports.trial_balance import build_trial_balance
@@ -90,16 +91,19 @@ def _assert_rollups_true():
 
 
 def _reports(scope):
-    """The three consolidated reports, as plain values."""
+    """The three consolidated reports and the dashboard's money figures, as plain values."""
     trial = build_trial_balance(scope, include_zero=True)
     sheet = build_balance_sheet(scope)
     income = build_income_statement(scope)
+    year = scope.to_key // 100
     return (
         [(r.code, r.name, r.level, r.amounts()) for r in trial.rows],
         trial.total.amounts(),
         [(r.line_no, r.label, r.amounts) for r in sheet.rows],
         sheet.differences,
         [(r.line_no, r.label, r.amounts) for r in income.rows],
+        dashboard._monthly(scope, year),
+        dashboard._last_booked_month(scope, year),
     )
 
 
@@ -275,10 +279,24 @@ def test_a_2004_ledger_is_added_through_its_own_rollups(
     assert RegionBalance.objects.filter(region__code=COUNTY, chart="2004").exists()
     scope = scope_for_region(user=county_user, region_code=COUNTY, from_key=202501, to_key=202512)
     assert scope.mapped_ledger_ids == (old.pk,)
-    trial, _total, _sheet, _differences, _income = _same_through_rollups(scope)
+    trial, _total, sheet, _differences, income, monthly, last_month = _same_through_rollups(scope)
     bank = next(row for row in trial if row[0] == "102")
     # 黑滩村 12,000 − 5,000 − 300 and 青林村 8,000 + 1,000 on 银行存款.
     assert bank[3][2:4] == [2_100_000, 530_000]
+    # The dashboard counts 青林村 too: its cash at December's end is the balance sheet's 货币资金,
+    # its income the 2004 ledger's 511 under the 2023 income lines.
+    cash, income_by_month, spending_by_month = monthly[2025]
+    assert cash[11] == next(amounts for line_no, _label, amounts in sheet if line_no == 1)[1]
+    # February 黑滩村, March 青林村; April 黑滩村's debit on 502 (投资收益 on the 2023 chart).
+    assert income_by_month[1:4] == [1_200_000, 800_000, -30_000]
+    assert spending_by_month == [0] * 12
+    assert last_month == 4
+    without_old = dashboard._monthly(scope.native(), 2025)[2025]
+    assert cash[11] - without_old[0][11] == 5_000_000 + 900_000
+    with CaptureQueriesContext(connection) as queries:  # both charts from the county's roll-ups
+        dashboard._monthly(scope, 2025)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "ledger_regionbalance" in read and "ledger_accountbalance" not in read
 
 
 @st.composite
