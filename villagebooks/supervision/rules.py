@@ -11,7 +11,8 @@ payment did not happen). A "payment" is a voucher crediting 101 库存现金 or 
 sub-account); its amount is what those credits sum to, its counterparty the one named on its lines.
 
 ``no_decision_record`` and ``contract_arrears`` read village affairs' decision records and
-contracts through its selectors (``vouchers_with_decisions``, ``overdue_receipts``).
+contracts through its selectors (``vouchers_with_decisions_in``, ``ledgers_with_instalments_due``,
+``overdue_receipts``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from villagebooks.affairs.selectors_members import vouchers_with_decisions
-from villagebooks.affairs.selectors_property import overdue_receipts
+from villagebooks.affairs.selectors_members import vouchers_with_decisions_in
+from villagebooks.affairs.selectors_property import ledgers_with_instalments_due, overdue_receipts
 from villagebooks.common.models import AuditEntry
 from villagebooks.common.money import format_fen
 from villagebooks.funds.control import spending_asset_prefixes
@@ -44,7 +45,7 @@ from villagebooks.ledger.models import (
     VoucherLine,
     VoucherStatus,
 )
-from villagebooks.registry.models import ListProblem, Person, SubsidyBatch, SubsidyLine
+from villagebooks.registry.models import ListProblem, Person, Programme, SubsidyBatch, SubsidyLine
 from villagebooks.registry.subsidies import INELIGIBLE, NOT_IN_REGISTRY
 from villagebooks.supervision.thresholds import Thresholds
 
@@ -465,16 +466,53 @@ def check_subsidy_deceased(scope: Scope) -> list[Alert]:
     return alerts
 
 
+def _duplicate_candidates(scope: Scope) -> Q:
+    """The ID numbers that can make a 重复领取 alert: paid twice for one programme and period, paid
+    by two different programmes of those that exclude or are excluded, or twice by a programme
+    that excludes itself."""
+    programmes = list(Programme.objects.values_list("id", "code", "excludes"))
+    named = {code for _id, _code, excludes in programmes for code in excludes or []}
+    excluding = [pk for pk, code, excludes in programmes if excludes or code in named]
+    itself = [pk for pk, code, excludes in programmes if code in (excludes or [])]
+    same = (
+        _paid_lines(scope)
+        .values("id_number", "batch__programme_id", "batch__period")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("id_number")
+    )
+    candidates = Q(id_number__in=same)
+    if excluding:
+        both = (
+            _paid_lines(scope)
+            .filter(batch__programme_id__in=excluding)
+            .values("id_number")
+            .annotate(n=Count("batch__programme_id", distinct=True))
+            .filter(n__gt=1)
+            .values("id_number")
+        )
+        candidates |= Q(id_number__in=both)
+    if itself:
+        twice = (
+            _paid_lines(scope)
+            .filter(batch__programme_id__in=itself)
+            .values("id_number")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .values("id_number")
+        )
+        candidates |= Q(id_number__in=twice)
+    return candidates
+
+
 def check_subsidy_duplicate(scope: Scope) -> list[Alert]:
     """重复领取: one ID number paid twice for one programme and period, or in one year by two
     programmes of which one excludes the other (``Programme.excludes``). One query: the paid lines
-    of every ID number that appears more than once in the scope."""
-    repeated = (
-        _paid_lines(scope).values("id_number").annotate(n=Count("id")).filter(n__gt=1).values("id_number")
-    )
+    of every ID number paid more than once for one programme and period, or by two programmes that
+    take part in an exclusion (a person paid every quarter by one programme is not read)."""
     rows = list(
         _paid_lines(scope)
-        .filter(id_number__in=repeated)
+        .filter(_duplicate_candidates(scope))
         .values(*_LINE_FIELDS, "batch__programme__code", "batch__programme__excludes")
         .order_by("id_number", "batch__pay_date", "batch_id", "row")
     )
@@ -1061,10 +1099,7 @@ def check_earmark_misuse(scope: Scope) -> list[Alert]:
 def _decided(scope: Scope) -> set[int]:
     """The vouchers of the scope linked to a decision record (四议两公开), read once per scope."""
     if "decided" not in scope.shared:
-        decided: set[int] = set()
-        for ledger in Ledger.objects.filter(pk__in=scope.ids):
-            decided |= set(vouchers_with_decisions(ledger, scope.start, scope.end))
-        scope.shared["decided"] = decided
+        scope.shared["decided"] = vouchers_with_decisions_in(scope.ids, scope.start, scope.end)
     return scope.shared["decided"]
 
 
@@ -1102,7 +1137,9 @@ def check_contract_arrears(scope: Scope) -> list[Alert]:
     earlier (village affairs' ``overdue_receipts``). One alert per instalment."""
     on = min(scope.end, timezone.localdate())
     alerts = []
-    for ledger in Ledger.objects.filter(pk__in=scope.ids).order_by("code"):
+    # Only the ledgers with an instalment due in the months asked about can have one overdue.
+    due = ledgers_with_instalments_due(scope.ids, scope.start, scope.end)
+    for ledger in Ledger.objects.filter(pk__in=due).order_by("code"):
         days = scope.value(ledger.pk, "contract_arrears", "min_days")
         for row in overdue_receipts(ledger, on):
             if not scope.start <= row["due_date"] <= scope.end or row["days_overdue"] <= days:
