@@ -34,6 +34,7 @@ from villagebooks.common.money import format_fen
 from villagebooks.funds.control import spending_asset_prefixes
 from villagebooks.funds.models import STATE_ORDER, AllocationShare, ProjectAct, ProjectEntry, ProjectState
 from villagebooks.ledger.models import (
+    Account,
     AccountBalance,
     Category,
     Counterparty,
@@ -245,19 +246,48 @@ class Payment:
     spent: int = 1  # what it debits beyond cash and bank: 0 for cash drawn or banked (no payment)
 
 
-def _payments(scope: Scope) -> list[Payment]:
-    """Every posted payment of the scope, one row per voucher (one aggregated query, shared by
-    the rules that read payments)."""
-    if "payments" not in scope.shared:
-        scope.shared["payments"] = _read_payments(scope)
-    return scope.shared["payments"]
+def _payments(scope: Scope, *, to_parties: bool = False, at_least: int | None = None) -> list[Payment]:
+    """Posted payments of the scope, one row per voucher (one aggregated query, shared by the
+    rules that read the same ones): those naming a counterparty (``to_parties``), or those paying
+    at least ``at_least`` fen. A county's year holds some 400,000 payments; a rule reads only
+    those it can judge, each voucher's figures still summed over all its lines."""
+    key = ("payments", to_parties, at_least)
+    if key not in scope.shared:
+        scope.shared[key] = _read_payments(scope, to_parties=to_parties, at_least=at_least)
+    return scope.shared[key]
 
 
-def _read_payments(scope: Scope) -> list[Payment]:
+def _accounts(*prefixes: str):
+    """The ids of the accounts (of every ledger) under the level-1 codes ``prefixes``."""
+    under = Q()
+    for prefix in prefixes:
+        under |= Q(code__startswith=prefix)
+    return Account.objects.filter(under).values("id")
+
+
+def _read_payments(scope: Scope, *, to_parties: bool, at_least: int | None) -> list[Payment]:
     cash_or_bank = Q(account__code__startswith=CASH) | Q(account__code__startswith=BANK)
+    lines = _posted_lines(scope, payments=True)
+    if to_parties:
+        # The partial index of the lines naming a counterparty finds their vouchers.
+        named = VoucherLine.objects.filter(
+            ledger_id__in=scope.ids, counterparty_id__in=Counterparty.objects.values("id")
+        )
+        lines = lines.filter(voucher_id__in=named.values("voucher_id"))
+    if at_least is not None:
+        # The (ledger, account) index finds the cash and bank lines; their vouchers paying enough.
+        paying = (
+            _posted_lines(scope, payments=True)
+            .filter(account_id__in=_accounts(CASH, BANK))
+            .exclude(credit_fen=0)
+            .values("voucher_id")
+            .annotate(paid=Sum("credit_fen"))
+            .filter(paid__gte=at_least)
+            .values("voucher_id")
+        )
+        lines = lines.filter(voucher_id__in=paying)
     rows = (
-        _posted_lines(scope)
-        .values(
+        lines.values(
             "ledger_id",
             "voucher_id",
             "voucher__number",
@@ -319,7 +349,7 @@ def check_split_payment(scope: Scope) -> list[Alert]:
     order; the longest run starting at a payment that fits in the window and reaches the limit is
     one alert, and the walk goes on after it (a payment belongs to one alert at most)."""
     by_party: dict[tuple[int, int], list[Payment]] = defaultdict(list)
-    payments = _payments(scope)
+    payments = _payments(scope, to_parties=True)
     for payment in payments:
         if payment.party_id:
             by_party[(payment.ledger_id, payment.party_id)].append(payment)
@@ -364,12 +394,17 @@ def check_split_payment(scope: Scope) -> list[Alert]:
 def check_cash_over_limit(scope: Scope) -> list[Alert]:
     """大额现金: one posted line crediting 101 库存现金 by more than the cash limit. Cash paid into
     the bank (a voucher debiting 102) is not a payment and is left out."""
+    # Accounts by id, not by joining each line to its account: the (ledger, account) index then
+    # reads only the cash lines of a county's 1.9 million.
     banked = VoucherLine.objects.filter(
-        voucher=OuterRef("voucher"), account__code__startswith=BANK, debit_fen__gt=0
+        voucher=OuterRef("voucher"), account_id__in=_accounts(BANK), debit_fen__gt=0
     )
+    # Only lines over the lowest limit of the scope's villages (a county's year pays cash some
+    # 400,000 times, nearly always below it); each village's own limit is applied below.
+    lowest = min((scope.value(i, "cash_over_limit", "cash_limit") for i in scope.ids), default=0)
     rows = (
         _posted_lines(scope)
-        .filter(account__code__startswith=CASH, credit_fen__gt=0)
+        .filter(account_id__in=_accounts(CASH), credit_fen__gt=max(lowest, 0))
         .exclude(Exists(banked))
         .values_list(
             "ledger_id",
@@ -656,7 +691,7 @@ def check_related_party_payment(
     Payments of a subsidy list are left to the subsidy rules, and payments linked to a decision
     record (village affairs' 四议两公开: the relationship was declared and decided) are not shown;
     ``decided_vouchers`` overrides where those records are read from."""
-    payments = [p for p in _payments(scope) if p.party_id]
+    payments = [p for p in _payments(scope, to_parties=True) if p.party_id]
     exempt = _list_vouchers(scope) | (decided_vouchers or _decided)(scope)
     villages = {info.village_id for info in scope.ledgers.values()}
     people = list(
@@ -829,7 +864,7 @@ def check_round_amounts(scope: Scope) -> list[Alert]:
     Subsidy lists (flat standards, round by nature) are left out."""
     exempt = _list_vouchers(scope)
     groups: dict[tuple[int, int, int], list[Payment]] = defaultdict(list)
-    for p in _payments(scope):
+    for p in _payments(scope, to_parties=True):
         if p.party_id and p.voucher.id not in exempt:
             groups[(p.ledger_id, p.party_id, p.date.year)].append(p)
     parties = _parties((party for _l, party, _y in groups), scope)
@@ -952,7 +987,9 @@ def check_white_slip(scope: Scope) -> list[Alert]:
     attachment at all: a business must give an invoice. An imported voucher is left out: the
     import file carries no attachments (its invoices are with the paper books it came from), so
     its count of none says nothing."""
-    payments = [p for p in _payments(scope) if p.party_id and p.attachments == 0 and not p.imported]
+    payments = [
+        p for p in _payments(scope, to_parties=True) if p.party_id and p.attachments == 0 and not p.imported
+    ]
     parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for p in payments:
@@ -1108,7 +1145,8 @@ def check_no_decision_record(scope: Scope) -> list[Alert]:
     decision record linked to it (village affairs' 四议两公开). Subsidy lists are left out: they are
     paid under the programme's rules, not a village decision."""
     exempt = _list_vouchers(scope) | _decided(scope)
-    payments = [p for p in _payments(scope) if p.voucher.id not in exempt and p.spent > 0]
+    lowest = min((scope.value(i, "no_decision_record", "min_amount") for i in scope.ids), default=0)
+    payments = [p for p in _payments(scope, at_least=lowest) if p.voucher.id not in exempt and p.spent > 0]
     parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for p in payments:
