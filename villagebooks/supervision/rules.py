@@ -251,18 +251,21 @@ def _payments(scope: Scope, *, to_parties: bool = False, at_least: int | None = 
     rules that read the same ones): those naming a counterparty (``to_parties``), or those paying
     at least ``at_least`` fen. A county's year holds some 400,000 payments; a rule reads only
     those it can judge, each voucher's figures still summed over all its lines."""
+    if scope.focus is not None:
+        # The review desk reads a few vouchers already: one read serves every rule.
+        to_parties, at_least = False, None
     key = ("payments", to_parties, at_least)
     if key not in scope.shared:
         scope.shared[key] = _read_payments(scope, to_parties=to_parties, at_least=at_least)
     return scope.shared[key]
 
 
-def _accounts(*prefixes: str):
-    """The ids of the accounts (of every ledger) under the level-1 codes ``prefixes``."""
+def _accounts(scope: Scope, *prefixes: str):
+    """The ids of the scope's ledgers' accounts under the level-1 codes ``prefixes``."""
     under = Q()
     for prefix in prefixes:
         under |= Q(code__startswith=prefix)
-    return Account.objects.filter(under).values("id")
+    return Account.objects.filter(under, ledger_id__in=scope.ids).values("id")
 
 
 def _read_payments(scope: Scope, *, to_parties: bool, at_least: int | None) -> list[Payment]:
@@ -278,7 +281,7 @@ def _read_payments(scope: Scope, *, to_parties: bool, at_least: int | None) -> l
         # The (ledger, account) index finds the cash and bank lines; their vouchers paying enough.
         paying = (
             _posted_lines(scope, payments=True)
-            .filter(account_id__in=_accounts(CASH, BANK))
+            .filter(account_id__in=_accounts(scope, CASH, BANK))
             .exclude(credit_fen=0)
             .values("voucher_id")
             .annotate(paid=Sum("credit_fen"))
@@ -397,14 +400,14 @@ def check_cash_over_limit(scope: Scope) -> list[Alert]:
     # Accounts by id, not by joining each line to its account: the (ledger, account) index then
     # reads only the cash lines of a county's 1.9 million.
     banked = VoucherLine.objects.filter(
-        voucher=OuterRef("voucher"), account_id__in=_accounts(BANK), debit_fen__gt=0
+        voucher=OuterRef("voucher"), account_id__in=_accounts(scope, BANK), debit_fen__gt=0
     )
     # Only lines over the lowest limit of the scope's villages (a county's year pays cash some
     # 400,000 times, nearly always below it); each village's own limit is applied below.
     lowest = min((scope.value(i, "cash_over_limit", "cash_limit") for i in scope.ids), default=0)
     rows = (
         _posted_lines(scope)
-        .filter(account_id__in=_accounts(CASH), credit_fen__gt=max(lowest, 0))
+        .filter(account_id__in=_accounts(scope, CASH), credit_fen__gt=max(lowest, 0))
         .exclude(Exists(banked))
         .values_list(
             "ledger_id",
