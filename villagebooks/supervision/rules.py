@@ -1147,9 +1147,12 @@ def check_no_decision_record(scope: Scope) -> list[Alert]:
     """大额支出无决策记录: a posted payment at or above ``min_amount`` (the approval line) with no
     decision record linked to it (village affairs' 四议两公开). Subsidy lists are left out: they are
     paid under the programme's rules, not a village decision."""
-    exempt = _list_vouchers(scope) | _decided(scope)
     lowest = min((scope.value(i, "no_decision_record", "min_amount") for i in scope.ids), default=0)
-    payments = [p for p in _payments(scope, at_least=lowest) if p.voucher.id not in exempt and p.spent > 0]
+    payments = [p for p in _payments(scope, at_least=lowest) if p.amount_fen >= lowest and p.spent > 0]
+    if not payments:
+        return []  # the review desk, for most vouchers: no decision records to read
+    exempt = _list_vouchers(scope) | _decided(scope)
+    payments = [p for p in payments if p.voucher.id not in exempt]
     parties = _parties((p.party_id for p in payments), scope)
     alerts = []
     for p in payments:
