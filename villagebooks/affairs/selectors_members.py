@@ -3,7 +3,8 @@ payment (a posted voucher) and its decision record, for supervision's rule ``no_
 
 - ``decision_for_voucher(voucher_id)``: the decision a voucher was linked to, or None;
 - ``vouchers_with_decisions(ledger, date_from, date_to)``: {voucher id: decision code} for the
-  ledger's linked vouchers dated in the range;
+  ledger's linked vouchers dated in the range (``vouchers_with_decisions_in``: the same ids over
+  many ledgers, in one query);
 - ``payments_missing_decision(ledger, date_from, date_to)``: posted payments (credits to cash or
   bank, ``terms().payment_accounts``) at or above ``terms().decision_threshold_fen`` with no
   decision linked — what that rule reports.
@@ -126,6 +127,16 @@ def vouchers_with_decisions(ledger: Ledger, date_from: date, date_to: date) -> d
         DecisionPayment.objects.filter(
             ledger=ledger, voucher__date__gte=date_from, voucher__date__lte=date_to
         ).values_list("voucher_id", "decision__code")
+    )
+
+
+def vouchers_with_decisions_in(ledger_ids, date_from: date, date_to: date) -> set[int]:
+    """The vouchers of many ledgers (a county's) dated in the range and linked to a decision
+    record, in one query: what supervision reads for a whole region."""
+    return set(
+        DecisionPayment.objects.filter(
+            ledger_id__in=ledger_ids, voucher__date__gte=date_from, voucher__date__lte=date_to
+        ).values_list("voucher_id", flat=True)
     )
 
 

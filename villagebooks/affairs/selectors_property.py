@@ -4,7 +4,8 @@ accounts per kind of card; the funds' handed-over projects).
 
 Scope is the caller's: the pages, the API and the commands get a ledger through
 ``ledger.selectors.ledger_get`` (a ledger outside the user's scope is not found) and every
-function here reads one ledger. Sums are SQL. The books' side is read from ``AccountBalance``
+function here reads one ledger (``ledgers_with_instalments_due``, which only names the ledgers of
+a region worth reading, excepted). Sums are SQL. The books' side is read from ``AccountBalance``
 (month granularity): a balance "on a date" is the balance at the end of that date's month, and
 receipts count when their voucher is posted and not reversed by a posted red voucher.
 """
@@ -125,6 +126,16 @@ def receivables(ledger: Ledger, on_date: date, *, contract: Contract | None = No
         )  # fmt: skip
         for i in instalments
     ]
+
+
+def ledgers_with_instalments_due(ledger_ids, date_from: date, date_to: date) -> set[int]:
+    """Of ``ledger_ids``, those with a contract instalment due in the range (one query): the only
+    ledgers where ``overdue_receipts`` can name one due then."""
+    return set(
+        Instalment.objects.filter(ledger_id__in=ledger_ids, due_on__gte=date_from, due_on__lte=date_to)
+        .values_list("ledger_id", flat=True)
+        .distinct()
+    )
 
 
 def overdue_receipts(ledger: Ledger, on_date: date) -> list[dict]:

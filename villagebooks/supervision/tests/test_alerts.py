@@ -194,3 +194,20 @@ def test_backdated_entry_flags_a_voucher_posted_into_a_reopened_month(
     assert [[v.id for v in a.vouchers] for a in alerts] == [[late.pk]]
     assert alerts[0].period == "2025-03" and "2025-03 月已结账" in alerts[0].evidence
     assert "反结账后" in alerts[0].evidence
+
+
+def test_the_review_desk_shows_a_voucher_its_split_payment_with_the_other_payments(books, ledger):
+    from villagebooks.regions.services import system_user
+    from villagebooks.supervision.services import voucher_alerts
+
+    ledger.refresh_from_db()
+    middle = books[1]
+    middle.refresh_from_db()
+    alerts = voucher_alerts(actor=system_user(), voucher=middle)
+    split = [a for a in alerts if a.rule == "split_payment"]
+    assert [[v.id for v in a.vouchers] for a in split] == [[v.pk for v in books[:3]]]
+    hardware = books[3]
+    hardware.refresh_from_db()
+    assert [
+        a.rule for a in voucher_alerts(actor=system_user(), voucher=hardware) if a.rule == "split_payment"
+    ] == []
