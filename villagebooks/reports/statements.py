@@ -660,6 +660,10 @@ def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _F
     return _Figures(groups=groups)
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def _side_split_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, tuple[int, int]]]:
     """The side-split accounts' (leaf code, (year opening, closing)) per ledger, leaf and
     counterparty, for a scope read from its roll-ups (one balance window for all its ledgers:
@@ -681,7 +685,7 @@ def _side_split_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, 
         ledgers, ledger_params = f"IN ({', '.join(['%s'] * len(scope.ledger_ids))})", list(scope.ledger_ids)
     sql = (
         "SELECT a.id, a.code, b.counterparty_key, b.period_key, b.month, SUM(b.debit_fen - b.credit_fen)"
-        f" FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b"
+        f" FROM {_table(Account)} a JOIN {_table(AccountBalance)} b"
         " ON b.ledger_id = a.ledger_id AND b.account_id = a.id"
         f" WHERE a.ledger_id {ledgers} AND ({codes}) AND +b.period_key >= %s AND +b.period_key < %s"
         " GROUP BY a.id, a.code, b.counterparty_key, b.period_key, b.month"
