@@ -423,14 +423,21 @@ class BatchPosting:
         if isinstance(numbers, FieldProblem):
             return numbers
         described = describe(None)
+        vouchers = [
+            voucher._replace(number=number) for voucher, number in zip(described, numbers, strict=True)
+        ]
+        # The chain's records (the batch's heaviest Python) are made before the first statement
+        # that waits for the rows handed to the writing thread before (the hooks' reads, the
+        # balances), so that they are made while that thread stores them. Nothing is appended
+        # until the hooks have passed the batch. The names and the head are read (and the head
+        # locked) the first time a ledger comes, after its periods: the lock order of the module.
+        appenders = self._appenders(vouchers)
+        records = self._records(vouchers, appenders)
         if before_posting:
             try:
                 _run(before_posting, described)
             except DomainError as error:
                 return _refusal(error, described, date_rows)
-        vouchers = [
-            voucher._replace(number=number) for voucher, number in zip(described, numbers, strict=True)
-        ]
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
@@ -439,9 +446,8 @@ class BatchPosting:
         except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
             return error.problems[0]
         self.rollups.add(deltas)
-        appenders = self._appenders(vouchers)  # their names and heads read before the rows go
         write_rows(numbers)
-        self._chain(vouchers, appenders)
+        self._chain(vouchers, appenders, records)
         if after_posting:
             _run(after_posting, vouchers)
         return None
@@ -475,35 +481,38 @@ class BatchPosting:
             found[ledger_id] = (appender, names)
         return found
 
-    def _chain(
+    def _records(
         self, vouchers: list[VoucherToPost], appenders: dict[int, tuple[chain.Appender, chain.BatchNames]]
-    ) -> None:
-        """Append the batch to its ledgers' chains: records from the values in hand, hashes here,
-        one INSERT a ledger a batch."""
-        by_ledger: dict[int, list[VoucherToPost]] = defaultdict(list)
-        for voucher in vouchers:
-            by_ledger[voucher.ledger_id].append(voucher)
-        for ledger_id, batch in by_ledger.items():
-            appender, names = appenders[ledger_id]
-            accounts, funds, parties, users = names.accounts, names.funds, names.parties, names.users
-            projects = names.projects
-            line_text = chain.canonical_line_text
-            for v in batch:
-                year, month = names.periods[v.period_id]
-                line_texts = [
-                    line_text(
-                        line.line_no,
-                        line.summary,
-                        *accounts[line.account_id],
-                        line.debit_fen,
-                        line.credit_fen,
-                        funds[line.fund_id] if line.fund_id else "",
-                        parties[line.counterparty_id] if line.counterparty_id else "",
-                        projects[line.project_id] if line.project_id else "",
-                    )
-                    for line in v.lines
-                ]
-                canonical = chain.canonical_record_bytes(
+    ) -> list[bytes]:
+        """Each voucher's canonical record, from the values in hand (each name's JSON text made
+        once a ledger, ``chain.BatchNames``)."""
+        records = []
+        line_text = chain.line_text_from_parts
+        for v in vouchers:
+            names = appenders[v.ledger_id][1]
+            heads, funds, parties, projects = (
+                names.account_heads,
+                names.fund_texts,
+                names.party_texts,
+                names.project_texts,
+            )
+            users = names.users
+            year, month = names.periods[v.period_id]
+            line_texts = [
+                line_text(
+                    heads[line.account_id],
+                    line.line_no,
+                    line.summary,
+                    line.debit_fen,
+                    line.credit_fen,
+                    funds[line.fund_id] if line.fund_id else chain.EMPTY_TEXT,
+                    parties[line.counterparty_id] if line.counterparty_id else chain.EMPTY_TEXT,
+                    projects[line.project_id] if line.project_id else chain.EMPTY_TEXT,
+                )
+                for line in v.lines
+            ]
+            records.append(
+                chain.canonical_record_bytes(
                     ledger_code=names.code,
                     period=f"{year}-{month:02d}",
                     number=v.number,
@@ -519,7 +528,23 @@ class BatchPosting:
                     source_file=v.source_file,
                     source_sha256=v.source_sha256,
                 )
-                appender.add_canonical(v.voucher_id, year * 100 + month, v.number, chain.VERSION, canonical)
+            )
+        return records
+
+    def _chain(
+        self,
+        vouchers: list[VoucherToPost],
+        appenders: dict[int, tuple[chain.Appender, chain.BatchNames]],
+        records: list[bytes],
+    ) -> None:
+        """Append the batch's records to their ledgers' chains (hashes here), one INSERT a ledger."""
+        touched = {}
+        for v, canonical in zip(vouchers, records, strict=True):
+            appender = appenders[v.ledger_id][0]
+            year, month = appenders[v.ledger_id][1].periods[v.period_id]
+            appender.add_canonical(v.voucher_id, year * 100 + month, v.number, chain.VERSION, canonical)
+            touched[v.ledger_id] = appender
+        for appender in touched.values():
             appender.write(self.writes)
 
     def _lock_periods(self, new: list[int]) -> dict[int, Period]:
