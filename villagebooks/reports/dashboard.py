@@ -175,13 +175,26 @@ def _parts(scope: ReportScope) -> list[tuple[ReportScope, dict[str, str]]]:
 
 def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[int], list[int]] | None]:
     """For ``year`` and the year before: cash at each month's end, income and spending per month.
-    Per chart of the scope's ledgers (2004 ledgers under their 2023 codes), two aggregations by
-    level-1 code: the opening cash of each year, both years' movements by month."""
+
+    Last year is read from the ledgers that held the region's books then (``ReportScope.moved``):
+    a village whose 2004 ledger was carried over to a new one in ``year`` counts its old ledger
+    there. Where those are the same ledgers, both years come from one reading."""
+    last = scope.moved(from_key=(year - 1) * 100 + 1, to_key=(year - 1) * 100 + 12)
+    if (last.ledger_ids, last.mapped_ledger_ids) == (scope.ledger_ids, scope.mapped_ledger_ids):
+        return _monthly_of(scope, (year - 1, year), year)
+    return {**_monthly_of(last, (year - 1,), year), **_monthly_of(scope, (year,), year)}
+
+
+def _monthly_of(
+    scope: ReportScope, years: tuple[int, ...], year: int
+) -> dict[int, tuple[list[int], list[int], list[int]] | None]:
+    """``_monthly`` of ``years`` over the scope's ledgers: per chart (2004 ledgers under their 2023
+    codes), two aggregations by level-1 code: the opening cash of each year, the years' movements
+    by month."""
     income_codes, expense_codes = _categories(scope.chart)
     kinds = {code: "cash" for code in CASH_PREFIXES}
     kinds.update({code: "income" for code in income_codes})
     kinds.update({code: "expense" for code in expense_codes})
-    years = (year - 1, year)
     moves = {y: {"cash": [0] * 12, "income": [0] * 12, "expense": [0] * 12} for y in years}
     openings = dict.fromkeys(years, 0)
     booked = set()
@@ -196,8 +209,8 @@ def _monthly(scope: ReportScope, year: int) -> dict[int, tuple[list[int], list[i
         cash_heads = [h for h in heads if kinds[mapped.get(h, h)] == "cash"]
         rows = (
             source.rows.filter(
-                period_key__gte=(year - 1) * 100 + 1,
-                period_key__lte=year * 100 + 12,
+                period_key__gte=min(years) * 100 + 1,
+                period_key__lte=max(years) * 100 + 12,
                 month__gte=1,
                 is_closing=False,
             )

@@ -322,6 +322,21 @@ def test_a_converted_village_counts_once_in_its_region_before_and_after(old_book
     assert list(village.filter(in_force())) == [new]
 
 
+def test_the_dashboard_compares_a_converted_village_with_its_old_ledgers_year(old_books, accountant):
+    """The township's 2024 dashboard shows 2023 beside it from the old ledger, as 2023's own does."""
+    from villagebooks.reports.dashboard import _monthly
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    before, _sheet = _township_sheet(accountant, 2023)
+    after, _sheet = _township_sheet(accountant, 2024)
+    year_2023 = _monthly(before, 2023)[2023]
+    assert year_2023 is not None and any(year_2023[0])  # the old books' cash, month by month
+    assert _monthly(after, 2024)[2023] == year_2023
+    assert _monthly(after, 2024)[2024][0] == [year_2023[0][-1]] * 12  # carried over, nothing posted
+
+
 def test_migration_0020_links_a_conversion_made_before_it_from_the_audit_rows(old_books, accountant):
     import importlib
 
