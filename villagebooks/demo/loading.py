@@ -25,7 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from villagebooks.common.money import format_fen, yuan_to_fen
-from villagebooks.demo import clock
+from villagebooks.demo import clock, setup_records
 from villagebooks.demo.bank import bank_statements_load
 from villagebooks.demo.generator import CountyFiles
 from villagebooks.demo.old_books import old_books_carry_over, old_books_load
@@ -82,27 +82,11 @@ def ledger_load(*, actor, setup: LedgerSetup) -> Ledger:
         start_month=record["start_month"],
     )
     for account in record["accounts"]:
-        services.account_add(
-            actor=actor,
-            ledger=ledger,
-            parent_code=account["parent"],
-            code=account["code"],
-            name=account["name"],
-        )
+        setup_records.account_add(actor=actor, ledger=ledger, account=account)
     for fund in record["funds"]:
-        services.fund_create(
-            actor=actor,
-            ledger=ledger,
-            name=fund["name"],
-            kind=fund["kind"],
-            issuer=fund["issuer"],
-            document_number=fund["document_number"],
-            amount_fen=fund["amount_fen"],
-        )
+        setup_records.fund_create(actor=actor, ledger=ledger, fund=fund)
     for party in record["counterparties"]:
-        services.counterparty_create(
-            actor=actor, ledger=ledger, name=party["name"], kind=party["kind"], id_number=party["id_number"]
-        )
+        setup_records.counterparty_create(actor=actor, ledger=ledger, party=party)
     rows = [
         services.OpeningInput(
             account_code=o["account"],

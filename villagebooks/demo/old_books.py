@@ -24,7 +24,7 @@ from collections import defaultdict
 from datetime import date
 
 from villagebooks.common.money import yuan_to_fen
-from villagebooks.demo import clock
+from villagebooks.demo import clock, setup_records
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.vouchers import LineInput
@@ -130,25 +130,11 @@ def old_books_load(
     funds = {o.fund_name for o in openings if o.fund_name}
     parties = {o.counterparty_name for o in openings if o.counterparty_name}
     for fund in FUNDS + [f for f in (carried_to or {}).get("funds", []) if f["name"] in funds]:
-        services.fund_create(
-            actor=setup_actor,
-            ledger=ledger,
-            name=fund["name"],
-            kind=fund["kind"],
-            issuer=fund["issuer"],
-            document_number=fund["document_number"],
-            amount_fen=fund["amount_fen"],
-        )
+        setup_records.fund_create(actor=setup_actor, ledger=ledger, fund=fund)
     known = {name for name, _kind in COUNTERPARTIES}
     for party in (carried_to or {}).get("counterparties", []):
         if party["name"] in parties and party["name"] not in known:
-            services.counterparty_create(
-                actor=setup_actor,
-                ledger=ledger,
-                name=party["name"],
-                kind=party["kind"],
-                id_number=party["id_number"],
-            )
+            setup_records.counterparty_create(actor=setup_actor, ledger=ledger, party=party)
     for name, kind in COUNTERPARTIES:
         services.counterparty_create(actor=setup_actor, ledger=ledger, name=name, kind=kind)
     ledger = services.opening_balances_set(actor=setup_actor, ledger=ledger, rows=openings)
@@ -260,35 +246,15 @@ def old_books_carry_over(*, actor, old: Ledger, year: int, setup: dict) -> Ledge
     accounts = set(Account.objects.filter(ledger=ledger).values_list("code", flat=True))
     for account in setup["accounts"]:
         if account["code"] not in accounts:
-            services.account_add(
-                actor=actor,
-                ledger=ledger,
-                parent_code=account["parent"],
-                code=account["code"],
-                name=account["name"],
-            )
+            setup_records.account_add(actor=actor, ledger=ledger, account=account)
     funds = set(Fund.objects.filter(ledger=ledger).values_list("name", flat=True))
     for fund in setup["funds"]:
         if fund["name"] not in funds:
-            services.fund_create(
-                actor=actor,
-                ledger=ledger,
-                name=fund["name"],
-                kind=fund["kind"],
-                issuer=fund["issuer"],
-                document_number=fund["document_number"],
-                amount_fen=fund["amount_fen"],
-            )
+            setup_records.fund_create(actor=actor, ledger=ledger, fund=fund)
     parties = set(Counterparty.objects.filter(ledger=ledger).values_list("name", flat=True))
     for party in setup["counterparties"]:
         if party["name"] not in parties:
-            services.counterparty_create(
-                actor=actor,
-                ledger=ledger,
-                name=party["name"],
-                kind=party["kind"],
-                id_number=party["id_number"],
-            )
+            setup_records.counterparty_create(actor=actor, ledger=ledger, party=party)
     ledger.refresh_from_db()
     return ledger
 
