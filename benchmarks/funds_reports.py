@@ -11,6 +11,8 @@ and the median and the best are printed, with the load average (the machine is s
     .venv/bin/python benchmarks/funds_reports.py --scale small
     .venv/bin/python benchmarks/funds_reports.py --scale full --database-url postgres://…/villagebooks_bench_funds
     .venv/bin/python benchmarks/funds_reports.py --scale full --reports-only   # the reports again, no load
+    .venv/bin/python benchmarks/funds_reports.py --scale full --setup-only \\
+        --database-url postgres://postgres@127.0.0.1:5432/villagebooks_bench_funds  # import_copy.py's template
 """
 
 from __future__ import annotations
@@ -140,6 +142,9 @@ def load(args, data: Path, spec: dict, results: dict) -> None:
         results["projects"] = projects_setup(data, args.projects)
     target = data / "vouchers-with-report-projects.csv"
     results["lines_with_project"] = with_projects(data / spec["import_file"], target, args.projects)
+    if args.setup_only:  # a template for ``import_copy.py`` (DATA_FILE=this file)
+        run.say(f"set up; the import's file: {target}")
+        return
     run.say(f"import-vouchers --post ({spec['vouchers']:,} vouchers)")
     command = [str(Path(sys.executable).parent / "villagebooks"), "import-vouchers", str(target), "--post"]
     measured = run.child(command, env=os.environ.copy(), stdout=subprocess.PIPE)
@@ -158,6 +163,11 @@ def main() -> None:
         "--reports-only",
         action="store_true",
         help="time the reports on the database of the last run (migrated first), without loading it again",
+    )
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="stop before the import: a set-up database for benchmarks/import_copy.py",
     )
     args = parser.parse_args()
     run.OUT.mkdir(parents=True, exist_ok=True)
@@ -182,6 +192,8 @@ def main() -> None:
     results: dict = {"scale": args.scale, "vouchers": spec["vouchers"], "lines": spec["lines"]}
     if not args.reports_only:
         load(args, data, spec, results)
+    if args.setup_only:
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

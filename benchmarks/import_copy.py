@@ -11,7 +11,9 @@ CPU and peak RSS of the importing processes, the busiest thread) and samples, ev
 the CPU seconds of the import's server backends and of each of its threads (``/proc``): on
 PostgreSQL the writing process, its writing thread (``ledger/background_writes.py``), the reading
 process and the server's backend share two cores, and which of them waits is the figure to watch.
-Prints one line of JSON. Only names containing ``bench`` are accepted.
+``DATA_FILE`` names another file to import (``funds_reports.py --setup-only`` makes a template with
+allocations and projects, and a file with a project on a quarter of the lines). Prints one line
+of JSON. Only names containing ``bench`` are accepted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ def cpu_seconds(path: str) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def writes_timing(stderr: str) -> dict:
+    """What the writing process printed of its waits (``VILLAGEBOOKS_WRITES_TIMING``), rounded."""
+    for line in stderr.splitlines():
+        if line.startswith('{"background_writes"'):
+            timing = json.loads(line)["background_writes"]
+            return {
+                key: round(value, 1) if isinstance(value, float) else value for key, value in timing.items()
+            }
+    return {}
+
+
 def main() -> None:
     template, copy = sys.argv[1], sys.argv[2]
     if "bench" not in template or "bench" not in copy:
@@ -66,6 +79,8 @@ def main() -> None:
                     command = open(f"/proc/{pid}/cmdline").read()
                     if "import-vouchers" not in command and "reader_start" not in command:
                         continue
+                    if f"/{copy}\0".encode() not in open(f"/proc/{pid}/environ", "rb").read():
+                        continue  # another engineer's import
                     role = "reading" if "reader_start" in command else "writing"
                     for task in os.listdir(f"/proc/{pid}/task"):
                         threads[f"{role} {task}"] = cpu_seconds(f"/proc/{pid}/task/{task}/stat")
@@ -75,13 +90,18 @@ def main() -> None:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{copy}", VILLAGEBOOKS_DEBUG="0")
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{copy}",
+        VILLAGEBOOKS_DEBUG="0",
+        VILLAGEBOOKS_WRITES_TIMING="1",  # the writing process's waits (ledger/background_writes.py)
+    )
     env.setdefault("VILLAGEBOOKS_SECRET_KEY", "benchmark-" + "x" * 40)
     load = os.getloadavg()
     command = [
         str(Path(sys.executable).parent / "villagebooks"),
         "import-vouchers",
-        str(data / spec["import_file"]),
+        os.environ.get("DATA_FILE") or str(data / spec["import_file"]),
     ]
     measured = run.child([*command, "--post"], env=env)
     done.set()
@@ -97,6 +117,7 @@ def main() -> None:
                 "server_backends_cpu_seconds": {k: round(v, 1) for k, v in backends.items()},
                 "peak_rss_mb": round(measured["peak_rss_mb"]),
                 "load_average_before": [round(x, 2) for x in load],
+                "writing_process": writes_timing(measured["stderr"]),
             }
         )
     )

@@ -145,6 +145,7 @@ def child(command: list[str], *, env: dict | None = None, stdout=subprocess.DEVN
         # a second thread (SQLite) or reads in a second process (PostgreSQL), so on a machine with
         # a core free for each the wall time is about this, whatever else the machine runs.
         "busiest_thread_cpu_seconds": max(threads.values(), default=0.0),
+        "stderr": error,
     }
 
 

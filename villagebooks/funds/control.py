@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.db import connection
+from django.utils import timezone
 
 from villagebooks.common.money import format_fen
 from villagebooks.funds import errors as E
@@ -45,7 +46,7 @@ from villagebooks.funds.models import (
     ProjectState,
     VoucherWarning,
 )
-from villagebooks.ledger import posting
+from villagebooks.ledger import background_writes, posting
 from villagebooks.ledger.domain.chart import DATA_DIR
 from villagebooks.ledger.models import (
     Account,
@@ -135,6 +136,7 @@ class _LedgerState:
     budget_used: dict[int, int]  # budget line id → fen
     fund_used: dict[int, int]  # fund id → fen
     guarded_balance: dict[tuple[int, int], int] = field(default_factory=dict)  # (account, fund) → D−C
+    guarded_complete: bool = False  # every guarded balance of the ledger is in guarded_balance
 
     def is_spending(self, account_id: int) -> bool:
         code, category = self.accounts[account_id]
@@ -293,10 +295,47 @@ def _load(
     return state
 
 
+def _all_guarded_balances(state: _LedgerState, ledger_id: int) -> None:
+    """Every guarded account's balance of the ledger, as posted (cash and bank as a whole, the
+    others per fund too), in one query, as ``_guarded_balances`` reads a voucher's."""
+    guarded = {pk for pk, (code, _category) in state.accounts.items() if code.startswith(state.guarded)}
+    if guarded:
+        start = state.carried_year * 100
+        marks, params = _in(guarded)
+        rows = _rows(
+            "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
+            f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
+            " AND (period_key = %s OR (period_key > %s AND month >= 1)) GROUP BY account_id, fund_key",
+            [ledger_id, *params, start, start],
+        )
+        balances = state.guarded_balance
+        for account_id, fund_key, net in rows:
+            for key in {(account_id, 0), (account_id, fund_key)}:
+                balances[key] = balances.get(key, 0) + int(net)
+    state.guarded_complete = True
+
+
+def _ledger_ids(ledger_id: int) -> tuple[set[int], set[int], set[int]]:
+    """Every project, fund and account of the ledger (whether controlled or not)."""
+    rows = _rows(
+        f"SELECT 1, id FROM {_table(Project)} WHERE ledger_id = %s"
+        f" UNION ALL SELECT 2, id FROM {_table(Fund)} WHERE ledger_id = %s"
+        f" UNION ALL SELECT 3, id FROM {_table(Account)} WHERE ledger_id = %s",
+        [ledger_id] * 3,
+    )
+    ids: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+    for kind, pk in rows:
+        ids[kind - 1].add(pk)
+    return ids
+
+
 def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, int]]) -> None:
     """The balances (debit − credit) of the guarded accounts the voucher touches, as posted."""
     missing = {key for key in keys if key not in state.guarded_balance}
     if not missing:
+        return
+    if state.guarded_complete:  # none posted yet
+        state.guarded_balance.update(dict.fromkeys(missing, 0))
         return
     for key in missing:
         state.guarded_balance[key] = 0
@@ -511,7 +550,24 @@ def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> 
     for voucher in vouchers:  # every account of a checked ledger's vouchers (cash lines too)
         if voucher.ledger_id in by_ledger:
             by_ledger[voucher.ledger_id][2].update(line.account_id for line in voucher.lines)
-    states = {ledger_id: _load(ledger_id, *ids) for ledger_id, ids in by_ledger.items()}
+    # An import's batches: each ledger's state read once for the whole ledger (every project,
+    # fund and account it has), then kept as the batches before left it (``posting.batch_state``).
+    kept = posting.batch_state(__name__) if accumulate else None
+    states = {}
+    for ledger_id, ids in by_ledger.items():
+        if kept is None:
+            states[ledger_id] = _load(ledger_id, *ids)
+            continue
+        covered = kept.get(ledger_id)
+        if covered is not None and all(need <= have for need, have in zip(ids, covered[:3], strict=True)):
+            states[ledger_id] = covered[3]
+            continue
+        whole = _ledger_ids(ledger_id)
+        ids = tuple(need | have for need, have in zip(ids, whole, strict=True))
+        state = states[ledger_id] = _load(ledger_id, *ids)
+        if state is not None:
+            _all_guarded_balances(state, ledger_id)
+        kept[ledger_id] = (*ids, state)
     findings: list[Finding] = []
     for voucher in vouchers:
         state = states.get(voucher.ledger_id)
@@ -576,8 +632,22 @@ def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
         # One voucher posted by the service: it was a draft, and may carry warnings of then
         # (only if it has a tagged line: a draft's warnings are replaced whenever it changes).
         _delete_warnings([vouchers[0].voucher_id])
-    if findings:
-        VoucherWarning.objects.bulk_create(_warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers}))
+    if not findings:
+        return
+    warnings = _warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers})
+    if posting.batch_state(__name__) is None:
+        VoucherWarning.objects.bulk_create(warnings)
+        return
+    # An import's: on its writing thread, after the batch's rows, so that the import need not
+    # wait for those to be stored before it goes on.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    for start in range(0, len(warnings), 100):  # within any database's limit of parameters
+        chunk = warnings[start : start + 100]
+        marks = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+        background_writes.write(
+            f"INSERT INTO {_table(VoucherWarning)} (ledger_id, voucher_id, rule, message, created_at) VALUES {marks}",
+            [value for w in chunk for value in (w.ledger_id, w.voucher_id, w.rule, w.message, now)],
+        )
 
 
 def register() -> None:

@@ -24,6 +24,7 @@ from collections import defaultdict
 
 from django.db import connection
 
+from villagebooks.common.pgarrays import array_literals
 from villagebooks.funds.models import ProjectSpending, ProjectSpendingYear
 from villagebooks.ledger import background_writes, posting, verification
 from villagebooks.ledger.models import Account, Period, Voucher, VoucherKind, VoucherLine, VoucherStatus
@@ -107,7 +108,7 @@ def _upsert_unnest(table: str, period_column: str, totals: dict[Key, list[int]])
         " %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) WITH ORDINALITY AS"
         f" spent({columns}, position) ORDER BY position{_on_conflict(table, keys)}"
     )
-    return sql, [list(column) for column in zip(*rows, strict=True)]
+    return sql, array_literals(rows)
 
 
 def _upsert(table: str, period_column: str, totals: dict[Key, list[int]]) -> None:

@@ -30,12 +30,15 @@ What keeps it right:
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import queue
 import re
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from django.db import connection
 
@@ -46,8 +49,14 @@ MAX_PENDING = 3
 # statements (the default, 5 ms, would make it wait that long every time the reader is busy).
 SWITCH_INTERVAL_SECONDS = 0.0005
 
+# Set (to anything) in the environment, an import prints where its two threads' time went to
+# stderr at the end, as one line of JSON (``benchmarks/import_copy.py`` shows it).
+TIMING_VARIABLE = "VILLAGEBOOKS_WRITES_TIMING"
+
 _STOP = object()
-_EXECUTE, _COPY = "execute", "copy"
+_EXECUTE, _EXECUTE_MANY, _COPY, _GUARDED = "execute", "execute_many", "copy", "guarded"
+# The savepoint of ``execute_guarded``: one at a time, on the writing thread only.
+_GUARD_SAVEPOINT = "villagebooks_background_guard"
 # Django's parameter marks (``%s``, ``%%`` for a percent sign) as SQLite's own.
 _FORMAT_MARK = re.compile(r"(?<!%)%s")
 
@@ -80,6 +89,10 @@ class BackgroundWrites:
         self._sqlite = connection.vendor == "sqlite"
         self._jobs: queue.Queue = queue.Queue(maxsize=MAX_PENDING)
         self._failure: BaseException | None = None
+        self._refused: Callable[[], Exception] | Exception | None = None  # see ``execute_guarded``
+        # Where the time goes (``TIMING_VARIABLE``): the import's thread waiting for this one,
+        # and this one storing.
+        self.timing = {"waits": 0, "waited_seconds": 0.0, "busy_seconds": 0.0, "jobs": 0}
         self._max_variables = self._raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if self._sqlite else 0
         # Django's errors for this connection's (IntegrityError …), raised in the import's thread.
         self._errors_as_django = connection.wrap_database_errors
@@ -112,9 +125,46 @@ class BackgroundWrites:
             sql = _FORMAT_MARK.sub("?", sql).replace("%%", "%")
         self._hand_over([(_EXECUTE, sql, params or [])])
 
+    def execute_guarded(
+        self,
+        sql: str,
+        params: list,
+        *,
+        many: bool = False,
+        is_refusal: Callable[[BaseException], bool],
+        describe: Callable[[], Exception],
+    ) -> None:
+        """One statement (``many``: over a list of parameter rows) inside a savepoint, on the
+        writing thread. If it fails and ``is_refusal(error)`` (a pure test, run there) says the
+        failure is one the caller can explain, the savepoint is rolled back, so the transaction
+        stays usable, nothing more is stored, and ``refusal()`` gives ``describe()``'s error
+        (made in the import's thread, where it may query) instead of raising the database's.
+
+        So that a write the import must be able to refuse (a balance beyond its range) need not
+        make the import's thread wait for the rows before it, as a savepoint of its own would.
+        """
+        if self._sqlite:
+            sql = _FORMAT_MARK.sub("?", sql).replace("%%", "%")
+        self._hand_over([(_GUARDED, (sql, many, is_refusal, describe), params)])
+
+    def refusal(self, *, wait: bool = False) -> Exception | None:
+        """The error of a guarded statement that was refused (see ``execute_guarded``), if one
+        was by now (``wait``: once everything handed over is stored), else None."""
+        if wait:
+            self._jobs.join()
+        refused = self._refused
+        if refused is None:
+            return None
+        if not isinstance(refused, Exception):  # described once, in this thread
+            self._refused = refused()
+        return self._refused
+
     def wait(self) -> None:
         """Until everything handed over is stored; raises what failed there, if anything did."""
+        started = time.perf_counter()
         self._jobs.join()
+        self.timing["waited_seconds"] += time.perf_counter() - started
+        self.timing["waits"] += 1
         self._raise_failure()
 
     def close(self, *, failing: bool) -> None:
@@ -123,6 +173,8 @@ class BackgroundWrites:
             self._failure = self._failure or _Abandoned()
         self._jobs.put(_STOP)
         self._thread.join()
+        if os.environ.get(TIMING_VARIABLE):
+            print(json.dumps({"background_writes": self.timing}), file=sys.stderr)
         if not failing:
             self._raise_failure()
 
@@ -142,20 +194,51 @@ class BackgroundWrites:
         cursor = self._raw.cursor()
         while True:
             job = self._jobs.get()
+            started = time.perf_counter()
             try:
                 if job is _STOP:
                     return
                 if self._failure is None:
                     for kind, sql, params in job:
+                        if self._failure is not None:  # a guarded statement refused: store no more
+                            break
+                        if kind is _GUARDED:
+                            self._guarded(cursor, *sql, params)
+                            continue
                         with self._errors_as_django:
                             if kind is _COPY:
                                 _copy(cursor, sql, params)
+                            elif kind is _EXECUTE_MANY:
+                                cursor.executemany(sql, params)
                             else:
                                 cursor.execute(sql, params)
             except BaseException as error:  # noqa: BLE001 — handed to the import's thread
                 self._failure = error
             finally:
+                self.timing["busy_seconds"] += time.perf_counter() - started
+                self.timing["jobs"] += 1
                 self._jobs.task_done()
+
+    def _guarded(self, cursor, sql: str, many: bool, is_refusal, describe, params) -> None:
+        with self._errors_as_django:
+            cursor.execute(f"SAVEPOINT {_GUARD_SAVEPOINT}")
+        try:
+            with self._errors_as_django:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+        except BaseException as error:
+            if not is_refusal(error):
+                raise
+            with self._errors_as_django:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {_GUARD_SAVEPOINT}")
+                cursor.execute(f"RELEASE SAVEPOINT {_GUARD_SAVEPOINT}")
+            self._refused = describe
+            self._failure = _Abandoned()  # nothing more is stored; the import reports the refusal
+            return
+        with self._errors_as_django:
+            cursor.execute(f"RELEASE SAVEPOINT {_GUARD_SAVEPOINT}")
 
 
 def _copy(cursor, sql: str, rows: list[tuple] | bytes) -> None:

@@ -36,8 +36,10 @@ its ``AppConfig.ready()``. With no hook registered posting costs nothing more.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
@@ -47,6 +49,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from villagebooks.common.errors import DomainError, FieldProblem
+from villagebooks.common.pgarrays import array_literals
 from villagebooks.ledger import chain, rollups
 from villagebooks.ledger import errors as E
 from villagebooks.ledger.balances import (
@@ -173,6 +176,33 @@ def register_after_posting(hook: PostingHook) -> PostingHook:
 def _run(hooks: list[PostingHook], vouchers: list[VoucherToPost]) -> None:
     for hook in hooks:
         hook(vouchers)
+
+
+# The import's state for the hooks, while they run on one of its batches (``batch_state``).
+_batch = threading.local()
+
+
+def batch_state(owner: str) -> dict | None:
+    """A dict that ``owner``'s hooks may keep from one batch of an import to the next, or None
+    when the hooks run outside an import's posting.
+
+    What it holds stays true for the whole import: the import locks every period of each ledger
+    it meets until it commits, so what is posted in that ledger changes only by the import's own
+    batches, which the hooks see in order. A hook keeps its reads of a ledger there instead of
+    reading them again every batch (each read makes the import wait for the rows of the batch
+    before to be stored, see ``background_writes``).
+    """
+    states = getattr(_batch, "states", None)
+    return None if states is None else states.setdefault(owner, {})
+
+
+@contextlib.contextmanager
+def _hooks_of_import(states: dict) -> Iterator[None]:
+    _batch.states = states
+    try:
+        yield
+    finally:
+        _batch.states = None
 
 
 def _voucher_to_post(voucher: Voucher) -> VoucherToPost:
@@ -386,6 +416,7 @@ class BatchPosting:
         # every period the import locks (a poster holding a period may wait for it, never the
         # other way round).
         self.rollups = rollups.PendingRollups()
+        self.hook_states: dict[str, dict] = {}  # what hooks keep across batches (``batch_state``)
 
     @staticmethod
     def posted_values(*, actor_id: int, now, file_name: str, sha256: str) -> tuple:
@@ -419,6 +450,9 @@ class BatchPosting:
         chain's records are made while the lines are stored, and every statement of this thread
         waits for what was handed over before it.
         """
+        refused = self._refused()
+        if refused is not None:  # an earlier batch's: reported with the file's problems
+            return refused.problems[0]
         numbers = self._reserve_numbers(period_ids, date_rows)
         if isinstance(numbers, FieldProblem):
             return numbers
@@ -435,22 +469,42 @@ class BatchPosting:
         records = self._records(vouchers, appenders)
         if before_posting:
             try:
-                _run(before_posting, described)
+                with _hooks_of_import(self.hook_states):
+                    _run(before_posting, described)
             except DomainError as error:
                 return _refusal(error, described, date_rows)
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
-        try:
-            _balances_apply(deltas, rollup=False)
-        except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
-            return error.problems[0]
+        if self.writes is not None:
+            # On the writing thread, in a savepoint of its own: a savepoint here would make this
+            # thread wait for the rows handed over before it, every batch. A row beyond its range
+            # is reported at the next batch or at ``finish`` (``_refused``).
+            sql, params, many = _apply_statement(deltas)
+            self.writes.execute_guarded(
+                sql,
+                params,
+                many=many,
+                is_refusal=is_out_of_range,
+                describe=lambda: out_of_range_error(deltas),
+            )
+        else:
+            try:
+                _balances_apply(deltas, rollup=False)
+            except BalanceOutOfRange as error:  # reported with the file's problems; all rolled back
+                return error.problems[0]
         self.rollups.add(deltas)
         write_rows(numbers)
         self._chain(vouchers, appenders, records)
         if after_posting:
-            _run(after_posting, vouchers)
+            with _hooks_of_import(self.hook_states):
+                _run(after_posting, vouchers)
         return None
+
+    def _refused(self, *, wait: bool = False) -> BalanceOutOfRange | None:
+        """A batch's balances refused on the writing thread (beyond their range); nothing of that
+        batch was stored, nor anything after it."""
+        return None if self.writes is None else self.writes.refusal(wait=wait)
 
     def _appenders(self, vouchers: list[VoucherToPost]) -> dict[int, tuple[chain.Appender, chain.BatchNames]]:
         """Each ledger's chain (head locked the first time) and the names its records need."""
@@ -591,7 +645,14 @@ class BatchPosting:
 
     def finish(self) -> None:
         """Save the periods' counters (their rows are locked since the import first met them) and
-        add the import's movements to the regions' roll-ups (one statement)."""
+        add the import's movements to the regions' roll-ups (one statement).
+
+        Raises:
+            BalanceOutOfRange: the last batches' balances were refused on the writing thread.
+        """
+        refused = self._refused(wait=True)
+        if refused is not None:
+            raise refused
         self.rollups.write()
         if not self.last_numbers:
             return
@@ -668,6 +729,17 @@ def _balances_apply(deltas: BalanceDeltas, *, rollup: bool = True) -> None:
 
 
 def _apply(deltas: BalanceDeltas) -> None:
+    sql, params, many = _apply_statement(deltas)
+    with connection.cursor() as cursor:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+
+
+def _apply_statement(deltas: BalanceDeltas) -> tuple[str, list, bool]:
+    """The statement that adds ``deltas`` to the stored balances: (SQL, parameters, whether the
+    parameters are a list of rows for ``executemany``)."""
     insert, add_on_conflict = _adding_insert()
     rows = [
         (
@@ -684,22 +756,20 @@ def _apply(deltas: BalanceDeltas) -> None:
         )
         for key, (debit, credit) in deltas.items()
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement over arrays instead of one per row: an import adds hundreds of keys
-            # a batch, and each statement is a round of parse, plan and execute on the server.
-            # WITH ORDINALITY keeps the rows in key order: concurrent writers lock in one order.
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(
-                f"{insert} SELECT ledger_id, account_id, year, month, period_key, fund_key, counterparty_key, is_closing,"
-                " debit_fen, credit_fen FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::int[],"
-                " %s::bigint[], %s::bigint[], %s::boolean[], %s::bigint[], %s::bigint[])"
-                " WITH ORDINALITY AS delta(ledger_id, account_id, year, month, period_key, fund_key,"
-                f" counterparty_key, is_closing, debit_fen, credit_fen, position) ORDER BY position{add_on_conflict}",
-                columns,
-            )
-            return
-        cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * 10)}){add_on_conflict}", rows)
+    if connection.vendor == "postgresql":
+        # One statement over arrays instead of one per row: an import adds hundreds of keys
+        # a batch, and each statement is a round of parse, plan and execute on the server.
+        # WITH ORDINALITY keeps the rows in key order: concurrent writers lock in one order.
+        columns = array_literals(rows)
+        sql = (
+            f"{insert} SELECT ledger_id, account_id, year, month, period_key, fund_key, counterparty_key, is_closing,"
+            " debit_fen, credit_fen FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::int[],"
+            " %s::bigint[], %s::bigint[], %s::boolean[], %s::bigint[], %s::bigint[])"
+            " WITH ORDINALITY AS delta(ledger_id, account_id, year, month, period_key, fund_key,"
+            f" counterparty_key, is_closing, debit_fen, credit_fen, position) ORDER BY position{add_on_conflict}"
+        )
+        return sql, columns, False
+    return f"{insert} VALUES ({', '.join(['%s'] * 10)}){add_on_conflict}", rows, True
 
 
 def _add_voucher_sql(*, year: str, month: str, period_key: str, joined: str = "") -> str:

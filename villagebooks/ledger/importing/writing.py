@@ -12,7 +12,9 @@ from villagebooks.common.errors import FieldProblem
 from villagebooks.ledger import errors as E
 from villagebooks.ledger import posting
 from villagebooks.ledger.background_writes import BackgroundWrites
+from villagebooks.ledger.balances import BalanceOutOfRange
 from villagebooks.ledger.importing.batches import _LINE_FIELDS, _VOUCHER_FIELDS, _LedgerSummary, _WriteBatch
+from villagebooks.ledger.importing.messages import ImportFailed
 from villagebooks.ledger.importing.sql import _analyze, _insert
 from villagebooks.ledger.models import (
     Ledger,
@@ -142,7 +144,10 @@ class _BatchWriter:
         ``source``: the file's name and (when posting) its SHA-256, as the reading side saw them.
         """
         if self.posting is not None:
-            self.posting.finish()
+            try:
+                self.posting.finish()
+            except BalanceOutOfRange as error:  # the last batch's balances, refused on the writing thread
+                raise ImportFailed(problems=error.problems) from error
         by_id = Ledger.objects.in_bulk([summary.ledger_id for summary in ledgers])
         for summary in ledgers:
             ledger = by_id[summary.ledger_id]

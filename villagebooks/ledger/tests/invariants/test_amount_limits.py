@@ -125,6 +125,30 @@ def test_an_import_beyond_a_balance_maximum_is_refused_naming_the_account(ledger
     assert books_state() == before
 
 
+def test_an_import_whose_early_batch_goes_beyond_a_balance_maximum_is_refused_naming_it(
+    ledger, accountant, write_csv, monkeypatch
+):
+    # Small batches: the balances of a batch are stored on the import's writing thread, and the
+    # refusal of the sixth is reported while later batches come, with nothing of any written.
+    monkeypatch.setattr("villagebooks.ledger.importing.reading.BATCH_SIZE", 20)
+    rows = [f"HT01,V{n},2025-03-10,收款,102,{MOST},," for n in range(160)]
+    rows += [f"HT01,V{n},2025-03-10,收款,501,,{MOST}," for n in range(160)]
+    rows.sort(key=lambda row: int(row.split(",")[1][1:]))
+    path = write_csv("\n".join(rows))
+    before = books_state()
+
+    with pytest.raises(importing.ImportFailed) as failed:
+        importing.vouchers_import(actor=accountant, path=path, post=True)
+
+    assert len(failed.value.problems) == 1
+    # 100 vouchers of the five batches stored before it, and the sixth's 20.
+    assert "科目 102 2025-03的借方合计将达到 120,000,000,000,000.00，超出范围" in str(
+        failed.value.problems[0]
+    )
+    assert books_state() == before
+    assert V.ledgers_verify(ledger_ids=[ledger.pk]) == []
+
+
 def test_an_import_row_beyond_the_line_maximum_is_refused_at_its_cell(ledger, accountant, write_csv):
     path = write_csv(
         """
