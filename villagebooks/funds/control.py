@@ -353,18 +353,33 @@ def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, 
                 state.guarded_balance[key] += int(net)
 
 
+class _Texts:
+    """Messages in the active language, each translated once: an import checks thousands of
+    vouchers a batch, and a lazy message is translated again every time it is formatted."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, str] = {}
+
+    def __call__(self, lazy) -> str:
+        text = self._by_id.get(id(lazy))  # by identity: only for module constants, which live on
+        if text is None:
+            text = self._by_id[id(lazy)] = str(lazy)
+        return text
+
+
 def _check_voucher(
-    voucher: posting.VoucherToPost, state: _LedgerState, *, accumulate: bool = True
+    voucher: posting.VoucherToPost, state: _LedgerState, *, accumulate: bool = True, t: _Texts | None = None
 ) -> list[Finding]:
     """The findings of one voucher, against the totals so far; adds its amounts to them when it
     passes and ``accumulate`` (vouchers being posted, not drafts being saved)."""
+    t = t or _Texts()
     findings: list[Finding] = []
     budget_delta: dict[int, int] = defaultdict(int)
     fund_delta: dict[int, int] = defaultdict(int)
     strictest = None  # the control of the subjects (project, fund) the voucher touches
 
     def find(rule, control, message, field_name):
-        findings.append(Finding(voucher.voucher_id, str(rule), control, str(message), field_name))
+        findings.append(Finding(voucher.voucher_id, t(rule), control, message, field_name))
 
     for line in voucher.lines:
         entry = state.entries.get(line.project_id) if line.project_id else None
@@ -383,8 +398,8 @@ def _check_voucher(
                 find(
                     E.RULE_BEFORE_APPROVAL,
                     entry.control,
-                    E.BEFORE_APPROVAL.format(
-                        rule=E.RULE_BEFORE_APPROVAL,
+                    t(E.BEFORE_APPROVAL).format(
+                        rule=t(E.RULE_BEFORE_APPROVAL),
                         project=entry.label,
                         state=ProjectState(entry.state).label,
                         amount=_yuan(net),
@@ -396,10 +411,10 @@ def _check_voucher(
                 find(
                     E.RULE_BUDGET,
                     entry.control,
-                    E.OVER_BUDGET.format(
-                        rule=E.RULE_BUDGET,
+                    t(E.OVER_BUDGET).format(
+                        rule=t(E.RULE_BUDGET),
                         project=entry.label,
-                        line=E.NO_BUDGET_LINE.format(account=code),
+                        line=t(E.NO_BUDGET_LINE).format(account=code),
                         budget=_yuan(0),
                         used=_yuan(0),
                         after=_yuan(net),
@@ -415,8 +430,8 @@ def _check_voucher(
                 find(
                     E.RULE_NOT_ALLOWED,
                     fund.control,
-                    E.NOT_ALLOWED.format(
-                        rule=E.RULE_NOT_ALLOWED,
+                    t(E.NOT_ALLOWED).format(
+                        rule=t(E.RULE_NOT_ALLOWED),
                         fund=fund.name,
                         documents=documents,
                         allowed="、".join(fund.allowed),
@@ -429,8 +444,8 @@ def _check_voucher(
                 find(
                     E.RULE_FORBIDDEN,
                     fund.control,
-                    E.FORBIDDEN_KIND.format(
-                        rule=E.RULE_FORBIDDEN,
+                    t(E.FORBIDDEN_KIND).format(
+                        rule=t(E.RULE_FORBIDDEN),
                         fund=fund.name,
                         documents=documents,
                         project=entry.label,
@@ -443,8 +458,8 @@ def _check_voucher(
                 find(
                     E.RULE_FORBIDDEN,
                     fund.control,
-                    E.FORBIDDEN.format(
-                        rule=E.RULE_FORBIDDEN,
+                    t(E.FORBIDDEN).format(
+                        rule=t(E.RULE_FORBIDDEN),
                         fund=fund.name,
                         documents=documents,
                         account=code,
@@ -463,8 +478,8 @@ def _check_voucher(
                 find(
                     E.RULE_BUDGET,
                     budget.control,
-                    E.OVER_BUDGET.format(
-                        rule=E.RULE_BUDGET,
+                    t(E.OVER_BUDGET).format(
+                        rule=t(E.RULE_BUDGET),
                         project=entry.label,
                         line=line_text,
                         budget=_yuan(budget.budget_fen),
@@ -480,8 +495,8 @@ def _check_voucher(
             find(
                 E.RULE_FUND_EMPTY,
                 fund.control,
-                E.FUND_EMPTY.format(
-                    rule=E.RULE_FUND_EMPTY,
+                t(E.FUND_EMPTY).format(
+                    rule=t(E.RULE_FUND_EMPTY),
                     fund=fund.name,
                     budget=_yuan(fund.allocated_fen),
                     used=_yuan(used),
@@ -512,8 +527,8 @@ def _check_voucher(
                 find(
                     E.RULE_NEGATIVE,
                     strictest,
-                    E.NEGATIVE.format(
-                        rule=E.RULE_NEGATIVE,
+                    t(E.NEGATIVE).format(
+                        rule=t(E.RULE_NEGATIVE),
                         account=code,
                         fund=fund_text,
                         used=_yuan(before),
@@ -569,10 +584,11 @@ def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> 
             _all_guarded_balances(state, ledger_id)
         kept[ledger_id] = (*ids, state)
     findings: list[Finding] = []
+    texts = _Texts()
     for voucher in vouchers:
         state = states.get(voucher.ledger_id)
         if state is not None:
-            findings += _check_voucher(voucher, state, accumulate=accumulate)
+            findings += _check_voucher(voucher, state, accumulate=accumulate, t=texts)
     return findings
 
 
@@ -634,20 +650,18 @@ def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
         _delete_warnings([vouchers[0].voucher_id])
     if not findings:
         return
-    warnings = _warnings(findings, {v.voucher_id: v.ledger_id for v in vouchers})
-    if posting.batch_state(__name__) is None:
-        VoucherWarning.objects.bulk_create(warnings)
+    ledger_of = {v.voucher_id: v.ledger_id for v in vouchers}
+    if not background_writes.active():
+        VoucherWarning.objects.bulk_create(_warnings(findings, ledger_of))
         return
-    # An import's: on its writing thread, after the batch's rows, so that the import need not
-    # wait for those to be stored before it goes on.
+    # An import's: on its writing thread, after the batch's rows (COPY on PostgreSQL), so that
+    # the import need not wait for those to be stored before it goes on.
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    for start in range(0, len(warnings), 100):  # within any database's limit of parameters
-        chunk = warnings[start : start + 100]
-        marks = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        background_writes.write(
-            f"INSERT INTO {_table(VoucherWarning)} (ledger_id, voucher_id, rule, message, created_at) VALUES {marks}",
-            [value for w in chunk for value in (w.ledger_id, w.voucher_id, w.rule, w.message, now)],
-        )
+    background_writes.insert(
+        _table(VoucherWarning),
+        ["ledger_id", "voucher_id", "rule", "message", "created_at"],
+        [(ledger_of[f.voucher_id], f.voucher_id, f.rule, f.message[:500], now) for f in findings],
+    )
 
 
 def register() -> None:

@@ -245,7 +245,9 @@ class MilestonePayment(models.Model):
 class VoucherWarning(models.Model):
     """A budget rule a voucher broke under "warn": kept with the voucher, shown wherever it is."""
 
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: ``voucher_warning_voucher`` (ledger, voucher) serves lookups by ledger,
+    # and an import may write a warning for every voucher it posts.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="fund_warnings")
     rule = models.CharField(max_length=32)
     message = models.CharField(max_length=500)

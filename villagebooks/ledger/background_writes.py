@@ -80,6 +80,21 @@ def write(sql: str, params: list) -> None:
     writes.execute(sql, list(params))
 
 
+def insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (values in the order of ``columns``; quoted names) inside an import's
+    ``background_writes`` block, on its writing thread after the rows handed over before them
+    (COPY on PostgreSQL). For the after-posting hooks of other apps, as ``write``."""
+    writes = getattr(_current, "writes", None)
+    if writes is None:
+        raise RuntimeError("background_writes.insert outside an import's background_writes block")
+    writes.insert(table, columns, rows)
+
+
+def active() -> bool:
+    """Whether this thread is inside an import's ``background_writes`` block."""
+    return getattr(_current, "writes", None) is not None
+
+
 class BackgroundWrites:
     """Statements run in order on a second thread, in the caller's connection and transaction."""
 
