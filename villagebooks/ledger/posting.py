@@ -476,10 +476,11 @@ class BatchPosting:
         deltas = BalanceDeltas()
         for key, (debit, credit) in balance_sums.items():
             deltas.add(BalanceKey(*key, False), debit, credit)
-        if self.writes is not None:
+        if self.writes is not None and connection.vendor == "postgresql":
             # On the writing thread, in a savepoint of its own: a savepoint here would make this
             # thread wait for the rows handed over before it, every batch. A row beyond its range
-            # is reported at the next batch or at ``finish`` (``_refused``).
+            # is reported at the next batch or at ``finish`` (``_refused``). (SQLite runs in this
+            # process: its upsert row by row there would take Python's lock from this thread.)
             sql, params, many = _apply_statement(deltas)
             self.writes.execute_guarded(
                 sql,
