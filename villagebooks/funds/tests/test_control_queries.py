@@ -3,13 +3,22 @@ statements (issue 12: under 2 ms a posting, and a statement costs a round trip o
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from villagebooks.funds.models import ProjectSpending, ProjectSpendingYear, VoucherWarning
-from villagebooks.funds.tests.test_control import RECEIPT, approved, draft, spend  # noqa: F401
+from villagebooks.funds.tests.support import advance_to
+from villagebooks.funds.tests.test_control import RECEIPT, draft, spend
 from villagebooks.ledger import posting, services
 from villagebooks.ledger.tests.books import post
+
+
+@pytest.fixture
+def approved(road, manager):
+    """The road project at 实施."""
+    advance_to(road, manager, "P01", "实施")
+    return road
 
 
 def _statements(voucher, accountant) -> int:
