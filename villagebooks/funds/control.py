@@ -271,9 +271,9 @@ def _guarded_sql(ledger_id: int, account_ids, carried_year: int | None) -> tuple
 def _run_reads(reads: list[tuple[str, str, list]], delete: tuple[str, list] | None) -> dict[str, list]:
     """Every read's rows by name, and ``delete`` (SQL, parameters) done first.
 
-    On PostgreSQL in one statement, each read's rows as a JSON array (a round trip there is
-    half a millisecond, most of what the checks cost); on SQLite, where a statement is a
-    function call, one statement each.
+    On PostgreSQL in one statement, each read's rows as a JSON array (every statement costs a
+    round trip and the client's work for it, more than these reads take to run); on SQLite,
+    where a statement is a function call, one statement each.
     """
     if connection.vendor != "postgresql":
         if delete:
