@@ -137,6 +137,9 @@ class _LedgerState:
     fund_used: dict[int, int]  # fund id → fen
     guarded_balance: dict[tuple[int, int], int] = field(default_factory=dict)  # (account, fund) → D−C
     guarded_complete: bool = False  # every guarded balance of the ledger is in guarded_balance
+    # The guarded balances read ahead with the state: of these accounts, as (account, fund, D−C).
+    guarded_ahead: set[int] = field(default_factory=set)
+    guarded_rows: list[tuple[int, int, int]] = field(default_factory=list)
 
     def is_spending(self, account_id: int) -> bool:
         code, category = self.accounts[account_id]
@@ -164,97 +167,198 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _spending(rules: dict) -> tuple[str, list]:
-    """The accounts (alias ``a``) whose net debit is spending, as SQL and its parameters."""
-    likes = " OR ".join(["a.code LIKE %s"] * len(rules["spending_asset_prefixes"]))
-    params = [
-        Category.EXPENSE.value,
-        Category.COST.value,
-        *(f"{code}%" for code in rules["spending_asset_prefixes"]),
+def _is_spending(rules: dict, code: str, category: str) -> bool:
+    """Whether an account's net debit is spending under ``rules`` (a chart's)."""
+    return category in (Category.EXPENSE, Category.COST) or code.startswith(
+        tuple(rules["spending_asset_prefixes"])
+    )
+
+
+def _reads(
+    ledger_id: int,
+    project_ids: set[int],
+    fund_ids: set[int],
+    account_ids: set[int],
+    *,
+    guarded_ahead: bool,
+) -> list[tuple[str, str, list]]:
+    """The queries ``_load`` needs, as (name, SQL, parameters): each depends only on the ids
+    the vouchers name, so that on PostgreSQL they run as one statement (``_run_reads``).
+
+    Spending is told from the rest in Python (``_is_spending``), as the ledger's chart, which
+    says what spending is, comes in the same statement.
+    """
+    reads = [
+        ("ledger", f"SELECT chart, carried_year FROM {_table(Ledger)} WHERE id = %s", [ledger_id]),
     ]
-    return f"(a.category IN (%s, %s){' OR ' + likes if likes else ''})", params
+    if project_ids:
+        marks, params = _in(project_ids)
+        reads.append(
+            (
+                "entries",
+                "SELECT e.project_id, p.code, p.name, e.state, e.control, e.kind,"
+                " b.id, b.fund_id, f.name, b.account_prefix, b.budget_fen, b.control"
+                f" FROM {_table(ProjectEntry)} e JOIN {_table(Project)} p ON p.id = e.project_id"
+                f" LEFT JOIN {_table(BudgetLine)} b ON b.entry_id = e.id"
+                f" LEFT JOIN {_table(Fund)} f ON f.id = b.fund_id"
+                f" WHERE e.ledger_id = %s AND e.project_id IN ({marks})",
+                [ledger_id, *params],
+            )
+        )
+        # From the spending kept at posting, by year (``spending``: a few rows a project and
+        # year, not every line the project ever had); year-close vouchers carry no project.
+        reads.append(
+            (
+                "budget_used",
+                "SELECT s.project_key, a.code, a.category, s.fund_key, SUM(s.debit_fen - s.credit_fen)"
+                f" FROM {_table(ProjectSpendingYear)} s JOIN {_table(Account)} a ON a.id = s.account_id"
+                f" WHERE s.ledger_id = %s AND s.project_key IN ({marks})"
+                " GROUP BY s.project_key, a.code, a.category, s.fund_key",
+                [ledger_id, *params],
+            )
+        )
+    if fund_ids:
+        marks, params = _in(fund_ids)
+        reads.append(
+            (
+                "shares",
+                "SELECT s.fund_id, f.name, s.amount_fen, a.document_number, a.allowed_accounts,"
+                " a.forbidden_accounts, a.forbidden_kinds, a.control"
+                f" FROM {_table(AllocationShare)} s JOIN {_table(Fund)} f ON f.id = s.fund_id"
+                f" JOIN {_table(Allocation)} a ON a.id = s.allocation_id"
+                f" WHERE s.ledger_id = %s AND s.fund_id IN ({marks})",
+                [ledger_id, *params],
+            )
+        )
+        # Movements of the months (not month 0, which repeats them as opening balances) and
+        # not the year close's, which empties expense accounts into the year's result.
+        reads.append(
+            (
+                "fund_used",
+                "SELECT b.fund_key, a.code, a.category, SUM(b.debit_fen - b.credit_fen)"
+                f" FROM {_table(AccountBalance)} b JOIN {_table(Account)} a ON a.id = b.account_id"
+                f" WHERE b.ledger_id = %s AND b.fund_key IN ({marks}) AND b.month >= 1 AND b.is_closing = %s"
+                " GROUP BY b.fund_key, a.code, a.category",
+                [ledger_id, *params, False],
+            )
+        )
+    if account_ids:
+        marks, params = _in(account_ids)
+        reads.append(
+            ("accounts", f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
+        )
+        if guarded_ahead:
+            reads.append(("guarded", *_guarded_sql(ledger_id, account_ids, None)))
+    return reads
+
+
+def _guarded_sql(ledger_id: int, account_ids, carried_year: int | None) -> tuple[str, list]:
+    """The balances (debit − credit, per account and fund) of ``account_ids`` as posted since the
+    carried year's opening (the ledger's, read in the same statement when ``carried_year`` is
+    None). Read ahead, they are every account of the voucher: only the guarded ones are asked for."""
+    marks, params = _in(account_ids)
+    if carried_year is None:
+        start, start_params = f"(SELECT carried_year * 100 FROM {_table(Ledger)} WHERE id = %s)", [ledger_id]
+    else:
+        start, start_params = "%s", [carried_year * 100]
+    sql = (
+        "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
+        f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
+        f" AND (period_key = {start} OR (period_key > {start} AND month >= 1))"
+        " GROUP BY account_id, fund_key"
+    )
+    return sql, [ledger_id, *params, *start_params, *start_params]
+
+
+def _run_reads(reads: list[tuple[str, str, list]], delete: tuple[str, list] | None) -> dict[str, list]:
+    """Every read's rows by name, and ``delete`` (SQL, parameters) done first.
+
+    On PostgreSQL in one statement, each read's rows as a JSON array (every statement costs a
+    round trip and the client's work for it, more than these reads take to run); on SQLite,
+    where a statement is a function call, one statement each.
+    """
+    if connection.vendor != "postgresql":
+        if delete:
+            with connection.cursor() as cursor:
+                cursor.execute(*delete)
+        return {name: _rows(sql, params) for name, sql, params in reads}
+    parts, params = [], []
+    if delete:
+        parts.append(f"WITH deleted AS ({delete[0]})")
+        params += delete[1]
+    columns = []
+    for _name, sql, read_params in reads:
+        width = sql.split(" FROM ", 1)[0].count(",") + 1  # plain columns and commaless sums
+        names = ", ".join(f"c{i}" for i in range(width))
+        columns.append(f"(SELECT json_agg(json_build_array({names})) FROM ({sql}) AS t({names}))")
+        params += read_params
+    parts.append("SELECT " + ", ".join(columns))
+    [row] = _rows(" ".join(parts), params)
+    return {
+        name: [tuple(values) for values in (json.loads(value) if isinstance(value, str) else value or [])]
+        for (name, _sql, _params), value in zip(reads, row, strict=True)
+    }
 
 
 def _load(
-    ledger_id: int, project_ids: set[int], fund_ids: set[int], account_ids: set[int]
+    ledger_id: int,
+    project_ids: set[int],
+    fund_ids: set[int],
+    account_ids: set[int],
+    *,
+    guarded_ahead: bool = False,
+    delete: tuple[str, list] | None = None,
 ) -> _LedgerState | None:
     """What the checks of one ledger's vouchers need; None when nothing there is controlled.
 
-    Few queries, none per line: the entries with their budget lines, the shares (each with the
-    ledger's chart and carried year), the vouchers' accounts, and what is used, summed in SQL.
+    One statement on PostgreSQL, none per line (``_reads``): the ledger, the entries with their
+    budget lines, the shares, the vouchers' accounts, what is used, summed in SQL, and, with
+    ``guarded_ahead`` (one voucher being posted), the balances of its guarded accounts.
+    ``delete`` (SQL, parameters) runs in the same statement.
     """
+    rows = _run_reads(
+        _reads(ledger_id, project_ids, fund_ids, account_ids, guarded_ahead=guarded_ahead), delete
+    )
     entries: dict[int, _Entry] = {}
     budget_used: dict[int, int] = {}
-    ledger = None  # (chart, carried year)
-    if project_ids:
-        marks, params = _in(project_ids)
-        rows = _rows(
-            "SELECT e.project_id, p.code, p.name, e.state, e.control, e.kind, l.chart, l.carried_year,"
-            " b.id, b.fund_id, f.name, b.account_prefix, b.budget_fen, b.control"
-            f" FROM {_table(ProjectEntry)} e JOIN {_table(Project)} p ON p.id = e.project_id"
-            f" JOIN {_table(Ledger)} l ON l.id = e.ledger_id"
-            f" LEFT JOIN {_table(BudgetLine)} b ON b.entry_id = e.id"
-            f" LEFT JOIN {_table(Fund)} f ON f.id = b.fund_id"
-            f" WHERE e.ledger_id = %s AND e.project_id IN ({marks})",
-            [ledger_id, *params],
-        )
-        for (
-            project_id,
-            code,
-            name,
-            state,
-            control,
-            kind,
-            chart,
-            carried,
-            line_id,
-            fund_id,
-            fund,
-            prefix,
-            budget,
-            line_control,
-        ) in rows:
-            entry = entries.get(project_id)
-            if entry is None:
-                entry = entries[project_id] = _Entry(project_id, f"{name}({code})", state, control, kind)
-            if line_id is not None:
-                entry.lines.append(_Budget(line_id, fund_id, prefix, budget, line_control, fund or ""))
-                budget_used[line_id] = 0
-            ledger = (chart, carried)
+    for (
+        project_id,
+        code,
+        name,
+        state,
+        control,
+        kind,
+        line_id,
+        fund_id,
+        fund,
+        prefix,
+        budget,
+        line_control,
+    ) in rows.get("entries", []):
+        entry = entries.get(project_id)
+        if entry is None:
+            entry = entries[project_id] = _Entry(project_id, f"{name}({code})", state, control, kind)
+        if line_id is not None:
+            entry.lines.append(_Budget(line_id, fund_id, prefix, budget, line_control, fund or ""))
+            budget_used[line_id] = 0
     funds: dict[int, _FundRules] = {}
-    if fund_ids:
-        marks, params = _in(fund_ids)
-        rows = _rows(
-            "SELECT s.fund_id, f.name, s.amount_fen, a.document_number, a.allowed_accounts,"
-            " a.forbidden_accounts, a.forbidden_kinds, a.control, l.chart, l.carried_year"
-            f" FROM {_table(AllocationShare)} s JOIN {_table(Fund)} f ON f.id = s.fund_id"
-            f" JOIN {_table(Allocation)} a ON a.id = s.allocation_id"
-            f" JOIN {_table(Ledger)} l ON l.id = s.ledger_id"
-            f" WHERE s.ledger_id = %s AND s.fund_id IN ({marks})",
-            [ledger_id, *params],
-        )
-        for fund_id, name, amount, document, allowed, forbidden, kinds, control, chart, carried in rows:
-            rules = funds.setdefault(fund_id, _FundRules(name=name, allowed=[]))
-            rules.allocated_fen += amount
-            rules.documents.append(document)
-            prefixes = [code for code in allowed.split(";") if code]
-            if rules.allowed is not None:
-                rules.allowed = rules.allowed + prefixes if prefixes else None
-            rules.forbidden += [code for code in forbidden.split(";") if code]
-            rules.forbidden_kinds += [kind for kind in kinds.split(";") if kind]
-            if control == Control.STOP:
-                rules.control = Control.STOP
-            ledger = (chart, carried)
-    if ledger is None:
+    for fund_id, name, amount, document, allowed, forbidden, kinds, control in rows.get("shares", []):
+        rules = funds.setdefault(fund_id, _FundRules(name=name, allowed=[]))
+        rules.allocated_fen += amount
+        rules.documents.append(document)
+        prefixes = [code for code in allowed.split(";") if code]
+        if rules.allowed is not None:
+            rules.allowed = rules.allowed + prefixes if prefixes else None
+        rules.forbidden += [code for code in forbidden.split(";") if code]
+        rules.forbidden_kinds += [kind for kind in kinds.split(";") if kind]
+        if control == Control.STOP:
+            rules.control = Control.STOP
+    if not entries and not funds:
         return None
-    chart, carried_year = ledger
+    [(chart, carried_year)] = rows["ledger"]
     rules = _rules(chart)
-    accounts = []
-    if account_ids:
-        marks, params = _in(account_ids)
-        accounts = _rows(f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
     state = _LedgerState(
-        accounts={pk: (code, category) for pk, code, category in accounts},
+        accounts={pk: (code, category) for pk, code, category in rows.get("accounts", [])},
         spending_prefixes=tuple(rules["spending_asset_prefixes"]),
         guarded=tuple(rules["never_negative"]),
         carried_year=carried_year,
@@ -263,35 +367,19 @@ def _load(
         budget_used=budget_used,
         fund_used=dict.fromkeys(funds, 0),
     )
-    spending, spending_params = _spending(rules)
-    if entries:
-        marks, params = _in(entries)
-        # From the spending kept at posting, by year (``spending``: a few rows a project and
-        # year, not every line the project ever had); year-close vouchers carry no project.
-        rows = _rows(
-            "SELECT s.project_key, a.code, s.fund_key, SUM(s.debit_fen - s.credit_fen)"
-            f" FROM {_table(ProjectSpendingYear)} s JOIN {_table(Account)} a ON a.id = s.account_id"
-            f" WHERE s.ledger_id = %s AND s.project_key IN ({marks}) AND {spending}"
-            " GROUP BY s.project_key, a.code, s.fund_key",
-            [ledger_id, *params, *spending_params],
-        )
-        for project_id, code, fund_id, net in rows:
-            line = entries[project_id].line_for(code, fund_id or None)
-            if line is not None:
-                budget_used[line.id] += int(net)  # PostgreSQL's SUM of bigint is numeric
-    if funds:
-        # Movements of the months (not month 0, which repeats them as opening balances) and
-        # not the year close's, which empties expense accounts into the year's result.
-        marks, params = _in(funds)
-        rows = _rows(
-            "SELECT b.fund_key, SUM(b.debit_fen - b.credit_fen)"
-            f" FROM {_table(AccountBalance)} b JOIN {_table(Account)} a ON a.id = b.account_id"
-            f" WHERE b.ledger_id = %s AND b.fund_key IN ({marks}) AND b.month >= 1 AND b.is_closing = %s"
-            f" AND {spending} GROUP BY b.fund_key",
-            [ledger_id, *params, False, *spending_params],
-        )
-        for fund_id, net in rows:
+    for project_id, code, category, fund_id, net in rows.get("budget_used", []):
+        if project_id not in entries or not _is_spending(rules, code, category):
+            continue
+        line = entries[project_id].line_for(code, fund_id or None)
+        if line is not None:
+            budget_used[line.id] += int(net)  # PostgreSQL's SUM of bigint is numeric
+    for fund_id, code, category, net in rows.get("fund_used", []):
+        if fund_id in funds and _is_spending(rules, code, category):
             state.fund_used[fund_id] += int(net)
+    if "guarded" in rows:
+        state.guarded_ahead = set(account_ids)
+        for account_id, fund_key, net in rows["guarded"]:
+            state.guarded_rows.append((account_id, fund_key, int(net)))
     return state
 
 
@@ -330,7 +418,8 @@ def _ledger_ids(ledger_id: int) -> tuple[set[int], set[int], set[int]]:
 
 
 def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, int]]) -> None:
-    """The balances (debit − credit) of the guarded accounts the voucher touches, as posted."""
+    """The balances (debit − credit) of the guarded accounts the voucher touches, as posted:
+    from the rows read with the ledger's state when it read them (one voucher), else a query."""
     missing = {key for key in keys if key not in state.guarded_balance}
     if not missing:
         return
@@ -339,14 +428,11 @@ def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, 
         return
     for key in missing:
         state.guarded_balance[key] = 0
-    start = state.carried_year * 100  # the carried year's opening, and every month after it
-    marks, params = _in({account for account, _fund in missing})
-    rows = _rows(
-        "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
-        f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
-        " AND (period_key = %s OR (period_key > %s AND month >= 1)) GROUP BY account_id, fund_key",
-        [ledger_id, *params, start, start],
-    )
+    accounts = {account for account, _fund in missing}
+    if accounts <= state.guarded_ahead:
+        rows = state.guarded_rows
+    else:
+        rows = _rows(*_guarded_sql(ledger_id, accounts, state.carried_year))
     for account_id, fund_key, net in rows:
         for key in {(account_id, 0), (account_id, fund_key)}:
             if key in missing:
@@ -547,10 +633,13 @@ def _check_voucher(
     return findings
 
 
-def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> list[Finding]:
+def check(
+    vouchers: list[posting.VoucherToPost], *, accumulate: bool = True, delete_warnings: bool = False
+) -> list[Finding]:
     """Every finding of ``vouchers``: to be posted, in order, each against what is posted and the
     ones before it; saved (``accumulate`` False), each against what is posted only, as a draft
-    counts for nothing until it is posted."""
+    counts for nothing until it is posted. With ``delete_warnings``, the vouchers' stored
+    warnings are deleted in the statement that reads the state (one tagged voucher's)."""
     by_ledger: dict[int, tuple[set[int], set[int], set[int]]] = {}
     for voucher in vouchers:
         for line in voucher.lines:
@@ -568,10 +657,18 @@ def check(vouchers: list[posting.VoucherToPost], *, accumulate: bool = True) -> 
     # An import's batches: each ledger's state read once for the whole ledger (every project,
     # fund and account it has), then kept as the batches before left it (``posting.batch_state``).
     kept = posting.batch_state(__name__) if accumulate else None
+    # One voucher being posted (a click): its guarded balances are read with the rest, in the
+    # same statement, rather than after it when a rule turns out to need them.
+    ahead = accumulate and len(vouchers) == 1 and kept is None
+    delete = None
+    if delete_warnings and kept is None:  # an import's vouchers are new: they have none
+        marks, params = _in(voucher.voucher_id for voucher in vouchers)
+        delete = (f"DELETE FROM {_table(VoucherWarning)} WHERE voucher_id IN ({marks})", params)
     states = {}
     for ledger_id, ids in by_ledger.items():
         if kept is None:
-            states[ledger_id] = _load(ledger_id, *ids)
+            states[ledger_id] = _load(ledger_id, *ids, guarded_ahead=ahead, delete=delete)
+            delete = None
             continue
         covered = kept.get(ledger_id)
         if covered is not None and all(need <= have for need, have in zip(ids, covered[:3], strict=True)):
@@ -638,16 +735,16 @@ def before_saving(vouchers: list[posting.VoucherToPost]) -> None:
 
 
 def before_posting(vouchers: list[posting.VoucherToPost]) -> None:
-    _pending.findings = _refuse_stops(check(vouchers))
+    # One voucher posted by the service was a draft, and may carry warnings of then (only if it
+    # has a tagged line: a draft's warnings are replaced whenever it changes). They go in the
+    # statement that reads what the checks need; a refusal rolls the deletion back with the rest.
+    one_draft = len(vouchers) == 1 and _tagged(vouchers[0])
+    _pending.findings = _refuse_stops(check(vouchers, delete_warnings=one_draft))
 
 
 def after_posting(vouchers: list[posting.VoucherToPost]) -> None:
     findings = getattr(_pending, "findings", None) or []
     _pending.findings = None
-    if len(vouchers) == 1 and _tagged(vouchers[0]):
-        # One voucher posted by the service: it was a draft, and may carry warnings of then
-        # (only if it has a tagged line: a draft's warnings are replaced whenever it changes).
-        _delete_warnings([vouchers[0].voucher_id])
     if not findings:
         return
     ledger_of = {v.voucher_id: v.ledger_id for v in vouchers}

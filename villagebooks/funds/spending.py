@@ -130,10 +130,40 @@ def _upsert(table: str, period_column: str, totals: dict[Key, list[int]]) -> Non
         )
 
 
+def in_posting_statement(voucher: Voucher) -> tuple[list[str], dict] | None:
+    """``after_posting`` of one voucher as SQL in the posting's own statement on PostgreSQL
+    (``posting.register_after_posting``): its tagged lines summed per key by the database, both
+    tables, rows in key order; the month and year of its date, as ``sums`` takes them."""
+    if voucher.kind == VoucherKind.CLOSING:
+        return None
+    lines = _table(VoucherLine)
+    key = "COALESCE(project_id, 0), COALESCE(fund_id, 0), account_id"
+    ctes = []
+    for name, model, column, value in (
+        ("spent_months", ProjectSpending, "period_key", "%(spent_month)s"),
+        ("spent_years", ProjectSpendingYear, "year", "%(spent_year)s"),
+    ):
+        table = _table(model)
+        keys = f"ledger_id, project_key, fund_key, account_id, {column}"
+        # Joined with the numbered period: nothing when the period refused a number, and the
+        # period's row locked before these, as by every other posting.
+        ctes.append(
+            f"{name} AS (INSERT INTO {table} ({keys}, debit_fen, credit_fen)"
+            f" SELECT %(ledger_id)s, {key}, {value}, SUM(debit_fen), SUM(credit_fen)"
+            f" FROM {lines} CROSS JOIN numbered WHERE voucher_id = %(voucher_id)s"
+            " AND (project_id IS NOT NULL OR fund_id IS NOT NULL)"
+            f" GROUP BY {key} ORDER BY {key}{_on_conflict(table, keys)})"
+        )
+    return ctes, {
+        "spent_month": voucher.date.year * 100 + voucher.date.month,
+        "spent_year": voucher.date.year,
+    }
+
+
 def register() -> None:
     """Join posting's after-posting step (once, however often ``ready`` runs)."""
     if after_posting not in posting.after_posting:
-        posting.register_after_posting(after_posting)
+        posting.register_after_posting(after_posting, in_statement_sql=in_posting_statement)
     verification.register_check(discrepancies, "项目资金支出汇总")
 
 

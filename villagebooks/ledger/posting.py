@@ -167,9 +167,25 @@ def register_before_posting(hook: PostingHook) -> PostingHook:
     return hook
 
 
-def register_after_posting(hook: PostingHook) -> PostingHook:
-    """Run ``hook(vouchers)`` after every posting, numbered, in the posting's transaction."""
+# What an after-posting hook does to one voucher, as SQL the one-statement posting on PostgreSQL
+# runs in its statement (``register_after_posting``'s ``in_statement_sql``): hook → its SQL.
+PostingSql = Callable[[Voucher], tuple[list[str], dict] | None]
+in_statement: dict[PostingHook, PostingSql] = {}
+
+
+def register_after_posting(hook: PostingHook, *, in_statement_sql: PostingSql | None = None) -> PostingHook:
+    """Run ``hook(vouchers)`` after every posting, numbered, in the posting's transaction.
+
+    ``in_statement_sql(voucher)``, if given, is the same for one voucher as data-modifying
+    CTEs (``name AS (…)``, over the voucher's lines; parameters in a dict, named apart from
+    posting's, and ``%(voucher_id)s``, ``%(ledger_id)s``, ``%(is_closing)s``) that the posting
+    of one voucher on PostgreSQL runs in its own statement instead of calling ``hook``: a
+    statement less a click. They write after the balances and roll-ups, before the chain, in
+    key order, as the hook would; None: nothing to do.
+    """
     after_posting.append(hook)
+    if in_statement_sql is not None:
+        in_statement[hook] = in_statement_sql
     return hook
 
 
@@ -206,7 +222,15 @@ def _hooks_of_import(states: dict) -> Iterator[None]:
 
 
 def _voucher_to_post(voucher: Voucher) -> VoucherToPost:
-    lines = VoucherLine.objects.filter(voucher_id=voucher.pk).order_by("line_no")
+    # Plain SQL, not a queryset: compiling one costs more than running it, and this runs before
+    # the hooks of every posting (issue 12: the budget checks under 2 ms a posting).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT line_no, summary, account_id, debit_fen, credit_fen, fund_id, counterparty_id, project_id"
+            f" FROM {connection.ops.quote_name(VoucherLine._meta.db_table)} WHERE voucher_id = %s ORDER BY line_no",
+            [voucher.pk],
+        )
+        lines = tuple(LineToPost(*values) for values in cursor.fetchall())
     return VoucherToPost(
         ledger_id=voucher.ledger_id,
         voucher_id=voucher.pk,
@@ -220,19 +244,7 @@ def _voucher_to_post(voucher: Voucher) -> VoucherToPost:
         posted_by_id=voucher.posted_by_id,
         source_file=voucher.source_file,
         source_sha256=voucher.source_sha256,
-        lines=tuple(
-            LineToPost(*values)
-            for values in lines.values_list(
-                "line_no",
-                "summary",
-                "account_id",
-                "debit_fen",
-                "credit_fen",
-                "fund_id",
-                "counterparty_id",
-                "project_id",
-            )
-        ),
+        lines=lines,
     )
 
 
@@ -291,8 +303,13 @@ def post_voucher(*, voucher: Voucher, actor, savepoint: bool = False) -> int:
         _run(before_posting, [described])
     is_closing = voucher.kind == VoucherKind.CLOSING
     posted_at = timezone.now()
+    hooks_after = after_posting
     if connection.vendor == "postgresql":
-        number, period_key = _number_and_post_in_one_statement(voucher, actor, posted_at, is_closing)
+        hooks_after = [hook for hook in after_posting if hook not in in_statement]
+        extra = [in_statement[hook](voucher) for hook in after_posting if hook in in_statement]
+        number, period_key = _number_and_post_in_one_statement(
+            voucher, actor, posted_at, is_closing, [part for part in extra if part]
+        )
     else:
         period_key, number = _assign_number(voucher.period_id)
         voucher.status, voucher.number = VoucherStatus.POSTED, number
@@ -305,16 +322,16 @@ def post_voucher(*, voucher: Voucher, actor, savepoint: bool = False) -> int:
             voucher_id=voucher.pk, ledger_id=voucher.ledger_id, period_key=period_key, is_closing=is_closing
         )
     chain.append_posted(voucher, period_key=period_key, posted_by_id=actor.pk)
-    if after_posting:
+    if hooks_after:
         _run(
-            after_posting,
+            hooks_after,
             [(described or _voucher_to_post(voucher))._replace(number=number, posted_by_id=actor.pk)],
         )
     return number
 
 
 def _number_and_post_in_one_statement(
-    voucher: Voucher, actor, posted_at, is_closing: bool
+    voucher: Voucher, actor, posted_at, is_closing: bool, extra: list[tuple[list[str], dict]] = ()
 ) -> tuple[int, int]:
     """On PostgreSQL, what ``post_voucher`` does on SQLite in three statements, in one.
 
@@ -347,6 +364,7 @@ def _number_and_post_in_one_statement(
         f"   RETURNING {table}.number, numbered.year * 100 + numbered.month AS period_key),"
         f" balances AS ({balances}),"
         f" {ancestors}, rolled_up AS ({rolled_up})"  # the regions' roll-ups (``rollups``)
+        f"{''.join(', ' + cte for ctes, _params in extra for cte in ctes)}"  # after-posting hooks'
         " SELECT number, period_key FROM posted"
     )
     params = {
@@ -359,6 +377,8 @@ def _number_and_post_in_one_statement(
         "ledger_id": voucher.ledger_id,
         "is_closing": is_closing,
     }
+    for _ctes, extra_params in extra:
+        params.update(extra_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
