@@ -30,10 +30,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import queue
 import subprocess
 import sys
-import threading
 import time
 import traceback
 from datetime import date
@@ -99,7 +97,6 @@ def vouchers_import_reading_apart(
     with background_writes() as writes:
         writer = _BatchWriter(post=post, check_keys_from_batch=CHECK_KEYS_FROM_BATCH, writes=writes)
         writer_problems = []
-        stop_receiving = _nothing_to_stop
         bar = progress_bar(progress)
         try:
             what_to_read = (
@@ -111,12 +108,10 @@ def vouchers_import_reading_apart(
                 create_missing,
             )
             _send(channel, what_to_read)
-            received = _ReceivingAhead(channel)
-            stop_receiving = received.stop
             with bar:
                 while True:
                     started = time.perf_counter()
-                    message = received.recv()
+                    message = _receive(channel)
                     if writes is not None:
                         writes.timing["reader_waited_seconds"] = (
                             writes.timing.get("reader_waited_seconds", 0.0) + time.perf_counter() - started
@@ -148,7 +143,6 @@ def vouchers_import_reading_apart(
                 raise ImportFailed(problems=_problems_in_order(writer_problems, 0))
             result = writer.finish(actor=actor, ledgers=ledgers, source=(path.name, source[1]))
         finally:
-            stop_receiving()
             channel.close()
             try:
                 reader.wait(timeout=5)
@@ -156,10 +150,6 @@ def vouchers_import_reading_apart(
                 reader.kill()
                 reader.wait()
     return result
-
-
-def _nothing_to_stop() -> None:
-    pass
 
 
 def _reader_failed(report: str | None) -> ImportFailed:
@@ -180,54 +170,6 @@ def _receive(channel):
         return channel.recv()
     except (EOFError, OSError) as exc:  # killed, or out of memory: it could not say why
         raise _reader_failed(None) from exc
-
-
-class _ReceivingAhead:
-    """The writing process's end of the pipe, received (and unpickled) by a thread of its own,
-    up to ``BATCHES_AHEAD`` messages ahead: while this process's thread waits for the database,
-    the next batches come in; a message that ends the reading ends the thread."""
-
-    BATCHES_AHEAD = 4
-    LAST = frozenset({"failed", "done", "crashed"})
-
-    def __init__(self, channel):
-        self.channel = channel
-        self.queue: queue.Queue = queue.Queue(maxsize=self.BATCHES_AHEAD)
-        self.stopped = False
-        self.thread = threading.Thread(
-            target=self._receive_all, name="villagebooks-import-receiver", daemon=True
-        )
-        self.thread.start()
-
-    def recv(self):
-        message = self.queue.get()
-        if isinstance(message, BaseException):
-            raise message
-        return message
-
-    def stop(self) -> None:
-        """The writing thread takes nothing more (it failed): the thread ends once the reading
-        process has gone, instead of waiting for room in the queue."""
-        self.stopped = True
-
-    def _put(self, item) -> None:
-        while not self.stopped:
-            try:
-                self.queue.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
-    def _receive_all(self) -> None:
-        while not self.stopped:
-            try:
-                message = _receive(self.channel)
-            except BaseException as error:  # noqa: BLE001 — raised in the writing thread
-                self._put(error)
-                return
-            self._put(message)
-            if message[0] in self.LAST:
-                return
 
 
 def _send(channel, message) -> None:
@@ -322,60 +264,8 @@ class _ProgressToWriter:
         pass
 
 
-class _SendingAhead:
-    """The reading process's end of the pipe, its messages sent by a thread of their own.
-
-    A batch is larger than a pipe holds, so ``send`` waits until the writing process takes all
-    of it, and that process takes the next batch only once it has handed the last one on: the
-    reader would read at most one batch ahead, and stop whenever the writer waits for the
-    database. Through this queue it reads up to ``BATCHES_AHEAD`` batches ahead (a blocked
-    write to the pipe does not hold Python's lock). Messages keep their order; a question's
-    answer (``recv``) comes after everything sent before it.
-    """
-
-    BATCHES_AHEAD = 4
-
-    def __init__(self, channel):
-        self.channel = channel
-        self.failure: BaseException | None = None
-        self.queue: queue.Queue = queue.Queue(maxsize=self.BATCHES_AHEAD)
-        self.thread = threading.Thread(target=self._send_all, name="villagebooks-import-sender", daemon=True)
-        self.thread.start()
-
-    def send(self, message) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.queue.put(message)
-
-    def recv(self):
-        return self.channel.recv()
-
-    def close(self) -> None:
-        """Send what is queued, then close the pipe."""
-        self.queue.put(_END_OF_MESSAGES)
-        self.thread.join()
-        self.channel.close()
-        if self.failure is not None:
-            raise self.failure
-
-    def _send_all(self) -> None:
-        while True:
-            message = self.queue.get()
-            if message is _END_OF_MESSAGES:
-                return
-            if self.failure is None:  # after a failure, drained so that no sender blocks
-                try:
-                    self.channel.send(message)
-                except BaseException as error:  # noqa: BLE001 — raised in the reading thread
-                    self.failure = error
-
-
-_END_OF_MESSAGES = object()
-
-
 def read_apart(channel, database, language, actor_id, path, post, create_missing):
     """The reading process: checks the file and sends batches, questions and the end to ``channel``."""
-    channel = _SendingAhead(channel)
     try:
         # The writing process's database, as it is (a test run's is not the one in the settings).
         connections["default"].settings_dict = database
@@ -404,5 +294,4 @@ def read_apart(channel, database, language, actor_id, path, post, create_missing
         with contextlib.suppress(OSError):  # unless it has gone already
             channel.send(("crashed", traceback.format_exc(limit=-3)))
     finally:
-        with contextlib.suppress(OSError):  # the writing process has gone: nothing more to tell
-            channel.close()
+        channel.close()
