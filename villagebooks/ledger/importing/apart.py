@@ -30,6 +30,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -89,6 +90,7 @@ def vouchers_import_reading_apart(
 ) -> ImportResult:
     """Write what a reading process sends, in the caller's transaction; see the module's text."""
     channel, reader_end = multiprocessing.Pipe()
+    _room_for_batches(reader_end)
     # It inherits the environment, DJANGO_SETTINGS_MODULE and DATABASE_URL with it.
     reader = subprocess.Popen([*READER_COMMAND, str(reader_end.fileno())], pass_fds=[reader_end.fileno()])
     reader_end.close()
@@ -150,6 +152,23 @@ def vouchers_import_reading_apart(
                 reader.kill()
                 reader.wait()
     return result
+
+
+# How much the reading process may send ahead of what this one has taken: a few batches. With the
+# default (about 200 KB) it could not send a whole batch before this one took it, so it read at
+# most one batch ahead and waited whenever this process waited for the database.
+SEND_AHEAD_BYTES = 4 << 20
+
+
+def _room_for_batches(reader_end) -> None:
+    """Let the reading process's end of the pipe (a Unix socket) hold ``SEND_AHEAD_BYTES``
+    (the system caps it: ``net.core.wmem_max``; a smaller buffer only makes it wait more)."""
+    with contextlib.suppress(OSError):
+        end = socket.socket(fileno=os.dup(reader_end.fileno()))
+        try:
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_AHEAD_BYTES)
+        finally:
+            end.close()
 
 
 def _reader_failed(report: str | None) -> ImportFailed:
