@@ -146,11 +146,17 @@ def ledger_report(request, code: Code, slug: Slug, query: Query[PeriodRange]):
 )
 def region_report(request, code: Code, slug: Slug, query: Query[RegionRange]):
     from_key, to_key = _keys(query)
-    if not Region.objects.filter(code=code).exists():
+    region = Region.objects.filter(code=code).first()
+    if region is None:
         raise NotFound(UNKNOWN_REGION.format(code=code))
     try:
         scope = scope_for_region(
-            user=request.auth, region_code=code, from_key=from_key, to_key=to_key, chart=query.chart
+            user=request.auth,
+            region_code=code,
+            region=region,
+            from_key=from_key,
+            to_key=to_key,
+            chart=query.chart,
         )
     except NotPermitted as error:  # no ledger there that the caller may see
         raise NotFound(str(error.problems[0].message)) from error

@@ -85,12 +85,15 @@ def record_report_view(
     if region is not None:
         detail |= {"region": region.code, "chart": chart}
     detail |= {name: value for name, value in options.items() if value not in (None, "")}
-    return audit_record(
+    obj = ledger if ledger is not None else region
+    return append(
         actor=actor,
         action=REPORT_VIEW,
         ledger_id=getattr(ledger, "pk", None),
-        obj=ledger if ledger is not None else region,
-        **detail,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=getattr(obj, "pk", None),
+        detail=detail,
+        read_only=True,  # a read: its commit need not wait for the disk (``append``)
     )
 
 

@@ -125,11 +125,19 @@ HEAD_FUNCTION = f"""CREATE OR REPLACE FUNCTION villagebooks_audit_head(chain big
     END $$"""
 
 
-def _head(chain: int) -> tuple[int, str]:
+def _head(chain: int, *, wait_for_disk: bool = True) -> tuple[int, str]:
     """The chain's last row's place and hash, under its lock (taken here, held to the end of the
-    caller's transaction; on SQLite the transaction's write lock is it)."""
+    caller's transaction; on SQLite the transaction's write lock is it). ``wait_for_disk=False``
+    (PostgreSQL): the transaction's commit does not wait for its WAL to reach the disk."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not wait_for_disk:
+            # In the same round trip; LOCAL: for this transaction alone.
+            cursor.execute(
+                "SELECT seq, hash, set_config('synchronous_commit', 'off', true)"
+                " FROM villagebooks_audit_head(%s)",
+                [chain],
+            )
+        elif connection.vendor == "postgresql":
             cursor.execute("SELECT seq, hash FROM villagebooks_audit_head(%s)", [chain])
         else:
             cursor.execute(HEAD_SQL, [chain])
@@ -137,16 +145,26 @@ def _head(chain: int) -> tuple[int, str]:
     return (row[0], row[1]) if row and row[0] is not None else (0, GENESIS)
 
 
-def append(*, actor, action: str, ledger_id, object_type: str, object_id, detail: dict):
+def append(
+    *, actor, action: str, ledger_id, object_type: str, object_id, detail: dict, read_only: bool = False
+):
     """Insert one row at the end of its chain (its ledger's); returns it. In the caller's
-    transaction, or in one of its own when there is none."""
+    transaction, or in one of its own when there is none.
+
+    ``read_only``: the row logs a read (a report viewed), which changed nothing else. In a
+    transaction of its own on PostgreSQL, its commit then does not wait for the disk
+    (``synchronous_commit`` off, as SQLite's ``synchronous=NORMAL`` commits everything here):
+    a crash of the server can lose the last fraction of a second of such rows, never a row that a
+    later, waited-for commit chained onto (the WAL reaches the disk in order), so the chain stays
+    whole. A write's own transaction is never changed."""
     from django.utils import timezone
 
     from villagebooks.common.models import AuditEntry
 
     detail = normalized_detail(detail)
+    wait_for_disk = not read_only or connection.in_atomic_block
     with transaction.atomic(savepoint=False):
-        last_seq, last_hash = _head(ledger_id or 0)
+        last_seq, last_hash = _head(ledger_id or 0, wait_for_disk=wait_for_disk)
         created_at = timezone.now()
         seq = last_seq + 1
         content = canonical(

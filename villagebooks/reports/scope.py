@@ -10,14 +10,16 @@ so they are never summed together).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, NotPermitted
-from villagebooks.ledger.access import Action, ledgers_in_scope
+from villagebooks.ledger.access import Action, can_in_region, ledgers_in_scope
 from villagebooks.ledger.domain.chart import chart_templates
 from villagebooks.ledger.domain.periods import period_label
 from villagebooks.ledger.models import AccountBalance, Chart, Ledger, RegionBalance
@@ -187,14 +189,25 @@ def scope_for_ledger(*, user, ledger_code: str, from_key: int, to_key: int) -> R
 
 
 def scope_for_region(
-    *, user, region_code: str, from_key: int, to_key: int, chart: str = Chart.CHART_2023
+    *,
+    user,
+    region_code: str,
+    from_key: int,
+    to_key: int,
+    chart: str = Chart.CHART_2023,
+    region: Region | None = None,
 ) -> ReportScope:
+    """The region of ``region_code`` (or ``region``, already read by the caller) as the ledgers
+    of ``chart`` in it that ``user`` sees."""
     if from_key > to_key:
         raise DomainError(RANGE_REVERSED, field="from")
-    region = Region.objects.filter(code=region_code).first()
+    if region is None or region.code != region_code:
+        region = Region.objects.filter(code=region_code).first()
     if region is None:
         raise DomainError(UNKNOWN_REGION.format(code=region_code), field="region")
     charts = (chart, MAPPED_CHART) if chart == Chart.CHART_2023 else (chart,)
+    if region.kind != RegionKind.VILLAGE and can_in_region(user, region, Action.VIEW):
+        return _whole_region_scope(region, chart=chart, charts=charts, from_key=from_key, to_key=to_key)
     counting = in_force(year=to_key // 100)
     every_visible = (
         ledgers_in_scope(user, Action.VIEW)
@@ -236,6 +249,149 @@ def scope_for_region(
         superseded_charts=superseded,
         linked=linked,
         mapped_carried_years=frozenset(year for _pk, c, year in visible if c != chart),
+    )
+
+
+class RegionLedgerIds(Sequence):
+    """The ids of a region's ledgers of one chart that count in a year (``in_force``), in order,
+    read from the database only when a report uses them: a consolidated report over the roll-ups
+    needs only how many there are, which is known already."""
+
+    def __init__(self, *, path: str, chart: str, year: int, count: int) -> None:
+        self._where = (path, chart, year)
+        self._count = count
+        self._ids: tuple[int, ...] | None = None
+
+    def query(self) -> tuple[str, list]:
+        """The SQL that lists the ids (unordered) and its parameters, to use as a subquery."""
+        path, chart, year = self._where
+        sql = _REGION_LEDGERS.format(
+            columns="l.id",
+            charts="= %s",
+            counting=" AND (s.id IS NULL OR s.start_year > %s) AND (l.continues_id IS NULL OR l.start_year <= %s)",
+            rest="",
+            **_tables(),
+        )
+        return sql, [_path_prefix(path), chart, year, year]
+
+    def _listed(self) -> tuple[int, ...]:
+        if self._ids is None:
+            sql, params = self.query()
+            with connection.cursor() as cursor:
+                cursor.execute(sql + " ORDER BY l.id", params)
+                self._ids = tuple(row[0] for row in cursor.fetchall())
+        return self._ids
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __getitem__(self, index):
+        return self._listed()[index]
+
+    def __iter__(self):
+        return iter(self._listed())
+
+    def __contains__(self, value) -> bool:
+        return value in self._listed()
+
+    def __add__(self, other) -> tuple[int, ...]:
+        return self._listed() + tuple(other)
+
+    def __radd__(self, other) -> tuple[int, ...]:
+        return tuple(other) + self._listed()
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (tuple, RegionLedgerIds)):
+            return self._listed() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._listed())
+
+    def __repr__(self) -> str:
+        return f"RegionLedgerIds{self._where + (self._count,)}"
+
+
+# A region's ledgers (``l``) on some charts, with the ledger that continues each (``s``, 新旧衔接).
+_REGION_LEDGERS = (
+    "SELECT {columns} FROM {ledger} l JOIN {region} v ON v.id = l.village_id"
+    " LEFT JOIN {ledger} s ON s.continues_id = l.id"
+    " WHERE v.path LIKE %s ESCAPE '!' AND l.chart {charts}{counting}{rest}"
+)
+
+
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {"ledger": quote(Ledger._meta.db_table), "region": quote(Region._meta.db_table)}
+
+
+def _path_prefix(path: str) -> str:
+    """A LIKE pattern of the paths that start with ``path`` (``!`` escapes the wildcards)."""
+    return path.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def _whole_region_scope(region: Region, *, chart: str, charts: tuple[str, ...], from_key: int, to_key: int):
+    """``scope_for_region`` for a user who sees every ledger of ``region`` (above a village), from
+    one grouped query instead of a row a ledger: how many ledgers of each chart and carried year
+    count in the year, and each ledger of a conversion (新旧衔接) by itself. The same scope, its
+    ledger ids listed only if a report reads them (``RegionLedgerIds``)."""
+    year = to_key // 100
+    linked_case = "(l.continues_id IS NOT NULL OR s.id IS NOT NULL)"
+    sql = _REGION_LEDGERS.format(
+        columns=(
+            f"l.chart, l.carried_year, CASE WHEN {linked_case} THEN l.id END,"
+            f" CASE WHEN {linked_case} THEN l.start_year END, l.continues_id, s.start_year, COUNT(*)"
+        ),
+        charts=f"IN ({', '.join(['%s'] * len(charts))})",
+        counting="",
+        rest=" GROUP BY 1, 2, 3, 4, 5, 6",
+        **_tables(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_path_prefix(region.path), *charts])
+        groups = cursor.fetchall()
+    linked, counted, carried = [], {}, {}
+    for ledger_chart, carried_year, pk, start_year, continues_id, successor_start, count in groups:
+        if pk is not None:
+            linked.append((pk, ledger_chart, carried_year, start_year, continues_id, successor_start))
+            if not counts_in_year(
+                year=year, start_year=start_year, continues_id=continues_id, successor_start=successor_start
+            ):
+                continue
+        counted[ledger_chart] = counted.get(ledger_chart, 0) + count
+        carried.setdefault(ledger_chart, set()).add(carried_year)
+    linked.sort()
+    native = counted.get(chart, 0)
+    mapped_count = sum(count for ledger_chart, count in counted.items() if ledger_chart != chart)
+    if not native and not (mapped_count and any(row[5] is not None for row in linked)):
+        raise NotPermitted(NO_LEDGERS.format(chart=chart))
+
+    def ids(of_chart: str, count: int):
+        return RegionLedgerIds(path=region.path, chart=of_chart, year=year, count=count) if count else ()
+
+    mapped = () if not mapped_count else ids(MAPPED_CHART, mapped_count)
+    superseded = frozenset(
+        row[1]
+        for row in linked
+        if row[5] is not None
+        and not counts_in_year(year=year, start_year=row[3], continues_id=row[4], successor_start=row[5])
+    )
+    return ReportScope(
+        title=gettext("{region}（汇总 {count} 个账套）").format(region=region.name, count=native),
+        ledger_ids=ids(chart, native),
+        chart=chart,
+        from_key=from_key,
+        to_key=to_key,
+        region=region,
+        mapped_ledger_ids=mapped,
+        rollup_region=region,
+        carried_years=frozenset(carried.get(chart, ())),
+        superseded_charts=superseded,
+        linked=tuple(linked),
+        mapped_carried_years=frozenset(y for c, years in carried.items() if c != chart for y in years),
     )
 
 

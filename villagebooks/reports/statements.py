@@ -44,7 +44,13 @@ from villagebooks.ledger.models import Account, AccountBalance, Ledger, RegionBa
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
-from villagebooks.reports.scope import ReportScope, opening_window, rollup_source, rollup_starts
+from villagebooks.reports.scope import (
+    RegionLedgerIds,
+    ReportScope,
+    opening_window,
+    rollup_source,
+    rollup_starts,
+)
 
 FORMULA_SYNTAX = _("公式“{formula}”无法识别：{detail}")
 UNKNOWN_ACCOUNT = _("公式“{formula}”中的科目 {code} 不在 {chart} 会计制度的科目表中")
@@ -671,22 +677,26 @@ def _side_split_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, 
 
     One statement, written as SQL (the ORM's compiling of a few hundred ledger ids cost more than
     the query): the accounts first, by code range (their (ledger, code) key), then their balance
-    rows by (ledger, account), the balance key's own order — a few accounts' rows a village, never
-    the rest of the county's. The months are compared as ``+period_key`` so that SQLite's planner
-    keeps to that key instead of scanning every row of the year by (ledger, period); PostgreSQL
-    takes the ledgers as one array."""
+    rows by account — a few accounts' rows a village, never the rest of the county's. The months
+    and the balance's ledger are compared as ``+period_key`` and ``+b.ledger_id`` so that SQLite's
+    planner looks the rows up by account instead of scanning each ledger's rows of every account
+    in its (ledger, period) index. A whole region's ledgers are a subquery (``RegionLedgerIds``),
+    never listed; other ledgers go as a list (PostgreSQL: one array)."""
     year = scope.to_key // 100
     start, year_start, end = min(year, min(scope.carried_years)) * 100, year * 100 + 1, scope.to_key + 1
     codes = " OR ".join("(a.code >= %s AND a.code < %s)" for _prefix in split)
     bounds = [bound for prefix in split for bound in (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))]
-    if connection.vendor == "postgresql":
+    if isinstance(scope.ledger_ids, RegionLedgerIds):  # a whole region's: a subquery, not a list
+        subquery, ledger_params = scope.ledger_ids.query()
+        ledgers = f"IN ({subquery})"
+    elif connection.vendor == "postgresql":
         ledgers, ledger_params = "= ANY(%s)", [list(scope.ledger_ids)]
     else:
         ledgers, ledger_params = f"IN ({', '.join(['%s'] * len(scope.ledger_ids))})", list(scope.ledger_ids)
     sql = (
         "SELECT a.id, a.code, b.counterparty_key, b.period_key, b.month, SUM(b.debit_fen - b.credit_fen)"
         f" FROM {_table(Account)} a JOIN {_table(AccountBalance)} b"
-        " ON b.ledger_id = a.ledger_id AND b.account_id = a.id"
+        " ON +b.ledger_id = a.ledger_id AND b.account_id = a.id"
         f" WHERE a.ledger_id {ledgers} AND ({codes}) AND +b.period_key >= %s AND +b.period_key < %s"
         " GROUP BY a.id, a.code, b.counterparty_key, b.period_key, b.month"
     )
@@ -859,8 +869,11 @@ def build_statement(scope: ReportScope, kind: str) -> Statement:
     results: dict[int, tuple[int, int]] = {}
     mapped = set(scope.mapped_ledger_ids)
     for layout, ledger_ids in groups:
-        native_ids = tuple(pk for pk in ledger_ids if pk not in mapped)
-        mapped_ids = tuple(pk for pk in ledger_ids if pk in mapped)
+        if mapped:
+            native_ids = tuple(pk for pk in ledger_ids if pk not in mapped)
+            mapped_ids = tuple(pk for pk in ledger_ids if pk in mapped)
+        else:  # not listed: a region's ledger ids are read only if a report needs them
+            native_ids, mapped_ids = ledger_ids, ()
         if len(groups) == 1 and not mapped_ids:
             part = scope
         else:

@@ -354,3 +354,48 @@ def test_migration_0020_links_a_conversion_made_before_it_from_the_audit_rows(ol
     assert old_books.continues_id is None
     migration.links_from_audit(apps, None)  # twice: the same link
     assert Ledger.objects.filter(continues__isnull=False).count() == 1
+
+
+@pytest.mark.parametrize("region_code", ["510781100000", "510781000000"])
+@pytest.mark.parametrize("chart", ["2023", "2004"])
+def test_a_whole_regions_scope_equals_its_ledgers_listed_one_by_one(
+    old_books, accountant, monkeypatch, region_code, chart
+):
+    """A user who sees every ledger of a region gets its scope from one grouped query, the ids
+    listed only when read (``RegionLedgerIds``): the same scope, field by field, as the ledgers of
+    the region listed one by one, in every year around a conversion (新旧衔接)."""
+    from dataclasses import fields
+
+    from villagebooks.reports import scope as scopes
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+
+    def scope_of(year: int):
+        try:
+            return scopes.scope_for_region(
+                user=accountant,
+                region_code=region_code,
+                from_key=year * 100 + 1,
+                to_key=year * 100 + 12,
+                chart=chart,
+            )
+        except NotPermitted as error:
+            return str(error.problems[0].message)
+
+    for year in (2022, 2023, 2024, 2025):
+        whole = scope_of(year)
+        with monkeypatch.context() as patched:
+            patched.setattr(scopes, "can_in_region", lambda *args: False)
+            listed = scope_of(year)
+        if isinstance(listed, str):
+            assert whole == listed
+            continue
+        assert whole.rollup_region is not None
+        for field in fields(listed):
+            assert getattr(whole, field.name) == getattr(listed, field.name), (year, field.name)
+        for ids in ("ledger_ids", "mapped_ledger_ids"):
+            assert len(getattr(whole, ids)) == len(getattr(listed, ids))
+            assert tuple(getattr(whole, ids)) == getattr(listed, ids)
+        assert whole.composition == listed.composition and whole.title == listed.title
