@@ -354,3 +354,36 @@ def test_migration_0020_links_a_conversion_made_before_it_from_the_audit_rows(ol
     assert old_books.continues_id is None
     migration.links_from_audit(apps, None)  # twice: the same link
     assert Ledger.objects.filter(continues__isnull=False).count() == 1
+
+
+def test_already_converted_is_decided_by_the_link_not_by_the_audit_rows(old_books, accountant):
+    """``Ledger.continues`` says which ledger continues which: a link without audit rows (written
+    by a loader or by hand) refuses a second conversion; audit rows without a link do not."""
+    linked = services.ledger_create(
+        actor=accountant,
+        village_code="510781100201",
+        code="HT55C",
+        name="黑滩村集体经济组织（手工接续）",
+        chart="2023",
+        start_year=2024,
+        start_month=1,
+    )
+    Ledger.objects.filter(pk=linked.pk).update(continues=old_books)
+    assert not AuditEntry.objects.filter(action="ledger_convert").exists()
+    with pytest.raises(DomainError, match="已转换为新账套 HT55C"):
+        conversion.conversion_plan(
+            user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
+        )
+    Ledger.objects.filter(pk=linked.pk).update(continues=None)
+    new = conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    made = conversion.conversion_plan(  # the plan of the conversion made, for its report, still reads
+        user=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS, made=True
+    )
+    assert not made.problems
+    Ledger.objects.filter(pk=new.pk).update(continues=None)  # the link gone, the audit rows kept
+    plan = conversion.conversion_plan(
+        user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
+    )
+    assert not plan.problems
