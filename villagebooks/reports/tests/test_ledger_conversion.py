@@ -387,3 +387,14 @@ def test_already_converted_is_decided_by_the_link_not_by_the_audit_rows(old_book
         user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
     )
     assert not plan.problems
+
+
+def test_the_dashboard_counts_a_converted_village_once(old_books, accountant):
+    from villagebooks.reports.dashboard import build_dashboard
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    for year in (2023, 2024):
+        scope, _sheet = _township_sheet(accountant, year)
+        assert build_dashboard(scope, user=accountant).villages == 1
