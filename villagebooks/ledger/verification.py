@@ -429,7 +429,7 @@ def _renumbering_discrepancies(ledger: Ledger, report: LedgerVerification) -> No
            OR e.canonical IS NULL OR e.canonical NOT LIKE {pair_text}
         ORDER BY p.year, p.month, s.chain_sequence, s.new_number
     """
-    pk, posted = ledger.pk, VoucherStatus.POSTED.value
+    pk, posted = ledger.pk, str(VoucherStatus.POSTED)  # compared with in SQL, never written
     found: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk, pk, pk, posted, pk, pk, pk, posted])
