@@ -14,7 +14,8 @@ It also checks that each posted voucher balances, that each period's posted numb
 that no closed period holds a voucher not posted, and that every stored balance figure is an
 integer within ``BALANCE_MAX_FEN``. And it checks each ledger's hash chain (``chain``): whole and
 linked, every entry the voucher its rows still give, every posted voucher in it, the last stored
-checkpoint signed and still the chain's root, and published checkpoint files likewise. A sum that the database cannot form (SQLite's SUM raises
+checkpoint signed and still the chain's root, and published checkpoint files likewise; and that
+整理凭证号's rows agree with the vouchers and the chain and came while their month was open. A sum that the database cannot form (SQLite's SUM raises
 "integer overflow" beyond 64 bits) is reported as such, never raised: ``verify`` is what an
 operator runs when something is wrong.
 Work is one ledger at a time with a handful of GROUP BY queries each, so memory stays at the
