@@ -19,11 +19,13 @@ def _node(node: RegionNode) -> dict:
         "name": node.name,
         "kind": node.kind,
         "ledgers": node.ledgers,
+        "villages": node.villages,
         "children": [_node(child) for child in node.children],
     }
 
 
 @router.get("/regions", response={200: list[S.RegionOut], **S.ERRORS}, summary="区划树")
 def regions(request, filters: Query[TreeFilter]):
-    """The regions holding ledgers you may view, with their ancestors, each counting those ledgers."""
+    """The regions holding ledgers you may view, with their ancestors, each counting its villages
+    (a converted village once) and the ledgers a region report adds up there."""
     return [_node(node) for node in region_tree(request.auth, root=filters.root.strip())]

@@ -425,7 +425,8 @@ class RegionOut(Schema):
     code: str
     name: str
     kind: str
-    ledgers: int = Field(description="其下您可以查看的账套数")
+    ledgers: int = Field(description="其下您可以查看、汇总报表计入的账套数（新旧衔接的村只计现用账套）")
+    villages: int = Field(description="其下有您可以查看的账套的村数（每村计一次）")
     children: list["RegionOut"]
 
 

@@ -6,7 +6,7 @@ that does not exist, with the same message, so the API never tells which it is.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -79,31 +79,40 @@ class RegionNode:
     name: str
     kind: str
     ledgers: int = 0
+    villages: int = 0
     children: list[RegionNode] = field(default_factory=list)
 
 
 def region_tree(user, *, root: str = "") -> list[RegionNode]:
     """The regions that hold ledgers ``user`` may view, with their ancestors, as a tree.
 
-    Each node counts the viewable ledgers beneath it. The tree is what a region report can
-    add up (it sums the viewable ledgers under a region); places without such a ledger are
-    left out. ``root`` narrows the answer to one node of that tree and its descendants.
+    Each node counts the villages beneath it that hold such a ledger, each once, and the ledgers
+    a region report adds up there: a village whose 2004 ledger was carried over to a new one
+    (新旧衔接, ``Ledger.continues``) is one village with one ledger in force (``in_force``), its
+    old ledger counted only where the caller cannot see the new one. Places without such a
+    ledger are left out. ``root`` narrows the answer to one node of that tree and its descendants.
     """
-    village_paths = Counter(ledgers_in_scope(user, Action.VIEW).values_list("village__path", flat=True))
+    rows = list(
+        ledgers_in_scope(user, Action.VIEW).values_list("pk", "village_id", "village__path", "continued_by")
+    )
+    visible = {pk for pk, *_rest in rows}
     ledgers_under: Counter[str] = Counter()
-    for path, count in village_paths.items():
+    villages_under: dict[str, set[int]] = defaultdict(set)
+    for _pk, village, path, successor in rows:
+        counts = successor is None or successor not in visible
         for code in path.strip("/").split("/"):
-            ledgers_under[code] += count
-    if root and root not in ledgers_under:
+            ledgers_under[code] += int(counts)
+            villages_under[code].add(village)
+    if root and root not in villages_under:
         raise NotFound(UNKNOWN_REGION.format(code=root))
     rows = (
-        Region.objects.filter(code__in=list(ledgers_under))
+        Region.objects.filter(code__in=list(villages_under))
         .order_by("code")
         .values_list("code", "name", "kind", "parent__code")
     )
     nodes, parents = {}, {}
     for code, name, kind, parent in rows:
-        nodes[code] = RegionNode(code, name, kind, ledgers_under[code])
+        nodes[code] = RegionNode(code, name, kind, ledgers_under[code], len(villages_under[code]))
         parents[code] = parent
     for code, node in nodes.items():
         if parents[code] in nodes:

@@ -14,7 +14,8 @@ It also checks that each posted voucher balances, that each period's posted numb
 that no closed period holds a voucher not posted, and that every stored balance figure is an
 integer within ``BALANCE_MAX_FEN``. And it checks each ledger's hash chain (``chain``): whole and
 linked, every entry the voucher its rows still give, every posted voucher in it, the last stored
-checkpoint signed and still the chain's root, and published checkpoint files likewise. A sum that the database cannot form (SQLite's SUM raises
+checkpoint signed and still the chain's root, and published checkpoint files likewise; and that
+整理凭证号's rows agree with the vouchers and the chain and came while their month was open. A sum that the database cannot form (SQLite's SUM raises
 "integer overflow" beyond 64 bits) is reported as such, never raised: ``verify`` is what an
 operator runs when something is wrong.
 Work is one ledger at a time with a handful of GROUP BY queries each, so memory stays at the
@@ -23,12 +24,16 @@ size of one ledger's balance rows whatever the size of the county.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
 
+from villagebooks import verify_books
 from villagebooks.common.money import BALANCE_MAX_FEN, format_fen
 from villagebooks.ledger import chain, checkpoints
 from villagebooks.ledger.balances import is_out_of_range
@@ -37,6 +42,7 @@ from villagebooks.ledger.models import (
     Account,
     AccountBalance,
     Category,
+    ChainEntry,
     Counterparty,
     Fund,
     Ledger,
@@ -46,6 +52,8 @@ from villagebooks.ledger.models import (
     Voucher,
     VoucherKind,
     VoucherLine,
+    VoucherRenumbering,
+    VoucherRenumberingLine,
     VoucherStatus,
 )
 
@@ -64,6 +72,22 @@ NUMBER_DUPLICATE = "凭证号重复（已记账张数 / 不同凭证号个数）
 NUMBER_COUNTER = "期间凭证计数器与已记账张数不符（已记账张数 / 计数器）"
 UNPOSTED_IN_CLOSED = "期间已结账，但有未记账凭证 {vouchers}（未记账张数）"
 OUT_OF_RANGE = "余额表金额不是整数或超出范围"
+# 整理凭证号's rows (``VoucherRenumbering`` and its lines) against the vouchers and the chain.
+RENUMBER_NOW = "{voucher}：整理凭证号记录为原记-{old} → 记-{new}，凭证现为记-{now}"
+RENUMBER_STEP = "{voucher}：整理凭证号记录为原记-{old} → 记-{new}，但上一次整理后为记-{before}"
+RENUMBER_NOT_CHAINED = (
+    "{voucher}：整理凭证号记录为原记-{old} → 记-{new}，哈希链第{sequence}条（整理凭证号）没有记这一对"
+)
+RENUMBER_NOT_HERE = "整理凭证号记录原记-{old} → 记-{new}：凭证 ID {voucher_id} 不是本账套本月的已记账凭证"
+RENUMBER_NO_ACT = "整理凭证号记录（ID {id}）：哈希链第{sequence}条不是本月的整理凭证号"
+RENUMBER_LINES = (
+    "哈希链第{sequence}条（整理凭证号）改号 {pairs} 张，记录有 {lines} 条（不同原号 {distinct} 个）"
+)
+RENUMBER_TIME = "整理凭证号记录（哈希链第{sequence}条）的时间 {row} 与哈希链所记 {chained} 不符"
+RENUMBER_AFTER_CLOSE = (
+    "整理凭证号（哈希链第{sequence}条，{at}）在 {closed} 结账之后：已结账的月份不能整理凭证号"
+)
+RENUMBER_MISSING = "哈希链第{sequence}条（整理凭证号）没有整理凭证号记录"
 NOT_SUMMABLE = "{what}无法汇总：金额合计超出64位整数范围（{error}）"
 
 COUNT_CHECKS = {"lines", "numbering", "closed"}
@@ -90,7 +114,7 @@ class Discrepancy:
     def __str__(self) -> str:
         if self.check == "overflow" or self.check == "chain" and not self.period_key:  # of no one period
             return f"账套 {self.ledger_code}：{self.what}"
-        if self.check == "chain":  # ``what`` names the voucher and both versions
+        if self.check in ("chain", "renumbering"):  # ``what`` names the voucher and both versions
             return f"账套 {self.ledger_code} 期间 {period_label(self.period_key)}：{self.what}"
         month = self.period_key % 100
         period = f"{self.period_key // 100}年初" if month == 0 else period_label(self.period_key)
@@ -118,6 +142,8 @@ class LedgerVerification:
     published: list[dict] = field(default_factory=list)  # checkpoint bodies to check against
     # What the stored region checkpoints say of each ledger (read once a run; None: read here).
     region_claims: checkpoints.RegionClaims | None = None
+    # The chain's entries of acts (整理凭证号), sequence → period key, as the chain check read them.
+    chain_acts: dict[int, int] | None = None
 
 
 # (account_id, period_key, fund_key, counterparty_key, is_closing) → [debit, credit]
@@ -349,6 +375,7 @@ def _chain_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
     ledger (its own and its regions') and the published checkpoint files given to ``ledger_verify``."""
     entries = chain.entries(ledger.pk)
     report.chain_entries = len(entries)
+    report.chain_acts = {entry.sequence: entry.period_key for entry in entries if entry.voucher_id == 0}
     found = chain.chain_problems(ledger.pk, entries) + chain.row_problems(ledger.pk, entries)
     found += [
         chain.ChainProblem(0, what)
@@ -364,6 +391,166 @@ def _chain_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
         )
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _renumbering_discrepancies(ledger: Ledger, report: LedgerVerification) -> None:
+    """整理凭证号's rows, the readable record that pages and prints show (原记-n), against the
+    books: each line's new number is what the voucher carries now (or what the next act moved it
+    from), its pair is one the act's chain entry recorded, an act has as many lines as its entry
+    pairs, its time is the entry's, and no act came while its month, or a later one, was closed
+    (the service refuses it; rows written by hand are not refused). Two queries a ledger, their
+    rows only the acts and the lines that disagree (none for a ledger never renumbered)."""
+    lines, acts = _table(VoucherRenumberingLine), _table(VoucherRenumbering)
+    vouchers, periods, chain_table = _table(Voucher), _table(Period), _table(ChainEntry)
+    pair_text = "'%%[' || CAST(s.old_number AS TEXT) || ',' || CAST(s.new_number AS TEXT) || ']%%'"
+    step = "PARTITION BY l.voucher_id ORDER BY r.chain_sequence, r.id"
+    sql = f"""
+        WITH s AS (
+            SELECT l.voucher_id, l.ledger_id, l.old_number, l.new_number, r.period_id, r.chain_sequence,
+                   LAG(l.new_number) OVER ({step}) AS before_number,
+                   LEAD(l.id) OVER ({step}) AS next_line
+            FROM {lines} l JOIN {acts} r ON r.id = l.renumbering_id
+            WHERE r.ledger_id = %s
+        )
+        SELECT s.voucher_id, s.old_number, s.new_number, s.before_number, s.next_line, s.chain_sequence,
+               p.year, p.month, v.number,
+               CASE WHEN v.id IS NULL OR v.ledger_id <> %s OR s.ledger_id <> %s
+                         OR v.period_id <> s.period_id OR v.status <> %s THEN 1 ELSE 0 END,
+               CASE WHEN e.canonical LIKE {pair_text} THEN 1 ELSE 0 END
+        FROM s
+        JOIN {periods} p ON p.id = s.period_id
+        LEFT JOIN {vouchers} v ON v.id = s.voucher_id
+        LEFT JOIN {chain_table} e ON e.ledger_id = %s AND e.sequence = s.chain_sequence
+        WHERE v.id IS NULL OR v.ledger_id <> %s OR s.ledger_id <> %s OR v.period_id <> s.period_id
+           OR v.status <> %s
+           OR (s.before_number IS NOT NULL AND s.old_number <> s.before_number)
+           OR (s.next_line IS NULL AND v.number <> s.new_number)
+           OR e.canonical IS NULL OR e.canonical NOT LIKE {pair_text}
+        ORDER BY p.year, p.month, s.chain_sequence, s.new_number
+    """
+    pk, posted = ledger.pk, str(VoucherStatus.POSTED)  # compared with in SQL, never written
+    found: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, pk, pk, posted, pk, pk, pk, posted])
+        rows = cursor.fetchall()
+    for voucher_id, old, new, before, next_line, sequence, year, month, now, stray, chained in rows:
+        key = year * 100 + month
+        if stray:
+            found.append((key, RENUMBER_NOT_HERE.format(old=old, new=new, voucher_id=voucher_id)))
+            continue
+        name = f"{period_label(key)} 记-{now}"
+        if before is not None and old != before:
+            found.append((key, RENUMBER_STEP.format(voucher=name, old=old, new=new, before=before)))
+        if next_line is None and now != new:
+            found.append((key, RENUMBER_NOW.format(voucher=name, old=old, new=new, now=now)))
+        if not chained:
+            found.append(
+                (key, RENUMBER_NOT_CHAINED.format(voucher=name, old=old, new=new, sequence=sequence))
+            )
+    found += _renumbering_act_problems(ledger, report)
+    for key, what in found:
+        report.discrepancies.append(Discrepancy(ledger.code, "", key, what, 0, 0, "renumbering"))
+
+
+def _renumbering_act_problems(ledger: Ledger, report: LedgerVerification) -> list[tuple[int, str]]:
+    lines, acts = _table(VoucherRenumberingLine), _table(VoucherRenumbering)
+    periods, chain_table = _table(Period), _table(ChainEntry)
+    sql = f"""
+        SELECT r.id, r.chain_sequence, r.renumbered_at, p.year, p.month, p.ledger_id,
+               e.voucher_id, e.period_key, e.canonical,
+               (SELECT COUNT(*) FROM {lines} l WHERE l.renumbering_id = r.id),
+               (SELECT COUNT(DISTINCT l.old_number) FROM {lines} l WHERE l.renumbering_id = r.id),
+               (SELECT MIN(q.year * 100 + q.month) FROM {periods} q
+                 WHERE q.ledger_id = r.ledger_id AND q.status = %s AND q.closed_at <= r.renumbered_at
+                   AND (q.year > p.year OR (q.year = p.year AND q.month >= p.month)))
+        FROM {acts} r
+        JOIN {periods} p ON p.id = r.period_id
+        LEFT JOIN {chain_table} e ON e.ledger_id = r.ledger_id AND e.sequence = r.chain_sequence
+        WHERE r.ledger_id = %s
+        ORDER BY r.chain_sequence, r.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PeriodStatus.CLOSED.value, ledger.pk])
+        rows = cursor.fetchall()
+    found: list[tuple[int, str]] = []
+    recorded = set()
+    for (
+        pk,
+        sequence,
+        at,
+        year,
+        month,
+        period_ledger,
+        entry_voucher,
+        entry_key,
+        canonical,
+        n,
+        distinct,
+        closed,
+    ) in rows:
+        key = year * 100 + month
+        recorded.add(sequence)
+        try:
+            record = json.loads(canonical) if canonical is not None else {}
+        except ValueError:
+            record = {}
+        if (
+            period_ledger != ledger.pk
+            or entry_voucher != 0
+            or entry_key != key
+            or record.get("act") != verify_books.ACT_RENUMBER
+            or record.get("period") != period_label(key)
+        ):
+            found.append((key, RENUMBER_NO_ACT.format(id=pk, sequence=sequence)))
+            continue
+        pairs = record.get("pairs") or []
+        if not n == distinct == len(pairs):
+            found.append(
+                (key, RENUMBER_LINES.format(sequence=sequence, pairs=len(pairs), lines=n, distinct=distinct))
+            )
+        at = _aware(at)
+        chained_at = record.get("at", "")
+        if _parsed(chained_at) != at.replace(microsecond=0):
+            found.append(
+                (key, RENUMBER_TIME.format(sequence=sequence, row=_shown_time(at), chained=chained_at))
+            )
+        if closed is not None:
+            found.append(
+                (
+                    key,
+                    RENUMBER_AFTER_CLOSE.format(
+                        sequence=sequence, at=_shown_time(at), closed=period_label(closed)
+                    ),
+                )
+            )
+    for sequence, key in sorted((report.chain_acts or {}).items()):
+        if sequence not in recorded:
+            found.append((key, RENUMBER_MISSING.format(sequence=sequence)))
+    return found
+
+
+def _aware(value) -> datetime:
+    """A timestamp column as an aware datetime (SQLite's raw cursor gives text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _parsed(text: str) -> datetime | None:
+    try:
+        return _aware(datetime.fromisoformat(text))
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown_time(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
 # Each check with what it sums, for the report of a sum the database cannot form.
 _CHECKS = (
     (_balance_discrepancies, "科目余额"),
@@ -371,6 +558,7 @@ _CHECKS = (
     (_numbering_discrepancies, "凭证号"),
     (_closed_period_discrepancies, "已结账期间"),
     (_chain_discrepancies, "哈希链"),
+    (_renumbering_discrepancies, "整理凭证号"),
 )
 
 

@@ -36,7 +36,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
-from villagebooks.common.models import AuditEntry
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.access import Action
 from villagebooks.ledger.conversion import SubAccount, ledger_open_carried
@@ -202,15 +201,11 @@ def _check_convertible(old: Ledger, year: int, *, made_to: str = "") -> None:
     if old.carried_year <= year:
         raise DomainError(YEAR_NOT_CLOSED.format(code=old.code, year=year), field="year")
     # Once converted, the old books are closed for good: a second new ledger would count the
-    # village's money twice in every region's figures.
-    done = (
-        AuditEntry.objects.filter(action="ledger_convert", ledger_id=old.pk)
-        .exclude(object_id=old.pk)
-        .values_list("detail", flat=True)
-        .first()
-    )
-    if done is not None and not (made_to and done.get("to") == made_to):
-        raise DomainError(ALREADY_CONVERTED.format(code=old.code, new=done.get("to", "")), field="ledger")
+    # village's money twice in every region's figures. ``Ledger.continues`` is what the region
+    # figures read (``in_force``), so it decides; the audit rows only say who linked them.
+    successor = Ledger.objects.filter(continues=old).values_list("code", flat=True).first()
+    if successor is not None and successor != made_to:
+        raise DomainError(ALREADY_CONVERTED.format(code=old.code, new=successor), field="ledger")
     later = Voucher.objects.filter(ledger=old, date__gt=date(year, 12, 31)).count()
     if later:
         raise DomainError(BOOKS_GO_ON.format(code=old.code, year=year, count=later), field="year")

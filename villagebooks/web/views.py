@@ -576,6 +576,8 @@ def voucher_page(request: HttpRequest, code: str, voucher_id: int) -> HttpRespon
         "credit_fen": credit,
         "amount_words": amount_in_words(debit),
         "attachments": list(voucher.attachments.all()),
+        # 整理凭证号: the numbers it had before, as its page shows them (原记-n).
+        "renumberings": list(voucher.renumberings.select_related("renumbering")),
         # The voucher's page is the workspace's (vouchers:desk): this address is its print layout.
         "print_view": True,
         "print_url": request.path,

@@ -2,6 +2,8 @@
 
 from villagebooks.api.selectors import UNKNOWN_REGION
 from villagebooks.api.tests.conftest import error_of
+from villagebooks.reports import ledger_conversion as conversion
+from villagebooks.reports.tests.test_ledger_conversion import DECISIONS, old_books  # noqa: F401 (fixture)
 
 
 def _shape(nodes):
@@ -39,3 +41,32 @@ def test_a_root_outside_the_tree_is_404(ledger, acc):
     response = acc.get("/api/regions", {"root": "510781101000"})  # 武都镇: no ledger of the caller
     assert response.status_code == 404
     assert error_of(response)["message"] == UNKNOWN_REGION.format(code="510781101000")
+
+
+def test_a_converted_village_counts_once(old_books, acc, accountant):  # noqa: F811
+    """新旧衔接: the village holds its old 2004 ledger and the new one that continues it; it is one
+    village, and the region adds up one ledger of it (``in_force``), as the region reports do."""
+
+    def village_row():
+        tree = acc.get("/api/regions", {"root": "510781100000"}).json()
+        return [(n["code"], n["villages"], n["ledgers"]) for n in [tree[0], *tree[0]["children"]]]
+
+    assert village_row() == [("510781100000", 1, 1), ("510781100201", 1, 1)]
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    assert village_row() == [("510781100000", 1, 1), ("510781100201", 1, 1)]
+
+
+def test_a_ledger_level_role_on_the_old_ledger_still_sees_its_village(
+    old_books,  # noqa: F811
+    accountant,
+    api_as,
+    make_user,
+):
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    reporter = make_user("old-books-reader", "reporter", old_books.village, ledger_id=old_books.pk)
+    tree = api_as(reporter).get("/api/regions", {"root": "510781100201"}).json()
+    assert [(n["code"], n["villages"], n["ledgers"]) for n in tree] == [("510781100201", 1, 1)]

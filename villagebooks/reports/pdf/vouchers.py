@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from villagebooks.common.audit import record_report_view
 from villagebooks.common.errors import DomainError, NotPermitted
 from villagebooks.common.money import amount_in_words, format_fen
 from villagebooks.ledger.domain.periods import BAD_PERIOD
-from villagebooks.ledger.models import Account, Voucher, VoucherLine, VoucherStatus
+from villagebooks.ledger.models import Account, Voucher, VoucherLine, VoucherRenumberingLine, VoucherStatus
 from villagebooks.ledger.selectors import ledger_get
 from villagebooks.reports.pdf.document import GREY, RED, Document, clean
 from villagebooks.reports.scope import UNKNOWN_LEDGER
@@ -73,6 +74,9 @@ class PrintedVoucher:
     # A closing voucher: posted by the year close as the system's entry, reviewed by nobody.
     posted_by_closing: bool = False
     status: str = ""  # empty once posted; otherwise what it still is (草稿, 待审核, 已审核)
+    # 整理凭证号: each number it had before (原记-n) and the day it changed, oldest first, as its
+    # page shows them.
+    renumbered: tuple[tuple[int, date], ...] = ()
 
     @property
     def debit_fen(self) -> int:
@@ -131,16 +135,20 @@ def render_vouchers_pdf(vouchers: Iterable[Voucher]) -> bytes:
 def printable_vouchers(vouchers: Iterable[Voucher]) -> list[PrintedVoucher]:
     """What the form shows of each voucher, in the given order.
 
-    Three queries whatever the number of vouchers (vouchers with ledger and people, lines with
-    fund and counterparty, the ledgers' accounts), after the one that lists a queryset given.
+    Four queries whatever the number of vouchers (vouchers with ledger and people, lines with
+    fund and counterparty, the numbers renumbered vouchers had before, the ledgers' accounts),
+    after the one that lists a queryset given.
     """
     ids = [voucher.pk for voucher in vouchers]
     lines = VoucherLine.objects.select_related("fund", "counterparty").order_by("line_no")
+    renumberings = VoucherRenumberingLine.objects.select_related("renumbering").order_by(
+        "renumbering__renumbered_at", "renumbering_id"
+    )
     loaded = {
         voucher.pk: voucher
         for voucher in Voucher.objects.filter(pk__in=ids)
         .select_related("ledger", "prepared_by", "reviewed_by", "posted_by")
-        .prefetch_related(Prefetch("lines", queryset=lines))
+        .prefetch_related(Prefetch("lines", queryset=lines), Prefetch("renumberings", queryset=renumberings))
     }
     ledger_ids = {voucher.ledger_id for voucher in loaded.values()}
     accounts = {
@@ -170,6 +178,10 @@ def _printed(voucher: Voucher, accounts: dict[int, dict]) -> PrintedVoucher:
         posted_by_closing=voucher.posted_by_closing,
         note=voucher.note,
         status="" if voucher.status == VoucherStatus.POSTED else str(voucher.get_status_display()),
+        renumbered=tuple(
+            (step.old_number, timezone.localtime(step.renumbering.renumbered_at).date())
+            for step in voucher.renumberings.all()
+        ),
     )
 
 
@@ -273,6 +285,11 @@ def _draw(
     if voucher.status:
         with document.style(size=10, bold=True, color=RED):
             document.line_at(f"{voucher.status}，未记账", LEFT, top + 10, WIDTH, 6, "R")
+    elif voucher.renumbered:  # above the number, where an unposted voucher says so (never both)
+        notes = "".join(f"（原记-{old}，{day:%Y-%m-%d} 整理凭证号）" for old, day in voucher.renumbered)
+        space = WIDTH / 2 - 30  # right of the title
+        with document.style(size=document.fitting_size(notes, space, 8, 5), color=GREY):
+            document.line_at(notes, LEFT + WIDTH - space, top + 10, space, 6, "R")
     day = voucher.date
     number = f"记字第 {voucher.number} 号" if voucher.number else "记字第    号"
     if parts > 1:

@@ -399,3 +399,47 @@ def test_a_whole_regions_scope_equals_its_ledgers_listed_one_by_one(
             assert len(getattr(whole, ids)) == len(getattr(listed, ids))
             assert tuple(getattr(whole, ids)) == getattr(listed, ids)
         assert whole.composition == listed.composition and whole.title == listed.title
+
+
+def test_already_converted_is_decided_by_the_link_not_by_the_audit_rows(old_books, accountant):
+    """``Ledger.continues`` says which ledger continues which: a link without audit rows (written
+    by a loader or by hand) refuses a second conversion; audit rows without a link do not."""
+    linked = services.ledger_create(
+        actor=accountant,
+        village_code="510781100201",
+        code="HT55C",
+        name="黑滩村集体经济组织（手工接续）",
+        chart="2023",
+        start_year=2024,
+        start_month=1,
+    )
+    Ledger.objects.filter(pk=linked.pk).update(continues=old_books)
+    assert not AuditEntry.objects.filter(action="ledger_convert").exists()
+    with pytest.raises(DomainError, match="已转换为新账套 HT55C"):
+        conversion.conversion_plan(
+            user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
+        )
+    Ledger.objects.filter(pk=linked.pk).update(continues=None)
+    new = conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    made = conversion.conversion_plan(  # the plan of the conversion made, for its report, still reads
+        user=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS, made=True
+    )
+    assert not made.problems
+    Ledger.objects.filter(pk=new.pk).update(continues=None)  # the link gone, the audit rows kept
+    plan = conversion.conversion_plan(
+        user=accountant, ledger_code="HT55A", year=2023, new_code="HT55Z", decisions=DECISIONS
+    )
+    assert not plan.problems
+
+
+def test_the_dashboard_counts_a_converted_village_once(old_books, accountant):
+    from villagebooks.reports.dashboard import build_dashboard
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    for year in (2023, 2024):
+        scope, _sheet = _township_sheet(accountant, year)
+        assert build_dashboard(scope, user=accountant).villages == 1

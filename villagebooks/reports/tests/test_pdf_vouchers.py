@@ -232,10 +232,11 @@ def test_an_unposted_voucher_says_so(ledger, accountant, named):
 
 
 def test_the_form_reads_the_books_in_a_fixed_number_of_queries(march, django_assert_num_queries):
-    # Vouchers with their ledger and people; lines with funds and counterparties; the accounts.
-    with django_assert_num_queries(3):
+    # Vouchers with their ledger and people; lines with funds and counterparties; the numbers
+    # they had before 整理凭证号; the accounts.
+    with django_assert_num_queries(4):
         assert [v.number for v in printable_vouchers(march)] == [1, 2, 3]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(printable_vouchers(march[:1])) == 1
 
 
@@ -364,3 +365,27 @@ def test_no_voucher_is_changed_by_printing(march, accountant):
     before = list(Voucher.objects.values_list("pk", "status", "number", "updated_at"))
     vouchers_pdf(actor=accountant, ledger_code="HT01", year=2025, month=3)
     assert list(Voucher.objects.values_list("pk", "status", "number", "updated_at")) == before
+
+
+def test_a_renumbered_voucher_says_its_original_numbers_above_its_number():
+    """整理凭证号 (twice): the form says 原记-n and the day of each, as the voucher's page does."""
+    voucher = PrintedVoucher(
+        unit="黑滩村股份经济合作联合社",
+        date=date(2025, 3, 5),
+        number=1,
+        attachments=0,
+        lines=(
+            PrintedLine("收到道路补助", "102 银行存款", "", 100, 0),
+            PrintedLine("收到道路补助", "241 专项应付款", "", 0, 100),
+        ),
+        prepared_by="王会计",
+        reviewed_by="李审核",
+        posted_by="王会计",
+        renumbered=((3, date(2025, 3, 28)), (2, date(2025, 3, 31))),
+    )
+    page = page_lines(render_printed_vouchers([voucher]))[0]
+    assert page[:3] == [
+        ["（原记-3，2025-03-28 整理凭证号）（原记-2，2025-03-31 整理凭证号）"],
+        ["记 账 凭 证"],
+        ["2025 年 03 月 05 日", "记字第 1 号"],
+    ]

@@ -4,7 +4,11 @@ sees no button and is refused if they post anyway; a closed month says why."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.utils import timezone
+from pypdf import PdfReader
 
 from villagebooks.ledger import services
 from villagebooks.ledger.models import Period, Voucher, VoucherRenumbering
@@ -79,3 +83,30 @@ def test_a_closed_month_has_no_button_and_a_post_says_why(books, ledger, account
     response = client.post(RENUMBER, {"period": "2025-03"}, follow=True)
     assert any("已结账，不能整理凭证号" in text for text in page_messages(response))
     assert not VoucherRenumbering.objects.exists()
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200, response.content[:300]
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_the_print_and_the_pdf_show_the_original_number_as_the_page_does(books, ledger, accountant, reviewer):
+    """A renumbered voucher's print layout and PDF say 原记-n and the day of 整理凭证号 beside its
+    number, as its page does; a voucher never renumbered says nothing of it."""
+    act = services.vouchers_renumber(actor=accountant, ledger=ledger, year=2025, month=3, reason="月结前")
+    day = timezone.localtime(act.renumbered_at).date().isoformat()
+    note = f"（原记-2，{day} 整理凭证号）"
+    moved = Voucher.objects.get(ledger=ledger, date="2025-03-05")
+    client = logged_in(accountant)
+    desk = client.get(f"/ledgers/HT01/vouchers/{moved.pk}/").content.decode()
+    printed = client.get(f"/ledgers/HT01/vouchers/{moved.pk}/print/").content.decode()
+    assert note in desk and note in printed
+    text = _pdf_text(client.get(f"/ledgers/HT01/vouchers/{moved.pk}.pdf"))
+    assert note in text and "记字第 1 号" in text
+    month = _pdf_text(client.get("/ledgers/HT01/vouchers/print.pdf?period=2025-03"))
+    assert note in month and f"（原记-1，{day} 整理凭证号）" in month
+    (fresh,) = post(
+        ledger, accountant, reviewer, "2025-04-02 办公费\n 借 513 管理费用 300.00\n 贷 102 银行存款 300.00"
+    )
+    assert "原记-" not in client.get(f"/ledgers/HT01/vouchers/{fresh.pk}/print/").content.decode()
+    assert "原记-" not in _pdf_text(client.get(f"/ledgers/HT01/vouchers/{fresh.pk}.pdf"))

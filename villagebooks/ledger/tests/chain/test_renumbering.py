@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from villagebooks import verify_books
 from villagebooks.common.errors import DomainError, NotPermitted
@@ -360,4 +361,119 @@ def test_the_command_renumbers_and_says_what_moved(books):
     out = io.StringIO()
     call_command("renumber_vouchers", ledger="HT01", period="2025-03", username="accountant", stdout=out)
     assert "无需整理" in out.getvalue()
+    assert ledgers_verify() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The act's rows (what the voucher's page and print show as 原记-n) against the chain and the
+# vouchers, and against the months' closes
+
+
+RL, RA = "ledger_voucherrenumberingline", "ledger_voucherrenumbering"
+
+
+def test_a_line_given_another_new_number_is_caught(renumbered):
+    seq = renumbered["act"].sequence
+    tamper((f"UPDATE {RL} SET new_number = 5 WHERE voucher_id = %s", [renumbered["v05"]]))
+    text = _failures()
+    assert "账套 HT01 期间 2025-03：2025-03 记-1：整理凭证号记录为原记-2 → 记-5，凭证现为记-1" in text
+    assert f"2025-03 记-1：整理凭证号记录为原记-2 → 记-5，哈希链第{seq}条（整理凭证号）没有记这一对" in text
+
+
+def test_a_line_given_another_original_number_is_caught(renumbered):
+    seq = renumbered["act"].sequence
+    tamper((f"UPDATE {RL} SET old_number = 3 WHERE voucher_id = %s", [renumbered["v05"]]))
+    assert (
+        f"2025-03 记-1：整理凭证号记录为原记-3 → 记-1，哈希链第{seq}条（整理凭证号）没有记这一对"
+        in _failures()
+    )
+
+
+def test_lines_swapped_between_vouchers_are_caught(renumbered):
+    """The 5th (原记-2 → 记-1) and the 12th (原记-3 → 记-2) swap their rows: each pair is in the
+    chain, but neither is what its voucher carries now."""
+    ids = [renumbered["v05"], renumbered["v12"]]
+    tamper(
+        (
+            f"UPDATE {RL} SET voucher_id = CASE WHEN voucher_id = %s THEN %s ELSE %s END"
+            " WHERE voucher_id IN (%s, %s)",
+            [ids[0], ids[1], ids[0], *ids],
+        )
+    )
+    text = _failures()
+    assert "2025-03 记-1：整理凭证号记录为原记-3 → 记-2，凭证现为记-1" in text
+    assert "2025-03 记-2：整理凭证号记录为原记-2 → 记-1，凭证现为记-2" in text
+
+
+def test_a_second_act_must_start_where_the_first_left_off(books, accountant, reviewer):
+    ledger = books["ledger"]
+    _renumber(books, accountant)
+    post(ledger, accountant, reviewer, "2025-03-01 手续费\n 借 513 管理费用 5.00\n 贷 102 银行存款 5.00")
+    second = _renumber(books, accountant)
+    assert ledgers_verify() == []
+    first_line = second.lines.get(voucher_id=books["v05"])  # 记-1 → 记-2 in the second act
+    assert (first_line.old_number, first_line.new_number) == (1, 2)
+    tamper(
+        (
+            f"UPDATE {RL} SET new_number = 9 WHERE voucher_id = %s AND renumbering_id <> %s",
+            [books["v05"], second.pk],
+        )
+    )
+    text = _failures()
+    assert "2025-03 记-2：整理凭证号记录为原记-1 → 记-2，但上一次整理后为记-9" in text
+
+
+def test_an_act_row_removed_is_caught(renumbered):
+    seq = renumbered["act"].sequence
+    tamper((f"DELETE FROM {RL}", []), (f"DELETE FROM {RA}", []))
+    assert f"哈希链第{seq}条（整理凭证号）没有整理凭证号记录" in _failures()
+
+
+def test_a_line_removed_is_caught(renumbered):
+    seq = renumbered["act"].sequence
+    tamper((f"DELETE FROM {RL} WHERE voucher_id = %s", [renumbered["v20"]]))
+    assert f"哈希链第{seq}条（整理凭证号）改号 3 张，记录有 2 条（不同原号 2 个）" in _failures()
+
+
+def test_an_act_row_pointing_at_a_voucher_entry_is_caught(renumbered):
+    act = VoucherRenumbering.objects.get()
+    tamper((f"UPDATE {RA} SET chain_sequence = 1 WHERE id = %s", [act.pk]))
+    text = _failures()
+    assert f"整理凭证号记录（ID {act.pk}）：哈希链第1条不是本月的整理凭证号" in text
+    assert f"哈希链第{renumbered['act'].sequence}条（整理凭证号）没有整理凭证号记录" in text
+
+
+def test_an_act_row_with_another_time_is_caught(renumbered):
+    act = VoucherRenumbering.objects.get()
+    tamper(
+        (f"UPDATE {RA} SET renumbered_at = %s WHERE id = %s", [act.renumbered_at - timedelta(days=2), act.pk])
+    )
+    assert f"整理凭证号记录（哈希链第{act.chain_sequence}条）的时间" in _failures()
+
+
+@pytest.mark.parametrize("month", [3, 4])
+def test_an_act_in_a_month_closed_before_it_is_caught(renumbered, month):
+    """Rows written by hand as if 整理凭证号 had run on a closed month (or with a later month
+    closed): the service refuses it, verify names it."""
+    act = VoucherRenumbering.objects.get()
+    closed = act.renumbered_at - timedelta(hours=1)
+    tamper(
+        (
+            "UPDATE ledger_period SET status = 'closed', closed_at = %s WHERE ledger_id = %s AND year = 2025"
+            " AND month <= %s",
+            [closed, renumbered["ledger"].pk, month],
+        )
+    )
+    text = _failures()
+    at = timezone.localtime(act.renumbered_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"整理凭证号（哈希链第{act.chain_sequence}条，{at}）在 2025-03 结账之后" in text
+
+
+def test_a_month_reopened_renumbered_and_closed_again_verifies(books, accountant, manager):
+    ledger = books["ledger"]
+    Period.objects.filter(ledger=ledger, year=2025, month__lt=3).update(status="closed")
+    services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)
+    services.period_reopen(actor=manager, ledger=ledger, year=2025, month=3, reason="整理凭证号")
+    _renumber(books, accountant)
+    services.period_close(actor=accountant, ledger=ledger, year=2025, month=3)
     assert ledgers_verify() == []

@@ -44,6 +44,8 @@ TABLES = (
     "ledger_checkpoint",
     "ledger_accountbalance",
     "common_auditentry",
+    "ledger_voucherrenumbering",
+    "ledger_voucherrenumberingline",
 )
 
 
