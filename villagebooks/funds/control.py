@@ -384,23 +384,21 @@ def _load(
 
 
 def _all_guarded_balances(state: _LedgerState, ledger_id: int) -> None:
-    """Every guarded account's balance of the ledger, as posted (cash and bank as a whole, the
-    others per fund too), in one query, as ``_guarded_balances`` reads a voucher's."""
+    """Every guarded account's balance of the ledger, as posted, in one query (an import's
+    state, kept for all its batches); a key not read is a balance of zero."""
     guarded = {pk for pk, (code, _category) in state.accounts.items() if code.startswith(state.guarded)}
     if guarded:
-        start = state.carried_year * 100
-        marks, params = _in(guarded)
-        rows = _rows(
-            "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
-            f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
-            " AND (period_key = %s OR (period_key > %s AND month >= 1)) GROUP BY account_id, fund_key",
-            [ledger_id, *params, start, start],
-        )
-        balances = state.guarded_balance
-        for account_id, fund_key, net in rows:
-            for key in {(account_id, 0), (account_id, fund_key)}:
-                balances[key] = balances.get(key, 0) + int(net)
+        _add_guarded_rows(state.guarded_balance, _rows(*_guarded_sql(ledger_id, guarded, state.carried_year)))
     state.guarded_complete = True
+
+
+def _add_guarded_rows(balances: dict[tuple[int, int], int], rows, keys=None) -> None:
+    """Add balance rows (account, fund, D−C) to ``balances``: cash and bank as a whole (fund 0),
+    专项应付款 per fund too; only ``keys``, if given."""
+    for account_id, fund_key, net in rows:
+        for key in {(account_id, 0), (account_id, fund_key)}:
+            if keys is None or key in keys:
+                balances[key] = balances.get(key, 0) + int(net)
 
 
 def _ledger_ids(ledger_id: int) -> tuple[set[int], set[int], set[int]]:
@@ -433,10 +431,7 @@ def _guarded_balances(state: _LedgerState, ledger_id: int, keys: set[tuple[int, 
         rows = state.guarded_rows
     else:
         rows = _rows(*_guarded_sql(ledger_id, accounts, state.carried_year))
-    for account_id, fund_key, net in rows:
-        for key in {(account_id, 0), (account_id, fund_key)}:
-            if key in missing:
-                state.guarded_balance[key] += int(net)
+    _add_guarded_rows(state.guarded_balance, rows, missing)
 
 
 class _Texts:

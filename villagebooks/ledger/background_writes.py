@@ -107,7 +107,13 @@ class BackgroundWrites:
         self._refused: Callable[[], Exception] | Exception | None = None  # see ``execute_guarded``
         # Where the time goes (``TIMING_VARIABLE``): the import's thread waiting for this one,
         # and this one storing.
-        self.timing = {"waits": 0, "waited_seconds": 0.0, "busy_seconds": 0.0, "jobs": 0}
+        self.timing = {
+            "waits": 0,
+            "waited_seconds": 0.0,
+            "busy_seconds": 0.0,
+            "jobs": 0,
+            "reader_waited_seconds": 0.0,  # the writing process of an import read apart (``apart``)
+        }
         self._max_variables = self._raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if self._sqlite else 0
         # Django's errors for this connection's (IntegrityError …), raised in the import's thread.
         self._errors_as_django = connection.wrap_database_errors

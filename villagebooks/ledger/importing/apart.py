@@ -115,9 +115,7 @@ def vouchers_import_reading_apart(
                     started = time.perf_counter()
                     message = _receive(channel)
                     if writes is not None:
-                        writes.timing["reader_waited_seconds"] = (
-                            writes.timing.get("reader_waited_seconds", 0.0) + time.perf_counter() - started
-                        )
+                        writes.timing["reader_waited_seconds"] += time.perf_counter() - started
                     kind = message[0]
                     if kind == "batch":
                         batch: _WriteBatch = message[1]
