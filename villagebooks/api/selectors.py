@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from villagebooks.api.errors import NotFound
 from villagebooks.ledger.access import Action, ledgers_in_scope
 from villagebooks.ledger.models import Attachment, Ledger, Voucher
-from villagebooks.ledger.selectors import attachment_get, ledger_get, voucher_get
+from villagebooks.ledger.selectors import attachment_get, ledger_get, ledgers_in_force, voucher_get
 from villagebooks.regions.models import Region
 from villagebooks.reports.scope import UNKNOWN_LEDGER
 
@@ -89,19 +89,17 @@ def region_tree(user, *, root: str = "") -> list[RegionNode]:
     Each node counts the villages beneath it that hold such a ledger, each once, and the ledgers
     a region report adds up there: a village whose 2004 ledger was carried over to a new one
     (新旧衔接, ``Ledger.continues``) is one village with one ledger in force (``in_force``), its
-    old ledger counted only where the caller cannot see the new one. Places without such a
-    ledger are left out. ``root`` narrows the answer to one node of that tree and its descendants.
+    old ledger counted only where the caller cannot see the new one (``ledgers_in_force``, the
+    rule the pages count by too). Places without such a ledger are left out. ``root`` narrows the
+    answer to one node of that tree and its descendants.
     """
-    rows = list(
-        ledgers_in_scope(user, Action.VIEW).values_list("pk", "village_id", "village__path", "continued_by")
-    )
-    visible = {pk for pk, *_rest in rows}
+    # An old ledger's village is its new ledger's: the ledgers in force hold every village seen.
+    rows = ledgers_in_force(user, Action.VIEW).values_list("village_id", "village__path")
     ledgers_under: Counter[str] = Counter()
     villages_under: dict[str, set[int]] = defaultdict(set)
-    for _pk, village, path, successor in rows:
-        counts = successor is None or successor not in visible
+    for village, path in rows:
         for code in path.strip("/").split("/"):
-            ledgers_under[code] += int(counts)
+            ledgers_under[code] += 1
             villages_under[code].add(village)
     if root and root not in villages_under:
         raise NotFound(UNKNOWN_REGION.format(code=root))

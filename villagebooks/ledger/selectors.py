@@ -99,6 +99,20 @@ def in_force(*, year: int | None = None, prefix: str = "") -> Q:
     )
 
 
+def ledgers_in_force(user, action: str = Action.VIEW) -> QuerySet[Ledger]:
+    """The ledgers in ``user``'s scope that hold a village's books now, as that user sees them:
+    every ledger in scope but an old one whose new ledger (新旧衔接, ``Ledger.continues``) is in
+    scope too. A user who sees both counts the village once, by its new ledger; one who sees only
+    the old ledger (assigned to it before the conversion) counts and opens that one.
+
+    The one rule for every figure and link that counts a user's ledgers now (the region tree of
+    the API and of the pages, a county's home); a report over a period adds the ledgers that held
+    the books then instead (``in_force`` with a year).
+    """
+    scope = ledgers_in_scope(user, action)
+    return scope.exclude(pk__in=scope.filter(continues__isnull=False).values("continues_id"))
+
+
 def counts_in_year(
     *, year: int, start_year: int, continues_id: int | None, successor_start: int | None
 ) -> bool:

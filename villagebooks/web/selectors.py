@@ -45,7 +45,7 @@ from villagebooks.ledger.models import (
     Voucher,
     VoucherStatus,
 )
-from villagebooks.ledger.selectors import account_list, in_force
+from villagebooks.ledger.selectors import account_list, ledgers_in_force
 from villagebooks.regions import permissions
 from villagebooks.regions.models import Region, RegionKind, Role
 from villagebooks.reports.scope import consolidated_name
@@ -165,6 +165,11 @@ def region_state(*, user, today: date) -> list[RegionState] | None:
     Counted in SQL per ledger (``ledger_overview``'s annotations, one query) and added up per
     township here; findings in one grouped query. Supervision alerts are not counted: they are
     computed by running the rules over the books, not stored, which is a report, not a home page.
+
+    A village whose 2004 ledger was carried over to a new one (新旧衔接) is one ledger here, the
+    one in force (``ledgers_in_force``, as the region tree counts): the old ledger counts in
+    neither the ledgers nor the months closed or behind (its books stopped at the conversion).
+    What still waits on it (drafts, vouchers to review, open findings) is counted with its village.
     """
     held = [
         h for h in permissions.assignments_of(user) if h.ledger_id is None and h.role in REGION_STATE_ROLES
@@ -188,6 +193,9 @@ def region_state(*, user, today: date) -> list[RegionState] | None:
                 )
             )
         )
+        counted = set(
+            ledgers_in_force(user).filter(village__path__startswith=region.path).values_list("pk", flat=True)
+        )
         findings = dict(
             Finding.objects.filter(ledger__in=ledgers.values("pk"))
             .exclude(state=FindingState.CLOSED)
@@ -207,9 +215,10 @@ def region_state(*, user, today: date) -> list[RegionState] | None:
             row = groups.setdefault(
                 township.pk, {"name": township.name, "code": township.code} | _state_counts()
             )
-            row["ledgers"] += 1
-            row["closed_last_month"] += int(ledger.closed_last_month)
-            row["behind"] += int(ledger.open_past_count > 0)
+            if ledger.pk in counted:
+                row["ledgers"] += 1
+                row["closed_last_month"] += int(ledger.closed_last_month)
+                row["behind"] += int(ledger.open_past_count > 0)
             row["drafts"] += ledger.draft_count
             row["waiting"] += ledger.submitted_count
             row["findings_open"] += findings.get(ledger.pk, 0)
@@ -226,6 +235,27 @@ def region_state(*, user, today: date) -> list[RegionState] | None:
             )
         )
     return states
+
+
+@dataclass(frozen=True)
+class LinkedLedgers:
+    """The ledgers of a conversion (新旧衔接) around one ledger that its user may view."""
+
+    old: Ledger | None = None  # the ledger it continues
+    new: Ledger | None = None  # the ledger that continues it
+
+
+def linked_ledgers(*, user, ledger: Ledger) -> LinkedLedgers:
+    """The old ledger ``ledger`` continues and the new one that continues it, each only if
+    ``user`` may view it (one query; none for a ledger of no conversion)."""
+    match = Q(continues=ledger)
+    if ledger.continues_id is not None:
+        match |= Q(pk=ledger.continues_id)
+    found = list(ledgers_in_scope(user, Action.VIEW).filter(match))
+    return LinkedLedgers(
+        old=next((other for other in found if other.pk == ledger.continues_id), None),
+        new=next((other for other in found if other.continues_id == ledger.pk), None),
+    )
 
 
 def account_choices(ledger: Ledger) -> list[tuple[str, str]]:
@@ -359,8 +389,10 @@ def _place(region: Region, *, depth: int = 0, summary: bool = False, ledger_code
 
 
 def _village_ledgers(user, paths: list[str]) -> dict[str, str]:
-    """Village code → the code of the one ledger ``user`` may view there (villages with two are left out)."""
-    ledgers = ledgers_in_scope(user, Action.VIEW).filter(in_force())  # a converted village's new books
+    """Village code → the code of the one ledger ``user`` may view there (villages with two are left
+    out): of a converted village (新旧衔接), the new ledger, or the old one to a user who sees only
+    that (``ledgers_in_force``)."""
+    ledgers = ledgers_in_force(user)
     if paths:
         match = Q()
         for path in paths:
@@ -413,20 +445,29 @@ def region_children(*, user, region: Region) -> list[Place]:
 def region_picker(*, user) -> list[Place]:
     """Every region ``user`` may open consolidated reports of, as a tree in path order: the
     regions of the user's region-wide roles and everything under them (county, townships,
-    villages). Empty for a user with roles on single ledgers only. Three queries."""
+    villages); then, by themselves, the villages outside that tree where the user sees a ledger
+    through roles on single ledgers, each leading to that ledger (an accountant assigned to a
+    village's books, the old ledger of a converted village if that is the one they see). A
+    village leads to the one ledger the user sees there (``_village_ledgers``). Three queries,
+    four with villages of single ledgers."""
     paths = permissions.region_paths(user, Action.VIEW)
-    if paths == []:
-        return []
-    regions = Region.objects.all()
-    if paths is not None:
-        match = Q()
-        for path in paths:
-            match |= Q(path__startswith=path)
-        regions = regions.filter(match)
-    regions = list(regions.order_by("path"))
-    top = min((r.path.count("/") for r in regions), default=0)
-    ledgers = _village_ledgers(user, paths or [])
-    return [
-        _place(r, depth=r.path.count("/") - top, summary=True, ledger_code=ledgers.get(r.code, ""))
-        for r in regions
-    ]
+    ledgers = _village_ledgers(user, [])
+    places = []
+    if paths != []:
+        regions = Region.objects.all()
+        if paths is not None:
+            match = Q()
+            for path in paths:
+                match |= Q(path__startswith=path)
+            regions = regions.filter(match)
+        regions = list(regions.order_by("path"))
+        top = min((r.path.count("/") for r in regions), default=0)
+        places = [
+            _place(r, depth=r.path.count("/") - top, summary=True, ledger_code=ledgers.get(r.code, ""))
+            for r in regions
+        ]
+    outside = set(ledgers) - {place.code for place in places}
+    if outside:
+        villages = Region.objects.filter(code__in=outside).order_by("path")
+        places += [_place(village, ledger_code=ledgers[village.code]) for village in villages]
+    return places

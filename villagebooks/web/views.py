@@ -66,6 +66,7 @@ from villagebooks.web.selectors import (
     account_choices,
     ledger_actions,
     ledger_overview,
+    linked_ledgers,
     region_account_choices,
     region_children,
     region_for_summary,
@@ -154,14 +155,15 @@ def region_go(request: HttpRequest) -> HttpResponse:
     A village whose one ledger the user may view opens that ledger's report; any other region
     opens its consolidated report (``report``, the trial balance by default, kept when the other
     level offers it). The months and the chart travel along. A region the user may not open is
-    the same 404 as an unknown one.
+    the same 404 as an unknown one. A village the picker offers for a role on its ledger alone
+    (no region-wide role there) opens that ledger, its dashboard asked for or not.
     """
     code = request.GET.get("region", "")
     kind = REPORT_KINDS.get(request.GET.get("report", "")) or REPORT_KINDS["trial-balance"]
     place = next((p for p in region_picker(user=request.user) if p.code == code), None)
     if place is None:
         raise _NotFound(str(UNKNOWN_REGION).format(code=code[:12]))
-    if request.GET.get("report") == DASHBOARD:  # a dashboard is a region's, a village's too
+    if request.GET.get("report") == DASHBOARD and place.summary:  # a region's, a village's too
         path = reverse("region_dashboard", args=[place.code])
         year = request.GET.get("year", "")
         return HttpResponseRedirect(f"{path}?{urlencode({'year': year})}" if year else path)
@@ -411,6 +413,7 @@ def _page_context(request: HttpRequest, parsed: _ReportRequest) -> dict:
     return {
         "trail": region_trail(user=request.user, region=place),
         "children": region_children(user=request.user, region=parsed.region) if parsed.region else [],
+        "linked": linked_ledgers(user=request.user, ledger=parsed.ledger) if parsed.ledger else None,
         "picker": region_picker(user=request.user),
         "picker_hidden": _picker_hidden(parsed),
         "parsed": parsed,
