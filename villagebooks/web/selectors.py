@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -62,28 +63,44 @@ def _count_per_ledger(rows: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))
 
 
+def _matching(ledgers: QuerySet[Ledger], search: str) -> QuerySet[Ledger]:
+    """``ledgers`` narrowed by ``search`` in the ledger's code or name or the village's name."""
+    if not search:
+        return ledgers
+    return ledgers.filter(
+        Q(code__icontains=search) | Q(name__icontains=search) | Q(village__name__icontains=search)
+    )
+
+
 def ledger_overview(*, user, today: date, search: str = "") -> QuerySet[Ledger]:
     """The ledgers ``user`` may view, with their village and township and what needs attention.
 
     Each ledger carries ``draft_count`` (vouchers still being prepared), ``submitted_count``
-    (vouchers waiting for review) and ``open_past_count`` (months before ``today``'s month that
-    are not closed yet). ``search`` narrows by ledger code or name, or village name.
+    (vouchers waiting for review), ``open_past_count`` (months before ``today``'s month that
+    are not closed yet) and ``carried_over_in`` (for an old ledger carried over to a new one,
+    新旧衔接, the year the new one starts; else None). The months of an old ledger from that year
+    on are the new ledger's to keep: they are not counted as open. ``search`` narrows by ledger
+    code or name, or village name.
     """
-    ledgers = ledgers_in_scope(user, Action.VIEW)
-    if search:
-        ledgers = ledgers.filter(
-            Q(code__icontains=search) | Q(name__icontains=search) | Q(village__name__icontains=search)
-        )
+    ledgers = _matching(ledgers_in_scope(user, Action.VIEW), search)
     past = Q(year__lt=today.year) | Q(year=today.year, month__lt=today.month)
+    own = Q(ledger__continued_by__isnull=True) | Q(ledger__continued_by__start_year__gt=F("year"))
     return (
         ledgers.select_related("village__parent")
         .annotate(
             draft_count=_count_per_ledger(Voucher.objects.filter(status=VoucherStatus.DRAFT)),
             submitted_count=_count_per_ledger(Voucher.objects.filter(status=VoucherStatus.SUBMITTED)),
-            open_past_count=_count_per_ledger(Period.objects.filter(past, status=PeriodStatus.OPEN)),
+            open_past_count=_count_per_ledger(Period.objects.filter(past, own, status=PeriodStatus.OPEN)),
+            carried_over_in=F("continued_by__start_year"),
         )
         .order_by("code")
     )
+
+
+def ledgers_in_force_count(*, user, search: str = "") -> int:
+    """How many of the ledgers ``ledger_overview`` lists hold a village's books now
+    (``ledgers_in_force``): the home page's count, old ledgers carried over named apart."""
+    return _matching(ledgers_in_force(user), search).count()
 
 
 def region_for_summary(*, user, code: str) -> Region | None:

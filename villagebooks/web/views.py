@@ -66,6 +66,7 @@ from villagebooks.web.selectors import (
     account_choices,
     ledger_actions,
     ledger_overview,
+    ledgers_in_force_count,
     linked_ledgers,
     region_account_choices,
     region_children,
@@ -134,6 +135,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "search": search,
+        # Old ledgers carried over to new ones (新旧衔接) are listed but counted apart.
+        "in_force": (in_force := ledgers_in_force_count(user=request.user, search=search)),
+        "carried_over": page.paginator.count - in_force,
         "regions": regions,
         "picker": region_picker(user=request.user),
         "review_waiting": review_waiting(user=request.user),

@@ -144,3 +144,24 @@ def test_a_user_who_sees_both_opens_the_new_ledger_and_reaches_the_old_one(conve
     assert f'<li data-child="{HEITAN}"><a href="{NEW}?from=' in township
     # A ledger of no conversion links to none.
     assert "data-linked" not in _page(client, "/ledgers/TM01/reports/trial-balance/")
+
+
+def test_home_counts_the_old_ledger_apart_and_leaves_its_later_months_to_the_new_one(converted, accountant):
+    """HT55A's year close opened 2024, the year HT55B starts: those months are HT55B's to keep,
+    so the old ledger's row shows none of them waiting, and it reads as carried over, not in use."""
+    from villagebooks.ledger.models import Period, PeriodStatus
+
+    assert Period.objects.filter(ledger=converted, year=2024, status=PeriodStatus.OPEN).exists()
+    html = _page(logged_in(accountant), "/")
+    caption = re.search(r'data-figure="my-ledgers">([^<]*)<', html).group(1)
+    assert caption == "共 2 个账套，另有 1 个已转入新账套的旧账套"
+    old = re.search(r'<tr data-ledger="HT55A">(.*?)</tr>', html, re.S).group(1)
+    assert '<span class="tag tag-carried-over">2024年起已转入新账套</span>' in old
+    assert re.search(r'data-count="open-periods">0</td>', old)
+    new = re.search(r'<tr data-ledger="HT55B">(.*?)</tr>', html, re.S).group(1)
+    assert '<span class="tag tag-active">使用中</span>' in new or "tag-setup" in new
+    # A search counts the same way.
+    found = _page(logged_in(accountant), "/?q=HT55")
+    assert re.search(r'data-figure="my-ledgers">([^<]*)<', found).group(1) == (
+        "共 1 个账套，另有 1 个已转入新账套的旧账套"
+    )
