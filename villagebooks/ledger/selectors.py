@@ -23,8 +23,14 @@ from villagebooks.ledger.models import Account, AccountBalance, Attachment, Ledg
 
 
 def ledger_get(*, user, code: str, action: str = Action.VIEW) -> Ledger | None:
-    """The ledger ``code`` if ``user`` may do ``action`` on it (with its village and township)."""
-    return ledgers_in_scope(user, action).filter(code=code).select_related("village__parent").first()
+    """The ledger ``code`` if ``user`` may do ``action`` on it (with its village and township, and
+    the ledger that continues it, if any: 新旧衔接)."""
+    return (
+        ledgers_in_scope(user, action)
+        .filter(code=code)
+        .select_related("village__parent", "continued_by")
+        .first()
+    )
 
 
 def voucher_get(*, user, ledger_code: str, voucher_id: int, details: bool = True) -> Voucher | None:

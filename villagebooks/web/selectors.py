@@ -264,7 +264,10 @@ class LinkedLedgers:
 
 def linked_ledgers(*, user, ledger: Ledger) -> LinkedLedgers:
     """The old ledger ``ledger`` continues and the new one that continues it, each only if
-    ``user`` may view it (one query; none for a ledger of no conversion)."""
+    ``user`` may view it: one query, none for a ledger of no conversion whose successor is
+    loaded (``ledger_get`` loads it)."""
+    if ledger.continues_id is None and getattr(ledger, "continued_by", None) is None:
+        return LinkedLedgers()
     match = Q(continues=ledger)
     if ledger.continues_id is not None:
         match |= Q(pk=ledger.continues_id)
