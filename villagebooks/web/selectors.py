@@ -260,13 +260,16 @@ class LinkedLedgers:
 
     old: Ledger | None = None  # the ledger it continues
     new: Ledger | None = None  # the ledger that continues it
+    # The year the ledger that continues it starts, seen or not: the ledger keeps no books from then.
+    carried_over_in: int | None = None
 
 
 def linked_ledgers(*, user, ledger: Ledger) -> LinkedLedgers:
     """The old ledger ``ledger`` continues and the new one that continues it, each only if
     ``user`` may view it: one query, none for a ledger of no conversion whose successor is
     loaded (``ledger_get`` loads it)."""
-    if ledger.continues_id is None and getattr(ledger, "continued_by", None) is None:
+    successor = getattr(ledger, "continued_by", None)
+    if ledger.continues_id is None and successor is None:
         return LinkedLedgers()
     match = Q(continues=ledger)
     if ledger.continues_id is not None:
@@ -275,6 +278,7 @@ def linked_ledgers(*, user, ledger: Ledger) -> LinkedLedgers:
     return LinkedLedgers(
         old=next((other for other in found if other.pk == ledger.continues_id), None),
         new=next((other for other in found if other.continues_id == ledger.pk), None),
+        carried_over_in=successor.start_year if successor is not None else None,
     )
 
 

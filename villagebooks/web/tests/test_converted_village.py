@@ -102,15 +102,17 @@ def test_a_user_of_the_old_ledger_alone_is_led_to_it(
     assert HEITAN in _options(page)
     assert _options(page) == ([WUDU, "510781101201", HEITAN] if elsewhere else [HEITAN])
     assert 'data-linked="new"' not in page and "HT55B" not in page
+    assert '<span data-status="carried-over">2024年起已转入新账套</span>' in page  # not 使用中
     assert _go(client, HEITAN) == OLD
     assert _go(client, HEITAN, report="balance-sheet", **{"from": "2023-01", "to": "2023-12"}) == (
         "/ledgers/HT55A/reports/balance-sheet/?from=2023-01&to=2023-12"
     )
-    assert _go(client, HEITAN, report="dashboard") == OLD  # no region-wide role: no village dashboard
+    assert _go(client, HEITAN, report="dashboard") == OLD  # a village of a ledger role: its ledger
     assert client.get(NEW).status_code == 404
     assert client.get("/ledgers/HT55B/vouchers/").status_code == 404
     assert client.get(f"/regions/{XINAN}/reports/trial-balance/").status_code == 404
-    assert client.get(f"/regions/{HEITAN}/dashboard/").status_code == 404
+    # The village's figures of 2024 on are HT55B's, which this user does not see.
+    assert client.get(f"/regions/{HEITAN}/dashboard/", {"year": "2024"}).status_code == 404
     assert client.get("/regions/go/", {"region": XINAN}).status_code == 404
     assert client.get("/regions/go/", {"region": "510781100202"}).status_code == 404  # 土门村: not theirs
     if elsewhere:
@@ -138,8 +140,10 @@ def test_a_user_who_sees_both_opens_the_new_ledger_and_reaches_the_old_one(conve
     assert HEITAN in _options(_page(client, "/"))
     new = _page(client, NEW)
     assert f'<a href="{OLD}" data-linked="old">接续旧账套 HT55A（2004年制度）</a>' in new
+    assert "data-status" not in new
     old = _page(client, OLD)
     assert f'<a href="{NEW}" data-linked="new">已转入新账套 HT55B（2023年制度）</a>' in old
+    assert '<span data-status="carried-over">2024年起已转入新账套</span>' in old
     township = _page(client, f"/regions/{XINAN}/reports/trial-balance/")
     assert f'<li data-child="{HEITAN}"><a href="{NEW}?from=' in township
     # A ledger of no conversion links to none.
@@ -156,7 +160,7 @@ def test_home_counts_the_old_ledger_apart_and_leaves_its_later_months_to_the_new
     caption = re.search(r'data-figure="my-ledgers">([^<]*)<', html).group(1)
     assert caption == "共 2 个账套，另有 1 个已转入新账套的旧账套"
     old = re.search(r'<tr data-ledger="HT55A">(.*?)</tr>', html, re.S).group(1)
-    assert '<span class="tag tag-carried-over">2024年起已转入新账套</span>' in old
+    assert '<span class="tag tag-carried-over" title="2024年起已转入新账套">已转新账</span>' in old
     assert re.search(r'data-count="open-periods">0</td>', old)
     new = re.search(r'<tr data-ledger="HT55B">(.*?)</tr>', html, re.S).group(1)
     assert '<span class="tag tag-active">使用中</span>' in new or "tag-setup" in new
