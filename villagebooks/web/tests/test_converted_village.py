@@ -13,6 +13,7 @@ import re
 import pytest
 
 from villagebooks.regions.models import Region
+from villagebooks.regions.services import role_grant, system_user
 from villagebooks.reports import ledger_conversion as conversion
 from villagebooks.reports.tests.test_ledger_conversion import DECISIONS, old_books  # noqa: F401 (fixture)
 from villagebooks.web.selectors import region_children
@@ -89,13 +90,11 @@ def test_the_county_home_counts_the_ledgers_in_force(converted, make_user, regio
 def test_a_user_of_the_old_ledger_alone_is_led_to_it(
     converted, accountant, make_user, region_tree, elsewhere
 ):
-    """An accountant assigned to HT55A before the conversion (and, in one case, reviewer of 武都镇
+    """An accountant whose one ledger role is on HT55A, as given before the conversion (and, in one
+    case, reviewer of 武都镇
     as a whole): the picker offers 黑滩村, which opens HT55A; HT55B stays out of reach."""
     reader = make_user("old-books-accountant", "accountant", converted.village, ledger_id=converted.pk)
     if elsewhere:
-        make_user("old-books-accountant-2", "reviewer", region_tree[WUDU])  # another user: no effect
-        from villagebooks.regions.services import role_grant, system_user
-
         role_grant(actor=system_user(), user=reader, role="reviewer", region=region_tree[WUDU])
     client = logged_in(reader)
     page = _page(client, OLD)
