@@ -91,8 +91,8 @@ def test_a_user_of_the_old_ledger_alone_is_led_to_it(
     converted, accountant, make_user, region_tree, elsewhere
 ):
     """An accountant whose one ledger role is on HT55A, as given before the conversion (and, in one
-    case, reviewer of 武都镇
-    as a whole): the picker offers 黑滩村, which opens HT55A; HT55B stays out of reach."""
+    case, reviewer of 武都镇 as a whole): the picker offers 黑滩村, which opens HT55A; HT55B stays
+    out of reach."""
     reader = make_user("old-books-accountant", "accountant", converted.village, ledger_id=converted.pk)
     if elsewhere:
         role_grant(actor=system_user(), user=reader, role="reviewer", region=region_tree[WUDU])
