@@ -126,3 +126,23 @@ def test_a_voucher_is_reversed_at_most_once_by_the_key_that_includes_the_ledger(
         cursor.execute(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, first.pk])
     with pytest.raises(IntegrityError, match="voucher_reverses_once_in_ledger"):
         _checked_now(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, second.pk])
+
+
+def test_the_reversal_key_holds_reversals_only(draft, accountant):
+    """Migration 0022: vouchers that reverse nothing (every imported one) add no index entry."""
+    reversal = services.voucher_create(
+        actor=accountant, ledger=draft.ledger, date=date(2025, 3, 11), lines=LINES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, reversal.pk])
+        cursor.execute("SELECT pg_get_indexdef('voucher_reverses_once_in_ledger'::regclass)")
+        (definition,) = cursor.fetchone()
+        # The index as the planner would use it for "which voucher reverses this one".
+        cursor.execute(
+            f"SELECT count(*) FROM {VOUCHER} WHERE reverses_id IS NOT NULL AND ledger_id = %s",
+            [draft.ledger_id],
+        )
+        (reversals,) = cursor.fetchone()
+    assert definition.startswith("CREATE UNIQUE INDEX voucher_reverses_once_in_ledger")
+    assert definition.endswith("(reverses_id, ledger_id) WHERE (reverses_id IS NOT NULL)")
+    assert reversals == 1
