@@ -1,6 +1,7 @@
-"""A budget warning belongs to its voucher's ledger by the database's own key (migration 0006 on
-PostgreSQL), as a voucher's lines do: a row that claims another ledger, or a voucher that does not
-exist, is refused whoever writes it. Each refused statement is also run with the right values,
+"""A budget warning belongs to its voucher's ledger, and a spending summary's account to the
+summary's ledger, by the database's own keys (migrations 0006 and 0007 on PostgreSQL), as a
+voucher's lines do: a row that claims another ledger, or a voucher that does not exist, is refused
+whoever writes it. Each refused statement is also run with the right values,
 where it must pass, so the tests fail if the SQL is wrong rather than only if the key is missing."""
 
 from __future__ import annotations
@@ -8,9 +9,15 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from villagebooks.funds.models import BudgetLine, Control, VoucherWarning
+from villagebooks.funds.models import (
+    BudgetLine,
+    Control,
+    ProjectSpending,
+    ProjectSpendingYear,
+    VoucherWarning,
+)
 from villagebooks.funds.tests.test_control import RECEIPT, spend
-from villagebooks.ledger.models import Voucher
+from villagebooks.ledger.models import Account, Voucher
 from villagebooks.ledger.tests.books import post
 
 pytestmark = [
@@ -86,3 +93,28 @@ def test_deleting_a_draft_deletes_its_warnings(road, accountant, manager):
     assert VoucherWarning.objects.filter(voucher=voucher).count() >= 1
     services.voucher_delete(actor=accountant, voucher=voucher)
     assert not VoucherWarning.objects.filter(voucher_id=voucher.pk).exists()
+
+
+@pytest.mark.parametrize("model", [ProjectSpending, ProjectSpendingYear], ids=lambda model: model.__name__)
+def test_a_spending_summary_cannot_name_an_account_of_another_ledger(warned, other_ledger, model):
+    table = model._meta.db_table
+    row = model.objects.filter(ledger_id=warned.ledger_id).order_by("pk").first()
+    own = Account.objects.get(pk=row.account_id)
+    foreign = Account.objects.get(ledger=other_ledger, code=own.code)
+    moved = f"UPDATE {table} SET account_id = %s WHERE id = %s"
+    _checked_now(moved, [own.pk, row.pk])  # its own ledger's account: accepted
+    constraint = (
+        "spending_account_in_ledger" if model is ProjectSpending else "spending_year_account_in_ledger"
+    )
+    with pytest.raises(IntegrityError, match=constraint):
+        _checked_now(moved, [foreign.pk, row.pk])
+    row.refresh_from_db()
+    assert row.account_id == own.pk
+
+
+@pytest.mark.parametrize("model", [ProjectSpending, ProjectSpendingYear], ids=lambda model: model.__name__)
+def test_a_spending_summary_has_one_key_to_its_account_and_ledger(db, model):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    keys = sorted(tuple(info["columns"]) for info in constraints.values() if info["foreign_key"])
+    assert keys == [("account_id", "ledger_id")]
