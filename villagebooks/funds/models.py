@@ -245,8 +245,9 @@ class MilestonePayment(models.Model):
 class VoucherWarning(models.Model):
     """A budget rule a voucher broke under "warn": kept with the voucher, shown wherever it is."""
 
-    # No index of its own: ``voucher_warning_voucher`` (ledger, voucher) serves lookups by ledger,
-    # and an import may write a warning for every voucher it posts.
+    # One index, on the voucher: every read (the voucher's page, the API, a draft's warnings
+    # replaced) is by voucher, and an import may write a warning for every voucher it posts. On
+    # PostgreSQL the voucher and ledger are one foreign key (migration 0006), as a line's are.
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+", db_index=False)
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="fund_warnings")
     rule = models.CharField(max_length=32)
@@ -256,7 +257,6 @@ class VoucherWarning(models.Model):
     class Meta:
         ordering = ["ledger_id", "voucher_id", "id"]
         verbose_name = "预算预警"
-        indexes = [models.Index(fields=["ledger", "voucher"], name="voucher_warning_voucher")]
 
     def __str__(self) -> str:
         return self.message

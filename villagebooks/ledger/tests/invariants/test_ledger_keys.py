@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from villagebooks.ledger import services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import Voucher, VoucherLine
+from villagebooks.ledger.models import Account, AccountBalance, Voucher, VoucherLine
 
 pytestmark = [
     pytest.mark.postgres,
@@ -126,3 +126,44 @@ def test_a_voucher_is_reversed_at_most_once_by_the_key_that_includes_the_ledger(
         cursor.execute(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, first.pk])
     with pytest.raises(IntegrityError, match="voucher_reverses_once_in_ledger"):
         _checked_now(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, second.pk])
+
+
+def test_the_reversal_key_holds_reversals_only(draft, accountant):
+    """Migration 0022: vouchers that reverse nothing (every imported one) add no index entry."""
+    reversal = services.voucher_create(
+        actor=accountant, ledger=draft.ledger, date=date(2025, 3, 11), lines=LINES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {VOUCHER} SET reverses_id = %s WHERE id = %s", [draft.pk, reversal.pk])
+        cursor.execute("SELECT pg_get_indexdef('voucher_reverses_once_in_ledger'::regclass)")
+        (definition,) = cursor.fetchone()
+        # The index as the planner would use it for "which voucher reverses this one".
+        cursor.execute(
+            f"SELECT count(*) FROM {VOUCHER} WHERE reverses_id IS NOT NULL AND ledger_id = %s",
+            [draft.ledger_id],
+        )
+        (reversals,) = cursor.fetchone()
+    assert definition.startswith("CREATE UNIQUE INDEX voucher_reverses_once_in_ledger")
+    assert definition.endswith("(reverses_id, ledger_id) WHERE (reverses_id IS NOT NULL)")
+    assert reversals == 1
+
+
+def test_a_balance_row_cannot_name_an_account_of_another_ledger(draft, other_ledger, reviewer, accountant):
+    """Migration 0023: a balance row's account and ledger are one key."""
+    services.voucher_submit(actor=accountant, voucher=draft)
+    services.voucher_review(actor=reviewer, voucher=draft)
+    services.voucher_post(actor=accountant, voucher=draft)
+    row = AccountBalance.objects.filter(ledger_id=draft.ledger_id, month__gt=0).order_by("pk").first()
+    own = Account.objects.get(pk=row.account_id)
+    foreign = Account.objects.get(ledger=other_ledger, code=own.code)
+    moved = f"UPDATE {AccountBalance._meta.db_table} SET account_id = %s WHERE id = %s"
+    _checked_now(moved, [own.pk, row.pk])  # its own ledger's account: accepted
+    with pytest.raises(IntegrityError, match="balance_account_in_ledger"):
+        _checked_now(moved, [foreign.pk, row.pk])
+    row.refresh_from_db()
+    assert row.account_id == own.pk
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, AccountBalance._meta.db_table)
+    assert sorted(tuple(i["columns"]) for i in constraints.values() if i["foreign_key"]) == [
+        ("account_id", "ledger_id")
+    ]
