@@ -13,6 +13,10 @@ made the table builds them for the books already there (``rebuild``).
 
 Rows are written in key order (ORDER BY, sorted lists), like the balance rows, so concurrent
 posters lock them in one order. On SQLite writers queue (IMMEDIATE transactions).
+
+The side-split accounts (内部往来 113), whose debit and credit balances the balance sheet shows
+apart per ledger, account and counterparty, have a roll-up of their own, ``RegionSideBalance``
+(the second half of this module, ``side_refresh``), kept by the same writers.
 """
 
 from __future__ import annotations
