@@ -75,12 +75,14 @@ def insert(entry) -> None:
     model = type(entry)
     fields = [field for field in _fields(model) if field is not model._meta.pk]
     values = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
+    returning = connection.features.can_return_columns_from_insert  # SQLite before 3.35: lastrowid
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(f.column) for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {_quote(model._meta.pk.column)}",
+            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            + (f" RETURNING {_quote(model._meta.pk.column)}" if returning else ""),
             values,
         )
-        entry.pk = cursor.fetchone()[0]
+        entry.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     entry._state.adding = False
     entry._state.db = connection.alias
