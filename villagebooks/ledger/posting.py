@@ -311,7 +311,6 @@ def post_voucher(*, voucher: Voucher, actor, savepoint: bool = False) -> int:
             voucher, actor, posted_at, is_closing, [part for part in extra if part]
         )
     else:
-        side_lines = None  # not counted: SQLite's query for them is in this process
         period_key, number = _assign_number(voucher.period_id)
         voucher.status, voucher.number = VoucherStatus.POSTED, number
         voucher.posted_by, voucher.posted_at = actor, posted_at
@@ -319,7 +318,7 @@ def post_voucher(*, voucher: Voucher, actor, savepoint: bool = False) -> int:
         _balances_add_voucher(
             voucher_id=voucher.pk, ledger_id=voucher.ledger_id, period_key=period_key, is_closing=is_closing
         )
-        rollups.add_voucher(
+        side_lines = rollups.add_voucher(
             voucher_id=voucher.pk, ledger_id=voucher.ledger_id, period_key=period_key, is_closing=is_closing
         )
     chain.append_posted(voucher, period_key=period_key, posted_by_id=actor.pk)

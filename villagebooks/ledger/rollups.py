@@ -103,12 +103,15 @@ def voucher_sql(*, year: str, month: str, period_key: str, joined: str = "") -> 
     )
 
 
-def add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing: bool) -> None:
+def add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing: bool) -> bool | None:
     """Add one posted voucher's lines to its regions' roll-ups: one statement, summed in the
     database (the posting's one call per voucher; on PostgreSQL ``voucher_sql`` is part of the
-    posting's own statement instead)."""
+    posting's own statement instead). Returns whether a line is on an account the side roll-ups
+    keep (the codes the statement wrote, ``RETURNING``: no statement more), so that
+    ``side_add_voucher`` runs only then; None where the database cannot say (SQLite before 3.35)."""
     ancestors, insert = voucher_sql(year="%(year)s", month="%(month)s", period_key="%(period_key)s")
-    sql = f"WITH RECURSIVE {ancestors} {insert}"
+    returning = connection.features.can_return_columns_from_insert
+    sql = f"WITH RECURSIVE {ancestors} {insert}" + (" RETURNING account_code" if returning else "")
     params = {
         "ledger_id": ledger_id,
         "voucher_id": voucher_id,
@@ -119,6 +122,9 @@ def add_voucher(*, voucher_id: int, ledger_id: int, period_key: int, is_closing:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if not returning:
+            return None
+        return any(side_kept(code) for (code,) in cursor.fetchall())
 
 
 @dataclass(frozen=True)
