@@ -67,6 +67,8 @@ COORDINATOR = {
     # written by every posting in the region, so kept on the coordinator (a Citus local table)
     # rather than copied to every node.
     "ledger_regionbalance",
+    # The side-split accounts' roll-ups (113 by side, issue 16): the same, for the same reasons.
+    "ledger_regionsidebalance",
 }
 # SQLite keeps these single-column keys (it cannot drop them without rebuilding the table, and it
 # is never distributed); PostgreSQL has replaced them (ledger/migrations/0006_ledger_in_unique_keys.py).

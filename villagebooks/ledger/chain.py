@@ -353,6 +353,13 @@ def _lock_head(ledger_id: int) -> tuple[int, str]:
     return row[0], row[1]
 
 
+def lock_head(ledger_id: int) -> None:
+    """Take the ledger's chain head (locked until the transaction ends, as a posting does): a
+    writer of the ledger's balances outside a posting (the year's carry-forward) keeps the order
+    in which one ledger's side roll-ups are worked out (``rollups.side_refresh``)."""
+    _lock_head(ledger_id)
+
+
 _ENTRY_COLUMNS = (
     "ledger_id",
     "sequence",

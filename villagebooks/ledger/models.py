@@ -758,6 +758,42 @@ class RegionBalance(models.Model):
         return f"{self.region_id}/{self.chart}/{self.account_code}/{self.period_key}: {self.debit_fen}/{self.credit_fen}"
 
 
+class RegionSideBalance(models.Model):
+    """The side-split accounts' balances (内部往来 113: the balance sheet shows its debit and its
+    credit balances apart, per ledger, account and counterparty) added up per region above a
+    village, as changes: per (region, chart, account code, period key), how much the sum of the
+    positive balances and the sum of the negative balances of the region's (ledger, account,
+    counterparty) groups change at that month's end (month 0: the year's opening).
+
+    The sums at a month's end are the changes of every key up to it: a few rows a region and
+    month, however many villages, where the balances of each group would be a row a village.
+    Changes, not sums, so that a posting touches only the keys where its group's own balance
+    changes (its month and the group's later months), never a row it must read first: every
+    write is an addition, as for ``RegionBalance``. Written only by ``ledger.rollups`` (called by
+    ``ledger.posting``); ``verify`` recomputes every row from ``AccountBalance``.
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    chart = models.CharField(max_length=8, choices=Chart.choices)
+    account_code = models.CharField(max_length=20)
+    period_key = models.PositiveIntegerField()
+    positive_fen = models.BigIntegerField(default=0)  # change of the sum of the debit balances
+    negative_fen = models.BigIntegerField(default=0)  # change of the sum of the credit balances (≤ 0)
+
+    class Meta:
+        ordering = ["region_id", "chart", "account_code", "period_key"]
+        verbose_name = "区域往来科目分方向余额汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "chart", "account_code", "period_key"],
+                name="region_side_balance_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.chart}/{self.account_code}/{self.period_key}: {self.positive_fen}/{self.negative_fen}"
+
+
 class VoucherRenumbering(models.Model):
     """An act of 整理凭证号: an open month's posted vouchers numbered 1..N in date order, by whom,
     when and why; its pairs are its ``lines``, and it is entry ``chain_sequence`` of the ledger's

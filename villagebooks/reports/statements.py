@@ -32,15 +32,17 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When, prefetch_related_objects
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from villagebooks.common import rawrows
 from villagebooks.common.audit import audit_record
 from villagebooks.common.errors import DomainError, FieldProblem, NotPermitted
 from villagebooks.common.money import format_fen
 from villagebooks.ledger.domain.chart import DATA_DIR, chart_templates
-from villagebooks.ledger.models import Account, AccountBalance, Ledger, RegionBalance
+from villagebooks.ledger.models import Account, AccountBalance, Ledger, RegionBalance, RegionSideBalance
+from villagebooks.ledger.rollups import side_kept
 from villagebooks.regions.models import Region, RegionKind, Role, RoleAssignment
 from villagebooks.reports.chart_map import chart_map
 from villagebooks.reports.models import StatementKind, StatementLayout, StatementLine
@@ -555,7 +557,7 @@ def layouts_for(scope: ReportScope, kind: str) -> list[tuple[StatementLayout, tu
     override (the usual case) this is one query for the layouts and one for their lines; the
     ledgers' villages are read only when the scope straddles a county that has one.
     """
-    candidates = list(StatementLayout.objects.filter(chart=scope.chart, kind=kind).select_related("region"))
+    candidates = _layouts_with_lines(scope.chart, kind)
     platform = next((layout for layout in candidates if layout.region_id is None), None)
     overrides = [layout for layout in candidates if layout.region_id is not None]
 
@@ -580,9 +582,47 @@ def layouts_for(scope: ReportScope, kind: str) -> list[tuple[StatementLayout, tu
         raise DomainError(
             NO_LAYOUT.format(chart=scope.chart, statement=StatementKind(kind).label), field="chart"
         )
-    ordered = sorted(groups.items(), key=lambda item: (item[0].region_id is not None, item[0].pk))
-    prefetch_related_objects([layout for layout, _ids in ordered], "lines")
-    return ordered
+    return sorted(groups.items(), key=lambda item: (item[0].region_id is not None, item[0].pk))
+
+
+def _layouts_with_lines(chart: str, kind: str) -> list[StatementLayout]:
+    """The chart's layouts of ``kind`` (the platform's and any county's), each with its region and
+    its lines (``layout.lines.all()`` reads no more), in two statements written once
+    (``rawrows``): every statement and consolidated report reads them, and the ORM's compiling
+    of its join and prefetch cost more than the queries."""
+    quote = connection.ops.quote_name
+    size = rawrows.width(StatementLayout)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rawrows.columns(StatementLayout, 't')}, {rawrows.columns(Region, 'r')}"
+            f" FROM {quote(StatementLayout._meta.db_table)} t LEFT JOIN {quote(Region._meta.db_table)} r"
+            " ON r.id = t.region_id WHERE t.chart = %s AND t.kind = %s ORDER BY t.id",
+            [chart, kind],
+        )
+        layouts = []
+        for row in cursor.fetchall():
+            layout = rawrows.instance(StatementLayout, row[:size])
+            layout.region = rawrows.instance(Region, row[size:]) if layout.region_id is not None else None
+            layouts.append(layout)
+        if not layouts:
+            return []
+        cursor.execute(
+            f"SELECT {rawrows.columns(StatementLine, 't')} FROM {quote(StatementLine._meta.db_table)} t"
+            f" WHERE t.layout_id IN ({', '.join(['%s'] * len(layouts))}) ORDER BY t.layout_id, t.position",
+            [layout.pk for layout in layouts],
+        )
+        lines: dict[int, list[StatementLine]] = {layout.pk: [] for layout in layouts}
+        for row in cursor.fetchall():
+            line = rawrows.instance(StatementLine, row)
+            lines[line.layout_id].append(line)
+    for layout in layouts:
+        for line in lines[layout.pk]:
+            line.layout = layout
+        # As ``prefetch_related_objects`` leaves them: ``layout.lines.all()`` is this list.
+        cached = layout.lines.all()
+        cached._result_cache, cached._prefetch_done = lines[layout.pk], True
+        layout._prefetched_objects_cache = {"lines": cached}
+    return layouts
 
 
 def _form(layout: StatementLayout) -> tuple:
@@ -639,9 +679,9 @@ class _Figures:
 def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _Figures | None:
     """The balance sheet's figures from the region's roll-ups, or None if the scope cannot use them.
 
-    The roll-ups hold no ledger or counterparty, so the side-split accounts (内部往来, whose
-    debit and credit balances are shown apart per ledger and counterparty) still come from the
-    ledgers' own rows: those of a few accounts (``_side_split_groups``).
+    The side-split accounts (内部往来, whose debit and credit balances are shown apart per ledger,
+    account and counterparty) come from the region's side roll-ups (``_rolled_up_side_groups``)
+    when they keep them all, else from the ledgers' own rows (``_side_split_groups``).
     """
     year_start = scope.to_key // 100 * 100 + 1
     starts = rollup_starts(scope, before_keys=(year_start, scope.to_key + 1))
@@ -661,9 +701,37 @@ def _rolled_up_balance_sheet_figures(scope: ReportScope, split: list[str]) -> _F
         cursor.execute(sql, params)
         # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
         groups = [(code, (int(start or 0), int(end or 0))) for code, start, end in cursor.fetchall()]
-    if split:
+    if split and all(side_kept(prefix) for prefix in split):
+        groups.extend(_rolled_up_side_groups(scope, split))
+    elif split:
         groups.extend(_side_split_groups(scope, split))
     return _Figures(groups=groups)
+
+
+def _rolled_up_side_groups(scope: ReportScope, split: list[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The side-split accounts' figures from the region's side roll-ups (``RegionSideBalance``):
+    per account code, the sum of the positive balances of its (ledger, account, counterparty)
+    groups and the sum of the negative ones, at the year's opening (month 0) and at the report's
+    last month — two groups a code, one on each side, which ``_reference_values`` adds up as it
+    would the groups themselves. Each is the sum of the changes of every month end up to it."""
+    opening_key = scope.to_key // 100 * 100
+    codes = " OR ".join("account_code LIKE %s" for _prefix in split)
+    sql = (
+        "SELECT account_code, SUM(CASE WHEN period_key <= %s THEN positive_fen ELSE 0 END),"
+        " SUM(CASE WHEN period_key <= %s THEN negative_fen ELSE 0 END), SUM(positive_fen), SUM(negative_fen)"
+        f" FROM {_table(RegionSideBalance)} WHERE region_id = %s AND chart = %s AND period_key <= %s"
+        f" AND ({codes}) GROUP BY account_code"
+    )
+    params = [opening_key, opening_key, scope.rollup_region.pk, scope.chart, scope.to_key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *(f"{prefix}%" for prefix in split)])
+        rows = cursor.fetchall()
+    groups = []
+    for code, positive_opening, negative_opening, positive, negative in rows:
+        # int(): PostgreSQL's SUM of bigints is a numeric (a Decimal here).
+        groups.append((code, (int(positive_opening), int(positive))))
+        groups.append((code, (int(negative_opening), int(negative))))
+    return groups
 
 
 def _table(model) -> str:

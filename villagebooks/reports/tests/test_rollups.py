@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from villagebooks.common.errors import DomainError
 from villagebooks.ledger import importing, rollups, services
 from villagebooks.ledger.domain.vouchers import LineInput
-from villagebooks.ledger.models import RegionBalance
+from villagebooks.ledger.models import AccountBalance, RegionBalance, RegionSideBalance
 from villagebooks.ledger.tests.books import post
 from villagebooks.ledger.tests.invariants.support import close_year, reverse
 from villagebooks.reports import dashboard
@@ -58,6 +58,7 @@ VOUCHERS = """
 def _opened(ledger, accountant, *, debit_fen=3_000_000):
     services.fund_create(actor=accountant, ledger=ledger, name="县交通局道路补助", kind="earmarked_transfer")
     services.counterparty_create(actor=accountant, ledger=ledger, name="张三", kind="household")
+    services.counterparty_create(actor=accountant, ledger=ledger, name="李四", kind="household")
     services.opening_balances_set(
         actor=accountant,
         ledger=ledger,
@@ -88,6 +89,7 @@ def _assert_rollups_true():
     assert found == []
     assert compared > 0
     assert rollups.stored_rollups() == rollups.expected_rollups()
+    assert rollups.stored_side_rollups() == rollups.expected_side_rollups()
 
 
 def _reports(scope):
@@ -311,6 +313,7 @@ def postings(draw):
                 st.sampled_from(pairs),
                 st.integers(1, 5_000_000),
                 st.booleans(),
+                st.sampled_from(["张三", "李四"]),  # 113's counterparty: its balances by side
             ),
             min_size=1,
             max_size=8,
@@ -327,7 +330,9 @@ def test_rollups_equal_the_ledgers_sums_and_the_reports_agree_over_random_postin
 
     with transaction.atomic():  # each example rolled back: the fixtures' books stay as they were
         books = (ledger, tumen)
-        for village, month, (debit, credit), amount, reversed_too in vouchers:
+        services.counterparty_create(actor=accountant, ledger=ledger, name="李四", kind="household")
+
+        def post_one(village, day, debit, credit, amount, party):
             lines = [
                 LineInput(
                     summary="往来款项",
@@ -335,25 +340,119 @@ def test_rollups_equal_the_ledgers_sums_and_the_reports_agree_over_random_postin
                     debit_fen=amount if side == "debit" else 0,
                     credit_fen=amount if side == "credit" else 0,
                     fund_name="县交通局道路补助" if code == "241" else "",
-                    counterparty_name="张三" if code in ("113", "211") else "",
+                    counterparty_name=party if code == "113" else "张三" if code == "211" else "",
                 )
                 for code, side in ((debit, "debit"), (credit, "credit"))
             ]
             voucher = services.voucher_create(
-                actor=accountant, ledger=books[village], date=date(2025, month, 10), lines=lines, submit=True
+                actor=accountant, ledger=books[village], date=day, lines=lines, submit=True
             )
             services.voucher_review(actor=reviewer, voucher=voucher)
-            services.voucher_post(actor=accountant, voucher=voucher)
+            return services.voucher_post(actor=accountant, voucher=voucher)
+
+        for village, month, (debit, credit), amount, reversed_too, party in vouchers:
+            voucher = post_one(village, date(2025, month, 10), debit, credit, amount, party)
             if reversed_too:  # and its red reversal (红字冲销), a month later at most
                 reverse(books[village], accountant, reviewer, voucher, date(2025, min(month + 1, 12), 20))
+        closed = []
         if close:  # as far as the month-close checks let it (cash may have gone negative)
             for book in books:
                 with suppress(DomainError):
                     close_year(book, accountant, 2025)
+                    closed.append(book)
         _assert_rollups_true()
+        ranges = [(202501, 202512), (202504, 202509)]
+        if len(closed) == 2:  # the next year, both carried into it: its opening is the carry-forward
+            for village, month, (debit, credit), amount, _reversed, party in vouchers[:3]:
+                post_one(village, date(2026, month, 12), credit, debit, amount // 2 + 1, party)
+            _assert_rollups_true()
+            ranges += [(202601, 202612), (202603, 202603)]
         for region in (COUNTY, XINAN):
-            for first, last in ((202501, 202512), (202504, 202509)):
+            for first, last in ranges:
                 _same_through_rollups(
                     scope_for_region(user=county_user, region_code=region, from_key=first, to_key=last)
                 )
         transaction.set_rollback(True)
+
+
+def test_the_balance_sheet_shows_113_by_side_from_the_side_rollups(
+    ledger, tumen, accountant, reviewer, county_user
+):
+    """内部往来 (113) per ledger and counterparty: 黑滩村 owes 张三 a debit balance of 1,000 and 李四
+    a credit balance of 300; 土门村 has a credit balance of 1,000 with 张三. 应收款项 shows the
+    debit balances (1,000), 应付款项 the credit ones (1,300), though 113 nets to −300; the
+    county reads them from its side roll-ups, not from the villages' balance rows."""
+    services.counterparty_create(actor=accountant, ledger=ledger, name="李四", kind="household")
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-02-03 借给张三
+          借 113 内部往来          1000.00  party=张三
+          贷 102 银行存款          1000.00
+        2025-03-03 李四暂存
+          借 102 银行存款           300.00
+          贷 113 内部往来           300.00  party=李四
+        """,
+    )
+    post(
+        tumen,
+        accountant,
+        reviewer,
+        """
+        2025-02-05 张三暂存
+          借 102 银行存款          1000.00
+          贷 113 内部往来          1000.00  party=张三
+        """,
+    )
+    _assert_rollups_true()
+    county = RegionSideBalance.objects.filter(region__code=COUNTY, account_code="113")
+    assert {(r.period_key, r.positive_fen, r.negative_fen) for r in county} == {
+        (202502, 100_000, -100_000),
+        (202503, 0, -30_000),
+    }
+    scope = scope_for_region(user=county_user, region_code=COUNTY, from_key=202501, to_key=202512)
+    with CaptureQueriesContext(connection) as queries:
+        sheet = build_balance_sheet(scope)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "ledger_regionsidebalance" in read and "ledger_accountbalance" not in read
+    receivable = next(r for r in sheet.rows if r.label == "应收款项")
+    payable = next(r for r in sheet.rows if r.label == "应付款项")
+    assert receivable.amounts[1] - receivable.amounts[0] == 100_000  # 112 unchanged, debit(113)
+    assert payable.amounts[1] - payable.amounts[0] == 130_000  # 211 unchanged, credit(113)
+    _same_through_rollups(scope)
+    # February alone: 张三's two balances, 1,000 on each side.
+    february = scope_for_region(user=county_user, region_code=COUNTY, from_key=202502, to_key=202502)
+    assert _same_through_rollups(february)[2] != _same_through_rollups(scope)[2]
+
+
+def test_verify_names_a_side_rollup_that_differs(ledger, accountant, reviewer):
+    post(
+        ledger,
+        accountant,
+        reviewer,
+        """
+        2025-02-03 借给张三
+          借 113 内部往来          1000.00  party=张三
+          贷 102 银行存款          1000.00
+        """,
+    )
+    call_command("verify", stdout=io.StringIO())
+    RegionSideBalance.objects.filter(region__code=XINAN, account_code="113", period_key=202502).update(
+        positive_fen=F("positive_fen") - 1
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("verify")
+    assert (
+        "区域 新安镇(510781100000) 2023制度 科目 113 期间 2025-02：区域往来分方向余额汇总与各账套余额不符"
+        "（借方余额合计/贷方余额合计的变动）：应为 1,000.00/0.00，实为 999.99/0.00" in str(error.value)
+    )
+    # A balance row changed behind the books' back is found too: the side roll-up no longer adds up.
+    rollups.side_rebuild()
+    found, _compared = rollups.side_discrepancies()
+    assert found == []
+    AccountBalance.objects.filter(ledger=ledger, account__code="113").update(debit_fen=F("debit_fen") + 5)
+    found, _compared = rollups.side_discrepancies()
+    assert {d.region_code for d in found} >= {COUNTY, XINAN}  # and the city and province above
+    assert {(d.period_key, d.expected, d.stored) for d in found} == {(202502, (100_005, 0), (100_000, 0))}
