@@ -1,5 +1,5 @@
 """On PostgreSQL, a spending summary's account and ledger are one foreign key, as a balance row's
-are (``ledger/0023``).
+are (``ledger/0024``).
 
 An import of the benchmark county writes 154,000 ``ProjectSpending`` rows and 25,000
 ``ProjectSpendingYear`` rows, each checked against two keys (account, ledger). The composite key
@@ -59,7 +59,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("funds", "0006_voucher_warning_one_key"),
-        ("ledger", "0023_balance_account_in_ledger"),
+        ("ledger", "0024_balance_account_in_ledger"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -129,7 +129,7 @@ def test_a_voucher_is_reversed_at_most_once_by_the_key_that_includes_the_ledger(
 
 
 def test_the_reversal_key_holds_reversals_only(draft, accountant):
-    """Migration 0022: vouchers that reverse nothing (every imported one) add no index entry."""
+    """Migration 0023: vouchers that reverse nothing (every imported one) add no index entry."""
     reversal = services.voucher_create(
         actor=accountant, ledger=draft.ledger, date=date(2025, 3, 11), lines=LINES
     )
@@ -149,7 +149,7 @@ def test_the_reversal_key_holds_reversals_only(draft, accountant):
 
 
 def test_a_balance_row_cannot_name_an_account_of_another_ledger(draft, other_ledger, reviewer, accountant):
-    """Migration 0023: a balance row's account and ledger are one key."""
+    """Migration 0024: a balance row's account and ledger are one key."""
     services.voucher_submit(actor=accountant, voucher=draft)
     services.voucher_review(actor=reviewer, voucher=draft)
     services.voucher_post(actor=accountant, voucher=draft)

@@ -234,7 +234,7 @@ def test_a_line_on_another_ledgers_account_is_reported(ledger, accountant, revie
     services.voucher_review(actor=reviewer, voucher=voucher)
     if connection.vendor == "postgresql":
         # There the balance row's key (account, ledger) refuses the posting itself (migration
-        # 0023): such a voucher cannot be posted, so verify has nothing to find.
+        # 0024): such a voucher cannot be posted, so verify has nothing to find.
         with pytest.raises(IntegrityError, match="balance_account_in_ledger"), transaction.atomic():
             services.voucher_post(actor=accountant, voucher=voucher)
             with connection.cursor() as cursor:  # the deferred keys, checked as at commit

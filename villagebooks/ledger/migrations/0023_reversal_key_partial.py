@@ -32,6 +32,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0021_ledger_continues")]
+    dependencies = [("ledger", "0022_region_side_balances")]
 
     operations = [migrations.RunPython(forward, backward)]

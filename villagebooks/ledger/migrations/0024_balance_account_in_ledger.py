@@ -61,6 +61,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0022_reversal_key_partial")]
+    dependencies = [("ledger", "0023_reversal_key_partial")]
 
     operations = [migrations.RunPython(forward, backward)]
