@@ -381,7 +381,9 @@ def _number_and_post_in_one_statement(
     }
     for _ctes, extra_params in extra:
         params.update(extra_params)
-    with connection.cursor() as cursor:
+    # Prepared (``common.prepared``): its text is fixed for the hooks' CTEs present, and it costs
+    # more to plan (a dozen relations) than to run.
+    with prepared.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:  # the period is closed: nothing was written
