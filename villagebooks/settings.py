@@ -143,10 +143,9 @@ def _database_from_env() -> dict:
         config["CONN_MAX_AGE"] = _conn_max_age(os.environ.get("DATABASE_CONN_MAX_AGE"), default=60)
         config["CONN_HEALTH_CHECKS"] = True
         if DATABASE_PREPARED_STATEMENTS:
-            # psycopg's prepared statements, which Django turns off: only the statements run
-            # through common/prepared.py's cursors are prepared (Django's own bind on the client).
+            # Only the statements run through common/prepared.py's cursors are prepared (Django's
+            # own bind on the client, and psycopg's preparing stays off for them).
             options = config.setdefault("OPTIONS", {})
-            options["prepare_threshold"] = 5
             # Planned once, not again at every execution: PostgreSQL's default plans a prepared
             # statement anew for its parameters unless the generic plan looks no costlier, which
             # for control's reads it never does (and they cost more to plan than to run). It

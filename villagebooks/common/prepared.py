@@ -9,10 +9,12 @@ statement's text runs on the connection and executes by name after that.
 
 It is a cursor of the same connection, so it runs in the ORM's transaction and savepoints, and it
 is wrapped by Django as any cursor (errors translated, statements logged and counted, execute
-wrappers). psycopg deallocates its prepared statements after a rollback and after a DROP or
-ALTER it runs (the statement is prepared again at its next use); PostgreSQL plans a prepared
-statement again by itself when a table it reads changes (a migration). A new connection starts
-with none.
+wrappers). A prepared statement belongs to the session, not to a transaction: a savepoint rolled
+back leaves it; psycopg deallocates its statements when the connection's transaction is rolled
+back (the statement is prepared again at its next use); PostgreSQL plans a prepared statement
+again by itself when a table it reads changes (a migration). A new connection starts with none.
+The connections start with ``plan_cache_mode=force_generic_plan`` (settings.py): a statement is
+planned once, for any parameters, not again at every execution.
 
 Prepared statements are on unless ``settings.DATABASE_PREPARED_STATEMENTS`` is false
 (environment ``DATABASE_PREPARED_STATEMENTS=0``), for a connection pooler that hands one
@@ -64,6 +66,16 @@ def _classes():
 
     class PreparingCursor(psycopg.Cursor):
         def execute(self, query, params=None, *, prepare=True, binary=None):
-            return super().execute(query, params, prepare=prepare, binary=binary)
+            # psycopg prepares nothing while the connection's threshold is None (Django's
+            # setting), and while it is not None it keeps the text of every statement run on the
+            # connection, Django's too (the last 100: an import's run to megabytes), to count
+            # them: so a threshold only for the time of this statement.
+            connection, threshold = self.connection, self.connection.prepare_threshold
+            if threshold is None:
+                connection.prepare_threshold = 5
+            try:
+                return super().execute(query, params, prepare=prepare, binary=binary)
+            finally:
+                connection.prepare_threshold = threshold
 
     return PreparingCursor, Int8Dumper

@@ -48,14 +48,17 @@ def test_sqlite_closes_its_connection_after_each_request_as_before(env, tmp_path
     assert "prepare_threshold" not in config["OPTIONS"]
 
 
-@pytest.mark.parametrize(("value", "threshold"), [(None, 5), ("1", 5), ("0", None)])
-def test_prepared_statements_are_on_unless_the_environment_turns_them_off(env, value, threshold):
-    env.setenv("DATABASE_URL", PG)
+@pytest.mark.parametrize(("value", "on"), [(None, True), ("1", True), ("0", False)])
+def test_prepared_statements_are_planned_once_unless_the_environment_turns_them_off(env, value, on):
+    env.setenv("DATABASE_URL", PG + "?options=-c%20statement_timeout%3D5000")
     if value is not None:
         env.setenv("DATABASE_PREPARED_STATEMENTS", value)
     env.setattr(
         project_settings, "DATABASE_PREPARED_STATEMENTS", project_settings._prepared_statements_from_env()
     )
-    config = _database_from_env()
-    # Django passes prepare_threshold to psycopg; without it (None) psycopg prepares nothing.
-    assert config.get("OPTIONS", {}).get("prepare_threshold") == threshold
+    options = _database_from_env().get("OPTIONS", {})
+    expected = "-c statement_timeout=5000" + (" -c plan_cache_mode=force_generic_plan" if on else "")
+    assert options.get("options") == expected
+    # psycopg's own preparing stays off (Django's default): common/prepared.py turns it on only
+    # for the time of its statements, so Django's statements are neither prepared nor kept.
+    assert "prepare_threshold" not in options
