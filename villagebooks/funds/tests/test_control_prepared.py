@@ -97,7 +97,8 @@ def test_a_refusal_after_a_prepared_posting_leaves_the_next_posting_right(approv
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would also remove the migrations' data.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_statements_deallocated_behind_psycopgs_back_fail_and_the_rollback_recovers(
     road, manager, accountant, reviewer
 ):
@@ -120,7 +121,8 @@ def test_statements_deallocated_behind_psycopgs_back_fail_and_the_rollback_recov
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would also remove the migrations' data.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_new_connection_and_a_changed_table_need_nothing(road, manager, accountant, reviewer):
     advance_to(road, manager, "P01", "实施")
     post(road, accountant, reviewer, RECEIPT + spend("1000.00"))
