@@ -3,7 +3,8 @@
 Django's psycopg backend binds parameters on the client (psycopg's ``ClientCursor``): every
 statement reaches the server as new text, parsed and planned again each time. For the few fixed
 statements a click runs that cost more to plan than to run (budget control's reads of a ledger's
-state, the lines of a voucher being posted: issue 12, "under 2 ms a posting"), ``cursor()``
+state, the lines of a voucher being posted, posting's own statement: issue 12, "under 2 ms a
+posting"), ``cursor()``
 gives a cursor that binds parameters on the server, which psycopg prepares the first time a
 statement's text runs on the connection and executes by name after that.
 
