@@ -163,6 +163,10 @@ def post_measure(count: int, variant: str) -> dict:
         "median_without_hooks_ms": round(unchecked, 2),
         "added_median_ms": round(checked - unchecked, 2),
         "added_p10_ms": round(low[True] - low[False], 2),
+        # The machine's timer rounds many waits to a few milliseconds (PostgreSQL's commit), so
+        # that posts gather at steps and the medians' difference jumps between them: the means'
+        # difference moves less from run to run.
+        "added_mean_ms": round(statistics.fmean(samples[True]) - statistics.fmean(samples[False]), 2),
         "cpu_median_ms": round(statistics.median(cpu[True]), 2),
         "cpu_median_without_hooks_ms": round(statistics.median(cpu[False]), 2),
         "added_cpu_median_ms": round(statistics.median(cpu[True]) - statistics.median(cpu[False]), 2),
@@ -222,7 +226,51 @@ def posts_only(args) -> dict:
     from django.db import connection
 
     say(f"voucher_post × {args.posts} on {connection.vendor}")
-    return {"database": connection.vendor, "scale": args.scale, "post": post_measure(args.posts, "projects")}
+    phases = timed_phases() if args.phases else None
+    results = {
+        "database": connection.vendor,
+        "scale": args.scale,
+        "post": post_measure(args.posts, "projects"),
+    }
+    if phases is not None:
+        results["phases_ms"] = {
+            name: round(statistics.median(values[len(values) // 2 :]), 3)
+            for name, values in sorted(phases.items())
+        }
+    return results
+
+
+def timed_phases() -> dict[str, list[float]]:
+    """Time, call by call, the parts of a posting the hooks add to or change (``--phases``): the
+    lines read for the hooks, control's before-posting hook and its reads, posting's own statement
+    (which carries the spending summary's CTEs with the hooks) and the chain, apart for calls
+    with and without the hooks. The medians of each list's second half (warm) are reported:
+    unlike a whole posting's, these do not gather at the steps of the machine's timer."""
+    from villagebooks.funds import control
+    from villagebooks.ledger import chain, posting
+
+    phases: dict[str, list[float]] = {}
+
+    def timed(function, name):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                label = f"{name} ({'with' if posting.before_posting else 'without'} hooks)"
+                phases.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+
+        return call
+
+    posting._voucher_to_post = timed(posting._voucher_to_post, "lines read")
+    posting._number_and_post_in_one_statement = timed(
+        posting._number_and_post_in_one_statement, "posting statement"
+    )
+    chain.append_posted = timed(chain.append_posted, "chain")
+    control._run_reads = timed(control._run_reads, "control's reads (saves and posts)")
+    index = posting.before_posting.index(control.before_posting)
+    posting.before_posting[index] = timed(control.before_posting, "control's before-posting hook")
+    return phases
 
 
 def main() -> None:
@@ -236,6 +284,11 @@ def main() -> None:
         action="store_true",
         help="only the postings (as the projects variant), on a loaded database: --database-url, else"
         " the SQLite file of funds_reports.py at this scale (which has a project P1 a ledger)",
+    )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="with --posts-only: the medians of the parts of a posting the hooks add to (timed_phases)",
     )
     args = parser.parse_args()
     run.OUT.mkdir(parents=True, exist_ok=True)

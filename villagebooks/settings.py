@@ -107,9 +107,50 @@ TEMPLATES = [
 ]
 
 
+def _conn_max_age(value: str | None, *, default: int) -> int | None:
+    """``DATABASE_CONN_MAX_AGE``: seconds a connection is kept between requests (0: closed after
+    each, Django's default; "none": for ever)."""
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() == "none":
+        return None
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ImproperlyConfigured(
+            f"DATABASE_CONN_MAX_AGE must be a number of seconds or 'none', not {value!r}"
+        )
+    return seconds
+
+
+# PostgreSQL's prepared statements for the hot statements of a posting (common/prepared.py);
+# DATABASE_PREPARED_STATEMENTS=0 turns them off, for PgBouncer's transaction pooling before 1.21.
+def _prepared_statements_from_env() -> bool:
+    return os.environ.get("DATABASE_PREPARED_STATEMENTS", "1").strip() != "0"
+
+
+DATABASE_PREPARED_STATEMENTS = _prepared_statements_from_env()
+
+
 def _database_from_env() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'villagebooks.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A request's connection is kept for the next one (the prepared statements of
+        # common/prepared.py pay only then), checked before its first use in a request.
+        config["CONN_MAX_AGE"] = _conn_max_age(os.environ.get("DATABASE_CONN_MAX_AGE"), default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+        if DATABASE_PREPARED_STATEMENTS:
+            # Only the statements run through common/prepared.py's cursors are prepared (Django's
+            # own bind on the client, and psycopg's preparing stays off for them).
+            options = config.setdefault("OPTIONS", {})
+            # Planned once, not again at every execution: PostgreSQL's default plans a prepared
+            # statement anew for its parameters unless the generic plan looks no costlier, which
+            # for control's reads it never does (and they cost more to plan than to run). It
+            # applies to prepared statements and PL/pgSQL's (the triggers' key lookups) only.
+            options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if config["NAME"] and config["NAME"] != ":memory:":
             private_sqlite_file(Path(config["NAME"]))  # var/ 0700, the file 0600

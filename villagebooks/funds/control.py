@@ -32,6 +32,7 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
+from villagebooks.common import prepared
 from villagebooks.common.money import format_fen
 from villagebooks.funds import errors as E
 from villagebooks.funds.models import (
@@ -152,13 +153,19 @@ def _yuan(fen: int) -> str:
 
 # The reads are SQL of our own, not the ORM's: compiling a queryset costs more than running
 # it, and this runs on every posting of a voucher with a fund or project (issue 12: < 2 ms).
+@cache
 def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return connection.ops.quote_name(model._meta.db_table)  # '"name"' on either database
 
 
-def _in(values) -> tuple[str, list]:
+def _in(column: str, values) -> tuple[str, list]:
+    """``column`` among ``values``: on PostgreSQL one array parameter (``= ANY(%s)``), so that the
+    statement's text is the same whatever their number (it is prepared once a connection,
+    ``common.prepared``); on SQLite a mark each."""
     values = list(values)
-    return ", ".join(["%s"] * len(values)), values
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -192,7 +199,8 @@ def _reads(
         ("ledger", f"SELECT chart, carried_year FROM {_table(Ledger)} WHERE id = %s", [ledger_id]),
     ]
     if project_ids:
-        marks, params = _in(project_ids)
+        among, params = _in("e.project_id", project_ids)
+        spent_among, _params = _in("s.project_key", project_ids)
         reads.append(
             (
                 "entries",
@@ -201,7 +209,7 @@ def _reads(
                 f" FROM {_table(ProjectEntry)} e JOIN {_table(Project)} p ON p.id = e.project_id"
                 f" LEFT JOIN {_table(BudgetLine)} b ON b.entry_id = e.id"
                 f" LEFT JOIN {_table(Fund)} f ON f.id = b.fund_id"
-                f" WHERE e.ledger_id = %s AND e.project_id IN ({marks})",
+                f" WHERE e.ledger_id = %s AND {among}",
                 [ledger_id, *params],
             )
         )
@@ -212,13 +220,14 @@ def _reads(
                 "budget_used",
                 "SELECT s.project_key, a.code, a.category, s.fund_key, SUM(s.debit_fen - s.credit_fen)"
                 f" FROM {_table(ProjectSpendingYear)} s JOIN {_table(Account)} a ON a.id = s.account_id"
-                f" WHERE s.ledger_id = %s AND s.project_key IN ({marks})"
+                f" WHERE s.ledger_id = %s AND {spent_among}"
                 " GROUP BY s.project_key, a.code, a.category, s.fund_key",
                 [ledger_id, *params],
             )
         )
     if fund_ids:
-        marks, params = _in(fund_ids)
+        among, params = _in("s.fund_id", fund_ids)
+        moved_among, _params = _in("b.fund_key", fund_ids)
         reads.append(
             (
                 "shares",
@@ -226,7 +235,7 @@ def _reads(
                 " a.forbidden_accounts, a.forbidden_kinds, a.control"
                 f" FROM {_table(AllocationShare)} s JOIN {_table(Fund)} f ON f.id = s.fund_id"
                 f" JOIN {_table(Allocation)} a ON a.id = s.allocation_id"
-                f" WHERE s.ledger_id = %s AND s.fund_id IN ({marks})",
+                f" WHERE s.ledger_id = %s AND {among}",
                 [ledger_id, *params],
             )
         )
@@ -237,16 +246,15 @@ def _reads(
                 "fund_used",
                 "SELECT b.fund_key, a.code, a.category, SUM(b.debit_fen - b.credit_fen)"
                 f" FROM {_table(AccountBalance)} b JOIN {_table(Account)} a ON a.id = b.account_id"
-                f" WHERE b.ledger_id = %s AND b.fund_key IN ({marks}) AND b.month >= 1 AND b.is_closing = %s"
+                f" WHERE b.ledger_id = %s AND {moved_among} AND b.month >= 1"
+                " AND b.is_closing = %s"
                 " GROUP BY b.fund_key, a.code, a.category",
                 [ledger_id, *params, False],
             )
         )
     if account_ids:
-        marks, params = _in(account_ids)
-        reads.append(
-            ("accounts", f"SELECT id, code, category FROM {_table(Account)} WHERE id IN ({marks})", params)
-        )
+        among, params = _in("id", account_ids)
+        reads.append(("accounts", f"SELECT id, code, category FROM {_table(Account)} WHERE {among}", params))
         if guarded_ahead:
             reads.append(("guarded", *_guarded_sql(ledger_id, account_ids, None)))
     return reads
@@ -256,14 +264,14 @@ def _guarded_sql(ledger_id: int, account_ids, carried_year: int | None) -> tuple
     """The balances (debit − credit, per account and fund) of ``account_ids`` as posted since the
     carried year's opening (the ledger's, read in the same statement when ``carried_year`` is
     None). Read ahead, they are every account of the voucher: only the guarded ones are asked for."""
-    marks, params = _in(account_ids)
+    among, params = _in("account_id", account_ids)
     if carried_year is None:
         start, start_params = f"(SELECT carried_year * 100 FROM {_table(Ledger)} WHERE id = %s)", [ledger_id]
     else:
         start, start_params = "%s", [carried_year * 100]
     sql = (
         "SELECT account_id, fund_key, SUM(debit_fen - credit_fen)"
-        f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND account_id IN ({marks})"
+        f" FROM {_table(AccountBalance)} WHERE ledger_id = %s AND {among}"
         f" AND (period_key = {start} OR (period_key > {start} AND month >= 1))"
         " GROUP BY account_id, fund_key"
     )
@@ -282,22 +290,31 @@ def _run_reads(reads: list[tuple[str, str, list]], delete: tuple[str, list] | No
             with connection.cursor() as cursor:
                 cursor.execute(*delete)
         return {name: _rows(sql, params) for name, sql, params in reads}
-    parts, params = [], []
-    if delete:
-        parts.append(f"WITH deleted AS ({delete[0]})")
-        params += delete[1]
-    columns = []
-    for _name, sql, read_params in reads:
-        width = sql.split(" FROM ", 1)[0].count(",") + 1  # plain columns and commaless sums
-        names = ", ".join(f"c{i}" for i in range(width))
-        columns.append(f"(SELECT json_agg(json_build_array({names})) FROM ({sql}) AS t({names}))")
+    params = list(delete[1]) if delete else []
+    for _name, _sql, read_params in reads:
         params += read_params
-    parts.append("SELECT " + ", ".join(columns))
-    [row] = _rows(" ".join(parts), params)
+    # A fixed text for the kinds of ids present (and the deletion): prepared once a connection.
+    with prepared.cursor() as cursor:
+        cursor.execute(
+            _one_statement(tuple(sql for _name, sql, _params in reads), delete and delete[0]), params
+        )
+        [row] = cursor.fetchall()
     return {
         name: [tuple(values) for values in (json.loads(value) if isinstance(value, str) else value or [])]
         for (name, _sql, _params), value in zip(reads, row, strict=True)
     }
+
+
+@cache
+def _one_statement(reads: tuple[str, ...], delete: str | None) -> str:
+    """The reads as one statement, each one's rows a JSON array, after ``delete`` (a CTE). Kept
+    by text: a posting makes the same few again and again."""
+    columns = []
+    for sql in reads:
+        width = sql.split(" FROM ", 1)[0].count(",") + 1  # plain columns and commaless sums
+        names = ", ".join(f"c{i}" for i in range(width))
+        columns.append(f"(SELECT json_agg(json_build_array({names})) FROM ({sql}) AS t({names}))")
+    return (f"WITH deleted AS ({delete}) " if delete else "") + "SELECT " + ", ".join(columns)
 
 
 def _load(
@@ -657,8 +674,8 @@ def check(
     ahead = accumulate and len(vouchers) == 1 and kept is None
     delete = None
     if delete_warnings and kept is None:  # an import's vouchers are new: they have none
-        marks, params = _in(voucher.voucher_id for voucher in vouchers)
-        delete = (f"DELETE FROM {_table(VoucherWarning)} WHERE voucher_id IN ({marks})", params)
+        among, params = _in("voucher_id", (voucher.voucher_id for voucher in vouchers))
+        delete = (f"DELETE FROM {_table(VoucherWarning)} WHERE {among}", params)
     states = {}
     for ledger_id, ids in by_ledger.items():
         if kept is None:
@@ -713,9 +730,9 @@ def _warnings(findings: list[Finding], ledger_of: dict[int, int]) -> list[Vouche
 
 
 def _delete_warnings(voucher_ids: list[int]) -> None:
-    marks, params = _in(voucher_ids)
+    among, params = _in("voucher_id", voucher_ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(VoucherWarning)} WHERE voucher_id IN ({marks})", params)
+        cursor.execute(f"DELETE FROM {_table(VoucherWarning)} WHERE {among}", params)
 
 
 def _tagged(voucher: posting.VoucherToPost) -> bool:

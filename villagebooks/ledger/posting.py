@@ -48,6 +48,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from villagebooks.common import prepared
 from villagebooks.common.errors import DomainError, FieldProblem
 from villagebooks.common.pgarrays import array_literals
 from villagebooks.ledger import chain, rollups
@@ -223,8 +224,9 @@ def _hooks_of_import(states: dict) -> Iterator[None]:
 
 def _voucher_to_post(voucher: Voucher) -> VoucherToPost:
     # Plain SQL, not a queryset: compiling one costs more than running it, and this runs before
-    # the hooks of every posting (issue 12: the budget checks under 2 ms a posting).
-    with connection.cursor() as cursor:
+    # the hooks of every posting (issue 12: the budget checks under 2 ms a posting). Prepared on
+    # PostgreSQL (``common.prepared``): planned once a connection.
+    with prepared.cursor() as cursor:
         cursor.execute(
             "SELECT line_no, summary, account_id, debit_fen, credit_fen, fund_id, counterparty_id, project_id"
             f" FROM {connection.ops.quote_name(VoucherLine._meta.db_table)} WHERE voucher_id = %s ORDER BY line_no",
@@ -385,7 +387,9 @@ def _number_and_post_in_one_statement(
     }
     for _ctes, extra_params in extra:
         params.update(extra_params)
-    with connection.cursor() as cursor:
+    # Prepared (``common.prepared``): its text is fixed for the hooks' CTEs present, and it costs
+    # more to plan (a dozen relations) than to run.
+    with prepared.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:  # the period is closed: nothing was written
