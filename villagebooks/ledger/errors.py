@@ -22,6 +22,9 @@ UNKNOWN_COUNTERPARTY = _("往来单位“{name}”不存在于本账套")
 UNKNOWN_PROJECT = _("项目“{code}”不存在于本账套")
 BEFORE_START = _("日期 {date} 早于账套启用期间 {start}")
 YEAR_CLOSED = _("{year} 年度已年结，不能再录入")
+# 新旧衔接: the old ledger's books go on in the new one from its start.
+CONVERTED = _("本账套自 {start} 起已转入新账套 {code}，{date} 的凭证请在新账套中录入")
+CONVERTED_CLOSE = _("本账套自 {start} 起已转入新账套 {code}，{period} 由新账套结账")
 DATE_TOO_LATE = _("日期 {date} 太晚：凭证日期最晚为 {latest}（明年年底）")
 YEAR_SKIPPED = _(
     "{previous} 年度尚未开启，不能录入 {year} 年度的凭证：年度按顺序开启，请先录入 {previous} 年度的凭证"

@@ -9,6 +9,7 @@ pays 管理费用 600, and at the year close sets aside 提取应付福利费 50
 """
 
 import json
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -443,3 +444,39 @@ def test_the_dashboard_counts_a_converted_village_once(old_books, accountant):
     for year in (2023, 2024):
         scope, _sheet = _township_sheet(accountant, year)
         assert build_dashboard(scope, user=accountant).villages == 1
+
+
+def test_the_old_ledger_takes_no_voucher_and_closes_no_month_from_the_new_ones_start(
+    old_books, accountant, reviewer
+):
+    """From the new ledger's start the regions count the new ledger, so a voucher or a month
+    close there in the old one would be left out of every figure: both are refused, naming the
+    new ledger, and nothing is written."""
+    from villagebooks.ledger.domain.vouchers import LineInput
+    from villagebooks.ledger.models import Period, PeriodStatus, Voucher
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    new = Ledger.objects.get(code="HT55B")
+    assert (new.start_year, new.start_month) == (2024, 1)
+    old = Ledger.objects.get(code="HT55A")
+    lines = [LineInput("收到租金", "102", debit_fen=10_000), LineInput("收到租金", "501", credit_fen=10_000)]
+    vouchers_before = Voucher.objects.filter(ledger=old).count()
+    with pytest.raises(
+        DomainError, match="本账套自 2024-01 起已转入新账套 HT55B，2024-02-03 的凭证请在新账套中录入"
+    ) as refused:
+        services.voucher_create(actor=accountant, ledger=old, date=date(2024, 2, 3), lines=lines)
+    assert [problem.field for problem in refused.value.problems] == ["date"]
+    assert Voucher.objects.filter(ledger=old).count() == vouchers_before
+    # The new ledger takes it.
+    services.voucher_create(actor=accountant, ledger=new, date=date(2024, 2, 3), lines=lines)
+    # A month of the old ledger's from the new start, if it has one, is not closed there.
+    period = Period.objects.filter(ledger=old, year=2024, month=1).first()
+    assert period is not None  # opened by the year close
+    with pytest.raises(DomainError) as close_refused:
+        services.period_close(actor=accountant, ledger=old, year=2024, month=1)
+    if period is not None:
+        assert "由新账套结账" in str(close_refused.value)
+        period.refresh_from_db()
+        assert period.status != PeriodStatus.CLOSED
