@@ -492,7 +492,7 @@ def _require_period_open(voucher: Voucher) -> None:
         raise Conflict(E.PERIOD_CLOSED.format(period=period), field="date")
 
 
-def _successor(ledger: Ledger) -> Ledger | None:
+def ledger_successor(ledger: Ledger) -> Ledger | None:
     """The ledger that continues ``ledger``'s books (新旧衔接), if one does: from its start, the
     old ledger takes no voucher and closes no month, since the regions count the new one then."""
     if Ledger.continued_by.is_cached(ledger):  # loaded with it (``selectors.ledger_get``)
@@ -513,7 +513,7 @@ def period_for_date(
         raise _date_problem(message, field_name, row)
     if day.year < ledger.carried_year:
         raise _date_problem(E.YEAR_CLOSED.format(year=day.year), field_name, row)
-    successor = _successor(ledger)
+    successor = ledger_successor(ledger)
     if successor is not None and (day.year, day.month) >= (successor.start_year, successor.start_month):
         message = E.CONVERTED.format(
             start=period_label(successor.start_period_key), code=successor.code, date=day.isoformat()
@@ -1084,7 +1084,7 @@ def period_close(*, actor, ledger: Ledger, year: int, month: int) -> Period:
         period = _period_or_error(ledger, year, month, actor=actor)
         if ledger.status != LedgerStatus.ACTIVE:
             raise DomainError(E.LEDGER_NOT_ACTIVE, field="ledger")
-        successor = _successor(ledger)
+        successor = ledger_successor(ledger)
         if successor is not None and (year, month) >= (successor.start_year, successor.start_month):
             message = E.CONVERTED_CLOSE.format(
                 start=period_label(successor.start_period_key), code=successor.code, period=period

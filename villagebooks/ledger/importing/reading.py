@@ -65,6 +65,7 @@ from villagebooks.ledger.models import (
 from villagebooks.ledger.posting import BatchPosting
 from villagebooks.ledger.services import (
     LedgerDirectory,
+    ledger_successor,
     period_for_date,
 )
 
@@ -120,6 +121,10 @@ class _LedgerState:
                     year__lte=latest_voucher_date(timezone.localdate()).year,
                 ).exclude(year=self.ledger.start_year, month__lt=self.ledger.start_month)
             }
+            successor = ledger_successor(self.ledger)
+            if successor is not None:  # converted: from the new ledger's start, the full rules say no
+                start = (successor.start_year, successor.start_month)
+                self.periods = {key: period for key, period in self.periods.items() if key < start}
         if month not in self.periods:
             try:
                 self.periods[month] = self.period_for_date(self.ledger, day)

@@ -480,3 +480,23 @@ def test_the_old_ledger_takes_no_voucher_and_closes_no_month_from_the_new_ones_s
         assert "由新账套结账" in str(close_refused.value)
         period.refresh_from_db()
         assert period.status != PeriodStatus.CLOSED
+
+
+def test_an_import_into_the_old_ledger_from_the_new_start_is_refused_at_its_row(
+    old_books, accountant, tmp_path
+):
+    from villagebooks.ledger.models import Voucher
+    from villagebooks.ledger.tests.importing.support import HEADER, command_fails
+
+    conversion.ledger_convert(
+        actor=accountant, ledger_code="HT55A", year=2023, new_code="HT55B", decisions=DECISIONS
+    )
+    path = tmp_path / "vouchers.csv"
+    path.write_text(
+        f"{HEADER}\nHT55A,J-1,2024-02-03,收到租金,102,100.00,,,\nHT55A,J-1,2024-02-03,收到租金,501,,100.00,,\n",
+        encoding="utf-8",
+    )
+    vouchers_before = Voucher.objects.count()
+    problems = "\n".join(command_fails("import_vouchers", path, "--post", "--user", "accountant"))
+    assert "第2行 日期：本账套自 2024-01 起已转入新账套 HT55B，2024-02-03 的凭证请在新账套中录入" in problems
+    assert Voucher.objects.count() == vouchers_before
